@@ -1,0 +1,142 @@
+"""Engine, sessions and the schema-version guard.
+
+The caller at the edge (a request dependency, a job wrapper) owns the transaction: helpers
+below never commit. Work that must happen only once the data is durable (enqueueing a job,
+for instance) is registered with `after_commit` and runs after a successful commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session as SASession
+from sqlmodel import Session, create_engine
+
+from app.settings import Settings, get_settings
+
+ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+
+
+def build_engine(settings: Settings) -> Engine:
+    url = settings.effective_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            # WAL lets the API read while the in-process runner writes; FKs are off by default.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return build_engine(get_settings())
+
+
+def after_commit(session: SASession, callback: Callable[[], Any]) -> None:
+    """Run `callback` once the current transaction has committed (dropped on rollback)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session: SASession) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop("after_commit", None)
+            raise
+        _run_after_commit(session)
+
+
+def get_session() -> Iterator[Session]:
+    """Request dependency: one transaction per request, committed before the response."""
+    with transaction() as session:
+        yield session
+
+
+class SchemaMismatchError(RuntimeError):
+    pass
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to run on an unmigrated or newer schema: both would corrupt data silently."""
+    from alembic.script import ScriptDirectory
+
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    cfg = _alembic_config(engine)
+    known = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+    if current is None:
+        raise SchemaMismatchError(
+            "The database has no schema yet. Run `provisioner migrate` to create it."
+        )
+    if current not in known:
+        raise SchemaMismatchError(
+            f"The database schema ({current}) is newer than this release knows ({head}). "
+            "Upgrade the service, or restore a database made by this version."
+        )
+    raise SchemaMismatchError(
+        f"The database schema ({current}) is behind this release ({head}). "
+        "Run `provisioner migrate` to upgrade it."
+    )
+
+
+def migrate(engine: Engine | None = None, revision: str = "head") -> None:
+    from alembic import command
+
+    engine = engine or get_engine()
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

@@ -1,0 +1,218 @@
+"""HTTP routes for users, groups, roles and users' manual roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import select
+
+from app.api.deps import Reader, SessionDep, Writer
+from app.directory import service
+from app.directory.schemas import (
+    GroupCreate,
+    GroupRead,
+    GroupUpdate,
+    RoleCreate,
+    RoleIds,
+    RoleRead,
+    RoleUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from app.models import Group, Role, User
+from app.pagination import Page, PageParams, paginate
+
+router = APIRouter()
+
+
+@router.get("/users", response_model=Page[UserRead], operation_id="users-list", tags=["users"])
+def list_users(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    email: str | None = Query(None, description="Exact email, case-insensitive"),
+    username: str | None = Query(None, description="Exact username, case-insensitive"),
+    role_id: int | None = Query(None, description="Holds this role (manually or by mapping)"),
+    group_id: int | None = Query(None, description="In this group (effective)"),
+    status: Literal["active", "suspended"] | None = None,
+    updated_since: datetime | None = Query(None, description="Changed at or after this time"),
+    q: str | None = Query(None, max_length=200, description="Search names, username, email"),
+) -> Page[UserRead]:
+    stmt = service.user_list_query(
+        email=email,
+        username=username,
+        role_id=role_id,
+        group_id=group_id,
+        status=status,
+        updated_since=updated_since,
+        q=q,
+    )
+    rows, cursor, url = paginate(session, stmt, User.id, page)
+    return Page(items=service.read_users(session, rows), next_cursor=cursor, next=url)
+
+
+@router.post(
+    "/users", status_code=201, response_model=UserRead, operation_id="users-create", tags=["users"]
+)
+def create_user(data: UserCreate, session: SessionDep, _: Writer) -> UserRead:
+    user = service.create_user(session, data)
+    return service.read_users(session, [user])[0]
+
+
+@router.get("/users/{user_id}", response_model=UserRead, operation_id="users-get", tags=["users"])
+def get_user(user_id: int, session: SessionDep, _: Reader) -> UserRead:
+    return service.read_users(session, [service.get_user(session, user_id)])[0]
+
+
+@router.patch(
+    "/users/{user_id}", response_model=UserRead, operation_id="users-update", tags=["users"]
+)
+def update_user(user_id: int, data: UserUpdate, session: SessionDep, _: Writer) -> UserRead:
+    user = service.update_user(session, user_id, data)
+    return service.read_users(session, [user])[0]
+
+
+@router.delete("/users/{user_id}", status_code=204, operation_id="users-delete", tags=["users"])
+def delete_user(user_id: int, session: SessionDep, _: Writer) -> Response:
+    service.delete_user(session, user_id)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/users/{user_id}/roles",
+    response_model=UserRead,
+    operation_id="users-roles-set",
+    tags=["users"],
+)
+def set_user_roles(user_id: int, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
+    """Replace the roles the user holds by hand (mapping-granted roles are not touched)."""
+    service.set_manual_roles(session, user_id, data.role_ids, replace=True)
+    return service.read_users(session, [service.get_user(session, user_id)])[0]
+
+
+@router.post(
+    "/users/{user_id}/roles",
+    response_model=UserRead,
+    operation_id="users-roles-add",
+    tags=["users"],
+)
+def add_user_roles(user_id: int, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
+    service.set_manual_roles(session, user_id, data.role_ids, replace=False)
+    return service.read_users(session, [service.get_user(session, user_id)])[0]
+
+
+@router.delete(
+    "/users/{user_id}/roles/{role_id}",
+    status_code=204,
+    operation_id="users-roles-remove",
+    tags=["users"],
+)
+def remove_user_role(user_id: int, role_id: int, session: SessionDep, _: Writer) -> Response:
+    service.remove_manual_role(session, user_id, role_id)
+    return Response(status_code=204)
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def _group_read(group: Group) -> GroupRead:
+    return GroupRead.model_validate(group, from_attributes=True)
+
+
+@router.get("/groups", response_model=Page[GroupRead], operation_id="groups-list", tags=["groups"])
+def list_groups(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    q: str | None = Query(None, max_length=200, description="Search the name"),
+) -> Page[GroupRead]:
+    stmt = select(Group)
+    if q:
+        stmt = stmt.where(Group.name.ilike(f"%{q}%"))  # type: ignore[attr-defined]
+    rows, cursor, url = paginate(session, stmt, Group.id, page)
+    return Page(items=[_group_read(g) for g in rows], next_cursor=cursor, next=url)
+
+
+@router.post(
+    "/groups",
+    status_code=201,
+    response_model=GroupRead,
+    operation_id="groups-create",
+    tags=["groups"],
+)
+def create_group(data: GroupCreate, session: SessionDep, _: Writer) -> GroupRead:
+    return _group_read(service.create_group(session, data))
+
+
+@router.get(
+    "/groups/{group_id}", response_model=GroupRead, operation_id="groups-get", tags=["groups"]
+)
+def get_group(group_id: int, session: SessionDep, _: Reader) -> GroupRead:
+    return _group_read(service.get_group(session, group_id))
+
+
+@router.patch(
+    "/groups/{group_id}", response_model=GroupRead, operation_id="groups-update", tags=["groups"]
+)
+def update_group(group_id: int, data: GroupUpdate, session: SessionDep, _: Writer) -> GroupRead:
+    return _group_read(service.update_group(session, group_id, data))
+
+
+@router.delete("/groups/{group_id}", status_code=204, operation_id="groups-delete", tags=["groups"])
+def delete_group(group_id: int, session: SessionDep, _: Writer) -> Response:
+    service.delete_group(session, group_id)
+    return Response(status_code=204)
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+@router.get("/roles", response_model=Page[RoleRead], operation_id="roles-list", tags=["roles"])
+def list_roles(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    q: str | None = Query(None, max_length=200, description="Search the name"),
+) -> Page[RoleRead]:
+    stmt = select(Role)
+    if q:
+        stmt = stmt.where(Role.name.ilike(f"%{q}%"))  # type: ignore[attr-defined]
+    rows, cursor, url = paginate(session, stmt, Role.id, page)
+    apps = service.role_app_ids(session, [r.id for r in rows if r.id is not None])
+    return Page(
+        items=[service.role_read(r, apps[r.id]) for r in rows if r.id is not None],
+        next_cursor=cursor,
+        next=url,
+    )
+
+
+@router.post(
+    "/roles", status_code=201, response_model=RoleRead, operation_id="roles-create", tags=["roles"]
+)
+def create_role(data: RoleCreate, session: SessionDep, _: Writer) -> RoleRead:
+    role = service.create_role(session, data)
+    assert role.id is not None
+    return service.role_read(role, service.role_app_ids(session, [role.id])[role.id])
+
+
+@router.get("/roles/{role_id}", response_model=RoleRead, operation_id="roles-get", tags=["roles"])
+def get_role(role_id: int, session: SessionDep, _: Reader) -> RoleRead:
+    role = service.get_role(session, role_id)
+    return service.role_read(role, service.role_app_ids(session, [role_id])[role_id])
+
+
+@router.patch(
+    "/roles/{role_id}", response_model=RoleRead, operation_id="roles-update", tags=["roles"]
+)
+def update_role(role_id: int, data: RoleUpdate, session: SessionDep, _: Writer) -> RoleRead:
+    role = service.update_role(session, role_id, data)
+    return service.role_read(role, service.role_app_ids(session, [role_id])[role_id])
+
+
+@router.delete("/roles/{role_id}", status_code=204, operation_id="roles-delete", tags=["roles"])
+def delete_role(role_id: int, session: SessionDep, _: Writer) -> Response:
+    service.delete_role(session, role_id)
+    return Response(status_code=204)

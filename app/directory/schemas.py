@@ -1,0 +1,139 @@
+"""API shapes for users, groups and roles (Create / Update / Read families)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+AttrName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+]
+Status = Literal["active", "suspended"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserBase(_Strict):
+    firstname: Text | None = None
+    lastname: Text | None = None
+    display_name: Annotated[str, StringConstraints(max_length=400)] | None = None
+    distinguished_name: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    member_of: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
+    department: Text | None = None
+    title: Text | None = None
+    company: Text | None = None
+    phone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    status: Status | None = None
+    group_id: int | None = None
+
+    @field_validator("member_of")
+    @classmethod
+    def _dedupe(cls, v: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(v)) if v is not None else None
+
+
+class UserCreate(UserBase):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+    email: EmailStr
+    custom_attributes: dict[AttrName, Annotated[str, StringConstraints(max_length=2000)]] = Field(
+        default_factory=dict
+    )
+    role_ids: list[int] = Field(default_factory=list, description="Roles given by hand")
+
+
+class UserUpdate(UserBase):
+    username: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+        | None
+    ) = None
+    email: EmailStr | None = None
+    custom_attributes: (
+        dict[AttrName, Annotated[str, StringConstraints(max_length=2000)] | None] | None
+    ) = Field(
+        default=None,
+        description="Merged into the user's attributes; a null value removes that attribute.",
+    )
+
+
+class RoleGrant(BaseModel):
+    id: int
+    name: str
+    source: Literal["manual", "mapping"]
+    mapping_id: int | None = None
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    email: str
+    firstname: str | None
+    lastname: str | None
+    display_name: str | None
+    distinguished_name: str | None
+    member_of: list[str]
+    department: str | None
+    title: str | None
+    company: str | None
+    phone: str | None
+    country: str | None
+    status: Status
+    custom_attributes: dict[str, str] = Field(description="Values set on the user itself")
+    mapped_attributes: dict[str, str] = Field(description="Values set by mappings")
+    effective_attributes: dict[str, str] = Field(description="Own values overlaid by mapped ones")
+    group_id: int | None = Field(description="Group set by hand")
+    mapped_group_id: int | None = Field(description="Group set by a mapping")
+    effective_group_id: int | None
+    manual_role_ids: list[int]
+    roles: list[RoleGrant] = Field(description="Effective roles, each labelled with its source")
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleIds(_Strict):
+    role_ids: list[int]
+
+
+class GroupCreate(_Strict):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class GroupUpdate(_Strict):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class GroupRead(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleCreate(_Strict):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    app_ids: list[int] = Field(default_factory=list, description="Apps this role grants")
+
+
+class RoleUpdate(_Strict):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    app_ids: list[int] | None = None
+
+
+class RoleRead(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    app_ids: list[int]
+    created_at: datetime
+    updated_at: datetime

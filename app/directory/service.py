@@ -1,0 +1,427 @@
+"""Users, groups and roles: the rules around them (uniqueness, references, manual roles).
+
+Functions take an open session and never commit; the caller at the edge owns the transaction.
+Every change that can alter what a user is entitled to ends in `recompute.users_changed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlmodel import Session, col, select
+
+from app import recompute
+from app.directory.schemas import (
+    GroupCreate,
+    GroupUpdate,
+    RoleCreate,
+    RoleGrant,
+    RoleRead,
+    RoleUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from app.errors import Conflict, NotFound, field_error
+from app.models import Group, Role, RoleApp, User, UserRole, utcnow
+
+MANUAL = "manual"
+MAPPING = "mapping"
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} does not exist.")
+    return user
+
+
+def _check_unique(
+    session: Session, username: str | None, email: str | None, exclude: int | None
+) -> None:
+    for column, value, label in (
+        (User.username_lower, username, "username"),
+        (User.email_lower, email, "email"),
+    ):
+        if value is None:
+            continue
+        stmt = select(User.id).where(column == value.lower())
+        if exclude is not None:
+            stmt = stmt.where(User.id != exclude)
+        if session.exec(stmt).first() is not None:
+            raise Conflict(f"Another user already has the {label} {value!r}.")
+
+
+def _check_group(session: Session, group_id: int | None, field: str = "group_id") -> None:
+    if group_id is not None and session.get(Group, group_id) is None:
+        raise field_error(field, f"Group {group_id} does not exist.", "not_found")
+
+
+def _check_roles(session: Session, role_ids: Iterable[int], field: str = "role_ids") -> list[int]:
+    wanted = sorted(set(role_ids))
+    if not wanted:
+        return []
+    found = set(session.exec(select(Role.id).where(col(Role.id).in_(wanted))).all())
+    missing = [r for r in wanted if r not in found]
+    if missing:
+        raise field_error(field, f"Roles do not exist: {missing}.", "not_found")
+    return wanted
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    _check_unique(session, data.username, data.email, None)
+    _check_group(session, data.group_id)
+    role_ids = _check_roles(session, data.role_ids)
+    fields = data.model_dump(exclude={"role_ids", "custom_attributes", "member_of", "status"})
+    user = User(
+        **fields,
+        username_lower=data.username.lower(),
+        email_lower=str(data.email).lower(),
+        member_of=data.member_of or [],
+        status=data.status or "active",
+        custom_attributes=dict(data.custom_attributes),
+        mapped_attributes={},
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for role_id in role_ids:
+        session.add(UserRole(user_id=user.id, role_id=role_id, source=MANUAL))
+    session.flush()
+    recompute.users_changed(session, [user.id])
+    return user
+
+
+def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
+    user = get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("username", "email", "status", "member_of"):
+        if key in changes and changes[key] is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
+    _check_unique(session, changes.get("username"), changes.get("email"), user_id)
+    if "group_id" in changes:
+        _check_group(session, changes["group_id"])
+    attrs = changes.pop("custom_attributes", None)
+    for key, value in changes.items():
+        setattr(user, key, str(value) if key == "email" else value)
+    if "username" in changes:
+        user.username_lower = user.username.lower()
+    if "email" in changes:
+        user.email_lower = user.email.lower()
+    if attrs:
+        merged = dict(user.custom_attributes or {})
+        for name, value in attrs.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        user.custom_attributes = merged
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    recompute.users_changed(session, [user_id])
+    return user
+
+
+def delete_user(session: Session, user_id: int) -> None:
+    user = get_user(session, user_id)
+    recompute.user_deleting(session, user)
+
+
+def user_roles(session: Session, user_ids: Sequence[int]) -> dict[int, list[RoleGrant]]:
+    out: dict[int, list[RoleGrant]] = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return out
+    rows = session.exec(
+        select(UserRole, Role.name)
+        .join(Role, Role.id == UserRole.role_id)  # type: ignore[arg-type]
+        .where(col(UserRole.user_id).in_(user_ids))
+        .order_by(UserRole.role_id, UserRole.source)
+    ).all()
+    for link, name in rows:
+        out[link.user_id].append(
+            RoleGrant(id=link.role_id, name=name, source=link.source, mapping_id=link.mapping_id)
+        )
+    return out
+
+
+def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
+    assert user.id is not None
+    own = dict(user.custom_attributes or {})
+    mapped = dict(user.mapped_attributes or {})
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        firstname=user.firstname,
+        lastname=user.lastname,
+        display_name=user.display_name,
+        distinguished_name=user.distinguished_name,
+        member_of=list(user.member_of or []),
+        department=user.department,
+        title=user.title,
+        company=user.company,
+        phone=user.phone,
+        country=user.country,
+        status=user.status,  # type: ignore[arg-type]
+        custom_attributes=own,
+        mapped_attributes=mapped,
+        effective_attributes={k: v for k, v in {**own, **mapped}.items() if v},
+        group_id=user.group_id,
+        mapped_group_id=user.mapped_group_id,
+        effective_group_id=user.mapped_group_id or user.group_id,
+        manual_role_ids=[r.id for r in roles if r.source == MANUAL],
+        roles=roles,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+def read_users(session: Session, users: Sequence[User]) -> list[UserRead]:
+    roles = user_roles(session, [u.id for u in users if u.id is not None])
+    return [to_read(u, roles[u.id]) for u in users if u.id is not None]
+
+
+def user_list_query(
+    *,
+    email: str | None,
+    username: str | None,
+    role_id: int | None,
+    group_id: int | None,
+    status: str | None,
+    updated_since: datetime | None,
+    q: str | None,
+) -> Any:
+    stmt = select(User)
+    if email:
+        stmt = stmt.where(User.email_lower == email.lower())
+    if username:
+        stmt = stmt.where(User.username_lower == username.lower())
+    if status:
+        stmt = stmt.where(User.status == status)
+    if group_id is not None:
+        stmt = stmt.where(
+            or_(
+                User.mapped_group_id == group_id,
+                (col(User.mapped_group_id).is_(None)) & (User.group_id == group_id),
+            )
+        )
+    if role_id is not None:
+        stmt = stmt.where(
+            col(User.id).in_(select(UserRole.user_id).where(UserRole.role_id == role_id))
+        )
+    if updated_since is not None:
+        stmt = stmt.where(User.updated_at >= updated_since)
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                col(User.username_lower).like(pattern),
+                col(User.email_lower).like(pattern),
+                func.lower(User.firstname).like(pattern),
+                func.lower(User.lastname).like(pattern),
+                func.lower(User.display_name).like(pattern),
+            )
+        )
+    return stmt
+
+
+def set_manual_roles(
+    session: Session, user_id: int, role_ids: Iterable[int], *, replace: bool
+) -> None:
+    get_user(session, user_id)
+    wanted = _check_roles(session, role_ids)
+    current = set(
+        session.exec(
+            select(UserRole.role_id).where(UserRole.user_id == user_id, UserRole.source == MANUAL)
+        ).all()
+    )
+    if replace:
+        stale = current - set(wanted)
+        if stale:
+            session.execute(
+                delete(UserRole).where(
+                    UserRole.user_id == user_id,  # type: ignore[arg-type]
+                    UserRole.source == MANUAL,  # type: ignore[arg-type]
+                    col(UserRole.role_id).in_(stale),
+                )
+            )
+    for role_id in wanted:
+        if role_id not in current:
+            session.add(UserRole(user_id=user_id, role_id=role_id, source=MANUAL))
+    _touch_and_recompute(session, user_id)
+
+
+def remove_manual_role(session: Session, user_id: int, role_id: int) -> None:
+    get_user(session, user_id)
+    result = session.execute(
+        delete(UserRole).where(
+            UserRole.user_id == user_id,  # type: ignore[arg-type]
+            UserRole.role_id == role_id,  # type: ignore[arg-type]
+            UserRole.source == MANUAL,  # type: ignore[arg-type]
+        )
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"User {user_id} does not hold role {role_id} by hand.")
+    _touch_and_recompute(session, user_id)
+
+
+def _touch_and_recompute(session: Session, user_id: int) -> None:
+    user = get_user(session, user_id)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    recompute.users_changed(session, [user_id])
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def get_group(session: Session, group_id: int) -> Group:
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound(f"Group {group_id} does not exist.")
+    return group
+
+
+def _check_group_name(session: Session, name: str, exclude: int | None) -> None:
+    stmt = select(Group.id).where(func.lower(Group.name) == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(Group.id != exclude)
+    if session.exec(stmt).first() is not None:
+        raise Conflict(f"A group named {name!r} already exists.")
+
+
+def create_group(session: Session, data: GroupCreate) -> Group:
+    _check_group_name(session, data.name, None)
+    group = Group(**data.model_dump())
+    session.add(group)
+    session.flush()
+    return group
+
+
+def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
+    group = get_group(session, group_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is not None:
+        _check_group_name(session, changes["name"], group_id)
+    elif "name" in changes:
+        raise field_error("name", "name cannot be null.", "null")
+    for key, value in changes.items():
+        setattr(group, key, value)
+    group.updated_at = utcnow()
+    session.add(group)
+    session.flush()
+    return group
+
+
+def delete_group(session: Session, group_id: int) -> None:
+    from app.mappings.service import groups_referencing
+
+    group = get_group(session, group_id)
+    if used := groups_referencing(session, group_id):
+        raise Conflict(f"Group {group_id} is used by mappings {used}; change them first.")
+    affected = list(
+        session.exec(
+            select(User.id).where(or_(User.group_id == group_id, User.mapped_group_id == group_id))
+        ).all()
+    )
+    session.delete(group)
+    session.flush()
+    recompute.users_changed(session, [u for u in affected if u is not None])
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+def get_role(session: Session, role_id: int) -> Role:
+    role = session.get(Role, role_id)
+    if role is None:
+        raise NotFound(f"Role {role_id} does not exist.")
+    return role
+
+
+def role_app_ids(session: Session, role_ids: Sequence[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {rid: [] for rid in role_ids}
+    if role_ids:
+        for link in session.exec(
+            select(RoleApp).where(col(RoleApp.role_id).in_(role_ids)).order_by(RoleApp.app_id)
+        ).all():
+            out[link.role_id].append(link.app_id)
+    return out
+
+
+def role_read(role: Role, app_ids: list[int]) -> RoleRead:
+    assert role.id is not None
+    return RoleRead(
+        id=role.id,
+        name=role.name,
+        description=role.description,
+        app_ids=app_ids,
+        created_at=role.created_at,
+        updated_at=role.updated_at,
+    )
+
+
+def _check_role_name(session: Session, name: str, exclude: int | None) -> None:
+    stmt = select(Role.id).where(func.lower(Role.name) == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(Role.id != exclude)
+    if session.exec(stmt).first() is not None:
+        raise Conflict(f"A role named {name!r} already exists.")
+
+
+def _set_role_apps(session: Session, role_id: int, app_ids: Iterable[int]) -> None:
+    wanted = sorted(set(app_ids))
+    recompute.check_app_ids(session, wanted)
+    session.execute(delete(RoleApp).where(RoleApp.role_id == role_id))  # type: ignore[arg-type]
+    for app_id in wanted:
+        session.add(RoleApp(role_id=role_id, app_id=app_id))
+    session.flush()
+
+
+def create_role(session: Session, data: RoleCreate) -> Role:
+    _check_role_name(session, data.name, None)
+    role = Role(name=data.name, description=data.description)
+    session.add(role)
+    session.flush()
+    assert role.id is not None
+    _set_role_apps(session, role.id, data.app_ids)
+    return role
+
+
+def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
+    role = get_role(session, role_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        if changes["name"] is None:
+            raise field_error("name", "name cannot be null.", "null")
+        _check_role_name(session, changes["name"], role_id)
+        role.name = changes["name"]
+    if "description" in changes:
+        role.description = changes["description"]
+    role.updated_at = utcnow()
+    session.add(role)
+    if changes.get("app_ids") is not None:
+        _set_role_apps(session, role_id, changes["app_ids"])
+        recompute.role_apps_changed(session, role_id)
+    session.flush()
+    return role
+
+
+def delete_role(session: Session, role_id: int) -> None:
+    from app.mappings.service import roles_referencing
+
+    role = get_role(session, role_id)
+    if used := roles_referencing(session, role_id):
+        raise Conflict(f"Role {role_id} is used by mappings {used}; change them first.")
+    holders = list(session.exec(select(UserRole.user_id).where(UserRole.role_id == role_id)).all())
+    session.delete(role)
+    session.flush()
+    recompute.users_changed(session, sorted(set(holders)))

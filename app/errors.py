@@ -1,0 +1,170 @@
+"""Problem details (RFC 9457) for every error the API returns.
+
+Services raise `ProblemError` subclasses; one set of handlers renders them, FastAPI's own
+validation errors, HTTP errors and anything unexpected into the same problem+json shape.
+422 is reserved for payloads that are malformed or fail validation.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://provisioner.dev/problems/"
+
+log = logging.getLogger("app.errors")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    code: str | None = None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+    def to_problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=TYPE_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+        )
+
+
+class BadRequest(ProblemError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="provisioner"'})
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Insufficient scope"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class InvalidInput(ProblemError):
+    status, slug, title = 422, "validation-error", "Invalid input"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def field_error(field: str, message: str, code: str | None = None) -> InvalidInput:
+    return InvalidInput(message, errors=[FieldError(field=field, message=message, code=code)])
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.to_problem(request.url.path), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(field=_loc_to_field(tuple(e["loc"])), message=e["msg"], code=e["type"])
+            for e in exc.errors()
+        ]
+        problem = InvalidInput(
+            "The request is malformed or has invalid values.", errors=errors
+        ).to_problem(request.url.path)
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        slug = title.lower().replace(" ", "-")
+        problem = Problem(
+            type=TYPE_BASE + slug,
+            title=title,
+            status=exc.status_code,
+            detail=str(exc.detail) if exc.detail and exc.detail != title else None,
+            instance=request.url.path,
+        )
+        return problem_response(problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            ProblemError("An unexpected error occurred.").to_problem(request.url.path)
+        )
+
+
+# Documented on every route so the generated client knows the error shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": desc}
+    for status, desc in {
+        401: "Missing or invalid token",
+        403: "Token lacks the required scope",
+        422: "Malformed or invalid input",
+    }.items()
+}

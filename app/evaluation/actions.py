@@ -1,0 +1,54 @@
+"""The ``{action, value[]}`` shape shared by mappings and rules (OneLogin API v2).
+
+Which action names exist, and what their values must look like, is decided by ``mappings`` and
+``rules``; this module only holds the shape and the checks both use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.evaluation.errors import ActionError
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    action: str
+    value: tuple[str, ...] = ()
+
+
+def require_known(action: Action, known: tuple[str, ...]) -> None:
+    if action.action not in known:
+        raise ActionError(
+            "action", f"unknown action {action.action!r}; allowed: {', '.join(known)}"
+        )
+
+
+def require_count(action: Action, minimum: int, maximum: int | None = None) -> None:
+    n = len(action.value)
+    if maximum == minimum and n != minimum:
+        raise ActionError("value", f"{action.action} takes exactly {minimum} value(s), got {n}")
+    if n < minimum:
+        raise ActionError("value", f"{action.action} needs at least {minimum} value(s), got {n}")
+    if maximum is not None and n > maximum:
+        raise ActionError("value", f"{action.action} takes at most {maximum} value(s), got {n}")
+
+
+def parse_ids(action: Action) -> tuple[int, ...]:
+    """The values as integer ids (roles, groups), in order, without duplicates."""
+    ids: dict[int, None] = {}
+    for index, text in enumerate(action.value):
+        try:
+            ids[int(text.strip())] = None
+        except ValueError:
+            raise ActionError(
+                f"value[{index}]", f"{action.action} expects integer ids, got {text!r}"
+            ) from None
+    return tuple(ids)
+
+
+def require_name(action: Action) -> str:
+    name = action.value[0].strip()
+    if not name:
+        raise ActionError("value[0]", f"{action.action} needs a non-empty name")
+    return name

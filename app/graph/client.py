@@ -1,0 +1,488 @@
+"""The one async Microsoft Graph client: every Graph request in the product goes through it.
+
+It owns the cross-cutting rules of the Graph contract so no caller re-implements them: bearer
+tokens, the per-tenant budget, retries (timeouts, connection errors, 5xx, 429 with Retry-After),
+error classes, paging, and `$batch`. Callers decide what to do by exception class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import random
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+
+from app.graph import batching
+from app.graph.auth import TokenProvider
+from app.graph.costs import RequestCost, path_template, request_cost
+from app.graph.errors import (
+    GraphAuthError,
+    GraphError,
+    GraphTransientError,
+    error_from_response,
+    parse_retry_after,
+)
+from app.graph.limiter import RateLimiter
+from app.graph.models import BatchRequest, BatchResult, GraphCallRecord, GraphResponse
+
+log = logging.getLogger("app.graph.client")
+
+API_VERSION = "v1.0"
+# OData system query options keep their `$` and punctuation readable, as in Graph's docs;
+# spaces become %20 (not `+`, which OData does not read as a space).
+_QUERY_SAFE = "$,'()/:@=*"
+
+
+class _Reply:
+    """A response read to the end: status, headers and parsed JSON (if any)."""
+
+    def __init__(self, status: int, headers: httpx.Headers, body: Any) -> None:
+        self.status = status
+        self.headers = headers
+        self.json = body
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("request-id")
+
+
+class GraphClient:
+    def __init__(
+        self,
+        *,
+        graph_base: str,
+        token_provider: TokenProvider,
+        limiter: RateLimiter,
+        limiter_key: str,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 30,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_call: Callable[[GraphCallRecord], None] | None = None,
+        batch_concurrency: int = 4,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._root = graph_base.rstrip("/")
+        self._base = f"{self._root}/{API_VERSION}"
+        origin = urlsplit(self._root)
+        self._origin = (origin.scheme, origin.netloc.lower())
+        self._tokens = token_provider
+        self._limiter = limiter
+        self._key = limiter_key
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._on_call = on_call
+        self._batch_slots = asyncio.Semaphore(max(1, batch_concurrency))
+        self._random = random.Random()
+        # trust_env=False: proxy and CA variables of the host must not silently redirect or
+        # re-trust Graph traffic; TLS trust comes only from `ssl_context` (or certifi).
+        self._http = httpx.AsyncClient(
+            verify=ssl_context if ssl_context is not None else True,
+            timeout=timeout,
+            transport=transport,
+            trust_env=False,
+            headers={"Accept": "application/json", "User-Agent": "m365-provisioner"},
+        )
+
+    async def __aenter__(self) -> GraphClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- single requests ---------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        consistency_eventual: bool = False,
+        client_request_id: str | None = None,
+        retry_not_found: bool = False,
+    ) -> GraphResponse:
+        """Send one request, retrying what the contract says is retryable.
+
+        `retry_not_found=True` also retries 404 with backoff, for objects this worker has just
+        created that may not have replicated yet (contract §0).
+        Raises a `GraphError` subclass for any final status >= 400.
+        """
+        method = method.upper()
+        params = dict(params or {})
+        is_absolute = "://" in path_or_url
+        # Advanced queries need both the header and $count=true (contract §2); a nextLink
+        # already carries its query and is sent unchanged.
+        wants_count = "$count" not in params and not path_or_url.split("?")[0].endswith("/$count")
+        if consistency_eventual and not is_absolute and wants_count:
+            params["$count"] = "true"
+        extra = dict(headers or {})
+        if consistency_eventual:
+            extra["ConsistencyLevel"] = "eventual"
+        url = self._url(path_or_url, params)
+        reply = await self._send(
+            method,
+            url,
+            body=json,
+            headers=extra,
+            cost=request_cost(method, path_or_url, params),
+            client_request_id=client_request_id or str(uuid.uuid4()),
+            retry_not_found=retry_not_found,
+        )
+        if reply.status >= 400:
+            raise error_from_response(reply.status, reply.headers, reply.json)
+        body = reply.json if isinstance(reply.json, dict) else None
+        return GraphResponse(reply.status, reply.headers, body, reply.request_id)
+
+    async def get(self, path_or_url: str, **kwargs: Any) -> GraphResponse:
+        return await self.request("GET", path_or_url, **kwargs)
+
+    async def post(self, path_or_url: str, **kwargs: Any) -> GraphResponse:
+        return await self.request("POST", path_or_url, **kwargs)
+
+    async def patch(self, path_or_url: str, **kwargs: Any) -> GraphResponse:
+        return await self.request("PATCH", path_or_url, **kwargs)
+
+    async def delete(self, path_or_url: str, **kwargs: Any) -> GraphResponse:
+        return await self.request("DELETE", path_or_url, **kwargs)
+
+    # -- collections -------------------------------------------------------------------------
+
+    async def pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        consistency_eventual: bool = False,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield each page body, following `@odata.nextLink` unchanged (contract §2).
+
+        The last page is yielded too, so delta callers can read its `@odata.deltaLink`.
+        """
+        url: str | None = path
+        page_params: Mapping[str, Any] | None = params
+        while url:
+            response = await self.request(
+                "GET", url, params=page_params, consistency_eventual=consistency_eventual
+            )
+            page = response.json or {}
+            yield page
+            next_link = page.get("@odata.nextLink")
+            url = next_link if isinstance(next_link, str) else None
+            page_params = None  # the nextLink already holds the whole query
+
+    async def paged(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        consistency_eventual: bool = False,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield every item of a collection across pages (empty pages with a nextLink included)."""
+        async for page in self.pages(
+            path, params=params, consistency_eventual=consistency_eventual
+        ):
+            for item in page.get("value") or []:
+                yield item
+
+    # -- $batch ------------------------------------------------------------------------------
+
+    async def batch(self, requests: Sequence[BatchRequest]) -> dict[str, BatchResult]:
+        """Run requests through `POST /$batch`, 20 at a time; never raises for item errors.
+
+        Every request gets a `BatchResult` under its id. Items answered 429/503/504 are resent
+        (alone) after the largest Retry-After among them, up to `max_attempts` rounds; a failure
+        of the envelope itself is reported on each of its items.
+        """
+        batching.validate(requests)
+
+        async def run(chunk: list[BatchRequest]) -> dict[str, BatchResult]:
+            async with self._batch_slots:
+                return await self._batch_chunk(chunk)
+
+        results: dict[str, BatchResult] = {}
+        for part in await asyncio.gather(*(run(c) for c in batching.plan_chunks(requests))):
+            results.update(part)
+        return results
+
+    async def _batch_chunk(self, chunk: list[BatchRequest]) -> dict[str, BatchResult]:
+        by_key = {r.id.lower(): r for r in chunk}
+        pending = list(chunk)
+        results: dict[str, BatchResult] = {}
+        client_request_id = str(uuid.uuid4())
+        for round_no in range(1, self._max_attempts + 1):
+            ids = [r.id for r in pending]
+            cost = RequestCost(0, 0)
+            for r in pending:
+                cost = cost + request_cost(r.method, r.url)
+            payload = {"requests": [batching.to_wire(r, ids) for r in pending]}
+            try:
+                reply = await self._send(
+                    "POST",
+                    f"{self._base}/$batch",
+                    body=payload,
+                    headers={},
+                    cost=cost,
+                    client_request_id=client_request_id,
+                    batch_size=len(pending),
+                )
+            except GraphError as exc:
+                results.update(
+                    {r.id: BatchResult(r.id, exc.status, {}, None, exc) for r in pending}
+                )
+                return results
+            items = _batch_items(reply.json)
+            # The throttling page says a throttled batch may fail as a whole with 424; the
+            # batching page says 200. Either way the per-item responses are what count.
+            if reply.status not in (200, 424) or items is None:
+                outer = error_from_response(reply.status, reply.headers, reply.json)
+                if reply.status != 424:
+                    failed = {
+                        r.id: BatchResult(r.id, reply.status, {}, None, outer) for r in pending
+                    }
+                    results.update(failed)
+                    return results
+                items = {}
+            statuses: dict[str, int] = {}
+            waits: list[float] = []
+            throttled = False
+            for request in pending:
+                result = _item_result(request, items.get(request.id.lower()), reply.headers)
+                results[request.id] = result
+                statuses[request.id.lower()] = result.status
+                if result.status in batching.RETRYABLE_ITEM_STATUSES:
+                    throttled = throttled or result.status == 429
+                    retry_after = parse_retry_after(result.headers)
+                    if retry_after is not None:
+                        waits.append(retry_after)
+            resend = batching.to_resend(pending, statuses)
+            if not resend or round_no == self._max_attempts:
+                break
+            delay = max(waits) if waits else self._backoff(round_no)
+            if throttled:
+                await self._limiter.pause(self._key, delay)
+            log.debug(
+                "graph.batch_resend",
+                extra={"items": len(resend), "delay_s": round(delay, 3), "round": round_no},
+            )
+            await asyncio.sleep(delay)
+            pending = [by_key[k] for k in by_key if k in resend]
+        return results
+
+    # -- the wire ----------------------------------------------------------------------------
+
+    def _url(self, path_or_url: str, params: Mapping[str, Any]) -> str:
+        if "://" in path_or_url:
+            parts = urlsplit(path_or_url)
+            # Never send our bearer token to a host other than the configured Graph.
+            if (parts.scheme, parts.netloc.lower()) != self._origin:
+                raise ValueError("absolute URL does not belong to the configured Graph endpoint")
+            url = path_or_url
+        else:
+            url = f"{self._base}/{path_or_url.lstrip('/')}"
+        if params:
+            query = urlencode(
+                {k: _query_value(v) for k, v in params.items()}, quote_via=quote, safe=_QUERY_SAFE
+            )
+            url += ("&" if "?" in url else "?") + query
+        return url
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any,
+        headers: Mapping[str, str],
+        cost: RequestCost,
+        client_request_id: str,
+        retry_not_found: bool = False,
+        batch_size: int = 0,
+    ) -> _Reply:
+        """Send with retries; return the final reply (any status) or raise a transient error."""
+        template = path_template(url)
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._limiter.acquire(self._key, writes=cost.writes, units=cost.units)
+            started = time.perf_counter()
+            reply: _Reply | None = None
+            try:
+                token = await self._tokens.token()
+                request_headers = {
+                    **headers,
+                    "Authorization": f"Bearer {token}",
+                    "client-request-id": client_request_id,
+                }
+                started = time.perf_counter()
+                response = await self._http.request(method, url, json=body, headers=request_headers)
+                reply = _Reply(response.status_code, response.headers, _json_or_none(response))
+                failure: GraphError | None = None
+            except httpx.TimeoutException as exc:
+                failure = GraphTransientError(
+                    0, "timeout", type(exc).__name__, client_request_id=client_request_id
+                )
+            except httpx.TransportError as exc:
+                failure = GraphTransientError(
+                    0, "connectionError", type(exc).__name__, client_request_id=client_request_id
+                )
+            except GraphAuthError:
+                raise
+            except GraphTransientError as exc:  # the token endpoint was unreachable
+                failure = exc
+            duration = time.perf_counter() - started
+
+            status = reply.status if reply is not None else 0
+            retry_after = parse_retry_after(reply.headers) if reply is not None else None
+            throttled = status == 429 or (
+                batch_size > 0 and reply is not None and _batch_throttled(reply.json)
+            )
+            if reply is not None and status >= 400:
+                failure = error_from_response(status, reply.headers, reply.json)
+            self._record(
+                GraphCallRecord(
+                    method=method,
+                    path=template,
+                    status=status,
+                    duration=duration,
+                    attempt=attempt,
+                    throttled=throttled,
+                    retry_after=retry_after,
+                    request_id=reply.request_id if reply is not None else None,
+                    batch_size=batch_size,
+                    client_request_id=client_request_id,
+                    error_code=failure.code if failure is not None else None,
+                )
+            )
+
+            if reply is not None and status < 400:
+                return reply
+            if status == 401 and not refreshed:
+                # The token may have been revoked or rotated early: fetch a new one once.
+                refreshed = True
+                attempt -= 1
+                self._tokens.clear()
+                continue
+            retryable = reply is None or status == 429 or status >= 500 or status == 408
+            if status == 404 and retry_not_found:
+                retryable = True
+            if not retryable:
+                assert reply is not None
+                return reply
+            assert failure is not None
+            if attempt >= self._max_attempts:
+                raise failure
+            delay = retry_after if retry_after is not None else self._backoff(attempt)
+            if status == 429:
+                # Graph throttles the app+tenant pair, not this one request: hold everyone.
+                await self._limiter.pause(self._key, delay)
+            log.debug(
+                "graph.retry",
+                extra={
+                    "method": method,
+                    "path": template,
+                    "status": status,
+                    "attempt": attempt,
+                    "delay_s": round(delay, 3),
+                },
+            )
+            await asyncio.sleep(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff
+        # And Jitter"): spreads retries of many workers instead of synchronising them.
+        cap = min(self._backoff_max, self._backoff_base * (2 ** (attempt - 1)))
+        return self._random.uniform(0, cap)
+
+    def _record(self, record: GraphCallRecord) -> None:
+        log.debug(
+            "graph.call",
+            extra={
+                "method": record.method,
+                "path": record.path,
+                "status": record.status,
+                "duration_ms": round(record.duration * 1000, 1),
+                "attempt": record.attempt,
+                "request_id": record.request_id,
+                "client_request_id": record.client_request_id,
+            },
+        )
+        if self._on_call is None:
+            return
+        try:
+            self._on_call(record)
+        except Exception:  # a broken metrics hook must not fail provisioning
+            log.exception("graph.on_call_failed")
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return jsonlib.loads(response.content)
+    except ValueError:
+        return response.text
+
+
+def _batch_items(body: Any) -> dict[str, dict[str, Any]] | None:
+    if not isinstance(body, dict) or not isinstance(body.get("responses"), list):
+        return None
+    return {
+        str(item.get("id")).lower(): item
+        for item in body["responses"]
+        if isinstance(item, dict) and item.get("id") is not None
+    }
+
+
+def _item_result(
+    request: BatchRequest, item: dict[str, Any] | None, outer_headers: Mapping[str, str]
+) -> BatchResult:
+    if item is None:
+        # No answer for this id (an outer 424 without items, or a short reply): resend it,
+        # after the envelope's own Retry-After if it sent one.
+        retry_after = outer_headers.get("retry-after")
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        missing = GraphTransientError(503, "missingBatchResponse", "no response for this request")
+        return BatchResult(request.id, 503, headers, None, missing)
+    status = int(item.get("status") or 0)
+    headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+    body = item.get("body")
+    error = error_from_response(status, headers, body) if status >= 400 else None
+    return BatchResult(request.id, status, headers, body, error)
+
+
+def _batch_throttled(body: Any) -> bool:
+    items = _batch_items(body)
+    return bool(items) and any(item.get("status") == 429 for item in (items or {}).values())

@@ -1,0 +1,96 @@
+"""The FastAPI application: routers, error handlers, local API docs, start-up checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.api import health, tokens
+from app.directory.router import router as directory_router
+from app.jobs.router import router as jobs_router
+from app.mappings.router import router as mappings_router
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("app")
+
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+DESCRIPTION = """\
+Keeps a Microsoft 365 tenant in step with a directory of people.
+
+Every `/api/v1` call needs `Authorization: Bearer <token>` (create one with
+`provisioner token create --scope admin`). Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1", responses=errors.PROBLEM_RESPONSES)
+    api.include_router(directory_router)
+    api.include_router(mappings_router)
+    api.include_router(jobs_router)
+    api.include_router(tokens.router)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if check_schema:
+            from app.db import check_schema as _check, get_engine
+
+            _check(get_engine())
+        yield
+        from app.queue import close_dispatcher
+
+        close_dispatcher()
+
+    app = FastAPI(
+        title=settings.docs_title,
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    errors.install_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    _install_docs(app)
+    return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    # Served from the package's own copies: the machine running this may have no internet.
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+            swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )

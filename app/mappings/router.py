@@ -1,0 +1,164 @@
+"""HTTP routes for mappings: CRUD, the editor catalog, sort, dry run and reapply."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Response
+from sqlmodel import select
+
+from app.api.deps import Reader, SessionDep, Writer
+from app.errors import InvalidInput, NotFound
+from app.evaluation import conditions as cond
+from app.evaluation.errors import EvaluationError
+from app.jobs.router import JobRead, job_read
+from app.jobs.service import start_job
+from app.mappings import service
+from app.mappings.schemas import (
+    CatalogItem,
+    ChangeRead,
+    DryRunRead,
+    DryRunUser,
+    MappingCreate,
+    MappingRead,
+    MappingUpdate,
+    UserIds,
+)
+from app.models import Group, Role
+
+router = APIRouter(tags=["mappings"])
+
+ACTIONS = [
+    CatalogItem(
+        value="set_role", name="Set role(s)", value_count="one or more role ids", kind="role"
+    ),
+    CatalogItem(
+        value="add_role", name="Add role(s)", value_count="one or more role ids", kind="role"
+    ),
+    CatalogItem(value="set_group", name="Set group", value_count="one group id", kind="group"),
+    CatalogItem(
+        value="set_attribute",
+        name="Set custom attribute",
+        value_count="two: attribute name, value",
+        kind="attribute",
+    ),
+]
+
+
+@router.get("/mappings", response_model=list[MappingRead], operation_id="mappings-list")
+def list_mappings(session: SessionDep, _: Reader) -> list[MappingRead]:
+    """All mappings in evaluation order."""
+    return [service.to_read(r) for r in service.list_mappings(session)]
+
+
+@router.post(
+    "/mappings", status_code=201, response_model=MappingRead, operation_id="mappings-create"
+)
+def create_mapping(data: MappingCreate, session: SessionDep, _: Writer) -> MappingRead:
+    """Create a mapping. Like OneLogin, saving does not touch existing users: preview with
+    `dry-run`, then `reapply`. A user's next change evaluates it at once."""
+    return service.to_read(service.create_mapping(session, data))
+
+
+@router.get(
+    "/mappings/conditions", response_model=list[CatalogItem], operation_id="mappings-conditions"
+)
+def conditions(session: SessionDep, _: Reader) -> list[CatalogItem]:
+    sources = cond.condition_sources(service.custom_attribute_names(session))
+    return [CatalogItem(value=s.name, name=s.label, kind=s.kind) for s in sources]
+
+
+@router.get(
+    "/mappings/conditions/{source}/operators",
+    response_model=list[CatalogItem],
+    operation_id="mappings-condition-operators",
+)
+def condition_operators(source: str, _: Reader) -> list[CatalogItem]:
+    try:
+        ops = cond.operators_for(source)
+    except EvaluationError as exc:
+        raise NotFound(exc.message) from None
+    return [CatalogItem(value=o.name, name=o.label, needs_value=o.needs_value) for o in ops]
+
+
+@router.get(
+    "/mappings/conditions/{source}/values",
+    response_model=list[CatalogItem],
+    operation_id="mappings-condition-values",
+)
+def condition_values(source: str, session: SessionDep, _: Reader) -> list[CatalogItem]:
+    """The values to pick from, for sources that take ids (`has_role`, `group`)."""
+    if source == "has_role":
+        return [CatalogItem(value=str(r.id), name=r.name) for r in session.exec(select(Role)).all()]
+    if source == "group":
+        return [
+            CatalogItem(value=str(g.id), name=g.name) for g in session.exec(select(Group)).all()
+        ]
+    try:
+        cond.source_kind(source)
+    except EvaluationError as exc:
+        raise NotFound(exc.message) from None
+    return []
+
+
+@router.get("/mappings/actions", response_model=list[CatalogItem], operation_id="mappings-actions")
+def actions(_: Reader) -> list[CatalogItem]:
+    return ACTIONS
+
+
+@router.put("/mappings/sort", response_model=list[MappingRead], operation_id="mappings-sort")
+def sort(
+    session: SessionDep, _: Writer, ids: list[int] = Body(..., examples=[[3, 1, 2]])
+) -> list[MappingRead]:
+    """Set the evaluation order: the body lists every mapping id, first to last."""
+    return [service.to_read(r) for r in service.sort_mappings(session, ids)]
+
+
+@router.post(
+    "/mappings/reapply", status_code=202, response_model=JobRead, operation_id="mappings-reapply"
+)
+def reapply(session: SessionDep, principal: Writer) -> JobRead:
+    """Re-evaluate every user against all mappings, in the background; poll the job."""
+    return job_read(start_job(session, service.REAPPLY_JOB, created_by=principal.label))
+
+
+@router.get("/mappings/{mapping_id}", response_model=MappingRead, operation_id="mappings-get")
+def get_mapping(mapping_id: int, session: SessionDep, _: Reader) -> MappingRead:
+    return service.to_read(service.get_mapping(session, mapping_id))
+
+
+@router.patch("/mappings/{mapping_id}", response_model=MappingRead, operation_id="mappings-update")
+def update_mapping(
+    mapping_id: int, data: MappingUpdate, session: SessionDep, _: Writer
+) -> MappingRead:
+    return service.to_read(service.update_mapping(session, mapping_id, data))
+
+
+@router.delete("/mappings/{mapping_id}", status_code=204, operation_id="mappings-delete")
+def delete_mapping(mapping_id: int, session: SessionDep, _: Writer) -> Response:
+    service.delete_mapping(session, mapping_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/mappings/{mapping_id}/dry-run", response_model=DryRunRead, operation_id="mappings-dry-run"
+)
+def dry_run(mapping_id: int, data: UserIds, session: SessionDep, _: Reader) -> DryRunRead:
+    """What this mapping would do for these users (even while disabled), changing nothing."""
+    try:
+        results = service.dry_run(session, mapping_id, data.user_ids)
+    except EvaluationError as exc:
+        raise InvalidInput(exc.message) from None
+    return DryRunRead(
+        mapping_id=mapping_id,
+        users=[
+            DryRunUser(
+                user_id=uid,
+                will_be_mapped=r.will_be_mapped,
+                result="will be mapped" if r.will_be_mapped else "will not be mapped",
+                changes=[
+                    ChangeRead(**{k: getattr(c, k) for k in ChangeRead.model_fields})
+                    for c in r.changes
+                ],
+            )
+            for uid, r in results
+        ],
+    )

@@ -1,0 +1,370 @@
+"""Mappings: storage, validation against the directory, dry runs and (re)application.
+
+Evaluation itself is the pure `app.evaluation.mappings`; this module loads users, runs it and
+writes back only what changed. A user's mapping outcome is stored apart from what the admin
+set by hand (mapping-sourced `user_role` rows, `mapped_group_id`, `mapped_attributes`) plus a
+fingerprint, so a reapply that changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, text, update
+from sqlmodel import Session, col, select
+
+from app.directory.facts import count_users, iter_fact_chunks, load_facts
+from app.errors import InvalidInput, NotFound, field_error
+from app.errors import FieldError as ProblemField
+from app.evaluation import mappings as engine
+from app.evaluation.errors import EvaluationError
+from app.evaluation.facts import UserFacts
+from app.jobs.service import JobContext, handler
+from app.mappings.schemas import ActionIn, ConditionIn, MappingCreate, MappingRead, MappingUpdate
+from app.models import Group, MappingRow, Role, User, UserRole, utcnow
+
+REAPPLY_JOB = "mappings.reapply"
+
+
+# --- conversion and validation --------------------------------------------------------------
+
+
+def to_domain(row: MappingRow) -> engine.Mapping:
+    assert row.id is not None
+    return engine.Mapping(
+        id=row.id,
+        name=row.name,
+        enabled=row.enabled,
+        match=row.match,  # type: ignore[arg-type]
+        position=row.position,
+        conditions=tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
+        actions=tuple(ActionIn(**a).to_domain() for a in row.actions or []),
+    )
+
+
+def to_read(row: MappingRow) -> MappingRead:
+    assert row.id is not None
+    return MappingRead(
+        id=row.id,
+        name=row.name,
+        enabled=row.enabled,
+        match=row.match,  # type: ignore[arg-type]
+        position=row.position,
+        conditions=[ConditionIn(**c) for c in row.conditions or []],
+        actions=[ActionIn(**a) for a in row.actions or []],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _invalid(exc: EvaluationError) -> InvalidInput:
+    return InvalidInput(
+        f"{exc.field}: {exc.message}", errors=[ProblemField(field=exc.field, message=exc.message)]
+    )
+
+
+def _validate(session: Session, mapping: engine.Mapping) -> None:
+    try:
+        engine.validate_mapping(mapping)
+    except EvaluationError as exc:
+        raise _invalid(exc) from None
+    role_refs: set[int] = set()
+    group_refs: set[int] = set()
+    for action in mapping.actions:
+        if action.action in ("set_role", "add_role"):
+            role_refs.update(int(v) for v in action.value)
+        elif action.action == "set_group":
+            group_refs.add(int(action.value[0]))
+    for c in mapping.conditions:
+        if c.source == "has_role" and c.value:
+            role_refs.update(_ids(c.value))
+        elif c.source == "group" and c.value:
+            group_refs.update(_ids(c.value))
+    _require_existing(session, Role, role_refs, "roles")
+    _require_existing(session, Group, group_refs, "groups")
+
+
+def _ids(value: str) -> set[int]:
+    from app.evaluation.conditions import parse_list
+
+    out: set[int] = set()
+    for item in parse_list(value):
+        try:
+            out.add(int(item))
+        except ValueError:
+            continue
+    return out
+
+
+def _require_existing(session: Session, model: Any, ids: set[int], what: str) -> None:
+    if not ids:
+        return
+    found = set(session.exec(select(model.id).where(col(model.id).in_(ids))).all())
+    missing = sorted(ids - found)
+    if missing:
+        raise field_error("actions", f"These {what} do not exist: {missing}.", "not_found")
+
+
+# --- CRUD -----------------------------------------------------------------------------------
+
+
+def get_mapping(session: Session, mapping_id: int) -> MappingRow:
+    row = session.get(MappingRow, mapping_id)
+    if row is None:
+        raise NotFound(f"Mapping {mapping_id} does not exist.")
+    return row
+
+
+def list_mappings(session: Session) -> list[MappingRow]:
+    return list(session.exec(select(MappingRow).order_by(MappingRow.position, MappingRow.id)).all())
+
+
+def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
+    position = data.position
+    if position is None:
+        top = session.exec(select(func.max(MappingRow.position))).one()
+        position = 0 if top is None else top + 1
+    row = MappingRow(
+        name=data.name,
+        enabled=data.enabled,
+        match=data.match,
+        position=position,
+        conditions=[c.model_dump() for c in data.conditions],
+        actions=[a.model_dump() for a in data.actions],
+    )
+    row.id = 0  # placeholder id for validation only
+    _validate(session, to_domain(row))
+    row.id = None
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_mapping(session: Session, mapping_id: int, data: MappingUpdate) -> MappingRow:
+    row = get_mapping(session, mapping_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "enabled", "match", "position", "conditions", "actions"):
+        if key in changes and changes[key] is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
+    for key, value in changes.items():
+        setattr(row, key, value)
+    _validate(session, to_domain(row))
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_mapping(session: Session, mapping_id: int) -> None:
+    session.delete(get_mapping(session, mapping_id))
+    session.flush()
+
+
+def sort_mappings(session: Session, ordered_ids: Sequence[int]) -> list[MappingRow]:
+    rows = {r.id: r for r in list_mappings(session)}
+    if len(set(ordered_ids)) != len(ordered_ids) or set(ordered_ids) != set(rows):
+        raise field_error(
+            "body",
+            "Send every mapping id exactly once, in the order wanted "
+            f"(known ids: {sorted(i for i in rows if i is not None)}).",
+            "invalid_order",
+        )
+    now = utcnow()
+    for position, mapping_id in enumerate(ordered_ids):
+        row = rows[mapping_id]
+        if row.position != position:
+            row.position = position
+            row.updated_at = now
+            session.add(row)
+    session.flush()
+    return [rows[i] for i in ordered_ids]
+
+
+def roles_referencing(session: Session, role_id: int) -> list[int]:
+    """Ids of mappings whose actions or conditions name this role."""
+    out = []
+    for row in list_mappings(session):
+        for a in row.actions or []:
+            if a["action"] in ("set_role", "add_role") and str(role_id) in a["value"]:
+                out.append(row.id)
+        for c in row.conditions or []:
+            if c["source"] == "has_role" and role_id in _ids(c.get("value") or ""):
+                out.append(row.id)
+    return sorted({i for i in out if i is not None})
+
+
+def groups_referencing(session: Session, group_id: int) -> list[int]:
+    out = []
+    for row in list_mappings(session):
+        for a in row.actions or []:
+            if a["action"] == "set_group" and str(group_id) in a["value"]:
+                out.append(row.id)
+        for c in row.conditions or []:
+            if c["source"] == "group" and group_id in _ids(c.get("value") or ""):
+                out.append(row.id)
+    return sorted({i for i in out if i is not None})
+
+
+def custom_attribute_names(session: Session) -> list[str]:
+    """Every custom attribute name in use, for the condition editor."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        sql = text(
+            "SELECT DISTINCT k FROM directory_user, "
+            "jsonb_object_keys(custom_attributes) AS k ORDER BY k LIMIT 500"
+        )
+    else:
+        sql = text(
+            "SELECT DISTINCT j.key FROM directory_user, json_each(directory_user.custom_attributes) j "
+            "ORDER BY j.key LIMIT 500"
+        )
+    return [r[0] for r in session.execute(sql)]
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def compiled_mappings(session: Session) -> engine.CompiledMappings:
+    return engine.compile_mappings(to_domain(r) for r in list_mappings(session))
+
+
+def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:
+    payload = (
+        sorted(outcome.granted_roles.items()),
+        outcome.group_id,
+        outcome.group_mapping_id,
+        sorted(outcome.attributes.items()),
+    )
+    return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
+
+
+def _write_outcomes(
+    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
+) -> None:
+    if not changed:
+        return
+    ids = [uid for uid, _, _ in changed]
+    session.execute(
+        delete(UserRole).where(
+            UserRole.source == "mapping",  # type: ignore[arg-type]
+            col(UserRole.user_id).in_(ids),
+        )
+    )
+    now = utcnow()
+    role_rows = [
+        {"user_id": uid, "role_id": rid, "source": "mapping", "mapping_id": mid, "created_at": now}
+        for uid, outcome, _ in changed
+        for rid, mid in outcome.granted_roles.items()
+    ]
+    if role_rows:
+        session.execute(insert(UserRole), role_rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement per chunk: unnest() over arrays beats an executemany round per row.
+        session.execute(
+            text(
+                "UPDATE directory_user AS u SET mapped_group_id = v.g, "
+                "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
+                "FROM unnest(CAST(:ids AS int[]), CAST(:groups AS int[]), "
+                "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, g, a, f) WHERE u.id = v.id"
+            ),
+            {
+                "ids": ids,
+                "groups": [o.group_id for _, o, _ in changed],
+                "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
+                "fps": [fp for _, _, fp in changed],
+                "now": now,
+            },
+        )
+    else:
+        session.execute(
+            update(User)
+            .where(User.id == bindparam("uid"))  # type: ignore[arg-type]
+            .values(
+                mapped_group_id=bindparam("g"),
+                mapped_attributes=bindparam("a"),
+                mapping_fingerprint=bindparam("f"),
+                updated_at=now,
+            ),
+            [
+                {"uid": uid, "g": o.group_id, "a": dict(o.attributes), "f": fp}
+                for uid, o, fp in changed
+            ],
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _apply(
+    compiled: engine.CompiledMappings, facts: Iterable[tuple[UserFacts, str | None]]
+) -> list[tuple[int, engine.MappingOutcome, str]]:
+    changed = []
+    for user, stored in facts:
+        outcome = engine.evaluate(compiled, user)
+        fp = outcome_fingerprint(outcome)
+        if fp != stored:
+            changed.append((user.id, outcome, fp))
+    return changed
+
+
+def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
+    """Re-evaluate these users now; returns the ids whose mapping outcome changed."""
+    facts = load_facts(session, user_ids)
+    if not facts:
+        return []
+    changed = _apply(compiled_mappings(session), facts)
+    _write_outcomes(session, changed)
+    session.flush()
+    return [uid for uid, _, _ in changed]
+
+
+def dry_run(
+    session: Session, mapping_id: int, user_ids: Sequence[int]
+) -> list[tuple[int, engine.DryRunResult]]:
+    candidate = to_domain(get_mapping(session, mapping_id))
+    others = [to_domain(r) for r in list_mappings(session)]
+    facts = load_facts(session, user_ids)
+    found = {f.id for f, _ in facts}
+    missing = [u for u in user_ids if u not in found]
+    if missing:
+        raise field_error("user_ids", f"Users do not exist: {missing}.", "not_found")
+    results = engine.dry_run_mapping(others, candidate, [f for f, _ in facts])
+    return [(f.id, r) for (f, _), r in zip(facts, results, strict=True)]
+
+
+def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -> dict[str, int]:
+    """Re-evaluate every user, chunk by chunk, each chunk in its own transaction."""
+    from app import recompute
+
+    with session_factory() as session:
+        compiled = compiled_mappings(session)
+        total = count_users(session)
+    if progress:
+        progress(0, total)
+    processed = changed_total = 0
+    after_chunks = _chunk_reader(session_factory, chunk)
+    for facts in after_chunks:
+        with session_factory() as session:
+            changed = _apply(compiled, facts)
+            _write_outcomes(session, changed)
+            recompute.mapping_outcomes_changed(session, [uid for uid, _, _ in changed])
+        processed += len(facts)
+        changed_total += len(changed)
+        if progress:
+            progress(processed, total)
+    return {"processed": processed, "changed": changed_total, "total": total}
+
+
+def _chunk_reader(session_factory: Any, chunk: int) -> Iterable[list[tuple[UserFacts, str | None]]]:
+    # Read with one long-lived session (keyset paging); writes use short transactions.
+    with session_factory() as session:
+        yield from iter_fact_chunks(session, chunk)
+
+
+@handler(REAPPLY_JOB)
+async def _reapply_job(ctx: JobContext) -> dict[str, Any]:
+    from app.db import transaction
+
+    return await asyncio.to_thread(reapply_all, transaction, ctx.progress)

@@ -1,0 +1,175 @@
+"""Database tables. API schemas live beside each router; these classes are storage only.
+
+Every table is declared here so Alembic sees one metadata. JSON columns use JSONB on Postgres
+and JSON text on SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def json_column(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
+
+
+def ts_column(nullable: bool = True, index: bool = False) -> Any:
+    return Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index)
+    )
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = ts_column()
+    revoked_at: datetime | None = ts_column()
+    expires_at: datetime | None = ts_column()
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "directory_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    description: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Role(SQLModel, table=True):
+    __tablename__ = "role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    description: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RoleApp(SQLModel, table=True):
+    """Which apps a role grants. A user holding the role is assigned to each app."""
+
+    __tablename__ = "role_app"
+
+    role_id: int = Field(foreign_key="role.id", primary_key=True, ondelete="CASCADE")
+    app_id: int = Field(primary_key=True, index=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "directory_user"
+    __table_args__ = (
+        Index("ix_directory_user_email_lower", "email_lower", unique=True),
+        Index("ix_directory_user_username_lower", "username_lower", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=256)
+    username_lower: str = Field(max_length=256)
+    email: str = Field(max_length=320)
+    email_lower: str = Field(max_length=320)
+    firstname: str | None = Field(default=None, max_length=200)
+    lastname: str | None = Field(default=None, max_length=200)
+    display_name: str | None = Field(default=None, max_length=400)
+    distinguished_name: str | None = Field(default=None, max_length=1000)
+    member_of: list[str] = json_column()
+    department: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    country: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="active", max_length=16, index=True)
+    custom_attributes: dict[str, str] = json_column()
+    # Manual group; a mapping may set another (mapped_group_id), which takes precedence.
+    group_id: int | None = Field(
+        default=None, foreign_key="directory_group.id", index=True, ondelete="SET NULL"
+    )
+    # What mappings produced for this user, kept apart from what the admin set by hand so that
+    # re-evaluating never overwrites manual data and is a pure function of it.
+    mapped_group_id: int | None = Field(
+        default=None, foreign_key="directory_group.id", ondelete="SET NULL"
+    )
+    mapped_attributes: dict[str, str] = json_column()
+    mapping_fingerprint: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
+    )
+
+
+class UserRole(SQLModel, table=True):
+    """A role a user holds: by hand (`manual`) or granted by a mapping (`mapping`)."""
+
+    __tablename__ = "user_role"
+
+    user_id: int = Field(foreign_key="directory_user.id", primary_key=True, ondelete="CASCADE")
+    role_id: int = Field(foreign_key="role.id", primary_key=True, index=True, ondelete="CASCADE")
+    source: str = Field(primary_key=True, max_length=16)
+    mapping_id: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class MappingRow(SQLModel, table=True):
+    __tablename__ = "mapping"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    enabled: bool = True
+    match: str = Field(default="all", max_length=8)
+    position: int = Field(default=0, index=True)
+    conditions: list[dict[str, Any]] = json_column()
+    actions: list[dict[str, Any]] = json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Job(SQLModel, table=True):
+    """A long operation with progress. The row is the truth; the queue only wakes a runner."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_status_kind", "status", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    status: str = Field(default="queued", max_length=16)
+    params: dict[str, Any] = json_column()
+    result: dict[str, Any] | None = json_column(nullable=True)
+    error: str | None = None
+    processed: int = 0
+    total: int | None = None
+    attempts: int = 0
+    lease_until: datetime | None = ts_column()
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = ts_column()
+    finished_at: datetime | None = ts_column()
+
+
+__all__ = [
+    "ApiToken",
+    "Group",
+    "Job",
+    "MappingRow",
+    "Role",
+    "RoleApp",
+    "User",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,145 @@
+"""Wake-ups for background work. The database row is the truth; a dispatcher only says
+"look at row N now". Losing a wake-up costs latency, never work: the sweeper finds the row.
+
+Two dispatchers share the same job functions (`workers.functions`):
+- `ArqDispatcher` (production): enqueues arq jobs on Redis for the worker processes;
+- `InlineDispatcher` (embedded default): runs them on an event loop in a background thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("app.queue")
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _LoopThread:
+    """An asyncio loop on a daemon thread, for calling async code from sync code."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+
+
+class ArqDispatcher:
+    def __init__(self, redis_url: str) -> None:
+        self._redis_url = redis_url
+        self._loop = _LoopThread("arq-dispatcher")
+        self._pool: Any = None
+
+    async def _enqueue(self, function: str, args: tuple[Any, ...], job_id: str | None) -> None:
+        from arq import create_pool
+
+        from workers.settings import redis_settings
+
+        if self._pool is None:
+            self._pool = await create_pool(redis_settings(self._redis_url))
+        await self._pool.enqueue_job(function, *args, _job_id=job_id)
+
+    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None:
+        try:
+            self._loop.submit(self._enqueue(function, args, job_id)).result(timeout=5)
+        except Exception as exc:  # the sweeper re-enqueues; a request must not fail for this
+            log.warning("queue.enqueue_failed", extra={"function": function, "error": repr(exc)})
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._loop.submit(self._pool.aclose()).result(timeout=5)
+        self._loop.stop()
+
+
+class InlineDispatcher:
+    """Runs job functions in-process with the same context a worker builds."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loop = _LoopThread("inline-runner")
+        self._ctx: dict[str, Any] | None = None
+        self._ready = self._loop.submit(self._startup())
+        self._sweeper = self._loop.submit(self._sweep_forever())
+
+    async def _startup(self) -> None:
+        from workers.functions import startup
+
+        ctx: dict[str, Any] = {"settings": self._settings, "inline": True}
+        await startup(ctx)
+        self._ctx = ctx
+
+    async def _run(self, function: str, args: tuple[Any, ...]) -> None:
+        from workers.functions import FUNCTIONS
+
+        await asyncio.wrap_future(self._ready)
+        assert self._ctx is not None
+        try:
+            await FUNCTIONS[function](self._ctx, *args)
+        except Exception:
+            log.exception("inline job %s%r failed", function, args)
+
+    async def _sweep_forever(self) -> None:
+        await asyncio.wrap_future(self._ready)
+        while True:
+            await asyncio.sleep(self._settings.sweeper_interval_s)
+            await self._run("sweep", ())
+
+    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None:
+        self._loop.submit(self._run(function, args))
+
+    def close(self) -> None:
+        from workers.functions import shutdown
+
+        self._sweeper.cancel()
+        if self._ctx is not None:
+            self._loop.submit(shutdown(self._ctx)).result(timeout=10)
+        self._loop.stop()
+
+
+_dispatcher: Dispatcher | None = None
+_lock = threading.Lock()
+
+
+def get_dispatcher() -> Dispatcher:
+    global _dispatcher
+    with _lock:
+        if _dispatcher is None:
+            settings = get_settings()
+            if settings.uses_arq:
+                assert settings.redis_url
+                _dispatcher = ArqDispatcher(settings.redis_url)
+            else:
+                _dispatcher = InlineDispatcher(settings)
+        return _dispatcher
+
+
+def set_dispatcher(dispatcher: Dispatcher | None) -> Dispatcher | None:
+    """Swap the process-wide dispatcher (tests, CLI); returns the previous one."""
+    global _dispatcher
+    with _lock:
+        previous, _dispatcher = _dispatcher, dispatcher
+        return previous
+
+
+def close_dispatcher() -> None:
+    previous = set_dispatcher(None)
+    if previous is not None:
+        previous.close()

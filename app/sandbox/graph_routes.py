@@ -1,0 +1,148 @@
+"""HTTP binding of the Graph emulator: `/v1.0/...` requests into the transport-free pipeline.
+
+This layer owns what only exists on the wire: bearer-token authentication, JSON parsing,
+latency, the timeout stall, the request log and the `request-id` headers. Everything else
+happens in graph_core, so `$batch` items see exactly what direct calls see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+# Importing the handler modules registers their routes with graph_core.
+from app.sandbox import (  # noqa: F401
+    graph_delta,
+    graph_directory,
+    graph_groups,
+    graph_licenses,
+    graph_users,
+)
+from app.sandbox.errors import GraphError, graph_error_body
+from app.sandbox.graph_batch import run_batch
+from app.sandbox.graph_core import GraphRequest, GraphResponse, execute
+from app.sandbox.state import RequestLogEntry, SandboxState, TokenGrant
+
+GRAPH_JSON = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;"
+    "IEEE754Compatible=false;charset=utf-8"
+)
+WWW_AUTHENTICATE = (
+    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+)
+_INVALID_JSON = (
+    "Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
+    "is of valid JSON format."
+)
+
+
+def base_url_of(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _authenticate(state: SandboxState, header: str | None) -> TokenGrant:
+    if not header:
+        raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+    scheme, _, token = header.partition(" ")
+    grant = state.grant_for(token.strip()) if scheme.lower() == "bearer" else None
+    if grant is None:
+        raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.")
+    if grant.expires_at <= time.time():
+        raise GraphError(
+            401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+        )
+    return grant
+
+
+def _to_http(response: GraphResponse) -> Response:
+    headers = dict(response.headers)
+    if isinstance(response.body, dict):
+        return Response(
+            content=json.dumps(response.body), status_code=response.status,
+            headers=headers, media_type=GRAPH_JSON,
+        )
+    if isinstance(response.body, str):
+        media = headers.pop("Content-Type", "text/plain")
+        return Response(
+            content=response.body, status_code=response.status, headers=headers, media_type=media
+        )
+    return Response(status_code=response.status, headers=headers)
+
+
+def build_graph_router(state: SandboxState) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.api_route("/v1.0/{path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+    async def graph(request: Request, path: str) -> Response:
+        started = time.perf_counter()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        request_id = str(uuid.uuid4())
+        client_request_id = headers.get("client-request-id") or request_id
+        latency = state.behaviour.latency_ms
+        if latency > 0:
+            # One latency per HTTP round trip: a $batch of 20 costs what one call costs.
+            await asyncio.sleep(latency / 1000)
+        items: int | None = None
+        item_statuses: list[int] | None = None
+        try:
+            grant = _authenticate(state, headers.get("authorization"))
+            raw = await request.body()
+            body: Any = None
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    raise GraphError(400, "BadRequest", _INVALID_JSON) from None
+            relative = "/" + path
+            if relative.rstrip("/").lower() == "/$batch" and request.method == "POST":
+                result = await run_batch(state, grant, body, base_url_of(request), headers)
+                items = len(result["responses"])
+                item_statuses = [r["status"] for r in result["responses"]]
+                response = GraphResponse(200, result)
+            else:
+                graph_request = GraphRequest(
+                    method=request.method,
+                    path=relative,
+                    query=dict(request.query_params),
+                    headers=headers,
+                    body=body,
+                    has_body=bool(raw.strip()),
+                )
+                response = execute(state, grant, graph_request, base_url_of(request))
+                if response.hang_s:
+                    await asyncio.sleep(response.hang_s)
+                request_id = response.headers.get("request-id", request_id)
+        except GraphError as exc:
+            body_out = graph_error_body(
+                exc.code, exc.message, request_id, client_request_id, details=exc.details
+            )
+            response = GraphResponse(exc.status, body_out, dict(exc.headers))
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+        response.headers["request-id"] = request_id
+        response.headers["client-request-id"] = client_request_id
+        with state.lock:
+            state.counters.http_requests += 1
+            state.log(
+                RequestLogEntry(
+                    timestamp=datetime.now(UTC).isoformat(),
+                    method=request.method,
+                    path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                    status=response.status,
+                    client_request_id=client_request_id,
+                    request_id=request_id,
+                    items=items,
+                    item_statuses=item_statuses,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                )
+            )
+        return _to_http(response)
+
+    return router

@@ -1,0 +1,431 @@
+"""In-memory state of the sandbox tenant: tenants, directory objects, app registrations, tokens.
+
+Everything lives in plain dataclasses guarded by one re-entrant lock, because the server runs
+in a background thread while tests read and change the same objects directly. Handlers take
+`state.lock` for the whole of a Graph call so every call is atomic, as it is in Graph.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# Application permissions a fresh app registration gets: what the provisioning worker needs.
+DEFAULT_APP_PERMISSIONS = frozenset(
+    {
+        "User.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
+        "GroupMember.ReadWrite.All",
+        "Domain.Read.All",
+        "Organization.Read.All",
+    }
+)
+
+# Soft-deleted users stay restorable this long (Graph: 30 days), then are purged for good.
+DELETED_RETENTION = timedelta(days=30)
+
+
+@dataclass
+class Behaviour:
+    """Runtime switches: latency, throttling, replication delay and fault injection."""
+
+    latency_ms: float = 0.0
+    # Identity service limits per (app, tenant): 3,000 writes per 150 s and 8,000 resource
+    # units per 10 s (the "L" tenant size; S is 3,500 and M 5,000). `throttle_scale`
+    # multiplies both capacities and refill rates, for benchmarks that want a tighter budget.
+    throttling_enabled: bool = True
+    write_capacity: float = 3000.0
+    write_window_s: float = 150.0
+    ru_capacity: float = 8000.0
+    ru_window_s: float = 10.0
+    throttle_scale: float = 1.0
+    fractional_retry_after: bool = False
+    replication_delay_s: float = 0.0
+    fault_rate_429: float = 0.0
+    fault_rate_503: float = 0.0
+    fault_rate_timeout: float = 0.0
+    timeout_hang_s: float = 5.0
+    fault_retry_after_s: float = 1.0
+    # When true a "timeout" fault runs the request first and then hangs, the nastiest case
+    # for a client: the write happened but it never heard back.
+    fault_timeout_after_commit: bool = False
+    fault_seed: int | None = 0
+    fault_methods: list[str] | None = None
+    fault_path_prefix: str | None = None
+    shuffle_batch_responses: bool = True
+    request_log_cap: int = 2000
+    token_lifetime_s: int = 3599
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Apply a partial update; unknown names or wrong types raise ValueError."""
+        known = {f.name: f for f in fields(self)}
+        for name, value in values.items():
+            if name not in known:
+                raise ValueError(f"unknown behaviour switch {name!r}")
+            current = getattr(self, name)
+            if isinstance(current, bool) and not isinstance(value, bool):
+                raise ValueError(f"{name} must be a boolean")
+            if isinstance(current, float) and isinstance(value, int | float):
+                value = float(value)
+            if name.startswith("fault_rate_") and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+            setattr(self, name, value)
+
+
+@dataclass
+class Domain:
+    name: str
+    authentication_type: str = "Managed"  # or "Federated"
+    is_verified: bool = True
+    is_default: bool = False
+    is_initial: bool = False
+
+    def to_graph(self) -> dict[str, Any]:
+        return {
+            "authenticationType": self.authentication_type,
+            "availabilityStatus": None,
+            "id": self.name,
+            "isAdminManaged": True,
+            "isDefault": self.is_default,
+            "isInitial": self.is_initial,
+            "isRoot": True,
+            "isVerified": self.is_verified,
+            "passwordNotificationWindowInDays": 14,
+            "passwordValidityPeriodInDays": 2147483647,
+            "supportedServices": ["Email", "OfficeCommunicationsOnline"]
+            if self.is_verified
+            else [],
+            "state": None,
+        }
+
+
+@dataclass
+class ServicePlan:
+    service_plan_id: str
+    name: str
+    applies_to: str = "User"
+
+
+@dataclass
+class Sku:
+    sku_id: str
+    part_number: str
+    enabled: int
+    service_plans: list[ServicePlan] = field(default_factory=list)
+    applies_to: str = "User"
+    capability_status: str = "Enabled"
+    suspended: int = 0
+    warning: int = 0
+    locked_out: int = 0
+
+
+@dataclass
+class AssignedLicense:
+    sku_id: str
+    disabled_plans: list[str] = field(default_factory=list)
+
+    def to_graph(self) -> dict[str, Any]:
+        return {"disabledPlans": list(self.disabled_plans), "skuId": self.sku_id}
+
+
+@dataclass
+class User:
+    id: str
+    # Graph property name -> value, for every stored property (see graph_users.USER_PROPERTIES).
+    props: dict[str, Any]
+    licenses: list[AssignedLicense] = field(default_factory=list)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Monotonic creation time, used for the replication-delay window.
+    created_mono: float = field(default_factory=time.monotonic)
+    deleted_at: datetime | None = None
+    change_seq: int = 0
+    password: str | None = None
+
+    @property
+    def upn(self) -> str:
+        return str(self.props.get("userPrincipalName") or "")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def deleted_upn(self) -> str:
+        """Graph shows a soft-deleted user's UPN prefixed with its id without dashes."""
+        return self.id.replace("-", "") + self.upn
+
+
+@dataclass
+class Group:
+    id: str
+    display_name: str
+    group_types: list[str] = field(default_factory=list)
+    mail_enabled: bool = False
+    security_enabled: bool = True
+    mail_nickname: str = ""
+    description: str | None = None
+    mail: str | None = None
+    membership_rule: str | None = None
+    visibility: str | None = None
+    members: list[str] = field(default_factory=list)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def is_unified(self) -> bool:
+        return "Unified" in self.group_types
+
+    @property
+    def is_dynamic(self) -> bool:
+        return "DynamicMembership" in self.group_types
+
+    @property
+    def is_exchange_managed(self) -> bool:
+        """Distribution lists and mail-enabled security groups live in Exchange Online."""
+        return not self.is_unified and self.mail_enabled
+
+
+@dataclass
+class Tenant:
+    id: str
+    display_name: str
+    domains: dict[str, Domain] = field(default_factory=dict)
+    skus: dict[str, Sku] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    default_usage_location: str | None = "US"
+    country_letter_code: str = "US"
+    on_premises_sync_enabled: bool | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Monotonic change counter for delta queries; purged ids remember when they went away.
+    seq: int = 0
+    purged: dict[str, int] = field(default_factory=dict)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def touch(self, user: User) -> None:
+        user.change_seq = self.next_seq()
+
+    def domain(self, name: str) -> Domain | None:
+        return self.domains.get(name.lower())
+
+    def add_domain(self, domain: Domain) -> Domain:
+        domain.name = domain.name.lower()
+        if domain.is_default:
+            for other in self.domains.values():
+                other.is_default = False
+        self.domains[domain.name] = domain
+        return domain
+
+    def live_users(self) -> Iterable[User]:
+        return (u for u in self.users.values() if not u.is_deleted)
+
+    def consumed_units(self, sku_id: str) -> int:
+        return sum(
+            1 for u in self.live_users() for lic in u.licenses if lic.sku_id.lower() == sku_id
+        )
+
+    def user_by_upn(self, upn: str) -> User | None:
+        wanted = upn.lower()
+        return next((u for u in self.live_users() if u.upn.lower() == wanted), None)
+
+    def purge_user(self, user: User) -> None:
+        self.users.pop(user.id, None)
+        for group in self.groups.values():
+            if user.id in group.members:
+                group.members.remove(user.id)
+        self.purged[user.id] = self.next_seq()
+
+    def purge_expired(self, now: datetime) -> None:
+        expired = [
+            u
+            for u in self.users.values()
+            if u.deleted_at and now - u.deleted_at > DELETED_RETENTION
+        ]
+        for user in expired:
+            self.purge_user(user)
+
+
+@dataclass
+class AppRegistration:
+    client_id: str
+    display_name: str
+    secrets: list[str] = field(default_factory=list)
+    # Public certificates (PEM) whose private keys may sign client assertions.
+    certificates: list[str] = field(default_factory=list)
+    permissions: set[str] = field(default_factory=lambda: set(DEFAULT_APP_PERMISSIONS))
+    consented_tenants: set[str] = field(default_factory=set)
+
+
+@dataclass
+class TokenGrant:
+    tenant_id: str
+    client_id: str
+    permissions: frozenset[str]
+    expires_at: float  # time.time()
+
+
+@dataclass
+class RequestLogEntry:
+    timestamp: str
+    method: str
+    path: str
+    status: int
+    client_request_id: str
+    request_id: str
+    items: int | None = None
+    item_statuses: list[int] | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass
+class Counters:
+    http_requests: int = 0
+    graph_calls: int = 0
+    batches: int = 0
+    writes: int = 0
+    throttled: int = 0
+    faults_injected: int = 0
+    token_requests: int = 0
+    per_endpoint: dict[str, int] = field(default_factory=dict)
+    per_status: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SandboxState:
+    """All tenants, apps and tokens of one sandbox, plus its behaviour and counters."""
+
+    def __init__(self, behaviour: Behaviour | None = None) -> None:
+        self.lock = threading.RLock()
+        self.behaviour = behaviour or Behaviour()
+        self.tenants: dict[str, Tenant] = {}
+        self.apps: dict[str, AppRegistration] = {}
+        self.tokens: dict[str, TokenGrant] = {}
+        self.counters = Counters()
+        self.request_log: deque[RequestLogEntry] = deque(maxlen=self.behaviour.request_log_cap)
+        self.default_tenant_id: str | None = None
+        # Signs paging and delta tokens; a reset changes it, so stale tokens stop working.
+        self.token_secret = secrets.token_bytes(32)
+        # What `reset()` runs to repopulate; set by seed.new_demo_state().
+        self.seeder: Callable[[SandboxState], object] | None = None
+        # Throttling and fault state, owned by behaviour.py.
+        self.buckets: dict[tuple[str, str, str], Any] = {}
+        self.fault_rng: Any = None
+        self.clock: Callable[[], float] = time.monotonic
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Drop everything (tenants, apps, tokens, counters) and run the seeder again."""
+        with self.lock:
+            self.tenants.clear()
+            self.apps.clear()
+            self.tokens.clear()
+            self.buckets.clear()
+            self.counters = Counters()
+            self.request_log = deque(maxlen=self.behaviour.request_log_cap)
+            self.default_tenant_id = None
+            self.token_secret = secrets.token_bytes(32)
+            self.fault_rng = None
+            if self.seeder is not None:
+                self.seeder(self)
+
+    def set_behaviour(self, values: dict[str, Any]) -> None:
+        with self.lock:
+            self.behaviour.update(values)
+            # A new seed or rate restarts the fault sequence so runs are reproducible.
+            self.fault_rng = None
+            if self.request_log.maxlen != self.behaviour.request_log_cap:
+                self.request_log = deque(self.request_log, maxlen=self.behaviour.request_log_cap)
+
+    # --- tenants and apps ------------------------------------------------------------------
+
+    def add_tenant(
+        self, display_name: str, tenant_id: str | None = None, *, default: bool = False
+    ) -> Tenant:
+        with self.lock:
+            tenant = Tenant(id=(tenant_id or str(uuid.uuid4())).lower(), display_name=display_name)
+            self.tenants[tenant.id] = tenant
+            if default or self.default_tenant_id is None:
+                self.default_tenant_id = tenant.id
+            return tenant
+
+    def resolve_tenant(self, name: str) -> Tenant | None:
+        """Find a tenant by id or by any of its domain names (verified or not, as AAD does)."""
+        key = name.lower()
+        with self.lock:
+            if key in self.tenants:
+                return self.tenants[key]
+            return next((t for t in self.tenants.values() if key in t.domains), None)
+
+    def tenant(self, name: str) -> Tenant:
+        tenant = self.resolve_tenant(name)
+        if tenant is None:
+            raise KeyError(f"unknown tenant {name!r}")
+        return tenant
+
+    def add_app(
+        self,
+        display_name: str,
+        client_id: str | None = None,
+        *,
+        secret: str | None = None,
+        certificate_pem: str | None = None,
+        permissions: Iterable[str] | None = None,
+        consented_tenants: Iterable[str] = (),
+    ) -> AppRegistration:
+        with self.lock:
+            app = AppRegistration(
+                client_id=(client_id or str(uuid.uuid4())).lower(), display_name=display_name
+            )
+            if secret:
+                app.secrets.append(secret)
+            if certificate_pem:
+                app.certificates.append(certificate_pem)
+            if permissions is not None:
+                app.permissions = set(permissions)
+            app.consented_tenants = {t.lower() for t in consented_tenants}
+            self.apps[app.client_id] = app
+            return app
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def issue_token(self, tenant_id: str, app: AppRegistration) -> tuple[str, int]:
+        with self.lock:
+            now = time.time()
+            # Expired grants are dropped here so a long benchmark does not grow the map forever.
+            # They are kept for an hour after expiry so Graph can say "expired", not "invalid".
+            for stale in [k for k, g in self.tokens.items() if g.expires_at <= now - 3600]:
+                del self.tokens[stale]
+            token = secrets.token_urlsafe(48)
+            lifetime = self.behaviour.token_lifetime_s
+            self.tokens[token] = TokenGrant(
+                tenant_id=tenant_id,
+                client_id=app.client_id,
+                permissions=frozenset(app.permissions),
+                expires_at=now + lifetime,
+            )
+            return token, lifetime
+
+    def grant_for(self, token: str) -> TokenGrant | None:
+        """The grant behind a bearer token, expired or not (callers check `expires_at`)."""
+        with self.lock:
+            return self.tokens.get(token)
+
+    # --- log -------------------------------------------------------------------------------
+
+    def log(self, entry: RequestLogEntry) -> None:
+        with self.lock:
+            self.request_log.append(entry)

@@ -1,0 +1,87 @@
+"""Runtime configuration, read once from the environment (prefix-free names, `.env` honoured).
+
+With nothing set the embedded default runs: a SQLite file under `DATA_DIR`, jobs in-process,
+and the built-in sandbox tenant. Setting `DATABASE_URL` (Postgres) and `REDIS_URL` switches to
+the production shape: arq workers on Redis sharing one rate limiter per tenant.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Key for encrypting secrets at rest (Fernet, urlsafe base64 of 32 bytes). When unset, one is
+    # generated into DATA_DIR/secret.key on first use so the embedded default just works.
+    secret_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # The sandbox tenant: in the embedded default the service starts it on this port and the
+    # `sandbox` cloud resolves to it. Hosts for the sandbox come only from here, never from the
+    # API, because whichever host an app points at receives its client secret.
+    sandbox_enabled: bool = True
+    sandbox_port: int = 8443
+    sandbox_url: str | None = None
+    sandbox_ca_file: Path | None = None
+
+    # Graph budgets per app+tenant (identity service limits); `graph_budget_scale` multiplies
+    # them for benchmarks against a sandbox whose budget is scaled the same way.
+    graph_write_capacity: int = 3000
+    graph_write_window_s: float = 150.0
+    graph_units_capacity: int = 8000
+    graph_units_window_s: float = 10.0
+    graph_budget_scale: float = 1.0
+    graph_timeout_s: float = 30.0
+    graph_max_attempts: int = 6
+
+    # Workers
+    task_lease_s: int = 120
+    task_max_attempts: int = 8
+    sweeper_interval_s: int = 30
+    worker_concurrency: int = 20
+
+    queue_mode: Literal["auto", "inline", "arq"] = "auto"
+    bootstrap_token_file: Path | None = None
+    docs_title: str = "M365 Provisioner"
+    oauth_state_ttl_s: int = Field(default=600, ge=60)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the usual libpq spellings and pin the psycopg 3 driver.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'provisioner.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def uses_arq(self) -> bool:
+        if self.queue_mode == "auto":
+            return self.redis_url is not None
+        return self.queue_mode == "arq"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,249 @@
+"""GraphClient rules that the sandbox cannot provoke on demand, against a scripted Graph.
+
+httpx.MockTransport stands in for Microsoft's side only; everything of ours is real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from app.graph import (
+    BatchRequest,
+    Budget,
+    GraphBadRequestError,
+    GraphCallRecord,
+    GraphClient,
+    GraphNotFoundError,
+    GraphThrottledError,
+    GraphTransientError,
+    InProcessLimiter,
+)
+from tests.graph.helpers import StaticTokens, graph_error, ok
+
+pytestmark = pytest.mark.anyio
+
+BASE = "https://graph.example.test"
+KEY = "app:tenant"
+
+
+class ScriptedGraph:
+    """Answers each request with the next scripted response and remembers what it saw."""
+
+    def __init__(self, *responses: httpx.Response | Callable[[httpx.Request], httpx.Response]):
+        self.script: Iterator[httpx.Response | Callable[[httpx.Request], httpx.Response]] = iter(
+            responses
+        )
+        self.seen: list[httpx.Request] = []
+        self.times: list[float] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        self.times.append(time.monotonic())
+        step = next(self.script)
+        return step(request) if callable(step) else step
+
+
+def make_client(
+    graph: ScriptedGraph,
+    *,
+    tokens: StaticTokens | None = None,
+    limiter: InProcessLimiter | None = None,
+    records: list[GraphCallRecord] | None = None,
+    **kwargs: object,
+) -> GraphClient:
+    return GraphClient(
+        graph_base=BASE,
+        token_provider=tokens or StaticTokens(),
+        limiter=limiter or InProcessLimiter(Budget()),
+        limiter_key=KEY,
+        transport=httpx.MockTransport(graph),
+        on_call=records.append if records is not None else None,
+        backoff_base=0.01,
+        backoff_max=0.05,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def test_headers_url_and_query_encoding() -> None:
+    graph = ScriptedGraph(ok({"value": []}))
+    async with make_client(graph) as client:
+        response = await client.get(
+            "/users",
+            params={"$filter": "startsWith(displayName,'O''Brien')", "$select": ["id", "mail"]},
+            consistency_eventual=True,
+            client_request_id="task-42",
+        )
+    sent = graph.seen[0]
+    assert response.status == 200 and response.request_id == "req-ok"
+    assert str(sent.url).startswith(f"{BASE}/v1.0/users?")
+    assert "$filter=startsWith(displayName,'O''Brien')" in str(sent.url)
+    assert "$select=id,mail" in str(sent.url) and "$count=true" in str(sent.url)
+    assert sent.headers["ConsistencyLevel"] == "eventual"
+    assert sent.headers["client-request-id"] == "task-42"
+    assert sent.headers["Authorization"] == "Bearer tok-1"
+
+
+async def test_503_then_success_honours_retry_after() -> None:
+    graph = ScriptedGraph(
+        graph_error(503, "serviceNotAvailable", "later", **{"Retry-After": "0.2"}),
+        ok({"id": "1"}),
+    )
+    records: list[GraphCallRecord] = []
+    async with make_client(graph, records=records) as client:
+        response = await client.get("/users/1")
+    assert response.json == {"id": "1"}
+    assert graph.times[1] - graph.times[0] >= 0.2
+    assert [(r.status, r.attempt) for r in records] == [(503, 1), (200, 2)]
+    assert graph.seen[0].headers["client-request-id"] == graph.seen[1].headers["client-request-id"]
+
+
+async def test_429_pauses_the_whole_tenant() -> None:
+    graph = ScriptedGraph(
+        graph_error(429, "TooManyRequests", "Please retry again later.", **{"Retry-After": "0.3"}),
+        ok({"id": "other"}),
+        ok({"id": "1"}),
+    )
+    limiter = InProcessLimiter(Budget())
+    records: list[GraphCallRecord] = []
+    async with make_client(graph, limiter=limiter, records=records) as client:
+        first = asyncio.create_task(client.patch("/users/1", json={"accountEnabled": False}))
+        while not records:  # wait for the 429 to come back
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.01)
+        # A different request for the same tenant, started during the pause, waits it out.
+        await client.get("/users/2")
+        await first
+    assert records[0].throttled and records[0].retry_after == 0.3
+    assert all(t - graph.times[0] >= 0.3 for t in graph.times[1:])
+
+
+async def test_exhausted_retries_raise_the_last_throttled_error() -> None:
+    graph = ScriptedGraph(
+        *[graph_error(429, "TooManyRequests", "x", **{"Retry-After": "0.01"}) for _ in range(3)]
+    )
+    async with make_client(graph, max_attempts=3) as client:
+        with pytest.raises(GraphThrottledError) as caught:
+            await client.get("/users")
+    assert caught.value.retry_after == 0.01 and len(graph.seen) == 3
+
+
+async def test_timeouts_are_retried_then_reported_as_transient() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    graph = ScriptedGraph(hang, hang)
+    async with make_client(graph, max_attempts=2) as client:
+        with pytest.raises(GraphTransientError) as caught:
+            await client.get("/users")
+    assert caught.value.code == "timeout" and len(graph.seen) == 2
+
+
+async def test_401_refreshes_the_token_once() -> None:
+    tokens = StaticTokens()
+    graph = ScriptedGraph(
+        graph_error(401, "InvalidAuthenticationToken", "expired"), ok({"id": "1"})
+    )
+    async with make_client(graph, tokens=tokens) as client:
+        await client.get("/users/1")
+    assert [r.headers["Authorization"] for r in graph.seen] == ["Bearer tok-1", "Bearer tok-2"]
+    assert tokens.cleared == 1
+
+
+async def test_client_errors_are_not_retried() -> None:
+    graph = ScriptedGraph(graph_error(400, "Request_UnsupportedQuery", "Operator 'endsWith'"))
+    async with make_client(graph) as client:
+        with pytest.raises(GraphBadRequestError) as caught:
+            await client.get("/users", params={"$filter": "endsWith(mail,'x')"})
+    assert caught.value.code == "Request_UnsupportedQuery" and len(graph.seen) == 1
+
+
+async def test_404_retried_only_when_asked() -> None:
+    graph = ScriptedGraph(
+        graph_error(404, "Request_ResourceNotFound", "Resource 'u1' does not exist"),
+        graph_error(404, "Request_ResourceNotFound", "Resource 'u1' does not exist"),
+        ok({"id": "u1"}),
+    )
+    async with make_client(graph) as client:
+        with pytest.raises(GraphNotFoundError):
+            await client.get("/users/u1")
+        assert (await client.get("/users/u1", retry_not_found=True)).json == {"id": "u1"}
+
+
+async def test_paging_follows_next_links_through_empty_pages() -> None:
+    next1 = f"{BASE}/v1.0/users?$skiptoken=A"
+    next2 = f"{BASE}/v1.0/users?$skiptoken=B"
+    graph = ScriptedGraph(
+        ok({"value": [{"id": "1"}], "@odata.nextLink": next1}),
+        ok({"value": [], "@odata.nextLink": next2}),
+        ok({"value": [{"id": "2"}]}),
+    )
+    async with make_client(graph) as client:
+        ids = [u["id"] async for u in client.paged("/users", params={"$top": 1})]
+    assert ids == ["1", "2"]
+    assert [str(r.url) for r in graph.seen[1:]] == [next1, next2]
+
+
+async def test_tokens_are_never_sent_to_a_foreign_next_link() -> None:
+    graph = ScriptedGraph(ok({"value": [], "@odata.nextLink": "https://evil.test/v1.0/users"}))
+    async with make_client(graph) as client:
+        with pytest.raises(ValueError, match="configured Graph"):
+            _ = [u async for u in client.paged("/users")]
+    assert len(graph.seen) == 1
+
+
+async def test_batch_tolerates_an_outer_424_and_resends_only_throttled_items() -> None:
+    def first_round(request: httpx.Request) -> httpx.Response:
+        ids = [r["id"] for r in json.loads(request.content)["requests"]]
+        assert ids == ["1", "2", "3"]
+        return ok(
+            {
+                "responses": [
+                    {"id": "3", "status": 400, "body": {"error": {"code": "Request_BadRequest",
+                                                                   "message": "bad"}}},
+                    {"id": "1", "status": 204},
+                    {"id": "2", "status": 429, "headers": {"Retry-After": "0.2"}},
+                ]
+            },
+            status=424,
+        )  # fmt: skip
+
+    def second_round(request: httpx.Request) -> httpx.Response:
+        ids = [r["id"] for r in json.loads(request.content)["requests"]]
+        assert ids == ["2"]
+        return ok({"responses": [{"id": "2", "status": 204}]})
+
+    graph = ScriptedGraph(first_round, second_round)
+    limiter = InProcessLimiter(Budget())
+    async with make_client(graph, limiter=limiter) as client:
+        results = await client.batch(
+            [BatchRequest(str(i), "PATCH", f"/users/u{i}", body={"x": i}) for i in (1, 2, 3)]
+        )
+    assert {k: v.status for k, v in results.items()} == {"1": 204, "2": 204, "3": 400}
+    assert isinstance(results["3"].error, GraphBadRequestError)
+    assert graph.times[1] - graph.times[0] >= 0.2
+
+
+async def test_debug_logs_and_records_never_hold_the_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tokens = StaticTokens(prefix="eyJ-secret-token")
+    graph = ScriptedGraph(
+        graph_error(401, "InvalidAuthenticationToken", "expired"),
+        graph_error(503, "serviceNotAvailable", "later", **{"Retry-After": "0"}),
+        ok({"id": "1"}),
+    )
+    records: list[GraphCallRecord] = []
+    with caplog.at_level(logging.DEBUG):
+        async with make_client(graph, tokens=tokens, records=records) as client:
+            await client.get("/users/1")
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "graph.call" in logged  # the debug records are there to be checked
+    assert "eyJ-secret-token" not in logged and "Bearer" not in logged
+    assert all("eyJ-secret-token" not in repr(r) for r in records)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+from email.utils import format_datetime
+
+import datetime as dt
+import pytest
+
+from app.graph.errors import (
+    GraphAuthError,
+    GraphBadRequestError,
+    GraphConflictError,
+    GraphError,
+    GraphNotFoundError,
+    GraphThrottledError,
+    GraphTransientError,
+    error_from_response,
+    parse_retry_after,
+)
+
+
+def body(code: str, message: str = "", details: list[dict[str, str]] | None = None) -> dict:
+    error: dict = {
+        "code": code,
+        "message": message,
+        "innerError": {"request-id": "inner-req", "client-request-id": "inner-crid"},
+    }
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "expected"),
+    [
+        (404, "Request_ResourceNotFound", "Resource 'x' does not exist", GraphNotFoundError),
+        (400, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported", GraphBadRequestError),
+        (400, "Request_BadRequest", "One or more properties contains invalid values.", GraphBadRequestError),
+        (401, "InvalidAuthenticationToken", "Access token has expired", GraphAuthError),
+        (403, "Authorization_RequestDenied", "Insufficient privileges", GraphAuthError),
+        (409, "Conflict", "conflict", GraphConflictError),
+        (500, "generalException", "boom", GraphTransientError),
+        (503, "serviceNotAvailable", "later", GraphTransientError),
+        (504, "UnknownError", "", GraphTransientError),
+        (429, "TooManyRequests", "Please retry again later.", GraphThrottledError),
+        (412, "PreconditionFailed", "etag", GraphError),
+    ],
+)  # fmt: skip
+def test_class_follows_status_and_code(status: int, code: str, message: str, expected: type) -> None:
+    error = error_from_response(status, {}, body(code, message))
+    assert type(error) is expected
+    assert (error.status, error.code, error.message) == (status, code, message)
+
+
+def test_upn_conflict_is_recognised_by_its_object_conflict_detail() -> None:
+    details = [{"code": "ObjectConflict", "target": "userPrincipalName", "message": "x"}]
+    error = error_from_response(
+        400,
+        {},
+        body("Request_BadRequest", "Another object with the same value ...", details),
+    )
+    assert isinstance(error, GraphConflictError)
+    assert error.details == details
+
+
+def test_already_a_member_is_a_conflict_although_only_the_message_says_so() -> None:
+    message = (
+        "One or more added object references already exist for the following modified "
+        "properties: 'members'."
+    )
+    error = error_from_response(400, {}, body("Request_BadRequest", message))
+    assert isinstance(error, GraphConflictError)
+
+
+def test_throttled_error_carries_fractional_retry_after() -> None:
+    error = error_from_response(429, {"Retry-After": "0.5"}, body("TooManyRequests"))
+    assert isinstance(error, GraphThrottledError)
+    assert error.retry_after == 0.5
+
+
+def test_request_ids_prefer_headers_and_fall_back_to_inner_error() -> None:
+    from_headers = error_from_response(
+        404,
+        {"request-id": "hdr-req", "client-request-id": "hdr-crid"},
+        body("Request_ResourceNotFound"),
+    )
+    assert (from_headers.request_id, from_headers.client_request_id) == ("hdr-req", "hdr-crid")
+    from_body = error_from_response(404, {}, json.dumps(body("Request_ResourceNotFound")))
+    assert (from_body.request_id, from_body.client_request_id) == ("inner-req", "inner-crid")
+    assert "inner-req" in str(from_body)
+
+
+def test_unparseable_or_empty_bodies_still_give_a_typed_error() -> None:
+    assert isinstance(error_from_response(502, {}, b"<html>bad gateway</html>"), GraphTransientError)
+    empty = error_from_response(404, {}, None)
+    assert isinstance(empty, GraphNotFoundError)
+    assert empty.code == "NotFound"
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after({"Retry-After": "3"}) == 3.0
+    assert parse_retry_after({"retry-after": "0.25"}) == 0.25
+    assert parse_retry_after({"Retry-After": "-2"}) == 0.0
+    assert parse_retry_after({"Retry-After": "soon"}) is None
+    assert parse_retry_after({}) is None
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    seconds = parse_retry_after({"Retry-After": format_datetime(later, usegmt=True)})
+    assert seconds is not None and 25 < seconds <= 30

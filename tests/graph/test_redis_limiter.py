@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from app.graph.limiter import Budget, RedisLimiter
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def redis_clients(redis_url: str) -> AsyncIterator[list[aioredis.Redis]]:
+    # Two connections stand for two worker processes sharing one tenant budget.
+    clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    yield clients
+    for client in clients:
+        await client.aclose()
+
+
+def fresh_key() -> str:
+    return f"app-{uuid.uuid4().hex[:8]}:tenant"
+
+
+async def test_workers_in_two_processes_share_one_budget(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10_000, unit_window_s=1,
+                    burst_s=0.2)  # fmt: skip
+    limiters = [RedisLimiter(client, budget) for client in redis_clients]
+    key = fresh_key()
+    stamps: list[float] = []
+    stop = time.monotonic() + 1.2
+
+    async def worker(limiter: RedisLimiter) -> None:
+        while time.monotonic() < stop:
+            await limiter.acquire(key, writes=1, units=1)
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(worker(limiters[i % 2]) for i in range(10)))
+    stamps.sort()
+    elapsed = stamps[-1] - stamps[0]
+    spec = budget.writes()
+    # Together the workers get the budget's rate, never more than burst + rate * time.
+    assert len(stamps) <= spec.capacity + spec.rate * elapsed + 2
+    assert len(stamps) >= 0.85 * spec.rate * elapsed
+
+
+async def test_pause_is_shared_and_honoured(redis_clients: list[aioredis.Redis]) -> None:
+    first, second = (RedisLimiter(c, Budget()) for c in redis_clients)
+    key = fresh_key()
+    await first.pause(key, 0.4)
+    await first.pause(key, 0.05)  # shorter pauses do not shorten it
+    assert (await second.usage(key))["paused_s"] > 0.3
+    started = time.monotonic()
+    await second.acquire(key, writes=1, units=1)
+    assert time.monotonic() - started >= 0.35
+
+
+async def test_caller_waiting_for_a_slot_also_honours_a_later_pause(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    budget = Budget(write_capacity=10, write_window_s=1, burst_s=0.1, headroom=1.0)
+    limiter = RedisLimiter(redis_clients[0], budget)
+    key = fresh_key()
+    await limiter.acquire(key, writes=1, units=1)  # empties the one-token burst
+    started = time.monotonic()
+    waiter = asyncio.create_task(limiter.acquire(key, writes=1, units=1))  # slot in ~0.1 s
+    await asyncio.sleep(0.02)
+    await limiter.pause(key, 0.3)
+    await waiter
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_usage_and_expiry(redis_clients: list[aioredis.Redis]) -> None:
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=100, unit_window_s=1,
+                    headroom=1.0, burst_s=0.5)  # fmt: skip
+    limiter = RedisLimiter(redis_clients[0], budget, prefix="test:rl")
+    key = fresh_key()
+    untouched = await limiter.usage(key)
+    assert untouched["writes_available"] == pytest.approx(5.0)
+    assert untouched["units_available"] == pytest.approx(50.0)
+    await limiter.acquire(key, writes=3, units=20)
+    usage = await limiter.usage(key)
+    assert usage["writes_available"] == pytest.approx(2.0, abs=0.2)
+    assert usage["units_available"] == pytest.approx(30.0, abs=2)
+    ttl = await redis_clients[0].pttl(f"test:rl:{{{key}}}:writes")
+    assert 0 < ttl <= 2000  # forgotten once it would have refilled anyway

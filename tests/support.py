@@ -1,0 +1,103 @@
+"""Small builders and helpers shared by the tests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def reset_caches() -> None:
+    """Forget cached settings, engine and key so the next use reads the environment again."""
+    from app import crypto, db, settings
+
+    try:
+        db.get_engine().dispose()
+    except Exception:
+        pass
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    crypto._fernet.cache_clear()
+
+
+def truncate_all() -> None:
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from app.db import get_engine
+
+    engine = get_engine()
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for t in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(t.delete())
+
+
+def make_token(*scopes: str, name: str = "test") -> str:
+    from app.db import transaction
+    from app.security import Scope, create_token
+
+    with transaction() as session:
+        _, raw = create_token(session, name, [Scope(s) for s in scopes])
+    return raw
+
+
+class ApiClient(TestClient):
+    """A TestClient that sends a bearer token and knows the API prefix."""
+
+    def __init__(self, token: str | None, **kwargs: Any) -> None:
+        from app.main import create_app
+
+        super().__init__(create_app(), raise_server_exceptions=False, **kwargs)
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def admin(cls) -> ApiClient:
+        return cls(make_token("admin", name="admin"))
+
+    def with_scopes(self, *scopes: str) -> ApiClient:
+        return ApiClient(make_token(*scopes))
+
+    def ok(self, method: str, url: str, expect: int | None = None, **kwargs: Any) -> Any:
+        """Call and assert success (or `expect`); returns the JSON body (None for 204)."""
+        resp = self.request(method, "/api/v1" + url, **kwargs)
+        wanted = expect or (201 if method == "POST" and resp.status_code == 201 else 200)
+        if expect is None and resp.status_code in (200, 201, 202, 204):
+            wanted = resp.status_code
+        assert resp.status_code == wanted, f"{method} {url}: {resp.status_code} {resp.text}"
+        return None if resp.status_code == 204 else resp.json()
+
+    def problem(self, method: str, url: str, status: int, **kwargs: Any) -> dict[str, Any]:
+        resp = self.request(method, "/api/v1" + url, **kwargs)
+        assert resp.status_code == status, f"{method} {url}: {resp.status_code} {resp.text}"
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        body = resp.json()
+        assert body["status"] == status and body["type"] and body["title"]
+        return body
+
+    def wait_job(self, job_id: int, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.ok("GET", f"/jobs/{job_id}")
+            if job["status"] in ("succeeded", "failed"):
+                return job
+            assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
+            time.sleep(0.05)
+
+
+def user_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "username": f"user{n}",
+        "email": f"user{n}@example.com",
+        "firstname": "Josh",
+        "lastname": f"Ames{n}",
+        "department": "Sales",
+        "country": "US",
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,30 @@
+"""arq worker configuration: `arq workers.settings.WorkerSettings` or `provisioner worker`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from app.settings import get_settings
+from workers.functions import run_job, shutdown, startup, sweep
+
+
+def redis_settings(url: str | None = None) -> RedisSettings:
+    return RedisSettings.from_dsn(url or get_settings().redis_url or "redis://localhost:6379/0")
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = [run_job]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(sweep, second=set(range(0, 60, 15)), run_at_startup=True)
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings()
+    max_jobs = get_settings().worker_concurrency
+    # Jobs carry only ids and claim their rows; arq's own retry would only duplicate that.
+    max_tries = 1
+    job_timeout = 3600
+    allow_abort_jobs = True
