@@ -326,10 +326,15 @@ def _text_predicate(
 def _list_predicate(
     op: str, i: int, v: str, rx: re.Pattern[str] | None, items: frozenset[str]
 ) -> Predicate:
+    # member_set is casefolded only: case-sensitive equals/in scan the (short) raw tuple.
     if op == "equals":
-        return lambda s: v in s.member_sets[i]
+        if i == RAW:
+            return lambda s: v in s.member_of[RAW]
+        return lambda s: v in s.member_set
     if op == "not_equals":
-        return lambda s: v not in s.member_sets[i]
+        if i == RAW:
+            return lambda s: v not in s.member_of[RAW]
+        return lambda s: v not in s.member_set
     if op == "contains":
         return lambda s: any(v in m for m in s.member_of[i])
     if op == "not_contains":
@@ -342,7 +347,9 @@ def _list_predicate(
         search = rx.search  # type: ignore[union-attr]
         return lambda s: any(search(m) is not None for m in s.member_of[RAW])
     if op == "in":
-        return lambda s: not items.isdisjoint(s.member_sets[i])
+        if i == RAW:
+            return lambda s: not items.isdisjoint(s.member_of[RAW])
+        return lambda s: not items.isdisjoint(s.member_set)
     if op == "exists":
         return lambda s: bool(s.member_of[RAW])
     return lambda s: not s.member_of[RAW]
@@ -379,8 +386,14 @@ def compile_conditions(conditions: Sequence[Condition], match: str = "all") -> P
     """
     validate_conditions(conditions, match)
     preds = tuple(compile_condition(c) for c in conditions)
+    # Fixed-arity combinators avoid a Python-level loop for the common short lists.
     if len(preds) == 1:
         return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        if match == "all":
+            return lambda s: a(s) and b(s)
+        return lambda s: a(s) or b(s)
     if match == "all":
 
         def all_of(s: Subject) -> bool:

@@ -68,38 +68,57 @@ def all_text_keys(user: UserFacts) -> tuple[TextKey, ...]:
     return tuple(keys)
 
 
+_NO_MEMBERS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
 class Subject:
     """Mutable, prepared view of one user for predicates.
 
     ``text[RAW]`` / ``text[FOLDED]`` map a source name (``department``,
     ``custom_attributes.cost_center``) to its value; missing, None and empty values are simply
-    absent, so "missing" has one representation. ``member_of`` and ``member_sets`` are indexed
-    the same way. Predicates pick the index once at compile time, so case sensitivity costs a
-    tuple subscript rather than a second implementation of every operator.
+    absent, so "missing" has one representation. ``member_of`` is indexed the same way and
+    ``member_set`` holds the casefolded names for O(1) ``equals``/``in``. Predicates pick the
+    index once at compile time, so case sensitivity costs a tuple subscript rather than a
+    second implementation of every operator.
     """
 
-    __slots__ = ("group_id", "member_of", "member_sets", "role_ids", "text")
+    __slots__ = ("group_id", "member_of", "member_set", "role_ids", "text")
+
+    text: tuple[dict[str, str], dict[str, str]]
+    member_of: tuple[tuple[str, ...], tuple[str, ...]]
+    member_set: frozenset[str]
+    role_ids: set[int]
+    group_id: int | None
 
     def __init__(
         self,
-        text: Mapping[str, str],
+        text: Mapping[str, str | None],
         member_of: Iterable[str] = (),
         role_ids: Iterable[int] = (),
         group_id: int | None = None,
     ) -> None:
-        raw = {k: v for k, v in text.items() if v}
-        self.text: tuple[dict[str, str], dict[str, str]] = (
-            raw,
-            {k: v.casefold() for k, v in raw.items()},
-        )
+        raw: dict[str, str] = {}
+        folded: dict[str, str] = {}
+        for key, value in text.items():
+            if value:
+                raw[key] = value
+                folded[key] = value.casefold()
+        self._fill(raw, folded, member_of, role_ids, group_id)
+
+    def _fill(
+        self,
+        raw: dict[str, str],
+        folded: dict[str, str],
+        member_of: Iterable[str],
+        role_ids: Iterable[int],
+        group_id: int | None,
+    ) -> None:
         names = tuple(m for m in member_of if m)
-        folded = tuple(m.casefold() for m in names)
-        self.member_of: tuple[tuple[str, ...], tuple[str, ...]] = (names, folded)
-        self.member_sets: tuple[frozenset[str], frozenset[str]] = (
-            frozenset(names),
-            frozenset(folded),
-        )
-        self.role_ids: set[int] = set(role_ids)
+        folded_names = tuple(m.casefold() for m in names)
+        self.text = (raw, folded)
+        self.member_of = (names, folded_names)
+        self.member_set = frozenset(folded_names)
+        self.role_ids = set(role_ids)
         self.group_id = group_id
 
     @classmethod
@@ -109,20 +128,33 @@ class Subject:
         keys: Iterable[TextKey] | None = None,
         with_member_of: bool = True,
     ) -> Subject:
-        """Prepare ``user``; ``keys`` limits the text values to those conditions reference."""
+        """Prepare ``user``; ``keys`` limits the text values to those conditions reference.
+
+        This runs once per user per evaluation, so it builds both dicts in a single pass and
+        skips ``__init__``'s generic input handling.
+        """
         fields = user.fields
         custom = user.custom_attributes
-        text: dict[str, str] = {}
+        raw: dict[str, str] = {}
+        folded: dict[str, str] = {}
         for source, custom_name in all_text_keys(user) if keys is None else keys:
             value = fields.get(source) if custom_name is None else custom.get(custom_name)
             if value:
-                text[source] = value
-        return cls(
-            text,
-            user.member_of if with_member_of else (),
-            user.role_ids,
-            user.group_id,
-        )
+                raw[source] = value
+                folded[source] = value.casefold()
+        subject = cls.__new__(cls)
+        subject.text = (raw, folded)
+        if with_member_of and user.member_of:
+            names = tuple(m for m in user.member_of if m)
+            folded_names = tuple(m.casefold() for m in names)
+            subject.member_of = (names, folded_names)
+            subject.member_set = frozenset(folded_names)
+        else:
+            subject.member_of = _NO_MEMBERS
+            subject.member_set = frozenset()
+        subject.role_ids = set(user.role_ids)
+        subject.group_id = user.group_id
+        return subject
 
     def set_text(self, source: str, value: str | None) -> None:
         """Overwrite one text value (a mapping's ``set_attribute``); empty means absent."""

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, text, update
+from sqlalchemy import bindparam, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from app.directory.facts import count_users, iter_fact_chunks, load_facts
@@ -280,9 +280,11 @@ def _write_outcomes(
             },
         )
     else:
+        table = User.__table__  # type: ignore[attr-defined]
         session.execute(
-            update(User)
-            .where(User.id == bindparam("uid"))  # type: ignore[arg-type]
+            # Core (not ORM) update: executemany keyed on our own bind names.
+            table.update()
+            .where(table.c.id == bindparam("uid"))
             .values(
                 mapped_group_id=bindparam("g"),
                 mapped_attributes=bindparam("a"),
@@ -293,7 +295,6 @@ def _write_outcomes(
                 {"uid": uid, "g": o.group_id, "a": dict(o.attributes), "f": fp}
                 for uid, o, fp in changed
             ],
-            execution_options={"synchronize_session": False},
         )
 
 
@@ -311,12 +312,15 @@ def _apply(
 
 def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
     """Re-evaluate these users now; returns the ids whose mapping outcome changed."""
+    session.flush()
     facts = load_facts(session, user_ids)
     if not facts:
         return []
     changed = _apply(compiled_mappings(session), facts)
-    _write_outcomes(session, changed)
-    session.flush()
+    if changed:
+        _write_outcomes(session, changed)
+        # The bulk statements bypass the identity map; make loaded users re-read their rows.
+        session.expire_all()
     return [uid for uid, _, _ in changed]
 
 

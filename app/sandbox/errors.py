@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 # Messages quoted by the contract; kept together so tests and handlers use one spelling.
-MSG_NOT_FOUND = "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+MSG_NOT_FOUND = (
+    "Resource '{id}' does not exist or one of its queried reference-property objects "
+    "are not present."
+)
 MSG_FORBIDDEN = "Insufficient privileges to complete the operation."
 MSG_INVALID_VALUES = "One or more properties contains invalid values."
 MSG_REQUIRED = "Property {prop} value is required but is empty or missing."
@@ -39,7 +42,10 @@ MSG_BAD_MEMBER_REF = (
     "Unsupported referenced-object resource identifier for link property 'members'."
 )
 MSG_THROTTLED = "Please retry again later."
-MSG_UNSUPPORTED_CLAUSE = "Unsupported or invalid query filter clause specified for property '{prop}' of resource '{res}'."
+MSG_UNSUPPORTED_CLAUSE = (
+    "Unsupported or invalid query filter clause specified for property '{prop}' "
+    "of resource '{res}'."
+)
 MSG_ENDSWITH_ADVANCED = (
     "Operator 'endsWith' is not supported because the required parameters might be missing. "
     "Try adding $count=true query parameter and ConsistencyLevel:eventual header. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.sandbox.errors import conflict, not_found
@@ -95,6 +96,10 @@ def _deleted_user(ctx: GraphContext, object_id: str) -> User:
     return user
 
 
+def _deleted_getter(user: User) -> Callable[[str], Any]:
+    return lambda prop: user_value(user, prop, deleted_view=True)
+
+
 def _deleted_view(user: User, select: list[str] | None) -> dict[str, Any]:
     return {"@odata.type": "#microsoft.graph.user", **user_view(user, select, deleted_view=True)}
 
@@ -108,9 +113,7 @@ def list_deleted_users(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
         node = parse_filter(raw_filter)
         USER_FILTERS.check(node, ctx.advanced)
         # Filters see the deleted view, so userPrincipalName is the id-prefixed form.
-        users = [
-            u for u in users if evaluate(node, lambda p, u=u: user_value(u, p, deleted_view=True))
-        ]
+        users = [u for u in users if evaluate(node, _deleted_getter(u))]
     return paged_list(
         ctx,
         "/directory/deletedItems/microsoft.graph.user",

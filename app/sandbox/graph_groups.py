@@ -123,7 +123,7 @@ def list_groups(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
     if raw_filter:
         node = parse_filter(raw_filter)
         GROUP_FILTERS.check(node, ctx.advanced)
-        groups = [g for g in groups if evaluate(node, lambda p, g=g: group_view(g).get(p))]
+        groups = [g for g in groups if evaluate(node, group_view(g).get)]
     return paged_list(
         ctx,
         "/groups",

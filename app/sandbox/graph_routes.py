@@ -65,8 +65,10 @@ def _to_http(response: GraphResponse) -> Response:
     headers = dict(response.headers)
     if isinstance(response.body, dict):
         return Response(
-            content=json.dumps(response.body), status_code=response.status,
-            headers=headers, media_type=GRAPH_JSON,
+            content=json.dumps(response.body),
+            status_code=response.status,
+            headers=headers,
+            media_type=GRAPH_JSON,
         )
     if isinstance(response.body, str):
         media = headers.pop("Content-Type", "text/plain")

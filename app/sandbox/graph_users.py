@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -398,7 +398,7 @@ def _matches_search(user: User, terms: list[tuple[str, str]], any_term: bool) ->
 
 
 def filtered_users(ctx: GraphContext) -> list[User]:
-    users = [u for u in ctx.tenant.live_users() if True]
+    users = list(ctx.tenant.live_users())
     raw_filter = ctx.q("$filter")
     if raw_filter:
         node = parse_filter(raw_filter)
@@ -526,10 +526,6 @@ def delete_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user.deleted_at = datetime.now(UTC)
     ctx.tenant.touch(user)
     return no_content()
-
-
-def iter_ids(values: Iterable[str]) -> list[str]:
-    return [v.lower() for v in values]
 
 
 __all__ = [

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,7 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<punct>[(),:])|(?P<word>[A-Za-z0-9_.@#$/+\-]+))"
 )
 _COMPARE_OPS = {"eq", "ne", "ge", "le", "gt", "lt"}
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def _syntax_error(text: str) -> GraphError:
@@ -119,7 +120,7 @@ class _Parser:
         return token
 
     def expect(self, value: str) -> None:
-        kind, got = self.take()
+        _, got = self.take()
         if got.lower() != value:
             raise _syntax_error(f"Expected '{value}' but found '{got}' in '{self.text}'.")
 
@@ -129,8 +130,9 @@ class _Parser:
 
     def parse(self) -> Node:
         node = self.parse_or()
-        if self.peek() is not None:
-            raise _syntax_error(f"Unexpected '{self.peek()[1]}' in '{self.text}'.")  # type: ignore[index]
+        rest = self.peek()
+        if rest is not None:
+            raise _syntax_error(f"Unexpected '{rest[1]}' in '{self.text}'.")
         return node
 
     def parse_or(self) -> Node:
@@ -174,8 +176,7 @@ class _Parser:
         if lowered.endswith("/any") and self.peek() == ("punct", "("):
             return self.parse_any(word[: -len("/any")])
         prop = word
-        op_kind, op = self.take()
-        op = op.lower()
+        op = self.take_word().lower()
         if op == "in":
             self.expect("(")
             values = [self.literal()]
@@ -184,7 +185,7 @@ class _Parser:
                 values.append(self.literal())
             self.expect(")")
             return InList(prop, tuple(values))
-        if op_kind != "word" or op not in _COMPARE_OPS:
+        if op not in _COMPARE_OPS:
             raise _syntax_error(f"Unknown operator '{op}' in '{self.text}'.")
         return Compare(prop, op, self.literal())
 
@@ -354,7 +355,7 @@ def evaluate(node: Node, get: Callable[[str], Any]) -> bool:
 # --- $select and $top --------------------------------------------------------------------
 
 
-def parse_select(raw: str | None, known: Iterable_str, type_name: str) -> list[str] | None:
+def parse_select(raw: str | None, known: Iterable[str], type_name: str) -> list[str] | None:
     if raw is None or raw.strip() == "":
         return None
     wanted: list[str] = []
@@ -373,9 +374,6 @@ def parse_select(raw: str | None, known: Iterable_str, type_name: str) -> list[s
         if canonical not in wanted:
             wanted.append(canonical)
     return wanted
-
-
-Iterable_str = list[str] | tuple[str, ...] | frozenset[str]
 
 
 def parse_top(raw: str | None) -> int | None:

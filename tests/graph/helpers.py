@@ -43,3 +43,15 @@ def graph_error(status: int, code: str, message: str, **headers: str) -> httpx.R
 def ok(body: Any = None, status: int = 200, **headers: str) -> httpx.Response:
     content = json.dumps(body).encode() if body is not None else b""
     return httpx.Response(status, headers={"request-id": "req-ok", **headers}, content=content)
+
+
+def new_user(alias: str, domain: str = "contoso.com") -> dict[str, Any]:
+    """A valid POST /users body (contract §1)."""
+    return {
+        "accountEnabled": True,
+        "displayName": alias.title(),
+        "mailNickname": alias,
+        "userPrincipalName": f"{alias}@{domain}",
+        "usageLocation": "US",
+        "passwordProfile": {"password": "Xy7!long-enough", "forceChangePasswordNextSignIn": True},
+    }

@@ -12,13 +12,19 @@ USER_ID = "8f3c0a0e-1b2c-4d5e-8f90-123456789abc"
     [
         (f"/users/{USER_ID}", "/users/{id}"),
         ("users/alice@contoso.com/licenseDetails", "/users/{id}/licenseDetails"),
-        (f"https://graph.microsoft.com/v1.0/groups/{USER_ID}/members/$ref", "/groups/{id}/members/$ref"),
+        (
+            f"https://graph.microsoft.com/v1.0/groups/{USER_ID}/members/$ref",
+            "/groups/{id}/members/$ref",
+        ),
         ("https://graph.microsoft.com/v1.0/users?$skiptoken=X'4453707402'", "/users"),
-        ("/directory/deletedItems/microsoft.graph.user", "/directory/deletedItems/microsoft.graph.user"),
+        (
+            "/directory/deletedItems/microsoft.graph.user",
+            "/directory/deletedItems/microsoft.graph.user",
+        ),
         ("/me/memberOf", "/users/{id}/memberOf"),
         ("/$batch", "/$batch"),
     ],
-)  # fmt: skip
+)
 def test_path_template_hides_ids_and_queries(raw: str, template: str) -> None:
     assert path_template(raw) == template
 

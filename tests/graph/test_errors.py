@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from email.utils import format_datetime
 
-import datetime as dt
 import pytest
 
 from app.graph.errors import (
@@ -34,8 +34,18 @@ def body(code: str, message: str = "", details: list[dict[str, str]] | None = No
     ("status", "code", "message", "expected"),
     [
         (404, "Request_ResourceNotFound", "Resource 'x' does not exist", GraphNotFoundError),
-        (400, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported", GraphBadRequestError),
-        (400, "Request_BadRequest", "One or more properties contains invalid values.", GraphBadRequestError),
+        (
+            400,
+            "Request_UnsupportedQuery",
+            "Operator 'endsWith' is not supported",
+            GraphBadRequestError,
+        ),
+        (
+            400,
+            "Request_BadRequest",
+            "One or more properties contains invalid values.",
+            GraphBadRequestError,
+        ),
         (401, "InvalidAuthenticationToken", "Access token has expired", GraphAuthError),
         (403, "Authorization_RequestDenied", "Insufficient privileges", GraphAuthError),
         (409, "Conflict", "conflict", GraphConflictError),
@@ -45,8 +55,10 @@ def body(code: str, message: str = "", details: list[dict[str, str]] | None = No
         (429, "TooManyRequests", "Please retry again later.", GraphThrottledError),
         (412, "PreconditionFailed", "etag", GraphError),
     ],
-)  # fmt: skip
-def test_class_follows_status_and_code(status: int, code: str, message: str, expected: type) -> None:
+)
+def test_class_follows_status_and_code(
+    status: int, code: str, message: str, expected: type
+) -> None:
     error = error_from_response(status, {}, body(code, message))
     assert type(error) is expected
     assert (error.status, error.code, error.message) == (status, code, message)
@@ -91,7 +103,9 @@ def test_request_ids_prefer_headers_and_fall_back_to_inner_error() -> None:
 
 
 def test_unparseable_or_empty_bodies_still_give_a_typed_error() -> None:
-    assert isinstance(error_from_response(502, {}, b"<html>bad gateway</html>"), GraphTransientError)
+    assert isinstance(
+        error_from_response(502, {}, b"<html>bad gateway</html>"), GraphTransientError
+    )
     empty = error_from_response(404, {}, None)
     assert isinstance(empty, GraphNotFoundError)
     assert empty.code == "NotFound"
