@@ -20,6 +20,7 @@ import time
 import timeit
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -123,7 +124,7 @@ def build_mappings() -> list[Mapping]:
     ]  # fmt: skip
     out = []
     for index, (name, conds, actions) in enumerate(specs):
-        match = "any" if name == "apac" else "all"
+        match: Literal["all", "any"] = "any" if name == "apac" else "all"
         out.append(Mapping(index + 1, name, True, match, index * 10, conds, actions))
     return out
 

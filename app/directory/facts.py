@@ -6,10 +6,11 @@ reapplying mappings walks every user and ORM identity-map overhead would dominat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlmodel import Session
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
@@ -64,19 +65,53 @@ def load_facts(session: Session, user_ids: Sequence[int]) -> list[tuple[UserFact
     return [(_to_facts(r, roles), r[-1]) for r in rows]
 
 
+@dataclass(frozen=True)
+class Needs:
+    """Which parts of a user an evaluation reads; a bulk pass loads only those."""
+
+    fields: frozenset[str]
+    custom_keys: frozenset[str]
+    member_of: bool
+
+
+def needs_for(text_keys: Iterable[tuple[str, str | None]], member_of: bool) -> Needs:
+    fields = {source for source, custom in text_keys if custom is None}
+    custom = {custom for _, custom in text_keys if custom is not None}
+    return Needs(frozenset(fields), frozenset(custom), member_of)
+
+
 def iter_fact_chunks(
-    session: Session, chunk: int = 5000
+    session: Session, chunk: int = 5000, needs: Needs | None = None
 ) -> Iterator[list[tuple[UserFacts, str | None]]]:
-    """Every user, in id order, a chunk at a time (keyset paging keeps each query cheap)."""
+    """Every user, in id order, a chunk at a time (keyset paging keeps each query cheap).
+
+    With `needs`, only the referenced columns are read and, on Postgres, only the referenced
+    custom attributes are extracted server-side: decoding every user's JSON documents costs
+    more than evaluating all mappings.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if needs is None or not postgres:
+        field_names: tuple[str, ...] = USER_FIELDS
+        columns: list[Any] = [User.id, *_FIELD_COLUMNS, User.member_of, User.custom_attributes]
+        custom_keys: tuple[str, ...] = ()
+        with_members = True
+    else:
+        field_names = tuple(f for f in USER_FIELDS if f in needs.fields)
+        custom_keys = tuple(sorted(needs.custom_keys))
+        with_members = needs.member_of
+        columns = [User.id, *(getattr(User, f) for f in field_names)]
+        columns.append(User.member_of if with_members else literal(None))
+        columns.extend(User.custom_attributes.op("->>")(k) for k in custom_keys)  # type: ignore[attr-defined]
+    columns += [User.group_id, User.mapping_fingerprint]
+    n = len(field_names)
     after = 0
     while True:
         rows = session.execute(
-            select(*_COLUMNS).where(User.id > after).order_by(User.id).limit(chunk)  # type: ignore[arg-type,operator]
+            select(*columns).where(User.id > after).order_by(User.id).limit(chunk)  # type: ignore[arg-type,operator]
         ).all()
         if not rows:
             return
-        ids = [r[0] for r in rows]
-        lo, hi = ids[0], ids[-1]
+        lo, hi = rows[0][0], rows[-1][0]
         roles: dict[int, set[int]] = {}
         for user_id, role_id in session.execute(
             select(UserRole.user_id, UserRole.role_id).where(
@@ -86,7 +121,27 @@ def iter_fact_chunks(
             )
         ):
             roles.setdefault(user_id, set()).add(role_id)
-        yield [(_to_facts(r, roles), r[-1]) for r in rows]
+        out = []
+        empty: frozenset[int] = frozenset()
+        for r in rows:
+            if custom_keys:
+                values = r[2 + n : 2 + n + len(custom_keys)]
+                custom = {k: v for k, v in zip(custom_keys, values, strict=True) if v is not None}
+            elif needs is None or not postgres:
+                custom = r[2 + n] or {}
+            else:
+                custom = {}
+            role_set = roles.get(r[0])
+            facts = UserFacts(
+                id=r[0],
+                fields=dict(zip(field_names, r[1 : 1 + n], strict=True)),
+                member_of=tuple(r[1 + n] or ()),
+                custom_attributes=custom,
+                role_ids=frozenset(role_set) if role_set else empty,
+                group_id=r[-2],
+            )
+            out.append((facts, r[-1]))
+        yield out
         after = hi
 
 

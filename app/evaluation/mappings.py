@@ -130,6 +130,8 @@ class CompiledMappings:
     text_keys: tuple[TextKey, ...]
     """Text sources any condition reads: only these are prepared per user."""
     uses_member_of: bool
+    steps: tuple[tuple[Predicate, int, tuple[_Op, ...]], ...] = ()
+    """(predicate, mapping id, ops) per mapping: tuple unpacking beats attribute lookups."""
 
 
 def compile_mappings(mappings: Iterable[Mapping]) -> CompiledMappings:
@@ -147,7 +149,8 @@ def compile_mappings(mappings: Iterable[Mapping]) -> CompiledMappings:
     keys = tuple(
         text_key(s) for s in sorted(sources) if s not in ("member_of", "has_role", "group")
     )
-    return CompiledMappings(tuple(compiled), keys, "member_of" in sources)
+    steps = tuple((m.predicate, m.id, m.ops) for m in compiled)
+    return CompiledMappings(tuple(compiled), keys, "member_of" in sources, steps)
 
 
 def evaluate(compiled: CompiledMappings, user: UserFacts) -> MappingOutcome:
@@ -158,12 +161,11 @@ def evaluate(compiled: CompiledMappings, user: UserFacts) -> MappingOutcome:
     group_mapping_id: int | None = None
     attributes: dict[str, str] = {}
     matched: list[int] = []
-    for m in compiled.mappings:
-        if not m.predicate(subject):
+    for predicate, mid, ops in compiled.steps:
+        if not predicate(subject):
             continue
-        mid = m.id
         matched.append(mid)
-        for op in m.ops:
+        for op in ops:
             code = op.code
             if code == _SET_ROLE:
                 granted = dict.fromkeys(op.role_ids, mid)

@@ -15,6 +15,14 @@ same refill rate (times `headroom`) but only `burst_s` seconds of capacity, so r
 evenly spaced, Graph's bucket stays nearly full, and a 429 only happens when something else
 (another app, a retry storm) eats the tenant's budget.
 
+Two guards for when Graph's real budget is smaller than the configured one (an S or M tenant,
+other apps using the tenant-wide write limit):
+- our burst never exceeds half of Graph's bucket, so the other half absorbs the jitter
+  between our schedule and Graph's clock even when a benchmark shrinks the window to 1 s;
+- every 429 (`pause`) also cuts the key's pace by `slowdown` (additive recovery of
+  `recovery_per_s` of the ceiling per second), so a budget that is too generous converges on
+  what the tenant really allows instead of hammering it (AIMD, as in TCP congestion control).
+
 The bucket reserves: a caller that finds no room takes its tokens anyway (the balance goes
 negative) and is told how long to wait for its slot. Every caller is served in arrival order
 with one round trip and no polling, and a request bigger than the burst (a `$batch` of 20
@@ -55,6 +63,9 @@ class Budget:
     scale: float = 1.0
     headroom: float = 0.98
     burst_s: float = 1.0
+    slowdown: float = 0.75
+    min_pace: float = 0.1
+    recovery_per_s: float = 0.1
 
     def __post_init__(self) -> None:
         if min(self.write_capacity, self.write_window_s, self.unit_capacity) <= 0:
@@ -63,6 +74,8 @@ class Budget:
             raise ValueError("unit window, scale and burst must be positive")
         if not 0 < self.headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
+        if not 0 < self.min_pace <= self.slowdown <= 1 or self.recovery_per_s < 0:
+            raise ValueError("need 0 < min_pace <= slowdown <= 1 and recovery_per_s >= 0")
 
     @property
     def write_ceiling(self) -> float:
@@ -82,7 +95,17 @@ class Budget:
 
     def _spec(self, ceiling: float, server_capacity: float) -> BucketSpec:
         rate = ceiling * self.headroom
-        return BucketSpec(rate=rate, capacity=min(server_capacity, rate * self.burst_s))
+        return BucketSpec(rate=rate, capacity=min(server_capacity / 2, rate * self.burst_s))
+
+    def pace(self, pace: float, since: float) -> float:
+        """The pace factor `since` seconds after it was last cut to `pace`."""
+        return min(1.0, pace + self.recovery_per_s * max(0.0, since))
+
+
+@dataclass(frozen=True)
+class Pace:
+    factor: float  # share of the budget's rate in use after the last 429
+    stamp: float
 
 
 @dataclass(frozen=True)
@@ -92,31 +115,33 @@ class BucketState:
 
 
 def reserve(
-    state: BucketState | None, spec: BucketSpec, now: float, need: float
+    state: BucketState | None, spec: BucketSpec, now: float, need: float, pace: float = 1.0
 ) -> tuple[BucketState | None, float]:
     """Take `need` tokens; return the new state and the time the caller may go.
 
     A caller may go once the balance covers its need (or the whole capacity, for needs larger
     than the burst). Slots are handed out in order: a new caller queues behind the last
-    reservation. The Lua script in `RedisLimiter` is a line-for-line copy of this function.
+    reservation. `pace` scales the refill rate after 429s. The Lua script in `RedisLimiter` is a
+    line-for-line copy of this function.
     """
     if need <= 0:
         return state, now
     if state is None:
         state = BucketState(tokens=spec.capacity, stamp=now)
+    rate = spec.rate * pace
     start = max(now, state.stamp)
-    available = min(spec.capacity, state.tokens + (start - state.stamp) * spec.rate)
+    available = min(spec.capacity, state.tokens + (start - state.stamp) * rate)
     wanted = min(need, spec.capacity)
-    at = start if available >= wanted else start + (wanted - available) / spec.rate
-    balance = available + (at - start) * spec.rate - need
+    at = start if available >= wanted else start + (wanted - available) / rate
+    balance = available + (at - start) * rate - need
     return BucketState(tokens=balance, stamp=at), at
 
 
-def balance(state: BucketState | None, spec: BucketSpec, now: float) -> float:
+def balance(state: BucketState | None, spec: BucketSpec, now: float, pace: float = 1.0) -> float:
     """Tokens available now (negative: that many are already promised to waiting callers)."""
     if state is None:
         return spec.capacity
-    return min(spec.capacity, state.tokens + (now - state.stamp) * spec.rate)
+    return min(spec.capacity, state.tokens + (now - state.stamp) * spec.rate * pace)
 
 
 class RateLimiter(Protocol):
@@ -156,14 +181,16 @@ class InProcessLimiter:
         self._sleep = sleep
         self._state: dict[str, tuple[BucketState | None, BucketState | None]] = {}
         self._paused_until: dict[str, float] = {}
+        self._pace: dict[str, Pace] = {}
 
     async def acquire(self, key: str, *, writes: int, units: int) -> None:
         while (paused := self._paused_for(key)) > 0:
             await self._sleep(paused)
         now = self._clock()
+        pace = self._pace_at(key, now)
         write_state, unit_state = self._state.get(key, (None, None))
-        write_state, write_at = reserve(write_state, self._writes, now, writes)
-        unit_state, unit_at = reserve(unit_state, self._units, now, units)
+        write_state, write_at = reserve(write_state, self._writes, now, writes, pace)
+        unit_state, unit_at = reserve(unit_state, self._units, now, units, pace)
         self._state[key] = (write_state, unit_state)
         wait = max(write_at, unit_at) - now
         if wait > 0:
@@ -173,16 +200,25 @@ class InProcessLimiter:
             await self._sleep(paused)
 
     async def pause(self, key: str, seconds: float) -> None:
-        until = self._clock() + max(0.0, seconds)
+        now = self._clock()
+        until = now + max(0.0, seconds)
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
+        slower = max(self.budget.min_pace, self._pace_at(key, now) * self.budget.slowdown)
+        self._pace[key] = Pace(factor=slower, stamp=now)
+
+    def _pace_at(self, key: str, now: float) -> float:
+        last = self._pace.get(key)
+        return 1.0 if last is None else self.budget.pace(last.factor, now - last.stamp)
 
     async def usage(self, key: str) -> dict[str, float]:
         now = self._clock()
         write_state, unit_state = self._state.get(key, (None, None))
+        pace = self._pace_at(key, now)
         return _usage(
-            balance(write_state, self._writes, now),
-            balance(unit_state, self._units, now),
+            balance(write_state, self._writes, now, pace),
+            balance(unit_state, self._units, now, pace),
             self._paused_for(key),
+            pace,
             self.budget,
         )
 
@@ -198,9 +234,15 @@ local paused = redis.call('PTTL', KEYS[3])
 if paused > 0 then return {1, paused * 1000} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local pace = 1
+local saved_pace = redis.call('HMGET', KEYS[4], 'factor', 'stamp')
+if saved_pace[1] then
+  pace = math.min(1, tonumber(saved_pace[1]) + tonumber(ARGV[7]) * (now - tonumber(saved_pace[2])))
+end
 
 local function reserve(key, need, rate, capacity)
   if need <= 0 then return now end
+  rate = rate * pace
   local saved = redis.call('HMGET', key, 'tokens', 'stamp')
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
@@ -227,10 +269,27 @@ local unit_at = reserve(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(
 return {0, math.ceil(math.max(write_at, unit_at) - now)}
 """
 
+# KEYS: pause, pace. ARGV: pause ms, slowdown, min pace, recovery per microsecond.
 _PAUSE_LUA = """
+if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local pace = 1
+local saved = redis.call('HMGET', KEYS[2], 'factor', 'stamp')
+if saved[1] then
+  pace = math.min(1, tonumber(saved[1]) + tonumber(ARGV[4]) * (now - tonumber(saved[2])))
+end
+pace = math.max(tonumber(ARGV[3]), pace * tonumber(ARGV[2]))
+redis.call('HSET', KEYS[2], 'factor', string.format('%.17g', pace),
+           'stamp', string.format('%.17g', now))
+-- Forget the slowdown once it has fully recovered.
+local recover = tonumber(ARGV[4])
+if recover > 0 then
+  redis.call('PEXPIRE', KEYS[2], math.ceil((1 - pace) / recover / 1000) + 1000)
 end
 return 0
 """
@@ -238,7 +297,13 @@ return 0
 _USAGE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local pace = 1
+local saved_pace = redis.call('HMGET', KEYS[4], 'factor', 'stamp')
+if saved_pace[1] then
+  pace = math.min(1, tonumber(saved_pace[1]) + tonumber(ARGV[5]) * (now - tonumber(saved_pace[2])))
+end
 local function balance(key, rate, capacity)
+  rate = rate * pace
   local saved = redis.call('HMGET', key, 'tokens', 'stamp')
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
@@ -247,7 +312,7 @@ local function balance(key, rate, capacity)
 end
 return {balance(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])),
         balance(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])),
-        redis.call('PTTL', KEYS[3])}
+        redis.call('PTTL', KEYS[3]), string.format('%.17g', pace)}
 """
 
 
@@ -273,7 +338,7 @@ class RedisLimiter:
     def _keys(self, key: str) -> list[str]:
         # The hash tag keeps one key's three entries in one slot on Redis Cluster.
         base = f"{self._prefix}:{{{key}}}"
-        return [f"{base}:writes", f"{base}:units", f"{base}:pause"]
+        return [f"{base}:writes", f"{base}:units", f"{base}:pause", f"{base}:pace"]
 
     async def acquire(self, key: str, *, writes: int, units: int) -> None:
         keys = self._keys(key)
@@ -285,6 +350,7 @@ class RedisLimiter:
             units,
             repr(self._units.rate / per_us),
             repr(self._units.capacity),
+            repr(self.budget.recovery_per_s / per_us),
         ]
         while True:
             paused, wait_us = await self._acquire(keys=keys, args=args)
@@ -297,30 +363,41 @@ class RedisLimiter:
 
     async def pause(self, key: str, seconds: float) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
-        if ms > 0:
-            await self._pause(keys=[self._keys(key)[2]], args=[ms])
+        keys = self._keys(key)
+        args: list[str | int] = [
+            ms,
+            repr(self.budget.slowdown),
+            repr(self.budget.min_pace),
+            repr(self.budget.recovery_per_s / 1_000_000),
+        ]
+        await self._pause(keys=[keys[2], keys[3]], args=args)
 
     async def usage(self, key: str) -> dict[str, float]:
         per_us = 1_000_000.0
-        writes, units, pttl = await self._usage(
+        writes, units, pttl, pace = await self._usage(
             keys=self._keys(key),
             args=[
                 repr(self._writes.rate / per_us),
                 repr(self._writes.capacity),
                 repr(self._units.rate / per_us),
                 repr(self._units.capacity),
+                repr(self.budget.recovery_per_s / per_us),
             ],
         )
-        return _usage(float(writes), float(units), max(0, int(pttl)) / 1000, self.budget)
+        paused_s = max(0, int(pttl)) / 1000
+        return _usage(float(writes), float(units), paused_s, float(pace), self.budget)
 
 
-def _usage(writes: float, units: float, paused_s: float, budget: Budget) -> dict[str, float]:
+def _usage(
+    writes: float, units: float, paused_s: float, pace: float, budget: Budget
+) -> dict[str, float]:
     return {
         "writes_available": writes,
         "writes_burst": budget.writes().capacity,
-        "writes_per_s": budget.writes().rate,
+        "writes_per_s": budget.writes().rate * pace,
         "units_available": units,
         "units_burst": budget.units().capacity,
-        "units_per_s": budget.units().rate,
+        "units_per_s": budget.units().rate * pace,
         "paused_s": paused_s,
+        "pace": pace,
     }

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, text
 from sqlmodel import Session, col, select
 
-from app.directory.facts import count_users, iter_fact_chunks, load_facts
+from app.directory.facts import Needs, count_users, iter_fact_chunks, load_facts, needs_for
 from app.errors import InvalidInput, NotFound, field_error
 from app.errors import FieldError as ProblemField
 from app.evaluation import mappings as engine
@@ -242,11 +242,61 @@ def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:
     return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
 
 
-def _write_outcomes(
-    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
-) -> None:
+def _write_outcomes(session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]) -> None:
     if not changed:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        _write_outcomes_pg(session, changed)
+    else:
+        _write_outcomes_generic(session, changed)
+
+
+def _write_outcomes_pg(session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]) -> None:
+    # Three statements per chunk, each over arrays: unnest() beats a round trip per row by far.
+    now = utcnow()
+    ids = [uid for uid, _, _ in changed]
+    role_users: list[int] = []
+    role_ids: list[int] = []
+    role_maps: list[int] = []
+    for uid, outcome, _ in changed:
+        for rid, mid in outcome.granted_roles.items():
+            role_users.append(uid)
+            role_ids.append(rid)
+            role_maps.append(mid)
+    session.execute(
+        text("DELETE FROM user_role WHERE source = 'mapping' AND user_id = ANY(CAST(:ids AS int[]))"),
+        {"ids": ids},
+    )
+    if role_users:
+        session.execute(
+            text(
+                "INSERT INTO user_role (user_id, role_id, source, mapping_id, created_at) "
+                "SELECT u, r, 'mapping', m, :now FROM unnest(CAST(:u AS int[]), "
+                "CAST(:r AS int[]), CAST(:m AS int[])) AS v(u, r, m)"
+            ),
+            {"u": role_users, "r": role_ids, "m": role_maps, "now": now},
+        )
+    session.execute(
+        text(
+            "UPDATE directory_user AS u SET mapped_group_id = v.g, "
+            "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
+            "FROM unnest(CAST(:ids AS int[]), CAST(:groups AS int[]), "
+            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, g, a, f) WHERE u.id = v.id"
+        ),
+        {
+            "ids": ids,
+            "groups": [o.group_id for _, o, _ in changed],
+            "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
+            "fps": [fp for _, _, fp in changed],
+            "now": now,
+        },
+    )
+
+
+def _write_outcomes_generic(
+    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
+) -> None:
+    now = utcnow()
     ids = [uid for uid, _, _ in changed]
     session.execute(
         delete(UserRole).where(
@@ -254,7 +304,6 @@ def _write_outcomes(
             col(UserRole.user_id).in_(ids),
         )
     )
-    now = utcnow()
     role_rows = [
         {"user_id": uid, "role_id": rid, "source": "mapping", "mapping_id": mid, "created_at": now}
         for uid, outcome, _ in changed
@@ -262,40 +311,19 @@ def _write_outcomes(
     ]
     if role_rows:
         session.execute(insert(UserRole), role_rows)
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement per chunk: unnest() over arrays beats an executemany round per row.
-        session.execute(
-            text(
-                "UPDATE directory_user AS u SET mapped_group_id = v.g, "
-                "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
-                "FROM unnest(CAST(:ids AS int[]), CAST(:groups AS int[]), "
-                "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, g, a, f) WHERE u.id = v.id"
-            ),
-            {
-                "ids": ids,
-                "groups": [o.group_id for _, o, _ in changed],
-                "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
-                "fps": [fp for _, _, fp in changed],
-                "now": now,
-            },
-        )
-    else:
-        table = User.__table__  # type: ignore[attr-defined]
-        session.execute(
-            # Core (not ORM) update: executemany keyed on our own bind names.
-            table.update()
-            .where(table.c.id == bindparam("uid"))
-            .values(
-                mapped_group_id=bindparam("g"),
-                mapped_attributes=bindparam("a"),
-                mapping_fingerprint=bindparam("f"),
-                updated_at=now,
-            ),
-            [
-                {"uid": uid, "g": o.group_id, "a": dict(o.attributes), "f": fp}
-                for uid, o, fp in changed
-            ],
-        )
+    table = User.__table__  # type: ignore[attr-defined]
+    session.execute(
+        # Core (not ORM) update: executemany keyed on our own bind names.
+        table.update()
+        .where(table.c.id == bindparam("uid"))
+        .values(
+            mapped_group_id=bindparam("g"),
+            mapped_attributes=bindparam("a"),
+            mapping_fingerprint=bindparam("f"),
+            updated_at=now,
+        ),
+        [{"uid": uid, "g": o.group_id, "a": dict(o.attributes), "f": fp} for uid, o, fp in changed],
+    )
 
 
 def _apply(
@@ -339,7 +367,13 @@ def dry_run(
 
 
 def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -> dict[str, int]:
-    """Re-evaluate every user, chunk by chunk, each chunk in its own transaction."""
+    """Re-evaluate every user, chunk by chunk, each chunk written in its own transaction.
+
+    Writing chunk N overlaps evaluating chunk N+1: the database works on one core while Python
+    evaluates on the other (the driver releases the GIL while it waits on the server).
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from app import recompute
 
     with session_factory() as session:
@@ -348,23 +382,35 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
     if progress:
         progress(0, total)
     processed = changed_total = 0
-    after_chunks = _chunk_reader(session_factory, chunk)
-    for facts in after_chunks:
+    needs = needs_for(compiled.text_keys, compiled.uses_member_of)
+
+    def write(changed: list[tuple[int, engine.MappingOutcome, str]], done: int) -> None:
         with session_factory() as session:
-            changed = _apply(compiled, facts)
             _write_outcomes(session, changed)
             recompute.mapping_outcomes_changed(session, [uid for uid, _, _ in changed])
-        processed += len(facts)
-        changed_total += len(changed)
         if progress:
-            progress(processed, total)
+            progress(done, total)
+
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reapply-writer") as writer:
+        for facts in _chunk_reader(session_factory, chunk, needs):
+            changed = _apply(compiled, facts)
+            processed += len(facts)
+            changed_total += len(changed)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, changed, processed)
+        if pending is not None:
+            pending.result()
     return {"processed": processed, "changed": changed_total, "total": total}
 
 
-def _chunk_reader(session_factory: Any, chunk: int) -> Iterable[list[tuple[UserFacts, str | None]]]:
+def _chunk_reader(
+    session_factory: Any, chunk: int, needs: Needs
+) -> Iterable[list[tuple[UserFacts, str | None]]]:
     # Read with one long-lived session (keyset paging); writes use short transactions.
     with session_factory() as session:
-        yield from iter_fact_chunks(session, chunk)
+        yield from iter_fact_chunks(session, chunk, needs)
 
 
 @handler(REAPPLY_JOB)

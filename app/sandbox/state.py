@@ -68,18 +68,45 @@ class Behaviour:
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply a partial update; unknown names or wrong types raise ValueError."""
-        known = {f.name: f for f in fields(self)}
+        known = {f.name for f in fields(self)}
+        checked: dict[str, Any] = {}
         for name, value in values.items():
             if name not in known:
                 raise ValueError(f"unknown behaviour switch {name!r}")
-            current = getattr(self, name)
-            if isinstance(current, bool) and not isinstance(value, bool):
-                raise ValueError(f"{name} must be a boolean")
-            if isinstance(current, float) and isinstance(value, int | float):
-                value = float(value)
-            if name.startswith("fault_rate_") and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
+            checked[name] = _coerce(name, value)
+        # Validate everything first so a bad value leaves the behaviour untouched.
+        for name, value in checked.items():
             setattr(self, name, value)
+
+
+_OPTIONAL_SWITCHES: dict[str, type] = {
+    "fault_seed": int,
+    "fault_methods": list,
+    "fault_path_prefix": str,
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Check a switch value against the type of its default (JSON gives ints for floats)."""
+    if name in _OPTIONAL_SWITCHES:
+        wanted = _OPTIONAL_SWITCHES[name]
+        if value is not None and (not isinstance(value, wanted) or isinstance(value, bool)):
+            raise ValueError(f"{name} must be {wanted.__name__} or null")
+        if isinstance(value, list):
+            return [str(m).upper() for m in value]
+        return value
+    default = getattr(Behaviour(), name)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be a boolean")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative")
+    if name.startswith("fault_rate_") and value > 1:
+        raise ValueError(f"{name} must be between 0 and 1")
+    return int(value) if isinstance(default, int) else float(value)
 
 
 @dataclass

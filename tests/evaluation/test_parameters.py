@@ -160,7 +160,7 @@ def test_default_parameters_with_another_immutable_id_attribute():
     [
         (Parameter("x", "field", "member_of"), "value", "multi-valued"),
         (Parameter("x", "field", "nickname"), "value", "not allowed"),
-        (Parameter("x", "lookup", "a"), "source", "unknown source"),
+        (Parameter("x", "lookup", "a"), "source", "unknown source"),  # type: ignore[arg-type]
         (Parameter("bad name", "constant", "a"), "name", "not a valid attribute"),
     ],
 )

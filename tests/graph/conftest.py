@@ -156,7 +156,7 @@ async def make_graph(
             graph_base=sandbox.base_url,
             token_provider=tokens,
             limiter=limiter or InProcessLimiter(budget or Budget()),
-            limiter_key=f"{seed.DEMO_CLIENT_ID}:{seed.DEMO_TENANT_ID}",
+            limiter_key=kwargs.pop("limiter_key", f"{seed.DEMO_CLIENT_ID}:{seed.DEMO_TENANT_ID}"),
             ssl_context=ssl.create_default_context(cafile=str(sandbox.ca_file)),
             **{"backoff_base": 0.02, "backoff_max": 0.2, **kwargs},
         )

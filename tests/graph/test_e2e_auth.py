@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import ssl
 
 import pytest
 from cryptography import x509
@@ -11,7 +13,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from app.graph import CertificateCredential, GraphAuthError, MsalTokenProvider
+from app.graph import (
+    Budget,
+    CertificateCredential,
+    GraphAuthError,
+    GraphClient,
+    InProcessLimiter,
+    MsalTokenProvider,
+)
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.graph.conftest import MemoryCacheStore, token_provider
@@ -20,8 +29,6 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_token_is_cached_and_shared_by_concurrent_callers(sandbox: SandboxServer) -> None:
-    import asyncio
-
     tokens = token_provider(sandbox)
     try:
         results = await asyncio.gather(*(tokens.token() for _ in range(10)))
@@ -147,9 +154,6 @@ async def test_no_secret_or_token_reaches_the_logs(
     sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Everything at DEBUG, MSAL and urllib3 included, through a 401 refresh and a failure.
-    from app.graph import Budget, GraphClient, InProcessLimiter
-    import ssl
-
     tokens = token_provider(sandbox)
     with caplog.at_level(logging.DEBUG):
         client = GraphClient(

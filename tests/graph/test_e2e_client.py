@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -48,7 +50,9 @@ async def test_paging_across_many_users(sandbox: SandboxServer, make_graph: Make
     reader = make_graph(budget=ROOMY, records=records)
     users = [
         u
-        async for u in reader.paged("/users", params={"$top": 37, "$select": "id,userPrincipalName"})
+        async for u in reader.paged(
+            "/users", params={"$top": 37, "$select": "id,userPrincipalName"}
+        )
     ]
     assert len(users) == 234 and len({u["id"] for u in users}) == 234
     assert sum(1 for r in records if r.path == "/users") == 7  # ceil(234 / 37) pages
@@ -121,7 +125,10 @@ async def test_batch_partial_failures_and_item_throttling(
     assert len(rounds) > 1 and rounds[0][1].throttled
     assert rounds[1][1].batch_size < rounds[0][1].batch_size  # only the failed items again
     assert rounds[1][0] - rounds[0][0] >= 0.1
-    names = {u.props["userPrincipalName"] for u in sandbox.state.tenant(seed.DEMO_TENANT_ID).users.values()}
+    names = {
+        u.props["userPrincipalName"]
+        for u in sandbox.state.tenant(seed.DEMO_TENANT_ID).users.values()
+    }
     assert {f"batch{i}@contoso.com" for i in range(8)} <= names
 
 
@@ -138,7 +145,7 @@ async def test_429_storm_recovers_and_honours_retry_after(
     for stamp, record in records:
         by_request.setdefault(record.client_request_id, []).append((stamp, record))
     for attempts in by_request.values():
-        for (before, first), (after, _) in zip(attempts, attempts[1:], strict=False):
+        for (before, first), (after, _) in itertools.pairwise(attempts):
             assert first.status == 429 and first.retry_after == pytest.approx(0.1)
             assert after - before >= 0.1
 
@@ -170,8 +177,8 @@ async def test_retries_exhausted_raise_the_last_transient_error(
 async def test_replication_delay_404_and_its_retry(
     sandbox: SandboxServer, make_graph: MakeGraph
 ) -> None:
-    sandbox.state.set_behaviour({"replication_delay_s": 0.4})
-    client = make_graph()
+    sandbox.state.set_behaviour({"replication_delay_s": 0.3})
+    client = make_graph(backoff_base=0.2, backoff_max=1.0, max_attempts=8)
     created = await client.post("/users", json=new_user("fresh"))
     assert created.json is not None
     user_id = created.json["id"]
@@ -217,11 +224,11 @@ async def test_pacing_keeps_two_workers_under_the_tenant_write_ceiling(
     sandbox.state.set_behaviour({"write_capacity": 40.0, "write_window_s": 1.0})
     budget = Budget(write_capacity=40, write_window_s=1)
     redis_clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    key = f"pacing-{uuid.uuid4()}"  # Redis outlives the test: start from a fresh budget
     try:
-        clients = [make_graph(limiter=RedisLimiter(r, budget)) for r in redis_clients]
-        # Same key as a fresh tenant: use one the other tests did not touch.
-        for c in clients:
-            c._key = f"pacing-{id(clients)}"
+        clients = [
+            make_graph(limiter=RedisLimiter(r, budget), limiter_key=key) for r in redis_clients
+        ]
         results = await asyncio.gather(*(_patch_many(c, 60, 6) for c in clients))
     finally:
         for r in redis_clients:

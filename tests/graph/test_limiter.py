@@ -36,8 +36,8 @@ def test_default_budget_mirrors_the_published_identity_limits() -> None:
     scaled = Budget(scale=0.5, headroom=1.0, burst_s=2.0)
     assert scaled.writes().rate == pytest.approx(10.0)
     assert scaled.writes().capacity == pytest.approx(20.0)
-    # The burst never exceeds what Graph itself would bank.
-    assert Budget(burst_s=1000).writes().capacity == pytest.approx(3000)
+    # The burst never exceeds half of what Graph itself would bank.
+    assert Budget(burst_s=1000).writes().capacity == pytest.approx(1500)
 
 
 @settings(max_examples=200, deadline=None)
@@ -126,6 +126,22 @@ async def test_pause_holds_new_and_already_reserved_callers() -> None:
     start = fake.now
     await limiter.acquire("k", writes=1, units=1)
     assert fake.now - start == pytest.approx(2.5)
+
+
+async def test_each_429_slows_the_key_down_and_the_pace_recovers() -> None:
+    fake = FakeTime()
+    budget = Budget(write_capacity=10, write_window_s=1, headroom=1.0, burst_s=0.1)
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=fake.sleep)
+    await limiter.pause("k", 0)
+    await limiter.pause("k", 0)
+    assert (await limiter.usage("k"))["pace"] == pytest.approx(0.75 * 0.75)
+    await limiter.acquire("k", writes=1, units=1)  # the one-token burst
+    start = fake.now
+    await limiter.acquire("k", writes=1, units=1)
+    assert fake.now - start == pytest.approx(1 / (10 * 0.5625), rel=0.05)
+    fake.now += 10  # 0.1 of the ceiling back per second
+    assert (await limiter.usage("k"))["pace"] == 1.0
+    assert (await limiter.usage("other"))["pace"] == 1.0
 
 
 async def test_usage_reports_balances_and_debt() -> None:

@@ -55,7 +55,9 @@ async def test_pause_is_shared_and_honoured(redis_clients: list[aioredis.Redis])
     key = fresh_key()
     await first.pause(key, 0.4)
     await first.pause(key, 0.05)  # shorter pauses do not shorten it
-    assert (await second.usage(key))["paused_s"] > 0.3
+    usage = await second.usage(key)
+    assert usage["paused_s"] > 0.3
+    assert usage["pace"] == pytest.approx(0.75 * 0.75, abs=0.01)  # each 429 slows the key
     started = time.monotonic()
     await second.acquire(key, writes=1, units=1)
     assert time.monotonic() - started >= 0.35

@@ -17,12 +17,9 @@ from tests.sandbox.helpers import error_of, fetch_token, new_user_body
 
 def test_write_throttling_and_recovery(graph: httpx.Client, state: SandboxState) -> None:
     # 4 writes per second: the burst is 4, then one write every 0.25 s.
-    state.set_behaviour(
-        {"write_capacity": 4, "write_window_s": 1, "fractional_retry_after": True}
-    )
+    state.set_behaviour({"write_capacity": 4, "write_window_s": 1, "fractional_retry_after": True})
     statuses = [
-        graph.patch(f"/users/{USER_MEGAN}", json={"jobTitle": str(i)}).status_code
-        for i in range(4)
+        graph.patch(f"/users/{USER_MEGAN}", json={"jobTitle": str(i)}).status_code for i in range(4)
     ]
     assert statuses == [204] * 4
     throttled = graph.patch(f"/users/{USER_MEGAN}", json={"jobTitle": "x"})
@@ -148,7 +145,10 @@ def test_plain_get_is_fast_over_tls(graph: httpx.Client) -> None:
 
 def test_missing_permission_is_403(sb: SandboxServer, ssl_context: ssl.SSLContext) -> None:
     app_reg = sb.state.add_app(
-        "reader", secret="r3ader!", permissions=["User.Read.All"], consented_tenants=[DEMO_TENANT_ID]
+        "reader",
+        secret="r3ader!",
+        permissions=["User.Read.All"],
+        consented_tenants=[DEMO_TENANT_ID],
     )
     token = fetch_token(sb.base_url, ssl_context, client_id=app_reg.client_id, secret="r3ader!")
     with httpx.Client(

@@ -12,7 +12,9 @@ from app.sandbox.state import SandboxState
 from tests.sandbox.helpers import error_of, fetch_token, new_user_body
 
 
-def delta_round(graph: httpx.Client, url: str, page_size: int = 3) -> tuple[list[dict[str, Any]], str]:
+def delta_round(
+    graph: httpx.Client, url: str, page_size: int = 3
+) -> tuple[list[dict[str, Any]], str]:
     """Follow nextLinks to the deltaLink; return every item and the deltaLink."""
     items: list[dict[str, Any]] = []
     while True:

@@ -97,7 +97,10 @@ def test_assign_license_errors(graph: httpx.Client, state: SandboxState) -> None
 
     full = assign({"addLicenses": [{"skuId": SKU_M365_E5}], "removeLicenses": []})
     assert full == {**full, "code": "Request_BadRequest"}
-    assert full["message"] == f"Subscription with SKU {SKU_M365_E5} does not have any available licenses."
+    assert (
+        full["message"]
+        == f"Subscription with SKU {SKU_M365_E5} does not have any available licenses."
+    )
     unknown = "00000000-1111-2222-3333-444444444444"
     assert assign({"addLicenses": [{"skuId": unknown}], "removeLicenses": []})["message"] == (
         f"License {unknown} does not correspond to a valid company License."
@@ -128,9 +131,14 @@ def test_list_unified_groups_and_paging(graph: httpx.Client) -> None:
     first = graph.get("/groups", params={"$top": "3", "$select": "id,displayName"}).json()
     assert len(first["value"]) == 3
     rest = graph.get(first["@odata.nextLink"]).json()
-    assert len(first["value"]) + len(rest["value"]) + len(
-        graph.get(rest["@odata.nextLink"]).json()["value"] if "@odata.nextLink" in rest else []
-    ) == 7
+    assert (
+        len(first["value"])
+        + len(rest["value"])
+        + len(
+            graph.get(rest["@odata.nextLink"]).json()["value"] if "@odata.nextLink" in rest else []
+        )
+        == 7
+    )
     one = graph.get(f"/groups/{GROUP_SECURITY}").json()
     assert (one["groupTypes"], one["mailEnabled"], one["securityEnabled"]) == ([], False, True)
 
@@ -156,7 +164,9 @@ def test_members_add_list_remove(graph: httpx.Client, state: SandboxState) -> No
     assert sorted(seen) == sorted(tenant.groups[GROUP_ENGINEERING].members)
     assert len(seen) == 5
 
-    again = graph.post(f"/groups/{GROUP_ENGINEERING}/members/$ref", json={"@odata.id": ref(seen[0])})
+    again = graph.post(
+        f"/groups/{GROUP_ENGINEERING}/members/$ref", json={"@odata.id": ref(seen[0])}
+    )
     assert again.status_code == 400
     assert error_of(again)["message"] == (
         "One or more added object references already exist for the following modified "
@@ -215,10 +225,14 @@ def test_read_only_groups_refuse_member_changes(graph: httpx.Client, state: Sand
     removal = graph.delete(f"/groups/{GROUP_DISTRIBUTION}/members/{USER_NESTOR}/$ref")
     assert removal.status_code == 400
     assert USER_NESTOR in tenant.groups[GROUP_DISTRIBUTION].members
-    dynamic = graph.post(f"/groups/{GROUP_DYNAMIC}/members/$ref", json={"@odata.id": ref(USER_MEGAN)})
+    dynamic = graph.post(
+        f"/groups/{GROUP_DYNAMIC}/members/$ref", json={"@odata.id": ref(USER_MEGAN)}
+    )
     assert dynamic.status_code == 400
     assert tenant.groups[GROUP_DYNAMIC].members == []
-    security = graph.post(f"/groups/{GROUP_SECURITY}/members/$ref", json={"@odata.id": ref(USER_MEGAN)})
+    security = graph.post(
+        f"/groups/{GROUP_SECURITY}/members/$ref", json={"@odata.id": ref(USER_MEGAN)}
+    )
     assert security.status_code == 204
 
 

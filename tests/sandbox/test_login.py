@@ -63,7 +63,7 @@ def self_signed() -> tuple[str, str, str]:
         serialization.NoEncryption(),
     ).decode()
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    return key_pem, cert_pem, cert.fingerprint(hashes.SHA1()).hex()  # noqa: S303
+    return key_pem, cert_pem, cert.fingerprint(hashes.SHA1()).hex()
 
 
 def test_discovery_by_guid_domain_and_alias(sb: SandboxServer, ssl_context: ssl.SSLContext) -> None:
@@ -184,7 +184,9 @@ def test_certificate_credential_via_msal(
     with_public_cert: bool,
 ) -> None:
     key_pem, cert_pem, thumbprint = self_signed()
-    app_reg = state.add_app("cert app", certificate_pem=cert_pem, consented_tenants=[DEMO_TENANT_ID])
+    app_reg = state.add_app(
+        "cert app", certificate_pem=cert_pem, consented_tenants=[DEMO_TENANT_ID]
+    )
     # With the public certificate MSAL 1.39 signs PS256 + x5t#S256; with only a thumbprint,
     # RS256 + x5t. Both must work.
     credential = {"private_key": key_pem}

@@ -267,7 +267,9 @@ def test_count_and_search(graph: httpx.Client) -> None:
         "Request with $search query parameter only works through MSGraph"
     )
     response = graph.get(
-        "/users", params={"$search": '"displayName:megan"'}, headers={"ConsistencyLevel": "eventual"}
+        "/users",
+        params={"$search": '"displayName:megan"'},
+        headers={"ConsistencyLevel": "eventual"},
     )
     assert [u["id"] for u in response.json()["value"]] == [USER_MEGAN]
 
@@ -278,7 +280,9 @@ def test_filter_on_unknown_property(graph: httpx.Client) -> None:
 
 
 def test_patch_user(graph: httpx.Client, state: SandboxState) -> None:
-    response = graph.patch(f"/users/{USER_MEGAN}", json={"accountEnabled": False, "jobTitle": "CMO"})
+    response = graph.patch(
+        f"/users/{USER_MEGAN}", json={"accountEnabled": False, "jobTitle": "CMO"}
+    )
     assert response.status_code == 204
     assert response.content == b""
     user = state.tenants[DEMO_TENANT_ID].users[USER_MEGAN]

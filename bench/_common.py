@@ -1,0 +1,67 @@
+"""Shared set-up for benchmarks: a fresh Postgres database of their own, migrated."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def fresh_database(name: str) -> str:
+    """Create (or recreate) database `name` next to BENCH_DATABASE_URL / TEST_DATABASE_URL /
+    DATABASE_URL, migrate it and point the app at it. Returns its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("TEST_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+    )
+    if not base:
+        sys.exit("set BENCH_DATABASE_URL (or run through scripts/test.sh): benchmarks use Postgres")
+    url = make_url(base)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = target
+    os.environ.setdefault("DATA_DIR", f"/tmp/{name}")
+    os.environ.setdefault("SANDBOX_ENABLED", "false")
+    from app import db, settings
+
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    db.migrate(db.get_engine())
+    return target
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from app import db
+
+    db.get_engine().dispose()
+    url = make_url(os.environ["DATABASE_URL"])
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    box: list[float] = []
+    start = time.perf_counter()
+    yield box
+    box.append(time.perf_counter() - start)
