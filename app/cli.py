@@ -26,7 +26,8 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.jso
 @app.command()
 def migrate(revision: str = "head") -> None:
     """Create or upgrade the database schema."""
-    from app.db import current_revision, get_engine, migrate as run
+    from app.db import current_revision, get_engine
+    from app.db import migrate as run
 
     engine = get_engine()
     before = current_revision(engine)

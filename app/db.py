@@ -91,9 +91,8 @@ def _alembic_config(engine: Engine) -> Any:
 
 
 def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
-
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))

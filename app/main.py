@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if check_schema:
-            from app.db import check_schema as _check, get_engine
+            from app.db import check_schema as _check
+            from app.db import get_engine
 
             _check(get_engine())
         yield

@@ -70,7 +70,7 @@ class RoleApp(SQLModel, table=True):
     __tablename__ = "role_app"
 
     role_id: int = Field(foreign_key="role.id", primary_key=True, ondelete="CASCADE")
-    app_id: int = Field(primary_key=True, index=True)
+    app_id: int = Field(foreign_key="app.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
 class User(SQLModel, table=True):
@@ -107,6 +107,9 @@ class User(SQLModel, table=True):
         default=None, foreign_key="directory_group.id", ondelete="SET NULL"
     )
     mapped_attributes: dict[str, str] = json_column()
+    # Roles granted by mappings: role id (as a string key) -> id of the granting mapping. Kept
+    # on the row rather than in `user_role` so a reapply is one UPDATE per changed user.
+    mapped_roles: dict[str, int] = json_column()
     mapping_fingerprint: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(
@@ -115,14 +118,12 @@ class User(SQLModel, table=True):
 
 
 class UserRole(SQLModel, table=True):
-    """A role a user holds: by hand (`manual`) or granted by a mapping (`mapping`)."""
+    """A role a user holds by hand. Mapping-granted roles live in `User.mapped_roles`."""
 
     __tablename__ = "user_role"
 
     user_id: int = Field(foreign_key="directory_user.id", primary_key=True, ondelete="CASCADE")
     role_id: int = Field(foreign_key="role.id", primary_key=True, index=True, ondelete="CASCADE")
-    source: str = Field(primary_key=True, max_length=16)
-    mapping_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -173,3 +174,52 @@ __all__ = [
     "UserRole",
     "utcnow",
 ]
+
+
+class App(SQLModel, table=True):
+    """One connected Microsoft 365 tenant: configuration, credentials, provisioning policy,
+    parameters and the entitlements pulled at the last refresh."""
+
+    __tablename__ = "app"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    # Configuration
+    tenant: str = Field(max_length=255, description="contoso.onmicrosoft.com or a tenant id")
+    domain: str = Field(max_length=255, description="The domain users are provisioned under")
+    cloud: str = Field(default="global", max_length=16)
+    client_id: str = Field(max_length=64)
+    client_secret_enc: str | None = None
+    certificate_enc: str | None = None
+    consented_tenant_id: str | None = Field(default=None, max_length=64)
+    consented_at: datetime | None = ts_column()
+    token_cache_enc: str | None = None
+    # Provisioning policy
+    provisioning_enabled: bool = False
+    approval_required: dict[str, bool] = json_column()
+    on_user_deleted: str = Field(default="suspend", max_length=16)
+    on_user_suspended: str = Field(default="suspend", max_length=16)
+    on_app_removed: str = Field(default="suspend", max_length=16)
+    deletion_threshold: int | None = Field(default=None)
+    immutable_id_attribute: str = Field(default="custom_attributes.immutable_id", max_length=200)
+    parameters: list[dict[str, Any]] = json_column()
+    # What the tenant told us
+    domain_verified: bool | None = None
+    domain_type: str | None = Field(default=None, max_length=16)
+    domain_checked_at: datetime | None = ts_column()
+    entitlements: dict[str, Any] = json_column()
+    entitlements_refreshed_at: datetime | None = ts_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class OAuthState(SQLModel, table=True):
+    """A pending admin-consent redirect: bound to one app, single use, expiring."""
+
+    __tablename__ = "oauth_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True)
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    used_at: datetime | None = ts_column()

@@ -33,8 +33,14 @@ def seed(n_users: int) -> None:
     rng = random.Random(7)
     now = utcnow()
     with transaction() as s:
-        s.execute(insert(Role), [{"name": f"role-{i}", "created_at": now, "updated_at": now} for i in range(1, 31)])
-        s.execute(insert(Group), [{"name": f"group-{i}", "created_at": now, "updated_at": now} for i in range(1, 11)])
+        s.execute(
+            insert(Role),
+            [{"name": f"role-{i}", "created_at": now, "updated_at": now} for i in range(1, 31)],
+        )
+        s.execute(
+            insert(Group),
+            [{"name": f"group-{i}", "created_at": now, "updated_at": now} for i in range(1, 11)],
+        )
     batch = []
     roles = []
     for i in range(1, n_users + 1):
@@ -56,14 +62,19 @@ def seed(n_users: int) -> None:
                 "phone": f"+1 555 {i:07d}",
                 "country": rng.choice(COUNTRIES),
                 "status": "suspended" if rng.random() < 0.05 else "active",
-                "custom_attributes": {"cost_center": str(rng.randint(100, 999)), "site": rng.choice(["HQ", "Remote", "Lab"])},
+                "custom_attributes": {
+                    "cost_center": str(rng.randint(100, 999)),
+                    "site": rng.choice(["HQ", "Remote", "Lab"]),
+                },
                 "mapped_attributes": {},
                 "created_at": now,
                 "updated_at": now,
             }
         )
         if rng.random() < 0.2:
-            roles.append({"user_id": i, "role_id": rng.randint(1, 30), "source": "manual", "created_at": now})
+            roles.append(
+                {"user_id": i, "role_id": rng.randint(1, 30), "source": "manual", "created_at": now}
+            )
         if len(batch) == 10000:
             with transaction() as s:
                 s.execute(insert(User), batch)
@@ -77,10 +88,18 @@ def seed(n_users: int) -> None:
             [{"source": "member_of", "operator": "contains", "value": "office 365"}],
             [{"source": "department", "operator": "equals", "value": "engineering"}],
             [{"source": "title", "operator": "starts_with", "value": "account"}],
-            [{"source": "email", "operator": "ends_with", "value": "@contoso.com"},
-             {"source": "status", "operator": "not_equals", "value": "suspended"}],
+            [
+                {"source": "email", "operator": "ends_with", "value": "@contoso.com"},
+                {"source": "status", "operator": "not_equals", "value": "suspended"},
+            ],
             [{"source": "country", "operator": "in", "value": "NO, DE, FR"}],
-            [{"source": "distinguished_name", "operator": "matches", "value": r"OU=(Sales|Support),"}],
+            [
+                {
+                    "source": "distinguished_name",
+                    "operator": "matches",
+                    "value": r"OU=(Sales|Support),",
+                }
+            ],
             [{"source": "custom_attributes.site", "operator": "equals", "value": "remote"}],
             [{"source": "custom_attributes.cost_center", "operator": "starts_with", "value": "9"}],
             [{"source": "has_role", "operator": "in", "value": "1,2,3"}],
@@ -95,11 +114,18 @@ def seed(n_users: int) -> None:
                 if i % 7 == 6
                 else {"action": "add_role" if i % 3 else "set_role", "value": [str(i + 1)]}
             )
-            mappings.append({
-                "name": f"mapping-{i}", "enabled": True, "match": "all" if i % 2 else "any",
-                "position": i, "conditions": conds[i % len(conds)], "actions": [action],
-                "created_at": now, "updated_at": now,
-            })
+            mappings.append(
+                {
+                    "name": f"mapping-{i}",
+                    "enabled": True,
+                    "match": "all" if i % 2 else "any",
+                    "position": i,
+                    "conditions": conds[i % len(conds)],
+                    "actions": [action],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         s.execute(insert(MappingRow), mappings)
 
 
@@ -110,11 +136,15 @@ def table_versions() -> str:
     from app.db import get_engine
 
     with get_engine().connect() as conn:
-        return str(conn.execute(text(
-            "SELECT (SELECT md5(string_agg(xmin::text || ':' || id, ',' ORDER BY id)) "
-            "FROM directory_user) || (SELECT md5(coalesce(string_agg(xmin::text, ',' "
-            "ORDER BY user_id, role_id, source), '')) FROM user_role)"
-        )).scalar_one())
+        return str(
+            conn.execute(
+                text(
+                    "SELECT (SELECT md5(string_agg(xmin::text || ':' || id, ',' ORDER BY id)) "
+                    "FROM directory_user) || (SELECT md5(coalesce(string_agg(xmin::text, ',' "
+                    "ORDER BY user_id, role_id, source), '')) FROM user_role)"
+                )
+            ).scalar_one()
+        )
 
 
 def count_rows(table: str) -> int:
@@ -127,7 +157,9 @@ def count_rows(table: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--baseline-sample", type=int, default=1000)
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
@@ -147,7 +179,9 @@ def main() -> None:
         with timed() as t1:
             first = reapply_all(transaction)
         rate1 = args.users / t1[0]
-        print(f"full reapply:      {t1[0]:7.2f} s  {rate1:10.0f} users/s  changed={first['changed']}")
+        print(
+            f"full reapply:      {t1[0]:7.2f} s  {rate1:10.0f} users/s  changed={first['changed']}"
+        )
 
         print(f"                   {count_rows('user_role')} role grants in user_role")
         before = table_versions()
@@ -155,8 +189,10 @@ def main() -> None:
             second = reapply_all(transaction)
         wrote = table_versions() != before
         rate2 = args.users / t2[0]
-        print(f"unchanged reapply: {t2[0]:7.2f} s  {rate2:10.0f} users/s  changed={second['changed']} "
-              f"rows rewritten: {'yes' if wrote else 'none'}")
+        print(
+            f"unchanged reapply: {t2[0]:7.2f} s  {rate2:10.0f} users/s  changed={second['changed']} "
+            f"rows rewritten: {'yes' if wrote else 'none'}"
+        )
         if second["changed"] != 0 or wrote:
             raise SystemExit("FAIL: a reapply with nothing changed wrote to the database")
 
@@ -165,15 +201,22 @@ def main() -> None:
 
         sample = list(range(1, args.baseline_sample + 1))
         with transaction() as s:
-            s.execute(text("UPDATE directory_user SET mapping_fingerprint = NULL WHERE id <= :n"), {"n": len(sample)})
+            s.execute(
+                text("UPDATE directory_user SET mapping_fingerprint = NULL WHERE id <= :n"),
+                {"n": len(sample)},
+            )
         with timed() as tb:
             for uid in sample:
                 with transaction() as s:
                     apply_to_users(s, [uid])
         rate_b = len(sample) / tb[0]
-        print(f"baseline per-user: {tb[0]:7.2f} s  {rate_b:10.0f} users/s  (sample of {len(sample)})")
-        print(f"ratio full/baseline: {rate1 / rate_b:.1f}x   target: {args.users} users <= 10 s -> "
-              f"{'met' if t1[0] <= 10 or args.smoke else 'MISSED'} ({t1[0]:.2f} s)")
+        print(
+            f"baseline per-user: {tb[0]:7.2f} s  {rate_b:10.0f} users/s  (sample of {len(sample)})"
+        )
+        print(
+            f"ratio full/baseline: {rate1 / rate_b:.1f}x   target: {args.users} users <= 10 s -> "
+            f"{'met' if t1[0] <= 10 or args.smoke else 'MISSED'} ({t1[0]:.2f} s)"
+        )
     finally:
         drop_database(DB_NAME)
 

@@ -33,7 +33,6 @@ def _manual_roles(session: Session, ids: Sequence[int]) -> dict[int, set[int]]:
         return roles
     rows = session.execute(
         select(UserRole.user_id, UserRole.role_id).where(
-            UserRole.source == "manual",  # type: ignore[arg-type]
             UserRole.user_id.in_(ids),  # type: ignore[attr-defined]
         )
     )
@@ -115,7 +114,6 @@ def iter_fact_chunks(
         roles: dict[int, set[int]] = {}
         for user_id, role_id in session.execute(
             select(UserRole.user_id, UserRole.role_id).where(
-                UserRole.source == "manual",  # type: ignore[arg-type]
                 UserRole.user_id >= lo,  # type: ignore[arg-type,operator]
                 UserRole.user_id <= hi,  # type: ignore[arg-type,operator]
             )

@@ -32,6 +32,11 @@ MANUAL = "manual"
 MAPPING = "mapping"
 
 
+def has_mapped_role(role_id: int) -> Any:
+    """SQL condition: a mapping granted this role to the user."""
+    return col(User.mapped_roles)[str(role_id)].as_integer().is_not(None)
+
+
 # --- users ----------------------------------------------------------------------------------
 
 
@@ -87,12 +92,13 @@ def create_user(session: Session, data: UserCreate) -> User:
         status=data.status or "active",
         custom_attributes=dict(data.custom_attributes),
         mapped_attributes={},
+        mapped_roles={},
     )
     session.add(user)
     session.flush()
     assert user.id is not None
     for role_id in role_ids:
-        session.add(UserRole(user_id=user.id, role_id=role_id, source=MANUAL))
+        session.add(UserRole(user_id=user.id, role_id=role_id))
     session.flush()
     recompute.users_changed(session, [user.id])
     return user
@@ -134,20 +140,35 @@ def delete_user(session: Session, user_id: int) -> None:
     recompute.user_deleting(session, user)
 
 
-def user_roles(session: Session, user_ids: Sequence[int]) -> dict[int, list[RoleGrant]]:
-    out: dict[int, list[RoleGrant]] = {uid: [] for uid in user_ids}
-    if not user_ids:
-        return out
-    rows = session.exec(
-        select(UserRole, Role.name)
-        .join(Role, Role.id == UserRole.role_id)  # type: ignore[arg-type]
-        .where(col(UserRole.user_id).in_(user_ids))
-        .order_by(UserRole.role_id, UserRole.source)
-    ).all()
-    for link, name in rows:
-        out[link.user_id].append(
-            RoleGrant(id=link.role_id, name=name, source=link.source, mapping_id=link.mapping_id)
-        )
+def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGrant]]:
+    """Effective roles per user: manual ones, then mapping-granted ones, each with its source."""
+    ids = [u.id for u in users if u.id is not None]
+    manual: dict[int, list[int]] = {uid: [] for uid in ids}
+    if ids:
+        for link in session.exec(
+            select(UserRole).where(col(UserRole.user_id).in_(ids)).order_by(UserRole.role_id)
+        ).all():
+            manual[link.user_id].append(link.role_id)
+    role_ids = {r for rs in manual.values() for r in rs}
+    for u in users:
+        role_ids.update(int(k) for k in (u.mapped_roles or {}))
+    names = (
+        dict(session.exec(select(Role.id, Role.name).where(col(Role.id).in_(role_ids))).all())
+        if role_ids
+        else {}
+    )
+    out: dict[int, list[RoleGrant]] = {}
+    for u in users:
+        if u.id is None:
+            continue
+        grants = [RoleGrant(id=r, name=names[r], source=MANUAL) for r in manual[u.id] if r in names]
+        for key, mapping_id in sorted((u.mapped_roles or {}).items(), key=lambda kv: int(kv[0])):
+            rid = int(key)
+            if rid in names:
+                grants.append(
+                    RoleGrant(id=rid, name=names[rid], source=MAPPING, mapping_id=mapping_id)
+                )
+        out[u.id] = grants
     return out
 
 
@@ -184,7 +205,7 @@ def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
 
 
 def read_users(session: Session, users: Sequence[User]) -> list[UserRead]:
-    roles = user_roles(session, [u.id for u in users if u.id is not None])
+    roles = user_roles(session, users)
     return [to_read(u, roles[u.id]) for u in users if u.id is not None]
 
 
@@ -214,7 +235,10 @@ def user_list_query(
         )
     if role_id is not None:
         stmt = stmt.where(
-            col(User.id).in_(select(UserRole.user_id).where(UserRole.role_id == role_id))
+            or_(
+                col(User.id).in_(select(UserRole.user_id).where(UserRole.role_id == role_id)),
+                has_mapped_role(role_id),
+            )
         )
     if updated_since is not None:
         stmt = stmt.where(User.updated_at >= updated_since)
@@ -237,24 +261,19 @@ def set_manual_roles(
 ) -> None:
     get_user(session, user_id)
     wanted = _check_roles(session, role_ids)
-    current = set(
-        session.exec(
-            select(UserRole.role_id).where(UserRole.user_id == user_id, UserRole.source == MANUAL)
-        ).all()
-    )
+    current = set(session.exec(select(UserRole.role_id).where(UserRole.user_id == user_id)).all())
     if replace:
         stale = current - set(wanted)
         if stale:
             session.execute(
                 delete(UserRole).where(
                     UserRole.user_id == user_id,  # type: ignore[arg-type]
-                    UserRole.source == MANUAL,  # type: ignore[arg-type]
                     col(UserRole.role_id).in_(stale),
                 )
             )
     for role_id in wanted:
         if role_id not in current:
-            session.add(UserRole(user_id=user_id, role_id=role_id, source=MANUAL))
+            session.add(UserRole(user_id=user_id, role_id=role_id))
     _touch_and_recompute(session, user_id)
 
 
@@ -264,7 +283,6 @@ def remove_manual_role(session: Session, user_id: int, role_id: int) -> None:
         delete(UserRole).where(
             UserRole.user_id == user_id,  # type: ignore[arg-type]
             UserRole.role_id == role_id,  # type: ignore[arg-type]
-            UserRole.source == MANUAL,  # type: ignore[arg-type]
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -421,7 +439,10 @@ def delete_role(session: Session, role_id: int) -> None:
     role = get_role(session, role_id)
     if used := roles_referencing(session, role_id):
         raise Conflict(f"Role {role_id} is used by mappings {used}; change them first.")
-    holders = list(session.exec(select(UserRole.user_id).where(UserRole.role_id == role_id)).all())
+    holders = set(session.exec(select(UserRole.user_id).where(UserRole.role_id == role_id)).all())
+    holders.update(
+        i for i in session.exec(select(User.id).where(has_mapped_role(role_id))).all() if i
+    )
     session.delete(role)
     session.flush()
-    recompute.users_changed(session, sorted(set(holders)))
+    recompute.users_changed(session, sorted(holders))

@@ -2,7 +2,7 @@
 
 Evaluation itself is the pure `app.evaluation.mappings`; this module loads users, runs it and
 writes back only what changed. A user's mapping outcome is stored apart from what the admin
-set by hand (mapping-sourced `user_role` rows, `mapped_group_id`, `mapped_attributes`) plus a
+set by hand (`mapped_roles`, `mapped_group_id`, `mapped_attributes` on the user row) plus a
 fingerprint, so a reapply that changes nothing writes nothing.
 """
 
@@ -14,18 +14,18 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, text
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, col, select
 
 from app.directory.facts import Needs, count_users, iter_fact_chunks, load_facts, needs_for
-from app.errors import InvalidInput, NotFound, field_error
 from app.errors import FieldError as ProblemField
+from app.errors import InvalidInput, NotFound, field_error
 from app.evaluation import mappings as engine
 from app.evaluation.errors import EvaluationError
 from app.evaluation.facts import UserFacts
 from app.jobs.service import JobContext, handler
 from app.mappings.schemas import ActionIn, ConditionIn, MappingCreate, MappingRead, MappingUpdate
-from app.models import Group, MappingRow, Role, User, UserRole, utcnow
+from app.models import Group, MappingRow, Role, User, utcnow
 
 REAPPLY_JOB = "mappings.reapply"
 
@@ -242,7 +242,9 @@ def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:
     return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
 
 
-def _write_outcomes(session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]) -> None:
+def _write_outcomes(
+    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
+) -> None:
     if not changed:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -251,78 +253,51 @@ def _write_outcomes(session: Session, changed: list[tuple[int, engine.MappingOut
         _write_outcomes_generic(session, changed)
 
 
-def _write_outcomes_pg(session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]) -> None:
-    # Three statements per chunk, each over arrays: unnest() beats a round trip per row by far.
-    now = utcnow()
-    ids = [uid for uid, _, _ in changed]
-    role_users: list[int] = []
-    role_ids: list[int] = []
-    role_maps: list[int] = []
-    for uid, outcome, _ in changed:
-        for rid, mid in outcome.granted_roles.items():
-            role_users.append(uid)
-            role_ids.append(rid)
-            role_maps.append(mid)
-    session.execute(
-        text("DELETE FROM user_role WHERE source = 'mapping' AND user_id = ANY(CAST(:ids AS int[]))"),
-        {"ids": ids},
-    )
-    if role_users:
-        session.execute(
-            text(
-                "INSERT INTO user_role (user_id, role_id, source, mapping_id, created_at) "
-                "SELECT u, r, 'mapping', m, :now FROM unnest(CAST(:u AS int[]), "
-                "CAST(:r AS int[]), CAST(:m AS int[])) AS v(u, r, m)"
-            ),
-            {"u": role_users, "r": role_ids, "m": role_maps, "now": now},
-        )
+def _write_outcomes_pg(
+    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
+) -> None:
+    # One statement per chunk over arrays: unnest() beats a round trip per row by far.
     session.execute(
         text(
-            "UPDATE directory_user AS u SET mapped_group_id = v.g, "
+            "UPDATE directory_user AS u SET mapped_roles = v.r::jsonb, mapped_group_id = v.g, "
             "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
-            "FROM unnest(CAST(:ids AS int[]), CAST(:groups AS int[]), "
-            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, g, a, f) WHERE u.id = v.id"
+            "FROM unnest(CAST(:ids AS int[]), CAST(:roles AS text[]), CAST(:groups AS int[]), "
+            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id"
         ),
         {
-            "ids": ids,
+            "ids": [uid for uid, _, _ in changed],
+            "roles": [json.dumps(_roles_json(o)) for _, o, _ in changed],
             "groups": [o.group_id for _, o, _ in changed],
             "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
             "fps": [fp for _, _, fp in changed],
-            "now": now,
+            "now": utcnow(),
         },
     )
+
+
+def _roles_json(outcome: engine.MappingOutcome) -> dict[str, int]:
+    return {str(rid): mid for rid, mid in outcome.granted_roles.items()}
 
 
 def _write_outcomes_generic(
     session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
 ) -> None:
-    now = utcnow()
-    ids = [uid for uid, _, _ in changed]
-    session.execute(
-        delete(UserRole).where(
-            UserRole.source == "mapping",  # type: ignore[arg-type]
-            col(UserRole.user_id).in_(ids),
-        )
-    )
-    role_rows = [
-        {"user_id": uid, "role_id": rid, "source": "mapping", "mapping_id": mid, "created_at": now}
-        for uid, outcome, _ in changed
-        for rid, mid in outcome.granted_roles.items()
-    ]
-    if role_rows:
-        session.execute(insert(UserRole), role_rows)
     table = User.__table__  # type: ignore[attr-defined]
     session.execute(
         # Core (not ORM) update: executemany keyed on our own bind names.
         table.update()
         .where(table.c.id == bindparam("uid"))
         .values(
+            mapped_roles=bindparam("r"),
             mapped_group_id=bindparam("g"),
             mapped_attributes=bindparam("a"),
             mapping_fingerprint=bindparam("f"),
-            updated_at=now,
+            updated_at=utcnow(),
         ),
-        [{"uid": uid, "g": o.group_id, "a": dict(o.attributes), "f": fp} for uid, o, fp in changed],
+        [
+            {"uid": uid, "r": _roles_json(o), "g": o.group_id, "a": dict(o.attributes), "f": fp}
+            for uid, o, fp in changed
+        ],
     )
 
 

@@ -52,7 +52,9 @@ def test_every_api_route_is_guarded() -> None:
     assert len(ROUTES) > 20
 
 
-@pytest.mark.parametrize(("method", "path", "needed"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path", "needed"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
 def test_scope_matrix(env: dict[str, str], method: str, path: str, needed: str) -> None:
     with ApiClient(None) as anon:
         resp = anon.request(method, path, json={})

@@ -37,7 +37,10 @@ def test_mapping_never_strips_manual_roles(client: ApiClient) -> None:
     client.ok("PATCH", f"/users/{uid}", json={"member_of": ["Office 365"]})
     client.ok("PATCH", f"/users/{uid}", json={"member_of": []})
     roles = client.ok("GET", f"/users/{uid}")["roles"]
-    assert {(r["id"], r["source"]) for r in roles} == {(role["id"], "manual"), (other["id"], "manual")}
+    assert {(r["id"], r["source"]) for r in roles} == {
+        (role["id"], "manual"),
+        (other["id"], "manual"),
+    }
 
 
 def test_dry_run_reports_without_changing(client: ApiClient) -> None:
@@ -76,8 +79,13 @@ def test_validation_errors_name_the_field(client: ApiClient) -> None:
         "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
         "actions": [{"action": "add_role", "value": [str(role["id"])]}],
     }
-    bad_source = {**base, "conditions": [{"source": "shoe_size", "operator": "equals", "value": "9"}]}
-    assert "source" in client.problem("POST", "/mappings", 422, json=bad_source)["errors"][0]["field"]
+    bad_source = {
+        **base,
+        "conditions": [{"source": "shoe_size", "operator": "equals", "value": "9"}],
+    }
+    assert (
+        "source" in client.problem("POST", "/mappings", 422, json=bad_source)["errors"][0]["field"]
+    )
     bad_regex = {**base, "conditions": [{"source": "email", "operator": "matches", "value": "("}]}
     client.problem("POST", "/mappings", 422, json=bad_regex)
     bad_op = {**base, "conditions": [{"source": "has_role", "operator": "contains", "value": "1"}]}
@@ -117,10 +125,21 @@ def test_sort_and_catalog(client: ApiClient) -> None:
     assert {"equals", "contains", "matches", "in", "exists", "not_exists"} <= ops
     client.problem("GET", "/mappings/conditions/nope/operators", 404)
     assert {a["value"] for a in client.ok("GET", "/mappings/actions")} == {
-        "set_role", "add_role", "set_group", "set_attribute"
+        "set_role",
+        "add_role",
+        "set_group",
+        "set_attribute",
     }
     values = client.ok("GET", "/mappings/conditions/has_role/values")
-    assert values == [{"value": str(role["id"]), "name": "R", "kind": None, "needs_value": None, "value_count": None}]
+    assert values == [
+        {
+            "value": str(role["id"]),
+            "name": "R",
+            "kind": None,
+            "needs_value": None,
+            "value_count": None,
+        }
+    ]
 
 
 def test_set_group_and_attribute(client: ApiClient) -> None:

@@ -26,7 +26,9 @@ def test_committed_openapi_matches_the_app() -> None:
 def test_docs_are_served_from_local_assets(client: ApiClient) -> None:
     for page in ("/docs", "/redoc"):
         html = client.get(page).text
-        assert "cdn" not in html.lower() and "https://" not in html.replace("https://provisioner", "")
+        assert "cdn" not in html.lower() and "https://" not in html.replace(
+            "https://provisioner", ""
+        )
     assert "/docs-assets/swagger-ui-bundle.js" in client.get("/docs").text
     js = client.get("/docs-assets/swagger-ui-bundle.js")
     assert js.status_code == 200 and len(js.content) > 100_000
@@ -40,7 +42,9 @@ def test_health_and_readiness(client: ApiClient) -> None:
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_readiness_reports_a_dead_redis(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readiness_reports_a_dead_redis(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     reset_caches()
     with ApiClient(None) as api:
@@ -56,7 +60,9 @@ def test_unknown_route_and_method_are_problems(client: ApiClient) -> None:
     assert resp.status_code == 405 and resp.json()["status"] == 405
 
 
-def test_service_refuses_an_unmigrated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_refuses_an_unmigrated_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.main import create_app
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -93,7 +99,9 @@ def test_embedded_sqlite_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
                 "/mappings",
                 json={
                     "name": "o365",
-                    "conditions": [{"source": "member_of", "operator": "contains", "value": "Office"}],
+                    "conditions": [
+                        {"source": "member_of", "operator": "contains", "value": "Office"}
+                    ],
                     "actions": [{"action": "set_role", "value": [str(role["id"])]}],
                 },
             )

@@ -56,7 +56,9 @@ def test_malformed_bodies_are_422_with_field_errors(client: ApiClient) -> None:
     assert any(e["field"] == "bogus" for e in body["errors"])
     client.problem("POST", "/users", 422, json={**user_body(1), "group_id": 999})
     client.problem("POST", "/users", 422, json={**user_body(1), "role_ids": [999]})
-    client.problem("POST", "/users", 422, content=b"{not json", headers={"content-type": "application/json"})
+    client.problem(
+        "POST", "/users", 422, content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert client.ok("GET", "/users")["items"] == []
 
 
@@ -79,14 +81,18 @@ def test_list_filters_and_cursor_pagination(client: ApiClient) -> None:
         page = client.get(page["next"]).json()
         seen += [u["username"] for u in page["items"]]
     assert seen == [f"user{n}" for n in range(1, 8)]
-    assert [u["username"] for u in client.ok("GET", "/users", params={"status": "suspended"})["items"]] == [
-        "user2", "user4", "user6"
+    assert [
+        u["username"] for u in client.ok("GET", "/users", params={"status": "suspended"})["items"]
+    ] == ["user2", "user4", "user6"]
+    assert [
+        u["username"] for u in client.ok("GET", "/users", params={"role_id": role["id"]})["items"]
+    ] == ["user1", "user2"]
+    assert [u["username"] for u in client.ok("GET", "/users", params={"q": "zed"})["items"]] == [
+        "user5"
     ]
-    assert [u["username"] for u in client.ok("GET", "/users", params={"role_id": role["id"]})["items"]] == [
-        "user1", "user2"
+    assert [
+        u["id"] for u in client.ok("GET", "/users", params={"email": "USER3@example.com"})["items"]
     ]
-    assert [u["username"] for u in client.ok("GET", "/users", params={"q": "zed"})["items"]] == ["user5"]
-    assert [u["id"] for u in client.ok("GET", "/users", params={"email": "USER3@example.com"})["items"]]
     client.problem("GET", "/users", 400, params={"cursor": "garbage"})
     client.problem("GET", "/users", 422, params={"limit": 0})
 
@@ -95,9 +101,9 @@ def test_manual_roles(client: ApiClient) -> None:
     a = client.ok("POST", "/roles", json={"name": "A"})
     b = client.ok("POST", "/roles", json={"name": "B"})
     uid = client.ok("POST", "/users", json=user_body(1))["id"]
-    assert client.ok("PUT", f"/users/{uid}/roles", json={"role_ids": [a["id"], b["id"]]})["manual_role_ids"] == [
-        a["id"], b["id"]
-    ]
+    assert client.ok("PUT", f"/users/{uid}/roles", json={"role_ids": [a["id"], b["id"]]})[
+        "manual_role_ids"
+    ] == [a["id"], b["id"]]
     client.ok("DELETE", f"/users/{uid}/roles/{a['id']}", expect=204)
     assert client.ok("GET", f"/users/{uid}")["manual_role_ids"] == [b["id"]]
     client.problem("DELETE", f"/users/{uid}/roles/{a['id']}", 404)

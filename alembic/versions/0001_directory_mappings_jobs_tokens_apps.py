@@ -1,8 +1,8 @@
-"""directory, mappings, jobs, tokens
+"""directory, mappings, jobs, tokens, apps
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:27:00.184553
+Create Date: 2026-11-28 19:38:47.998690
 """
 
 from collections.abc import Sequence
@@ -37,6 +37,53 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
+    )
+    op.create_table(
+        "app",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("tenant", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("domain", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("cloud", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("client_secret_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("certificate_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column(
+            "consented_tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
+        ),
+        sa.Column("consented_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("token_cache_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("provisioning_enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "approval_required",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("on_user_deleted", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("on_user_suspended", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("on_app_removed", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("deletion_threshold", sa.Integer(), nullable=True),
+        sa.Column(
+            "immutable_id_attribute", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False
+        ),
+        sa.Column(
+            "parameters",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("domain_verified", sa.Boolean(), nullable=True),
+        sa.Column("domain_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("domain_checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "entitlements",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("entitlements_refreshed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
     )
     op.create_table(
         "directory_group",
@@ -148,6 +195,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "mapped_roles",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
             "mapping_fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -166,9 +218,21 @@ def upgrade() -> None:
         batch_op.create_index("ix_directory_user_username_lower", ["username_lower"], unique=True)
 
     op.create_table(
+        "oauth_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("state_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("app_id", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["app_id"], ["app.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("state_hash"),
+    )
+    op.create_table(
         "role_app",
         sa.Column("role_id", sa.Integer(), nullable=False),
         sa.Column("app_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["app_id"], ["app.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["role_id"], ["role.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("role_id", "app_id"),
     )
@@ -179,12 +243,10 @@ def upgrade() -> None:
         "user_role",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role_id", sa.Integer(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("mapping_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["role_id"], ["role.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["directory_user.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("user_id", "role_id", "source"),
+        sa.PrimaryKeyConstraint("user_id", "role_id"),
     )
     with op.batch_alter_table("user_role", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_role_role_id"), ["role_id"], unique=False)
@@ -202,6 +264,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_role_app_app_id"))
 
     op.drop_table("role_app")
+    op.drop_table("oauth_state")
     with op.batch_alter_table("directory_user", schema=None) as batch_op:
         batch_op.drop_index("ix_directory_user_username_lower")
         batch_op.drop_index(batch_op.f("ix_directory_user_updated_at"))
@@ -220,5 +283,6 @@ def downgrade() -> None:
 
     op.drop_table("job")
     op.drop_table("directory_group")
+    op.drop_table("app")
     op.drop_table("api_token")
     # ### end Alembic commands ###
