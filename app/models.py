@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +97,8 @@ class User(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=100)
     status: str = Field(default="active", max_length=16, index=True)
     custom_attributes: dict[str, str] = json_column()
+    # The identity provider's own id for this person, when it pushes users over SCIM.
+    external_id: str | None = Field(default=None, max_length=256, index=True)
     # Manual group; a mapping may set another (mapped_group_id), which takes precedence.
     group_id: int | None = Field(
         default=None, foreign_key="directory_group.id", index=True, ondelete="SET NULL"
@@ -111,6 +113,8 @@ class User(SQLModel, table=True):
     # on the row rather than in `user_role` so a reapply is one UPDATE per changed user.
     mapped_roles: dict[str, int] = json_column()
     mapping_fingerprint: str | None = Field(default=None, max_length=64)
+    # Set when the user is deleted here; the row stays until its deprovisioning tasks finish.
+    deleted_at: datetime | None = ts_column()
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
@@ -163,19 +167,6 @@ class Job(SQLModel, table=True):
     finished_at: datetime | None = ts_column()
 
 
-__all__ = [
-    "ApiToken",
-    "Group",
-    "Job",
-    "MappingRow",
-    "Role",
-    "RoleApp",
-    "User",
-    "UserRole",
-    "utcnow",
-]
-
-
 class App(SQLModel, table=True):
     """One connected Microsoft 365 tenant: configuration, credentials, provisioning policy,
     parameters and the entitlements pulled at the last refresh."""
@@ -191,6 +182,10 @@ class App(SQLModel, table=True):
     client_id: str = Field(max_length=64)
     client_secret_enc: str | None = None
     certificate_enc: str | None = None
+    # Shown in place of the certificate, which is write-only: what MSAL signs with and when
+    # the admin must rotate it.
+    certificate_thumbprint: str | None = Field(default=None, max_length=64)
+    certificate_expires_at: datetime | None = ts_column()
     consented_tenant_id: str | None = Field(default=None, max_length=64)
     consented_at: datetime | None = ts_column()
     token_cache_enc: str | None = None
@@ -223,3 +218,128 @@ class OAuthState(SQLModel, table=True):
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     used_at: datetime | None = ts_column()
+
+
+class RuleRow(SQLModel, table=True):
+    """A per-app provisioning rule: conditions -> licenses, Microsoft 365 groups, parameters."""
+
+    __tablename__ = "rule"
+    __table_args__ = (Index("ix_rule_app_position", "app_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    enabled: bool = True
+    match: str = Field(default="all", max_length=8)
+    position: int = 0
+    conditions: list[dict[str, Any]] = json_column()
+    actions: list[dict[str, Any]] = json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+OPEN_TASK_STATUSES = ("pending_approval", "queued", "running", "blocked")
+
+
+class Assignment(SQLModel, table=True):
+    """The (app, user) pair: what we want in the tenant, what we last applied, and why."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("app_id", "user_id", name="uq_assignment_app_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="directory_user.id", index=True, ondelete="CASCADE")
+    # Whether the user currently holds a role granting the app (false once unassigned).
+    active: bool = True
+    # What should exist in the tenant: "present" (desired state below), "suspended",
+    # "deleted", or "unmanaged" (policy "nothing": we stop touching it).
+    target: str = Field(default="present", max_length=16)
+    state: str = Field(default="pending", max_length=16, index=True)
+    tenant_object_id: str | None = Field(default=None, max_length=64, index=True)
+    immutable_id: str | None = Field(default=None, max_length=200)
+    desired: dict[str, Any] | None = json_column(nullable=True)
+    desired_fingerprint: str | None = Field(default=None, max_length=64)
+    applied: dict[str, Any] | None = json_column(nullable=True)
+    applied_fingerprint: str | None = Field(default=None, max_length=64)
+    why: dict[str, Any] | None = json_column(nullable=True)
+    last_error: dict[str, Any] | None = json_column(nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Task(SQLModel, table=True):
+    """One provisioning step for an assignment. At most one open task per assignment."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index(
+            "uq_task_open_per_assignment",
+            "assignment_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending_approval', 'queued', 'running', 'blocked')"),
+            sqlite_where=text("status IN ('pending_approval', 'queued', 'running', 'blocked')"),
+        ),
+        Index("ix_task_status_app", "status", "app_id"),
+        Index("ix_task_user", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", ondelete="CASCADE")
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    user_id: int
+    action: str = Field(max_length=16)
+    plan: dict[str, Any] = json_column()
+    status: str = Field(default="queued", max_length=20)
+    reason: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = ts_column()
+    lease_until: datetime | None = ts_column()
+    request_ids: list[str] = json_column()
+    error_code: str | None = Field(default=None, max_length=200)
+    error_message: str | None = None
+    error_request_id: str | None = Field(default=None, max_length=64)
+    approved_by: str | None = Field(default=None, max_length=200)
+    denied_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = ts_column()
+    correlation_id: str | None = Field(default=None, max_length=64)
+    run_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = ts_column()
+    finished_at: datetime | None = ts_column()
+
+
+class Event(SQLModel, table=True):
+    """Something worth telling an admin: an ImmutableID written back, a link to an existing
+    tenant user, a task held by the deletion threshold."""
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64, index=True)
+    app_id: int | None = Field(default=None, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    task_id: int | None = None
+    data: dict[str, Any] = json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ScimGroup(SQLModel, table=True):
+    """A group an identity provider pushed over SCIM.
+
+    Its members are not stored here: they are the users whose `member_of` holds `display_name`,
+    so membership has one source of truth that mappings already read.
+    """
+
+    __tablename__ = "scim_group"
+    __table_args__ = (
+        Index("ix_scim_group_display_name_lower", "display_name_lower", unique=True),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    display_name: str = Field(max_length=256)
+    display_name_lower: str = Field(max_length=256)
+    external_id: str | None = Field(default=None, max_length=256, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
