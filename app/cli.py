@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app.cli_admin import register_admin_commands
+
 app = typer.Typer(
     help="Keeps a Microsoft 365 tenant in step with a directory of people.", no_args_is_help=True
 )
@@ -18,6 +20,7 @@ token_app = typer.Typer(help="API tokens", no_args_is_help=True)
 openapi_app = typer.Typer(help="The OpenAPI document", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(openapi_app, name="openapi")
+register_admin_commands(app)  # import users, reapply
 
 console = Console(stderr=True)
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -50,6 +53,12 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings)
+    from app.apps.sandbox_default import start_embedded_sandbox
+
+    # Before uvicorn imports the app, so the `sandbox` cloud already points at it.
+    sandbox = start_embedded_sandbox(settings)
+    if sandbox is not None:
+        console.print(f"sandbox tenant on {sandbox.base_url} (GET /api/v1/apps/sandbox-demo)")
     uvicorn.run(
         "app.asgi:app",
         host=host or settings.host,
@@ -61,9 +70,14 @@ def serve(
 
 
 @app.command()
-def worker(burst: bool = typer.Option(False, help="Exit when the queue is empty")) -> None:
+def worker(
+    burst: bool = typer.Option(False, help="Exit when the queue is empty"),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 0 if this host's worker reported healthy recently, else 1"
+    ),
+) -> None:
     """Run an arq worker (needs REDIS_URL and DATABASE_URL)."""
-    from arq.worker import run_worker
+    from arq.worker import check_health, run_worker
 
     from app.logging import configure_logging
     from app.settings import get_settings
@@ -74,10 +88,29 @@ def worker(burst: bool = typer.Option(False, help="Exit when the queue is empty"
     if not settings.redis_url:
         console.print("[red]REDIS_URL is not set: workers need Redis.[/red]")
         raise typer.Exit(2)
+    if check:  # a container health check: Redis only, no database round trip
+        raise typer.Exit(check_health(WorkerSettings))  # type: ignore[arg-type]
     from app.db import check_schema, get_engine
 
     check_schema(get_engine())
     run_worker(WorkerSettings, burst=burst)  # type: ignore[arg-type]
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port")] = 8443,
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    cert_dir: Annotated[Path | None, typer.Option(help="Where its TLS files live")] = None,
+    public_host: Annotated[
+        str | None, typer.Option(help="Host name clients use to reach it")
+    ] = None,
+) -> None:
+    """Run the sandbox Microsoft 365 tenant alone, in the foreground (https)."""
+    from app.sandbox.server import SandboxServer
+    from app.settings import get_settings
+
+    certs = cert_dir or get_settings().data_dir / "sandbox-certs"
+    SandboxServer(host=host, port=port, cert_dir=certs, public_host=public_host).serve_forever()
 
 
 @token_app.command("create")

@@ -1,3 +1,6 @@
 """Imports every module that registers job handlers, so a runner knows all job kinds."""
 
-import app.mappings.service  # noqa: F401
+import app.apps.jobs
+import app.mappings.service
+import app.provisioning.jobs
+import app.provisioning.rules.jobs  # noqa: F401

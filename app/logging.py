@@ -7,6 +7,7 @@ import sys
 
 import structlog
 
+from app.observability.redact import redact_secrets
 from app.settings import Settings
 
 
@@ -34,6 +35,8 @@ def configure_logging(settings: Settings) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                # Last before rendering, so tracebacks and messages are masked too.
+                redact_secrets,
                 renderer,
             ],
         )

@@ -15,9 +15,16 @@ from fastapi.staticfiles import StaticFiles
 
 from app import errors
 from app.api import health, tokens
+from app.apps.router import consent_router
+from app.apps.router import router as apps_router
 from app.directory.router import router as directory_router
 from app.jobs.router import router as jobs_router
 from app.mappings.router import router as mappings_router
+from app.provisioning.router import router as provisioning_router
+from app.observability import router as observability
+from app.observability.middleware import MetricsMiddleware, RequestIdMiddleware
+from app.provisioning.rules.router import router as rules_router
+from app.scim.router import create_scim_app
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app")
@@ -37,6 +44,9 @@ def api_router() -> APIRouter:
     api.include_router(directory_router)
     api.include_router(mappings_router)
     api.include_router(jobs_router)
+    api.include_router(apps_router)
+    api.include_router(rules_router)
+    api.include_router(provisioning_router)
     api.include_router(tokens.router)
     return api
 
@@ -52,6 +62,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
 
             _check(get_engine())
         yield
+        from app.apps.runtime import close_api_runtime
+
+        await close_api_runtime(_)
         from app.queue import close_dispatcher
 
         close_dispatcher()
@@ -66,8 +79,17 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     errors.install_handlers(app)
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(api_router())
+    app.include_router(consent_router)
+    # SCIM is its own ASGI app: its errors use SCIM's shape and it is described by its own
+    # discovery endpoints rather than by our OpenAPI document.
+    app.mount("/scim/v2", create_scim_app(), name="scim")
     _install_docs(app)
+    # Added last so the request id is the outermost layer: every log line and metric of the
+    # request, error handlers included, runs with the id bound.
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

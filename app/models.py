@@ -285,7 +285,10 @@ class Task(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    assignment_id: int = Field(foreign_key="assignment.id", ondelete="CASCADE")
+    # Kept (as NULL) when a deleted user's assignment goes, so the audit trail survives.
+    assignment_id: int | None = Field(
+        default=None, foreign_key="assignment.id", ondelete="SET NULL"
+    )
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
     user_id: int
     action: str = Field(max_length=16)

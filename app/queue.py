@@ -21,7 +21,9 @@ log = logging.getLogger("app.queue")
 
 
 class Dispatcher(Protocol):
-    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None: ...
+    def enqueue(
+        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -48,18 +50,24 @@ class ArqDispatcher:
         self._loop = _LoopThread("arq-dispatcher")
         self._pool: Any = None
 
-    async def _enqueue(self, function: str, args: tuple[Any, ...], job_id: str | None) -> None:
+    async def _enqueue(
+        self, function: str, args: tuple[Any, ...], job_id: str | None, defer_s: float
+    ) -> None:
         from arq import create_pool
 
         from workers.settings import redis_settings
 
         if self._pool is None:
             self._pool = await create_pool(redis_settings(self._redis_url))
-        await self._pool.enqueue_job(function, *args, _job_id=job_id)
+        await self._pool.enqueue_job(
+            function, *args, _job_id=job_id, _defer_by=defer_s if defer_s > 0 else None
+        )
 
-    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(
+        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
+    ) -> None:
         try:
-            self._loop.submit(self._enqueue(function, args, job_id)).result(timeout=5)
+            self._loop.submit(self._enqueue(function, args, job_id, defer_s)).result(timeout=5)
         except Exception as exc:  # the sweeper re-enqueues; a request must not fail for this
             log.warning("queue.enqueue_failed", extra={"function": function, "error": repr(exc)})
 
@@ -102,7 +110,17 @@ class InlineDispatcher:
             await asyncio.sleep(self._settings.sweeper_interval_s)
             await self._run("sweep", ())
 
-    def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(
+        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
+    ) -> None:
+        if defer_s > 0:
+            self._loop.loop.call_soon_threadsafe(
+                self._loop.loop.call_later, defer_s, self._submit_now, function, args
+            )
+        else:
+            self._submit_now(function, args)
+
+    def _submit_now(self, function: str, args: tuple[Any, ...]) -> None:
         self._loop.submit(self._run(function, args))
 
     def close(self) -> None:

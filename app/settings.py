@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     task_max_attempts: int = 8
     sweeper_interval_s: int = 30
     worker_concurrency: int = 20
+    # A worker has no HTTP app: when set, it serves its own Prometheus metrics on this port.
+    metrics_port: int | None = None
+    # How often arq records the worker's health in Redis (`provisioner worker --check` reads it).
+    worker_health_check_s: int = Field(default=30, ge=1)
 
     queue_mode: Literal["auto", "inline", "arq"] = "auto"
     bootstrap_token_file: Path | None = None

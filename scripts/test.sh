@@ -35,6 +35,11 @@ if ! command -v redis-server >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
     || die "could not install redis-server"
 fi
+# Headless Chromium drives the Swagger UI test (tests/ops); the OpenAPI client generator has its
+# own venv because its pins clash with the project's (see scripts/gen-client.sh).
+command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  || die "could not install chromium"
+GEN_CLIENT_INSTALL_ONLY=1 scripts/gen-client.sh || die "could not install the OpenAPI client generator"
 
 RUN_DIR=$(mktemp -d /tmp/provisioner-test.XXXXXX)
 chmod 755 "$RUN_DIR"

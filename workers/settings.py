@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any, ClassVar
 
 from arq import cron
 from arq.connections import RedisSettings
 
 from app.settings import get_settings
-from workers.functions import run_job, shutdown, startup, sweep
+from workers.functions import run_job, run_task, shutdown, startup, sweep
 
 
 def redis_settings(url: str | None = None) -> RedisSettings:
@@ -16,7 +17,7 @@ def redis_settings(url: str | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [run_job]
+    functions: ClassVar[list[Any]] = [run_job, run_task]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=set(range(0, 60, 15)), run_at_startup=True)
     ]
@@ -28,3 +29,8 @@ class WorkerSettings:
     max_tries = 1
     job_timeout = 3600
     allow_abort_jobs = True
+    # arq writes a health record to Redis this often; `provisioner worker --check` reads it.
+    health_check_interval = get_settings().worker_health_check_s
+    # One key per host (container), so `--check` in a container reports on that container's
+    # worker rather than on whichever replica wrote the shared key last.
+    health_check_key = f"arq:queue:health-check:{socket.gethostname()}"

@@ -1,7 +1,7 @@
 """scim: users' external id, SCIM groups
 
 Revision ID: 0005_scim
-Revises: 0002_engine
+Revises: 0002_apps
 Create Date: 2026-11-28 20:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005_scim"
-down_revision: str | None = "0002_engine"
+down_revision: str | None = "0002_apps"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -42,7 +42,7 @@ def has_mapped_role(role_id: int) -> Any:
 
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         raise NotFound(f"User {user_id} does not exist.")
     return user
 
@@ -84,6 +84,10 @@ def create_user(session: Session, data: UserCreate) -> User:
     _check_group(session, data.group_id)
     role_ids = _check_roles(session, data.role_ids)
     fields = data.model_dump(exclude={"role_ids", "custom_attributes", "member_of", "status"})
+    if not fields.get("display_name"):
+        # Like most directories: a person without an explicit display name shows as their name.
+        full = " ".join(p for p in (data.firstname, data.lastname) if p)
+        fields["display_name"] = full or data.username
     user = User(
         **fields,
         username_lower=data.username.lower(),
@@ -219,7 +223,7 @@ def user_list_query(
     updated_since: datetime | None,
     q: str | None,
 ) -> Any:
-    stmt = select(User)
+    stmt = select(User).where(col(User.deleted_at).is_(None))
     if email:
         stmt = stmt.where(User.email_lower == email.lower())
     if username:

@@ -97,6 +97,11 @@ class GraphClient:
             headers={"Accept": "application/json", "User-Agent": "m365-provisioner"},
         )
 
+    @property
+    def graph_base(self) -> str:
+        """The Graph origin this client talks to, without the version segment."""
+        return self._root
+
     async def __aenter__(self) -> GraphClient:
         return self
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from app.db import transaction
 from app.jobs import service
 from app.jobs.service import HANDLERS, JobContext
 from app.models import Job
+from app.observability.context import bound_request_id
+from app.observability.metrics import record_job
 
 log = logging.getLogger("app.jobs")
 
@@ -31,18 +34,24 @@ async def execute_job(job_id: int, runtime: dict[str, Any], lease_s: int) -> str
     handler = HANDLERS.get(kind)
     result: dict[str, Any] | None = None
     error: str | None = None
-    if handler is None:
-        error = f"No handler for job kind {kind!r}."
-    else:
-        try:
-            result = await handler(JobContext(job_id, params, runtime, lease_s))
-        except Exception as exc:
-            log.exception("job %s (%s) failed", job_id, kind)
-            error = f"{type(exc).__name__}: {exc}"
+    started = time.perf_counter()
+    # The request that started the job lends it its id, so logs (and Graph's client-request-id)
+    # of the work match the request's; to_thread copies the context into worker threads.
+    with bound_request_id(params.get("correlation_id"), job_id=job_id, job_kind=kind):
+        if handler is None:
+            error = f"No handler for job kind {kind!r}."
+        else:
+            try:
+                result = await handler(JobContext(job_id, params, runtime, lease_s))
+            except Exception as exc:
+                log.exception("job %s (%s) failed", job_id, kind)
+                error = f"{type(exc).__name__}: {exc}"
 
-    def _finish() -> None:
-        with transaction() as session:
-            service.finish(session, job_id, result=result, error=error)
+        def _finish() -> None:
+            with transaction() as session:
+                service.finish(session, job_id, result=result, error=error)
 
-    await asyncio.to_thread(_finish)
-    return "failed" if error else "succeeded"
+        await asyncio.to_thread(_finish)
+    outcome = "failed" if error else "succeeded"
+    record_job(kind, outcome, time.perf_counter() - started)
+    return outcome

@@ -56,9 +56,24 @@ def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
 
 
 def start_job(
-    session: Session, kind: str, params: dict[str, Any] | None = None, created_by: str | None = None
+    session: Session,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    created_by: str | None = None,
+    correlation_id: str | None = None,
 ) -> Job:
-    job = Job(kind=kind, params=params or {}, created_by=created_by)
+    """Create the job row; its wake-up is sent after commit.
+
+    `correlation_id` (default: the current request id) is kept in `params["correlation_id"]`
+    so the runner can bind it again in the worker and the job's logs match the request's.
+    """
+    from app.observability.context import current_request_id
+
+    params = dict(params or {})
+    correlation_id = correlation_id or current_request_id()
+    if correlation_id:
+        params.setdefault("correlation_id", correlation_id)
+    job = Job(kind=kind, params=params, created_by=created_by)
     session.add(job)
     session.flush()
     job_id = job.id

@@ -350,7 +350,9 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from app import recompute
+    from app.provisioning.tasks import Run
 
+    run = Run()
     with session_factory() as session:
         compiled = compiled_mappings(session)
         total = count_users(session)
@@ -362,7 +364,7 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
     def write(changed: list[tuple[int, engine.MappingOutcome, str]], done: int) -> None:
         with session_factory() as session:
             _write_outcomes(session, changed)
-            recompute.mapping_outcomes_changed(session, [uid for uid, _, _ in changed])
+            recompute.mapping_outcomes_changed(session, [uid for uid, _, _ in changed], run=run)
         if progress:
             progress(done, total)
 
@@ -377,7 +379,9 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
             pending = writer.submit(write, changed, processed)
         if pending is not None:
             pending.result()
-    return {"processed": processed, "changed": changed_total, "total": total}
+    # Tasks are planned once the whole run is known, so deletion thresholds see all of it.
+    run.finish_in_chunks(session_factory)
+    return {"processed": processed, "changed": changed_total, "total": total, "tasks": run.planned}
 
 
 def _chunk_reader(

@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+# One image, three roles; pick one with the command:
+#   provisioner serve --host 0.0.0.0   the HTTP API (default)
+#   provisioner worker                 an arq worker (health: `provisioner worker --check`)
+#   provisioner migrate                create or upgrade the database schema, then exit
+# See deploy/compose.yaml for the whole stack.
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# --- builder: build the project's wheel and install it, with its pinned dependencies ------
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+# Metadata first: the dependency layer is reused until pyproject.toml changes.
+COPY pyproject.toml ./
+COPY app ./app
+COPY workers ./workers
+RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
+    && /opt/venv/bin/pip install /wheels/*.whl \
+    && /opt/venv/bin/python -m compileall -q /opt/venv/lib
+
+# --- runtime: the venv and the migrations, no compilers, not root --------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONPATH=/srv/provisioner \
+    DATA_DIR=/var/lib/provisioner \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    LOG_JSON=true
+RUN groupadd --system --gid 10001 provisioner \
+    && useradd --system --uid 10001 --gid provisioner --home-dir /srv/provisioner \
+       --shell /usr/sbin/nologin provisioner \
+    && mkdir -p /var/lib/provisioner /srv/provisioner \
+    && chown provisioner:provisioner /var/lib/provisioner
+COPY --from=builder /opt/venv /opt/venv
+# `app.db` finds the Alembic scripts next to the `app` package (`app/../alembic`), which a wheel
+# in site-packages cannot provide; so the source tree with `alembic/` comes first on PYTHONPATH.
+# Drop these lines once the migrations ship inside the package.
+COPY --chown=root:root app /srv/provisioner/app
+COPY --chown=root:root workers /srv/provisioner/workers
+COPY --chown=root:root alembic /srv/provisioner/alembic
+WORKDIR /srv/provisioner
+USER 10001:10001
+EXPOSE 8000
+# slim has no curl: probe with the Python that is there.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/healthz\", timeout=4)"]
+CMD ["provisioner", "serve", "--host", "0.0.0.0"]

@@ -1,0 +1,1 @@
+"""Apps: connected Microsoft 365 tenants (configuration, consent, entitlements, preflight)."""

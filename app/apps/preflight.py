@@ -1,0 +1,330 @@
+"""Preflight: one report of everything that would make provisioning fail or surprise an admin.
+
+Tenant checks (token, permissions, domain, directory sync, seats) run as concurrent Graph
+calls; user checks compute every in-scope user's attributes with the app's parameters and
+test them against Graph's rules, keeping counts and a few example ids per problem, so a
+100k-user directory yields a short report rather than 100k rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.apps import tenant
+from app.apps.errors import from_graph
+from app.apps.runtime import GraphRuntime, connection_of
+from app.apps.schemas import Finding, PreflightReport
+from app.apps.service import get_app, parameters_of
+from app.db import transaction
+from app.directory.service import has_mapped_role
+from app.errors import ProblemError
+from app.evaluation.facts import USER_FIELDS, UserFacts
+from app.evaluation.parameters import Parameter, compute_attributes, validate_attribute_values
+from app.graph import GraphAuthError, GraphClient, GraphError
+from app.models import App, RoleApp, User, UserRole, utcnow
+
+EXAMPLES = 5
+CHUNK = 2000
+# User findings Graph would not reject outright: the engine derives a missing ImmutableID,
+# and usageLocation only matters once a license is assigned.
+_WARNINGS = {"immutable_id_required", "usage_location_missing"}
+# Codes that need the tenant's domain list; without a token we cannot judge them.
+_NEEDS_DOMAINS = {"upn_domain_unverified", "immutable_id_required"}
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Tally:
+    """Counts user findings per (code, attribute), keeping the first message and a few ids."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    examples: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    messages: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, code: str, attribute: str, message: str, user_id: int) -> None:
+        key = (code, attribute)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        ids = self.examples.setdefault(key, [])
+        if len(ids) < EXAMPLES:
+            ids.append(user_id)
+        self.messages.setdefault(key, f"{message} (user {user_id})")
+
+    def findings(self) -> list[Finding]:
+        return [
+            Finding(
+                severity="warning" if code in _WARNINGS else "error",
+                code=code,
+                attribute=attribute,
+                message=self.messages[(code, attribute)],
+                count=count,
+                example_user_ids=self.examples[(code, attribute)],
+            )
+            for (code, attribute), count in sorted(self.counts.items())
+        ]
+
+
+@dataclass(frozen=True)
+class _AppSnapshot:
+    app_id: int
+    domain: str
+    parameters: tuple[Parameter, ...]
+    blocker: Finding | None  # why Graph cannot be asked at all
+
+
+def _snapshot(app_id: int) -> _AppSnapshot:
+    with transaction() as session:
+        app = get_app(session, app_id)
+        blocker = None
+        try:
+            connection_of(app)
+        except ProblemError as exc:
+            code = "credentials_missing" if "credentials" in exc.slug else "not_authenticated"
+            blocker = Finding(severity="error", code=code, message=exc.detail or exc.title)
+        return _AppSnapshot(app_id, app.domain, parameters_of(app), blocker)
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def _in_scope(session: Session, app: App) -> Any:
+    role_ids = list(session.exec(select(RoleApp.role_id).where(RoleApp.app_id == app.id)).all())
+    if not role_ids:
+        return None
+    holders = or_(
+        col(User.id).in_(select(UserRole.user_id).where(col(UserRole.role_id).in_(role_ids))),
+        *(has_mapped_role(r) for r in role_ids),
+    )
+    columns = [User.id, *(getattr(User, f) for f in USER_FIELDS)]
+    columns += [User.custom_attributes, User.mapped_attributes]
+    return sa.select(*columns).where(
+        holders, col(User.status) == "active", col(User.deleted_at).is_(None)
+    )
+
+
+def _users(session: Session, app: App) -> Iterator[UserFacts]:
+    stmt = _in_scope(session, app)
+    if stmt is None:
+        return
+    n = len(USER_FIELDS)
+    after = 0
+    while True:
+        page = stmt.where(col(User.id) > after).order_by(col(User.id)).limit(CHUNK)
+        rows = session.execute(page).all()
+        for row in rows:
+            # Parameters read the effective attributes: own, overlaid by mapped ones.
+            attributes = dict(row[1 + n] or {})
+            for name, value in (row[2 + n] or {}).items():
+                if value:
+                    attributes[name] = value
+                else:
+                    attributes.pop(name, None)
+            yield UserFacts(
+                id=row[0],
+                fields=dict(zip(USER_FIELDS, row[1 : 1 + n], strict=True)),
+                member_of=(),
+                custom_attributes=attributes,
+                role_ids=frozenset(),
+                group_id=None,
+            )
+        if len(rows) < CHUNK:
+            return
+        after = rows[-1][0]
+
+
+def check_users(
+    snapshot: _AppSnapshot, domains: tuple[set[str], set[str]] | None
+) -> tuple[int, list[Finding]]:
+    """(users checked, findings) for every active user holding a role that grants the app."""
+    verified, federated = domains or (set(), set())
+    tally = _Tally()
+    checked = 0
+    with transaction() as session:
+        app = get_app(session, snapshot.app_id)
+        for user in _users(session, app):
+            checked += 1
+            attrs = compute_attributes(snapshot.parameters, user, snapshot.domain)
+            for f in validate_attribute_values(attrs, verified, federated):
+                if domains is None and f.code in _NEEDS_DOMAINS:
+                    continue
+                tally.add(f.code, f.attribute, f.message, user.id)
+            # License assignment needs a usageLocation; until rules say who gets a license,
+            # everyone in scope might.
+            if not attrs.get("usageLocation"):
+                tally.add(
+                    "usage_location_missing",
+                    "usageLocation",
+                    "no usageLocation: Graph refuses to assign this user a license",
+                    user.id,
+                )
+    return checked, tally.findings()
+
+
+# --- the tenant -----------------------------------------------------------------------------
+
+
+async def _guarded(call: Callable[[], Awaitable[T]]) -> T | GraphError:
+    try:
+        return await call()
+    except GraphError as exc:
+        return exc
+
+
+def _permission_findings(results: list[tenant.ProbeResult]) -> list[Finding]:
+    out = []
+    for r in results:
+        if r.granted:
+            continue
+        p = r.probe
+        if r.error is not None and r.error.status == 403:
+            out.append(
+                Finding(
+                    severity="error",
+                    code="permission_missing",
+                    attribute=p.permission,
+                    message=f"Graph refused to {p.capability} ({p.method} {p.path.split('/')[1]}:"
+                    f" 403): grant the application permission {p.permission} and consent again.",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    severity="warning",
+                    code="permission_unchecked",
+                    attribute=p.permission,
+                    message=f"Could not check {p.permission}: {r.error}",
+                )
+            )
+    return out
+
+
+def _domain_findings(status: tenant.DomainStatus) -> list[Finding]:
+    if not status.exists:
+        return [
+            Finding(
+                severity="error",
+                code="domain_missing",
+                message=f"{status.domain} is not a domain of the tenant: add and verify it.",
+            )
+        ]
+    if not status.verified:
+        return [
+            Finding(
+                severity="error",
+                code="domain_unverified",
+                message=f"{status.domain} is not verified in the tenant: users cannot be created "
+                "under it.",
+            )
+        ]
+    note = (
+        "federated: new users need an ImmutableID (derived when the user has none)"
+        if status.type == "Federated"
+        else "managed: Entra ID authenticates its users"
+    )
+    return [Finding(severity="info", code="domain_type", message=f"{status.domain} is {note}.")]
+
+
+def _license_findings(licenses: list[dict[str, Any]]) -> list[Finding]:
+    out = []
+    for sku in licenses:
+        if sku["applies_to"] not in (None, "User"):
+            continue
+        name = f"{sku['sku_part_number']} ({sku['sku_id']})"
+        if sku["capability_status"] not in (None, "Enabled"):
+            out.append(
+                Finding(
+                    severity="warning",
+                    code="license_not_active",
+                    attribute=sku["sku_id"],
+                    message=f"{name} is {sku['capability_status']}: it cannot be assigned.",
+                )
+            )
+        elif sku["available"] <= 0:
+            out.append(
+                Finding(
+                    severity="warning",
+                    code="license_no_free_seats",
+                    attribute=sku["sku_id"],
+                    message=f"{name} has no free seats ({sku['consumed']} of {sku['enabled']} "
+                    "used): assignments of it will wait.",
+                )
+            )
+    return out
+
+
+async def check_tenant(
+    client: GraphClient, domain: str
+) -> tuple[list[Finding], tuple[set[str], set[str]] | None]:
+    """Tenant findings, and the (verified, federated) domains when they could be read."""
+    org = await _guarded(lambda: tenant.organization(client))
+    if isinstance(org, GraphError) and not (isinstance(org, GraphAuthError) and org.status == 403):
+        problem = from_graph(org)
+        code = "token_failed" if isinstance(org, GraphAuthError) else "tenant_unreachable"
+        return [Finding(severity="error", code=code, message=problem.detail or problem.title)], None
+    findings = [Finding(severity="info", code="token_ok", message="A token was issued.")]
+    probes, status, domains, licenses = await asyncio.gather(
+        tenant.probe_permissions(client),
+        _guarded(lambda: tenant.check_domain(client, domain)),
+        _guarded(lambda: tenant.verified_domains(client)),
+        _guarded(lambda: tenant.licenses(client)),
+    )
+    findings += _permission_findings(probes)
+    if isinstance(status, tenant.DomainStatus):
+        findings += _domain_findings(status)
+    if isinstance(org, dict) and org.get("onPremisesSyncEnabled") is True:
+        findings.append(
+            Finding(
+                severity="warning",
+                code="directory_sync_enabled",
+                message="Directory sync (Azure AD Connect) is active in the tenant: synced users "
+                "are mastered on premises and Graph cannot change them. Disable it after a full "
+                "sync cycle if this engine is to replace it.",
+            )
+        )
+    if isinstance(licenses, list):
+        findings += _license_findings(licenses)
+    return findings, domains if isinstance(domains, tuple) else None
+
+
+async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
+    snapshot = await asyncio.to_thread(_snapshot, app_id)
+    findings: list[Finding] = []
+    domains = None
+    if snapshot.blocker is not None:
+        findings.append(snapshot.blocker)
+    else:
+        try:
+            client = await runtime.client_for(app_id)
+        except ProblemError as exc:
+            findings.append(
+                Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
+            )
+        else:
+            tenant_findings, domains = await check_tenant(client, snapshot.domain)
+            findings += tenant_findings
+    checked, user_findings = await asyncio.to_thread(check_users, snapshot, domains)
+    if checked == 0:
+        findings.append(
+            Finding(
+                severity="info",
+                code="no_users_in_scope",
+                message="No active user holds a role that grants this app.",
+            )
+        )
+    findings += user_findings
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: order[f.severity])
+    return PreflightReport(
+        app_id=app_id,
+        ok=not any(f.severity == "error" for f in findings),
+        users_checked=checked,
+        findings=findings,
+        checked_at=utcnow(),
+    )

@@ -1,0 +1,208 @@
+"""HTTP routes for apps: CRUD, the tenant actions (verify domain, authenticate, clear token,
+refresh entitlements, preflight) and the admin-consent callback.
+
+The callback lives outside `/api/v1`: Microsoft redirects the admin's browser to it, which
+cannot carry our bearer token, so the single-use state alone authenticates it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from app.api.deps import Reader, SessionDep, Writer
+from app.apps import preflight, service, tenant
+from app.apps.errors import from_graph
+from app.apps.jobs import REFRESH_ENTITLEMENTS_JOB
+from app.apps.runtime import GraphRuntime, api_runtime
+from app.apps.schemas import (
+    AppCreate,
+    AppRead,
+    AppUpdate,
+    AuthorizeRead,
+    DomainCheckRead,
+    PreflightReport,
+    SandboxDemoRead,
+)
+from app.db import transaction
+from app.errors import PROBLEM_RESPONSES, Problem
+from app.graph import GraphError
+from app.jobs.router import JobRead, job_read
+from app.jobs.service import start_job
+from app.models import App
+from app.pagination import Page, PageParams, paginate
+from app.sandbox import seed
+from app.settings import get_settings
+
+router = APIRouter(tags=["apps"])
+Runtime = Annotated[GraphRuntime, Depends(api_runtime)]
+
+_TENANT_PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": desc}
+    for status, desc in {
+        409: "The app is not authenticated, has no credentials, or the tenant refused us",
+        502: "Microsoft Graph returned an unexpected error",
+        503: "Microsoft Graph did not answer",
+    }.items()
+}
+
+
+@router.get("/apps", response_model=Page[AppRead], operation_id="apps-list")
+def list_apps(session: SessionDep, _: Reader, page: PageParams = Depends()) -> Page[AppRead]:
+    rows, cursor, url = paginate(session, service.list_query(), App.id, page)
+    return Page(items=[service.to_read(a) for a in rows], next_cursor=cursor, next=url)
+
+
+@router.post("/apps", status_code=201, response_model=AppRead, operation_id="apps-create")
+def create_app(data: AppCreate, session: SessionDep, _: Writer) -> AppRead:
+    """Connect a tenant. The secret or certificate is stored encrypted and never returned."""
+    return service.to_read(service.create_app(session, data))
+
+
+@router.get("/apps/sandbox-demo", response_model=SandboxDemoRead, operation_id="apps-sandbox-demo")
+def sandbox_demo(_: Reader) -> SandboxDemoRead:
+    """The built-in sandbox tenant's ids: create an app from `example` to try everything."""
+    settings = get_settings()
+    example = {
+        "name": "Contoso (sandbox)",
+        "cloud": "sandbox",
+        "tenant": seed.DEMO_TENANT_ID,
+        "domain": seed.DOMAIN_DEFAULT,
+        "client_id": seed.DEMO_CLIENT_ID,
+        "client_secret": seed.DEMO_CLIENT_SECRET,
+    }
+    return SandboxDemoRead(
+        available=bool(settings.sandbox_url),
+        sandbox_url=settings.sandbox_url,
+        tenant=seed.DEMO_TENANT_ID,
+        tenant_domain=seed.DOMAIN_INITIAL,
+        domain=seed.DOMAIN_DEFAULT,
+        federated_domain=seed.DOMAIN_FEDERATED,
+        unverified_domain=seed.DOMAIN_UNVERIFIED,
+        client_id=seed.DEMO_CLIENT_ID,
+        client_secret=seed.DEMO_CLIENT_SECRET,
+        example=example,
+    )
+
+
+@router.get("/apps/{app_id}", response_model=AppRead, operation_id="apps-get")
+def get_app(app_id: int, session: SessionDep, _: Reader) -> AppRead:
+    return service.to_read(service.get_app(session, app_id))
+
+
+@router.patch("/apps/{app_id}", response_model=AppRead, operation_id="apps-update")
+def update_app(app_id: int, data: AppUpdate, session: SessionDep, _: Writer) -> AppRead:
+    """Change an app. A new tenant, cloud or client id forgets consent and cached tokens."""
+    return service.to_read(service.update_app(session, app_id, data))
+
+
+@router.delete("/apps/{app_id}", status_code=204, operation_id="apps-delete")
+def delete_app(app_id: int, session: SessionDep, _: Writer) -> Response:
+    """Remove the app; roles that granted it lose the link."""
+    service.delete_app(session, app_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/apps/{app_id}/verify-domain",
+    response_model=DomainCheckRead,
+    operation_id="apps-verify-domain",
+    responses=_TENANT_PROBLEMS,
+)
+async def verify_domain(
+    app_id: int, session: SessionDep, _: Writer, runtime: Runtime
+) -> DomainCheckRead:
+    """Ask the tenant whether the app's domain exists and is verified, and record whether it
+    is Managed or Federated (federated UPNs need an ImmutableID)."""
+    app = await run_in_threadpool(service.get_app, session, app_id)
+    domain = app.domain
+    client = await runtime.client_for(app_id)
+    try:
+        status = await tenant.check_domain(client, domain)
+    except GraphError as exc:
+        raise from_graph(exc) from None
+    app = await run_in_threadpool(service.record_domain, session, app_id, status)
+    return DomainCheckRead(
+        domain=domain,
+        exists=status.exists,
+        verified=status.verified,
+        type=status.type,
+        checked_at=app.domain_checked_at,
+    )
+
+
+@router.get("/apps/{app_id}/authorize", response_model=AuthorizeRead, operation_id="apps-authorize")
+def authorize(app_id: int, session: SessionDep, _: Writer) -> AuthorizeRead:
+    """ "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
+    expires; Microsoft sends the admin back to `/oauth/consent/callback`."""
+    return service.start_consent(session, app_id, get_settings())
+
+
+@router.delete("/apps/{app_id}/token", status_code=204, operation_id="apps-clear-token")
+async def clear_token(app_id: int, session: SessionDep, _: Writer, runtime: Runtime) -> Response:
+    """ "Clear token": forget cached tokens and the recorded consent (authenticate again)."""
+    await run_in_threadpool(service.clear_token, session, app_id)
+    await runtime.forget(app_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/apps/{app_id}/entitlements/refresh",
+    status_code=202,
+    response_model=JobRead,
+    operation_id="apps-refresh-entitlements",
+)
+def refresh_entitlements(app_id: int, session: SessionDep, principal: Writer) -> JobRead:
+    """Pull the tenant's licenses and Microsoft 365 groups in the background; poll the job."""
+    service.get_app(session, app_id)
+    job = start_job(
+        session, REFRESH_ENTITLEMENTS_JOB, {"app_id": app_id}, created_by=principal.label
+    )
+    return job_read(job)
+
+
+@router.get(
+    "/apps/{app_id}/preflight",
+    response_model=PreflightReport,
+    operation_id="apps-preflight",
+    responses=_TENANT_PROBLEMS,
+)
+async def run_preflight(app_id: int, _: Reader, runtime: Runtime) -> PreflightReport:
+    """Everything that would make provisioning fail or surprise an admin, in one report."""
+    return await preflight.run(runtime, app_id)
+
+
+# --- the admin-consent callback (no bearer token) ------------------------------------------
+
+consent_router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
+
+
+@consent_router.get(
+    "/oauth/consent/callback",
+    response_class=HTMLResponse,
+    operation_id="oauth-consent-callback",
+    responses={400: {"model": Problem, "content": {"application/problem+json": {}}}},
+)
+def consent_callback(request: Request) -> HTMLResponse:
+    """Where Microsoft sends the admin after consent; authenticated by the single-use state."""
+    params = {k: str(v) for k, v in request.query_params.items()}
+    with transaction() as session:
+        app_id, expired = service.claim_state(session, params.get("state"))
+    # The state is spent now (committed), whatever the rest of the callback says.
+    if expired:
+        from app.apps.errors import ConsentFailed
+
+        raise ConsentFailed("This consent link has expired: start again from `apps-authorize`.")
+    with transaction() as session:
+        app = service.finish_consent(session, app_id, params)
+        name, tenant_id = app.name, app.consented_tenant_id
+    body = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Consent recorded</title></head>"
+        f"<body><h1>Consent recorded</h1><p>{html.escape(name)} is authenticated for tenant "
+        f"{html.escape(tenant_id or '')}. You can close this window.</p></body></html>"
+    )
+    return HTMLResponse(body)

@@ -1,0 +1,268 @@
+"""One Graph client per app, shared by everything a process does with that tenant.
+
+A `GraphRuntime` lives as long as its process (an arq worker, the in-process runner, the API)
+and hands out a `GraphClient` per app: MSAL token cache persisted encrypted in the app row,
+one rate limiter per app+tenant (shared through Redis when there is one), TLS trust for the
+sandbox. A client is rebuilt only when what it was built from changes: the cache is keyed on
+a fingerprint of the app's cloud, tenant, consent and credentials rather than `updated_at`,
+so editing parameters or refreshing entitlements does not throw away a valid token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from sqlmodel import Session
+
+from app.apps.credentials import DbTokenCacheStore, certificate_credential
+from app.apps.errors import MissingCredentials, NotAuthenticated, SandboxUnavailable
+from app.crypto import decrypt
+from app.db import transaction
+from app.errors import NotFound
+from app.graph import (
+    Budget,
+    CloudEndpoints,
+    GraphCallRecord,
+    GraphClient,
+    InProcessLimiter,
+    MsalTokenProvider,
+    RateLimiter,
+    RedisLimiter,
+    endpoints_for,
+)
+from app.models import App
+from app.settings import Settings
+
+log = logging.getLogger("app.apps.runtime")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What building a client needs from the app row (ciphertexts: decrypted only to build)."""
+
+    app_id: int
+    cloud: str
+    tenant_id: str
+    client_id: str
+    client_secret_enc: str | None
+    certificate_enc: str | None
+    certificate_thumbprint: str | None
+
+    @property
+    def version(self) -> str:
+        parts = (
+            self.cloud,
+            self.tenant_id,
+            self.client_id,
+            self.client_secret_enc or "",
+            self.certificate_enc or "",
+            self.certificate_thumbprint or "",
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def connection_of(app: App) -> Connection:
+    """The connection for `app`, or the problem that stops it (409: authenticate first)."""
+    assert app.id is not None
+    if not app.client_secret_enc and not app.certificate_enc:
+        raise MissingCredentials(
+            f"App {app.id} has no client secret or certificate: set one with `apps-update`."
+        )
+    if not app.consented_tenant_id:
+        raise NotAuthenticated(
+            f"App {app.id} is not authenticated: send the tenant's admin to the URL from "
+            f"`GET /api/v1/apps/{app.id}/authorize` to grant consent."
+        )
+    return Connection(
+        app_id=app.id,
+        cloud=app.cloud,
+        tenant_id=app.consented_tenant_id,
+        client_id=app.client_id,
+        client_secret_enc=app.client_secret_enc,
+        certificate_enc=app.certificate_enc,
+        certificate_thumbprint=app.certificate_thumbprint,
+    )
+
+
+def load_connection(app_id: int, session: Session | None = None) -> Connection:
+    if session is not None:
+        app = session.get(App, app_id)
+        if app is None:
+            raise NotFound(f"App {app_id} does not exist.")
+        return connection_of(app)
+    with transaction() as own:
+        return load_connection(app_id, own)
+
+
+def sandbox_overrides(settings: Settings) -> dict[str, CloudEndpoints]:
+    # Hosts come only from the server's settings: whichever host an app points at receives
+    # its client secret, so no API caller may choose one.
+    if not settings.sandbox_url:
+        return {}
+    url = settings.sandbox_url.rstrip("/")
+    return {"sandbox": CloudEndpoints(login_base=url, graph_base=url)}
+
+
+def cloud_endpoints(settings: Settings, cloud: str) -> CloudEndpoints:
+    if cloud == "sandbox" and not settings.sandbox_url:
+        raise SandboxUnavailable(
+            "This app uses the sandbox cloud but the server has no sandbox: set SANDBOX_URL "
+            "(and SANDBOX_CA_FILE), or run `provisioner serve` with SANDBOX_ENABLED=true."
+        )
+    return endpoints_for(cloud, sandbox_overrides(settings))
+
+
+@dataclass
+class _Entry:
+    version: str
+    client: GraphClient
+    tokens: MsalTokenProvider
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.tokens.close()
+
+
+class GraphRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Any = None,
+        *,
+        on_call: Callable[[GraphCallRecord], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._redis = redis
+        self._owns_redis = False
+        self._on_call = on_call
+        self._limiter: RateLimiter | None = None
+        self._entries: dict[int, _Entry] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    async def client_for(self, app_id: int) -> GraphClient:
+        """The app's client; raises NotFound, NotAuthenticated, MissingCredentials or
+        SandboxUnavailable (problems the API renders as 404/409)."""
+        connection = await asyncio.to_thread(load_connection, app_id)
+        entry = self._entries.get(app_id)
+        if entry is not None and entry.version == connection.version:
+            return entry.client
+        async with self._lock:
+            entry = self._entries.get(app_id)
+            if entry is not None and entry.version == connection.version:
+                return entry.client
+            fresh = self._build(connection)
+            self._entries[app_id] = fresh
+            if entry is not None:
+                log.info("apps.graph_client_rebuilt", extra={"app_id": app_id})
+                await entry.close()
+            return fresh.client
+
+    async def forget(self, app_id: int) -> None:
+        """Drop the app's client now (its credentials or consent were cleared)."""
+        async with self._lock:
+            entry = self._entries.pop(app_id, None)
+        if entry is not None:
+            await entry.close()
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            entries, self._entries = list(self._entries.values()), {}
+        for entry in entries:
+            await entry.close()
+        if self._owns_redis and self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build(self, c: Connection) -> _Entry:
+        settings = self._settings
+        endpoints = cloud_endpoints(settings, c.cloud)
+        ca_file = None
+        if c.cloud == "sandbox" and settings.sandbox_ca_file:
+            ca_file = str(settings.sandbox_ca_file)
+        secret = decrypt(c.client_secret_enc) if c.client_secret_enc else None
+        certificate = None
+        if secret is None and c.certificate_enc and c.certificate_thumbprint:
+            certificate = certificate_credential(c.certificate_enc, c.certificate_thumbprint)
+        tokens = MsalTokenProvider(
+            c.client_id,
+            authority_base=endpoints.login_base,
+            tenant=c.tenant_id,
+            client_secret=secret,
+            certificate=certificate,
+            graph_base=endpoints.graph_base,
+            ca_file=ca_file,
+            cache_store=DbTokenCacheStore(c.app_id),
+            timeout=settings.graph_timeout_s,
+        )
+        client = GraphClient(
+            graph_base=endpoints.graph_base,
+            token_provider=tokens,
+            limiter=self._shared_limiter(),
+            limiter_key=f"app:{c.app_id}:{c.tenant_id}",
+            ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
+            timeout=settings.graph_timeout_s,
+            max_attempts=settings.graph_max_attempts,
+            on_call=self._on_call,
+        )
+        return _Entry(c.version, client, tokens)
+
+    def _shared_limiter(self) -> RateLimiter:
+        if self._limiter is not None:
+            return self._limiter
+        s = self._settings
+        budget = Budget(
+            write_capacity=s.graph_write_capacity,
+            write_window_s=s.graph_write_window_s,
+            unit_capacity=s.graph_units_capacity,
+            unit_window_s=s.graph_units_window_s,
+            scale=s.graph_budget_scale,
+        )
+        if self._redis is None and s.redis_url:
+            import redis.asyncio as aioredis
+
+            # Made here, on the loop that will use it: redis.asyncio clients are loop-bound.
+            self._redis = aioredis.Redis.from_url(s.redis_url)
+            self._owns_redis = True
+        # One limiter for every app: keys separate the tenants, and in Redis every process
+        # shares the same buckets, so N workers together stay inside one tenant's budget.
+        self._limiter = (
+            RedisLimiter(self._redis, budget)
+            if self._redis is not None
+            else InProcessLimiter(budget)
+        )
+        return self._limiter
+
+
+# -- the API process's runtime -------------------------------------------------------------
+
+
+def api_runtime(request: Request) -> GraphRuntime:
+    """Request dependency: the API process's runtime, made on first use."""
+    state = request.app.state
+    runtime = getattr(state, "graph_runtime", None)
+    if runtime is None:
+        from app.settings import get_settings
+
+        runtime = GraphRuntime(get_settings())
+        state.graph_runtime = runtime
+    return runtime
+
+
+async def close_api_runtime(app: Any) -> None:
+    runtime = getattr(app.state, "graph_runtime", None)
+    if runtime is not None:
+        app.state.graph_runtime = None
+        await runtime.aclose()

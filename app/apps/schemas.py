@@ -1,0 +1,262 @@
+"""API shapes for apps: one connected Microsoft 365 tenant (Create / Update / Read families).
+
+Secrets are write-only: `client_secret` and `certificate` exist on the input models as
+`SecretStr` (so a stray repr or log line shows `**********`) and never on `AppRead`, which
+says only whether a secret is set and which certificate (thumbprint, expiry) is in use.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+
+Cloud = Literal["global", "usgov", "china", "sandbox"]
+TenantEffect = Literal["delete", "suspend", "nothing"]
+Severity = Literal["error", "warning", "info"]
+ParameterSource = Literal["field", "constant", "template"]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Guid = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    ),
+]
+
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_DNS = re.compile(rf"^(?:{_LABEL}\.)+[a-z]{{2,63}}$")
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_guid(value: str) -> bool:
+    return bool(_GUID.match(value.lower()))
+
+
+def _domain(value: str) -> str:
+    value = value.strip().lower().rstrip(".")
+    if len(value) > 253 or not _DNS.match(value):
+        raise ValueError(f"{value!r} is not a domain name such as contoso.com")
+    return value
+
+
+def _tenant(value: str) -> str:
+    value = value.strip().lower()
+    if is_guid(value):
+        return value
+    try:
+        return _domain(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is neither a tenant id (GUID) nor a domain such as contoso.onmicrosoft.com"
+        ) from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterIn(_Strict):
+    """How one target attribute is computed: a user `field`, a `constant` or a `template`."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    source: ParameterSource
+    value: Annotated[str, StringConstraints(max_length=1000)]
+    include: bool = Field(True, description="Include in user provisioning")
+
+
+class CertificateIn(_Strict):
+    """A certificate credential: the PEM private key and the PEM certificate uploaded to Entra."""
+
+    private_key_pem: SecretStr
+    certificate_pem: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    passphrase: SecretStr | None = Field(None, description="If the private key is encrypted")
+
+
+class ApprovalPolicy(_Strict):
+    """Which provisioning actions wait for an admin's approval."""
+
+    create: bool = False
+    update: bool = False
+    suspend: bool = False
+    delete: bool = False
+
+
+class _AppFields(_Strict):
+    @field_validator("tenant", check_fields=False)
+    @classmethod
+    def _check_tenant(cls, v: str | None) -> str | None:
+        return None if v is None else _tenant(v)
+
+    @field_validator("domain", check_fields=False)
+    @classmethod
+    def _check_domain(cls, v: str | None) -> str | None:
+        return None if v is None else _domain(v)
+
+
+SecretIn = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
+AttributeRef = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^custom_attributes\.[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+    ),
+]
+
+
+class AppCreate(_AppFields):
+    name: Name
+    tenant: str = Field(description="contoso.onmicrosoft.com or the tenant id")
+    domain: str = Field(description="The domain users are provisioned under (contoso.com)")
+    cloud: Cloud = "global"
+    client_id: Guid = Field(description="Application (client) id of the Entra app registration")
+    client_secret: SecretIn | None = Field(None, description="Write-only")
+    certificate: CertificateIn | None = Field(None, description="Write-only; instead of a secret")
+    provisioning_enabled: bool = False
+    approval_required: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    on_user_deleted: TenantEffect = "suspend"
+    on_user_suspended: TenantEffect = "suspend"
+    on_app_removed: TenantEffect = "suspend"
+    deletion_threshold: int | None = Field(None, ge=0, le=1_000_000)
+    immutable_id_attribute: AttributeRef = Field(
+        "custom_attributes.immutable_id",
+        description="The user attribute that stores the ImmutableID (a custom attribute)",
+    )
+    parameters: list[ParameterIn] | None = Field(
+        None, description="Defaults to the standard set when omitted"
+    )
+
+
+class AppUpdate(_AppFields):
+    name: Name | None = None
+    tenant: str | None = None
+    domain: str | None = None
+    cloud: Cloud | None = None
+    client_id: Guid | None = None
+    client_secret: SecretIn | None = Field(None, description="Write-only; replaces a certificate")
+    certificate: CertificateIn | None = Field(None, description="Write-only; replaces a secret")
+    provisioning_enabled: bool | None = None
+    approval_required: ApprovalPolicy | None = None
+    on_user_deleted: TenantEffect | None = None
+    on_user_suspended: TenantEffect | None = None
+    on_app_removed: TenantEffect | None = None
+    deletion_threshold: int | None = Field(None, ge=0, le=1_000_000)
+    immutable_id_attribute: AttributeRef | None = None
+    parameters: list[ParameterIn] | None = None
+
+
+class CertificateRead(BaseModel):
+    thumbprint: str = Field(description="SHA-1 thumbprint (hex), as the Entra portal shows it")
+    expires_at: datetime | None
+
+
+class ConsentRead(BaseModel):
+    authenticated: bool
+    tenant_id: str | None
+    consented_at: datetime | None
+
+
+class DomainCheckRead(BaseModel):
+    domain: str
+    exists: bool | None = None
+    verified: bool | None
+    type: Literal["Managed", "Federated"] | None
+    checked_at: datetime | None
+
+
+class LicenseRead(BaseModel):
+    sku_id: str
+    sku_part_number: str
+    applies_to: str | None = None
+    capability_status: str | None = None
+    service_plans: list[dict[str, str]] = Field(default_factory=list)
+    enabled: int
+    consumed: int
+    available: int
+
+
+class TenantGroupRead(BaseModel):
+    id: str
+    display_name: str | None
+    mail_nickname: str | None = None
+    mail_enabled: bool | None
+    security_enabled: bool | None
+    group_types: list[str] = Field(default_factory=list)
+
+
+class EntitlementsRead(BaseModel):
+    licenses: list[LicenseRead]
+    groups: list[TenantGroupRead]
+    refreshed_at: datetime | None
+
+
+class AppRead(BaseModel):
+    id: int
+    name: str
+    tenant: str
+    domain: str
+    cloud: Cloud
+    client_id: str
+    has_client_secret: bool
+    certificate: CertificateRead | None
+    consent: ConsentRead
+    provisioning_enabled: bool
+    approval_required: ApprovalPolicy
+    on_user_deleted: TenantEffect
+    on_user_suspended: TenantEffect
+    on_app_removed: TenantEffect
+    deletion_threshold: int | None
+    immutable_id_attribute: str
+    parameters: list[ParameterIn]
+    domain_check: DomainCheckRead
+    entitlements: EntitlementsRead
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuthorizeRead(BaseModel):
+    url: str = Field(description="Send the tenant's admin here to grant consent")
+    redirect_uri: str = Field(description="Must be a redirect URI of the app registration")
+    expires_at: datetime
+
+
+class ConsentResult(BaseModel):
+    app_id: int
+    tenant_id: str
+    consented_at: datetime
+
+
+class Finding(BaseModel):
+    severity: Severity
+    code: str
+    message: str
+    attribute: str | None = None
+    count: int | None = Field(None, description="Users affected (user findings)")
+    example_user_ids: list[int] | None = Field(None, description="A few of the users affected")
+
+
+class PreflightReport(BaseModel):
+    app_id: int
+    ok: bool = Field(description="True when no finding is an error")
+    users_checked: int
+    findings: list[Finding]
+    checked_at: datetime
+
+
+class SandboxDemoRead(BaseModel):
+    """The built-in sandbox tenant's fixed ids, to create an app with no Microsoft account."""
+
+    available: bool = Field(description="Whether this server has a sandbox to talk to")
+    sandbox_url: str | None
+    cloud: Cloud = "sandbox"
+    tenant: str
+    tenant_domain: str
+    domain: str
+    federated_domain: str
+    unverified_domain: str
+    client_id: str
+    client_secret: str = Field(description="The demo app's published secret (not a real one)")
+    example: dict[str, Any] = Field(description="A body for `apps-create`")

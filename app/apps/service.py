@@ -1,0 +1,404 @@
+"""Apps: validation, storage, consent state, and what the tenant told us (domain, entitlements).
+
+Functions take an open session and never commit; the caller at the edge owns the transaction.
+Secrets are encrypted before they touch the row and are never put back into any API shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app import crypto, recompute
+from app.apps.credentials import encrypt_certificate, parse_certificate
+from app.apps.errors import ConsentFailed
+from app.apps.runtime import cloud_endpoints
+from app.apps.schemas import (
+    AppCreate,
+    AppRead,
+    ApprovalPolicy,
+    AppUpdate,
+    AuthorizeRead,
+    CertificateIn,
+    CertificateRead,
+    ConsentRead,
+    DomainCheckRead,
+    EntitlementsRead,
+    LicenseRead,
+    ParameterIn,
+    TenantGroupRead,
+    is_guid,
+)
+from app.apps.tenant import DomainStatus
+from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error
+from app.evaluation.errors import EvaluationError
+from app.evaluation.parameters import Parameter, default_parameters, validate_parameters
+from app.models import App, OAuthState, RoleApp, utcnow
+from app.settings import Settings
+
+CALLBACK_PATH = "/oauth/consent/callback"
+# Changing any of these points the app at another tenant or identity: consent, cached tokens
+# and what we learnt about the domain no longer apply.
+_IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get_app(session: Session, app_id: int) -> App:
+    app = session.get(App, app_id)
+    if app is None:
+        raise NotFound(f"App {app_id} does not exist.")
+    return app
+
+
+def list_query() -> Any:
+    return select(App)
+
+
+def to_read(app: App) -> AppRead:
+    assert app.id is not None
+    ent = app.entitlements or {}
+    certificate = None
+    if app.certificate_enc and app.certificate_thumbprint:
+        certificate = CertificateRead(
+            thumbprint=app.certificate_thumbprint, expires_at=app.certificate_expires_at
+        )
+    return AppRead(
+        id=app.id,
+        name=app.name,
+        tenant=app.tenant,
+        domain=app.domain,
+        cloud=app.cloud,
+        client_id=app.client_id,
+        has_client_secret=bool(app.client_secret_enc),
+        certificate=certificate,
+        consent=ConsentRead(
+            authenticated=app.consented_tenant_id is not None,
+            tenant_id=app.consented_tenant_id,
+            consented_at=app.consented_at,
+        ),
+        provisioning_enabled=app.provisioning_enabled,
+        approval_required=ApprovalPolicy(**(app.approval_required or {})),
+        on_user_deleted=app.on_user_deleted,
+        on_user_suspended=app.on_user_suspended,
+        on_app_removed=app.on_app_removed,
+        deletion_threshold=app.deletion_threshold,
+        immutable_id_attribute=app.immutable_id_attribute,
+        parameters=[ParameterIn(**p) for p in app.parameters or []],
+        domain_check=DomainCheckRead(
+            domain=app.domain,
+            verified=app.domain_verified,
+            type=app.domain_type,
+            checked_at=app.domain_checked_at,
+        ),
+        entitlements=EntitlementsRead(
+            licenses=[LicenseRead(**e) for e in ent.get("licenses") or []],
+            groups=[TenantGroupRead(**g) for g in ent.get("groups") or []],
+            refreshed_at=app.entitlements_refreshed_at,
+        ),
+        created_at=app.created_at,
+        updated_at=app.updated_at,
+    )
+
+
+def parameters_of(app: App) -> tuple[Parameter, ...]:
+    return tuple(
+        Parameter(p["name"], p["source"], p["value"], bool(p.get("include", True)))
+        for p in app.parameters or []
+    )
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _check_parameters(items: Sequence[ParameterIn]) -> list[dict[str, Any]]:
+    params = [Parameter(p.name, p.source, p.value, p.include) for p in items]
+    try:
+        validate_parameters(params)
+    except EvaluationError as exc:
+        raise InvalidInput(
+            f"{exc.field}: {exc.message}", errors=[FieldError(field=exc.field, message=exc.message)]
+        ) from None
+    return [p.model_dump() for p in items]
+
+
+def _default_parameters(immutable_id_attribute: str) -> list[dict[str, Any]]:
+    return [
+        {"name": p.name, "source": p.source, "value": p.value, "include": p.include}
+        for p in default_parameters(immutable_id_attribute)
+    ]
+
+
+def _check_name(session: Session, name: str, exclude: int | None) -> None:
+    stmt = select(App.id).where(func.lower(App.name) == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(App.id != exclude)
+    if session.exec(stmt).first() is not None:
+        raise Conflict(f"An app named {name!r} already exists.")
+
+
+def _set_secret(app: App, secret: str) -> None:
+    app.client_secret_enc = crypto.encrypt(secret)
+    app.certificate_enc = app.certificate_thumbprint = app.certificate_expires_at = None
+
+
+def _set_certificate(app: App, data: CertificateIn) -> None:
+    parsed = parse_certificate(
+        data.private_key_pem.get_secret_value(),
+        data.certificate_pem,
+        data.passphrase.get_secret_value() if data.passphrase else None,
+    )
+    app.certificate_enc = encrypt_certificate(parsed)
+    app.certificate_thumbprint = parsed.thumbprint
+    app.certificate_expires_at = parsed.expires_at
+    app.client_secret_enc = None
+
+
+def _check_enabling(app: App) -> None:
+    if app.provisioning_enabled and not (app.client_secret_enc or app.certificate_enc):
+        raise field_error(
+            "provisioning_enabled",
+            "Provisioning needs a client secret or a certificate: send one of them.",
+            "credentials_required",
+        )
+
+
+def _one_credential(data: AppCreate | AppUpdate) -> None:
+    if data.client_secret is not None and data.certificate is not None:
+        raise field_error(
+            "client_secret", "Send a client secret or a certificate, not both.", "ambiguous"
+        )
+
+
+def _forget_tenant_state(app: App) -> None:
+    app.consented_tenant_id = None
+    app.consented_at = None
+    app.token_cache_enc = None
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def create_app(session: Session, data: AppCreate) -> App:
+    _one_credential(data)
+    _check_name(session, data.name, None)
+    parameters = (
+        _check_parameters(data.parameters)
+        if data.parameters is not None
+        else _default_parameters(data.immutable_id_attribute)
+    )
+    app = App(
+        name=data.name,
+        tenant=data.tenant,
+        domain=data.domain,
+        cloud=data.cloud,
+        client_id=data.client_id,
+        provisioning_enabled=data.provisioning_enabled,
+        approval_required=data.approval_required.model_dump(),
+        on_user_deleted=data.on_user_deleted,
+        on_user_suspended=data.on_user_suspended,
+        on_app_removed=data.on_app_removed,
+        deletion_threshold=data.deletion_threshold,
+        immutable_id_attribute=data.immutable_id_attribute,
+        parameters=parameters,
+        entitlements={"licenses": [], "groups": []},
+    )
+    if data.client_secret is not None:
+        _set_secret(app, data.client_secret.get_secret_value())
+    if data.certificate is not None:
+        _set_certificate(app, data.certificate)
+    _check_enabling(app)
+    session.add(app)
+    session.flush()
+    return app
+
+
+def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
+    app = get_app(session, app_id)
+    _one_credential(data)
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"client_secret", "certificate", "parameters"}
+    )
+    for key in ("name", "tenant", "domain", "cloud", "client_id", "provisioning_enabled"):
+        if key in changes and changes[key] is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
+    for key in ("approval_required", "immutable_id_attribute"):
+        if key in changes and changes[key] is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
+    if changes.get("name") is not None:
+        _check_name(session, changes["name"], app_id)
+    if "parameters" in data.model_fields_set:
+        if data.parameters is None:
+            raise field_error("parameters", "parameters cannot be null.", "null")
+        app.parameters = _check_parameters(data.parameters)
+    identity_changed = any(
+        key in changes and changes[key] != getattr(app, key) for key in _IDENTITY_FIELDS
+    )
+    domain_changed = "domain" in changes and changes["domain"] != app.domain
+    for key, value in changes.items():
+        setattr(app, key, value)
+    credentials_changed = data.client_secret is not None or data.certificate is not None
+    if data.client_secret is not None:
+        _set_secret(app, data.client_secret.get_secret_value())
+    if data.certificate is not None:
+        _set_certificate(app, data.certificate)
+    if identity_changed:
+        _forget_tenant_state(app)
+    elif credentials_changed:
+        app.token_cache_enc = None  # tokens of the old credential
+    if identity_changed or domain_changed:
+        app.domain_verified = app.domain_type = app.domain_checked_at = None
+    if identity_changed:
+        app.entitlements = {"licenses": [], "groups": []}
+        app.entitlements_refreshed_at = None
+    _check_enabling(app)
+    app.updated_at = utcnow()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def delete_app(session: Session, app_id: int) -> None:
+    app = get_app(session, app_id)
+    role_ids = list(session.exec(select(RoleApp.role_id).where(RoleApp.app_id == app_id)).all())
+    session.delete(app)
+    session.flush()
+    # The role_app rows went with the app (ON DELETE CASCADE); the roles' holders follow.
+    for role_id in role_ids:
+        recompute.role_apps_changed(session, role_id)
+
+
+def check_app_ids(session: Session, app_ids: Sequence[int]) -> None:
+    wanted = sorted(set(app_ids))
+    if not wanted:
+        return
+    found = set(session.exec(select(App.id).where(col(App.id).in_(wanted))).all())
+    missing = [a for a in wanted if a not in found]
+    if missing:
+        raise field_error("app_ids", f"Apps do not exist: {missing}.", "not_found")
+
+
+# --- consent ("Authenticate") ---------------------------------------------------------------
+
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def redirect_uri(settings: Settings) -> str:
+    return settings.public_url.rstrip("/") + CALLBACK_PATH
+
+
+def start_consent(session: Session, app_id: int, settings: Settings) -> AuthorizeRead:
+    """A Microsoft admin-consent URL with a fresh single-use state bound to this app."""
+    app = get_app(session, app_id)
+    endpoints = cloud_endpoints(settings, app.cloud)
+    state = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=settings.oauth_state_ttl_s)
+    session.add(OAuthState(state_hash=_state_hash(state), app_id=app_id, expires_at=expires_at))
+    session.flush()
+    query = urlencode(
+        {
+            "client_id": app.client_id,
+            # Application permissions are granted through `/.default` only (contract §9).
+            "scope": f"{endpoints.graph_base}/.default",
+            "redirect_uri": redirect_uri(settings),
+            "state": state,
+        }
+    )
+    # The configured tenant, not `common` (which admin consent rejects): the admin signs in
+    # to the tenant this app is for.
+    url = f"{endpoints.login_base}/{app.tenant}/v2.0/adminconsent?{query}"
+    return AuthorizeRead(url=url, redirect_uri=redirect_uri(settings), expires_at=expires_at)
+
+
+def claim_state(session: Session, state: str | None) -> tuple[int, bool]:
+    """Use up a consent state: (app id, whether it had expired). Raises for unknown/used ones.
+
+    The caller commits this on its own, before judging the rest of the callback, so a state
+    is spent even when the consent itself failed.
+    """
+    if not state:
+        raise ConsentFailed("The callback carries no `state`: start again from `apps-authorize`.")
+    row = session.exec(
+        select(OAuthState).where(OAuthState.state_hash == _state_hash(state))
+    ).first()
+    if row is None:
+        raise ConsentFailed("Unknown consent state: start again from `apps-authorize`.")
+    # One atomic update makes the state single-use even if the browser retries concurrently.
+    claimed = session.execute(
+        update(OAuthState)
+        .where(OAuthState.id == row.id)  # type: ignore[arg-type]
+        .where(col(OAuthState.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConsentFailed(
+            "This consent link was already used: start again from `apps-authorize`."
+        )
+    expires_at = row.expires_at
+    if expires_at.tzinfo is None:  # SQLite hands back naive UTC
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return row.app_id, expires_at <= utcnow()
+
+
+def finish_consent(session: Session, app_id: int, params: dict[str, str]) -> App:
+    """Record the tenant an admin consented in; raises ConsentFailed (400) otherwise."""
+    app = get_app(session, app_id)
+    if params.get("error"):
+        description = (params.get("error_description") or "").strip()
+        raise ConsentFailed(f"Microsoft answered {params['error']}: {description}".rstrip(": "))
+    tenant = (params.get("tenant") or "").strip().lower()
+    if params.get("admin_consent", "").lower() != "true" or not is_guid(tenant):
+        raise ConsentFailed("Microsoft did not confirm admin consent for a tenant.")
+    if is_guid(app.tenant) and tenant != app.tenant:
+        raise ConsentFailed(
+            f"Consent was granted in tenant {tenant}, but this app is for {app.tenant}."
+        )
+    app.consented_tenant_id = tenant
+    app.consented_at = utcnow()
+    app.token_cache_enc = None
+    app.updated_at = utcnow()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def clear_token(session: Session, app_id: int) -> None:
+    app = get_app(session, app_id)
+    _forget_tenant_state(app)
+    app.updated_at = utcnow()
+    session.add(app)
+    session.flush()
+
+
+# --- what the tenant told us ----------------------------------------------------------------
+
+
+def record_domain(session: Session, app_id: int, status: DomainStatus) -> App:
+    app = get_app(session, app_id)
+    app.domain_verified = status.verified
+    app.domain_type = status.type
+    app.domain_checked_at = utcnow()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def store_entitlements(
+    session: Session, app_id: int, licenses: list[dict[str, Any]], groups: list[dict[str, Any]]
+) -> None:
+    app = get_app(session, app_id)
+    app.entitlements = {"licenses": licenses, "groups": groups}
+    app.entitlements_refreshed_at = utcnow()
+    session.add(app)
+    session.flush()
+    recompute.entitlements_refreshed(session, app_id)

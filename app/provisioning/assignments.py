@@ -1,0 +1,222 @@
+"""Keeps assignments (app, user) and their desired state in step with the directory.
+
+`recompute_users` is the entry point for any change that can alter what a user should have
+in a tenant: it recomputes the desired state of every app the user has or had, stores it
+with a fingerprint and the "why", and hands changed assignments to the task planner. An
+unchanged desired state touches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.directory.facts import load_facts
+from app.evaluation.facts import UserFacts
+from app.models import App, Assignment, RoleApp, User, utcnow
+from app.provisioning import desired as desired_mod
+from app.provisioning import tasks
+
+CHUNK = 2000
+
+
+@dataclass
+class AppCache:
+    """App policies loaded once per recompute pass."""
+
+    policies: dict[int, desired_mod.AppPolicy] = field(default_factory=dict)
+    apps: dict[int, App] = field(default_factory=dict)
+    role_apps: dict[int, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, app_ids: Iterable[int] | None = None) -> AppCache:
+        from app.provisioning.rules.service import compiled_rules
+
+        cache = cls()
+        stmt = select(App)
+        if app_ids is not None:
+            stmt = stmt.where(col(App.id).in_(list(app_ids)))
+        for app in session.execute(stmt).scalars():
+            assert app.id is not None
+            cache.apps[app.id] = app
+        links = session.execute(select(RoleApp.role_id, RoleApp.app_id)).all()
+        roles_of_app: dict[int, set[int]] = {}
+        for role_id, app_id in links:
+            cache.role_apps.setdefault(role_id, set()).add(app_id)
+            roles_of_app.setdefault(app_id, set()).add(role_id)
+        for app_id, app in cache.apps.items():
+            cache.policies[app_id] = desired_mod.AppPolicy(
+                id=app_id,
+                domain=app.domain,
+                parameters=desired_mod.app_parameters(
+                    app.parameters or [], app.immutable_id_attribute
+                ),
+                rules=compiled_rules(session, app_id),
+                on_user_deleted=app.on_user_deleted,
+                on_user_suspended=app.on_user_suspended,
+                on_app_removed=app.on_app_removed,
+                role_ids=frozenset(roles_of_app.get(app_id, ())),
+            )
+        return cache
+
+
+def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_mod.UserState]:
+    """Effective facts (own state merged with mapping outcome) for each user, in id order."""
+    facts = load_facts(session, user_ids)
+    extra = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                User.id,
+                User.mapped_roles,
+                User.mapped_group_id,
+                User.mapped_attributes,
+                User.deleted_at,
+            ).where(col(User.id).in_(list(user_ids)))
+        )
+    }
+    out = []
+    for f, _ in facts:
+        mapped_roles, mapped_group, mapped_attrs, deleted_at = extra[f.id]
+        sources: dict[int, str] = {r: "manual" for r in f.role_ids}
+        granted = {int(k): v for k, v in (mapped_roles or {}).items()}
+        for rid, mid in granted.items():
+            sources.setdefault(rid, f"mapping:{mid}")
+        attrs = dict(f.custom_attributes)
+        for k, v in (mapped_attrs or {}).items():
+            if v:
+                attrs[k] = v
+            else:
+                attrs.pop(k, None)
+        effective = UserFacts(
+            id=f.id,
+            fields=f.fields,
+            member_of=f.member_of,
+            custom_attributes=attrs,
+            role_ids=f.role_ids | frozenset(granted),
+            group_id=mapped_group if mapped_group is not None else f.group_id,
+        )
+        out.append(desired_mod.UserState(effective, deleted_at is not None, sources))
+    return out
+
+
+def recompute_users(
+    session: Session,
+    user_ids: Sequence[int],
+    run: tasks.Run | None = None,
+    cache: AppCache | None = None,
+    only_app: int | None = None,
+) -> int:
+    """Recompute every assignment of these users; returns how many desired states changed.
+
+    Tasks are planned when the run finishes, once the whole run is known: a run that would
+    delete or suspend more users than an app's threshold holds those tasks for approval.
+    Without `run`, a run is made and finished here, in this transaction.
+    """
+    if not user_ids:
+        return 0
+    own_run = run is None
+    run = run or tasks.Run()
+    cache = cache or AppCache.load(session, None if only_app is None else [only_app])
+    states = load_user_states(session, user_ids)
+    stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
+    if only_app is not None:
+        stmt = stmt.where(Assignment.app_id == only_app)
+    existing: dict[tuple[int, int], Assignment] = {
+        (a.app_id, a.user_id): a for a in session.execute(stmt).scalars()
+    }
+    changed = 0
+    for user in states:
+        app_ids: set[int] = set()
+        for rid in user.facts.role_ids:
+            app_ids.update(cache.role_apps.get(rid, ()))
+        app_ids.update(app_id for (app_id, uid) in existing if uid == user.facts.id)
+        for app_id in sorted(app_ids):
+            policy = cache.policies.get(app_id)
+            if policy is None:
+                continue
+            assignment = existing.get((app_id, user.facts.id))
+            want = desired_mod.compute(policy, user)
+            if assignment is None:
+                if not want.assigned:
+                    continue
+                assignment = Assignment(app_id=app_id, user_id=user.facts.id)
+                session.add(assignment)
+                session.flush()
+            if _store(assignment, want):
+                changed += 1
+                session.add(assignment)
+                session.flush()
+            run.note(cache.apps[app_id], assignment)
+    if own_run:
+        run.finish(session)
+    session.flush()
+    return changed
+
+
+def _store(assignment: Assignment, want: desired_mod.Desired) -> bool:
+    fingerprint = want.state.fingerprint() if want.state is not None else f"target:{want.target}"
+    if (
+        assignment.desired_fingerprint == fingerprint
+        and assignment.target == want.target
+        and assignment.active == want.assigned
+        and assignment.why == want.why
+    ):
+        return False
+    assignment.desired = want.state.to_json() if want.state is not None else None
+    assignment.desired_fingerprint = fingerprint
+    assignment.target = want.target
+    assignment.active = want.assigned
+    assignment.why = want.why
+    assignment.updated_at = utcnow()
+    return True
+
+
+def recompute_app(session_factory: Any, app_id: int, progress: Any = None) -> dict[str, int]:
+    """Recompute every user who holds a role granting this app, or has an assignment to it."""
+    from app.db import transaction
+
+    factory = session_factory or transaction
+    with factory() as session:
+        role_ids = [
+            r for (r,) in session.execute(select(RoleApp.role_id).where(RoleApp.app_id == app_id))
+        ]
+        user_ids = _users_for(session, app_id, role_ids)
+    total = len(user_ids)
+    if progress:
+        progress(0, total)
+    changed = 0
+    run = tasks.Run()
+    for start in range(0, total, CHUNK):
+        chunk = user_ids[start : start + CHUNK]
+        with factory() as session:
+            cache = AppCache.load(session, [app_id])
+            changed += recompute_users(session, chunk, run=run, cache=cache, only_app=app_id)
+        if progress:
+            progress(min(start + CHUNK, total), total)
+    run.finish_in_chunks(factory)
+    return {"processed": total, "changed": changed, "total": total, "tasks": run.planned}
+
+
+def _users_for(session: Session, app_id: int, role_ids: Sequence[int]) -> list[int]:
+    from app.directory.service import has_mapped_role
+    from app.models import UserRole
+
+    ids: set[int] = set(
+        session.execute(select(Assignment.user_id).where(Assignment.app_id == app_id)).scalars()
+    )
+    if role_ids:
+        ids.update(
+            session.execute(
+                select(UserRole.user_id).where(col(UserRole.role_id).in_(role_ids))
+            ).scalars()
+        )
+        for rid in role_ids:
+            ids.update(
+                i for i in session.execute(select(User.id).where(has_mapped_role(rid))).scalars()
+            )
+    return sorted(ids)

@@ -1,0 +1,306 @@
+"""HTTP routes for tasks (list, approve, deny, retry, cancel), assignments and the plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.api.deps import Approver, Reader, SessionDep, Writer
+from app.directory.service import get_user
+from app.errors import NotFound
+from app.models import App, Assignment, Task, User
+from app.pagination import Page, PageParams, paginate
+from app.provisioning import tasks as service
+from app.provisioning.schemas import (
+    AppPlan,
+    AssignmentRead,
+    GraphErrorRead,
+    OpenTask,
+    PlanAction,
+    PlanExample,
+    TaskAction,
+    TaskIds,
+    TaskRead,
+    TaskStatus,
+)
+
+router = APIRouter()
+
+
+def task_read(t: Task) -> TaskRead:
+    assert t.id is not None
+    error = (
+        GraphErrorRead(code=t.error_code, message=t.error_message, request_id=t.error_request_id)
+        if t.error_code or t.error_message
+        else None
+    )
+    return TaskRead(
+        id=t.id,
+        app_id=t.app_id,
+        user_id=t.user_id,
+        assignment_id=t.assignment_id,
+        action=t.action,  # type: ignore[arg-type]
+        plan=t.plan or {},
+        status=t.status,  # type: ignore[arg-type]
+        reason=t.reason,
+        attempts=t.attempts,
+        next_attempt_at=t.next_attempt_at,
+        request_ids=list(t.request_ids or []),
+        error=error,
+        approved_by=t.approved_by,
+        denied_by=t.denied_by,
+        decided_at=t.decided_at,
+        correlation_id=t.correlation_id,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        started_at=t.started_at,
+        finished_at=t.finished_at,
+    )
+
+
+@router.get(
+    "/provisioning/tasks", response_model=Page[TaskRead], operation_id="tasks-list", tags=["tasks"]
+)
+def list_tasks(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    app_id: int | None = None,
+    user_id: int | None = None,
+    status: list[TaskStatus] | None = Query(None),
+    action: list[TaskAction] | None = Query(None),
+    since: datetime | None = Query(None, description="Created at or after"),
+    until: datetime | None = Query(None, description="Created before"),
+) -> Page[TaskRead]:
+    stmt = select(Task)
+    if app_id is not None:
+        stmt = stmt.where(Task.app_id == app_id)
+    if user_id is not None:
+        stmt = stmt.where(Task.user_id == user_id)
+    if status:
+        stmt = stmt.where(col(Task.status).in_(status))
+    if action:
+        stmt = stmt.where(col(Task.action).in_(action))
+    if since:
+        stmt = stmt.where(Task.created_at >= since)
+    if until:
+        stmt = stmt.where(Task.created_at < until)
+    rows, cursor, url = paginate(session, stmt, Task.id, page)
+    return Page(items=[task_read(t) for t in rows], next_cursor=cursor, next=url)
+
+
+@router.get(
+    "/provisioning/tasks/{task_id}",
+    response_model=TaskRead,
+    operation_id="tasks-get",
+    tags=["tasks"],
+)
+def get_task(task_id: int, session: SessionDep, _: Reader) -> TaskRead:
+    return task_read(service.get_task(session, task_id))
+
+
+@router.post(
+    "/provisioning/tasks/approve",
+    response_model=list[TaskRead],
+    operation_id="tasks-approve-bulk",
+    tags=["tasks"],
+)
+def approve_bulk(data: TaskIds, session: SessionDep, who: Approver) -> list[TaskRead]:
+    return [task_read(t) for t in service.approve(session, data.task_ids, who.label)]
+
+
+@router.post(
+    "/provisioning/tasks/deny",
+    response_model=list[TaskRead],
+    operation_id="tasks-deny-bulk",
+    tags=["tasks"],
+)
+def deny_bulk(data: TaskIds, session: SessionDep, who: Approver) -> list[TaskRead]:
+    return [task_read(t) for t in service.deny(session, data.task_ids, who.label)]
+
+
+@router.post(
+    "/provisioning/tasks/{task_id}/approve",
+    response_model=TaskRead,
+    operation_id="tasks-approve",
+    tags=["tasks"],
+)
+def approve(task_id: int, session: SessionDep, who: Approver) -> TaskRead:
+    return task_read(service.approve(session, [task_id], who.label)[0])
+
+
+@router.post(
+    "/provisioning/tasks/{task_id}/deny",
+    response_model=TaskRead,
+    operation_id="tasks-deny",
+    tags=["tasks"],
+)
+def deny(task_id: int, session: SessionDep, who: Approver) -> TaskRead:
+    return task_read(service.deny(session, [task_id], who.label)[0])
+
+
+@router.post(
+    "/provisioning/tasks/{task_id}/retry",
+    response_model=TaskRead,
+    operation_id="tasks-retry",
+    tags=["tasks"],
+)
+def retry(task_id: int, session: SessionDep, who: Writer) -> TaskRead:
+    return task_read(service.retry(session, task_id, who.label))
+
+
+@router.post(
+    "/provisioning/tasks/{task_id}/cancel",
+    response_model=TaskRead,
+    operation_id="tasks-cancel",
+    tags=["tasks"],
+)
+def cancel(task_id: int, session: SessionDep, who: Writer) -> TaskRead:
+    return task_read(service.cancel(session, task_id, who.label))
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+
+def _assignment_reads(session: Session, rows: list[Assignment]) -> list[AssignmentRead]:
+    ids = [a.id for a in rows]
+    users = dict(
+        session.execute(
+            select(User.id, User.username).where(col(User.id).in_([a.user_id for a in rows]))
+        ).all()
+    )
+    open_tasks = {
+        t.assignment_id: t
+        for t in session.execute(
+            select(Task).where(
+                col(Task.assignment_id).in_(ids), col(Task.status).in_(service.open_statuses())
+            )
+        ).scalars()
+    }
+    out = []
+    for a in rows:
+        assert a.id is not None
+        t = open_tasks.get(a.id)
+        out.append(
+            AssignmentRead(
+                id=a.id,
+                app_id=a.app_id,
+                user_id=a.user_id,
+                username=users.get(a.user_id),
+                active=a.active,
+                target=a.target,
+                state=a.state,
+                tenant_object_id=a.tenant_object_id,
+                immutable_id=a.immutable_id,
+                desired=a.desired,
+                applied=a.applied,
+                why=a.why,
+                last_error=a.last_error,
+                open_task=OpenTask(id=t.id, action=t.action, status=t.status)
+                if t and t.id
+                else None,
+                updated_at=a.updated_at,
+            )
+        )
+    return out
+
+
+def _get_app(session: Session, app_id: int) -> App:
+    app = session.get(App, app_id)
+    if app is None:
+        raise NotFound(f"App {app_id} does not exist.")
+    return app
+
+
+@router.get(
+    "/apps/{app_id}/users",
+    response_model=Page[AssignmentRead],
+    operation_id="apps-users-list",
+    tags=["assignments"],
+)
+def app_users(
+    app_id: int,
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    state: str | None = Query(None, description="pending, provisioned, suspended, deleted, error"),
+) -> Page[AssignmentRead]:
+    """Everyone assigned to this app, with tenant object id, state, last applied state, the
+    ImmutableID, the last error, and why (role, mapping, rule)."""
+    _get_app(session, app_id)
+    stmt = select(Assignment).where(Assignment.app_id == app_id)
+    if state:
+        stmt = stmt.where(Assignment.state == state)
+    rows, cursor, url = paginate(session, stmt, Assignment.id, page)
+    return Page(items=_assignment_reads(session, rows), next_cursor=cursor, next=url)
+
+
+@router.get(
+    "/users/{user_id}/apps",
+    response_model=list[AssignmentRead],
+    operation_id="users-apps-list",
+    tags=["assignments"],
+)
+def user_apps(user_id: int, session: SessionDep, _: Reader) -> list[AssignmentRead]:
+    get_user(session, user_id)
+    rows = list(
+        session.execute(
+            select(Assignment).where(Assignment.user_id == user_id).order_by(Assignment.app_id)
+        ).scalars()
+    )
+    return _assignment_reads(session, rows)
+
+
+@router.get(
+    "/apps/{app_id}/plan", response_model=AppPlan, operation_id="apps-plan", tags=["assignments"]
+)
+def app_plan(
+    app_id: int,
+    session: SessionDep,
+    _: Reader,
+    examples: int = Query(5, ge=0, le=50, description="Examples per action"),
+) -> AppPlan:
+    """The whole pending diff for the tenant: what provisioning would do now, so an admin can
+    review it before enabling provisioning."""
+    app = _get_app(session, app_id)
+    actions: dict[str, PlanAction] = {}
+    names: dict[int, str] = {}
+    for a in session.execute(
+        select(Assignment).where(Assignment.app_id == app_id).order_by(Assignment.id)
+    ).scalars():
+        plan = service.next_plan(a)
+        if plan is None:
+            continue
+        entry = actions.setdefault(plan.action, PlanAction(count=0, examples=[]))
+        entry.count += 1
+        if len(entry.examples) < examples:
+            if a.user_id not in names:
+                names[a.user_id] = (
+                    session.execute(
+                        select(User.username).where(User.id == a.user_id)
+                    ).scalar_one_or_none()
+                    or ""
+                )
+            entry.examples.append(
+                PlanExample(
+                    user_id=a.user_id, username=names[a.user_id] or None, plan=plan.to_json()
+                )
+            )
+    counts = dict(
+        session.execute(
+            select(Task.status, func.count())
+            .where(Task.app_id == app_id, col(Task.status).in_(["pending_approval", "blocked"]))
+            .group_by(Task.status)
+        ).all()
+    )
+    return AppPlan(
+        app_id=app_id,
+        provisioning_enabled=app.provisioning_enabled,
+        totals={k: v.count for k, v in actions.items()},
+        actions=actions,
+        pending_approval=counts.get("pending_approval", 0),
+        blocked=counts.get("blocked", 0),
+    )

@@ -1,0 +1,240 @@
+"""Rules of one app: storage, validation, the compiled rule set, and "check rule with users".
+
+Every write tells `recompute.rules_changed` so the app's assignments follow the new rules;
+services never commit (the request owns the transaction).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app import recompute
+from app.errors import field_error
+from app.evaluation import rules as engine
+from app.evaluation.errors import EvaluationError
+from app.mappings.schemas import ActionIn, ConditionIn
+from app.models import RuleRow, utcnow
+from app.provisioning.rules import repository as repo
+from app.provisioning.rules.entitlements import Entitlements, entitlements_of
+from app.provisioning.rules.facts import effective_user_facts
+from app.provisioning.rules.schemas import (
+    CheckGroup,
+    CheckLicense,
+    CheckUser,
+    PlanRead,
+    RuleCreate,
+    RuleRead,
+    RuleUpdate,
+)
+from app.provisioning.rules.validation import invalid, validate
+
+REAPPLY_JOB = "rules.reapply"
+
+# --- conversion -----------------------------------------------------------------------------
+
+
+def to_domain(row: RuleRow) -> engine.Rule:
+    return engine.Rule(
+        id=row.id or 0,  # a rule being created has no id yet; validation does not need one
+        name=row.name,
+        enabled=row.enabled,
+        match=row.match,  # type: ignore[arg-type]
+        position=row.position,
+        conditions=tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
+        actions=tuple(ActionIn(**a).to_domain() for a in row.actions or []),
+    )
+
+
+def to_read(row: RuleRow) -> RuleRead:
+    assert row.id is not None
+    return RuleRead(
+        id=row.id,
+        app_id=row.app_id,
+        name=row.name,
+        enabled=row.enabled,
+        match=row.match,
+        position=row.position,
+        conditions=[ConditionIn(**c) for c in row.conditions or []],
+        actions=[ActionIn(**a) for a in row.actions or []],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# --- CRUD -----------------------------------------------------------------------------------
+
+
+def list_rules(session: Session, app_id: int) -> list[RuleRow]:
+    repo.require_app(session, app_id)
+    return repo.list_rules(session, app_id)
+
+
+def get_rule(session: Session, app_id: int, rule_id: int) -> RuleRow:
+    repo.require_app(session, app_id)
+    return repo.get_rule(session, app_id, rule_id)
+
+
+def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
+    app = repo.get_app(session, app_id)
+    position = data.position
+    if position is None:
+        position = repo.next_position(session, app_id)
+    row = RuleRow(
+        app_id=app_id,
+        name=data.name,
+        enabled=data.enabled,
+        match=data.match,
+        position=position,
+        conditions=[c.model_dump() for c in data.conditions],
+        actions=[a.model_dump() for a in data.actions],
+    )
+    validate(session, app, to_domain(row), conditions=True, actions=True)
+    session.add(row)
+    session.flush()
+    recompute.rules_changed(session, app_id)
+    return row
+
+
+def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -> RuleRow:
+    app = repo.get_app(session, app_id)
+    row = repo.get_rule(session, app_id, rule_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
+        setattr(row, key, value)
+    validate(
+        session,
+        app,
+        to_domain(row),
+        conditions="conditions" in changes,
+        actions="actions" in changes,
+    )
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    recompute.rules_changed(session, app_id)
+    return row
+
+
+def delete_rule(session: Session, app_id: int, rule_id: int) -> None:
+    session.delete(get_rule(session, app_id, rule_id))
+    session.flush()
+    recompute.rules_changed(session, app_id)
+
+
+def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> list[RuleRow]:
+    rows = {r.id: r for r in list_rules(session, app_id)}
+    if len(set(ordered_ids)) != len(ordered_ids) or set(ordered_ids) != set(rows):
+        raise field_error(
+            "body",
+            f"Send every rule id of app {app_id} exactly once, in the order wanted "
+            f"(its rule ids: {sorted(i for i in rows if i is not None)}).",
+            "invalid_order",
+        )
+    now = utcnow()
+    for position, rule_id in enumerate(ordered_ids):
+        row = rows[rule_id]
+        if row.position != position:
+            row.position = position
+            row.updated_at = now
+            session.add(row)
+    session.flush()
+    recompute.rules_changed(session, app_id)
+    return [rows[i] for i in ordered_ids]
+
+
+# --- the compiled rule set ------------------------------------------------------------------
+
+_CACHE_SIZE = 256
+_cache: OrderedDict[int, tuple[tuple[tuple[int, datetime], ...], engine.CompiledRules]] = (
+    OrderedDict()
+)
+_cache_lock = threading.Lock()
+
+
+def compiled_rules(session: Session, app_id: int) -> engine.CompiledRules:
+    """The app's enabled rules, compiled once per version of its rule set.
+
+    Desired-state recomputation asks for this once per user batch; compiling means validating
+    and compiling regexes for every rule. The cache key is every rule's (id, updated_at): it
+    changes on create, update, sort and delete, and unlike (count, max updated_at) it also
+    changes when an update is stamped earlier than another rule's (clock skew between API
+    replicas). A rolled-back edit leaves a key nobody reads again, so stale entries are harmless.
+    """
+    key = repo.rule_versions(session, app_id)
+    with _cache_lock:
+        hit = _cache.get(app_id)
+        if hit is not None and hit[0] == key:
+            _cache.move_to_end(app_id)
+            return hit[1]
+    compiled = engine.compile_rules(to_domain(r) for r in repo.list_rules(session, app_id))
+    with _cache_lock:
+        _cache[app_id] = (key, compiled)
+        _cache.move_to_end(app_id)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return compiled
+
+
+# --- check rule with users ------------------------------------------------------------------
+
+
+def check_rule(
+    session: Session, app_id: int, rule_id: int, user_ids: Sequence[int]
+) -> list[CheckUser]:
+    """What this rule alone (enabled or not) would give each user, changing nothing."""
+    app = repo.get_app(session, app_id)
+    rule = to_domain(repo.get_rule(session, app_id, rule_id))
+    facts = {f.id: f for f in effective_user_facts(session, user_ids)}
+    missing = sorted({u for u in user_ids if u not in facts})
+    if missing:
+        raise field_error("user_ids", f"Users do not exist: {missing}.", "not_found")
+    ents = entitlements_of(app) or Entitlements({}, {})
+    out = []
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            result = engine.check_rule(rule, facts[user_id])
+        except EvaluationError as exc:
+            raise invalid(exc) from None
+        out.append(_check_user(user_id, result, ents))
+    return out
+
+
+def _check_user(user_id: int, result: engine.RuleCheck, ents: Entitlements) -> CheckUser:
+    licenses = []
+    for sku_id, disabled in result.licenses.items():
+        lic = ents.licenses.get(sku_id)
+        plans = lic.plans if lic else {}
+        licenses.append(
+            CheckLicense(
+                sku_id=sku_id,
+                sku_part_number=lic.part_number if lic else None,
+                disabled_plans=[
+                    PlanRead(service_plan_id=p, service_plan_name=plans.get(p))
+                    for p in sorted(disabled)
+                ],
+                enabled_plans=[
+                    PlanRead(service_plan_id=p, service_plan_name=name)
+                    for p, name in plans.items()
+                    if p not in disabled
+                ],
+            )
+        )
+    groups = []
+    for group_id in result.groups:
+        group = ents.groups.get(group_id)
+        groups.append(CheckGroup(id=group_id, display_name=group.display_name if group else None))
+    return CheckUser(
+        user_id=user_id,
+        will_be_mapped=result.will_be_mapped,
+        result="will be mapped" if result.will_be_mapped else "will not be mapped",
+        licenses=licenses,
+        groups=groups,
+        parameters=dict(result.parameters),
+    )

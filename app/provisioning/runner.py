@@ -1,0 +1,262 @@
+"""Runs tasks: claim a batch, load what the executor needs, execute, record the outcomes.
+
+Used by the arq worker and by the in-process runner alike. The database is touched only in
+short transactions before and after the Graph calls, never while waiting on Graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.db import transaction
+from app.evaluation.desired import DesiredState
+from app.models import App, Assignment, Event, Task, User, utcnow
+from app.provisioning import tasks as task_service
+from app.provisioning.executor import AppInfo, Executor, Outcome, Work
+
+log = logging.getLogger("app.provisioning")
+
+BATCH_SIZE = 100
+
+
+@dataclass
+class Claimed:
+    app_id: int
+    works: list[Work]
+    immutable_attr: str
+
+
+def _immutable_source(attr: str) -> str | None:
+    prefix = "custom_attributes."
+    return attr[len(prefix) :] if attr.startswith(prefix) else None
+
+
+def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None:
+    with transaction() as session:
+        ids = task_service.claim_batch(session, task_id, lease_s, limit)
+        if not ids:
+            return None
+        rows = session.execute(
+            select(Task, Assignment, User)
+            .join(Assignment, Assignment.id == Task.assignment_id)  # type: ignore[arg-type]
+            .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+            .where(col(Task.id).in_(ids))
+            .order_by(Task.id)
+        ).all()
+        app = session.get(App, rows[0][0].app_id)
+        assert app is not None and app.id is not None
+        attr = _immutable_source(app.immutable_id_attribute)
+        works = []
+        for task, assignment, user in rows:
+            own = user.custom_attributes or {}
+            mapped = user.mapped_attributes or {}
+            ours = (mapped.get(attr) or own.get(attr)) if attr else None
+            works.append(
+                Work(
+                    task_id=task.id,  # type: ignore[arg-type]
+                    action=task.action,
+                    desired=DesiredState.from_json(assignment.desired)
+                    if assignment.desired
+                    else None,
+                    applied=task_service.applied_state(assignment),
+                    tenant_object_id=assignment.tenant_object_id,
+                    user_key=user.id,  # type: ignore[arg-type]
+                    immutable_id=ours or assignment.immutable_id,
+                )
+            )
+        return Claimed(app.id, works, app.immutable_id_attribute)
+
+
+def app_info(app_id: int, graph_base: str) -> AppInfo:
+    with transaction() as session:
+        app = session.get(App, app_id)
+        assert app is not None
+        federated = (
+            {app.domain.lower()} if (app.domain_type or "").lower() == "federated" else set()
+        )
+        return AppInfo(app_id, graph_base, app.domain, frozenset(federated))
+
+
+def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
+    """Write every outcome back in one transaction, then re-plan what moved meanwhile."""
+    with transaction() as session:
+        app = session.get(App, app_id)
+        assert app is not None
+        tasks = {
+            t.id: t
+            for t in session.execute(
+                select(Task).where(col(Task.id).in_([o.task_id for o in outcomes]))
+            ).scalars()
+        }
+        writebacks: list[int] = []
+        replan: list[Assignment] = []
+        now = utcnow()
+        for outcome in outcomes:
+            task = tasks[outcome.task_id]
+            assignment = session.get(Assignment, task.assignment_id)
+            assert assignment is not None
+            task.request_ids = list(
+                dict.fromkeys([*(task.request_ids or []), *outcome.request_ids])
+            )[-50:]
+            task.lease_until = None
+            task.updated_at = now
+            _apply_to_assignment(assignment, task, outcome)
+            if outcome.tenant_immutable_id and _write_back(session, app, assignment, outcome, task):
+                writebacks.append(assignment.user_id)
+            for kind, data in outcome.events:
+                session.add(
+                    Event(
+                        kind=kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
+                    )
+                )
+            _finish_task(session, task, outcome, max_attempts, now)
+            session.add(assignment)
+            if task.status == "succeeded":
+                # The desired state may have moved while we ran; a failed task stays the
+                # record until an admin retries or the next change plans a new one.
+                replan.append(assignment)
+        session.flush()
+        for assignment in replan:
+            if not session.execute(
+                select(Task.id).where(Task.assignment_id == assignment.id, Task.status == "running")
+            ).first():
+                task_service.reconcile(session, app, assignment)
+        from app import recompute
+
+        if writebacks:
+            recompute.users_changed(session, sorted(set(writebacks)))
+        recompute.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
+
+
+def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -> None:
+    if outcome.tenant_object_id:
+        assignment.tenant_object_id = outcome.tenant_object_id
+    if outcome.tenant_immutable_id:
+        assignment.immutable_id = outcome.tenant_immutable_id
+    if task.action == "delete" and outcome.status == "succeeded":
+        assignment.state = "deleted"
+        assignment.applied = None
+        assignment.applied_fingerprint = None
+    elif outcome.applied is not None:
+        assignment.applied = outcome.applied.to_json()
+        assignment.applied_fingerprint = outcome.applied.fingerprint()
+        assignment.state = "provisioned" if outcome.applied.enabled else "suspended"
+    if outcome.status == "succeeded":
+        assignment.last_error = None
+    elif outcome.error is not None:
+        assignment.last_error = _error_json(outcome)
+        if outcome.status == "failed":
+            assignment.state = "error" if assignment.applied is None else assignment.state
+    assignment.updated_at = utcnow()
+
+
+def _error_json(outcome: Outcome) -> dict[str, Any]:
+    err = outcome.error
+    assert err is not None
+    return {
+        "code": err.code,
+        "message": err.message,
+        "status": err.status,
+        "request_id": err.request_id,
+        "task_id": outcome.task_id,
+    }
+
+
+def _finish_task(
+    session: Session, task: Task, outcome: Outcome, max_attempts: int, now: Any
+) -> None:
+    err = outcome.error
+    if err is not None:
+        task.error_code, task.error_message, task.error_request_id = (
+            err.code,
+            err.message,
+            err.request_id,
+        )
+    if outcome.status == "succeeded":
+        task.status, task.finished_at, task.reason = "succeeded", now, None
+        task.error_code = task.error_message = task.error_request_id = None
+    elif outcome.status == "blocked":
+        task.status, task.reason = "blocked", outcome.reason
+    elif outcome.status == "retry" and task.attempts < max_attempts:
+        delay = outcome.retry_after or min(2**task.attempts, 300) * (0.5 + random.random())
+        task.status, task.reason = "queued", f"retrying after: {outcome.reason}"
+        task.next_attempt_at = now + timedelta(seconds=delay)
+        session.add(task)
+        session.flush()
+        task_service.wake(session, task, delay_s=delay)
+        return
+    else:
+        task.status, task.finished_at = "failed", now
+        task.reason = outcome.reason
+    session.add(task)
+
+
+def _write_back(
+    session: Session, app: App, assignment: Assignment, outcome: Outcome, task: Task
+) -> bool:
+    """The tenant's ImmutableID wins: copy it into the app's attribute on our user."""
+    attr = _immutable_source(app.immutable_id_attribute)
+    user = session.get(User, assignment.user_id)
+    if attr is None or user is None:
+        return False
+    own = dict(user.custom_attributes or {})
+    current = (user.mapped_attributes or {}).get(attr) or own.get(attr)
+    if current == outcome.tenant_immutable_id:
+        return False
+    own[attr] = outcome.tenant_immutable_id  # type: ignore[assignment]
+    user.custom_attributes = own
+    user.updated_at = utcnow()
+    session.add(user)
+    session.add(
+        Event(
+            kind="provisioning.immutable_id_written_back",
+            app_id=app.id,
+            user_id=user.id,
+            task_id=task.id,
+            data={
+                "attribute": app.immutable_id_attribute,
+                "previous": current,
+                "value": outcome.tenant_immutable_id,
+            },
+        )
+    )
+    return True
+
+
+async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) -> str:
+    """The worker entry point: carry out this task (and due siblings of the same app)."""
+    claimed = await asyncio.to_thread(claim, task_id, lease_s)
+    if claimed is None:
+        return "not-claimed"
+    try:
+        client = await runtime.client_for(claimed.app_id)
+        info = await asyncio.to_thread(app_info, claimed.app_id, client.graph_base)
+        outcomes = await Executor(client, info).run(claimed.works)
+    except Exception as exc:
+        log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
+        from app.graph.errors import GraphError, GraphTransientError
+
+        err = (
+            exc
+            if isinstance(exc, GraphError)
+            else GraphTransientError(0, type(exc).__name__, str(exc))
+        )
+        outcomes = [
+            Outcome(
+                w.task_id,
+                status="retry" if isinstance(err, GraphTransientError) else "failed",
+                error=err,
+                reason=err.message,
+            )
+            for w in claimed.works
+        ]
+    await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
+    return f"ran {len(outcomes)}"

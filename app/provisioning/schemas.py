@@ -1,0 +1,91 @@
+"""API shapes for tasks, assignments and the pending plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TaskStatus = Literal[
+    "pending_approval", "queued", "running", "succeeded", "failed", "blocked", "denied", "cancelled"
+]
+TaskAction = Literal["create", "update", "suspend", "reactivate", "delete"]
+
+
+class GraphErrorRead(BaseModel):
+    code: str | None
+    message: str | None
+    request_id: str | None
+
+
+class TaskRead(BaseModel):
+    id: int
+    app_id: int
+    user_id: int
+    assignment_id: int | None
+    action: TaskAction
+    plan: dict[str, Any] = Field(description="Planned changes: attributes, licenses and groups")
+    status: TaskStatus
+    reason: str | None = Field(description="Why it waits, is blocked, or failed")
+    attempts: int
+    next_attempt_at: datetime | None
+    request_ids: list[str] = Field(description="Graph request ids this task used")
+    error: GraphErrorRead | None
+    approved_by: str | None
+    denied_by: str | None
+    decided_at: datetime | None
+    correlation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class TaskIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task_ids: list[int] = Field(min_length=1, max_length=1000)
+
+
+class OpenTask(BaseModel):
+    id: int
+    action: str
+    status: str
+
+
+class AssignmentRead(BaseModel):
+    id: int
+    app_id: int
+    user_id: int
+    username: str | None
+    active: bool = Field(description="The user holds a role granting the app")
+    target: str = Field(description="present, suspended, deleted or unmanaged")
+    state: str = Field(description="pending, provisioned, suspended, deleted or error")
+    tenant_object_id: str | None
+    immutable_id: str | None
+    desired: dict[str, Any] | None
+    applied: dict[str, Any] | None
+    why: dict[str, Any] | None = Field(description="Roles, mappings and rules behind it")
+    last_error: dict[str, Any] | None
+    open_task: OpenTask | None
+    updated_at: datetime
+
+
+class PlanExample(BaseModel):
+    user_id: int
+    username: str | None
+    plan: dict[str, Any]
+
+
+class PlanAction(BaseModel):
+    count: int
+    examples: list[PlanExample]
+
+
+class AppPlan(BaseModel):
+    app_id: int
+    provisioning_enabled: bool
+    totals: dict[str, int] = Field(description="Assignments that would get each action")
+    actions: dict[str, PlanAction]
+    pending_approval: int
+    blocked: int

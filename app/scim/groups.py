@@ -1,0 +1,155 @@
+"""SCIM Groups as the external directory groups that users' `member_of` lists name.
+
+A group row holds only its stable id, name and externalId; membership lives in `member_of`, so
+changing it is a user update through the directory service, and mappings such as
+`member_of contains "Office 365"` see it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import uuid4
+
+from scim2_models import Context, InvalidValueException, NotFoundException, PatchOp
+from scim2_models import Group as GroupResource
+from scim2_models import UniquenessException
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.directory import service as directory
+from app.directory.schemas import UserUpdate
+from app.models import ScimGroup, User, utcnow
+from app.scim.catalog import POLICY
+from app.scim.filters import group_filter
+from app.scim.protocol import ListQuery
+from app.scim.resources import group_resource, member_ids
+from app.scim.sql import is_postgres, live_users, members_by_group, users_in_group
+
+
+def get_row(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
+    row = session.get(ScimGroup, group_id, with_for_update=lock)
+    if row is None:
+        raise NotFoundException(detail=f"Group {group_id} does not exist.")
+    return row
+
+
+def render(session: Session, rows: Sequence[ScimGroup], base: str) -> list[GroupResource]:
+    members = members_by_group(session, [r.id for r in rows])
+    return [group_resource(r, members[r.id], base) for r in rows]
+
+
+def render_one(session: Session, row: ScimGroup, base: str) -> GroupResource:
+    return render(session, [row], base)[0]
+
+
+def search(session: Session, query: ListQuery) -> tuple[int, list[ScimGroup]]:
+    stmt = select(ScimGroup)
+    count = select(func.count()).select_from(ScimGroup)
+    if query.filter:
+        condition = group_filter(query.filter, is_postgres(session))
+        stmt, count = stmt.where(condition), count.where(condition)
+    total = session.exec(count).one()
+    rows: list[ScimGroup] = []
+    if query.count:
+        stmt = (
+            stmt.order_by(col(ScimGroup.created_at), col(ScimGroup.id))
+            .offset(query.start_index - 1)
+            .limit(query.count)
+        )
+        rows = list(session.exec(stmt).all())
+    return int(total), rows
+
+
+def parse(body: dict[str, Any], context: Context) -> GroupResource:
+    return GroupResource.model_validate(body, scim_ctx=context, scim_policy=POLICY)
+
+
+def create(session: Session, resource: GroupResource) -> ScimGroup:
+    name = _name(resource)
+    _check_unique(session, name, None)
+    row = ScimGroup(
+        id=str(uuid4()),
+        display_name=name,
+        display_name_lower=name.lower(),
+        external_id=resource.external_id,
+    )
+    session.add(row)
+    session.flush()
+    _set_members(session, name, member_ids(resource))
+    return row
+
+
+def replace(session: Session, row: ScimGroup, resource: GroupResource) -> ScimGroup:
+    name = _name(resource)
+    wanted = member_ids(resource)
+    if name != row.display_name:
+        _check_unique(session, name, row.id)
+        _rename(session, row.display_name, name)
+        row.display_name, row.display_name_lower = name, name.lower()
+    row.external_id = resource.external_id
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    _set_members(session, name, wanted)
+    return row
+
+
+def patch(
+    session: Session, row: ScimGroup, current: GroupResource, body: dict[str, Any]
+) -> ScimGroup:
+    operations = PatchOp[GroupResource].model_validate(
+        body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+    )
+    operations.patch(current, scim_policy=POLICY)
+    return replace(session, row, current)
+
+
+def delete(session: Session, row: ScimGroup) -> None:
+    _set_members(session, row.display_name, [])
+    session.delete(row)
+    session.flush()
+
+
+def _name(resource: GroupResource) -> str:
+    name = (resource.display_name or "").strip()
+    if not name or len(name) > 256:
+        raise InvalidValueException(detail="displayName is required (1 to 256 characters).")
+    return name
+
+
+def _check_unique(session: Session, name: str, exclude: str | None) -> None:
+    stmt = select(ScimGroup.id).where(ScimGroup.display_name_lower == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(ScimGroup.id != exclude)
+    if session.exec(stmt).first() is not None:
+        raise UniquenessException(detail=f"A group named {name!r} already exists.")
+
+
+def _set_members(session: Session, name: str, wanted: Iterable[int]) -> None:
+    current = {u.id: u for u in users_in_group(session, name)}
+    wanted_ids = set(wanted)
+    added = wanted_ids - set(current)
+    users = (
+        list(session.exec(select(User).where(col(User.id).in_(added), live_users())).all())
+        if added
+        else []
+    )
+    missing = sorted(added - {u.id for u in users})
+    if missing:
+        raise InvalidValueException(detail=f"These members are not users here: {missing}.")
+    for user in users:
+        _set_member_of(session, user, [*(user.member_of or []), name])
+    for user_id in sorted(set(current) - wanted_ids):
+        user = current[user_id]
+        _set_member_of(session, user, [n for n in user.member_of or [] if n != name])
+
+
+def _rename(session: Session, old: str, new: str) -> None:
+    for user in users_in_group(session, old):
+        _set_member_of(session, user, [new if n == old else n for n in user.member_of or []])
+
+
+def _set_member_of(session: Session, user: User, member_of: list[str]) -> None:
+    assert user.id is not None
+    directory.update_user(session, user.id, UserUpdate(member_of=member_of))

@@ -1,0 +1,188 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.role_read import RoleRead
+from ...models.role_update import RoleUpdate
+from ...types import Response
+
+
+def _get_kwargs(
+    role_id: int,
+    *,
+    body: RoleUpdate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/api/v1/roles/{role_id}".format(
+            role_id=quote(str(role_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | RoleRead | None:
+    if response.status_code == 200:
+        response_200 = RoleRead.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | RoleRead]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    role_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RoleUpdate,
+) -> Response[Problem | RoleRead]:
+    """Update Role
+
+    Args:
+        role_id (int):
+        body (RoleUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RoleRead]
+    """
+
+    kwargs = _get_kwargs(
+        role_id=role_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    role_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RoleUpdate,
+) -> Problem | RoleRead | None:
+    """Update Role
+
+    Args:
+        role_id (int):
+        body (RoleUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RoleRead
+    """
+
+    return sync_detailed(
+        role_id=role_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    role_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RoleUpdate,
+) -> Response[Problem | RoleRead]:
+    """Update Role
+
+    Args:
+        role_id (int):
+        body (RoleUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RoleRead]
+    """
+
+    kwargs = _get_kwargs(
+        role_id=role_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    role_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RoleUpdate,
+) -> Problem | RoleRead | None:
+    """Update Role
+
+    Args:
+        role_id (int):
+        body (RoleUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RoleRead
+    """
+
+    return (
+        await asyncio_detailed(
+            role_id=role_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,202 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.action_value import ActionValue
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    app_id: int,
+    action: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/apps/{app_id}/rules/actions/{action}/values".format(
+            app_id=quote(str(app_id), safe=""),
+            action=quote(str(action), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | list[ActionValue] | None:
+    if response.status_code == 200:
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = ActionValue.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | list[ActionValue]]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app_id: int,
+    action: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | list[ActionValue]]:
+    """Action Values
+
+     Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
+    409 until the app has refreshed its entitlements.
+
+    Args:
+        app_id (int):
+        action (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | list[ActionValue]]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        action=action,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app_id: int,
+    action: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | list[ActionValue] | None:
+    """Action Values
+
+     Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
+    409 until the app has refreshed its entitlements.
+
+    Args:
+        app_id (int):
+        action (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | list[ActionValue]
+    """
+
+    return sync_detailed(
+        app_id=app_id,
+        action=action,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app_id: int,
+    action: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | list[ActionValue]]:
+    """Action Values
+
+     Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
+    409 until the app has refreshed its entitlements.
+
+    Args:
+        app_id (int):
+        action (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | list[ActionValue]]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        action=action,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app_id: int,
+    action: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | list[ActionValue] | None:
+    """Action Values
+
+     Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
+    409 until the app has refreshed its entitlements.
+
+    Args:
+        app_id (int):
+        action (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | list[ActionValue]
+    """
+
+    return (
+        await asyncio_detailed(
+            app_id=app_id,
+            action=action,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,200 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.rule_create import RuleCreate
+from ...models.rule_read import RuleRead
+from ...types import Response
+
+
+def _get_kwargs(
+    app_id: int,
+    *,
+    body: RuleCreate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/apps/{app_id}/rules".format(
+            app_id=quote(str(app_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | RuleRead | None:
+    if response.status_code == 201:
+        response_201 = RuleRead.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | RuleRead]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RuleCreate,
+) -> Response[Problem | RuleRead]:
+    """Create Rule
+
+     Create a rule. Licenses, groups and parameters are checked against the app's refreshed
+    entitlements and parameters; the app's assignments are recomputed in the background.
+
+    Args:
+        app_id (int):
+        body (RuleCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RuleRead]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RuleCreate,
+) -> Problem | RuleRead | None:
+    """Create Rule
+
+     Create a rule. Licenses, groups and parameters are checked against the app's refreshed
+    entitlements and parameters; the app's assignments are recomputed in the background.
+
+    Args:
+        app_id (int):
+        body (RuleCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RuleRead
+    """
+
+    return sync_detailed(
+        app_id=app_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RuleCreate,
+) -> Response[Problem | RuleRead]:
+    """Create Rule
+
+     Create a rule. Licenses, groups and parameters are checked against the app's refreshed
+    entitlements and parameters; the app's assignments are recomputed in the background.
+
+    Args:
+        app_id (int):
+        body (RuleCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RuleRead]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    body: RuleCreate,
+) -> Problem | RuleRead | None:
+    """Create Rule
+
+     Create a rule. Licenses, groups and parameters are checked against the app's refreshed
+    entitlements and parameters; the app's assignments are recomputed in the background.
+
+    Args:
+        app_id (int):
+        body (RuleCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RuleRead
+    """
+
+    return (
+        await asyncio_detailed(
+            app_id=app_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,209 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .action_in import ActionIn
+from .action_value import ActionValue
+from .app_create import AppCreate
+from .app_create_cloud import AppCreateCloud
+from .app_create_on_app_removed import AppCreateOnAppRemoved
+from .app_create_on_user_deleted import AppCreateOnUserDeleted
+from .app_create_on_user_suspended import AppCreateOnUserSuspended
+from .app_read import AppRead
+from .app_read_cloud import AppReadCloud
+from .app_read_on_app_removed import AppReadOnAppRemoved
+from .app_read_on_user_deleted import AppReadOnUserDeleted
+from .app_read_on_user_suspended import AppReadOnUserSuspended
+from .app_update import AppUpdate
+from .app_update_cloud_type_0 import AppUpdateCloudType0
+from .app_update_on_app_removed_type_0 import AppUpdateOnAppRemovedType0
+from .app_update_on_user_deleted_type_0 import AppUpdateOnUserDeletedType0
+from .app_update_on_user_suspended_type_0 import AppUpdateOnUserSuspendedType0
+from .approval_policy import ApprovalPolicy
+from .authorize_read import AuthorizeRead
+from .catalog_item import CatalogItem
+from .certificate_in import CertificateIn
+from .certificate_read import CertificateRead
+from .change_read import ChangeRead
+from .check_group import CheckGroup
+from .check_license import CheckLicense
+from .check_read import CheckRead
+from .check_user import CheckUser
+from .check_user_parameters import CheckUserParameters
+from .check_user_result import CheckUserResult
+from .condition_in import ConditionIn
+from .consent_read import ConsentRead
+from .domain_check_read import DomainCheckRead
+from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
+from .dry_run_read import DryRunRead
+from .dry_run_user import DryRunUser
+from .dry_run_user_result import DryRunUserResult
+from .entitlements_read import EntitlementsRead
+from .field_error import FieldError
+from .finding import Finding
+from .finding_severity import FindingSeverity
+from .group_create import GroupCreate
+from .group_read import GroupRead
+from .group_update import GroupUpdate
+from .health_live_response_health_live import HealthLiveResponseHealthLive
+from .job_progress import JobProgress
+from .job_read import JobRead
+from .job_read_params import JobReadParams
+from .job_read_result_type_0 import JobReadResultType0
+from .job_read_status import JobReadStatus
+from .jobs_list_status_type_0 import JobsListStatusType0
+from .license_read import LicenseRead
+from .license_read_service_plans_item import LicenseReadServicePlansItem
+from .mapping_create import MappingCreate
+from .mapping_create_match import MappingCreateMatch
+from .mapping_read import MappingRead
+from .mapping_read_match import MappingReadMatch
+from .mapping_update import MappingUpdate
+from .mapping_update_match_type_0 import MappingUpdateMatchType0
+from .page_app_read import PageAppRead
+from .page_group_read import PageGroupRead
+from .page_job_read import PageJobRead
+from .page_role_read import PageRoleRead
+from .page_token_read import PageTokenRead
+from .page_user_read import PageUserRead
+from .parameter_in import ParameterIn
+from .parameter_in_source import ParameterInSource
+from .plan_read import PlanRead
+from .preflight_report import PreflightReport
+from .problem import Problem
+from .role_create import RoleCreate
+from .role_grant import RoleGrant
+from .role_grant_source import RoleGrantSource
+from .role_ids import RoleIds
+from .role_read import RoleRead
+from .role_update import RoleUpdate
+from .rule_create import RuleCreate
+from .rule_create_match import RuleCreateMatch
+from .rule_read import RuleRead
+from .rule_read_match import RuleReadMatch
+from .rule_update import RuleUpdate
+from .rule_update_match_type_0 import RuleUpdateMatchType0
+from .sandbox_demo_read import SandboxDemoRead
+from .sandbox_demo_read_cloud import SandboxDemoReadCloud
+from .sandbox_demo_read_example import SandboxDemoReadExample
+from .scope import Scope
+from .tenant_group_read import TenantGroupRead
+from .token_create import TokenCreate
+from .token_created import TokenCreated
+from .token_read import TokenRead
+from .user_create import UserCreate
+from .user_create_custom_attributes import UserCreateCustomAttributes
+from .user_create_status_type_0 import UserCreateStatusType0
+from .user_ids import UserIds
+from .user_read import UserRead
+from .user_read_custom_attributes import UserReadCustomAttributes
+from .user_read_effective_attributes import UserReadEffectiveAttributes
+from .user_read_mapped_attributes import UserReadMappedAttributes
+from .user_read_status import UserReadStatus
+from .user_update import UserUpdate
+from .user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0
+from .user_update_status_type_0 import UserUpdateStatusType0
+from .users_list_status_type_0 import UsersListStatusType0
+
+__all__ = (
+    "ActionIn",
+    "ActionValue",
+    "AppCreate",
+    "AppCreateCloud",
+    "AppCreateOnAppRemoved",
+    "AppCreateOnUserDeleted",
+    "AppCreateOnUserSuspended",
+    "AppRead",
+    "AppReadCloud",
+    "AppReadOnAppRemoved",
+    "AppReadOnUserDeleted",
+    "AppReadOnUserSuspended",
+    "ApprovalPolicy",
+    "AppUpdate",
+    "AppUpdateCloudType0",
+    "AppUpdateOnAppRemovedType0",
+    "AppUpdateOnUserDeletedType0",
+    "AppUpdateOnUserSuspendedType0",
+    "AuthorizeRead",
+    "CatalogItem",
+    "CertificateIn",
+    "CertificateRead",
+    "ChangeRead",
+    "CheckGroup",
+    "CheckLicense",
+    "CheckRead",
+    "CheckUser",
+    "CheckUserParameters",
+    "CheckUserResult",
+    "ConditionIn",
+    "ConsentRead",
+    "DomainCheckRead",
+    "DomainCheckReadTypeType0",
+    "DryRunRead",
+    "DryRunUser",
+    "DryRunUserResult",
+    "EntitlementsRead",
+    "FieldError",
+    "Finding",
+    "FindingSeverity",
+    "GroupCreate",
+    "GroupRead",
+    "GroupUpdate",
+    "HealthLiveResponseHealthLive",
+    "JobProgress",
+    "JobRead",
+    "JobReadParams",
+    "JobReadResultType0",
+    "JobReadStatus",
+    "JobsListStatusType0",
+    "LicenseRead",
+    "LicenseReadServicePlansItem",
+    "MappingCreate",
+    "MappingCreateMatch",
+    "MappingRead",
+    "MappingReadMatch",
+    "MappingUpdate",
+    "MappingUpdateMatchType0",
+    "PageAppRead",
+    "PageGroupRead",
+    "PageJobRead",
+    "PageRoleRead",
+    "PageTokenRead",
+    "PageUserRead",
+    "ParameterIn",
+    "ParameterInSource",
+    "PlanRead",
+    "PreflightReport",
+    "Problem",
+    "RoleCreate",
+    "RoleGrant",
+    "RoleGrantSource",
+    "RoleIds",
+    "RoleRead",
+    "RoleUpdate",
+    "RuleCreate",
+    "RuleCreateMatch",
+    "RuleRead",
+    "RuleReadMatch",
+    "RuleUpdate",
+    "RuleUpdateMatchType0",
+    "SandboxDemoRead",
+    "SandboxDemoReadCloud",
+    "SandboxDemoReadExample",
+    "Scope",
+    "TenantGroupRead",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenRead",
+    "UserCreate",
+    "UserCreateCustomAttributes",
+    "UserCreateStatusType0",
+    "UserIds",
+    "UserRead",
+    "UserReadCustomAttributes",
+    "UserReadEffectiveAttributes",
+    "UserReadMappedAttributes",
+    "UserReadStatus",
+    "UsersListStatusType0",
+    "UserUpdate",
+    "UserUpdateCustomAttributesType0",
+    "UserUpdateStatusType0",
+)

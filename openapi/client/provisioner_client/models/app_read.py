@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.app_read_cloud import AppReadCloud
+from ..models.app_read_on_app_removed import AppReadOnAppRemoved
+from ..models.app_read_on_user_deleted import AppReadOnUserDeleted
+from ..models.app_read_on_user_suspended import AppReadOnUserSuspended
+
+if TYPE_CHECKING:
+    from ..models.approval_policy import ApprovalPolicy
+    from ..models.certificate_read import CertificateRead
+    from ..models.consent_read import ConsentRead
+    from ..models.domain_check_read import DomainCheckRead
+    from ..models.entitlements_read import EntitlementsRead
+    from ..models.parameter_in import ParameterIn
+
+
+T = TypeVar("T", bound="AppRead")
+
+
+@_attrs_define
+class AppRead:
+    """
+    Attributes:
+        approval_required (ApprovalPolicy): Which provisioning actions wait for an admin's approval.
+        certificate (CertificateRead | None):
+        client_id (str):
+        cloud (AppReadCloud):
+        consent (ConsentRead):
+        created_at (datetime.datetime):
+        deletion_threshold (int | None):
+        domain (str):
+        domain_check (DomainCheckRead):
+        entitlements (EntitlementsRead):
+        has_client_secret (bool):
+        id (int):
+        immutable_id_attribute (str):
+        name (str):
+        on_app_removed (AppReadOnAppRemoved):
+        on_user_deleted (AppReadOnUserDeleted):
+        on_user_suspended (AppReadOnUserSuspended):
+        parameters (list[ParameterIn]):
+        provisioning_enabled (bool):
+        tenant (str):
+        updated_at (datetime.datetime):
+    """
+
+    approval_required: ApprovalPolicy
+    certificate: CertificateRead | None
+    client_id: str
+    cloud: AppReadCloud
+    consent: ConsentRead
+    created_at: datetime.datetime
+    deletion_threshold: int | None
+    domain: str
+    domain_check: DomainCheckRead
+    entitlements: EntitlementsRead
+    has_client_secret: bool
+    id: int
+    immutable_id_attribute: str
+    name: str
+    on_app_removed: AppReadOnAppRemoved
+    on_user_deleted: AppReadOnUserDeleted
+    on_user_suspended: AppReadOnUserSuspended
+    parameters: list[ParameterIn]
+    provisioning_enabled: bool
+    tenant: str
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.certificate_read import CertificateRead  # noqa: PLC0415
+
+        approval_required = self.approval_required.to_dict()
+
+        certificate: dict[str, Any] | None
+        if isinstance(self.certificate, CertificateRead):
+            certificate = self.certificate.to_dict()
+        else:
+            certificate = self.certificate
+
+        client_id = self.client_id
+
+        cloud = self.cloud.value
+
+        consent = self.consent.to_dict()
+
+        created_at = self.created_at.isoformat()
+
+        deletion_threshold: int | None
+        deletion_threshold = self.deletion_threshold
+
+        domain = self.domain
+
+        domain_check = self.domain_check.to_dict()
+
+        entitlements = self.entitlements.to_dict()
+
+        has_client_secret = self.has_client_secret
+
+        id = self.id
+
+        immutable_id_attribute = self.immutable_id_attribute
+
+        name = self.name
+
+        on_app_removed = self.on_app_removed.value
+
+        on_user_deleted = self.on_user_deleted.value
+
+        on_user_suspended = self.on_user_suspended.value
+
+        parameters = []
+        for parameters_item_data in self.parameters:
+            parameters_item = parameters_item_data.to_dict()
+            parameters.append(parameters_item)
+
+        provisioning_enabled = self.provisioning_enabled
+
+        tenant = self.tenant
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "approval_required": approval_required,
+                "certificate": certificate,
+                "client_id": client_id,
+                "cloud": cloud,
+                "consent": consent,
+                "created_at": created_at,
+                "deletion_threshold": deletion_threshold,
+                "domain": domain,
+                "domain_check": domain_check,
+                "entitlements": entitlements,
+                "has_client_secret": has_client_secret,
+                "id": id,
+                "immutable_id_attribute": immutable_id_attribute,
+                "name": name,
+                "on_app_removed": on_app_removed,
+                "on_user_deleted": on_user_deleted,
+                "on_user_suspended": on_user_suspended,
+                "parameters": parameters,
+                "provisioning_enabled": provisioning_enabled,
+                "tenant": tenant,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
+        from ..models.certificate_read import CertificateRead  # noqa: PLC0415
+        from ..models.consent_read import ConsentRead  # noqa: PLC0415
+        from ..models.domain_check_read import DomainCheckRead  # noqa: PLC0415
+        from ..models.entitlements_read import EntitlementsRead  # noqa: PLC0415
+        from ..models.parameter_in import ParameterIn  # noqa: PLC0415
+
+        d = dict(src_dict)
+        approval_required = ApprovalPolicy.from_dict(d.pop("approval_required"))
+
+        def _parse_certificate(data: object) -> CertificateRead | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                certificate_type_0 = CertificateRead.from_dict(data)
+
+                return certificate_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CertificateRead | None, data)
+
+        certificate = _parse_certificate(d.pop("certificate"))
+
+        client_id = d.pop("client_id")
+
+        cloud = AppReadCloud(d.pop("cloud"))
+
+        consent = ConsentRead.from_dict(d.pop("consent"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        def _parse_deletion_threshold(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        deletion_threshold = _parse_deletion_threshold(d.pop("deletion_threshold"))
+
+        domain = d.pop("domain")
+
+        domain_check = DomainCheckRead.from_dict(d.pop("domain_check"))
+
+        entitlements = EntitlementsRead.from_dict(d.pop("entitlements"))
+
+        has_client_secret = d.pop("has_client_secret")
+
+        id = d.pop("id")
+
+        immutable_id_attribute = d.pop("immutable_id_attribute")
+
+        name = d.pop("name")
+
+        on_app_removed = AppReadOnAppRemoved(d.pop("on_app_removed"))
+
+        on_user_deleted = AppReadOnUserDeleted(d.pop("on_user_deleted"))
+
+        on_user_suspended = AppReadOnUserSuspended(d.pop("on_user_suspended"))
+
+        parameters = []
+        _parameters = d.pop("parameters")
+        for parameters_item_data in _parameters:
+            parameters_item = ParameterIn.from_dict(parameters_item_data)
+
+            parameters.append(parameters_item)
+
+        provisioning_enabled = d.pop("provisioning_enabled")
+
+        tenant = d.pop("tenant")
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        app_read = cls(
+            approval_required=approval_required,
+            certificate=certificate,
+            client_id=client_id,
+            cloud=cloud,
+            consent=consent,
+            created_at=created_at,
+            deletion_threshold=deletion_threshold,
+            domain=domain,
+            domain_check=domain_check,
+            entitlements=entitlements,
+            has_client_secret=has_client_secret,
+            id=id,
+            immutable_id_attribute=immutable_id_attribute,
+            name=name,
+            on_app_removed=on_app_removed,
+            on_user_deleted=on_user_deleted,
+            on_user_suspended=on_user_suspended,
+            parameters=parameters,
+            provisioning_enabled=provisioning_enabled,
+            tenant=tenant,
+            updated_at=updated_at,
+        )
+
+        app_read.additional_properties = d
+        return app_read
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

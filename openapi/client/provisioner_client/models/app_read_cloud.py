@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class AppReadCloud(StrEnum):
+    CHINA = "china"
+    GLOBAL = "global"
+    SANDBOX = "sandbox"
+    USGOV = "usgov"
+
+    def __str__(self) -> str:
+        return str(self.value)

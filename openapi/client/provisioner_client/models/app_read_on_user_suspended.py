@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class AppReadOnUserSuspended(StrEnum):
+    DELETE = "delete"
+    NOTHING = "nothing"
+    SUSPEND = "suspend"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.user_create_status_type_0 import UserCreateStatusType0
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.user_create_custom_attributes import UserCreateCustomAttributes
+
+
+T = TypeVar("T", bound="UserCreate")
+
+
+@_attrs_define
+class UserCreate:
+    """
+    Attributes:
+        email (str):
+        username (str):
+        company (None | str | Unset):
+        country (None | str | Unset):
+        custom_attributes (UserCreateCustomAttributes | Unset):
+        department (None | str | Unset):
+        display_name (None | str | Unset):
+        distinguished_name (None | str | Unset):
+        firstname (None | str | Unset):
+        group_id (int | None | Unset):
+        lastname (None | str | Unset):
+        member_of (list[str] | None | Unset):
+        phone (None | str | Unset):
+        role_ids (list[int] | Unset): Roles given by hand
+        status (None | Unset | UserCreateStatusType0):
+        title (None | str | Unset):
+    """
+
+    email: str
+    username: str
+    company: None | str | Unset = UNSET
+    country: None | str | Unset = UNSET
+    custom_attributes: UserCreateCustomAttributes | Unset = UNSET
+    department: None | str | Unset = UNSET
+    display_name: None | str | Unset = UNSET
+    distinguished_name: None | str | Unset = UNSET
+    firstname: None | str | Unset = UNSET
+    group_id: int | None | Unset = UNSET
+    lastname: None | str | Unset = UNSET
+    member_of: list[str] | None | Unset = UNSET
+    phone: None | str | Unset = UNSET
+    role_ids: list[int] | Unset = UNSET
+    status: None | Unset | UserCreateStatusType0 = UNSET
+    title: None | str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        email = self.email
+
+        username = self.username
+
+        company: None | str | Unset
+        if isinstance(self.company, Unset):
+            company = UNSET
+        else:
+            company = self.company
+
+        country: None | str | Unset
+        if isinstance(self.country, Unset):
+            country = UNSET
+        else:
+            country = self.country
+
+        custom_attributes: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.custom_attributes, Unset):
+            custom_attributes = self.custom_attributes.to_dict()
+
+        department: None | str | Unset
+        if isinstance(self.department, Unset):
+            department = UNSET
+        else:
+            department = self.department
+
+        display_name: None | str | Unset
+        if isinstance(self.display_name, Unset):
+            display_name = UNSET
+        else:
+            display_name = self.display_name
+
+        distinguished_name: None | str | Unset
+        if isinstance(self.distinguished_name, Unset):
+            distinguished_name = UNSET
+        else:
+            distinguished_name = self.distinguished_name
+
+        firstname: None | str | Unset
+        if isinstance(self.firstname, Unset):
+            firstname = UNSET
+        else:
+            firstname = self.firstname
+
+        group_id: int | None | Unset
+        if isinstance(self.group_id, Unset):
+            group_id = UNSET
+        else:
+            group_id = self.group_id
+
+        lastname: None | str | Unset
+        if isinstance(self.lastname, Unset):
+            lastname = UNSET
+        else:
+            lastname = self.lastname
+
+        member_of: list[str] | None | Unset
+        if isinstance(self.member_of, Unset):
+            member_of = UNSET
+        elif isinstance(self.member_of, list):
+            member_of = self.member_of
+
+        else:
+            member_of = self.member_of
+
+        phone: None | str | Unset
+        if isinstance(self.phone, Unset):
+            phone = UNSET
+        else:
+            phone = self.phone
+
+        role_ids: list[int] | Unset = UNSET
+        if not isinstance(self.role_ids, Unset):
+            role_ids = self.role_ids
+
+        status: None | str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, UserCreateStatusType0):
+            status = self.status.value
+        else:
+            status = self.status
+
+        title: None | str | Unset
+        if isinstance(self.title, Unset):
+            title = UNSET
+        else:
+            title = self.title
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "email": email,
+                "username": username,
+            }
+        )
+        if company is not UNSET:
+            field_dict["company"] = company
+        if country is not UNSET:
+            field_dict["country"] = country
+        if custom_attributes is not UNSET:
+            field_dict["custom_attributes"] = custom_attributes
+        if department is not UNSET:
+            field_dict["department"] = department
+        if display_name is not UNSET:
+            field_dict["display_name"] = display_name
+        if distinguished_name is not UNSET:
+            field_dict["distinguished_name"] = distinguished_name
+        if firstname is not UNSET:
+            field_dict["firstname"] = firstname
+        if group_id is not UNSET:
+            field_dict["group_id"] = group_id
+        if lastname is not UNSET:
+            field_dict["lastname"] = lastname
+        if member_of is not UNSET:
+            field_dict["member_of"] = member_of
+        if phone is not UNSET:
+            field_dict["phone"] = phone
+        if role_ids is not UNSET:
+            field_dict["role_ids"] = role_ids
+        if status is not UNSET:
+            field_dict["status"] = status
+        if title is not UNSET:
+            field_dict["title"] = title
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.user_create_custom_attributes import UserCreateCustomAttributes  # noqa: PLC0415
+
+        d = dict(src_dict)
+        email = d.pop("email")
+
+        username = d.pop("username")
+
+        def _parse_company(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        company = _parse_company(d.pop("company", UNSET))
+
+        def _parse_country(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        country = _parse_country(d.pop("country", UNSET))
+
+        _custom_attributes = d.pop("custom_attributes", UNSET)
+        custom_attributes: UserCreateCustomAttributes | Unset
+        if isinstance(_custom_attributes, Unset):
+            custom_attributes = UNSET
+        else:
+            custom_attributes = UserCreateCustomAttributes.from_dict(_custom_attributes)
+
+        def _parse_department(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        department = _parse_department(d.pop("department", UNSET))
+
+        def _parse_display_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        display_name = _parse_display_name(d.pop("display_name", UNSET))
+
+        def _parse_distinguished_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        distinguished_name = _parse_distinguished_name(d.pop("distinguished_name", UNSET))
+
+        def _parse_firstname(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        firstname = _parse_firstname(d.pop("firstname", UNSET))
+
+        def _parse_group_id(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        group_id = _parse_group_id(d.pop("group_id", UNSET))
+
+        def _parse_lastname(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        lastname = _parse_lastname(d.pop("lastname", UNSET))
+
+        def _parse_member_of(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                member_of_type_0 = cast(list[str], data)
+
+                return member_of_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        member_of = _parse_member_of(d.pop("member_of", UNSET))
+
+        def _parse_phone(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        phone = _parse_phone(d.pop("phone", UNSET))
+
+        role_ids = cast(list[int], d.pop("role_ids", UNSET))
+
+        def _parse_status(data: object) -> None | Unset | UserCreateStatusType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = UserCreateStatusType0(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UserCreateStatusType0, data)
+
+        status = _parse_status(d.pop("status", UNSET))
+
+        def _parse_title(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        title = _parse_title(d.pop("title", UNSET))
+
+        user_create = cls(
+            email=email,
+            username=username,
+            company=company,
+            country=country,
+            custom_attributes=custom_attributes,
+            department=department,
+            display_name=display_name,
+            distinguished_name=distinguished_name,
+            firstname=firstname,
+            group_id=group_id,
+            lastname=lastname,
+            member_of=member_of,
+            phone=phone,
+            role_ids=role_ids,
+            status=status,
+            title=title,
+        )
+
+        return user_create
