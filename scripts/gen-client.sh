@@ -33,8 +33,8 @@ cat >"$work/config.yaml" <<'YAML'
 project_name_override: provisioner-client
 package_name_override: provisioner_client
 post_hooks:
-  - "ruff check . --fix-only --extend-select=I"
-  - "ruff format ."
+  - "ruff check . --fix-only --extend-select=I --no-cache"
+  - "ruff format . --no-cache"
 YAML
 # Generate beside, then swap: a failed run leaves the committed client untouched, and ruff
 # sees only the generated project's own configuration.

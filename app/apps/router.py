@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.apps import preflight, service, tenant
-from app.apps.errors import from_graph
+from app.apps.errors import ConsentFailed, from_graph
 from app.apps.jobs import REFRESH_ENTITLEMENTS_JOB
 from app.apps.runtime import GraphRuntime, api_runtime
 from app.apps.schemas import (
@@ -136,15 +136,18 @@ async def verify_domain(
 
 
 @router.get("/apps/{app_id}/authorize", response_model=AuthorizeRead, operation_id="apps-authorize")
-def authorize(app_id: int, session: SessionDep, _: Writer) -> AuthorizeRead:
-    """ "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
-    expires; Microsoft sends the admin back to `/oauth/consent/callback`."""
+def authorize(app_id: int, session: SessionDep, _: Reader) -> AuthorizeRead:
+    """The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`."""
+    # `read` scope, like every GET: the state it stores changes nothing by itself; only a
+    # tenant administrator completing consent at Microsoft makes it count.
     return service.start_consent(session, app_id, get_settings())
 
 
 @router.delete("/apps/{app_id}/token", status_code=204, operation_id="apps-clear-token")
 async def clear_token(app_id: int, session: SessionDep, _: Writer, runtime: Runtime) -> Response:
-    """ "Clear token": forget cached tokens and the recorded consent (authenticate again)."""
+    """The "Clear token" button: forget cached tokens and the recorded consent (authenticate
+    again to reconnect)."""
     await run_in_threadpool(service.clear_token, session, app_id)
     await runtime.forget(app_id)
     return Response(status_code=204)
@@ -194,8 +197,6 @@ def consent_callback(request: Request) -> HTMLResponse:
         app_id, expired = service.claim_state(session, params.get("state"))
     # The state is spent now (committed), whatever the rest of the callback says.
     if expired:
-        from app.apps.errors import ConsentFailed
-
         raise ConsentFailed("This consent link has expired: start again from `apps-authorize`.")
     with transaction() as session:
         app = service.finish_consent(session, app_id, params)

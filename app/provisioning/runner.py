@@ -124,15 +124,19 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 # record until an admin retries or the next change plans a new one.
                 replan.append(assignment)
         session.flush()
+        from app import recompute
+
+        if writebacks:
+            # Recompute written-back users first: their desired state now carries the tenant's
+            # ImmutableID, so planning them again below would only make a task to cancel.
+            recompute.users_changed(session, sorted(set(writebacks)))
         for assignment in replan:
+            if assignment.user_id in writebacks:
+                continue
             if not session.execute(
                 select(Task.id).where(Task.assignment_id == assignment.id, Task.status == "running")
             ).first():
                 task_service.reconcile(session, app, assignment)
-        from app import recompute
-
-        if writebacks:
-            recompute.users_changed(session, sorted(set(writebacks)))
         recompute.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
 
 

@@ -63,9 +63,7 @@ def install_handlers(app: FastAPI) -> None:
         detail = exc.detail or exc.title
         if exc.errors:
             detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        return error_response(
-            exc.status, detail, _PROBLEM_SCIM_TYPES.get(exc.status), exc.headers
-        )
+        return error_response(exc.status, detail, _PROBLEM_SCIM_TYPES.get(exc.status), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,9 +74,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(
-            exc.status_code, str(exc.detail), None, getattr(exc, "headers", None)
-        )
+        return error_response(exc.status_code, str(exc.detail), None, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

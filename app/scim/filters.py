@@ -25,6 +25,7 @@ from scim2_models.path import (
 )
 from sqlalchemy import and_, false, func, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from app.models import ScimGroup, User
 from app.scim.catalog import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimUser
@@ -46,7 +47,7 @@ class Column:
 
 
 def _custom(name: str) -> Any:
-    return User.custom_attributes[name].as_string()  # type: ignore[index]
+    return col(User.custom_attributes)[name].as_string()
 
 
 _USER_COLUMNS: dict[str, Column] = {
@@ -129,7 +130,7 @@ class _SqlVisitor(FilterVisitor[Clause]):
         return inner.visit(node.val_filter)
 
     def visit_present(self, node: Present) -> Clause:
-        key, column = self._column(node)
+        _, column = self._column(node)
         if column.kind in ("const", "bool"):
             return true()
         clause: Clause = column.expr.is_not(None)
@@ -143,7 +144,7 @@ class _SqlVisitor(FilterVisitor[Clause]):
         special = self.special(key, node)
         if special is not None:
             return special
-        key, column = self._column(node)
+        _, column = self._column(node)
         return _compare(column, node.op, node.value, str(path))
 
 
@@ -173,24 +174,24 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
     text = value.lower() if column.kind == "folded" else value
     expr = column.expr
     if op == Op.co:
-        return expr.contains(text, autoescape=True)  # type: ignore[no-any-return]
+        return expr.contains(text, autoescape=True)
     if op == Op.sw:
-        return expr.startswith(text, autoescape=True)  # type: ignore[no-any-return]
+        return expr.startswith(text, autoescape=True)
     if op == Op.ew:
-        return expr.endswith(text, autoescape=True)  # type: ignore[no-any-return]
+        return expr.endswith(text, autoescape=True)
     return _ordered(expr, op, text, name)
 
 
 def _ordered(expr: Any, op: Op, value: Any, name: str) -> Clause:
     if op == Op.eq:
-        return expr == value  # type: ignore[no-any-return]
+        return expr == value
     if op == Op.ne:
         # A missing value is "not equal" too (RFC 7644 3.4.2.2).
         return or_(expr.is_(None), expr != value)
     ordering = {Op.gt: "__gt__", Op.ge: "__ge__", Op.lt: "__lt__", Op.le: "__le__"}
     if op not in ordering:
         raise InvalidFilterException(detail=f"'{name}' does not support '{op.value}'.")
-    return getattr(expr, ordering[op])(value)  # type: ignore[no-any-return]
+    return getattr(expr, ordering[op])(value)
 
 
 def _as_datetime(value: Any, name: str) -> datetime:
@@ -204,7 +205,7 @@ def _as_datetime(value: Any, name: str) -> datetime:
 
 def _parse(text: str, model: Any) -> FilterNode:
     try:
-        return ScimFilter[model](text).ast  # type: ignore[no-any-return]
+        return ScimFilter[model](text).ast
     except InvalidFilterException:
         raise
     except Exception as exc:  # the grammar reports some errors as ValueError

@@ -11,9 +11,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import uuid4
 
-from scim2_models import Context, InvalidValueException, NotFoundException, PatchOp
+from scim2_models import (
+    Context,
+    InvalidValueException,
+    NotFoundException,
+    PatchOp,
+    UniquenessException,
+)
 from scim2_models import Group as GroupResource
-from scim2_models import UniquenessException
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -76,7 +81,10 @@ def create(session: Session, resource: GroupResource) -> ScimGroup:
     )
     session.add(row)
     session.flush()
-    _set_members(session, name, member_ids(resource))
+    # Only add on create: users whose member_of already names the group (an import, an earlier
+    # directory) stay members. Entra ID creates a group empty and adds members afterwards;
+    # stripping them in between would deprovision and reprovision those people.
+    _set_members(session, name, member_ids(resource), only_add=True)
     return row
 
 
@@ -126,9 +134,13 @@ def _check_unique(session: Session, name: str, exclude: str | None) -> None:
         raise UniquenessException(detail=f"A group named {name!r} already exists.")
 
 
-def _set_members(session: Session, name: str, wanted: Iterable[int]) -> None:
-    current = {u.id: u for u in users_in_group(session, name)}
+def _set_members(
+    session: Session, name: str, wanted: Iterable[int], *, only_add: bool = False
+) -> None:
+    current = {u.id: u for u in users_in_group(session, name) if u.id is not None}
     wanted_ids = set(wanted)
+    if only_add:
+        wanted_ids |= set(current)
     added = wanted_ids - set(current)
     users = (
         list(session.exec(select(User).where(col(User.id).in_(added), live_users())).all())

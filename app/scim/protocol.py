@@ -33,7 +33,7 @@ def base_url(request: Request) -> str:
 
 
 def catalog(request: Request) -> Catalog:
-    return request.app.state.scim_catalog  # type: ignore[no-any-return]
+    return request.app.state.scim_catalog
 
 
 async def json_body(request: Request) -> Any:
@@ -53,9 +53,7 @@ def response_parameters(request: Request, model: Any) -> ResponseParameters[Any]
         "attributes": request.query_params.get("attributes"),
         "excludedAttributes": request.query_params.get("excludedAttributes"),
     }
-    return ResponseParameters[model].model_validate(  # type: ignore[no-any-return]
-        {k: v for k, v in params.items() if v}
-    )
+    return ResponseParameters[model].model_validate({k: v for k, v in params.items() if v})
 
 
 @dataclass(frozen=True)
@@ -99,9 +97,7 @@ def query_source(request: Request) -> dict[str, Any]:
     }
 
 
-def list_response(
-    model: Any, total: int, query: ListQuery, resources: list[Any]
-) -> ScimResponse:
+def list_response(model: Any, total: int, query: ListQuery, resources: list[Any]) -> ScimResponse:
     message = ListResponse[model](
         total_results=total,
         start_index=query.start_index,

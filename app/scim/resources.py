@@ -28,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import (
@@ -174,9 +175,7 @@ def user_resource(
     return resource
 
 
-def group_resource(
-    row: ScimGroup, members: Sequence[int], base_url: str
-) -> GroupResource:
+def group_resource(row: ScimGroup, members: Sequence[int], base_url: str) -> GroupResource:
     resource = GroupResource(
         id=row.id,
         external_id=row.external_id,
@@ -199,7 +198,9 @@ def member_ids(resource: GroupResource) -> list[int]:
             raise InvalidValueException(
                 detail="Groups hold users only: nested groups have no place in member_of."
             )
-        value = member.value or (str(member.ref).rstrip("/").rsplit("/", 1)[-1] if member.ref else None)
+        value = member.value or (
+            str(member.ref).rstrip("/").rsplit("/", 1)[-1] if member.ref else None
+        )
         try:
             out.append(int(str(value)))
         except ValueError:
@@ -221,11 +222,16 @@ def etag(resource: Any) -> str:
     return f'W/"{digest}"'
 
 
+def _aware(ts: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every timestamp we write is UTC.
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
 def _meta(kind: str, row: User | ScimGroup, location: str, version: str) -> Meta:
     return Meta(
         resource_type=kind,
-        created=row.created_at,
-        last_modified=row.updated_at,
+        created=_aware(row.created_at),
+        last_modified=_aware(row.updated_at),
         location=location,
         version=version,
     )

@@ -48,7 +48,7 @@ def _discovery(resource: Any, request: Request, kind: str, endpoint: str) -> dic
     located = resource.model_copy(
         update={"meta": Meta(resource_type=kind, location=f"{base_url(request)}/{endpoint}")}
     )
-    return located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)  # type: ignore[no-any-return]
+    return located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
 
 
 def _listing(items: list[dict[str, Any]]) -> ScimResponse:
@@ -92,10 +92,7 @@ def resource_type(name: str, request: Request, _: ScimClient) -> ScimResponse:
 @router.get("/Schemas")
 def schemas(request: Request, _: ScimClient) -> ScimResponse:
     return _listing(
-        [
-            _discovery(s, request, "Schema", f"Schemas/{s.id}")
-            for s in catalog(request).schemas
-        ]
+        [_discovery(s, request, "Schema", f"Schemas/{s.id}") for s in catalog(request).schemas]
     )
 
 
@@ -132,9 +129,7 @@ def list_users(request: Request, session: SessionDep, _: ScimClient) -> ScimResp
 
 
 @router.post("/Users/.search")
-def search_users(
-    request: Request, session: SessionDep, _: ScimClient, body: Body
-) -> ScimResponse:
+def search_users(request: Request, session: SessionDep, _: ScimClient, body: Body) -> ScimResponse:
     return _list_users(request, session, body)
 
 
@@ -152,9 +147,7 @@ def create_user(request: Request, session: SessionDep, _: ScimClient, body: Body
 
 
 @router.get("/Users/{user_id}", response_model=None)
-def get_user(
-    user_id: str, request: Request, session: SessionDep, _: ScimClient
-) -> Response:
+def get_user(user_id: str, request: Request, session: SessionDep, _: ScimClient) -> Response:
     row = users.get_row(session, user_id)
     resource = users.render_one(session, catalog(request), row, base_url(request))
     unchanged = not_modified(request, resource.meta.version)  # type: ignore[union-attr,arg-type]
@@ -186,9 +179,7 @@ def patch_user(
 
 
 @router.delete("/Users/{user_id}", status_code=204)
-def delete_user(
-    user_id: str, request: Request, session: SessionDep, _: ScimClient
-) -> Response:
+def delete_user(user_id: str, request: Request, session: SessionDep, _: ScimClient) -> Response:
     row = users.get_row(session, user_id, lock=True)
     current = users.render_one(session, catalog(request), row, base_url(request))
     check_if_match(request, current.meta.version)  # type: ignore[union-attr,arg-type]
@@ -217,16 +208,12 @@ def list_groups(request: Request, session: SessionDep, _: ScimClient) -> ScimRes
 
 
 @router.post("/Groups/.search")
-def search_groups(
-    request: Request, session: SessionDep, _: ScimClient, body: Body
-) -> ScimResponse:
+def search_groups(request: Request, session: SessionDep, _: ScimClient, body: Body) -> ScimResponse:
     return _list_groups(request, session, body)
 
 
 @router.post("/Groups")
-def create_group(
-    request: Request, session: SessionDep, _: ScimClient, body: Body
-) -> ScimResponse:
+def create_group(request: Request, session: SessionDep, _: ScimClient, body: Body) -> ScimResponse:
     row = groups.create(session, groups.parse(body, Context.RESOURCE_CREATION_REQUEST))
     created = groups.render_one(session, row, base_url(request))
     return resource_response(
@@ -238,9 +225,7 @@ def create_group(
 
 
 @router.get("/Groups/{group_id}", response_model=None)
-def get_group(
-    group_id: str, request: Request, session: SessionDep, _: ScimClient
-) -> Response:
+def get_group(group_id: str, request: Request, session: SessionDep, _: ScimClient) -> Response:
     resource = groups.render_one(session, groups.get_row(session, group_id), base_url(request))
     unchanged = not_modified(request, resource.meta.version)  # type: ignore[union-attr,arg-type]
     return unchanged or resource_response(resource, response_parameters(request, GroupResource))
@@ -271,9 +256,7 @@ def patch_group(
 
 
 @router.delete("/Groups/{group_id}", status_code=204)
-def delete_group(
-    group_id: str, request: Request, session: SessionDep, _: ScimClient
-) -> Response:
+def delete_group(group_id: str, request: Request, session: SessionDep, _: ScimClient) -> Response:
     row = groups.get_row(session, group_id, lock=True)
     current = groups.render_one(session, row, base_url(request))
     check_if_match(request, current.meta.version)  # type: ignore[union-attr,arg-type]

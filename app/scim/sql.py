@@ -23,9 +23,8 @@ def is_postgres(session: Session) -> bool:
 def member_of_contains(name: Any, postgres: bool) -> ColumnElement[bool]:
     """Condition on `directory_user` rows: `member_of` holds `name` (exactly)."""
     if postgres:
-        return col(User.member_of).op("@>", return_type=None)(  # type: ignore[no-any-return]
-            func.jsonb_build_array(cast(name, Text))
-        )
+        contains = col(User.member_of).op("@>", is_comparison=True)
+        return contains(func.jsonb_build_array(cast(name, Text)))
     values = func.json_each(User.member_of).table_valued("value")
     return select(literal(1)).select_from(values).where(values.c.value == name).exists()
 
@@ -38,8 +37,8 @@ def live_users() -> ColumnElement[bool]:
 def has_member(user_id: int, postgres: bool) -> ColumnElement[bool]:
     """Condition on `scim_group` rows: the user is a member."""
     return exists(
-        select(User.id).where(
-            User.id == user_id,
+        select(col(User.id)).where(
+            col(User.id) == user_id,
             live_users(),
             member_of_contains(ScimGroup.display_name, postgres),
         )
@@ -52,10 +51,10 @@ def members_by_group(session: Session, group_ids: Sequence[str]) -> dict[str, li
     if not group_ids:
         return out
     rows = session.execute(
-        select(ScimGroup.id, User.id)
+        select(col(ScimGroup.id), col(User.id))
         .join(User, member_of_contains(ScimGroup.display_name, is_postgres(session)))
         .where(col(ScimGroup.id).in_(list(group_ids)), live_users())
-        .order_by(User.id)
+        .order_by(col(User.id))
     ).all()
     for gid, uid in rows:
         out[gid].append(uid)
@@ -66,6 +65,6 @@ def users_in_group(session: Session, name: str) -> list[User]:
     stmt = (
         select(User)
         .where(member_of_contains(name, is_postgres(session)), live_users())
-        .order_by(User.id)
+        .order_by(col(User.id))
     )
     return list(session.scalars(stmt).all())

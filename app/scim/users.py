@@ -74,7 +74,7 @@ def create(session: Session, catalog: Catalog, resource: ScimUser) -> User:
     data = UserCreate(
         username=fields.username,
         email=fields.email,
-        status=fields.status or "active",  # type: ignore[arg-type]
+        status=fields.status or "active",
         custom_attributes={k: v for k, v in fields.custom.items() if v is not None},
         **fields.values,
     )

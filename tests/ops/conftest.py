@@ -58,22 +58,43 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-@pytest.fixture
-def live_server(env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
-    """`provisioner serve` as the image runs it, on a free port, against the test database."""
+@pytest.fixture(scope="session")
+def live_server(
+    migrated: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`provisioner serve` as the image runs it, on a free port, against the test database.
+
+    One per session: starting the app takes seconds. Tests that use it also take `env`, which
+    empties the database before each test; the server keeps no state of its own.
+    """
+    from tests.conftest import SECRET_KEY
+
     port = free_port()
-    log = tmp_path / "server.log"
+    tmp = tmp_path_factory.mktemp("live")
+    log = tmp / "server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated,
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp / "data"),
+        "SECRET_KEY": SECRET_KEY,
+        "QUEUE_MODE": "inline",
+        "SANDBOX_ENABLED": "false",
+        "SWEEPER_INTERVAL_S": "1",
+        "LOG_JSON": "true",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [PROVISIONER, "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
-            env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", port, log)
     try:
-        wait_http(server.url + "/healthz", proc, log)
+        wait_http(server.url + "/healthz", proc, log, timeout=90)
         yield server
     finally:
         stop(proc)

@@ -31,7 +31,9 @@ class ScimClient(ApiClient):
     def json(self, method: str, url: str, expect: int = 200, **kwargs: Any) -> Any:
         return self.scim(method, url, expect, **kwargs).json()
 
-    def error(self, method: str, url: str, status: int, scim_type: str | None = None, **kw: Any) -> Any:
+    def error(
+        self, method: str, url: str, status: int, scim_type: str | None = None, **kw: Any
+    ) -> Any:
         body = self.json(method, url, status, **kw)
         assert body["schemas"] == [ERROR]
         assert body["status"] == str(status)

@@ -41,6 +41,10 @@ def list_rules(session: Session, app_id: int) -> list[RuleRow]:
     return list(session.exec(stmt).all())
 
 
+def all_rules(session: Session) -> list[RuleRow]:
+    return list(session.exec(select(RuleRow).order_by(col(RuleRow.id))).all())
+
+
 def next_position(session: Session, app_id: int) -> int:
     top = session.exec(select(func.max(RuleRow.position)).where(RuleRow.app_id == app_id)).one()
     return 0 if top is None else top + 1

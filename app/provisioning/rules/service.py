@@ -149,6 +149,19 @@ def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> lis
     return [rows[i] for i in ordered_ids]
 
 
+def rules_referencing(session: Session, source: str, directory_id: int) -> list[int]:
+    """Ids of rules (any app) whose conditions name this directory role (`has_role`) or group
+    (`group`): deleting it would silently change what they match, so callers refuse (409)."""
+    from app.evaluation.conditions import parse_list
+
+    out = set()
+    for row in repo.all_rules(session):
+        for c in row.conditions or []:
+            if c.get("source") == source and str(directory_id) in parse_list(c.get("value") or ""):
+                out.add(row.id)
+    return sorted(i for i in out if i is not None)
+
+
 # --- the compiled rule set ------------------------------------------------------------------
 
 _CACHE_SIZE = 256

@@ -7,6 +7,9 @@ from .app_create_cloud import AppCreateCloud
 from .app_create_on_app_removed import AppCreateOnAppRemoved
 from .app_create_on_user_deleted import AppCreateOnUserDeleted
 from .app_create_on_user_suspended import AppCreateOnUserSuspended
+from .app_plan import AppPlan
+from .app_plan_actions import AppPlanActions
+from .app_plan_totals import AppPlanTotals
 from .app_read import AppRead
 from .app_read_cloud import AppReadCloud
 from .app_read_on_app_removed import AppReadOnAppRemoved
@@ -18,6 +21,11 @@ from .app_update_on_app_removed_type_0 import AppUpdateOnAppRemovedType0
 from .app_update_on_user_deleted_type_0 import AppUpdateOnUserDeletedType0
 from .app_update_on_user_suspended_type_0 import AppUpdateOnUserSuspendedType0
 from .approval_policy import ApprovalPolicy
+from .assignment_read import AssignmentRead
+from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
+from .assignment_read_desired_type_0 import AssignmentReadDesiredType0
+from .assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
+from .assignment_read_why_type_0 import AssignmentReadWhyType0
 from .authorize_read import AuthorizeRead
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
@@ -40,6 +48,7 @@ from .entitlements_read import EntitlementsRead
 from .field_error import FieldError
 from .finding import Finding
 from .finding_severity import FindingSeverity
+from .graph_error_read import GraphErrorRead
 from .group_create import GroupCreate
 from .group_read import GroupRead
 from .group_update import GroupUpdate
@@ -58,14 +67,20 @@ from .mapping_read import MappingRead
 from .mapping_read_match import MappingReadMatch
 from .mapping_update import MappingUpdate
 from .mapping_update_match_type_0 import MappingUpdateMatchType0
+from .open_task import OpenTask
 from .page_app_read import PageAppRead
+from .page_assignment_read import PageAssignmentRead
 from .page_group_read import PageGroupRead
 from .page_job_read import PageJobRead
 from .page_role_read import PageRoleRead
+from .page_task_read import PageTaskRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
 from .parameter_in import ParameterIn
 from .parameter_in_source import ParameterInSource
+from .plan_action import PlanAction
+from .plan_example import PlanExample
+from .plan_example_plan import PlanExamplePlan
 from .plan_read import PlanRead
 from .preflight_report import PreflightReport
 from .problem import Problem
@@ -85,6 +100,13 @@ from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example import SandboxDemoReadExample
 from .scope import Scope
+from .task_ids import TaskIds
+from .task_read import TaskRead
+from .task_read_action import TaskReadAction
+from .task_read_plan import TaskReadPlan
+from .task_read_status import TaskReadStatus
+from .tasks_list_action_type_0_item import TasksListActionType0Item
+from .tasks_list_status_type_0_item import TasksListStatusType0Item
 from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
@@ -111,6 +133,9 @@ __all__ = (
     "AppCreateOnAppRemoved",
     "AppCreateOnUserDeleted",
     "AppCreateOnUserSuspended",
+    "AppPlan",
+    "AppPlanActions",
+    "AppPlanTotals",
     "AppRead",
     "AppReadCloud",
     "AppReadOnAppRemoved",
@@ -122,6 +147,11 @@ __all__ = (
     "AppUpdateOnAppRemovedType0",
     "AppUpdateOnUserDeletedType0",
     "AppUpdateOnUserSuspendedType0",
+    "AssignmentRead",
+    "AssignmentReadAppliedType0",
+    "AssignmentReadDesiredType0",
+    "AssignmentReadLastErrorType0",
+    "AssignmentReadWhyType0",
     "AuthorizeRead",
     "CatalogItem",
     "CertificateIn",
@@ -144,6 +174,7 @@ __all__ = (
     "FieldError",
     "Finding",
     "FindingSeverity",
+    "GraphErrorRead",
     "GroupCreate",
     "GroupRead",
     "GroupUpdate",
@@ -162,14 +193,20 @@ __all__ = (
     "MappingReadMatch",
     "MappingUpdate",
     "MappingUpdateMatchType0",
+    "OpenTask",
     "PageAppRead",
+    "PageAssignmentRead",
     "PageGroupRead",
     "PageJobRead",
     "PageRoleRead",
+    "PageTaskRead",
     "PageTokenRead",
     "PageUserRead",
     "ParameterIn",
     "ParameterInSource",
+    "PlanAction",
+    "PlanExample",
+    "PlanExamplePlan",
     "PlanRead",
     "PreflightReport",
     "Problem",
@@ -189,6 +226,13 @@ __all__ = (
     "SandboxDemoReadCloud",
     "SandboxDemoReadExample",
     "Scope",
+    "TaskIds",
+    "TaskRead",
+    "TaskReadAction",
+    "TaskReadPlan",
+    "TaskReadStatus",
+    "TasksListActionType0Item",
+    "TasksListStatusType0Item",
     "TenantGroupRead",
     "TokenCreate",
     "TokenCreated",

@@ -1,0 +1,200 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.app_plan import AppPlan
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    app_id: int,
+    *,
+    examples: int | Unset = 5,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["examples"] = examples
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/apps/{app_id}/plan".format(
+            app_id=quote(str(app_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AppPlan | Problem | None:
+    if response.status_code == 200:
+        response_200 = AppPlan.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[AppPlan | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    examples: int | Unset = 5,
+) -> Response[AppPlan | Problem]:
+    """App Plan
+
+     The whole pending diff for the tenant: what provisioning would do now, so an admin can
+    review it before enabling provisioning.
+
+    Args:
+        app_id (int):
+        examples (int | Unset): Examples per action Default: 5.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AppPlan | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        examples=examples,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    examples: int | Unset = 5,
+) -> AppPlan | Problem | None:
+    """App Plan
+
+     The whole pending diff for the tenant: what provisioning would do now, so an admin can
+    review it before enabling provisioning.
+
+    Args:
+        app_id (int):
+        examples (int | Unset): Examples per action Default: 5.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AppPlan | Problem
+    """
+
+    return sync_detailed(
+        app_id=app_id,
+        client=client,
+        examples=examples,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    examples: int | Unset = 5,
+) -> Response[AppPlan | Problem]:
+    """App Plan
+
+     The whole pending diff for the tenant: what provisioning would do now, so an admin can
+    review it before enabling provisioning.
+
+    Args:
+        app_id (int):
+        examples (int | Unset): Examples per action Default: 5.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AppPlan | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        examples=examples,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app_id: int,
+    *,
+    client: AuthenticatedClient,
+    examples: int | Unset = 5,
+) -> AppPlan | Problem | None:
+    """App Plan
+
+     The whole pending diff for the tenant: what provisioning would do now, so an admin can
+    review it before enabling provisioning.
+
+    Args:
+        app_id (int):
+        examples (int | Unset): Examples per action Default: 5.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AppPlan | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            app_id=app_id,
+            client=client,
+            examples=examples,
+        )
+    ).parsed

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class TaskReadAction(StrEnum):
+    CREATE = "create"
+    DELETE = "delete"
+    REACTIVATE = "reactivate"
+    SUSPEND = "suspend"
+    UPDATE = "update"
+
+    def __str__(self) -> str:
+        return str(self.value)

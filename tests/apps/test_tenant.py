@@ -1,0 +1,181 @@
+"""What the tenant tells us: verify-domain, the entitlements job, and preflight findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.sandbox import seed
+from app.sandbox.seed import add_group
+from app.sandbox.server import SandboxServer
+from tests.apps.helpers import app_body, authenticate, row
+from tests.support import ApiClient, user_body
+
+
+def _connected(api: ApiClient, sandbox: SandboxServer, **overrides: Any) -> int:
+    app_id: int = api.ok("POST", "/apps", json=app_body(**overrides))["id"]
+    authenticate(api, sandbox, app_id)
+    return app_id
+
+
+def test_verify_domain_records_managed_federated_unverified_and_missing(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app_id = _connected(api, sandbox)
+    cases = [
+        (seed.DOMAIN_DEFAULT, True, True, "Managed"),
+        (seed.DOMAIN_FEDERATED, True, True, "Federated"),
+        (seed.DOMAIN_UNVERIFIED, True, False, "Managed"),
+        ("nowhere.example", False, False, None),
+    ]
+    for domain, exists, verified, kind in cases:
+        api.ok("PATCH", f"/apps/{app_id}", json={"domain": domain})
+        result = api.ok("POST", f"/apps/{app_id}/verify-domain")
+        assert (result["domain"], result["exists"], result["verified"]) == (
+            domain,
+            exists,
+            verified,
+        )
+        assert result["type"] == (kind if verified else result["type"])
+        stored = row(app_id)
+        assert stored.domain_verified is verified and stored.domain_checked_at is not None
+        if verified:
+            assert stored.domain_type == kind
+        assert api.ok("GET", f"/apps/{app_id}")["domain_check"]["verified"] is verified
+    # Changing the domain forgets the last check; consent survives it.
+    app = api.ok("PATCH", f"/apps/{app_id}", json={"domain": seed.DOMAIN_DEFAULT})
+    assert app["domain_check"]["verified"] is None and app["consent"]["authenticated"] is True
+
+
+def test_refresh_entitlements_pages_through_groups_and_stores_seats(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with sandbox.state.lock:
+        for n in range(1_050):
+            add_group(tenant, f"Team {n:04d}")
+        add_group(tenant, "Another security group", kind="security")
+    app_id = _connected(api, sandbox)
+    job = api.ok("POST", f"/apps/{app_id}/entitlements/refresh", expect=202)
+    done = api.wait_job(job["id"])
+    assert done["status"] == "succeeded", done
+    unified = 1_050 + 4  # the demo's All Company, Sales, Engineering and the dynamic group
+    assert done["result"] == {"app_id": app_id, "licenses": 5, "groups": unified}
+    group_pages = [e for e in sandbox.state.request_log if e.path.startswith("/v1.0/groups")]
+    assert len(group_pages) == 2 and "$skiptoken=" in group_pages[1].path
+
+    stored = row(app_id).entitlements
+    assert set(stored) == {"licenses", "groups"}
+    assert len(stored["groups"]) == unified
+    assert seed.GROUP_SECURITY not in {g["id"] for g in stored["groups"]}
+    sales = next(g for g in stored["groups"] if g["id"] == seed.GROUP_SALES)
+    assert sales == {
+        "id": seed.GROUP_SALES,
+        "display_name": "Sales and Marketing",
+        "mail_nickname": "SalesandMarketing",
+        "mail_enabled": True,
+        "security_enabled": False,
+        "group_types": ["Unified"],
+    }
+    e5 = next(sku for sku in stored["licenses"] if sku["sku_id"] == seed.SKU_M365_E5)
+    assert (e5["sku_part_number"], e5["enabled"], e5["consumed"], e5["available"]) == (
+        "SPE_E5", 2, 2, 0,
+    )  # fmt: skip
+    assert e5["applies_to"] == "User" and e5["capability_status"] == "Enabled"
+    assert {"service_plan_id": seed.PLAN_TEAMS, "service_plan_name": "TEAMS1"} in e5[
+        "service_plans"
+    ]
+    read = api.ok("GET", f"/apps/{app_id}")["entitlements"]
+    assert read["refreshed_at"] is not None and len(read["groups"]) == unified
+
+
+def test_refresh_of_an_unauthenticated_app_fails_the_job_clearly(api: ApiClient) -> None:
+    app_id = api.ok("POST", "/apps", json=app_body())["id"]
+    job = api.ok("POST", f"/apps/{app_id}/entitlements/refresh", expect=202)
+    done = api.wait_job(job["id"])
+    assert done["status"] == "failed" and "not authenticated" in done["error"]
+    api.problem("POST", "/apps/999/entitlements/refresh", 404)
+
+
+def _codes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{f['code']}:{f.get('attribute') or ''}": f for f in report["findings"]}
+
+
+def test_preflight_without_consent_says_authenticate_first(api: ApiClient) -> None:
+    app_id = api.ok("POST", "/apps", json=app_body())["id"]
+    report = api.ok("GET", f"/apps/{app_id}/preflight")
+    assert report["ok"] is False
+    assert report["findings"][0]["code"] == "not_authenticated"
+    assert report["findings"][0]["severity"] == "error"
+
+
+def test_preflight_reports_tenant_and_user_problems(api: ApiClient, sandbox: SandboxServer) -> None:
+    sandbox.state.tenant(seed.DEMO_TENANT_ID).on_premises_sync_enabled = True
+    parameters = [
+        {"name": "userPrincipalName", "source": "template", "value": "{email|local}@{domain}"},
+        {"name": "displayName", "source": "field", "value": "display_name"},
+        # Spaces are not allowed in a mail alias: every user with a display name fails.
+        {"name": "mailNickname", "source": "field", "value": "display_name"},
+        {"name": "usageLocation", "source": "template", "value": "{country|iso2}"},
+    ]
+    app_id = _connected(api, sandbox, domain=seed.DOMAIN_UNVERIFIED, parameters=parameters)
+    role = api.ok("POST", "/roles", json={"name": "Office 365", "app_ids": [app_id]})
+    ids = [
+        api.ok("POST", "/users", json=user_body(n, display_name=f"Josh Ames{n}",
+                                                 role_ids=[role["id"]], country=country))["id"]
+        for n, country in enumerate(["US", "US", None, None, None, None, None], start=1)
+    ]  # fmt: skip
+    api.ok("POST", "/users", json=user_body(99, display_name="Not In Scope"))
+
+    report = api.ok("GET", f"/apps/{app_id}/preflight")
+    codes = _codes(report)
+    assert report["ok"] is False and report["users_checked"] == 7
+    assert "token_ok:" in codes and not any(c.startswith("permission_") for c in codes)
+    assert codes["directory_sync_enabled:"]["severity"] == "warning"
+    assert codes["domain_unverified:"]["severity"] == "error"
+    assert codes[f"license_no_free_seats:{seed.SKU_M365_E5}"]["severity"] == "warning"
+    nickname = codes["mail_nickname_characters:mailNickname"]
+    assert nickname["count"] == 7 and nickname["example_user_ids"] == ids[:5]
+    assert codes["upn_domain_unverified:userPrincipalName"]["count"] == 7
+    usage = codes["usage_location_missing:usageLocation"]
+    assert usage["count"] == 5 and usage["example_user_ids"] == ids[2:7]
+    assert [f["severity"] for f in report["findings"]] == sorted(
+        (f["severity"] for f in report["findings"]), key=["error", "warning", "info"].index
+    )
+
+
+def test_preflight_on_a_federated_domain_wants_immutable_ids(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app_id = _connected(api, sandbox, domain=seed.DOMAIN_FEDERATED)
+    role = api.ok("POST", "/roles", json={"name": "Office 365", "app_ids": [app_id]})
+    with_id = user_body(1, role_ids=[role["id"]], custom_attributes={"immutable_id": "QUJD"})
+    without = api.ok("POST", "/users", json=user_body(2, role_ids=[role["id"]]))["id"]
+    api.ok("POST", "/users", json=with_id)
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+    immutable = codes["immutable_id_required:onPremisesImmutableId"]
+    assert immutable["severity"] == "warning" and immutable["example_user_ids"] == [without]
+    assert (
+        "Federated" in codes["domain_type:"]["message"]
+        or "federated" in codes["domain_type:"]["message"]
+    )
+
+
+def test_preflight_names_each_missing_permission(api: ApiClient, sandbox: SandboxServer) -> None:
+    registration = sandbox.state.add_app(
+        "read-only app",
+        secret="read-only-secret",
+        permissions=["User.Read.All", "Organization.Read.All"],
+    )
+    app_id = _connected(
+        api, sandbox, client_id=registration.client_id, client_secret="read-only-secret"
+    )
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+    missing = {c.split(":", 1)[1] for c in codes if c.startswith("permission_missing:")}
+    assert missing == {
+        "User.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Domain.Read.All",
+    }
+    assert "403" in codes["permission_missing:Domain.Read.All"]["message"]

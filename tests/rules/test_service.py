@@ -1,0 +1,105 @@
+"""The helpers the engine reuses: effective facts in batches, and the cached compiled rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import transaction
+from app.provisioning.rules import facts as facts_mod
+from app.provisioning.rules.facts import effective_user_facts
+from app.provisioning.rules.service import compiled_rules
+from tests.rules.builders import create_rule, make_app
+from tests.support import ApiClient, user_body
+
+
+def test_effective_facts_merge_the_stored_mapping_outcome(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manual = client.ok("POST", "/roles", json={"name": "Manual"})
+    granted = client.ok("POST", "/roles", json={"name": "Granted"})
+    own_group = client.ok("POST", "/groups", json={"name": "Own"})
+    mapped_group = client.ok("POST", "/groups", json={"name": "Mapped"})
+    client.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [
+                {"action": "add_role", "value": [str(granted["id"])]},
+                {"action": "set_group", "value": [str(mapped_group["id"])]},
+                {"action": "set_attribute", "value": ["cost_center", "9"]},
+                {"action": "set_attribute", "value": ["office", ""]},
+            ],
+        },
+    )
+    sales = client.ok(
+        "POST",
+        "/users",
+        json=user_body(
+            1,
+            role_ids=[manual["id"]],
+            group_id=own_group["id"],
+            custom_attributes={"cost_center": "1", "office": "Oslo", "badge": "7"},
+        ),
+    )
+    other = client.ok("POST", "/users", json=user_body(2, department="Ops"))
+    monkeypatch.setattr(facts_mod, "CHUNK", 1)  # one user per round trip: chunks must join up
+
+    with transaction() as session:
+        result = effective_user_facts(session, [other["id"], 999, sales["id"], sales["id"]])
+
+    assert [f.id for f in result] == [sales["id"], other["id"]]
+    mine = result[0]
+    assert mine.role_ids == {manual["id"], granted["id"]}
+    assert mine.group_id == mapped_group["id"]
+    assert dict(mine.custom_attributes) == {"cost_center": "9", "badge": "7"}
+    assert result[1].role_ids == frozenset() and result[1].group_id is None
+
+
+def test_compiled_rules_are_reused_until_the_rules_change(client: ApiClient) -> None:
+    app_id, other_app = make_app("A"), make_app("B")
+    first = create_rule(client, app_id, name="first")
+    second = create_rule(client, app_id, name="second")
+    create_rule(client, other_app)
+
+    def compiled_ids() -> tuple[object, list[int]]:
+        with transaction() as session:
+            compiled = compiled_rules(session, app_id)
+        return compiled, [r.id for r in compiled.rules]
+
+    before, ids = compiled_ids()
+    assert ids == [first["id"], second["id"]]
+    assert compiled_ids()[0] is before
+
+    client.ok("PUT", f"/apps/{app_id}/rules/sort", json=[second["id"], first["id"]])
+    assert compiled_ids()[1] == [second["id"], first["id"]]
+    client.ok("PATCH", f"/apps/{app_id}/rules/{second['id']}", json={"enabled": False})
+    assert compiled_ids()[1] == [first["id"]]
+    client.ok("DELETE", f"/apps/{app_id}/rules/{first['id']}", expect=204)
+    assert compiled_ids()[1] == []
+
+
+def test_rules_referencing_a_role_or_group(client: ApiClient) -> None:
+    from app.provisioning.rules.service import rules_referencing
+
+    app_id = make_app()
+    role = client.ok("POST", "/roles", json={"name": "R"})
+    other_role = client.ok("POST", "/roles", json={"name": "Other"})
+    group = client.ok("POST", "/groups", json={"name": "G"})
+    by_role = create_rule(
+        client,
+        app_id,
+        conditions=[
+            {"source": "has_role", "operator": "in", "value": f"{other_role['id']}, {role['id']}"}
+        ],
+    )
+    by_group = create_rule(
+        client,
+        app_id,
+        conditions=[{"source": "group", "operator": "equals", "value": str(group["id"])}],
+    )
+    with transaction() as session:
+        assert rules_referencing(session, "has_role", role["id"]) == [by_role["id"]]
+        assert rules_referencing(session, "group", group["id"]) == [by_group["id"]]
+        assert rules_referencing(session, "group", role["id"]) == []
