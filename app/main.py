@@ -20,9 +20,9 @@ from app.apps.router import router as apps_router
 from app.directory.router import router as directory_router
 from app.jobs.router import router as jobs_router
 from app.mappings.router import router as mappings_router
-from app.provisioning.router import router as provisioning_router
 from app.observability import router as observability
 from app.observability.middleware import MetricsMiddleware, RequestIdMiddleware
+from app.provisioning.router import router as provisioning_router
 from app.provisioning.rules.router import router as rules_router
 from app.scim.router import create_scim_app
 from app.settings import Settings, get_settings

@@ -336,9 +336,7 @@ class ScimGroup(SQLModel, table=True):
     """
 
     __tablename__ = "scim_group"
-    __table_args__ = (
-        Index("ix_scim_group_display_name_lower", "display_name_lower", unique=True),
-    )
+    __table_args__ = (Index("ix_scim_group_display_name_lower", "display_name_lower", unique=True),)
 
     id: str = Field(primary_key=True, max_length=36)
     display_name: str = Field(max_length=256)

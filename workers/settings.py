@@ -18,8 +18,14 @@ def redis_settings(url: str | None = None) -> RedisSettings:
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [run_job, run_task]
+    # The sweeper re-wakes rows whose wake-up was lost (Redis flushed, a worker killed).
     cron_jobs: ClassVar[list[Any]] = [
-        cron(sweep, second=set(range(0, 60, 15)), run_at_startup=True)
+        cron(
+            sweep,
+            second=set(range(0, 60, max(1, min(60, get_settings().sweeper_interval_s)))),
+            run_at_startup=True,
+            unique=True,
+        )
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -29,7 +29,7 @@ from app.apps.schemas import (
     SandboxDemoRead,
 )
 from app.db import transaction
-from app.errors import PROBLEM_RESPONSES, Problem
+from app.errors import Problem
 from app.graph import GraphError
 from app.jobs.router import JobRead, job_read
 from app.jobs.service import start_job
@@ -181,7 +181,7 @@ async def run_preflight(app_id: int, _: Reader, runtime: Runtime) -> PreflightRe
 
 # --- the admin-consent callback (no bearer token) ------------------------------------------
 
-consent_router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
+consent_router = APIRouter(tags=["apps"])
 
 
 @consent_router.get(

@@ -49,6 +49,22 @@ CALLBACK_PATH = "/oauth/consent/callback"
 _IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
 
 
+# Inputs of the desired state of every assignment of the app (and of how it is applied).
+_DESIRED_STATE_FIELDS = frozenset(
+    {
+        "domain",
+        "parameters",
+        "immutable_id_attribute",
+        "provisioning_enabled",
+        "approval_required",
+        "on_user_deleted",
+        "on_user_suspended",
+        "on_app_removed",
+        "deletion_threshold",
+    }
+)
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -239,6 +255,13 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
         if data.parameters is None:
             raise field_error("parameters", "parameters cannot be null.", "null")
         app.parameters = _check_parameters(data.parameters)
+    new_attr = changes.get("immutable_id_attribute")
+    if (
+        new_attr
+        and new_attr != app.immutable_id_attribute
+        and "parameters" not in data.model_fields_set
+    ):
+        app.parameters = _repoint_immutable_id(app, new_attr)
     identity_changed = any(
         key in changes and changes[key] != getattr(app, key) for key in _IDENTITY_FIELDS
     )
@@ -263,7 +286,25 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    # What each assigned user should look like in the tenant may differ now.
+    if set(data.model_fields_set) & _DESIRED_STATE_FIELDS:
+        recompute.app_changed(session, app_id)
     return app
+
+
+def _repoint_immutable_id(app: App, new_attr: str) -> list[dict[str, Any]]:
+    # The ImmutableID parameter reads the attribute that stores it; moving the attribute
+    # moves the parameter too, unless the admin pointed the parameter somewhere else.
+    out = []
+    for p in app.parameters or []:
+        if (p["name"], p["source"], p["value"]) == (
+            "onPremisesImmutableId",
+            "field",
+            app.immutable_id_attribute,
+        ):
+            p = {**p, "value": new_attr}
+        out.append(p)
+    return out
 
 
 def delete_app(session: Session, app_id: int) -> None:
@@ -274,16 +315,6 @@ def delete_app(session: Session, app_id: int) -> None:
     # The role_app rows went with the app (ON DELETE CASCADE); the roles' holders follow.
     for role_id in role_ids:
         recompute.role_apps_changed(session, role_id)
-
-
-def check_app_ids(session: Session, app_ids: Sequence[int]) -> None:
-    wanted = sorted(set(app_ids))
-    if not wanted:
-        return
-    found = set(session.exec(select(App.id).where(col(App.id).in_(wanted))).all())
-    missing = [a for a in wanted if a not in found]
-    if missing:
-        raise field_error("app_ids", f"Apps do not exist: {missing}.", "not_found")
 
 
 # --- consent ("Authenticate") ---------------------------------------------------------------

@@ -345,10 +345,13 @@ def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
 
 def delete_group(session: Session, group_id: int) -> None:
     from app.mappings.service import groups_referencing
+    from app.provisioning.rules.service import rules_referencing
 
     group = get_group(session, group_id)
     if used := groups_referencing(session, group_id):
         raise Conflict(f"Group {group_id} is used by mappings {used}; change them first.")
+    if used := rules_referencing(session, "group", group_id):
+        raise Conflict(f"Group {group_id} is used by app rules {used}; change them first.")
     affected = list(
         session.exec(
             select(User.id).where(or_(User.group_id == group_id, User.mapped_group_id == group_id))
@@ -439,10 +442,13 @@ def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
 
 def delete_role(session: Session, role_id: int) -> None:
     from app.mappings.service import roles_referencing
+    from app.provisioning.rules.service import rules_referencing
 
     role = get_role(session, role_id)
     if used := roles_referencing(session, role_id):
         raise Conflict(f"Role {role_id} is used by mappings {used}; change them first.")
+    if used := rules_referencing(session, "has_role", role_id):
+        raise Conflict(f"Role {role_id} is used by app rules {used}; change them first.")
     holders = set(session.exec(select(UserRole.user_id).where(UserRole.role_id == role_id)).all())
     holders.update(
         i for i in session.exec(select(User.id).where(has_mapped_role(role_id))).all() if i

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.db import transaction
+from app.errors import ProblemError
 from app.evaluation.desired import DesiredState
+from app.graph.errors import GraphError, GraphTransientError
 from app.models import App, Assignment, Event, Task, User, utcnow
 from app.provisioning import tasks as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
@@ -244,23 +246,24 @@ async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) 
         client = await runtime.client_for(claimed.app_id)
         info = await asyncio.to_thread(app_info, claimed.app_id, client.graph_base)
         outcomes = await Executor(client, info).run(claimed.works)
+    except ProblemError as exc:
+        # The app cannot reach its tenant until an admin acts (authenticate, add a secret):
+        # hold the tasks as blocked; an entitlements refresh or `retry` releases them.
+        err = GraphError(exc.status, type(exc).__name__, exc.detail or exc.title)
+        outcomes = [
+            Outcome(w.task_id, status="blocked", error=err, reason=err.message)
+            for w in claimed.works
+        ]
     except Exception as exc:
         log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
-        from app.graph.errors import GraphError, GraphTransientError
-
         err = (
             exc
             if isinstance(exc, GraphError)
             else GraphTransientError(0, type(exc).__name__, str(exc))
         )
+        status = "retry" if isinstance(err, GraphTransientError) else "failed"
         outcomes = [
-            Outcome(
-                w.task_id,
-                status="retry" if isinstance(err, GraphTransientError) else "failed",
-                error=err,
-                reason=err.message,
-            )
-            for w in claimed.works
+            Outcome(w.task_id, status=status, error=err, reason=err.message) for w in claimed.works
         ]
     await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
     return f"ran {len(outcomes)}"

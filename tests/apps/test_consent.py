@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from datetime import timedelta
@@ -149,3 +150,31 @@ def test_certificate_credential_gets_a_token(api: ApiClient, sandbox: SandboxSer
     authenticate(api, sandbox, app_id)
     assert seed.DEMO_TENANT_ID in registration.consented_tenants
     assert api.ok("POST", f"/apps/{app_id}/verify-domain")["verified"] is True
+
+
+def test_runtime_keeps_one_client_per_app_until_credentials_change(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    from app.apps.runtime import GraphRuntime
+    from app.settings import get_settings
+
+    app_id = api.ok("POST", "/apps", json=app_body())["id"]
+    authenticate(api, sandbox, app_id)
+
+    async def scenario() -> None:
+        runtime = GraphRuntime(get_settings())
+        try:
+            first = await runtime.client_for(app_id)
+            await first.get("/organization")
+            api.ok("PATCH", f"/apps/{app_id}", json={"deletion_threshold": 5})
+            assert await runtime.client_for(app_id) is first  # not a credential change
+            api.ok("PATCH", f"/apps/{app_id}", json={"client_secret": seed.DEMO_CLIENT_SECRET})
+            second = await runtime.client_for(app_id)
+            assert second is not first
+            await second.get("/organization")
+        finally:
+            await runtime.aclose()
+
+    asyncio.run(scenario())
+    # The new secret threw the cached token away, so a second token was fetched.
+    assert sandbox.state.counters.token_requests == 2

@@ -44,6 +44,11 @@ def test_create_read_update_delete(api: ApiClient) -> None:
         "create": False, "update": False, "suspend": False, "delete": True,
     }  # fmt: skip
     assert api.ok("GET", f"/apps/{app_id}")["on_user_deleted"] == "delete"
+    moved = api.ok(
+        "PATCH", f"/apps/{app_id}", json={"immutable_id_attribute": "custom_attributes.anchor"}
+    )
+    anchor = next(p for p in moved["parameters"] if p["name"] == "onPremisesImmutableId")
+    assert anchor["value"] == "custom_attributes.anchor"
     assert [a["id"] for a in api.ok("GET", "/apps")["items"]] == [app_id]
 
     role = api.ok("POST", "/roles", json={"name": "Office 365", "app_ids": [app_id]})

@@ -31,7 +31,7 @@ def test_swagger_ui_works_offline_and_calls_the_api_with_a_token(
         page.click(".modal-ux .btn-done")
 
         # Try it out on users-list and execute.
-        page.click("#operations-users-users-list .opblock-summary")
+        page.click("#operations-users-users-list .opblock-summary-control")
         page.click("#operations-users-users-list .try-out__btn")
         page.click("#operations-users-users-list .execute")
         status = page.wait(

@@ -102,4 +102,4 @@ def test_rules_referencing_a_role_or_group(client: ApiClient) -> None:
     with transaction() as session:
         assert rules_referencing(session, "has_role", role["id"]) == [by_role["id"]]
         assert rules_referencing(session, "group", group["id"]) == [by_group["id"]]
-        assert rules_referencing(session, "group", role["id"]) == []
+        assert rules_referencing(session, "has_role", 999) == []

@@ -52,6 +52,13 @@ def scim(env: dict[str, str]) -> Iterator[ScimClient]:
         yield client
 
 
+@pytest.fixture
+def admin(env: dict[str, str]) -> Iterator[ApiClient]:
+    """The main API, to check what SCIM changes did to the directory."""
+    with ApiClient.admin() as client:
+        yield client
+
+
 def scim_user(n: int = 1, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "schemas": [USER, ENTERPRISE],

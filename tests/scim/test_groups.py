@@ -6,57 +6,54 @@ from tests.scim.conftest import GROUP, ScimClient, scim_group, scim_user
 from tests.support import ApiClient
 
 
-def _member_of(user_id: str) -> list[str]:
-    with ApiClient.admin() as api:
-        return api.ok("GET", f"/users/{user_id}")["member_of"]  # type: ignore[no-any-return]
+def _member_of(admin: ApiClient, user_id: str) -> list[str]:
+    return admin.ok("GET", f"/users/{user_id}")["member_of"]  # type: ignore[no-any-return]
 
 
-def _roles(user_id: str) -> set[str]:
-    with ApiClient.admin() as api:
-        return {r["name"] for r in api.ok("GET", f"/users/{user_id}")["roles"]}
+def _roles(admin: ApiClient, user_id: str) -> set[str]:
+    return {r["name"] for r in admin.ok("GET", f"/users/{user_id}")["roles"]}
 
 
-def _office_mapping() -> None:
-    with ApiClient.admin() as api:
-        role = api.ok("POST", "/roles", json={"name": "Office 365"})
-        api.ok(
-            "POST",
-            "/mappings",
-            json={
-                "name": "Office 365 members",
-                "conditions": [
-                    {"source": "member_of", "operator": "contains", "value": "Office 365"}
-                ],
-                "actions": [{"action": "set_role", "value": [str(role["id"])]}],
-            },
-        )
+def _office_mapping(api: ApiClient) -> None:
+    role = api.ok("POST", "/roles", json={"name": "Office 365"})
+    api.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "Office 365 members",
+            "conditions": [{"source": "member_of", "operator": "contains", "value": "Office 365"}],
+            "actions": [{"action": "set_role", "value": [str(role["id"])]}],
+        },
+    )
 
 
 def _users(scim: ScimClient, n: int) -> list[str]:
     return [scim.json("POST", "/Users", 201, json=scim_user(i))["id"] for i in range(1, n + 1)]
 
 
-def test_membership_patch_flows_into_member_of_and_mapped_roles(scim: ScimClient) -> None:
-    _office_mapping()
+def test_membership_patch_flows_into_member_of_and_mapped_roles(
+    scim: ScimClient, admin: ApiClient
+) -> None:
+    _office_mapping(admin)
     a, b, c = _users(scim, 3)
     group = scim.json("POST", "/Groups", 201, json=scim_group("Office 365", a, externalId="x1"))
     assert len(group["id"]) == 36 and group["externalId"] == "x1"
-    assert _member_of(a) == ["Office 365"] and _roles(a) == {"Office 365"}
+    assert _member_of(admin, a) == ["Office 365"] and _roles(admin, a) == {"Office 365"}
     url = f"/Groups/{group['id']}"
 
     scim.patch_ops(url, {"op": "add", "path": "members", "value": [{"value": b}, {"value": c}]})
-    assert _roles(b) == {"Office 365"} and _roles(c) == {"Office 365"}
+    assert _roles(admin, b) == {"Office 365"} and _roles(admin, c) == {"Office 365"}
 
     scim.patch_ops(url, {"op": "remove", "path": f'members[value eq "{a}"]'})
-    assert _member_of(a) == [] and _roles(a) == set()
+    assert _member_of(admin, a) == [] and _roles(admin, a) == set()
 
     # Entra ID removes members by listing them in the value.
     scim.patch_ops(url, {"op": "Remove", "path": "members", "value": [{"value": b}]})
-    assert _roles(b) == set()
+    assert _roles(admin, b) == set()
 
     out = scim.patch_ops(url, {"op": "replace", "path": "members", "value": [{"value": a}]})
     assert [m["value"] for m in out["members"]] == [a]
-    assert (_roles(a), _roles(c)) == ({"Office 365"}, set())
+    assert (_roles(admin, a), _roles(admin, c)) == ({"Office 365"}, set())
 
 
 def test_user_shows_its_groups(scim: ScimClient) -> None:
@@ -66,36 +63,36 @@ def test_user_shows_its_groups(scim: ScimClient) -> None:
     assert [(x["value"], x["display"]) for x in groups] == [(g["id"], "Sales")]
 
 
-def test_rename_follows_into_member_of_and_keeps_other_groups(scim: ScimClient) -> None:
+def test_rename_follows_into_member_of_and_keeps_other_groups(
+    scim: ScimClient, admin: ApiClient
+) -> None:
     a, b = _users(scim, 2)
-    with ApiClient.admin() as api:
-        api.ok("PATCH", f"/users/{a}", json={"member_of": ["Legacy"]})
+    admin.ok("PATCH", f"/users/{a}", json={"member_of": ["Legacy"]})
     g = scim.json("POST", "/Groups", 201, json=scim_group("Staff", a, b))
     scim.patch_ops(f"/Groups/{g['id']}", {"op": "replace", "path": "displayName", "value": "Team"})
-    assert _member_of(a) == ["Legacy", "Team"] and _member_of(b) == ["Team"]
+    assert _member_of(admin, a) == ["Legacy", "Team"] and _member_of(admin, b) == ["Team"]
     got = scim.json("GET", f"/Groups/{g['id']}")
     assert got["id"] == g["id"] and got["displayName"] == "Team"
 
 
-def test_put_replaces_members_and_delete_clears_them(scim: ScimClient) -> None:
+def test_put_replaces_members_and_delete_clears_them(scim: ScimClient, admin: ApiClient) -> None:
     a, b = _users(scim, 2)
     g = scim.json("POST", "/Groups", 201, json=scim_group("Staff", a))
     scim.json("PUT", f"/Groups/{g['id']}", json=scim_group("Staff", b))
-    assert (_member_of(a), _member_of(b)) == ([], ["Staff"])
+    assert (_member_of(admin, a), _member_of(admin, b)) == ([], ["Staff"])
     scim.scim("DELETE", f"/Groups/{g['id']}", 204)
-    assert _member_of(b) == []
+    assert _member_of(admin, b) == []
     scim.error("GET", f"/Groups/{g['id']}", 404)
 
 
-def test_existing_member_of_names_count_as_members(scim: ScimClient) -> None:
+def test_existing_member_of_names_count_as_members(scim: ScimClient, admin: ApiClient) -> None:
     (a,) = _users(scim, 1)
-    with ApiClient.admin() as api:
-        api.ok("PATCH", f"/users/{a}", json={"member_of": ["Imported"]})
+    admin.ok("PATCH", f"/users/{a}", json={"member_of": ["Imported"]})
     g = scim.json("POST", "/Groups", 201, json=scim_group("Imported"))
     assert [m["value"] for m in g["members"]] == [a]
 
 
-def test_group_errors(scim: ScimClient) -> None:
+def test_group_errors(scim: ScimClient, admin: ApiClient) -> None:
     (a,) = _users(scim, 1)
     scim.json("POST", "/Groups", 201, json=scim_group("Staff"))
     scim.error("POST", "/Groups", 409, "uniqueness", json=scim_group("staff"))
@@ -120,7 +117,7 @@ def test_group_errors(scim: ScimClient) -> None:
         },
     )
     scim.error("GET", "/Groups/00000000-0000-0000-0000-000000000000", 404)
-    assert _member_of(a) == []
+    assert _member_of(admin, a) == []
 
 
 def test_group_filters_and_etag(scim: ScimClient) -> None:

@@ -8,18 +8,17 @@ from tests.scim.conftest import ENTERPRISE, PATCH, USER, ScimClient, scim_user
 from tests.support import ApiClient, make_token
 
 
-def _directory(user_id: str) -> dict:
-    with ApiClient.admin() as api:
-        return api.ok("GET", f"/users/{user_id}")  # type: ignore[no-any-return]
+def _directory(admin: ApiClient, user_id: str) -> dict:
+    return admin.ok("GET", f"/users/{user_id}")  # type: ignore[no-any-return]
 
 
-def test_create_maps_every_default_attribute(scim: ScimClient) -> None:
+def test_create_maps_every_default_attribute(scim: ScimClient, admin: ApiClient) -> None:
     resp = scim.scim("POST", "/Users", 201, json=scim_user(1))
     body = resp.json()
     assert resp.headers["Location"] == f"http://testserver/scim/v2/Users/{body['id']}"
     assert resp.headers["ETag"] == body["meta"]["version"]
     assert body["meta"]["resourceType"] == "User"
-    user = _directory(body["id"])
+    user = _directory(admin, body["id"])
     assert {
         k: user[k]
         for k in (
@@ -57,21 +56,21 @@ def test_create_maps_every_default_attribute(scim: ScimClient) -> None:
     }
 
 
-def test_entra_style_manager_and_email_fallback(scim: ScimClient) -> None:
+def test_entra_style_manager_and_email_fallback(scim: ScimClient, admin: ApiClient) -> None:
     body = {"schemas": [USER], "userName": "ann@example.com", ENTERPRISE: {"manager": "7"}}
     created = scim.json("POST", "/Users", 201, json=body)
-    user = _directory(created["id"])
+    user = _directory(admin, created["id"])
     assert user["email"] == "ann@example.com"
     assert user["custom_attributes"] == {"manager": "7"}
 
 
-def test_put_replaces_and_clears_what_is_left_out(scim: ScimClient) -> None:
+def test_put_replaces_and_clears_what_is_left_out(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1))["id"]
     body = scim_user(1, title=None, displayName="Barbara J")
     del body["phoneNumbers"]
     del body[ENTERPRISE]
     scim.json("PUT", f"/Users/{uid}", json=body)
-    user = _directory(uid)
+    user = _directory(admin, uid)
     assert (user["display_name"], user["title"], user["phone"], user["department"]) == (
         "Barbara J",
         None,
@@ -81,7 +80,7 @@ def test_put_replaces_and_clears_what_is_left_out(scim: ScimClient) -> None:
     assert user["custom_attributes"] == {}
 
 
-def test_patch_value_paths_add_replace_remove(scim: ScimClient) -> None:
+def test_patch_value_paths_add_replace_remove(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1))["id"]
     scim.patch_ops(
         f"/Users/{uid}",
@@ -91,7 +90,7 @@ def test_patch_value_paths_add_replace_remove(scim: ScimClient) -> None:
         {"op": "remove", "path": 'phoneNumbers[type eq "work"]'},
         {"op": "replace", "value": {"title": "Lead Guide"}},
     )
-    user = _directory(uid)
+    user = _directory(admin, uid)
     assert (user["email"], user["firstname"], user["department"], user["phone"], user["title"]) == (
         "new@example.com",
         "Babs",
@@ -101,33 +100,32 @@ def test_patch_value_paths_add_replace_remove(scim: ScimClient) -> None:
     )
 
 
-def test_deactivate_suspends_and_reactivate(scim: ScimClient) -> None:
+def test_deactivate_suspends_and_reactivate(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1))["id"]
     # Entra ID sends booleans as strings.
     out = scim.patch_ops(f"/Users/{uid}", {"op": "Replace", "path": "active", "value": "False"})
     assert out["active"] is False
-    assert _directory(uid)["status"] == "suspended"
+    assert _directory(admin, uid)["status"] == "suspended"
     scim.patch_ops(f"/Users/{uid}", {"op": "replace", "path": "active", "value": True})
-    assert _directory(uid)["status"] == "active"
+    assert _directory(admin, uid)["status"] == "active"
 
 
-def test_put_without_active_keeps_the_status(scim: ScimClient) -> None:
+def test_put_without_active_keeps_the_status(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1, active=False))["id"]
     body = scim_user(1)
     del body["active"]
     scim.json("PUT", f"/Users/{uid}", json=body)
-    assert _directory(uid)["status"] == "suspended"
+    assert _directory(admin, uid)["status"] == "suspended"
 
 
-def test_delete_removes_the_user(scim: ScimClient) -> None:
+def test_delete_removes_the_user(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1))["id"]
     scim.scim("DELETE", f"/Users/{uid}", 204)
     scim.error("GET", f"/Users/{uid}", 404)
-    with ApiClient.admin() as api:
-        assert api.get(f"/api/v1/users/{uid}").status_code == 404
+    assert admin.get(f"/api/v1/users/{uid}").status_code == 404
 
 
-def test_etag_if_match_and_if_none_match(scim: ScimClient) -> None:
+def test_etag_if_match_and_if_none_match(scim: ScimClient, admin: ApiClient) -> None:
     resp = scim.scim("POST", "/Users", 201, json=scim_user(1))
     uid, etag = resp.json()["id"], resp.headers["ETag"]
     scim.scim("GET", f"/Users/{uid}", 304, headers={"If-None-Match": etag})
@@ -142,7 +140,7 @@ def test_etag_if_match_and_if_none_match(scim: ScimClient) -> None:
     stale = {"If-Match": etag}
     scim.error("PUT", f"/Users/{uid}", 412, json=scim_user(1), headers=stale)
     scim.error("DELETE", f"/Users/{uid}", 412, headers=stale)
-    assert _directory(uid)["title"] == "X"
+    assert _directory(admin, uid)["title"] == "X"
     scim.scim("DELETE", f"/Users/{uid}", 204, headers={"If-Match": changed.headers["ETag"]})
 
 
@@ -183,7 +181,7 @@ def test_create_errors(
     scim.error(method, "/Users", status, scim_type, json=body)
 
 
-def test_patch_errors(scim: ScimClient) -> None:
+def test_patch_errors(scim: ScimClient, admin: ApiClient) -> None:
     uid = scim.json("POST", "/Users", 201, json=scim_user(1))["id"]
     url = f"/Users/{uid}"
     ops = {"schemas": [PATCH]}
@@ -240,7 +238,7 @@ def test_patch_errors(scim: ScimClient) -> None:
         },
     )
     # Nothing was half-applied.
-    assert _directory(uid)["title"] == "Tour Guide"
+    assert _directory(admin, uid)["title"] == "Tour Guide"
 
 
 def test_unknown_ids_and_routes_are_404_in_scim_shape(scim: ScimClient) -> None:
@@ -255,21 +253,23 @@ def test_unknown_ids_and_routes_are_404_in_scim_shape(scim: ScimClient) -> None:
     scim.error("GET", "/Nothing", 404)
 
 
-def test_auth_errors_use_scim_shape(env: dict[str, str]) -> None:
-    with ScimClient(None) as anonymous:
-        body = anonymous.error("GET", "/Users", 401)
-        assert "Bearer" in body["detail"]
-    with ScimClient(make_token("read")) as reader:
-        reader.error("GET", "/Users", 403)
+def test_auth_errors_use_scim_shape(scim: ScimClient) -> None:
+    def bearer(*scopes: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {make_token(*scopes)}"}
+
+    body = scim.error("GET", "/Users", 401, headers={"Authorization": "Bearer pvn_nope"})
+    assert "revoked" in body["detail"] or "unknown" in body["detail"]
+    scim.error("GET", "/Users", 403, headers=bearer("read"))
+    scim.error("GET", "/Users", 403, headers=bearer("write"))
+    scim.json("GET", "/ServiceProviderConfig", headers=bearer("admin"))
     # A scim token can do nothing outside SCIM.
-    with ScimClient(make_token("scim")) as idp:
-        assert idp.get("/api/v1/users").status_code == 403
-    with ScimClient(make_token("admin")) as admin:
-        admin.json("GET", "/ServiceProviderConfig")
+    assert scim.get("/api/v1/users").status_code == 403
+    scim.headers.pop("Authorization")
+    assert scim.error("GET", "/Users", 401)["detail"].startswith("Send `Authorization")
 
 
 def test_custom_attribute_mapping_from_settings(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    admin: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "SCIM_CUSTOM_ATTRIBUTES",
@@ -279,7 +279,7 @@ def test_custom_attribute_mapping_from_settings(
         body = scim_user(1, nickName="Babs")
         body[ENTERPRISE]["costCenter"] = "CC-9"
         uid = scim.json("POST", "/Users", 201, json=body)["id"]
-        assert _directory(uid)["custom_attributes"] == {
+        assert _directory(admin, uid)["custom_attributes"] == {
             "employee_number": "E0001",
             "manager": "42",
             "nickname": "Babs",
@@ -290,4 +290,4 @@ def test_custom_attribute_mapping_from_settings(
         schema = scim.json("GET", f"/Schemas/{USER}")
         assert "nickName" in {a["name"] for a in schema["attributes"]}
         scim.patch_ops(f"/Users/{uid}", {"op": "remove", "path": "nickName"})
-        assert "nickname" not in _directory(uid)["custom_attributes"]
+        assert "nickname" not in _directory(admin, uid)["custom_attributes"]

@@ -72,8 +72,8 @@ def sync_detailed(
 ) -> Response[AuthorizeRead | Problem]:
     """Authorize
 
-     "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
-    expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+     The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
 
     Args:
         app_id (int):
@@ -104,8 +104,8 @@ def sync(
 ) -> AuthorizeRead | Problem | None:
     """Authorize
 
-     "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
-    expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+     The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
 
     Args:
         app_id (int):
@@ -131,8 +131,8 @@ async def asyncio_detailed(
 ) -> Response[AuthorizeRead | Problem]:
     """Authorize
 
-     "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
-    expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+     The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
 
     Args:
         app_id (int):
@@ -161,8 +161,8 @@ async def asyncio(
 ) -> AuthorizeRead | Problem | None:
     """Authorize
 
-     "Authenticate": the Microsoft admin-consent URL for this app. The link works once and
-    expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+     The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
 
     Args:
         app_id (int):

@@ -66,7 +66,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Clear Token
 
-     "Clear token": forget cached tokens and the recorded consent (authenticate again).
+     The "Clear token" button: forget cached tokens and the recorded consent (authenticate
+    again to reconnect).
 
     Args:
         app_id (int):
@@ -97,7 +98,8 @@ def sync(
 ) -> Any | Problem | None:
     """Clear Token
 
-     "Clear token": forget cached tokens and the recorded consent (authenticate again).
+     The "Clear token" button: forget cached tokens and the recorded consent (authenticate
+    again to reconnect).
 
     Args:
         app_id (int):
@@ -123,7 +125,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Problem]:
     """Clear Token
 
-     "Clear token": forget cached tokens and the recorded consent (authenticate again).
+     The "Clear token" button: forget cached tokens and the recorded consent (authenticate
+    again to reconnect).
 
     Args:
         app_id (int):
@@ -152,7 +155,8 @@ async def asyncio(
 ) -> Any | Problem | None:
     """Clear Token
 
-     "Clear token": forget cached tokens and the recorded consent (authenticate again).
+     The "Clear token" button: forget cached tokens and the recorded consent (authenticate
+    again to reconnect).
 
     Args:
         app_id (int):

@@ -1,0 +1,60 @@
+"""Real arq worker processes for fault tests: started, killed and restarted by the tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorkerPool:
+    """`provisioner worker` processes sharing the test's environment (database, Redis,
+    sandbox, secret key)."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, n: int = 1) -> None:
+        first = len(self.procs)
+        for _ in range(n):
+            log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "worker"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            self.procs.append(proc)
+        time.sleep(1.5)  # import + arq start-up
+        dead = [p for p in self.procs[first:] if p.poll() is not None]
+        assert not dead, self.logs()
+
+    def kill(self, index: int = 0) -> None:
+        """SIGKILL: no shutdown hooks, leases left behind, exactly like a crash."""
+        proc = self.procs[index]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs = [p for p in self.procs if p.poll() is None]
+
+    def logs(self) -> str:
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
+        )
