@@ -123,6 +123,8 @@ def test_rendered_log_lines_are_json_with_the_request_id_and_no_secrets(
 ) -> None:
     from app.logging import configure_logging
 
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
     configure_logging(Settings(log_json=True, log_level="INFO"))
     try:
         with bound_request_id("rid-log-1"):
@@ -134,7 +136,8 @@ def test_rendered_log_lines_are_json_with_the_request_id_and_no_secrets(
                 logging.getLogger("app.test").exception("boom")
     finally:
         structlog.reset_defaults()
-        logging.getLogger().handlers[:] = []
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
 
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 3

@@ -27,18 +27,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_400 = cast(Any, None)
         return response_400
 
-    if response.status_code == 401:
-        response_401 = cast(Any, None)
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = cast(Any, None)
-        return response_403
-
-    if response.status_code == 422:
-        response_422 = cast(Any, None)
-        return response_422
-
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:

@@ -1,0 +1,375 @@
+"""Onboarding N users (create + 1 license + 2 groups) through the real API and arq workers
+against the sandbox tenant, with per-call latency and Graph's write budget scaled together.
+
+The write budget is Graph's 3,000 writes per 150 s shrunk to a 1-second window and multiplied
+by --scale (20 writes/s x scale), so the initial burst cannot hide the steady state (see
+design.md, "Testing and measuring"). Prints, for the engine and for a naive baseline run in
+the same process (one Graph call at a time, no batching, same limiter):
+achieved writes/s against the ceiling, Graph writes per user, HTTP round trips per user, the
+share of 429s and wall time.
+
+    BENCH_DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/provision.py [--users N]
+    python bench/provision.py --smoke     # small run for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from _common import drop_database, fresh_database
+
+DB_NAME = "provisioner_bench_provision"
+BENCH_SKU = "b3c4d5e6-0000-4000-8000-00000000be11"  # a SKU with enough seats for the run
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(args: argparse.Namespace, sandbox: Any, redis_url: str, data_dir: str) -> dict[str, str]:
+    ceiling = 20.0 * args.scale
+    return {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": redis_url,
+        "QUEUE_MODE": "arq",
+        "DATA_DIR": data_dir,
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "SANDBOX_ENABLED": "false",
+        "SANDBOX_URL": sandbox.base_url,
+        "SANDBOX_CA_FILE": str(sandbox.ca_file),
+        # Our limiter gets the same budget the sandbox enforces.
+        "GRAPH_WRITE_CAPACITY": str(ceiling * args.window),
+        "GRAPH_WRITE_WINDOW_S": str(args.window),
+        "GRAPH_UNITS_CAPACITY": str(ceiling * 4 * args.window),
+        "GRAPH_UNITS_WINDOW_S": str(args.window),
+        "LOG_LEVEL": "WARNING",
+        "WORKER_CONCURRENCY": "20",
+        "SWEEPER_INTERVAL_S": "5",
+    }
+
+
+def _sandbox_budget(sandbox: Any, args: argparse.Namespace) -> None:
+    ceiling = 20.0 * args.scale
+    sandbox.state.set_behaviour(
+        {
+            "latency_ms": args.latency_ms,
+            "throttling_enabled": True,
+            "write_capacity": ceiling * args.window,
+            "write_window_s": args.window,
+            "ru_capacity": ceiling * 4 * args.window,
+            "ru_window_s": args.window,
+            "throttle_scale": 1.0,
+            "fractional_retry_after": True,
+            "shuffle_batch_responses": True,
+            "request_log_cap": 100,
+        }
+    )
+
+
+def _counters(sandbox: Any) -> dict[str, Any]:
+    return dict(sandbox.state.counters.to_dict())
+
+
+def _delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, float]:
+    keys = ("http_requests", "graph_calls", "writes", "throttled")
+    out = {k: float(after[k] - before[k]) for k in keys}
+    out["status_429"] = float(
+        after["per_status"].get("429", 0) - before["per_status"].get("429", 0)
+    )
+    return out
+
+
+def _report(name: str, users: int, wall: float, d: dict[str, float], ceiling: float) -> None:
+    wps = d["writes"] / wall if wall else 0.0
+    share_429 = d["status_429"] / d["graph_calls"] if d["graph_calls"] else 0.0
+    print(
+        f"{name:9} users={users:6d}  wall={wall:7.1f} s  writes/s={wps:7.1f} "
+        f"({wps / ceiling:5.2f} of {ceiling:.0f})  writes/user={d['writes'] / users:5.2f}  "
+        f"round trips/user={d['http_requests'] / users:5.3f}  429s={share_429:6.2%}"
+    )
+
+
+def engine_run(
+    args: argparse.Namespace, sandbox: Any, env: dict[str, str]
+) -> tuple[float, dict[str, float]]:
+    from fastapi.testclient import TestClient
+
+    from app import crypto, db, settings
+    from app.main import create_app
+    from app.sandbox import seed
+    from app.security import Scope, create_token
+
+    os.environ.update(env)
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    crypto._fernet.cache_clear()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(env["DATA_DIR"]) / f"worker{i}.log", "wb"),  # noqa: SIM115
+        )
+        for i in range(args.workers)
+    ]
+    try:
+        with db.transaction() as session:
+            _, token = create_token(session, "bench", [Scope.admin])
+        with TestClient(create_app(), headers={"Authorization": f"Bearer {token}"}) as api:
+
+            def call(method: str, url: str, **kw: Any) -> Any:
+                r = api.request(method, "/api/v1" + url, **kw)
+                assert r.status_code < 300, (method, url, r.status_code, r.text)
+                return r.json() if r.content else None
+
+            def wait_job(job_id: int) -> None:
+                while (job := call("GET", f"/jobs/{job_id}"))["status"] not in (
+                    "succeeded",
+                    "failed",
+                ):
+                    time.sleep(0.2)
+                assert job["status"] == "succeeded", job
+
+            app = call(
+                "POST",
+                "/apps",
+                json={
+                    "name": "Bench",
+                    "cloud": "sandbox",
+                    "tenant": seed.DEMO_TENANT_ID,
+                    "domain": seed.DOMAIN_DEFAULT,
+                    "client_id": seed.DEMO_CLIENT_ID,
+                    "client_secret": seed.DEMO_CLIENT_SECRET,
+                },
+            )
+            url = call("GET", f"/apps/{app['id']}/authorize")["url"]
+            ctx = ssl.create_default_context(cafile=str(sandbox.ca_file))
+            with httpx.Client(verify=ctx, trust_env=False) as browser:
+                loc = urlsplit(browser.get(url).headers["location"])
+            assert api.get(f"{loc.path}?{loc.query}").status_code == 200
+            call("POST", f"/apps/{app['id']}/verify-domain")
+            wait_job(call("POST", f"/apps/{app['id']}/entitlements/refresh")["id"])
+            role = call("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
+            call(
+                "POST",
+                f"/apps/{app['id']}/rules",
+                json={
+                    "name": "everyone",
+                    "conditions": [{"source": "username", "operator": "exists"}],
+                    "actions": [
+                        {"action": "set_licenses", "value": [BENCH_SKU]},
+                        {
+                            "action": "set_groups",
+                            "value": [seed.GROUP_SALES, seed.GROUP_ENGINEERING],
+                        },
+                    ],
+                },
+            )
+            for i in range(1, args.users + 1):
+                call(
+                    "POST",
+                    "/users",
+                    json={
+                        "username": f"bench{i}",
+                        "email": f"bench{i}@contoso.com",
+                        "firstname": "Bench",
+                        "lastname": f"User{i}",
+                        "country": "US",
+                        "role_ids": [role["id"]],
+                    },
+                )
+            _sandbox_budget(sandbox, args)
+            time.sleep(args.window * 1.5)  # let the token buckets fill to their steady level
+            before = _counters(sandbox)
+            start = time.perf_counter()
+            # Enabling provisioning plans every user at once; the clock stops when all are done.
+            call("PATCH", f"/apps/{app['id']}", json={"provisioning_enabled": True})
+            while True:
+                counts = _task_counts()
+                finished = sum(counts.get(k, 0) for k in ("succeeded", "failed", "blocked"))
+                if finished >= args.users and not any(
+                    counts.get(k) for k in ("queued", "running", "pending_approval")
+                ):
+                    break
+                time.sleep(0.1)
+            wall = time.perf_counter() - start
+            after = _counters(sandbox)
+            failed = counts.get("failed", 0) + counts.get("blocked", 0)
+            if failed:
+                raise SystemExit(f"FAIL: {failed} tasks did not succeed: {counts}")
+            return wall, _delta(after, before)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=20)
+
+
+def _task_counts() -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from app.db import transaction
+    from app.models import Task
+
+    with transaction() as s:
+        return dict(s.execute(select(Task.status, func.count()).group_by(Task.status)).all())  # type: ignore[arg-type]
+
+
+async def baseline_run(args: argparse.Namespace, sandbox: Any) -> tuple[float, dict[str, float]]:
+    """One call at a time, no batching, through the same Graph client and limiter."""
+    from app.graph import GraphClient, InProcessLimiter
+    from app.graph.auth import MsalTokenProvider
+    from app.graph.limiter import Budget
+    from app.sandbox import seed
+
+    sandbox.state.reset()
+    _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.baseline_users)
+    _sandbox_budget(sandbox, args)
+    ceiling = 20.0 * args.scale
+    budget = Budget(
+        write_capacity=ceiling * args.window,
+        write_window_s=args.window,
+        unit_capacity=ceiling * 4 * args.window,
+        unit_window_s=args.window,
+    )
+    tokens = MsalTokenProvider(
+        seed.DEMO_CLIENT_ID,
+        authority_base=sandbox.base_url,
+        tenant=seed.DEMO_TENANT_ID,
+        client_secret=seed.DEMO_CLIENT_SECRET,
+        graph_base=sandbox.base_url,
+        ca_file=str(sandbox.ca_file),
+    )
+    client = GraphClient(
+        graph_base=sandbox.base_url,
+        token_provider=tokens,
+        limiter=InProcessLimiter(budget),
+        limiter_key="baseline",
+        ssl_context=ssl.create_default_context(cafile=str(sandbox.ca_file)),
+    )
+    await tokens.token()
+    time.sleep(args.window * 1.5)
+    before = _counters(sandbox)
+    start = time.perf_counter()
+    n = args.baseline_users
+    for i in range(1, n + 1):
+        upn = f"base{i}@{seed.DOMAIN_DEFAULT}"
+        found = await client.get("/users", params={"$filter": f"userPrincipalName eq '{upn}'"})
+        if found.json and found.json.get("value"):
+            continue
+        created = await client.post(
+            "/users",
+            json={
+                "accountEnabled": True,
+                "displayName": f"Base {i}",
+                "mailNickname": f"base{i}",
+                "userPrincipalName": upn,
+                "usageLocation": "US",
+                "passwordProfile": {
+                    "password": "Bench-Passw0rd!",
+                    "forceChangePasswordNextSignIn": True,
+                },
+            },
+        )
+        uid = created.json["id"]  # type: ignore[index]
+        await client.post(
+            f"/users/{uid}/assignLicense",
+            json={"addLicenses": [{"skuId": BENCH_SKU, "disabledPlans": []}], "removeLicenses": []},
+            retry_not_found=True,
+        )
+        for gid in (seed.GROUP_SALES, seed.GROUP_ENGINEERING):
+            await client.post(
+                f"/groups/{gid}/members/$ref",
+                json={"@odata.id": f"{sandbox.base_url}/v1.0/directoryObjects/{uid}"},
+                retry_not_found=True,
+            )
+    wall = time.perf_counter() - start
+    after = _counters(sandbox)
+    await client.aclose()
+    tokens.close()
+    return wall, _delta(after, before)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=3000)
+    parser.add_argument("--baseline-users", type=int, default=300)
+    parser.add_argument("--scale", type=float, default=10.0, help="budget = 20 writes/s x scale")
+    parser.add_argument("--window", type=float, default=1.0, help="bucket window, seconds")
+    parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="small run for CI")
+    args = parser.parse_args()
+    if args.smoke:
+        args.users, args.baseline_users, args.scale, args.latency_ms = 60, 10, 5.0, 5.0
+
+    sys.path.insert(0, str(ROOT))
+    from cryptography.fernet import Fernet
+
+    from app.sandbox.server import SandboxServer
+
+    redis_url = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        sys.exit("set REDIS_URL (or run through scripts/test.sh): the engine runs on arq workers")
+    os.environ.setdefault("SECRET_KEY", Fernet.generate_key().decode())
+    fresh_database(DB_NAME)
+    import redis as redis_lib
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    ceiling = 20.0 * args.scale
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        SandboxServer(cert_dir=Path(data_dir) / "certs") as sandbox,
+    ):
+        from app.sandbox import seed
+
+        tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+        _add_bench_sku(tenant, args.users + args.baseline_users)
+        try:
+            wall, d = engine_run(args, sandbox, _env(args, sandbox, redis_url, data_dir))
+        finally:
+            drop_database(DB_NAME)
+        _report("engine", args.users, wall, d, ceiling)
+        tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+        bwall, bd = asyncio.run(baseline_run(args, sandbox))
+        _report("baseline", args.baseline_users, bwall, bd, ceiling)
+        users_per_s, base_per_s = args.users / wall, args.baseline_users / bwall
+        print(
+            f"users/s engine={users_per_s:.1f} baseline={base_per_s:.1f} ratio={users_per_s / base_per_s:.1f}x"
+        )
+        wps = d["writes"] / wall
+        checks = {
+            "writes/s >= 0.95 of ceiling": wps / ceiling >= 0.95,
+            "writes/user <= 2.1": d["writes"] / args.users <= 2.1,
+            "round trips/user <= 0.15": d["http_requests"] / args.users <= 0.15,
+            "429s <= 1%": (d["status_429"] / d["graph_calls"] if d["graph_calls"] else 0) <= 0.01,
+        }
+        for name, ok in checks.items():
+            print(f"  target {name}: {'met' if ok else 'MISSED'}")
+
+
+def _add_bench_sku(tenant: Any, seats: int) -> None:
+    from app.sandbox import seed
+    from app.sandbox.state import ServicePlan, Sku
+
+    tenant.skus[BENCH_SKU] = Sku(
+        sku_id=BENCH_SKU,
+        part_number="BENCHPACK",
+        enabled=seats + 10,
+        service_plans=[ServicePlan(seed.PLAN_EXCHANGE_E3, "EXCHANGE_S_ENTERPRISE")],
+    )
+
+
+if __name__ == "__main__":
+    main()
