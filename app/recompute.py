@@ -44,9 +44,11 @@ def role_apps_changed(session: Session, role_id: int) -> None:
     from app.directory.service import has_mapped_role
 
     holders = set(
-        session.execute(select(UserRole.user_id).where(UserRole.role_id == role_id)).scalars()
+        session.execute(
+            select(col(UserRole.user_id)).where(col(UserRole.role_id) == role_id)
+        ).scalars()
     )
-    holders.update(session.execute(select(User.id).where(has_mapped_role(role_id))).scalars())
+    holders.update(session.execute(select(col(User.id)).where(has_mapped_role(role_id))).scalars())
     mapping_outcomes_changed(session, sorted(holders))
 
 
@@ -54,7 +56,9 @@ def check_app_ids(session: Session, app_ids: Sequence[int]) -> None:
     """Roles may only name apps that exist."""
     if not app_ids:
         return
-    found = set(session.execute(select(App.id).where(col(App.id).in_(list(app_ids)))).scalars())
+    found = set(
+        session.execute(select(col(App.id)).where(col(App.id).in_(list(app_ids)))).scalars()
+    )
     missing = sorted(set(app_ids) - found)
     if missing:
         raise field_error("app_ids", f"Apps do not exist: {missing}.", "not_found")
@@ -100,7 +104,9 @@ def purge_deleted_users(session: Session, user_ids: Sequence[int]) -> None:
         select(User).where(col(User.id).in_(list(user_ids)), col(User.deleted_at).is_not(None))
     ).scalars():
         busy = session.execute(
-            select(Task.id).where(Task.user_id == user.id, col(Task.status).in_(OPEN_TASK_STATUSES))
+            select(col(Task.id)).where(
+                col(Task.user_id) == user.id, col(Task.status).in_(OPEN_TASK_STATUSES)
+            )
         ).first()
         if busy is None:
             session.execute(

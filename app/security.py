@@ -111,7 +111,7 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def require(scope: Scope):  # type: ignore[no-untyped-def]
+def require(scope: Scope):
     """Dependency factory: the caller's token must carry `scope` (or one that implies it)."""
 
     def _check(principal: Principal = Depends(authenticate)) -> Principal:

@@ -40,6 +40,9 @@ from app.graph import (
 from app.models import App
 from app.settings import Settings
 
+from app.observability.context import current_request_id
+from app.observability.metrics import graph_call_recorder
+
 log = logging.getLogger("app.apps.runtime")
 
 
@@ -215,7 +218,8 @@ class GraphRuntime:
             ssl_context=ssl.create_default_context(cafile=ca_file) if ca_file else None,
             timeout=settings.graph_timeout_s,
             max_attempts=settings.graph_max_attempts,
-            on_call=self._on_call,
+            on_call=self._on_call or graph_call_recorder(c.app_id),
+            request_id_provider=current_request_id,
         )
         return _Entry(c.version, client, tokens)
 

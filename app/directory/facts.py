@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import literal, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.models import User, UserRole
@@ -32,8 +32,8 @@ def _manual_roles(session: Session, ids: Sequence[int]) -> dict[int, set[int]]:
     if not ids:
         return roles
     rows = session.execute(
-        select(UserRole.user_id, UserRole.role_id).where(
-            UserRole.user_id.in_(ids),  # type: ignore[attr-defined]
+        select(col(UserRole.user_id), col(UserRole.role_id)).where(
+            col(UserRole.user_id).in_(ids),
         )
     )
     for user_id, role_id in rows:
@@ -58,7 +58,7 @@ def load_facts(session: Session, user_ids: Sequence[int]) -> list[tuple[UserFact
     if not user_ids:
         return []
     rows = session.execute(
-        select(*_COLUMNS).where(User.id.in_(list(user_ids))).order_by(User.id)  # type: ignore[union-attr]
+        select(*_COLUMNS).where(col(User.id).in_(list(user_ids))).order_by(col(User.id))
     ).all()
     roles = _manual_roles(session, [r[0] for r in rows])
     return [(_to_facts(r, roles), r[-1]) for r in rows]
@@ -106,16 +106,16 @@ def iter_fact_chunks(
     after = 0
     while True:
         rows = session.execute(
-            select(*columns).where(User.id > after).order_by(User.id).limit(chunk)  # type: ignore[arg-type,operator]
+            select(*columns).where(col(User.id) > after).order_by(col(User.id)).limit(chunk)
         ).all()
         if not rows:
             return
         lo, hi = rows[0][0], rows[-1][0]
         roles: dict[int, set[int]] = {}
         for user_id, role_id in session.execute(
-            select(UserRole.user_id, UserRole.role_id).where(
-                UserRole.user_id >= lo,  # type: ignore[arg-type,operator]
-                UserRole.user_id <= hi,  # type: ignore[arg-type,operator]
+            select(col(UserRole.user_id), col(UserRole.role_id)).where(
+                col(UserRole.user_id) >= lo,
+                col(UserRole.user_id) <= hi,
             )
         ):
             roles.setdefault(user_id, set()).add(role_id)

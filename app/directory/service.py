@@ -150,7 +150,7 @@ def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGr
     manual: dict[int, list[int]] = {uid: [] for uid in ids}
     if ids:
         for link in session.exec(
-            select(UserRole).where(col(UserRole.user_id).in_(ids)).order_by(UserRole.role_id)
+            select(UserRole).where(col(UserRole.user_id).in_(ids)).order_by(col(UserRole.role_id))
         ).all():
             manual[link.user_id].append(link.role_id)
     role_ids = {r for rs in manual.values() for r in rs}
@@ -194,7 +194,7 @@ def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
         company=user.company,
         phone=user.phone,
         country=user.country,
-        status=user.status,  # type: ignore[arg-type]
+        status=user.status,
         custom_attributes=own,
         mapped_attributes=mapped,
         effective_attributes={k: v for k, v in {**own, **mapped}.items() if v},
@@ -233,8 +233,8 @@ def user_list_query(
     if group_id is not None:
         stmt = stmt.where(
             or_(
-                User.mapped_group_id == group_id,
-                (col(User.mapped_group_id).is_(None)) & (User.group_id == group_id),
+                col(User.mapped_group_id) == group_id,
+                (col(User.mapped_group_id).is_(None)) & (col(User.group_id) == group_id),
             )
         )
     if role_id is not None:
@@ -354,7 +354,9 @@ def delete_group(session: Session, group_id: int) -> None:
         raise Conflict(f"Group {group_id} is used by app rules {used}; change them first.")
     affected = list(
         session.exec(
-            select(User.id).where(or_(User.group_id == group_id, User.mapped_group_id == group_id))
+            select(User.id).where(
+                or_(col(User.group_id) == group_id, col(User.mapped_group_id) == group_id)
+            )
         ).all()
     )
     session.delete(group)
@@ -376,7 +378,7 @@ def role_app_ids(session: Session, role_ids: Sequence[int]) -> dict[int, list[in
     out: dict[int, list[int]] = {rid: [] for rid in role_ids}
     if role_ids:
         for link in session.exec(
-            select(RoleApp).where(col(RoleApp.role_id).in_(role_ids)).order_by(RoleApp.app_id)
+            select(RoleApp).where(col(RoleApp.role_id).in_(role_ids)).order_by(col(RoleApp.app_id))
         ).all():
             out[link.role_id].append(link.app_id)
     return out

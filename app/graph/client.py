@@ -71,6 +71,7 @@ class GraphClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_call: Callable[[GraphCallRecord], None] | None = None,
         batch_concurrency: int = 4,
+        request_id_provider: Callable[[], str | None] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -85,6 +86,9 @@ class GraphClient:
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._on_call = on_call
+        # The caller's request id (API call or task) becomes Graph's client-request-id, so one
+        # id follows a change from the API through the worker into Microsoft's logs.
+        self._request_id = request_id_provider or (lambda: None)
         self._batch_slots = asyncio.Semaphore(max(1, batch_concurrency))
         self._random = random.Random()
         # trust_env=False: proxy and CA variables of the host must not silently redirect or
@@ -101,6 +105,14 @@ class GraphClient:
     def graph_base(self) -> str:
         """The Graph origin this client talks to, without the version segment."""
         return self._root
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
+    @property
+    def limiter_key(self) -> str:
+        return self._key
 
     async def __aenter__(self) -> GraphClient:
         return self
@@ -154,7 +166,7 @@ class GraphClient:
             body=json,
             headers=extra,
             cost=request_cost(method, path_or_url, params),
-            client_request_id=client_request_id or str(uuid.uuid4()),
+            client_request_id=client_request_id or self._request_id() or str(uuid.uuid4()),
             retry_not_found=retry_not_found,
         )
         if reply.status >= 400:
@@ -237,7 +249,7 @@ class GraphClient:
         by_key = {r.id.lower(): r for r in chunk}
         pending = list(chunk)
         results: dict[str, BatchResult] = {}
-        client_request_id = str(uuid.uuid4())
+        client_request_id = self._request_id() or str(uuid.uuid4())
         for round_no in range(1, self._max_attempts + 1):
             ids = [r.id for r in pending]
             cost = RequestCost(0, 0)

@@ -50,7 +50,7 @@ def job_read(job: Job) -> JobRead:
     return JobRead(
         id=job.id,
         kind=job.kind,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         progress=JobProgress(processed=job.processed, total=job.total, percent=percent),
         params=job.params or {},
         result=job.result,

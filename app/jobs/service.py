@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db import after_commit
 from app.errors import NotFound
@@ -137,8 +137,8 @@ def stale_job_ids(session: Session, older_than_s: int) -> list[int]:
     cutoff = now - timedelta(seconds=older_than_s)
     stmt = select(Job.id).where(
         or_(
-            (Job.status == "queued") & (Job.created_at < cutoff),  # type: ignore[arg-type,operator]
-            (Job.status == "running") & (Job.lease_until < now),  # type: ignore[arg-type,operator]
+            (col(Job.status) == "queued") & (col(Job.created_at) < cutoff),
+            (col(Job.status) == "running") & (col(Job.lease_until) < now),
         )
     )
     return [i for i in session.exec(stmt).all() if i is not None]

@@ -52,7 +52,7 @@ def to_read(row: MappingRow) -> MappingRead:
         id=row.id,
         name=row.name,
         enabled=row.enabled,
-        match=row.match,  # type: ignore[arg-type]
+        match=row.match,
         position=row.position,
         conditions=[ConditionIn(**c) for c in row.conditions or []],
         actions=[ActionIn(**a) for a in row.actions or []],
@@ -120,7 +120,11 @@ def get_mapping(session: Session, mapping_id: int) -> MappingRow:
 
 
 def list_mappings(session: Session) -> list[MappingRow]:
-    return list(session.exec(select(MappingRow).order_by(MappingRow.position, MappingRow.id)).all())
+    return list(
+        session.exec(
+            select(MappingRow).order_by(col(MappingRow.position), col(MappingRow.id))
+        ).all()
+    )
 
 
 def create_mapping(session: Session, data: MappingCreate) -> MappingRow:

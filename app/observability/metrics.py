@@ -280,6 +280,21 @@ def _jobs_by_status(session: Session) -> Rows:
     return session.execute(stmt).all()
 
 
+def _tasks_open(session: Session) -> Rows:
+    from sqlalchemy import func, select
+    from sqlmodel import col
+
+    from app.models import OPEN_TASK_STATUSES, Task
+
+    status, action = col(Task.status), col(Task.action)
+    stmt = (
+        select(status, action, func.count())
+        .where(status.in_(OPEN_TASK_STATUSES))
+        .group_by(status, action)
+    )
+    return session.execute(stmt).all()
+
+
 def install_collectors() -> None:
     """Register the scrape-time collectors once per process (API and workers alike)."""
     global _installed
@@ -295,6 +310,15 @@ def install_collectors() -> None:
             ["status"],
             _jobs_by_status,
             zero_fill=(("queued",), ("running",)),
+        )
+    )
+    # Queue depth of the engine: tasks waiting (queued, for approval, blocked) or running.
+    _db_gauges.add(
+        DbGauge(
+            "provisioner_tasks_open",
+            "Provisioning tasks not finished (rows in the database), by status and action",
+            ["status", "action"],
+            _tasks_open,
         )
     )
 

@@ -43,7 +43,7 @@ class AppCache:
         for app in session.execute(stmt).scalars():
             assert app.id is not None
             cache.apps[app.id] = app
-        links = session.execute(select(RoleApp.role_id, RoleApp.app_id)).all()
+        links = session.execute(select(col(RoleApp.role_id), col(RoleApp.app_id))).all()
         roles_of_app: dict[int, set[int]] = {}
         for role_id, app_id in links:
             cache.role_apps.setdefault(role_id, set()).add(app_id)
@@ -71,11 +71,11 @@ def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_
         row[0]: row[1:]
         for row in session.execute(
             select(
-                User.id,
-                User.mapped_roles,
-                User.mapped_group_id,
-                User.mapped_attributes,
-                User.deleted_at,
+                col(User.id),
+                col(User.mapped_roles),
+                col(User.mapped_group_id),
+                col(User.mapped_attributes),
+                col(User.deleted_at),
             ).where(col(User.id).in_(list(user_ids)))
         )
     }
@@ -125,7 +125,7 @@ def recompute_users(
     states = load_user_states(session, user_ids)
     stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
     if only_app is not None:
-        stmt = stmt.where(Assignment.app_id == only_app)
+        stmt = stmt.where(col(Assignment.app_id) == only_app)
     existing: dict[tuple[int, int], Assignment] = {
         (a.app_id, a.user_id): a for a in session.execute(stmt).scalars()
     }
@@ -183,7 +183,10 @@ def recompute_app(session_factory: Any, app_id: int, progress: Any = None) -> di
     factory = session_factory or transaction
     with factory() as session:
         role_ids = [
-            r for (r,) in session.execute(select(RoleApp.role_id).where(RoleApp.app_id == app_id))
+            r
+            for (r,) in session.execute(
+                select(col(RoleApp.role_id)).where(col(RoleApp.app_id) == app_id)
+            )
         ]
         user_ids = _users_for(session, app_id, role_ids)
     total = len(user_ids)
@@ -207,16 +210,19 @@ def _users_for(session: Session, app_id: int, role_ids: Sequence[int]) -> list[i
     from app.models import UserRole
 
     ids: set[int] = set(
-        session.execute(select(Assignment.user_id).where(Assignment.app_id == app_id)).scalars()
+        session.execute(
+            select(col(Assignment.user_id)).where(col(Assignment.app_id) == app_id)
+        ).scalars()
     )
     if role_ids:
         ids.update(
             session.execute(
-                select(UserRole.user_id).where(col(UserRole.role_id).in_(role_ids))
+                select(col(UserRole.user_id)).where(col(UserRole.role_id).in_(role_ids))
             ).scalars()
         )
         for rid in role_ids:
             ids.update(
-                i for i in session.execute(select(User.id).where(has_mapped_role(rid))).scalars()
+                i
+                for i in session.execute(select(col(User.id)).where(has_mapped_role(rid))).scalars()
             )
     return sorted(ids)

@@ -158,7 +158,7 @@ class Executor:
     # --- batching helpers -------------------------------------------------------------------
 
     async def _batch(
-        self, items: list[tuple[_State | None, BatchRequest]]
+        self, items: Sequence[tuple[_State | None, BatchRequest]]
     ) -> dict[str, BatchResult]:
         if not items:
             return {}
@@ -331,7 +331,7 @@ class Executor:
     # --- create -------------------------------------------------------------------------------
 
     async def _create(self, states: list[_State]) -> None:
-        items: list[tuple[_State | None, BatchRequest]] = []
+        items: list[tuple[_State, BatchRequest]] = []
         for s in states:
             desired = s.work.desired
             assert desired is not None
@@ -422,7 +422,7 @@ class Executor:
     # --- converge attributes ------------------------------------------------------------------
 
     async def _patch(self, states: list[_State]) -> None:
-        items: list[tuple[_State | None, BatchRequest]] = []
+        items: list[tuple[_State, BatchRequest]] = []
         for s in states:
             desired = s.work.desired
             assert desired is not None and s.tenant is not None
@@ -503,7 +503,7 @@ class Executor:
                 )
                 for s, body in pending
             ]
-            results = await self._batch(items)  # type: ignore[arg-type]
+            results = await self._batch(items)
             again = []
             for (s, body), (_, req) in zip(pending, items, strict=True):
                 res = results[req.id]
@@ -545,9 +545,9 @@ class Executor:
                 BatchRequest(
                     f"d{s.work.task_id}_{n}",
                     "DELETE",
-                    f"/groups/{gid}/members/{s.tenant['id']}/$ref",
+                    f"/groups/{gid}/members/{s.tenant['id']}/$ref",  # type: ignore[index]
                 ),
-            )  # type: ignore[index]
+            )
             for n, (s, gid) in enumerate(removes)
         ]
         results = await self._batch(items)
@@ -572,7 +572,7 @@ class Executor:
             for n, (gid, chunk) in enumerate(pending):
                 refs = [
                     f"{self.app.graph_base}/v1.0/directoryObjects/{s.tenant['id']}" for s in chunk
-                ]  # type: ignore[index]
+                ]
                 items.append(
                     (
                         None,
@@ -627,8 +627,8 @@ class Executor:
                     "POST",
                     f"/groups/{gid}/members/$ref",
                     body={
-                        "@odata.id": f"{self.app.graph_base}/v1.0/directoryObjects/{s.tenant['id']}"
-                    },  # type: ignore[index]
+                        "@odata.id": f"{self.app.graph_base}/v1.0/directoryObjects/{s.tenant['id']}"  # type: ignore[index]
+                    },
                     headers={"Content-Type": "application/json"},
                 ),
             )

@@ -42,9 +42,9 @@ def task_read(t: Task) -> TaskRead:
         app_id=t.app_id,
         user_id=t.user_id,
         assignment_id=t.assignment_id,
-        action=t.action,  # type: ignore[arg-type]
+        action=t.action,
         plan=t.plan or {},
-        status=t.status,  # type: ignore[arg-type]
+        status=t.status,
         reason=t.reason,
         attempts=t.attempts,
         next_attempt_at=t.next_attempt_at,
@@ -248,7 +248,7 @@ def user_apps(user_id: int, session: SessionDep, _: Reader) -> list[AssignmentRe
     get_user(session, user_id)
     rows = list(
         session.execute(
-            select(Assignment).where(Assignment.user_id == user_id).order_by(Assignment.app_id)
+            select(Assignment).where(Assignment.user_id == user_id).order_by(col(Assignment.app_id))
         ).scalars()
     )
     return _assignment_reads(session, rows)
@@ -269,7 +269,7 @@ def app_plan(
     actions: dict[str, PlanAction] = {}
     names: dict[int, str] = {}
     for a in session.execute(
-        select(Assignment).where(Assignment.app_id == app_id).order_by(Assignment.id)
+        select(Assignment).where(Assignment.app_id == app_id).order_by(col(Assignment.id))
     ).scalars():
         plan = service.next_plan(a)
         if plan is None:

@@ -21,6 +21,8 @@ from app.errors import ProblemError
 from app.evaluation.desired import DesiredState
 from app.graph.errors import GraphError, GraphTransientError
 from app.models import App, Assignment, Event, Task, User, utcnow
+from app.observability.context import bound_request_id
+from app.observability.metrics import observe_limiter, record_task
 from app.provisioning import tasks as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
 
@@ -34,6 +36,7 @@ class Claimed:
     app_id: int
     works: list[Work]
     immutable_attr: str
+    correlation_id: str | None
 
 
 def _immutable_source(attr: str) -> str | None:
@@ -74,7 +77,8 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
                     immutable_id=ours or assignment.immutable_id,
                 )
             )
-        return Claimed(app.id, works, app.immutable_id_attribute)
+        first = rows[0][0]
+        return Claimed(app.id, works, app.immutable_id_attribute, first.correlation_id)
 
 
 def app_info(app_id: int, graph_base: str) -> AppInfo:
@@ -189,6 +193,7 @@ def _finish_task(
     if outcome.status == "succeeded":
         task.status, task.finished_at, task.reason = "succeeded", now, None
         task.error_code = task.error_message = task.error_request_id = None
+        record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
     elif outcome.status == "blocked":
         task.status, task.reason = "blocked", outcome.reason
     elif outcome.status == "retry" and task.attempts < max_attempts:
@@ -202,7 +207,16 @@ def _finish_task(
     else:
         task.status, task.finished_at = "failed", now
         task.reason = outcome.reason
+        record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
+    if task.status == "blocked":
+        record_task(task.action, "blocked")
     session.add(task)
+
+
+def _aware(ts: Any) -> Any:
+    from datetime import UTC
+
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _write_back(
@@ -242,6 +256,12 @@ async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) 
     claimed = await asyncio.to_thread(claim, task_id, lease_s)
     if claimed is None:
         return "not-claimed"
+    with bound_request_id(claimed.correlation_id, app_id=claimed.app_id, task_id=task_id):
+        return await _execute(claimed, runtime, max_attempts)
+
+
+async def _execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
+    client = None
     try:
         client = await runtime.client_for(claimed.app_id)
         info = await asyncio.to_thread(app_info, claimed.app_id, client.graph_base)
@@ -266,4 +286,6 @@ async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) 
             Outcome(w.task_id, status=status, error=err, reason=err.message) for w in claimed.works
         ]
     await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
+    if client is not None:
+        await observe_limiter(client.limiter, client.limiter_key)
     return f"ran {len(outcomes)}"

@@ -51,7 +51,9 @@ class Run:
     noted: dict[int, set[int]] = field(default_factory=dict)  # app id -> assignment ids
     destructive: dict[int, int] = field(default_factory=dict)
     planned: int = 0
-    correlation_id: str | None = None
+    # The API request (or job) that caused this run; its tasks carry it into the worker and
+    # from there into Graph's client-request-id.
+    correlation_id: str | None = field(default_factory=lambda: _current_request_id())
 
     def note(self, app: App, assignment: Assignment) -> None:
         assert app.id is not None and assignment.id is not None
@@ -94,10 +96,16 @@ class Run:
                     self.planned += 1
 
 
-def _open_task(session: Session, assignment_id: int) -> Task | None:
+def _current_request_id() -> str | None:
+    from app.observability.context import current_request_id
+
+    return current_request_id()
+
+
+def _open_task(session: Session, assignment_id: int | None) -> Task | None:
     return session.execute(
         select(Task).where(
-            Task.assignment_id == assignment_id, col(Task.status).in_(OPEN_TASK_STATUSES)
+            col(Task.assignment_id) == assignment_id, col(Task.status).in_(OPEN_TASK_STATUSES)
         )
     ).scalar_one_or_none()
 
@@ -271,7 +279,7 @@ def unblock_for_seats(session: Session, app_id: int) -> int:
     }
     count = 0
     for task in session.execute(
-        select(Task).where(Task.app_id == app_id, Task.status == "blocked")
+        select(Task).where(col(Task.app_id) == app_id, col(Task.status) == "blocked")
     ).scalars():
         skus = list((task.plan or {}).get("licenses_add", {}))
         if all(free.get(sku, 0) > 0 for sku in skus):
@@ -293,14 +301,16 @@ def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> lis
     `SKIP LOCKED` lets concurrent workers take disjoint batches instead of queueing.
     """
     now = utcnow()
-    app_id = session.execute(select(Task.app_id).where(Task.id == task_id)).scalar_one_or_none()
+    app_id = session.execute(
+        select(col(Task.app_id)).where(col(Task.id) == task_id)
+    ).scalar_one_or_none()
     if app_id is None:
         return []
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
     candidates = (
-        select(Task.id)
-        .where(Task.app_id == app_id, Task.status == "queued", due)
-        .order_by((Task.id == task_id).desc(), Task.id)
+        select(col(Task.id))
+        .where(col(Task.app_id) == app_id, col(Task.status) == "queued", due)
+        .order_by((col(Task.id) == task_id).desc(), col(Task.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -310,7 +320,7 @@ def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> lis
         return []
     result = session.execute(
         update(Task)
-        .where(col(Task.id).in_(ids), Task.status == "queued")
+        .where(col(Task.id).in_(ids), col(Task.status) == "queued")
         .values(
             status="running",
             lease_until=now + timedelta(seconds=lease_s),
@@ -318,7 +328,7 @@ def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> lis
             started_at=now,
             updated_at=now,
         )
-        .returning(Task.id)
+        .returning(col(Task.id))
     )
     return sorted(result.scalars())
 
@@ -329,13 +339,13 @@ def stale_task_ids(session: Session, older_than_s: int) -> list[int]:
     now = utcnow()
     session.execute(
         update(Task)
-        .where(Task.status == "running", col(Task.lease_until) < now)
+        .where(col(Task.status) == "running", col(Task.lease_until) < now)
         .values(status="queued", lease_until=None, updated_at=now)
     )
     cutoff = now - timedelta(seconds=older_than_s)
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
     rows = session.execute(
-        select(Task.id).where(Task.status == "queued", due, Task.updated_at < cutoff)
+        select(col(Task.id)).where(col(Task.status) == "queued", due, col(Task.updated_at) < cutoff)
     ).scalars()
     return list(rows)
 

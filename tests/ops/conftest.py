@@ -1,4 +1,5 @@
-"""Fixtures for the operator-facing tests: a live server and free ports."""
+"""Fixtures for the operator-facing tests: a live server (pointed at a sandbox tenant) and
+free ports."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from app.sandbox.server import SandboxServer
+
+# The sandbox tenant the live server talks to: one per session, reseeded by `sandbox` for each
+# test that takes it (the same fixtures the apps and engine tests use).
+from tests.apps.conftest import sandbox, sandbox_server  # noqa: F401  (shared fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVISIONER = str(Path(sys.executable).with_name("provisioner"))
@@ -60,12 +67,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(
-    migrated: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    migrated: str,
+    redis_url: str,
+    sandbox_server: SandboxServer,  # noqa: F811  (the fixture imported above)
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """`provisioner serve` as the image runs it, on a free port, against the test database.
 
     One per session: starting the app takes seconds. Tests that use it also take `env`, which
-    empties the database before each test; the server keeps no state of its own.
+    empties the database before each test; the server keeps no state of its own. It reaches
+    the session's sandbox tenant through SANDBOX_URL / SANDBOX_CA_FILE, as a deployment would
+    reach one run by `provisioner sandbox`.
     """
     from tests.conftest import SECRET_KEY
 
@@ -80,6 +92,8 @@ def live_server(
         "SECRET_KEY": SECRET_KEY,
         "QUEUE_MODE": "inline",
         "SANDBOX_ENABLED": "false",
+        "SANDBOX_URL": sandbox_server.base_url,
+        "SANDBOX_CA_FILE": str(sandbox_server.ca_file),
         "SWEEPER_INTERVAL_S": "1",
         "LOG_JSON": "true",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
