@@ -346,7 +346,8 @@ def main() -> None:
         _report("baseline", args.baseline_users, bwall, bd, ceiling)
         users_per_s, base_per_s = args.users / wall, args.baseline_users / bwall
         print(
-            f"users/s engine={users_per_s:.1f} baseline={base_per_s:.1f} ratio={users_per_s / base_per_s:.1f}x"
+            f"users/s engine={users_per_s:.1f} baseline={base_per_s:.1f} "
+            f"ratio={users_per_s / base_per_s:.1f}x"
         )
         wps = d["writes"] / wall
         checks = {

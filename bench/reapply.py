@@ -54,7 +54,9 @@ def seed(n_users: int) -> None:
                 "firstname": first,
                 "lastname": last,
                 "display_name": f"{first} {last}",
-                "distinguished_name": f"CN={first} {last},OU={rng.choice(DEPARTMENTS)},DC=contoso,DC=com",
+                "distinguished_name": (
+                    f"CN={first} {last},OU={rng.choice(DEPARTMENTS)},DC=contoso,DC=com"
+                ),
                 "member_of": rng.sample(EXT_GROUPS, rng.randint(0, 3)),
                 "department": rng.choice(DEPARTMENTS),
                 "title": rng.choice(TITLES),
@@ -190,7 +192,8 @@ def main() -> None:
         wrote = table_versions() != before
         rate2 = args.users / t2[0]
         print(
-            f"unchanged reapply: {t2[0]:7.2f} s  {rate2:10.0f} users/s  changed={second['changed']} "
+            f"unchanged reapply: {t2[0]:7.2f} s  {rate2:10.0f} users/s  "
+            f"changed={second['changed']} "
             f"rows rewritten: {'yes' if wrote else 'none'}"
         )
         if second["changed"] != 0 or wrote:

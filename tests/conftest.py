@@ -17,6 +17,9 @@ from tests.support import reset_caches
 
 SECRET_KEY = Fernet.generate_key().decode()
 
+# The sandbox-tenant fixtures (`sandbox_server`, `sandbox`, `api`) for every test package.
+pytest_plugins = ("tests.tenant_fixtures",)
+
 
 def _service_url(name: str) -> str:
     url = os.environ.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -12,10 +13,8 @@ def reset_caches() -> None:
     """Forget cached settings, engine and key so the next use reads the environment again."""
     from app import crypto, db, settings
 
-    try:
+    with contextlib.suppress(Exception):
         db.get_engine().dispose()
-    except Exception:
-        pass
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
     crypto._fernet.cache_clear()

@@ -38,10 +38,9 @@ from app.graph import (
     endpoints_for,
 )
 from app.models import App
-from app.settings import Settings
-
 from app.observability.context import current_request_id
 from app.observability.metrics import graph_call_recorder
+from app.settings import Settings
 
 log = logging.getLogger("app.apps.runtime")
 

@@ -223,7 +223,8 @@ def custom_attribute_names(session: Session) -> list[str]:
         )
     else:
         sql = text(
-            "SELECT DISTINCT j.key FROM directory_user, json_each(directory_user.custom_attributes) j "
+            "SELECT DISTINCT j.key FROM directory_user, "
+            "json_each(directory_user.custom_attributes) j "
             "ORDER BY j.key LIMIT 500"
         )
     return [r[0] for r in session.execute(sql)]

@@ -271,7 +271,8 @@ class Executor:
                 GraphConflictError(
                     409,
                     "UpnTakenByAnotherPerson",
-                    f"userPrincipalName {upn} belongs to another tenant user (id {found.get('id')}) "
+                    f"userPrincipalName {upn} belongs to another tenant user "
+                    f"(id {found.get('id')}) "
                     "whose ImmutableID differs from this person's; not linking.",
                 ),
             )
@@ -345,7 +346,8 @@ class Executor:
                     GraphBadRequestError(
                         400,
                         "MissingAttributes",
-                        f"Parameters produced no value for {', '.join(missing)}; fix the app's parameters or the user.",
+                        f"Parameters produced no value for {', '.join(missing)}; "
+                        "fix the app's parameters or the user.",
                     ),
                 )
                 continue
@@ -596,9 +598,7 @@ class Executor:
                 if res.ok:
                     for s in chunk:
                         s.groups_added.add(gid)
-                elif isinstance(res.error, GraphConflictError) or isinstance(
-                    res.error, GraphNotFoundError
-                ):
+                elif isinstance(res.error, (GraphConflictError, GraphNotFoundError)):
                     # All-or-nothing: one member already there (or not replicated yet) fails the
                     # whole request; add this chunk one by one instead.
                     again.extend(await self._add_one_by_one(gid, chunk))

@@ -54,7 +54,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
             .join(Assignment, Assignment.id == Task.assignment_id)  # type: ignore[arg-type]
             .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
             .where(col(Task.id).in_(ids))
-            .order_by(Task.id)
+            .order_by(col(Task.id))
         ).all()
         app = session.get(App, rows[0][0].app_id)
         assert app is not None and app.id is not None
@@ -66,14 +66,14 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
             ours = (mapped.get(attr) or own.get(attr)) if attr else None
             works.append(
                 Work(
-                    task_id=task.id,  # type: ignore[arg-type]
+                    task_id=task.id,
                     action=task.action,
                     desired=DesiredState.from_json(assignment.desired)
                     if assignment.desired
                     else None,
                     applied=task_service.applied_state(assignment),
                     tenant_object_id=assignment.tenant_object_id,
-                    user_key=user.id,  # type: ignore[arg-type]
+                    user_key=user.id,
                     immutable_id=ours or assignment.immutable_id,
                 )
             )
@@ -140,7 +140,9 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             if assignment.user_id in writebacks:
                 continue
             if not session.execute(
-                select(Task.id).where(Task.assignment_id == assignment.id, Task.status == "running")
+                select(col(Task.id)).where(
+                    col(Task.assignment_id) == assignment.id, col(Task.status) == "running"
+                )
             ).first():
                 task_service.reconcile(session, app, assignment)
         recompute.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))

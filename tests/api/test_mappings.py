@@ -46,7 +46,7 @@ def test_mapping_never_strips_manual_roles(client: ApiClient) -> None:
 def test_dry_run_reports_without_changing(client: ApiClient) -> None:
     client.ok("POST", "/users", json=user_body(1, member_of=["Office 365"]))
     client.ok("POST", "/users", json=user_body(2))
-    role, mapping = _o365(client)
+    _, mapping = _o365(client)
     result = client.ok("POST", f"/mappings/{mapping['id']}/dry-run", json={"user_ids": [1, 2]})
     by_user = {u["user_id"]: u for u in result["users"]}
     assert by_user[1]["result"] == "will be mapped"

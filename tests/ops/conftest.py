@@ -19,7 +19,7 @@ from app.sandbox.server import SandboxServer
 
 # The sandbox tenant the live server talks to: one per session, reseeded by `sandbox` for each
 # test that takes it (the same fixtures the apps and engine tests use).
-from tests.apps.conftest import sandbox, sandbox_server  # noqa: F401  (shared fixtures)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVISIONER = str(Path(sys.executable).with_name("provisioner"))
@@ -69,7 +69,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def live_server(
     migrated: str,
     redis_url: str,
-    sandbox_server: SandboxServer,  # noqa: F811  (the fixture imported above)
+    sandbox_server: SandboxServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """`provisioner serve` as the image runs it, on a free port, against the test database.

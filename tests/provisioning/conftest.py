@@ -8,7 +8,6 @@ import pytest
 
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.apps.conftest import api, sandbox, sandbox_server  # noqa: F401  (shared fixtures)
 from tests.apps.helpers import app_body, authenticate
 from tests.support import ApiClient
 

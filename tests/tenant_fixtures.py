@@ -1,4 +1,5 @@
-"""Fixtures for the apps tests: real Postgres, the sandbox tenant over TLS, real MSAL.
+"""Fixtures shared by every test that needs the sandbox tenant: real Postgres, the sandbox
+over TLS, real MSAL (registered for the whole suite in tests/conftest.py).
 
 One sandbox server serves the whole session (starting one costs a TLS handshake setup and a
 thread); each test gets it reseeded. The API is pointed at it through SANDBOX_URL and
