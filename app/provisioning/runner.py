@@ -102,13 +102,20 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 select(Task).where(col(Task.id).in_([o.task_id for o in outcomes]))
             ).scalars()
         }
+        assignments = {
+            a.id: a
+            for a in session.execute(
+                select(Assignment).where(
+                    col(Assignment.id).in_([t.assignment_id for t in tasks.values()])
+                )
+            ).scalars()
+        }
         writebacks: list[int] = []
         replan: list[Assignment] = []
         now = utcnow()
         for outcome in outcomes:
             task = tasks[outcome.task_id]
-            assignment = session.get(Assignment, task.assignment_id)
-            assert assignment is not None
+            assignment = assignments[task.assignment_id]
             task.request_ids = list(
                 dict.fromkeys([*(task.request_ids or []), *outcome.request_ids])
             )[-50:]
@@ -137,13 +144,9 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             # ImmutableID, so planning them again below would only make a task to cancel.
             recompute.users_changed(session, sorted(set(writebacks)))
         for assignment in replan:
-            if assignment.user_id in writebacks:
-                continue
-            if not session.execute(
-                select(col(Task.id)).where(
-                    col(Task.assignment_id) == assignment.id, col(Task.status) == "running"
-                )
-            ).first():
+            # Only assignments whose desired state moved on while the task ran need another
+            # step; the task just finished was their one open task, so none is running.
+            if assignment.user_id not in writebacks and task_service.next_plan(assignment):
                 task_service.reconcile(session, app, assignment)
         recompute.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
 

@@ -17,10 +17,6 @@ import pytest
 
 from app.sandbox.server import SandboxServer
 
-# The sandbox tenant the live server talks to: one per session, reseeded by `sandbox` for each
-# test that takes it (the same fixtures the apps and engine tests use).
-
-
 ROOT = Path(__file__).resolve().parents[2]
 PROVISIONER = str(Path(sys.executable).with_name("provisioner"))
 
@@ -69,7 +65,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def live_server(
     migrated: str,
     redis_url: str,
-    sandbox_server: SandboxServer,
+    sandbox_server: SandboxServer,  # tests/tenant_fixtures.py; tests reseed it with `sandbox`
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """`provisioner serve` as the image runs it, on a free port, against the test database.
