@@ -122,13 +122,17 @@ def recompute_users(
     own_run = run is None
     run = run or tasks.Run()
     cache = cache or AppCache.load(session, None if only_app is None else [only_app])
-    states = load_user_states(session, user_ids)
     stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
     if only_app is not None:
         stmt = stmt.where(col(Assignment.app_id) == only_app)
     existing: dict[tuple[int, int], Assignment] = {
         (a.app_id, a.user_id): a for a in session.execute(stmt).scalars()
     }
+    if not existing and not cache.role_apps:
+        # No role grants an app and nobody has an assignment: a directory without connected
+        # tenants (or a bulk reapply before any app exists) has nothing to load here.
+        return 0
+    states = load_user_states(session, user_ids)
     changed = 0
     for user in states:
         app_ids: set[int] = set()

@@ -72,6 +72,9 @@ def test_start_job_outside_a_request_gets_no_made_up_correlation(env: dict[str, 
         def close(self) -> None: ...
 
     set_dispatcher(Null())
+    # This thread is shared with every earlier test in the process; start from a clean slate
+    # so the assertion is about start_job, not about what an earlier test left bound.
+    structlog.contextvars.clear_contextvars()
     with transaction() as session:
         plain = start_job(session, "x.test")
         explicit = start_job(session, "x.test", correlation_id="given")
