@@ -69,13 +69,14 @@ def seed(n_users: int) -> None:
                     "site": rng.choice(["HQ", "Remote", "Lab"]),
                 },
                 "mapped_attributes": {},
+                "mapped_roles": {},
                 "created_at": now,
                 "updated_at": now,
             }
         )
         if rng.random() < 0.2:
             roles.append(
-                {"user_id": i, "role_id": rng.randint(1, 30), "source": "manual", "created_at": now}
+                {"user_id": i, "role_id": rng.randint(1, 30), "created_at": now}
             )
         if len(batch) == 10000:
             with transaction() as s:
@@ -143,7 +144,7 @@ def table_versions() -> str:
                 text(
                     "SELECT (SELECT md5(string_agg(xmin::text || ':' || id, ',' ORDER BY id)) "
                     "FROM directory_user) || (SELECT md5(coalesce(string_agg(xmin::text, ',' "
-                    "ORDER BY user_id, role_id, source), '')) FROM user_role)"
+                    "ORDER BY user_id, role_id), '')) FROM user_role)"
                 )
             ).scalar_one()
         )
@@ -185,7 +186,7 @@ def main() -> None:
             f"full reapply:      {t1[0]:7.2f} s  {rate1:10.0f} users/s  changed={first['changed']}"
         )
 
-        print(f"                   {count_rows('user_role')} role grants in user_role")
+        print(f"                   {count_rows('user_role')} manual role grants in user_role")
         before = table_versions()
         with timed() as t2:
             second = reapply_all(transaction)
