@@ -88,11 +88,24 @@ class Run:
                 if over
                 else None
             )
-            rows = session.execute(
-                select(Assignment).where(col(Assignment.id).in_(assignment_ids))
-            ).scalars()
+            rows = list(
+                session.execute(
+                    select(Assignment).where(col(Assignment.id).in_(assignment_ids))
+                ).scalars()
+            )
+            # One query for every open task of the chunk instead of one per assignment.
+            open_tasks = {
+                t.assignment_id: t
+                for t in session.execute(
+                    select(Task).where(
+                        col(Task.assignment_id).in_(assignment_ids),
+                        col(Task.status).in_(OPEN_TASK_STATUSES),
+                    )
+                ).scalars()
+            }
             for assignment in rows:
-                if reconcile(session, app, assignment, hold, self.correlation_id):
+                task = open_tasks.get(assignment.id)
+                if reconcile(session, app, assignment, hold, self.correlation_id, task or False):
                     self.planned += 1
 
 
@@ -122,11 +135,16 @@ def reconcile(
     assignment: Assignment,
     hold_destructive: str | None = None,
     correlation_id: str | None = None,
+    open_task: Task | None | bool = None,
 ) -> bool:
-    """Make the assignment's open task match its next step; returns whether a task is open."""
+    """Make the assignment's open task match its next step; returns whether a task is open.
+
+    `open_task`: the caller's prefetched open task, `False` when it knows there is none, or
+    None to look it up here.
+    """
     assert assignment.id is not None and app.id is not None
     plan = next_plan(assignment)
-    task = _open_task(session, assignment.id)
+    task = _open_task(session, assignment.id) if open_task is None else (open_task or None)
     if task is not None and task.status == "running":
         return True  # the executor re-plans when it finishes
     if plan is None:
@@ -168,19 +186,20 @@ def reconcile(
             correlation_id=correlation_id,
         )
         session.add(task)
-    session.flush()
     if task.status == "queued":
         wake(session, task)
     return True
 
 
 def wake(session: Session, task: Task, delay_s: float = 0) -> None:
-    """Enqueue the task's id once the transaction commits."""
-    task_id, attempt = task.id, task.attempts
+    """Enqueue the task's id once the transaction commits (the id exists by then, so callers
+    need not flush one task at a time)."""
+    attempt = task.attempts or 0
 
     def _enqueue() -> None:
         from app.queue import get_dispatcher
 
+        task_id = task.id
         get_dispatcher().enqueue(
             TASK_FUNCTION, task_id, job_id=f"task:{task_id}:{attempt}", defer_s=delay_s
         )
