@@ -75,9 +75,7 @@ def seed(n_users: int) -> None:
             }
         )
         if rng.random() < 0.2:
-            roles.append(
-                {"user_id": i, "role_id": rng.randint(1, 30), "created_at": now}
-            )
+            roles.append({"user_id": i, "role_id": rng.randint(1, 30), "created_at": now})
         if len(batch) == 10000:
             with transaction() as s:
                 s.execute(insert(User), batch)
