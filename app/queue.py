@@ -84,6 +84,7 @@ class InlineDispatcher:
         self._settings = settings
         self._loop = _LoopThread("inline-runner")
         self._ctx: dict[str, Any] | None = None
+        self._running: set[Future[Any]] = set()
         self._ready = self._loop.submit(self._startup())
         self._sweeper = self._loop.submit(self._sweep_forever())
 
@@ -121,12 +122,19 @@ class InlineDispatcher:
             self._submit_now(function, args)
 
     def _submit_now(self, function: str, args: tuple[Any, ...]) -> None:
-        self._loop.submit(self._run(function, args))
+        future = self._loop.submit(self._run(function, args))
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 30) -> None:
+        from concurrent.futures import wait
+
         from workers.functions import shutdown
 
         self._sweeper.cancel()
+        # Let work in flight finish: stopping the loop under it would leave database work
+        # running in threads with nobody to finish (or roll back) its transaction.
+        wait(list(self._running), timeout=timeout)
         if self._ctx is not None:
             self._loop.submit(shutdown(self._ctx)).result(timeout=10)
         self._loop.stop()

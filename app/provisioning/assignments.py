@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.directory.facts import load_facts
-from app.evaluation.facts import UserFacts
+from app.evaluation.mappings import effective_facts
 from app.models import App, Assignment, RoleApp, User, utcnow
 from app.provisioning import desired as desired_mod
 from app.provisioning import tasks
+from app.provisioning.rules.facts import stored_outcome
 
 CHUNK = 2000
 
@@ -82,25 +83,13 @@ def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_
     out = []
     for f, _ in facts:
         mapped_roles, mapped_group, mapped_attrs, deleted_at = extra[f.id]
+        outcome = stored_outcome(mapped_roles, mapped_group, mapped_attrs)
         sources: dict[int, str] = {r: "manual" for r in f.role_ids}
-        granted = {int(k): v for k, v in (mapped_roles or {}).items()}
-        for rid, mid in granted.items():
+        for rid, mid in outcome.granted_roles.items():
             sources.setdefault(rid, f"mapping:{mid}")
-        attrs = dict(f.custom_attributes)
-        for k, v in (mapped_attrs or {}).items():
-            if v:
-                attrs[k] = v
-            else:
-                attrs.pop(k, None)
-        effective = UserFacts(
-            id=f.id,
-            fields=f.fields,
-            member_of=f.member_of,
-            custom_attributes=attrs,
-            role_ids=f.role_ids | frozenset(granted),
-            group_id=mapped_group if mapped_group is not None else f.group_id,
+        out.append(
+            desired_mod.UserState(effective_facts(f, outcome), deleted_at is not None, sources)
         )
-        out.append(desired_mod.UserState(effective, deleted_at is not None, sources))
     return out
 
 

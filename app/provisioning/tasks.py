@@ -105,7 +105,9 @@ class Run:
             }
             for assignment in rows:
                 task = open_tasks.get(assignment.id)
-                if reconcile(session, app, assignment, hold, self.correlation_id, task or False):
+                if reconcile(
+                    session, app, assignment, hold, self.correlation_id, task, prefetched=True
+                ):
                     self.planned += 1
 
 
@@ -135,16 +137,17 @@ def reconcile(
     assignment: Assignment,
     hold_destructive: str | None = None,
     correlation_id: str | None = None,
-    open_task: Task | None | bool = None,
+    open_task: Task | None = None,
+    prefetched: bool = False,
 ) -> bool:
     """Make the assignment's open task match its next step; returns whether a task is open.
 
-    `open_task`: the caller's prefetched open task, `False` when it knows there is none, or
-    None to look it up here.
+    With `prefetched`, `open_task` is the caller's lookup (None: there is none); otherwise
+    the open task is looked up here.
     """
     assert assignment.id is not None and app.id is not None
     plan = next_plan(assignment)
-    task = _open_task(session, assignment.id) if open_task is None else (open_task or None)
+    task = open_task if prefetched else _open_task(session, assignment.id)
     if task is not None and task.status == "running":
         return True  # the executor re-plans when it finishes
     if plan is None:

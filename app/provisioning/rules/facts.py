@@ -16,9 +16,10 @@ CHUNK = 5000
 """Ids per round trip: keeps each IN list (and its bind parameters) a sensible size."""
 
 
-def _outcome(
+def stored_outcome(
     mapped_roles: Any, mapped_group_id: int | None, mapped_attributes: Any
 ) -> MappingOutcome:
+    """The mapping outcome as stored on the user row (provenance of the group is not kept)."""
     granted = {int(role_id): mapping_id for role_id, mapping_id in (mapped_roles or {}).items()}
     return MappingOutcome(granted, mapped_group_id, None, dict(mapped_attributes or {}), ())
 
@@ -44,5 +45,5 @@ def effective_user_facts(session: Session, user_ids: Sequence[int]) -> list[User
         for facts, _ in own:
             row = mapped.get(facts.id)
             # A user deleted between the two reads has no outcome: their own state stands.
-            out.append(facts if row is None else effective_facts(facts, _outcome(*row)))
+            out.append(facts if row is None else effective_facts(facts, stored_outcome(*row)))
     return out
