@@ -204,7 +204,7 @@ def engine_run(
             def sample() -> None:
                 while not sampling.is_set():
                     samples.append((time.perf_counter(), float(_counters(sandbox)["writes"])))
-                    time.sleep(0.25)
+                    time.sleep(0.05)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
