@@ -250,14 +250,25 @@ def validate_conditions(conditions: Sequence[Condition], match: str = "all") -> 
 # --- compilation ---------------------------------------------------------------------------
 
 
-def compile_condition(condition: Condition) -> Predicate:
-    """A closure testing one condition; validates first (raises ``ConditionError``)."""
-    kind, value = _checked(condition)
+@dataclass(frozen=True, slots=True)
+class PreparedText:
+    """A validated text or list condition with its constants pre-processed.
+
+    Shared by the closure compiler here and the generated evaluator (``codegen``), so both
+    test exactly the same casefolded value, compiled regex and ``in`` set.
+    """
+
+    op: str
+    i: int
+    """``RAW`` or ``FOLDED``: which prepared form of the user's value the operator reads."""
+    v: str
+    rx: re.Pattern[str] | None
+    items: frozenset[str]
+
+
+def prepare_text(condition: Condition, value: str) -> PreparedText:
+    """Constants for a text/list condition whose normalised ``value`` came from ``_checked``."""
     op = condition.operator
-    if kind == "role":
-        return _role_predicate(op, value)
-    if kind == "group":
-        return _group_predicate(op, value)
     i = RAW if condition.case_sensitive else FOLDED
     rx = _regex(value, condition.case_sensitive) if op == "matches" else None
     v = value if condition.case_sensitive else value.casefold()
@@ -266,9 +277,36 @@ def compile_condition(condition: Condition) -> Predicate:
         if (op == "in")
         else frozenset()
     )
+    return PreparedText(op, i, v, rx, items)
+
+
+def checked(condition: Condition) -> tuple[SourceKind, str]:
+    """Validate ``condition``; its kind and normalised value ('' for valueless operators)."""
+    return _checked(condition)
+
+
+def parse_ids(kind: SourceKind, value: str) -> frozenset[int]:
+    """The ids of a validated ``in`` value of a role or group condition."""
+    return frozenset(_parse_id(x, kind) for x in parse_list(value))
+
+
+def parse_id(kind: SourceKind, value: str) -> int:
+    """The id of a validated ``equals``/``not_equals`` value of a role or group condition."""
+    return _parse_id(value, kind)
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """A closure testing one condition; validates first (raises ``ConditionError``)."""
+    kind, value = _checked(condition)
+    op = condition.operator
+    if kind == "role":
+        return _role_predicate(op, value)
+    if kind == "group":
+        return _group_predicate(op, value)
+    p = prepare_text(condition, value)
     if kind == "list":
-        return _list_predicate(op, i, v, rx, items)
-    return _text_predicate(condition.source, op, i, v, rx, items)
+        return _list_predicate(op, p.i, p.v, p.rx, p.items)
+    return _text_predicate(condition.source, op, p.i, p.v, p.rx, p.items)
 
 
 def _text_predicate(
