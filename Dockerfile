@@ -25,7 +25,6 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONPATH=/srv/provisioner \
     DATA_DIR=/var/lib/provisioner \
     HOST=0.0.0.0 \
     PORT=8000 \
@@ -36,12 +35,7 @@ RUN groupadd --system --gid 10001 provisioner \
     && mkdir -p /var/lib/provisioner /srv/provisioner \
     && chown provisioner:provisioner /var/lib/provisioner
 COPY --from=builder /opt/venv /opt/venv
-# `app.db` finds the Alembic scripts next to the `app` package (`app/../alembic`), which a wheel
-# in site-packages cannot provide; so the source tree with `alembic/` comes first on PYTHONPATH.
-# Drop these lines once the migrations ship inside the package.
-COPY --chown=root:root app /srv/provisioner/app
-COPY --chown=root:root workers /srv/provisioner/workers
-COPY --chown=root:root alembic /srv/provisioner/alembic
+# The migrations ship inside the `app` package (app/migrations), so the wheel is all we need.
 WORKDIR /srv/provisioner
 USER 10001:10001
 EXPOSE 8000

@@ -19,7 +19,8 @@ from sqlmodel import Session, create_engine
 
 from app.settings import Settings, get_settings
 
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+# Inside the package, so an installed wheel (the container image) carries its migrations.
+ALEMBIC_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def build_engine(settings: Settings) -> Engine:

@@ -23,11 +23,12 @@ Semantics (quoted by the API docs):
 from __future__ import annotations
 
 import collections.abc as abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from app.evaluation.actions import Action, parse_ids, require_count, require_known, require_name
+from app.evaluation.codegen import ConditionCode
 from app.evaluation.conditions import Condition, Predicate, compile_conditions, validate_conditions
 from app.evaluation.errors import ActionError
 from app.evaluation.facts import CUSTOM_PREFIX, Subject, TextKey, UserFacts, text_key
@@ -124,6 +125,9 @@ class CompiledMapping:
     ops: tuple[_Op, ...]
 
 
+Evaluator = Callable[[UserFacts], MappingOutcome]
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledMappings:
     mappings: tuple[CompiledMapping, ...]
@@ -132,6 +136,8 @@ class CompiledMappings:
     uses_member_of: bool
     steps: tuple[tuple[Predicate, int, tuple[_Op, ...]], ...] = ()
     """(predicate, mapping id, ops) per mapping: tuple unpacking beats attribute lookups."""
+    evaluator: Evaluator | None = None
+    """The whole list as one generated function (see ``_generate``); None: use the reference."""
 
 
 def compile_mappings(mappings: Iterable[Mapping]) -> CompiledMappings:
@@ -150,10 +156,71 @@ def compile_mappings(mappings: Iterable[Mapping]) -> CompiledMappings:
         text_key(s) for s in sorted(sources) if s not in ("member_of", "has_role", "group")
     )
     steps = tuple((m.predicate, m.id, m.ops) for m in compiled)
-    return CompiledMappings(tuple(compiled), keys, "member_of" in sources, steps)
+    evaluator = _generate([(m, c.ops) for m, c in zip(ordered, compiled, strict=True)])
+    return CompiledMappings(tuple(compiled), keys, "member_of" in sources, steps, evaluator)
+
+
+def _generate(mappings: Sequence[tuple[Mapping, tuple[_Op, ...]]]) -> Evaluator:
+    """One Python function evaluating the whole (validated, ordered) list for one user.
+
+    Same semantics as ``evaluate_reference``, statement for statement: each mapping is an
+    ``if`` over its inlined conditions followed by its actions in order, and the state later
+    conditions read (granted roles, group, attributes) lives in locals. Only generated names
+    reach the source text; see ``codegen`` for why that keeps user input out of it.
+    """
+    code = ConditionCode()
+    # Conditions first: which values the prologue loads, and which attributes an action must
+    # keep up to date, depend on every condition in the list.
+    tests = [code.conditions(m.conditions, m.match) for m, _ in mappings]
+    body: list[str] = []
+    for (m, ops), test in zip(mappings, tests, strict=True):
+        mid = code.const(m.id)
+        body.append(f"if {test}:")
+        body.append(f"    matched.append({mid})")
+        for op in ops:
+            if op.code == _SET_ROLE:
+                entries = ", ".join(f"{code.const(r)}: {mid}" for r in op.role_ids)
+                body.append(f"    granted = {{{entries}}}")
+            elif op.code == _ADD_ROLE:
+                for role_id in op.role_ids:
+                    rid = code.const(role_id)
+                    # setdefault semantics: provenance stays with the first grant.
+                    body.append(f"    if {rid} not in granted:")
+                    body.append(f"        granted[{rid}] = {mid}")
+            elif op.code == _SET_GROUP:
+                body.append(f"    group = outcome_group = {code.const(op.group_id)}")
+                body.append(f"    group_mapping = {mid}")
+            else:
+                body.append(f"    attributes[{code.const(op.name)}] = {code.const(op.value)}")
+                body.extend(f"    {line}" for line in code.assign_text(op.source, op.value))
+    lines = [
+        "def evaluate(user):",
+        *(f"    {line}" for line in code.prologue()),
+        "    manual = user.role_ids",
+        "    granted = {}",
+        "    group = user.group_id",
+        "    outcome_group = group_mapping = None",
+        "    attributes = {}",
+        "    matched = []",
+        *(f"    {line}" for line in body),
+        "    return _Outcome(granted, outcome_group, group_mapping, attributes, tuple(matched))",
+    ]
+    namespace = code.namespace
+    namespace["_Outcome"] = MappingOutcome
+    exec(compile("\n".join(lines), "<generated mapping evaluator>", "exec"), namespace)
+    evaluator: Evaluator = namespace["evaluate"]  # type: ignore[assignment]
+    return evaluator
 
 
 def evaluate(compiled: CompiledMappings, user: UserFacts) -> MappingOutcome:
+    evaluator = compiled.evaluator
+    if evaluator is not None:
+        return evaluator(user)
+    return evaluate_reference(compiled, user)
+
+
+def evaluate_reference(compiled: CompiledMappings, user: UserFacts) -> MappingOutcome:
+    """The closure-based evaluator: the executable specification ``evaluate`` is tested against."""
     subject = Subject.from_facts(user, compiled.text_keys, compiled.uses_member_of)
     manual = user.role_ids
     granted: dict[int, int] = {}

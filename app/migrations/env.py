@@ -1,10 +1,10 @@
 """Alembic environment: runs on the connection the caller hands in, or on the configured URL."""
 
+from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from alembic import context
 
 config = context.config
 target_metadata = SQLModel.metadata
