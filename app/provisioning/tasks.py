@@ -27,9 +27,14 @@ DESTRUCTIVE = ("delete", "suspend")
 
 
 def applied_state(assignment: Assignment) -> DesiredState | None:
-    if assignment.applied is None or assignment.state == "deleted":
+    return applied_from(assignment.applied, assignment.state)
+
+
+def applied_from(applied: dict[str, Any] | None, state: str) -> DesiredState | None:
+    """What we last applied, or None when nothing (still) exists in the tenant."""
+    if applied is None or state == "deleted":
         return None
-    return DesiredState.from_json(assignment.applied)
+    return DesiredState.from_json(applied)
 
 
 def next_plan(assignment: Assignment) -> Plan | None:
