@@ -81,10 +81,13 @@ class ConditionCode:
                 lines.append(f"r{index} = fields.get({self.const(source)}) or None")
             if index in self._folded:
                 lines.append(f"f{index} = None if r{index} is None else r{index}.casefold()")
-        if self._member_raw or self._member_folded or self._member_set:
+        if self._member_raw:
             lines.append("mr = tuple(filter(None, user.member_of))")
-        if self._member_folded or self._member_set:
-            lines.append("mf = tuple(map(_fold, mr))")
+            if self._member_folded or self._member_set:
+                lines.append("mf = tuple(map(_fold, mr))")
+        elif self._member_folded or self._member_set:
+            # No condition reads the names as given: fold straight from the filtered input.
+            lines.append("mf = tuple(map(_fold, filter(None, user.member_of)))")
         if self._member_set:
             lines.append("ms = frozenset(mf)")
         return lines

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import collections.abc as abc
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from app.evaluation.actions import Action, parse_ids, require_count, require_known, require_name
@@ -203,13 +203,42 @@ def _generate(mappings: Sequence[tuple[Mapping, tuple[_Op, ...]]]) -> Evaluator:
         "    attributes = {}",
         "    matched = []",
         *(f"    {line}" for line in body),
-        "    return _Outcome(granted, outcome_group, group_mapping, attributes, tuple(matched))",
+        *_outcome_lines(code.namespace),
     ]
     namespace = code.namespace
-    namespace["_Outcome"] = MappingOutcome
     exec(compile("\n".join(lines), "<generated mapping evaluator>", "exec"), namespace)
     evaluator: Evaluator = namespace["evaluate"]  # type: ignore[assignment]
     return evaluator
+
+
+_OUTCOME_VALUES = {
+    "granted_roles": "granted",
+    "group_id": "outcome_group",
+    "group_mapping_id": "group_mapping",
+    "attributes": "attributes",
+    "matched": "tuple(matched)",
+}
+
+
+def _outcome_lines(namespace: dict[str, object]) -> list[str]:
+    """Statements building and returning the ``MappingOutcome`` from the evaluator's locals.
+
+    A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__`` by name,
+    which costs about as much as evaluating a dozen mappings; setting the slots through their
+    descriptors builds the same object in half the time. That skips ``__init__``, so should
+    the class ever gain fields or a ``__post_init__``, this falls back to calling it.
+    """
+    namespace["_Outcome"] = MappingOutcome
+    names = tuple(f.name for f in fields(MappingOutcome))
+    if names != tuple(_OUTCOME_VALUES) or hasattr(MappingOutcome, "__post_init__"):
+        return [f"    return _Outcome({', '.join(_OUTCOME_VALUES.values())})"]
+    namespace["_new"] = object.__new__
+    lines = ["    outcome = _new(_Outcome)"]
+    for name, value in _OUTCOME_VALUES.items():
+        namespace[f"_set_{name}"] = getattr(MappingOutcome, name).__set__
+        lines.append(f"    _set_{name}(outcome, {value})")
+    lines.append("    return outcome")
+    return lines
 
 
 def evaluate(compiled: CompiledMappings, user: UserFacts) -> MappingOutcome:

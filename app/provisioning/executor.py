@@ -303,15 +303,12 @@ class Executor:
         for s, req in items:
             res = results[req.id]
             if res.ok:
-                s.tenant = res.body or {"id": s.work.tenant_object_id}
                 s.outcome.events.append(
                     ("provisioning.restored", {"tenant_object_id": s.work.tenant_object_id})
                 )
-                s.tenant = None  # re-read below with $select
                 s.outcome.tenant_object_id = s.work.tenant_object_id
-                got = await self._read(s)
-                if got is not None:
-                    s.tenant = got
+                # The restore answer is a bare directoryObject; read the user with $select.
+                s.tenant = await self._read(s)
             elif not isinstance(res.error, GraphNotFoundError):
                 s.stop(_status_for(res.error), res.error)
 
