@@ -111,6 +111,10 @@ def recompute_users(
     own_run = run is None
     run = run or tasks.Run()
     cache = cache or AppCache.load(session, None if only_app is None else [only_app])
+    if not cache.role_apps and session.execute(select(col(Assignment.id)).limit(1)).first() is None:
+        # No role grants an app and no assignment exists anywhere: a directory without
+        # connected tenants has nothing to recompute (and a bulk reapply skips a big IN query).
+        return 0
     stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
     if only_app is not None:
         stmt = stmt.where(col(Assignment.app_id) == only_app)
