@@ -153,9 +153,15 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from app.observability.context import current_request_id
+
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # This handler runs outside the request-id middleware (Starlette puts it outermost),
+        # which re-binds the id before re-raising: echo it so a 500 can be traced too.
+        request_id = current_request_id()
         return problem_response(
-            ProblemError("An unexpected error occurred.").to_problem(request.url.path)
+            ProblemError("An unexpected error occurred.").to_problem(request.url.path),
+            {"X-Request-ID": request_id} if request_id else None,
         )
 
 

@@ -150,3 +150,22 @@ def test_rendered_log_lines_are_json_with_the_request_id_and_no_secrets(
     assert "Bearer [REDACTED]" in lines[1]["event"]
     assert "RuntimeError" in lines[2]["exception"]
     assert TOKEN not in json.dumps(lines)
+
+
+def test_an_unexpected_error_is_a_problem_carrying_the_request_id(env: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app()
+
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        resp = client.get("/boom", headers={"X-Request-ID": "rid-500"})
+    assert resp.status_code == 500
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["title"] == "Internal server error" and "kaput" not in resp.text
+    assert resp.headers["X-Request-ID"] == "rid-500"
