@@ -8,6 +8,7 @@ validation errors, HTTP errors and anything unexpected into the same problem+jso
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -103,6 +104,13 @@ class ServiceUnavailable(ProblemError):
 
 def field_error(field: str, message: str, code: str | None = None) -> InvalidInput:
     return InvalidInput(message, errors=[FieldError(field=field, message=message, code=code)])
+
+
+def reject_nulls(changes: dict[str, Any], keys: Iterable[str]) -> None:
+    """A PATCH may leave a required field out, but not set it to null."""
+    for key in keys:
+        if key in changes and changes[key] is None:
+            raise field_error(key, f"{key} cannot be null.", "null")
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -37,7 +37,7 @@ from app.apps.schemas import (
     is_guid,
 )
 from app.apps.tenant import DomainStatus
-from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error
+from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation.errors import EvaluationError
 from app.evaluation.parameters import Parameter, default_parameters, validate_parameters
 from app.models import App, OAuthState, RoleApp, utcnow
@@ -243,12 +243,19 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     changes = data.model_dump(
         exclude_unset=True, exclude={"client_secret", "certificate", "parameters"}
     )
-    for key in ("name", "tenant", "domain", "cloud", "client_id", "provisioning_enabled"):
-        if key in changes and changes[key] is None:
-            raise field_error(key, f"{key} cannot be null.", "null")
-    for key in ("approval_required", "immutable_id_attribute"):
-        if key in changes and changes[key] is None:
-            raise field_error(key, f"{key} cannot be null.", "null")
+    reject_nulls(
+        changes,
+        (
+            "name",
+            "tenant",
+            "domain",
+            "cloud",
+            "client_id",
+            "provisioning_enabled",
+            "approval_required",
+            "immutable_id_attribute",
+        ),
+    )
     if changes.get("name") is not None:
         _check_name(session, changes["name"], app_id)
     if "parameters" in data.model_fields_set:

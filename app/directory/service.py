@@ -25,7 +25,7 @@ from app.directory.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.errors import Conflict, NotFound, field_error
+from app.errors import Conflict, NotFound, field_error, reject_nulls
 from app.models import Group, Role, RoleApp, User, UserRole, utcnow
 
 MANUAL = "manual"
@@ -111,9 +111,7 @@ def create_user(session: Session, data: UserCreate) -> User:
 def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     user = get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
-    for key in ("username", "email", "status", "member_of"):
-        if key in changes and changes[key] is None:
-            raise field_error(key, f"{key} cannot be null.", "null")
+    reject_nulls(changes, ("username", "email", "status", "member_of"))
     _check_unique(session, changes.get("username"), changes.get("email"), user_id)
     if "group_id" in changes:
         _check_group(session, changes["group_id"])
@@ -331,10 +329,9 @@ def create_group(session: Session, data: GroupCreate) -> Group:
 def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
     group = get_group(session, group_id)
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("name") is not None:
+    reject_nulls(changes, ("name",))
+    if "name" in changes:
         _check_group_name(session, changes["name"], group_id)
-    elif "name" in changes:
-        raise field_error("name", "name cannot be null.", "null")
     for key, value in changes.items():
         setattr(group, key, value)
     group.updated_at = utcnow()
@@ -426,9 +423,8 @@ def create_role(session: Session, data: RoleCreate) -> Role:
 def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
     role = get_role(session, role_id)
     changes = data.model_dump(exclude_unset=True)
+    reject_nulls(changes, ("name",))
     if "name" in changes:
-        if changes["name"] is None:
-            raise field_error("name", "name cannot be null.", "null")
         _check_role_name(session, changes["name"], role_id)
         role.name = changes["name"]
     if "description" in changes:

@@ -6,8 +6,10 @@ Which action names exist, and what their values must look like, is decided by ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from app.evaluation.conditions import Condition, validate_conditions
 from app.evaluation.errors import ActionError
 
 
@@ -15,6 +17,24 @@ from app.evaluation.errors import ActionError
 class Action:
     action: str
     value: tuple[str, ...] = ()
+
+
+def validate_definition(
+    conditions: Sequence[Condition],
+    match: str,
+    actions: Sequence[Action],
+    compile_action: Callable[[Action], object],
+) -> None:
+    """Validate a mapping's or rule's conditions, match and actions; fields are nested
+    (``actions[1].value``). `compile_action` is the kind's own action checker."""
+    validate_conditions(conditions, match)
+    if not actions:
+        raise ActionError("actions", "at least one action is required")
+    for index, action in enumerate(actions):
+        try:
+            compile_action(action)
+        except ActionError as exc:
+            raise exc.within(f"actions[{index}]") from None
 
 
 def require_known(action: Action, known: tuple[str, ...]) -> None:

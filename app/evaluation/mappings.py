@@ -27,10 +27,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-from app.evaluation.actions import Action, parse_ids, require_count, require_known, require_name
+from app.evaluation.actions import (
+    Action,
+    parse_ids,
+    require_count,
+    require_known,
+    require_name,
+    validate_definition,
+)
 from app.evaluation.codegen import ConditionCode
-from app.evaluation.conditions import Condition, Predicate, compile_conditions, validate_conditions
-from app.evaluation.errors import ActionError
+from app.evaluation.conditions import Condition, Predicate, compile_conditions
 from app.evaluation.facts import CUSTOM_PREFIX, Subject, TextKey, UserFacts, text_key
 
 MAPPING_ACTIONS = ("set_role", "add_role", "set_group", "set_attribute")
@@ -104,14 +110,7 @@ def _compile_action(action: Action) -> _Op:
 
 def validate_mapping(mapping: Mapping) -> None:
     """Validate conditions, match and actions; fields are nested (``actions[1].value``)."""
-    validate_conditions(mapping.conditions, mapping.match)
-    if not mapping.actions:
-        raise ActionError("actions", "at least one action is required")
-    for index, action in enumerate(mapping.actions):
-        try:
-            _compile_action(action)
-        except ActionError as exc:
-            raise exc.within(f"actions[{index}]") from None
+    validate_definition(mapping.conditions, mapping.match, mapping.actions, _compile_action)
 
 
 # --- compilation and evaluation ------------------------------------------------------------

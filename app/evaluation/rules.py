@@ -29,8 +29,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from app.evaluation.actions import Action, require_count, require_known, require_name
-from app.evaluation.conditions import Condition, Predicate, compile_conditions, validate_conditions
+from app.evaluation.actions import (
+    Action,
+    require_count,
+    require_known,
+    require_name,
+    validate_definition,
+)
+from app.evaluation.conditions import Condition, Predicate, compile_conditions
 from app.evaluation.errors import ActionError
 from app.evaluation.facts import Subject, UserFacts
 
@@ -157,14 +163,7 @@ def _compile_action(action: Action) -> _Op:
 
 
 def validate_rule(rule: Rule) -> None:
-    validate_conditions(rule.conditions, rule.match)
-    if not rule.actions:
-        raise ActionError("actions", "at least one action is required")
-    for index, action in enumerate(rule.actions):
-        try:
-            _compile_action(action)
-        except ActionError as exc:
-            raise exc.within(f"actions[{index}]") from None
+    validate_definition(rule.conditions, rule.match, rule.actions, _compile_action)
 
 
 # --- compilation and evaluation ------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.directory.facts import Needs, count_users, iter_fact_chunks, load_facts, needs_for
 from app.errors import FieldError as ProblemField
-from app.errors import InvalidInput, NotFound, field_error
+from app.errors import InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation import mappings as engine
 from app.evaluation.errors import EvaluationError
 from app.evaluation.facts import UserFacts
@@ -151,9 +151,7 @@ def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
 def update_mapping(session: Session, mapping_id: int, data: MappingUpdate) -> MappingRow:
     row = get_mapping(session, mapping_id)
     changes = data.model_dump(exclude_unset=True)
-    for key in ("name", "enabled", "match", "position", "conditions", "actions"):
-        if key in changes and changes[key] is None:
-            raise field_error(key, f"{key} cannot be null.", "null")
+    reject_nulls(changes, ("name", "enabled", "match", "position", "conditions", "actions"))
     for key, value in changes.items():
         setattr(row, key, value)
     _validate(session, to_domain(row))

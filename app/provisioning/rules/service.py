@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app import recompute
-from app.errors import field_error
+from app.errors import field_error, reject_nulls
 from app.evaluation import rules as engine
 from app.evaluation.errors import EvaluationError
 from app.mappings.schemas import ActionIn, ConditionIn
@@ -104,9 +104,8 @@ def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -
     app = repo.get_app(session, app_id)
     row = repo.get_rule(session, app_id, rule_id)
     changes = data.model_dump(exclude_unset=True)
+    reject_nulls(changes, changes.keys())
     for key, value in changes.items():
-        if value is None:
-            raise field_error(key, f"{key} cannot be null.", "null")
         setattr(row, key, value)
     validate(
         session,
