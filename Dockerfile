@@ -13,9 +13,10 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python -m venv /opt/venv
 # Metadata first: the dependency layer is reused until pyproject.toml changes.
-COPY pyproject.toml ./
+COPY pyproject.toml setup.py ./
 COPY app ./app
 COPY workers ./workers
+COPY alembic ./alembic
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install /wheels/*.whl \
     && /opt/venv/bin/python -m compileall -q /opt/venv/lib
@@ -35,7 +36,7 @@ RUN groupadd --system --gid 10001 provisioner \
     && mkdir -p /var/lib/provisioner /srv/provisioner \
     && chown provisioner:provisioner /var/lib/provisioner
 COPY --from=builder /opt/venv /opt/venv
-# The migrations ship inside the `app` package (app/migrations), so the wheel is all we need.
+# The migrations (alembic/) ship inside the wheel as `app.migrations` (setup.py maps them).
 WORKDIR /srv/provisioner
 USER 10001:10001
 EXPOSE 8000

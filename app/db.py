@@ -7,6 +7,8 @@ for instance) is registered with `after_commit` and runs after a successful comm
 
 from __future__ import annotations
 
+import importlib.resources
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,8 +21,18 @@ from sqlmodel import Session, create_engine
 
 from app.settings import Settings, get_settings
 
-# Inside the package, so an installed wheel (the container image) carries its migrations.
-ALEMBIC_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic_dir() -> Path:
+    """The migrations: `alembic/` at the top of a source checkout, or the `app.migrations`
+    package that setup.py maps that directory to inside an installed wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "alembic"
+    if (checkout / "env.py").is_file():
+        return checkout
+    return Path(str(importlib.resources.files("app.migrations")))
+
+
+ALEMBIC_DIR = _alembic_dir()
 
 
 def build_engine(settings: Settings) -> Engine:

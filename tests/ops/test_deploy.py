@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +106,29 @@ def test_compose_config_validates_when_a_compose_cli_exists() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_wheel_carries_the_top_level_migrations(tmp_path: Path) -> None:
+    """alembic/ sits at the top of the checkout; the container installs only the wheel, so the
+    wheel must carry it (as `app.migrations`) for `provisioner migrate` to work there."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    versions = {p.name for p in (ROOT / "alembic" / "versions").glob("*.py")}
+    assert "app/migrations/env.py" in names
+    assert {f"app/migrations/versions/{v}" for v in versions} <= names
