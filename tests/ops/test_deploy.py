@@ -119,7 +119,6 @@ def test_the_wheel_carries_the_top_level_migrations(tmp_path: Path) -> None:
             "wheel",
             "-q",
             "--no-deps",
-            "--no-build-isolation",
             "-w",
             str(tmp_path),
             str(ROOT),
