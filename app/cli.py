@@ -78,9 +78,9 @@ def worker(
     """Run an arq worker (needs REDIS_URL and DATABASE_URL)."""
     from arq.worker import check_health, run_worker
 
+    from app.background.worker import WorkerSettings
     from app.logging import configure_logging
     from app.settings import get_settings
-    from workers.settings import WorkerSettings
 
     settings = get_settings()
     configure_logging(settings)
@@ -158,6 +158,10 @@ def openapi_export(
 
 
 def main() -> None:
+    from app.background import install_dispatcher
+    from app.settings import get_settings
+
+    install_dispatcher(get_settings())
     app(prog_name="provisioner")
 
 

@@ -104,10 +104,10 @@ def _start_local_job(kind: str, params: dict[str, Any], created_by: str, lease_s
 
 def _finish_local_job(job_id: int, result: dict[str, Any] | None, error: str | None) -> None:
     from app.db import transaction
-    from app.jobs import service
+    from app.jobs import repository
 
     with transaction() as session:
-        service.finish(session, job_id, result=result, error=error)
+        repository.finish(session, job_id, result=result, error=error)
 
 
 class _Throttled:
@@ -601,9 +601,7 @@ def _no_wake() -> Iterator[None]:
     from app.queue import set_dispatcher
 
     class _Quiet:
-        def enqueue(
-            self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
-        ) -> None:
+        def enqueue_many(self, wakes: Sequence[Any]) -> None:
             pass
 
         def close(self) -> None:
@@ -620,7 +618,7 @@ def _decide(task_ids: Sequence[int], approve: bool, wake: bool = True) -> list[T
     """Approve or deny in one transaction: all the tasks, or none if one cannot be."""
     from app.db import transaction
     from app.errors import Conflict, NotFound
-    from app.provisioning import tasks as service
+    from app.provisioning import service
 
     decide = service.approve if approve else service.deny
     quiet: AbstractContextManager[None] = nullcontext() if wake else _no_wake()

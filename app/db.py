@@ -1,14 +1,14 @@
 """Engine, sessions and the schema-version guard.
 
 The caller at the edge (a request dependency, a job wrapper) owns the transaction: helpers
-below never commit. Work that must happen only once the data is durable (enqueueing a job,
-for instance) is registered with `after_commit` and runs after a successful commit.
+below never commit. Work that must happen only once the data is durable is registered with
+`after_commit` and runs after a successful commit; wake-ups noted with `app.queue.wake` are
+sent then, all in one call.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,8 +19,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as SASession
 from sqlmodel import Session, create_engine
 
+from app import queue
 from app.settings import Settings, get_settings
-
 
 
 def _alembic_dir() -> Path:
@@ -68,6 +68,8 @@ def _run_after_commit(session: SASession) -> None:
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         callback()
+    # Every wake-up the transaction noted goes out in one call (one Redis round trip).
+    queue.send(queue.take_pending(session))
 
 
 @contextmanager
@@ -80,8 +82,26 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             session.info.pop("after_commit", None)
+            queue.take_pending(session)
             raise
         _run_after_commit(session)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction. When it rolls back, the wake-ups and after-commit callbacks it
+    registered go with it: nothing may be announced for rows that were never written."""
+    callbacks = len(session.info.get("after_commit", []))
+    wakes = queue.mark(session)
+    nested = session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        nested.rollback()
+        del session.info.setdefault("after_commit", [])[callbacks:]
+        queue.rewind(session, wakes)
+        raise
+    nested.commit()
 
 
 def get_session() -> Iterator[Session]:

@@ -13,10 +13,12 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import errors
+from app import db, errors, queue
 from app.api import health, tokens
 from app.apps.router import consent_router
 from app.apps.router import router as apps_router
+from app.apps.runtime import close_api_runtime
+from app.background import install_dispatcher
 from app.directory.router import router as directory_router
 from app.jobs.router import router as jobs_router
 from app.mappings.router import router as mappings_router
@@ -53,21 +55,15 @@ def api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    install_dispatcher(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if check_schema:
-            from app.db import check_schema as _check
-            from app.db import get_engine
-
-            _check(get_engine())
+            db.check_schema(db.get_engine())
         yield
-        from app.apps.runtime import close_api_runtime
-
         await close_api_runtime(_)
-        from app.queue import close_dispatcher
-
-        close_dispatcher()
+        queue.close_dispatcher()
 
     app = FastAPI(
         title=settings.docs_title,

@@ -7,6 +7,7 @@ and JSON text on SQLite.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
@@ -14,6 +15,66 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UserStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class TaskStatus(StrEnum):
+    """Where a task is in its life. Open: pending_approval, queued, running, blocked."""
+
+    pending_approval = "pending_approval"
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    blocked = "blocked"
+    denied = "denied"
+    cancelled = "cancelled"
+
+
+class TaskAction(StrEnum):
+    create = "create"
+    update = "update"
+    suspend = "suspend"
+    reactivate = "reactivate"
+    delete = "delete"
+
+
+class AssignmentTarget(StrEnum):
+    """What should exist in the tenant for an assignment."""
+
+    present = "present"
+    suspended = "suspended"
+    deleted = "deleted"
+    unmanaged = "unmanaged"  # the app's policy is "nothing": we stop touching it
+
+
+class AssignmentState(StrEnum):
+    """What the tenant holds for an assignment, as far as we applied it."""
+
+    pending = "pending"
+    provisioned = "provisioned"
+    suspended = "suspended"
+    deleted = "deleted"
+    error = "error"
+
+
+class DeprovisionPolicy(StrEnum):
+    """What deleting, suspending or unassigning a user does in the tenant."""
+
+    delete = "delete"
+    suspend = "suspend"
+    nothing = "nothing"
 
 
 def utcnow() -> datetime:
@@ -238,7 +299,12 @@ class RuleRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-OPEN_TASK_STATUSES = ("pending_approval", "queued", "running", "blocked")
+OPEN_TASK_STATUSES = (
+    TaskStatus.pending_approval,
+    TaskStatus.queued,
+    TaskStatus.running,
+    TaskStatus.blocked,
+)
 
 
 class Assignment(SQLModel, table=True):

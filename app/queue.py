@@ -1,9 +1,17 @@
 """Wake-ups for background work. The database row is the truth; a dispatcher only says
 "look at row N now". Losing a wake-up costs latency, never work: the sweeper finds the row.
 
-Two dispatchers share the same job functions (`workers.functions`):
-- `ArqDispatcher` (production): enqueues arq jobs on Redis for the worker processes;
+Services never talk to a dispatcher. They note wake-ups on their session (`wake`); the edge
+that owns the transaction (`app.db.transaction`) sends everything a commit made due in one
+call to `Dispatcher.enqueue_many`, after the commit, so a role change that plans N tasks costs
+one Redis round trip, not N, and nothing is announced before its row exists.
+
+Two dispatchers run the same job functions (the catalogue in `app.background`):
+- `ArqDispatcher` (production): writes arq jobs to Redis for the worker processes;
 - `InlineDispatcher` (embedded default): runs them on an event loop in a background thread.
+
+Which one a process uses is decided once, at its start (`app.background.install_dispatcher`):
+this module knows no job function, so nothing here imports the domains that make work.
 """
 
 from __future__ import annotations
@@ -11,21 +19,82 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.settings import Settings, get_settings
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
+from sqlalchemy.orm import Session
+
+from app.settings import Settings
 
 log = logging.getLogger("app.queue")
 
+JobFunction = Callable[..., Awaitable[Any]]
+Lifecycle = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+
+_PENDING = "queue.pending_wakeups"
+
+
+@dataclass(frozen=True)
+class Wake:
+    """Run `function(*args)` (after `defer_s` seconds). `job_id` collapses duplicates: a second
+    wake-up with the id of one still queued (or whose result arq still keeps) is dropped."""
+
+    function: str
+    args: tuple[Any, ...]
+    job_id: str | None = None
+    defer_s: float = 0
+
 
 class Dispatcher(Protocol):
-    def enqueue(
-        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
-    ) -> None: ...
+    def enqueue_many(self, wakes: Sequence[Wake]) -> None: ...
 
     def close(self) -> None: ...
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+# --- noting wake-ups in a transaction -------------------------------------------------------
+
+
+def wake(session: Session, wake: Wake | Callable[[], Wake]) -> None:
+    """Note a wake-up; it is sent once the session's transaction commits, dropped on rollback.
+
+    A callable is resolved only then, so a wake-up may name a row id the flush has not
+    assigned yet."""
+    session.info.setdefault(_PENDING, []).append(wake)
+
+
+def take_pending(session: Session) -> list[Wake]:
+    """The wake-ups noted in this transaction (cleared), in order, without duplicates."""
+    pending: list[Wake | Callable[[], Wake]] = session.info.pop(_PENDING, [])
+    return list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
+
+
+def mark(session: Session) -> int:
+    """How many wake-ups the transaction holds now (see `rewind`)."""
+    return len(session.info.get(_PENDING, []))
+
+
+def rewind(session: Session, to: int) -> None:
+    """Drop wake-ups noted after `mark` returned `to` (their savepoint was rolled back)."""
+    del session.info.setdefault(_PENDING, [])[to:]
+
+
+def send(wakes: Sequence[Wake]) -> None:
+    if wakes:
+        get_dispatcher().enqueue_many(wakes)
+
+
+# --- dispatchers ----------------------------------------------------------------------------
 
 
 class _LoopThread:
@@ -44,32 +113,47 @@ class _LoopThread:
         self._thread.join(timeout=5)
 
 
+# arq's own `enqueue_job` spends a WATCH/MULTI round trip per job. This does the same check
+# (no job or result under that id yet) and the same writes, atomically per job, for a whole
+# commit's wake-ups in one pipelined round trip. Key layout and payload are arq's (its public
+# `serialize_job` and key prefixes), so arq workers run these jobs like any other.
+_ENQUEUE_LUA = """
+if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('psetex', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[3], ARGV[3], ARGV[4])
+return 1
+"""
+_EXPIRES_EXTRA_MS = 86_400_000  # arq's default: a job not started within a day is dropped
+
+
 class ArqDispatcher:
     def __init__(self, redis_url: str) -> None:
         self._redis_url = redis_url
         self._loop = _LoopThread("arq-dispatcher")
-        self._pool: Any = None
+        self._pool: ArqRedis | None = None
 
-    async def _enqueue(
-        self, function: str, args: tuple[Any, ...], job_id: str | None, defer_s: float
-    ) -> None:
-        from arq import create_pool
-
-        from workers.settings import redis_settings
-
+    async def _enqueue(self, wakes: Sequence[Wake]) -> None:
         if self._pool is None:
             self._pool = await create_pool(redis_settings(self._redis_url))
-        await self._pool.enqueue_job(
-            function, *args, _job_id=job_id, _defer_by=defer_s if defer_s > 0 else None
-        )
+        script = self._pool.register_script(_ENQUEUE_LUA)
+        now = timestamp_ms()
+        async with self._pool.pipeline(transaction=False) as pipe:
+            for w in wakes:
+                job_id = w.job_id or f"{w.function}:{now}:{id(w)}"
+                defer_ms = round(w.defer_s * 1000) if w.defer_s > 0 else 0
+                payload = serialize_job(w.function, w.args, {}, None, now)
+                await script(
+                    keys=[job_key_prefix + job_id, result_key_prefix + job_id, default_queue_name],
+                    args=[defer_ms + _EXPIRES_EXTRA_MS, payload, now + defer_ms, job_id],
+                    client=pipe,
+                )
+            await pipe.execute()
 
-    def enqueue(
-        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
-    ) -> None:
+    def enqueue_many(self, wakes: Sequence[Wake]) -> None:
         try:
-            self._loop.submit(self._enqueue(function, args, job_id, defer_s)).result(timeout=5)
+            self._loop.submit(self._enqueue(wakes)).result(timeout=5)
         except Exception as exc:  # the sweeper re-enqueues; a request must not fail for this
-            log.warning("queue.enqueue_failed", extra={"function": function, "error": repr(exc)})
+            log.warning("queue.enqueue_failed", extra={"count": len(wakes), "error": repr(exc)})
 
     def close(self) -> None:
         if self._pool is not None:
@@ -78,30 +162,30 @@ class ArqDispatcher:
 
 
 class InlineDispatcher:
-    """Runs job functions in-process with the same context a worker builds."""
+    """Runs job functions in-process, with the same context and start-up a worker uses."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        functions: Mapping[str, JobFunction],
+        startup: Lifecycle,
+        shutdown: Lifecycle,
+        sweep: str,
+    ) -> None:
         self._settings = settings
+        self._functions = functions
+        self._shutdown = shutdown
+        self._sweep = sweep
         self._loop = _LoopThread("inline-runner")
-        self._ctx: dict[str, Any] | None = None
+        self._ctx: dict[str, Any] = {"settings": settings, "inline": True}
         self._running: set[Future[Any]] = set()
-        self._ready = self._loop.submit(self._startup())
+        self._ready = self._loop.submit(startup(self._ctx))
         self._sweeper = self._loop.submit(self._sweep_forever())
 
-    async def _startup(self) -> None:
-        from workers.functions import startup
-
-        ctx: dict[str, Any] = {"settings": self._settings, "inline": True}
-        await startup(ctx)
-        self._ctx = ctx
-
     async def _run(self, function: str, args: tuple[Any, ...]) -> None:
-        from workers.functions import FUNCTIONS
-
         await asyncio.wrap_future(self._ready)
-        assert self._ctx is not None
         try:
-            await FUNCTIONS[function](self._ctx, *args)
+            await self._functions[function](self._ctx, *args)
         except Exception:
             log.exception("inline job %s%r failed", function, args)
 
@@ -109,17 +193,16 @@ class InlineDispatcher:
         await asyncio.wrap_future(self._ready)
         while True:
             await asyncio.sleep(self._settings.sweeper_interval_s)
-            await self._run("sweep", ())
+            await self._run(self._sweep, ())
 
-    def enqueue(
-        self, function: str, *args: Any, job_id: str | None = None, defer_s: float = 0
-    ) -> None:
-        if defer_s > 0:
-            self._loop.loop.call_soon_threadsafe(
-                self._loop.loop.call_later, defer_s, self._submit_now, function, args
-            )
-        else:
-            self._submit_now(function, args)
+    def enqueue_many(self, wakes: Sequence[Wake]) -> None:
+        for w in wakes:
+            if w.defer_s > 0:
+                self._loop.loop.call_soon_threadsafe(
+                    self._loop.loop.call_later, w.defer_s, self._submit_now, w.function, w.args
+                )
+            else:
+                self._submit_now(w.function, w.args)
 
     def _submit_now(self, function: str, args: tuple[Any, ...]) -> None:
         future = self._loop.submit(self._run(function, args))
@@ -127,33 +210,39 @@ class InlineDispatcher:
         future.add_done_callback(self._running.discard)
 
     def close(self, timeout: float = 30) -> None:
-        from concurrent.futures import wait
-
-        from workers.functions import shutdown
-
         self._sweeper.cancel()
         # Let work in flight finish: stopping the loop under it would leave database work
         # running in threads with nobody to finish (or roll back) its transaction.
         wait(list(self._running), timeout=timeout)
-        if self._ctx is not None:
-            self._loop.submit(shutdown(self._ctx)).result(timeout=10)
+        if self._ready.done() and self._ready.exception() is None:
+            self._loop.submit(self._shutdown(self._ctx)).result(timeout=10)
         self._loop.stop()
 
 
+# --- the process's dispatcher ---------------------------------------------------------------
+
 _dispatcher: Dispatcher | None = None
+_factory: Callable[[], Dispatcher] | None = None
 _lock = threading.Lock()
+
+
+def configure(factory: Callable[[], Dispatcher] | None) -> None:
+    """Say how this process makes its dispatcher (made on first use, once)."""
+    global _factory
+    with _lock:
+        _factory = factory
 
 
 def get_dispatcher() -> Dispatcher:
     global _dispatcher
     with _lock:
         if _dispatcher is None:
-            settings = get_settings()
-            if settings.uses_arq:
-                assert settings.redis_url
-                _dispatcher = ArqDispatcher(settings.redis_url)
-            else:
-                _dispatcher = InlineDispatcher(settings)
+            if _factory is None:
+                raise RuntimeError(
+                    "No dispatcher is configured for this process: call "
+                    "app.background.install_dispatcher() at start-up."
+                )
+            _dispatcher = _factory()
         return _dispatcher
 
 

@@ -74,7 +74,11 @@ def env(
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     reset_caches()
+    from app.background import install_dispatcher
+    from app.settings import get_settings
     from tests.support import truncate_all
+
+    install_dispatcher(get_settings())
 
     truncate_all()
     yield values

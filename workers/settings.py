@@ -1,42 +1,6 @@
-"""arq worker configuration: `arq workers.settings.WorkerSettings` or `provisioner worker`."""
+"""Entry point for `arq workers.settings.WorkerSettings`; the configuration itself lives in
+`app.background.worker` so that `provisioner worker` needs nothing outside the `app` package."""
 
-from __future__ import annotations
+from app.background.worker import WorkerSettings
 
-import socket
-from typing import Any, ClassVar
-
-from arq import cron
-from arq.connections import RedisSettings
-
-from app.settings import get_settings
-from workers.functions import run_job, run_task, shutdown, startup, sweep
-
-
-def redis_settings(url: str | None = None) -> RedisSettings:
-    return RedisSettings.from_dsn(url or get_settings().redis_url or "redis://localhost:6379/0")
-
-
-class WorkerSettings:
-    functions: ClassVar[list[Any]] = [run_job, run_task]
-    # The sweeper re-wakes rows whose wake-up was lost (Redis flushed, a worker killed).
-    cron_jobs: ClassVar[list[Any]] = [
-        cron(
-            sweep,
-            second=set(range(0, 60, max(1, min(60, get_settings().sweeper_interval_s)))),
-            run_at_startup=True,
-            unique=True,
-        )
-    ]
-    on_startup = startup
-    on_shutdown = shutdown
-    redis_settings = redis_settings()
-    max_jobs = get_settings().worker_concurrency
-    # Jobs carry only ids and claim their rows; arq's own retry would only duplicate that.
-    max_tries = 1
-    job_timeout = 3600
-    allow_abort_jobs = True
-    # arq writes a health record to Redis this often; `provisioner worker --check` reads it.
-    health_check_interval = get_settings().worker_health_check_s
-    # One key per host (container), so `--check` in a container reports on that container's
-    # worker rather than on whichever replica wrote the shared key last.
-    health_check_key = f"arq:queue:health-check:{socket.gethostname()}"
+__all__ = ["WorkerSettings"]

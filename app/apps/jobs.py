@@ -14,9 +14,8 @@ from app.apps.runtime import GraphRuntime
 from app.db import transaction
 from app.errors import ProblemError
 from app.graph import GraphError
-from app.jobs.service import JobContext, handler
-
-REFRESH_ENTITLEMENTS_JOB = "apps.refresh_entitlements"
+from app.jobs.service import JobContext
+from app.settings import get_settings
 
 
 class RefreshFailed(RuntimeError):
@@ -27,13 +26,10 @@ async def _runtime(ctx: JobContext) -> tuple[GraphRuntime, bool]:
     runtime = ctx.runtime.get("graph")
     if isinstance(runtime, GraphRuntime):
         return runtime, False
-    from app.settings import get_settings
-
     # A runner started without one (an old worker build): make a short-lived runtime.
     return GraphRuntime(ctx.runtime.get("settings") or get_settings()), True
 
 
-@handler(REFRESH_ENTITLEMENTS_JOB)
 async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
     app_id = int(ctx.params["app_id"])
     runtime, owned = await _runtime(ctx)

@@ -23,7 +23,7 @@ from app.apps.runtime import GraphRuntime, connection_of
 from app.apps.schemas import Finding, PreflightReport
 from app.apps.service import get_app, parameters_of
 from app.db import transaction
-from app.directory.service import has_mapped_role
+from app.directory.repository import has_mapped_role
 from app.errors import ProblemError
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.parameters import Parameter, compute_attributes, validate_attribute_values

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from app.api.deps import Reader, SessionDep, Writer
 from app.apps import preflight, service, tenant
 from app.apps.errors import ConsentFailed, from_graph
-from app.apps.jobs import REFRESH_ENTITLEMENTS_JOB
 from app.apps.runtime import GraphRuntime, api_runtime
 from app.apps.schemas import (
     AppCreate,
@@ -31,7 +30,8 @@ from app.apps.schemas import (
 from app.db import transaction
 from app.errors import Problem
 from app.graph import GraphError
-from app.jobs.router import JobRead, job_read
+from app.jobs.kinds import JobKind
+from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
 from app.models import App
 from app.pagination import Page, PageParams, paginate
@@ -163,7 +163,7 @@ def refresh_entitlements(app_id: int, session: SessionDep, principal: Writer) ->
     """Pull the tenant's licenses and Microsoft 365 groups in the background; poll the job."""
     service.get_app(session, app_id)
     job = start_job(
-        session, REFRESH_ENTITLEMENTS_JOB, {"app_id": app_id}, created_by=principal.label
+        session, JobKind.refresh_entitlements, {"app_id": app_id}, created_by=principal.label
     )
     return job_read(job)
 

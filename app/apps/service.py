@@ -40,6 +40,8 @@ from app.apps.tenant import DomainStatus
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation.errors import EvaluationError
 from app.evaluation.parameters import Parameter, default_parameters, validate_parameters
+from app.jobs.kinds import JobKind
+from app.jobs.service import start_job
 from app.models import App, OAuthState, RoleApp, utcnow
 from app.settings import Settings
 
@@ -295,7 +297,7 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     session.flush()
     # What each assigned user should look like in the tenant may differ now.
     if set(data.model_fields_set) & _DESIRED_STATE_FIELDS:
-        recompute.app_changed(session, app_id)
+        start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")
     return app
 
 

@@ -25,12 +25,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.db import savepoint
 from app.directory import service
 from app.directory.schemas import UserCreate
 from app.errors import ProblemError
-from app.jobs.service import JobContext, handler
+from app.jobs.kinds import JobKind
 
-IMPORT_JOB = "users.import"
+IMPORT_JOB = JobKind.users_import
 ATTR_PREFIX = "custom_attributes."
 LIST_SEPARATOR = ";"
 LIST_FIELDS = ("member_of", "role_ids")
@@ -193,18 +194,14 @@ def _duplicate_in_file(data: UserCreate, n: int, seen: dict[str, int]) -> Reject
 
 
 def _create_in_savepoint(session: Session, n: int, data: UserCreate, result: ImportResult) -> None:
-    # Wake-ups registered by a row that is rolled back must not fire after the commit.
-    pending = list(session.info.get("after_commit", []))
-    savepoint = session.begin_nested()
     try:
-        user = service.create_user(session, data)
+        # Wake-ups registered by a row that is rolled back must not fire after the commit.
+        with savepoint(session):
+            user = service.create_user(session, data)
     except ProblemError as exc:
-        savepoint.rollback()
-        session.info["after_commit"] = pending
         field_name = exc.errors[0].field if exc.errors else _conflict_field(exc)
         result.rejected.append(Rejection(n, data.username, field_name, exc.detail or exc.title))
         return
-    savepoint.commit()
     assert user.id is not None
     result.created_ids.append(user.id)
 
@@ -215,14 +212,3 @@ def _conflict_field(exc: ProblemError) -> str:
         if f"the {name} " in detail:
             return name
     return "row"
-
-
-@handler(IMPORT_JOB)
-async def _orphaned_import(_ctx: JobContext) -> dict[str, Any]:
-    """An import runs inside the CLI process that created its job row, under a lease. A runner
-    only ever gets one whose process died (the lease ran out), and by then its transaction has
-    rolled back: say so instead of leaving the row running."""
-    raise RuntimeError(
-        "The importing process stopped before it finished; nothing was imported. "
-        "Run the import again."
-    )

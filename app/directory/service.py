@@ -14,6 +14,8 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from app import recompute
+from app.directory import repository as directory_repo
+from app.directory.repository import has_mapped_role
 from app.directory.schemas import (
     GroupCreate,
     GroupUpdate,
@@ -26,15 +28,12 @@ from app.directory.schemas import (
     UserUpdate,
 )
 from app.errors import Conflict, NotFound, field_error, reject_nulls
+from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, RoleApp, User, UserRole, utcnow
+from app.provisioning.rules.service import rules_referencing
 
 MANUAL = "manual"
 MAPPING = "mapping"
-
-
-def has_mapped_role(role_id: int) -> Any:
-    """SQL condition: a mapping granted this role to the user."""
-    return col(User.mapped_roles)[str(role_id)].as_integer().is_not(None)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -341,9 +340,6 @@ def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
 
 
 def delete_group(session: Session, group_id: int) -> None:
-    from app.mappings.service import groups_referencing
-    from app.provisioning.rules.service import rules_referencing
-
     group = get_group(session, group_id)
     if used := groups_referencing(session, group_id):
         raise Conflict(f"Group {group_id} is used by mappings {used}; change them first.")
@@ -403,7 +399,9 @@ def _check_role_name(session: Session, name: str, exclude: int | None) -> None:
 
 def _set_role_apps(session: Session, role_id: int, app_ids: Iterable[int]) -> None:
     wanted = sorted(set(app_ids))
-    recompute.check_app_ids(session, wanted)
+    # Roles may only name apps that exist.
+    if missing := sorted(set(wanted) - directory_repo.existing_app_ids(session, wanted)):
+        raise field_error("app_ids", f"Apps do not exist: {missing}.", "not_found")
     session.execute(delete(RoleApp).where(RoleApp.role_id == role_id))  # type: ignore[arg-type]
     for app_id in wanted:
         session.add(RoleApp(role_id=role_id, app_id=app_id))
@@ -439,9 +437,6 @@ def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
 
 
 def delete_role(session: Session, role_id: int) -> None:
-    from app.mappings.service import roles_referencing
-    from app.provisioning.rules.service import rules_referencing
-
     role = get_role(session, role_id)
     if used := roles_referencing(session, role_id):
         raise Conflict(f"Role {role_id} is used by mappings {used}; change them first.")

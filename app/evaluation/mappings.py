@@ -25,7 +25,7 @@ from __future__ import annotations
 import collections.abc as abc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Any, Literal
 
 from app.evaluation.actions import (
     Action,
@@ -424,3 +424,11 @@ def dry_run_mapping(
             )
         )
     return results
+
+
+def stored_outcome(
+    mapped_roles: Any, mapped_group_id: int | None, mapped_attributes: Any
+) -> MappingOutcome:
+    """The mapping outcome as stored on the user row (provenance of the group is not kept)."""
+    granted = {int(role_id): mapping_id for role_id, mapping_id in (mapped_roles or {}).items()}
+    return MappingOutcome(granted, mapped_group_id, None, dict(mapped_attributes or {}), ())

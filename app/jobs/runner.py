@@ -6,32 +6,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from app.db import transaction
-from app.jobs import service
-from app.jobs.service import HANDLERS, JobContext
-from app.models import Job
+from app.jobs import repository as repo
+from app.jobs.service import JobContext, JobHandler
 from app.observability.context import bound_request_id
 from app.observability.metrics import record_job
 
 log = logging.getLogger("app.jobs")
 
 
-async def execute_job(job_id: int, runtime: dict[str, Any], lease_s: int) -> str:
+async def execute_job(
+    job_id: int, runtime: dict[str, Any], lease_s: int, handlers: Mapping[str, JobHandler]
+) -> str:
+    """`handlers` maps each job kind to what runs it (the catalogue in `app.background`)."""
+
     def _claim() -> tuple[str, dict[str, Any]] | None:
         with transaction() as session:
-            if not service.claim(session, job_id, lease_s):
-                return None
-            job = session.get(Job, job_id)
-            assert job is not None
-            return job.kind, dict(job.params or {})
+            return repo.claim(session, job_id, lease_s)
 
     claimed = await asyncio.to_thread(_claim)
     if claimed is None:
         return "not-claimed"
     kind, params = claimed
-    handler = HANDLERS.get(kind)
+    handler = handlers.get(kind)
     result: dict[str, Any] | None = None
     error: str | None = None
     started = time.perf_counter()
@@ -49,7 +49,7 @@ async def execute_job(job_id: int, runtime: dict[str, Any], lease_s: int) -> str
 
         def _finish() -> None:
             with transaction() as session:
-                service.finish(session, job_id, result=result, error=error)
+                repo.finish(session, job_id, result=result, error=error)
 
         await asyncio.to_thread(_finish)
     outcome = "failed" if error else "succeeded"

@@ -9,7 +9,7 @@ from app.api.deps import Reader, SessionDep, Writer
 from app.errors import InvalidInput, NotFound
 from app.evaluation import conditions as cond
 from app.evaluation.errors import EvaluationError
-from app.jobs.router import JobRead, job_read
+from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
 from app.mappings import service
 from app.mappings.schemas import (

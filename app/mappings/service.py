@@ -8,26 +8,28 @@ fingerprint, so a reapply that changes nothing writes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, col, select
 
-from app.directory.facts import Needs, count_users, iter_fact_chunks, load_facts, needs_for
+from app.directory.repository import Needs, count_users, iter_fact_chunks, load_facts, needs_for
 from app.errors import FieldError as ProblemField
 from app.errors import InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation import mappings as engine
 from app.evaluation.errors import EvaluationError
 from app.evaluation.facts import UserFacts
-from app.jobs.service import JobContext, handler
+from app.jobs.kinds import JobKind
 from app.mappings.schemas import ActionIn, ConditionIn, MappingCreate, MappingRead, MappingUpdate
 from app.models import Group, MappingRow, Role, User, utcnow
+from app.provisioning.assignments import recompute_users
+from app.provisioning.planning import Run
 
-REAPPLY_JOB = "mappings.reapply"
+REAPPLY_JOB = JobKind.mappings_reapply
 
 
 # --- conversion and validation --------------------------------------------------------------
@@ -350,11 +352,6 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
     Writing chunk N overlaps evaluating chunk N+1: the database works on one core while Python
     evaluates on the other (the driver releases the GIL while it waits on the server).
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from app import recompute
-    from app.provisioning.tasks import Run
-
     run = Run()
     with session_factory() as session:
         compiled = compiled_mappings(session)
@@ -367,7 +364,7 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
     def write(changed: list[tuple[int, engine.MappingOutcome, str]], done: int) -> None:
         with session_factory() as session:
             _write_outcomes(session, changed)
-            recompute.mapping_outcomes_changed(session, [uid for uid, _, _ in changed], run=run)
+            recompute_users(session, [uid for uid, _, _ in changed], run=run)
         if progress:
             progress(done, total)
 
@@ -393,10 +390,3 @@ def _chunk_reader(
     # Read with one long-lived session (keyset paging); writes use short transactions.
     with session_factory() as session:
         yield from iter_fact_chunks(session, chunk, needs)
-
-
-@handler(REAPPLY_JOB)
-async def _reapply_job(ctx: JobContext) -> dict[str, Any]:
-    from app.db import transaction
-
-    return await asyncio.to_thread(reapply_all, transaction, ctx.progress)

@@ -8,19 +8,22 @@ unchanged desired state touches nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.directory.facts import load_facts
-from app.evaluation.mappings import effective_facts
-from app.models import App, Assignment, RoleApp, User, utcnow
-from app.provisioning import desired as desired_mod
-from app.provisioning import tasks
-from app.provisioning.rules.facts import stored_outcome
+from app.db import transaction
+from app.directory.repository import load_facts
+from app.evaluation import desired as desired_mod
+from app.evaluation.mappings import effective_facts, stored_outcome
+from app.models import App, Assignment, utcnow
+from app.provisioning import planning
+from app.provisioning import repository as repo
+from app.provisioning.rules.compiled import compiled_rules
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
 
 CHUNK = 2000
 
@@ -35,16 +38,11 @@ class AppCache:
 
     @classmethod
     def load(cls, session: Session, app_ids: Iterable[int] | None = None) -> AppCache:
-        from app.provisioning.rules.service import compiled_rules
-
         cache = cls()
-        stmt = select(App)
-        if app_ids is not None:
-            stmt = stmt.where(col(App.id).in_(list(app_ids)))
-        for app in session.execute(stmt).scalars():
+        for app in repo.apps(session, app_ids):
             assert app.id is not None
             cache.apps[app.id] = app
-        links = session.execute(select(col(RoleApp.role_id), col(RoleApp.app_id))).all()
+        links = repo.role_app_links(session)
         roles_of_app: dict[int, set[int]] = {}
         for role_id, app_id in links:
             cache.role_apps.setdefault(role_id, set()).add(app_id)
@@ -68,18 +66,7 @@ class AppCache:
 def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_mod.UserState]:
     """Effective facts (own state merged with mapping outcome) for each user, in id order."""
     facts = load_facts(session, user_ids)
-    extra = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                col(User.id),
-                col(User.mapped_roles),
-                col(User.mapped_group_id),
-                col(User.mapped_attributes),
-                col(User.deleted_at),
-            ).where(col(User.id).in_(list(user_ids)))
-        )
-    }
+    extra = repo.mapping_state(session, user_ids)
     out = []
     for f, _ in facts:
         mapped_roles, mapped_group, mapped_attrs, deleted_at = extra[f.id]
@@ -96,7 +83,7 @@ def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_
 def recompute_users(
     session: Session,
     user_ids: Sequence[int],
-    run: tasks.Run | None = None,
+    run: planning.Run | None = None,
     cache: AppCache | None = None,
     only_app: int | None = None,
 ) -> int:
@@ -109,17 +96,14 @@ def recompute_users(
     if not user_ids:
         return 0
     own_run = run is None
-    run = run or tasks.Run()
+    run = run or planning.Run()
     cache = cache or AppCache.load(session, None if only_app is None else [only_app])
-    if not cache.role_apps and session.execute(select(col(Assignment.id)).limit(1)).first() is None:
+    if not cache.role_apps and not repo.any_assignment(session):
         # No role grants an app and no assignment exists anywhere: a directory without
         # connected tenants has nothing to recompute (and a bulk reapply skips a big IN query).
         return 0
-    stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
-    if only_app is not None:
-        stmt = stmt.where(col(Assignment.app_id) == only_app)
     existing: dict[tuple[int, int], Assignment] = {
-        (a.app_id, a.user_id): a for a in session.execute(stmt).scalars()
+        (a.app_id, a.user_id): a for a in repo.assignments_of_users(session, user_ids, only_app)
     }
     if not existing and not cache.role_apps:
         # No role grants an app and nobody has an assignment: a directory without connected
@@ -173,24 +157,20 @@ def _store(assignment: Assignment, want: desired_mod.Desired) -> bool:
     return True
 
 
-def recompute_app(session_factory: Any, app_id: int, progress: Any = None) -> dict[str, int]:
+def recompute_app(
+    session_factory: SessionFactory | None,
+    app_id: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Recompute every user who holds a role granting this app, or has an assignment to it."""
-    from app.db import transaction
-
     factory = session_factory or transaction
     with factory() as session:
-        role_ids = [
-            r
-            for (r,) in session.execute(
-                select(col(RoleApp.role_id)).where(col(RoleApp.app_id) == app_id)
-            )
-        ]
-        user_ids = _users_for(session, app_id, role_ids)
+        user_ids = repo.users_for_app(session, app_id)
     total = len(user_ids)
     if progress:
         progress(0, total)
     changed = 0
-    run = tasks.Run()
+    run = planning.Run()
     for start in range(0, total, CHUNK):
         chunk = user_ids[start : start + CHUNK]
         with factory() as session:
@@ -200,26 +180,3 @@ def recompute_app(session_factory: Any, app_id: int, progress: Any = None) -> di
             progress(min(start + CHUNK, total), total)
     run.finish_in_chunks(factory)
     return {"processed": total, "changed": changed, "total": total, "tasks": run.planned}
-
-
-def _users_for(session: Session, app_id: int, role_ids: Sequence[int]) -> list[int]:
-    from app.directory.service import has_mapped_role
-    from app.models import UserRole
-
-    ids: set[int] = set(
-        session.execute(
-            select(col(Assignment.user_id)).where(col(Assignment.app_id) == app_id)
-        ).scalars()
-    )
-    if role_ids:
-        ids.update(
-            session.execute(
-                select(col(UserRole.user_id)).where(col(UserRole.role_id).in_(role_ids))
-            ).scalars()
-        )
-        for rid in role_ids:
-            ids.update(
-                i
-                for i in session.execute(select(col(User.id)).where(has_mapped_role(rid))).scalars()
-            )
-    return sorted(ids)

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
 from app.directory.service import get_user
-from app.errors import NotFound
-from app.models import App, Assignment, Task, User
+from app.models import Assignment, AssignmentState, Task
 from app.pagination import Page, PageParams, paginate
-from app.provisioning import tasks as service
+from app.provisioning import repository, service
 from app.provisioning.schemas import (
     AppPlan,
     AssignmentRead,
@@ -75,19 +72,9 @@ def list_tasks(
     since: datetime | None = Query(None, description="Created at or after"),
     until: datetime | None = Query(None, description="Created before"),
 ) -> Page[TaskRead]:
-    stmt = select(Task)
-    if app_id is not None:
-        stmt = stmt.where(Task.app_id == app_id)
-    if user_id is not None:
-        stmt = stmt.where(Task.user_id == user_id)
-    if status:
-        stmt = stmt.where(col(Task.status).in_(status))
-    if action:
-        stmt = stmt.where(col(Task.action).in_(action))
-    if since:
-        stmt = stmt.where(Task.created_at >= since)
-    if until:
-        stmt = stmt.where(Task.created_at < until)
+    stmt = repository.task_query(
+        repository.TaskFilter(app_id, user_id, status or (), action or (), since, until)
+    )
     rows, cursor, url = paginate(session, stmt, Task.id, page)
     return Page(items=[task_read(t) for t in rows], next_cursor=cursor, next=url)
 
@@ -165,31 +152,17 @@ def cancel(task_id: int, session: SessionDep, who: Writer) -> TaskRead:
 # --- assignments ----------------------------------------------------------------------------
 
 
-def _assignment_reads(session: Session, rows: list[Assignment]) -> list[AssignmentRead]:
-    ids = [a.id for a in rows]
-    users = dict(
-        session.execute(
-            select(User.id, User.username).where(col(User.id).in_([a.user_id for a in rows]))
-        ).all()
-    )
-    open_tasks = {
-        t.assignment_id: t
-        for t in session.execute(
-            select(Task).where(
-                col(Task.assignment_id).in_(ids), col(Task.status).in_(service.open_statuses())
-            )
-        ).scalars()
-    }
+def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRead]:
     out = []
-    for a in rows:
+    for v in views:
+        a, t = v.assignment, v.open_task
         assert a.id is not None
-        t = open_tasks.get(a.id)
         out.append(
             AssignmentRead(
                 id=a.id,
                 app_id=a.app_id,
                 user_id=a.user_id,
-                username=users.get(a.user_id),
+                username=v.username,
                 active=a.active,
                 target=a.target,
                 state=a.state,
@@ -208,13 +181,6 @@ def _assignment_reads(session: Session, rows: list[Assignment]) -> list[Assignme
     return out
 
 
-def _get_app(session: Session, app_id: int) -> App:
-    app = session.get(App, app_id)
-    if app is None:
-        raise NotFound(f"App {app_id} does not exist.")
-    return app
-
-
 @router.get(
     "/apps/{app_id}/users",
     response_model=Page[AssignmentRead],
@@ -226,16 +192,15 @@ def app_users(
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
-    state: str | None = Query(None, description="pending, provisioned, suspended, deleted, error"),
+    state: AssignmentState | None = Query(None),
 ) -> Page[AssignmentRead]:
     """Everyone assigned to this app, with tenant object id, state, last applied state, the
     ImmutableID, the last error, and why (role, mapping, rule)."""
-    _get_app(session, app_id)
-    stmt = select(Assignment).where(Assignment.app_id == app_id)
-    if state:
-        stmt = stmt.where(Assignment.state == state)
+    service.get_app(session, app_id)
+    stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
-    return Page(items=_assignment_reads(session, rows), next_cursor=cursor, next=url)
+    views = service.assignment_views(session, rows)
+    return Page(items=_assignment_reads(views), next_cursor=cursor, next=url)
 
 
 @router.get(
@@ -246,12 +211,8 @@ def app_users(
 )
 def user_apps(user_id: int, session: SessionDep, _: Reader) -> list[AssignmentRead]:
     get_user(session, user_id)
-    rows = list(
-        session.execute(
-            select(Assignment).where(Assignment.user_id == user_id).order_by(col(Assignment.app_id))
-        ).scalars()
-    )
-    return _assignment_reads(session, rows)
+    rows = repository.user_assignments(session, user_id)
+    return _assignment_reads(service.assignment_views(session, rows))
 
 
 @router.get(
@@ -265,42 +226,18 @@ def app_plan(
 ) -> AppPlan:
     """The whole pending diff for the tenant: what provisioning would do now, so an admin can
     review it before enabling provisioning."""
-    app = _get_app(session, app_id)
-    actions: dict[str, PlanAction] = {}
-    names: dict[int, str] = {}
-    for a in session.execute(
-        select(Assignment).where(Assignment.app_id == app_id).order_by(col(Assignment.id))
-    ).scalars():
-        plan = service.next_plan(a)
-        if plan is None:
-            continue
-        entry = actions.setdefault(plan.action, PlanAction(count=0, examples=[]))
-        entry.count += 1
-        if len(entry.examples) < examples:
-            if a.user_id not in names:
-                names[a.user_id] = (
-                    session.execute(
-                        select(User.username).where(User.id == a.user_id)
-                    ).scalar_one_or_none()
-                    or ""
-                )
-            entry.examples.append(
-                PlanExample(
-                    user_id=a.user_id, username=names[a.user_id] or None, plan=plan.to_json()
-                )
-            )
-    counts = dict(
-        session.execute(
-            select(Task.status, func.count())
-            .where(Task.app_id == app_id, col(Task.status).in_(["pending_approval", "blocked"]))
-            .group_by(Task.status)
-        ).all()
-    )
+    view = service.app_plan(session, app_id, examples)
+    actions = {
+        action: PlanAction(
+            count=entry.count, examples=[PlanExample(**example) for example in entry.examples]
+        )
+        for action, entry in view.actions.items()
+    }
     return AppPlan(
         app_id=app_id,
-        provisioning_enabled=app.provisioning_enabled,
+        provisioning_enabled=view.app.provisioning_enabled,
         totals={k: v.count for k, v in actions.items()},
         actions=actions,
-        pending_approval=counts.get("pending_approval", 0),
-        blocked=counts.get("blocked", 0),
+        pending_approval=view.waiting.get(TaskStatus.pending_approval, 0),
+        blocked=view.waiting.get(TaskStatus.blocked, 0),
     )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import recompute
 from app.db import transaction
 from app.errors import ProblemError
 from app.evaluation.desired import DesiredState
@@ -23,7 +24,9 @@ from app.graph.errors import GraphError, GraphTransientError
 from app.models import App, Assignment, Event, Task, User, utcnow
 from app.observability.context import bound_request_id
 from app.observability.metrics import observe_limiter, record_task
-from app.provisioning import tasks as task_service
+from app.provisioning import planning
+from app.provisioning import repository as repo
+from app.provisioning import service as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
 
 log = logging.getLogger("app.provisioning")
@@ -46,7 +49,7 @@ def _immutable_source(attr: str) -> str | None:
 
 def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None:
     with transaction() as session:
-        ids = task_service.claim_batch(session, task_id, lease_s, limit)
+        ids = repo.claim_batch(session, task_id, lease_s, limit)
         if not ids:
             return None
         # Plain columns, not ORM entities: a worker claims thousands of rows a minute and
@@ -84,7 +87,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
                     task_id=r[0],
                     action=r.action,
                     desired=DesiredState.from_json(r.desired) if r.desired else None,
-                    applied=task_service.applied_from(r.applied, r.state),
+                    applied=planning.applied_from(r.applied, r.state),
                     tenant_object_id=r.tenant_object_id,
                     user_key=r[9],
                     immutable_id=ours or r.immutable_id,
@@ -149,8 +152,6 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 # record until an admin retries or the next change plans a new one.
                 replan.append(assignment)
         session.flush()
-        from app import recompute
-
         if writebacks:
             # Recompute written-back users first: their desired state now carries the tenant's
             # ImmutableID, so planning them again below would only make a task to cancel.
@@ -158,9 +159,9 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         for assignment in replan:
             # Only assignments whose desired state moved on while the task ran need another
             # step; the task just finished was their one open task, so none is running.
-            if assignment.user_id not in writebacks and task_service.next_plan(assignment):
-                task_service.reconcile(session, app, assignment)
-        recompute.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
+            if assignment.user_id not in writebacks and planning.next_plan(assignment):
+                planning.reconcile(session, app, assignment)
+        task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
 
 
 def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -> None:
@@ -219,7 +220,7 @@ def _finish_task(
         task.next_attempt_at = now + timedelta(seconds=delay)
         session.add(task)
         session.flush()
-        task_service.wake(session, task, delay_s=delay)
+        planning.wake(session, task, delay_s=delay)
         return
     else:
         task.status, task.finished_at = "failed", now

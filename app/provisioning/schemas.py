@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TaskStatus = Literal[
-    "pending_approval", "queued", "running", "succeeded", "failed", "blocked", "denied", "cancelled"
-]
-TaskAction = Literal["create", "update", "suspend", "reactivate", "delete"]
+from app.models import AssignmentState, AssignmentTarget, TaskAction, TaskStatus
+
+__all__ = ["TaskAction", "TaskStatus"]
 
 
 class GraphErrorRead(BaseModel):
@@ -49,8 +48,8 @@ class TaskIds(BaseModel):
 
 class OpenTask(BaseModel):
     id: int
-    action: str
-    status: str
+    action: TaskAction
+    status: TaskStatus
 
 
 class AssignmentRead(BaseModel):
@@ -59,8 +58,8 @@ class AssignmentRead(BaseModel):
     user_id: int
     username: str | None
     active: bool = Field(description="The user holds a role granting the app")
-    target: str = Field(description="present, suspended, deleted or unmanaged")
-    state: str = Field(description="pending, provisioned, suspended, deleted or error")
+    target: AssignmentTarget = Field(description="What should exist in the tenant")
+    state: AssignmentState = Field(description="What the tenant holds, as far as we applied it")
     tenant_object_id: str | None
     immutable_id: str | None
     desired: dict[str, Any] | None

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import structlog
 
-from app.jobs.service import HANDLERS, JobContext
+from app.background.catalogue import JOB_HANDLERS
+from app.jobs.service import JobContext
 from app.observability.context import bound_request_id, current_request_id
 from app.observability.redact import REDACTED, redact_secrets
 from app.settings import Settings
@@ -49,7 +50,7 @@ def test_a_job_carries_the_request_id_into_the_runner(
         seen["context"] = structlog.contextvars.get_contextvars()
         return {}
 
-    monkeypatch.setitem(HANDLERS, "mappings.reapply", probe)
+    monkeypatch.setitem(JOB_HANDLERS, "mappings.reapply", probe)  # type: ignore[arg-type]
     resp = client.post("/api/v1/mappings/reapply", headers={"X-Request-ID": "rid-job-1"})
     assert resp.status_code == 202
     job = client.wait_job(resp.json()["id"])
@@ -67,7 +68,7 @@ def test_start_job_outside_a_request_gets_no_made_up_correlation(env: dict[str, 
     from app.queue import set_dispatcher
 
     class Null:
-        def enqueue(self, *_: Any, **__: Any) -> None: ...
+        def enqueue_many(self, *_: Any, **__: Any) -> None: ...
 
         def close(self) -> None: ...
 

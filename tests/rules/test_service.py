@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.db import transaction
-from app.provisioning.rules import facts as facts_mod
-from app.provisioning.rules.facts import effective_user_facts
+from app.directory import repository as facts_mod
+from app.directory.repository import effective_user_facts
 from app.provisioning.rules.service import compiled_rules
 from tests.rules.builders import create_rule, make_app
 from tests.support import ApiClient, user_body

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Response
 
 from app.api.deps import Reader, SessionDep, Writer
-from app.jobs.router import JobRead, job_read
+from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
 from app.mappings.schemas import CatalogItem, UserIds
 from app.provisioning.rules import catalog, repository, service

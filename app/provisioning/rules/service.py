@@ -1,27 +1,26 @@
 """Rules of one app: storage, validation, the compiled rule set, and "check rule with users".
 
-Every write tells `recompute.rules_changed` so the app's assignments follow the new rules;
+Every write starts a recompute of the app's assignments so that they follow the new rules;
 services never commit (the request owns the transaction).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlmodel import Session
 
-from app import recompute
+from app.directory.repository import effective_user_facts
 from app.errors import field_error, reject_nulls
 from app.evaluation import rules as engine
 from app.evaluation.errors import EvaluationError
+from app.jobs.kinds import JobKind
+from app.jobs.service import start_job
 from app.mappings.schemas import ActionIn, ConditionIn
 from app.models import RuleRow, utcnow
 from app.provisioning.rules import repository as repo
+from app.provisioning.rules.compiled import to_domain
 from app.provisioning.rules.entitlements import Entitlements, entitlements_of
-from app.provisioning.rules.facts import effective_user_facts
 from app.provisioning.rules.schemas import (
     CheckGroup,
     CheckLicense,
@@ -33,21 +32,16 @@ from app.provisioning.rules.schemas import (
 )
 from app.provisioning.rules.validation import invalid, validate
 
-REAPPLY_JOB = "rules.reapply"
+REAPPLY_JOB = JobKind.assignments_recompute
+"""Reapplying an app's rules recomputes its assignments: the same job a rule change starts."""
+
+
+def _rules_changed(session: Session, app_id: int) -> None:
+    """Rules of this app changed: its assignments are recomputed in the background."""
+    start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="rules")
+
 
 # --- conversion -----------------------------------------------------------------------------
-
-
-def to_domain(row: RuleRow) -> engine.Rule:
-    return engine.Rule(
-        id=row.id or 0,  # a rule being created has no id yet; validation does not need one
-        name=row.name,
-        enabled=row.enabled,
-        match=row.match,  # type: ignore[arg-type]
-        position=row.position,
-        conditions=tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
-        actions=tuple(ActionIn(**a).to_domain() for a in row.actions or []),
-    )
 
 
 def to_read(row: RuleRow) -> RuleRead:
@@ -96,7 +90,7 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
     validate(session, app, to_domain(row), conditions=True, actions=True)
     session.add(row)
     session.flush()
-    recompute.rules_changed(session, app_id)
+    _rules_changed(session, app_id)
     return row
 
 
@@ -117,14 +111,14 @@ def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    recompute.rules_changed(session, app_id)
+    _rules_changed(session, app_id)
     return row
 
 
 def delete_rule(session: Session, app_id: int, rule_id: int) -> None:
     session.delete(get_rule(session, app_id, rule_id))
     session.flush()
-    recompute.rules_changed(session, app_id)
+    _rules_changed(session, app_id)
 
 
 def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> list[RuleRow]:
@@ -144,7 +138,7 @@ def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> lis
             row.updated_at = now
             session.add(row)
     session.flush()
-    recompute.rules_changed(session, app_id)
+    _rules_changed(session, app_id)
     return [rows[i] for i in ordered_ids]
 
 
@@ -159,39 +153,6 @@ def rules_referencing(session: Session, source: str, directory_id: int) -> list[
             if c.get("source") == source and str(directory_id) in parse_list(c.get("value") or ""):
                 out.add(row.id)
     return sorted(i for i in out if i is not None)
-
-
-# --- the compiled rule set ------------------------------------------------------------------
-
-_CACHE_SIZE = 256
-_cache: OrderedDict[int, tuple[tuple[tuple[int, datetime], ...], engine.CompiledRules]] = (
-    OrderedDict()
-)
-_cache_lock = threading.Lock()
-
-
-def compiled_rules(session: Session, app_id: int) -> engine.CompiledRules:
-    """The app's enabled rules, compiled once per version of its rule set.
-
-    Desired-state recomputation asks for this once per user batch; compiling means validating
-    and compiling regexes for every rule. The cache key is every rule's (id, updated_at): it
-    changes on create, update, sort and delete, and unlike (count, max updated_at) it also
-    changes when an update is stamped earlier than another rule's (clock skew between API
-    replicas). A rolled-back edit leaves a key nobody reads again, so stale entries are harmless.
-    """
-    key = repo.rule_versions(session, app_id)
-    with _cache_lock:
-        hit = _cache.get(app_id)
-        if hit is not None and hit[0] == key:
-            _cache.move_to_end(app_id)
-            return hit[1]
-    compiled = engine.compile_rules(to_domain(r) for r in repo.list_rules(session, app_id))
-    with _cache_lock:
-        _cache[app_id] = (key, compiled)
-        _cache.move_to_end(app_id)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return compiled
 
 
 # --- check rule with users ------------------------------------------------------------------

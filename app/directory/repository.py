@@ -1,4 +1,5 @@
-"""Loads users as `UserFacts` in bulk: the plain data the evaluation package works on.
+"""Queries of the directory: users, groups and roles, and users loaded as `UserFacts` in bulk
+(the plain data the evaluation package works on).
 
 Reads only the columns evaluation needs, with Core selects rather than ORM objects, because
 reapplying mappings walks every user and ORM identity-map overhead would dominate.
@@ -14,7 +15,14 @@ from sqlalchemy import literal, select
 from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
-from app.models import User, UserRole
+from app.evaluation.mappings import effective_facts, stored_outcome
+from app.models import App, User, UserRole
+
+
+def has_mapped_role(role_id: int) -> Any:
+    """SQL condition: a mapping granted this role to the user."""
+    return col(User.mapped_roles)[str(role_id)].as_integer().is_not(None)
+
 
 _FIELD_COLUMNS = [getattr(User, name) for name in USER_FIELDS]
 _COLUMNS = [
@@ -165,3 +173,50 @@ def count_users(session: Session) -> int:
     from sqlalchemy import func
 
     return int(session.execute(select(func.count()).select_from(User)).scalar_one())
+
+
+CHUNK = 5000
+"""Ids per round trip: keeps each IN list (and its bind parameters) a sensible size."""
+
+
+def effective_user_facts(session: Session, user_ids: Sequence[int]) -> list[UserFacts]:
+    """Effective facts of these users, in id order; unknown ids are left out.
+
+    The stored mapping outcome (`mapped_roles`, `mapped_group_id`, `mapped_attributes`) is what
+    the last mapping evaluation produced, so reading it is the same as re-running mappings and
+    much cheaper. The merge is `app.evaluation.mappings.effective_facts`, the one definition
+    of "effective" (roles = manual + granted, mapped group first, mapped attributes overlaid).
+    Three queries per chunk of `CHUNK` users, whatever the number of users.
+    """
+    ids = sorted(set(user_ids))
+    out: list[UserFacts] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        own = load_facts(session, chunk)
+        stmt = select(
+            col(User.id),
+            col(User.mapped_roles),
+            col(User.mapped_group_id),
+            col(User.mapped_attributes),
+        ).where(col(User.id).in_(chunk))
+        mapped = {row[0]: row[1:] for row in session.execute(stmt).all()}
+        for facts, _ in own:
+            row = mapped.get(facts.id)
+            # A user deleted between the two reads has no outcome: their own state stands.
+            out.append(facts if row is None else effective_facts(facts, stored_outcome(*row)))
+    return out
+
+
+def role_holders(session: Session, role_id: int) -> list[int]:
+    """Users holding this role, by hand or through a mapping, in id order."""
+    holders = set(
+        session.execute(
+            select(col(UserRole.user_id)).where(col(UserRole.role_id) == role_id)
+        ).scalars()
+    )
+    holders.update(session.execute(select(col(User.id)).where(has_mapped_role(role_id))).scalars())
+    return sorted(holders)
+
+
+def existing_app_ids(session: Session, app_ids: Sequence[int]) -> set[int]:
+    return set(session.execute(select(col(App.id)).where(col(App.id).in_(list(app_ids)))).scalars())

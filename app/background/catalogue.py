@@ -1,0 +1,59 @@
+"""Every kind of background work and what runs it, in one list.
+
+Both ways of running work read this module: the arq `WorkerSettings` (workers/settings.py)
+and the in-process runner of the embedded default. Nothing registers itself by being
+imported: a job kind missing here is a job no runner can run, and a test checks that every
+`JobKind` has its handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app import queue
+from app.apps.jobs import refresh_entitlements
+from app.background import functions
+from app.directory.jobs import orphaned_import
+from app.jobs.kinds import JobKind
+from app.jobs.service import JobHandler
+from app.mappings.jobs import reapply
+from app.provisioning.jobs import recompute_app_job
+from app.settings import Settings
+
+JOB_HANDLERS: Mapping[str, JobHandler] = {
+    JobKind.mappings_reapply: reapply,
+    JobKind.assignments_recompute: recompute_app_job,
+    JobKind.refresh_entitlements: refresh_entitlements,
+    JobKind.users_import: orphaned_import,
+}
+
+
+async def run_job(ctx: dict[str, Any], job_id: int) -> str:
+    """Run one job row by id with the handler of its kind."""
+    return await functions.run_job(ctx, job_id, JOB_HANDLERS)
+
+
+FUNCTIONS: Mapping[str, queue.JobFunction] = {
+    "run_job": run_job,
+    "run_task": functions.run_task,
+    "sweep": functions.sweep,
+}
+"""What a wake-up can name (`queue.Wake.function`)."""
+
+SWEEP = "sweep"
+
+
+def install_dispatcher(settings: Settings) -> None:
+    """Choose, once per process, how its wake-ups reach the job functions: arq workers on
+    Redis in production, the in-process runner in the embedded default."""
+
+    def make() -> queue.Dispatcher:
+        if settings.uses_arq:
+            assert settings.redis_url
+            return queue.ArqDispatcher(settings.redis_url)
+        return queue.InlineDispatcher(
+            settings, FUNCTIONS, functions.startup, functions.shutdown, SWEEP
+        )
+
+    queue.configure(make)

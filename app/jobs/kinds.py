@@ -1,0 +1,18 @@
+"""Every kind of job, by name. The handlers are listed in `app.background.catalogue`; services
+start jobs by kind, so they never import the code that runs them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobKind(StrEnum):
+    mappings_reapply = "mappings.reapply"
+    """Re-run every mapping for every user ("Reapply provisioning mappings")."""
+    assignments_recompute = "assignments.recompute"
+    """Recompute one app's assignments: after its rules, parameters or policy changed, or on
+    an admin's "reapply" of its rules."""
+    refresh_entitlements = "apps.refresh_entitlements"
+    """Pull an app's licenses and Microsoft 365 groups from its tenant."""
+    users_import = "users.import"
+    """A CSV/JSON import; it runs in the CLI that started it, under the job's lease."""

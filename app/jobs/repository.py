@@ -1,0 +1,95 @@
+"""Every query of the jobs domain. Functions take the caller's session and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.models import Job, JobStatus, utcnow
+
+
+def get(session: Session, job_id: int) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def query(
+    kind: str | None = None, status: JobStatus | None = None, since: datetime | None = None
+) -> Select[Job]:
+    stmt = sa_select(Job)
+    if kind:
+        stmt = stmt.where(col(Job.kind) == kind)
+    if status:
+        stmt = stmt.where(col(Job.status) == status)
+    if since:
+        stmt = stmt.where(col(Job.created_at) >= since)
+    return stmt
+
+
+def claim(session: Session, job_id: int, lease_s: int) -> tuple[str, dict[str, Any]] | None:
+    """Take a queued job (or one whose runner's lease ran out) with one atomic UPDATE;
+    returns its kind and params, or None when another runner has it."""
+    now = utcnow()
+    stmt = (
+        update(Job)
+        .where(
+            col(Job.id) == job_id,
+            or_(
+                col(Job.status) == JobStatus.queued,
+                (col(Job.status) == JobStatus.running) & (col(Job.lease_until) < now),
+            ),
+        )
+        .values(
+            status=JobStatus.running,
+            lease_until=now + timedelta(seconds=lease_s),
+            attempts=Job.attempts + 1,
+            started_at=now,
+        )
+        .returning(col(Job.kind), col(Job.params))
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else (str(row[0]), dict(row[1] or {}))
+
+
+def progress(
+    session: Session, job_id: int, processed: int, total: int | None, lease_s: int
+) -> None:
+    values: dict[str, Any] = {
+        "processed": processed,
+        "lease_until": utcnow() + timedelta(seconds=lease_s),
+    }
+    if total is not None:
+        values["total"] = total
+    session.execute(update(Job).where(col(Job.id) == job_id).values(**values))
+
+
+def finish(
+    session: Session, job_id: int, *, result: dict[str, Any] | None, error: str | None
+) -> None:
+    session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id)
+        .values(
+            status=JobStatus.failed if error else JobStatus.succeeded,
+            result=result,
+            error=error,
+            finished_at=utcnow(),
+            lease_until=None,
+        )
+    )
+
+
+def stale_job_ids(session: Session, older_than_s: int) -> list[int]:
+    """Queued jobs nobody picked up, and running jobs whose lease ran out."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than_s)
+    stmt = select(col(Job.id)).where(
+        or_(
+            (col(Job.status) == JobStatus.queued) & (col(Job.created_at) < cutoff),
+            (col(Job.status) == JobStatus.running) & (col(Job.lease_until) < now),
+        )
+    )
+    return [int(i) for i in session.execute(stmt).scalars() if i is not None]

@@ -1,0 +1,205 @@
+"""Planning tasks: the task state machine's planning side.
+
+A task is one provisioning step (create, update, suspend, reactivate, delete) for one
+assignment; at most one is open per assignment (a partial unique index enforces it). A newer
+desired state replaces the plan of a task that has not started; a running task is left alone
+and the executor plans a follow-up when it finishes if the desired state moved meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app import queue
+from app.evaluation.desired import DesiredState, Plan, diff
+from app.models import (
+    App,
+    Assignment,
+    AssignmentState,
+    AssignmentTarget,
+    Task,
+    TaskAction,
+    TaskStatus,
+    utcnow,
+)
+from app.observability.context import current_request_id
+from app.provisioning import repository as repo
+
+TASK_FUNCTION = "run_task"
+NOT_STARTED = (TaskStatus.pending_approval, TaskStatus.queued, TaskStatus.blocked)
+DESTRUCTIVE = (TaskAction.delete, TaskAction.suspend)
+
+
+def applied_state(assignment: Assignment) -> DesiredState | None:
+    return applied_from(assignment.applied, assignment.state)
+
+
+def applied_from(applied: dict[str, Any] | None, state: str) -> DesiredState | None:
+    """What we last applied, or None when nothing (still) exists in the tenant."""
+    if applied is None or state == AssignmentState.deleted:
+        return None
+    return DesiredState.from_json(applied)
+
+
+def next_plan(assignment: Assignment) -> Plan | None:
+    """The step that takes the tenant from what we applied to what we want (None: nothing)."""
+    exists = assignment.tenant_object_id is not None and assignment.state != AssignmentState.deleted
+    if assignment.target == AssignmentTarget.unmanaged:
+        return None
+    if assignment.target == AssignmentTarget.deleted or assignment.desired is None:
+        return Plan("delete") if exists else None
+    plan = diff(DesiredState.from_json(assignment.desired), applied_state(assignment))
+    return plan if plan.action != "none" else None
+
+
+@dataclass
+class Run:
+    """One planning pass. Assignments are noted as they are recomputed; `finish` plans their
+    tasks knowing how many deletes/suspends the whole run holds per app."""
+
+    noted: dict[int, set[int]] = field(default_factory=dict)  # app id -> assignment ids
+    destructive: dict[int, int] = field(default_factory=dict)
+    planned: int = 0
+    # The API request (or job) that caused this run; its tasks carry it into the worker and
+    # from there into Graph's client-request-id.
+    correlation_id: str | None = field(default_factory=current_request_id)
+
+    def note(self, app: App, assignment: Assignment) -> None:
+        assert app.id is not None and assignment.id is not None
+        self.noted.setdefault(app.id, set()).add(assignment.id)
+        plan = next_plan(assignment)
+        if plan is not None and plan.action in DESTRUCTIVE:
+            self.destructive[app.id] = self.destructive.get(app.id, 0) + 1
+
+    def finish(self, session: Session) -> None:
+        self._plan(session, {a: sorted(ids) for a, ids in self.noted.items()})
+        self.noted.clear()
+
+    def finish_in_chunks(
+        self, factory: Callable[[], AbstractContextManager[Session]], chunk: int = 2000
+    ) -> None:
+        """Plan a large run in several transactions (each enqueues after its own commit)."""
+        for app_id, ids in self.noted.items():
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), chunk):
+                with factory() as session:
+                    self._plan(session, {app_id: ordered[start : start + chunk]})
+        self.noted.clear()
+
+    def _plan(self, session: Session, by_app: dict[int, list[int]]) -> None:
+        for app_id, assignment_ids in by_app.items():
+            app = repo.get_app(session, app_id)
+            if app is None or not app.provisioning_enabled:
+                continue
+            threshold = app.deletion_threshold
+            over = threshold is not None and self.destructive.get(app_id, 0) > threshold
+            hold = (
+                f"deletion threshold: this run would delete or suspend "
+                f"{self.destructive.get(app_id, 0)} users, more than {threshold}"
+                if over
+                else None
+            )
+            rows = repo.assignments_by_id(session, assignment_ids).values()
+            # One query for every open task of the chunk instead of one per assignment.
+            open_tasks = repo.open_tasks(session, assignment_ids)
+            for assignment in rows:
+                assert assignment.id is not None
+                task = open_tasks.get(assignment.id)
+                if reconcile(
+                    session, app, assignment, hold, self.correlation_id, task, prefetched=True
+                ):
+                    self.planned += 1
+
+
+def _approval_reason(app: App, action: str) -> str | None:
+    if (app.approval_required or {}).get(action):
+        return f"{action} needs an admin's approval (app policy)"
+    return None
+
+
+def reconcile(
+    session: Session,
+    app: App,
+    assignment: Assignment,
+    hold_destructive: str | None = None,
+    correlation_id: str | None = None,
+    open_task: Task | None = None,
+    prefetched: bool = False,
+) -> bool:
+    """Make the assignment's open task match its next step; returns whether a task is open.
+
+    With `prefetched`, `open_task` is the caller's lookup (None: there is none); otherwise
+    the open task is looked up here.
+    """
+    assert assignment.id is not None and app.id is not None
+    plan = next_plan(assignment)
+    task = open_task if prefetched else repo.open_task(session, assignment.id)
+    if task is not None and task.status == TaskStatus.running:
+        return True  # the executor re-plans when it finishes
+    if plan is None:
+        if task is not None:
+            task.status, task.reason, task.finished_at = (
+                TaskStatus.cancelled,
+                "desired state reached",
+                utcnow(),
+            )
+            session.add(task)
+        return False
+    reason = _approval_reason(app, plan.action)
+    if reason is None and hold_destructive and plan.action in DESTRUCTIVE:
+        reason = hold_destructive
+    plan_json = plan.to_json()
+    if task is not None:
+        if task.action == plan.action and task.plan == plan_json:
+            return True
+        approved_same_action = task.approved_by is not None and task.action == plan.action
+        task.action = plan.action
+        task.plan = plan_json
+        task.updated_at = utcnow()
+        if task.status != TaskStatus.blocked:
+            task.status = (
+                TaskStatus.queued
+                if (reason is None or approved_same_action)
+                else TaskStatus.pending_approval
+            )
+            task.reason = None if task.status == TaskStatus.queued else reason
+        session.add(task)
+    else:
+        task = Task(
+            assignment_id=assignment.id,
+            app_id=app.id,
+            user_id=assignment.user_id,
+            action=plan.action,
+            plan=plan_json,
+            status=TaskStatus.queued if reason is None else TaskStatus.pending_approval,
+            reason=reason,
+            request_ids=[],
+            correlation_id=correlation_id,
+        )
+        session.add(task)
+    if task.status == TaskStatus.queued:
+        wake(session, task)
+    return True
+
+
+def task_wake(task_id: int, attempt: int, delay_s: float = 0) -> queue.Wake:
+    """The wake-up of one attempt of a task. Its job id collapses duplicates of the same
+    attempt (a sweeper re-wake, a second planner), never two different attempts."""
+    return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s)
+
+
+def wake(session: Session, task: Task, delay_s: float = 0) -> None:
+    """Wake a worker for this task once the transaction commits. The task's id is read at
+    that point (it exists by then), so callers need not flush one task at a time."""
+    attempt = task.attempts or 0
+
+    def _wake() -> queue.Wake:
+        assert task.id is not None
+        return task_wake(task.id, attempt, delay_s)
+
+    queue.wake(session, _wake)

@@ -1,0 +1,337 @@
+"""Every query of the provisioning domain: assignments, tasks, events, and the rows a worker
+claims. Functions take the caller's session and never commit (the edge owns the transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, func, or_, select, update
+from sqlmodel import Session, col
+
+from app.directory.repository import has_mapped_role
+from app.models import (
+    OPEN_TASK_STATUSES,
+    App,
+    Assignment,
+    Event,
+    RoleApp,
+    Task,
+    TaskAction,
+    TaskStatus,
+    User,
+    UserRole,
+    utcnow,
+)
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """The task list's filters, shared by the API and the CLI."""
+
+    app_id: int | None = None
+    user_id: int | None = None
+    statuses: Sequence[TaskStatus] = ()
+    actions: Sequence[TaskAction] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def task_query(f: TaskFilter) -> Select[Task]:
+    stmt = select(Task)
+    if f.app_id is not None:
+        stmt = stmt.where(col(Task.app_id) == f.app_id)
+    if f.user_id is not None:
+        stmt = stmt.where(col(Task.user_id) == f.user_id)
+    if f.statuses:
+        stmt = stmt.where(col(Task.status).in_(list(f.statuses)))
+    if f.actions:
+        stmt = stmt.where(col(Task.action).in_(list(f.actions)))
+    if f.since:
+        stmt = stmt.where(col(Task.created_at) >= f.since)
+    if f.until:
+        stmt = stmt.where(col(Task.created_at) < f.until)
+    return stmt
+
+
+def get_task(session: Session, task_id: int) -> Task | None:
+    return session.get(Task, task_id)
+
+
+def tasks_by_id(session: Session, task_ids: Iterable[int]) -> dict[int, Task]:
+    rows = session.execute(select(Task).where(col(Task.id).in_(list(task_ids)))).scalars()
+    return {t.id: t for t in rows if t.id is not None}
+
+
+def open_task(session: Session, assignment_id: int | None) -> Task | None:
+    return session.execute(
+        select(Task).where(
+            col(Task.assignment_id) == assignment_id, col(Task.status).in_(OPEN_TASK_STATUSES)
+        )
+    ).scalar_one_or_none()
+
+
+def open_tasks(session: Session, assignment_ids: Sequence[int | None]) -> dict[int, Task]:
+    """The open task of each of these assignments (one query for a whole chunk)."""
+    rows = session.execute(
+        select(Task).where(
+            col(Task.assignment_id).in_(list(assignment_ids)),
+            col(Task.status).in_(OPEN_TASK_STATUSES),
+        )
+    ).scalars()
+    return {t.assignment_id: t for t in rows if t.assignment_id is not None}
+
+
+def blocked_tasks(session: Session, app_id: int) -> list[Task]:
+    return list(
+        session.execute(
+            select(Task).where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.blocked)
+        ).scalars()
+    )
+
+
+def count_waiting(session: Session, app_id: int) -> dict[str, int]:
+    """Tasks of the app waiting for an admin, by status (pending_approval, blocked)."""
+    rows = session.execute(
+        select(col(Task.status), func.count())
+        .where(
+            col(Task.app_id) == app_id,
+            col(Task.status).in_([TaskStatus.pending_approval, TaskStatus.blocked]),
+        )
+        .group_by(col(Task.status))
+    ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+def user_has_open_task(session: Session, user_id: int) -> bool:
+    found = session.execute(
+        select(col(Task.id)).where(
+            col(Task.user_id) == user_id, col(Task.status).in_(OPEN_TASK_STATUSES)
+        )
+    ).first()
+    return found is not None
+
+
+def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> list[int]:
+    """Atomically take this task and up to `limit - 1` other due tasks of the same app.
+
+    One UPDATE sets status, lease and attempt, so two workers never run the same task;
+    `SKIP LOCKED` lets concurrent workers take disjoint batches instead of queueing.
+    """
+    now = utcnow()
+    app_id = session.execute(
+        select(col(Task.app_id)).where(col(Task.id) == task_id)
+    ).scalar_one_or_none()
+    if app_id is None:
+        return []
+    due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
+    candidates = (
+        select(col(Task.id))
+        .where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.queued, due)
+        .order_by((col(Task.id) == task_id).desc(), col(Task.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.execute(candidates).scalars())
+    if not ids:
+        return []
+    result = session.execute(
+        update(Task)
+        .where(col(Task.id).in_(ids), col(Task.status) == TaskStatus.queued)
+        .values(
+            status=TaskStatus.running,
+            lease_until=now + timedelta(seconds=lease_s),
+            attempts=Task.attempts + 1,
+            started_at=now,
+            updated_at=now,
+        )
+        .returning(col(Task.id))
+    )
+    return sorted(result.scalars())
+
+
+def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Row[Any]]:
+    """What the executor needs of each claimed task, as plain columns: a worker claims
+    thousands of rows a minute and building identity-mapped objects cost more than the query."""
+    return session.execute(
+        select(
+            col(Task.id),
+            col(Task.action),
+            col(Task.app_id),
+            col(Task.correlation_id),
+            col(Assignment.desired),
+            col(Assignment.applied),
+            col(Assignment.state),
+            col(Assignment.tenant_object_id),
+            col(Assignment.immutable_id),
+            col(User.id),
+            col(User.custom_attributes),
+            col(User.mapped_attributes),
+        )
+        .join(Assignment, col(Assignment.id) == col(Task.assignment_id))
+        .join(User, col(User.id) == col(Assignment.user_id))
+        .where(col(Task.id).in_(list(task_ids)))
+        .order_by(col(Task.id))
+    ).all()
+
+
+def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
+    """(id, attempts) of queued tasks that are due but were not picked up, and of running
+    tasks whose lease ran out (their worker died): the latter go back to queued here."""
+    now = utcnow()
+    session.execute(
+        update(Task)
+        .where(col(Task.status) == TaskStatus.running, col(Task.lease_until) < now)
+        .values(status=TaskStatus.queued, lease_until=None, updated_at=now)
+    )
+    cutoff = now - timedelta(seconds=older_than_s)
+    due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
+    rows = session.execute(
+        select(col(Task.id), col(Task.attempts)).where(
+            col(Task.status) == TaskStatus.queued, due, col(Task.updated_at) < cutoff
+        )
+    ).all()
+    return [(int(i), int(a)) for i, a in rows]
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+
+def get_app(session: Session, app_id: int) -> App | None:
+    return session.get(App, app_id)
+
+
+def assignments_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Assignment]:
+    rows = session.execute(select(Assignment).where(col(Assignment.id).in_(list(ids)))).scalars()
+    return {a.id: a for a in rows if a.id is not None}
+
+
+def assignments_of_users(
+    session: Session, user_ids: Sequence[int], app_id: int | None = None
+) -> list[Assignment]:
+    stmt = select(Assignment).where(col(Assignment.user_id).in_(list(user_ids)))
+    if app_id is not None:
+        stmt = stmt.where(col(Assignment.app_id) == app_id)
+    return list(session.execute(stmt).scalars())
+
+
+def user_assignments(session: Session, user_id: int) -> list[Assignment]:
+    return list(
+        session.execute(
+            select(Assignment)
+            .where(col(Assignment.user_id) == user_id)
+            .order_by(col(Assignment.app_id))
+        ).scalars()
+    )
+
+
+def app_assignment_query(app_id: int, state: str | None = None) -> Select[Assignment]:
+    stmt = select(Assignment).where(col(Assignment.app_id) == app_id)
+    if state:
+        stmt = stmt.where(col(Assignment.state) == state)
+    return stmt
+
+
+def app_assignments(session: Session, app_id: int) -> Iterable[Assignment]:
+    return session.execute(
+        select(Assignment).where(col(Assignment.app_id) == app_id).order_by(col(Assignment.id))
+    ).scalars()
+
+
+def any_assignment(session: Session) -> bool:
+    return session.execute(select(col(Assignment.id)).limit(1)).first() is not None
+
+
+def usernames(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(col(User.id), col(User.username)).where(col(User.id).in_(list(user_ids)))
+    ).all()
+    return {int(i): str(n) for i, n in rows}
+
+
+def apps(session: Session, app_ids: Iterable[int] | None = None) -> list[App]:
+    stmt = select(App)
+    if app_ids is not None:
+        stmt = stmt.where(col(App.id).in_(list(app_ids)))
+    return list(session.execute(stmt).scalars())
+
+
+def role_app_links(session: Session) -> list[tuple[int, int]]:
+    rows = session.execute(select(col(RoleApp.role_id), col(RoleApp.app_id))).all()
+    return [(int(r), int(a)) for r, a in rows]
+
+
+def mapping_state(
+    session: Session, user_ids: Sequence[int]
+) -> dict[int, tuple[dict[str, int], int | None, dict[str, str], datetime | None]]:
+    """What mappings produced for each user, and whether it is deleted."""
+    rows = session.execute(
+        select(
+            col(User.id),
+            col(User.mapped_roles),
+            col(User.mapped_group_id),
+            col(User.mapped_attributes),
+            col(User.deleted_at),
+        ).where(col(User.id).in_(list(user_ids)))
+    ).all()
+    return {int(r[0]): (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def users_for_app(session: Session, app_id: int) -> list[int]:
+    """Everyone who holds a role granting this app (by hand or by mapping), or has an
+    assignment to it."""
+    role_ids = [
+        int(r)
+        for r in session.execute(
+            select(col(RoleApp.role_id)).where(col(RoleApp.app_id) == app_id)
+        ).scalars()
+    ]
+    ids: set[int] = set(
+        session.execute(
+            select(col(Assignment.user_id)).where(col(Assignment.app_id) == app_id)
+        ).scalars()
+    )
+    if role_ids:
+        ids.update(
+            session.execute(
+                select(col(UserRole.user_id)).where(col(UserRole.role_id).in_(role_ids))
+            ).scalars()
+        )
+        for rid in role_ids:
+            ids.update(session.execute(select(col(User.id)).where(has_mapped_role(rid))).scalars())
+    return sorted(ids)
+
+
+# --- users the engine deletes ---------------------------------------------------------------
+
+
+def deleted_users(session: Session, user_ids: Sequence[int]) -> list[User]:
+    return list(
+        session.execute(
+            select(User).where(col(User.id).in_(list(user_ids)), col(User.deleted_at).is_not(None))
+        ).scalars()
+    )
+
+
+def purge_user(session: Session, user: User) -> None:
+    """Remove a deleted user and its assignments (tasks keep their history, detached)."""
+    session.execute(delete(Assignment).where(col(Assignment.user_id) == user.id))
+    session.delete(user)
+
+
+def add_event(
+    session: Session,
+    kind: str,
+    *,
+    app_id: int | None,
+    user_id: int | None,
+    task_id: int | None = None,
+    data: dict[str, Any],
+) -> None:
+    session.add(Event(kind=kind, app_id=app_id, user_id=user_id, task_id=task_id, data=data))

@@ -1,0 +1,195 @@
+"""What admins do with tasks (approve, deny, retry, cancel) and what they read about the
+engine's work (assignments, the pending plan of an app).
+
+Rules only: queries are in `repository`, planning in `planning`; the caller owns the
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app.errors import Conflict, NotFound
+from app.models import App, Assignment, Task, TaskStatus, utcnow
+from app.provisioning import repository as repo
+from app.provisioning.planning import NOT_STARTED, next_plan, wake
+
+FINISHED_OR_BLOCKED = (
+    TaskStatus.failed,
+    TaskStatus.blocked,
+    TaskStatus.cancelled,
+    TaskStatus.denied,
+)
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    task = repo.get_task(session, task_id)
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    return task
+
+
+def get_app(session: Session, app_id: int) -> App:
+    app = repo.get_app(session, app_id)
+    if app is None:
+        raise NotFound(f"App {app_id} does not exist.")
+    return app
+
+
+def _load(session: Session, task_ids: Sequence[int]) -> list[Task]:
+    tasks = repo.tasks_by_id(session, task_ids)
+    missing = [i for i in task_ids if i not in tasks]
+    if missing:
+        raise NotFound(f"Tasks do not exist: {missing}.")
+    return [tasks[i] for i in dict.fromkeys(task_ids)]
+
+
+def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
+    out = []
+    for task in _load(session, task_ids):
+        if task.status != TaskStatus.pending_approval:
+            raise Conflict(
+                f"Task {task.id} is {task.status}; only pending_approval tasks can be approved."
+            )
+        task.status, task.approved_by, task.decided_at = TaskStatus.queued, who, utcnow()
+        task.reason = None
+        task.updated_at = utcnow()
+        session.add(task)
+        wake(session, task)
+        out.append(task)
+    return out
+
+
+def deny(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
+    out = []
+    for task in _load(session, task_ids):
+        if task.status != TaskStatus.pending_approval:
+            raise Conflict(
+                f"Task {task.id} is {task.status}; only pending_approval tasks can be denied."
+            )
+        task.status, task.denied_by, task.decided_at = TaskStatus.denied, who, utcnow()
+        task.finished_at = task.updated_at = utcnow()
+        session.add(task)
+        out.append(task)
+    return out
+
+
+def retry(session: Session, task_id: int, who: str) -> Task:
+    task = get_task(session, task_id)
+    if task.status not in FINISHED_OR_BLOCKED:
+        raise Conflict(
+            f"Task {task_id} is {task.status}; only finished or blocked tasks are retried."
+        )
+    if task.status != TaskStatus.blocked and repo.open_task(session, task.assignment_id):
+        raise Conflict("Another task for this assignment is open; it supersedes this one.")
+    task.status, task.reason, task.next_attempt_at = TaskStatus.queued, f"retried by {who}", None
+    task.finished_at = None
+    task.updated_at = utcnow()
+    session.add(task)
+    session.flush()
+    wake(session, task)
+    return task
+
+
+def cancel(session: Session, task_id: int, who: str) -> Task:
+    task = get_task(session, task_id)
+    if task.status not in NOT_STARTED:
+        raise Conflict(
+            f"Task {task_id} is {task.status}; only tasks that have not started can be cancelled."
+        )
+    task.status, task.reason = TaskStatus.cancelled, f"cancelled by {who}"
+    task.finished_at = task.updated_at = utcnow()
+    session.add(task)
+    return task
+
+
+def unblock_for_seats(session: Session, app_id: int) -> int:
+    """After an entitlements refresh: blocked tasks go back to the queue if seats are free."""
+    app = repo.get_app(session, app_id)
+    if app is None:
+        return 0
+    free = {
+        lic["sku_id"]: lic.get("available", 0)
+        for lic in (app.entitlements or {}).get("licenses", [])
+    }
+    count = 0
+    for task in repo.blocked_tasks(session, app_id):
+        skus = list((task.plan or {}).get("licenses_add", {}))
+        if all(free.get(sku, 0) > 0 for sku in skus):
+            task.status, task.reason = TaskStatus.queued, "seats available again"
+            task.next_attempt_at = None
+            session.add(task)
+            session.flush()
+            wake(session, task)
+            count += 1
+    return count
+
+
+def purge_deleted_users(session: Session, user_ids: Sequence[int]) -> None:
+    """Remove deleted users whose deprovisioning has nothing left to do."""
+    for user in repo.deleted_users(session, user_ids):
+        assert user.id is not None
+        if not repo.user_has_open_task(session, user.id):
+            repo.purge_user(session, user)
+    session.flush()
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentView:
+    """An assignment with what a reader wants beside it."""
+
+    assignment: Assignment
+    username: str | None
+    open_task: Task | None
+
+
+def assignment_views(session: Session, rows: Sequence[Assignment]) -> list[AssignmentView]:
+    names = repo.usernames(session, {a.user_id for a in rows})
+    open_tasks = repo.open_tasks(session, [a.id for a in rows])
+    return [
+        AssignmentView(a, names.get(a.user_id), open_tasks.get(a.id) if a.id else None)
+        for a in rows
+    ]
+
+
+@dataclass
+class PlannedAction:
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    """{user_id, username, plan}"""
+
+
+@dataclass
+class AppPlanView:
+    app: App
+    actions: dict[str, PlannedAction]
+    waiting: dict[str, int]
+    """pending_approval / blocked -> count"""
+
+
+def app_plan(session: Session, app_id: int, examples: int) -> AppPlanView:
+    """The whole pending diff for the tenant: what provisioning would do now."""
+    app = get_app(session, app_id)
+    actions: dict[str, PlannedAction] = {}
+    wanted: list[tuple[PlannedAction, int, dict[str, Any]]] = []
+    for a in repo.app_assignments(session, app_id):
+        plan = next_plan(a)
+        if plan is None:
+            continue
+        entry = actions.setdefault(plan.action, PlannedAction())
+        entry.count += 1
+        if entry.count <= examples:  # usernames are read once, for the examples only
+            wanted.append((entry, a.user_id, plan.to_json()))
+    names = repo.usernames(session, {uid for _, uid, _ in wanted})
+    for entry, uid, plan_json in wanted:
+        entry.examples.append(
+            {"user_id": uid, "username": names.get(uid) or None, "plan": plan_json}
+        )
+    return AppPlanView(app, actions, repo.count_waiting(session, app_id))
