@@ -26,6 +26,8 @@ from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
 from .assignment_read_desired_type_0 import AssignmentReadDesiredType0
 from .assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
 from .assignment_read_why_type_0 import AssignmentReadWhyType0
+from .assignment_state import AssignmentState
+from .assignment_target import AssignmentTarget
 from .authorize_read import AuthorizeRead
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
@@ -57,8 +59,7 @@ from .job_progress import JobProgress
 from .job_read import JobRead
 from .job_read_params import JobReadParams
 from .job_read_result_type_0 import JobReadResultType0
-from .job_read_status import JobReadStatus
-from .jobs_list_status_type_0 import JobsListStatusType0
+from .job_status import JobStatus
 from .license_read import LicenseRead
 from .license_read_service_plans_item import LicenseReadServicePlansItem
 from .mapping_create import MappingCreate
@@ -100,13 +101,11 @@ from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example import SandboxDemoReadExample
 from .scope import Scope
+from .task_action import TaskAction
 from .task_ids import TaskIds
 from .task_read import TaskRead
-from .task_read_action import TaskReadAction
 from .task_read_plan import TaskReadPlan
-from .task_read_status import TaskReadStatus
-from .tasks_list_action_type_0_item import TasksListActionType0Item
-from .tasks_list_status_type_0_item import TasksListStatusType0Item
+from .task_status import TaskStatus
 from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
@@ -152,6 +151,8 @@ __all__ = (
     "AssignmentReadDesiredType0",
     "AssignmentReadLastErrorType0",
     "AssignmentReadWhyType0",
+    "AssignmentState",
+    "AssignmentTarget",
     "AuthorizeRead",
     "CatalogItem",
     "CertificateIn",
@@ -183,8 +184,7 @@ __all__ = (
     "JobRead",
     "JobReadParams",
     "JobReadResultType0",
-    "JobReadStatus",
-    "JobsListStatusType0",
+    "JobStatus",
     "LicenseRead",
     "LicenseReadServicePlansItem",
     "MappingCreate",
@@ -226,13 +226,11 @@ __all__ = (
     "SandboxDemoReadCloud",
     "SandboxDemoReadExample",
     "Scope",
+    "TaskAction",
     "TaskIds",
     "TaskRead",
-    "TaskReadAction",
     "TaskReadPlan",
-    "TaskReadStatus",
-    "TasksListActionType0Item",
-    "TasksListStatusType0Item",
+    "TaskStatus",
     "TenantGroupRead",
     "TokenCreate",
     "TokenCreated",

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.assignment_state import AssignmentState
+from ..models.assignment_target import AssignmentTarget
+
 if TYPE_CHECKING:
     from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0
     from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0
@@ -30,8 +33,8 @@ class AssignmentRead:
         immutable_id (None | str):
         last_error (AssignmentReadLastErrorType0 | None):
         open_task (None | OpenTask):
-        state (str): pending, provisioned, suspended, deleted or error
-        target (str): present, suspended, deleted or unmanaged
+        state (AssignmentState): What the tenant holds for an assignment, as far as we applied it.
+        target (AssignmentTarget): What should exist in the tenant for an assignment.
         tenant_object_id (None | str):
         updated_at (datetime.datetime):
         user_id (int):
@@ -47,8 +50,8 @@ class AssignmentRead:
     immutable_id: None | str
     last_error: AssignmentReadLastErrorType0 | None
     open_task: None | OpenTask
-    state: str
-    target: str
+    state: AssignmentState
+    target: AssignmentTarget
     tenant_object_id: None | str
     updated_at: datetime.datetime
     user_id: int
@@ -96,9 +99,9 @@ class AssignmentRead:
         else:
             open_task = self.open_task
 
-        state = self.state
+        state = self.state.value
 
-        target = self.target
+        target = self.target.value
 
         tenant_object_id: None | str
         tenant_object_id = self.tenant_object_id
@@ -222,9 +225,9 @@ class AssignmentRead:
 
         open_task = _parse_open_task(d.pop("open_task"))
 
-        state = d.pop("state")
+        state = AssignmentState(d.pop("state"))
 
-        target = d.pop("target")
+        target = AssignmentTarget(d.pop("target"))
 
         def _parse_tenant_object_id(data: object) -> None | str:
             if data is None:

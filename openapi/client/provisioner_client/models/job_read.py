@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.job_read_status import JobReadStatus
+from ..models.job_status import JobStatus
 
 if TYPE_CHECKING:
     from ..models.job_progress import JobProgress
@@ -33,7 +33,7 @@ class JobRead:
         progress (JobProgress):
         result (JobReadResultType0 | None):
         started_at (datetime.datetime | None):
-        status (JobReadStatus):
+        status (JobStatus):
     """
 
     attempts: int
@@ -47,7 +47,7 @@ class JobRead:
     progress: JobProgress
     result: JobReadResultType0 | None
     started_at: datetime.datetime | None
-    status: JobReadStatus
+    status: JobStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,7 +190,7 @@ class JobRead:
 
         started_at = _parse_started_at(d.pop("started_at"))
 
-        status = JobReadStatus(d.pop("status"))
+        status = JobStatus(d.pop("status"))
 
         job_read = cls(
             attempts=attempts,

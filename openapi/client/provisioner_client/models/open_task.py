@@ -6,6 +6,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.task_action import TaskAction
+from ..models.task_status import TaskStatus
+
 T = TypeVar("T", bound="OpenTask")
 
 
@@ -13,22 +16,22 @@ T = TypeVar("T", bound="OpenTask")
 class OpenTask:
     """
     Attributes:
-        action (str):
+        action (TaskAction):
         id (int):
-        status (str):
+        status (TaskStatus): Where a task is in its life. Open: pending_approval, queued, running, blocked.
     """
 
-    action: str
+    action: TaskAction
     id: int
-    status: str
+    status: TaskStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        action = self.action
+        action = self.action.value
 
         id = self.id
 
-        status = self.status
+        status = self.status.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -45,11 +48,11 @@ class OpenTask:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        action = d.pop("action")
+        action = TaskAction(d.pop("action"))
 
         id = d.pop("id")
 
-        status = d.pop("status")
+        status = TaskStatus(d.pop("status"))
 
         open_task = cls(
             action=action,

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.task_read_action import TaskReadAction
-from ..models.task_read_status import TaskReadStatus
+from ..models.task_action import TaskAction
+from ..models.task_status import TaskStatus
 
 if TYPE_CHECKING:
     from ..models.graph_error_read import GraphErrorRead
@@ -22,7 +22,7 @@ T = TypeVar("T", bound="TaskRead")
 class TaskRead:
     """
     Attributes:
-        action (TaskReadAction):
+        action (TaskAction):
         app_id (int):
         approved_by (None | str):
         assignment_id (int | None):
@@ -39,12 +39,12 @@ class TaskRead:
         reason (None | str): Why it waits, is blocked, or failed
         request_ids (list[str]): Graph request ids this task used
         started_at (datetime.datetime | None):
-        status (TaskReadStatus):
+        status (TaskStatus): Where a task is in its life. Open: pending_approval, queued, running, blocked.
         updated_at (datetime.datetime):
         user_id (int):
     """
 
-    action: TaskReadAction
+    action: TaskAction
     app_id: int
     approved_by: None | str
     assignment_id: int | None
@@ -61,7 +61,7 @@ class TaskRead:
     reason: None | str
     request_ids: list[str]
     started_at: datetime.datetime | None
-    status: TaskReadStatus
+    status: TaskStatus
     updated_at: datetime.datetime
     user_id: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -169,7 +169,7 @@ class TaskRead:
         from ..models.task_read_plan import TaskReadPlan  # noqa: PLC0415
 
         d = dict(src_dict)
-        action = TaskReadAction(d.pop("action"))
+        action = TaskAction(d.pop("action"))
 
         app_id = d.pop("app_id")
 
@@ -293,7 +293,7 @@ class TaskRead:
 
         started_at = _parse_started_at(d.pop("started_at"))
 
-        status = TaskReadStatus(d.pop("status"))
+        status = TaskStatus(d.pop("status"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.assignment_state import AssignmentState
 from ...models.page_assignment_read import PageAssignmentRead
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -14,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     app_id: int,
     *,
-    state: None | str | Unset = UNSET,
+    state: AssignmentState | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,6 +25,8 @@ def _get_kwargs(
     json_state: None | str | Unset
     if isinstance(state, Unset):
         json_state = UNSET
+    elif isinstance(state, AssignmentState):
+        json_state = state.value
     else:
         json_state = state
     params["state"] = json_state
@@ -94,7 +97,7 @@ def sync_detailed(
     app_id: int,
     *,
     client: AuthenticatedClient,
-    state: None | str | Unset = UNSET,
+    state: AssignmentState | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageAssignmentRead | Problem]:
@@ -105,7 +108,7 @@ def sync_detailed(
 
     Args:
         app_id (int):
-        state (None | str | Unset): pending, provisioned, suspended, deleted, error
+        state (AssignmentState | None | Unset):
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -135,7 +138,7 @@ def sync(
     app_id: int,
     *,
     client: AuthenticatedClient,
-    state: None | str | Unset = UNSET,
+    state: AssignmentState | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageAssignmentRead | Problem | None:
@@ -146,7 +149,7 @@ def sync(
 
     Args:
         app_id (int):
-        state (None | str | Unset): pending, provisioned, suspended, deleted, error
+        state (AssignmentState | None | Unset):
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -171,7 +174,7 @@ async def asyncio_detailed(
     app_id: int,
     *,
     client: AuthenticatedClient,
-    state: None | str | Unset = UNSET,
+    state: AssignmentState | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageAssignmentRead | Problem]:
@@ -182,7 +185,7 @@ async def asyncio_detailed(
 
     Args:
         app_id (int):
-        state (None | str | Unset): pending, provisioned, suspended, deleted, error
+        state (AssignmentState | None | Unset):
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -210,7 +213,7 @@ async def asyncio(
     app_id: int,
     *,
     client: AuthenticatedClient,
-    state: None | str | Unset = UNSET,
+    state: AssignmentState | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageAssignmentRead | Problem | None:
@@ -221,7 +224,7 @@ async def asyncio(
 
     Args:
         app_id (int):
-        state (None | str | Unset): pending, provisioned, suspended, deleted, error
+        state (AssignmentState | None | Unset):
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 

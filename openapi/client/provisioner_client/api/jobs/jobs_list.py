@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.jobs_list_status_type_0 import JobsListStatusType0
+from ...models.job_status import JobStatus
 from ...models.page_job_read import PageJobRead
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     kind: None | str | Unset = UNSET,
-    status: JobsListStatusType0 | None | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -33,7 +33,7 @@ def _get_kwargs(
     json_status: None | str | Unset
     if isinstance(status, Unset):
         json_status = UNSET
-    elif isinstance(status, JobsListStatusType0):
+    elif isinstance(status, JobStatus):
         json_status = status.value
     else:
         json_status = status
@@ -110,7 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     kind: None | str | Unset = UNSET,
-    status: JobsListStatusType0 | None | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -119,7 +119,7 @@ def sync_detailed(
 
     Args:
         kind (None | str | Unset):
-        status (JobsListStatusType0 | None | Unset):
+        status (JobStatus | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -151,7 +151,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     kind: None | str | Unset = UNSET,
-    status: JobsListStatusType0 | None | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -160,7 +160,7 @@ def sync(
 
     Args:
         kind (None | str | Unset):
-        status (JobsListStatusType0 | None | Unset):
+        status (JobStatus | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -187,7 +187,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     kind: None | str | Unset = UNSET,
-    status: JobsListStatusType0 | None | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -196,7 +196,7 @@ async def asyncio_detailed(
 
     Args:
         kind (None | str | Unset):
-        status (JobsListStatusType0 | None | Unset):
+        status (JobStatus | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -226,7 +226,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     kind: None | str | Unset = UNSET,
-    status: JobsListStatusType0 | None | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -235,7 +235,7 @@ async def asyncio(
 
     Args:
         kind (None | str | Unset):
-        status (JobsListStatusType0 | None | Unset):
+        status (JobStatus | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page

@@ -8,8 +8,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.page_task_read import PageTaskRead
 from ...models.problem import Problem
-from ...models.tasks_list_action_type_0_item import TasksListActionType0Item
-from ...models.tasks_list_status_type_0_item import TasksListStatusType0Item
+from ...models.task_action import TaskAction
+from ...models.task_status import TaskStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -17,8 +17,8 @@ def _get_kwargs(
     *,
     app_id: int | None | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-    status: list[TasksListStatusType0Item] | None | Unset = UNSET,
-    action: list[TasksListActionType0Item] | None | Unset = UNSET,
+    status: list[TaskStatus] | None | Unset = UNSET,
+    action: list[TaskAction] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
@@ -148,8 +148,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     app_id: int | None | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-    status: list[TasksListStatusType0Item] | None | Unset = UNSET,
-    action: list[TasksListActionType0Item] | None | Unset = UNSET,
+    status: list[TaskStatus] | None | Unset = UNSET,
+    action: list[TaskAction] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
@@ -160,8 +160,8 @@ def sync_detailed(
     Args:
         app_id (int | None | Unset):
         user_id (int | None | Unset):
-        status (list[TasksListStatusType0Item] | None | Unset):
-        action (list[TasksListActionType0Item] | None | Unset):
+        status (list[TaskStatus] | None | Unset):
+        action (list[TaskAction] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
         limit (int | Unset): Items per page Default: 50.
@@ -198,8 +198,8 @@ def sync(
     client: AuthenticatedClient,
     app_id: int | None | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-    status: list[TasksListStatusType0Item] | None | Unset = UNSET,
-    action: list[TasksListActionType0Item] | None | Unset = UNSET,
+    status: list[TaskStatus] | None | Unset = UNSET,
+    action: list[TaskAction] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
@@ -210,8 +210,8 @@ def sync(
     Args:
         app_id (int | None | Unset):
         user_id (int | None | Unset):
-        status (list[TasksListStatusType0Item] | None | Unset):
-        action (list[TasksListActionType0Item] | None | Unset):
+        status (list[TaskStatus] | None | Unset):
+        action (list[TaskAction] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
         limit (int | Unset): Items per page Default: 50.
@@ -243,8 +243,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     app_id: int | None | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-    status: list[TasksListStatusType0Item] | None | Unset = UNSET,
-    action: list[TasksListActionType0Item] | None | Unset = UNSET,
+    status: list[TaskStatus] | None | Unset = UNSET,
+    action: list[TaskAction] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
@@ -255,8 +255,8 @@ async def asyncio_detailed(
     Args:
         app_id (int | None | Unset):
         user_id (int | None | Unset):
-        status (list[TasksListStatusType0Item] | None | Unset):
-        action (list[TasksListActionType0Item] | None | Unset):
+        status (list[TaskStatus] | None | Unset):
+        action (list[TaskAction] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
         limit (int | Unset): Items per page Default: 50.
@@ -291,8 +291,8 @@ async def asyncio(
     client: AuthenticatedClient,
     app_id: int | None | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-    status: list[TasksListStatusType0Item] | None | Unset = UNSET,
-    action: list[TasksListActionType0Item] | None | Unset = UNSET,
+    status: list[TaskStatus] | None | Unset = UNSET,
+    action: list[TaskAction] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
@@ -303,8 +303,8 @@ async def asyncio(
     Args:
         app_id (int | None | Unset):
         user_id (int | None | Unset):
-        status (list[TasksListStatusType0Item] | None | Unset):
-        action (list[TasksListActionType0Item] | None | Unset):
+        status (list[TaskStatus] | None | Unset):
+        action (list[TaskAction] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
         limit (int | Unset): Items per page Default: 50.

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TasksListActionType0Item(StrEnum):
+class TaskAction(StrEnum):
     CREATE = "create"
     DELETE = "delete"
     REACTIVATE = "reactivate"

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class JobReadStatus(StrEnum):
+class JobStatus(StrEnum):
     FAILED = "failed"
     QUEUED = "queued"
     RUNNING = "running"

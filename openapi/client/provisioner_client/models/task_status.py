@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TasksListStatusType0Item(StrEnum):
+class TaskStatus(StrEnum):
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
     DENIED = "denied"
