@@ -56,7 +56,10 @@ def paginate(
     """Run `stmt` ordered by id after the cursor; returns (rows, next_cursor, next_url)."""
     if params.after_id is not None:
         stmt = stmt.where(id_column > params.after_id)
-    rows = list(session.exec(stmt.order_by(id_column).limit(params.limit + 1)).all())
+    page = stmt.order_by(id_column).limit(params.limit + 1)
+    # One entity selected: its objects; several columns: rows.
+    result = session.execute(page)
+    rows = list(result.scalars() if len(stmt.column_descriptions) == 1 else result.all())
     if len(rows) <= params.limit:
         return rows, None, None
     rows = rows[: params.limit]
