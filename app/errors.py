@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -158,6 +159,18 @@ def install_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
         return problem_response(problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness check passed, then a concurrent request committed the same key first
+        # (two creates of one username, a retry racing a new plan): the database refused the
+        # second write and nothing of this request was kept.
+        log.info("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+        problem = Conflict(
+            "A concurrent change conflicts with this one; nothing was changed. Read the "
+            "current state and try again."
+        ).to_problem(request.url.path)
+        return problem_response(problem)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

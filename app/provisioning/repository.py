@@ -68,6 +68,34 @@ def tasks_by_id(session: Session, task_ids: Iterable[int]) -> dict[int, Task]:
     return {t.id: t for t in rows if t.id is not None}
 
 
+def transition(
+    session: Session,
+    task_ids: Sequence[int],
+    from_statuses: Sequence[TaskStatus],
+    **values: Any,
+) -> list[int]:
+    """Move these tasks to new values in one conditional UPDATE, only those whose status is
+    still one of `from_statuses`; returns the ids it moved.
+
+    The status test is in the UPDATE itself, not read before it: of two concurrent callers
+    (two approvers, an approver and a denier), the second waits on the first's row lock, then
+    finds the status changed and moves nothing. A read-then-write would let both win.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Task)
+        .where(col(Task.id).in_(list(task_ids)), col(Task.status).in_(list(from_statuses)))
+        .values(updated_at=now, **values)
+        .returning(col(Task.id))
+        .execution_options(synchronize_session=False)
+    )
+    moved = [int(i) for i in result.scalars()]
+    # The caller reads the tasks back: make loaded objects see the new values.
+    for task in tasks_by_id(session, moved).values():
+        session.refresh(task)
+    return moved
+
+
 def open_task(session: Session, assignment_id: int | None) -> Task | None:
     return session.execute(
         select(Task).where(

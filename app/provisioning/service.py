@@ -18,13 +18,6 @@ from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
 from app.provisioning.planning import NOT_STARTED, next_plan, wake
 
-FINISHED_OR_BLOCKED = (
-    TaskStatus.failed,
-    TaskStatus.blocked,
-    TaskStatus.cancelled,
-    TaskStatus.denied,
-)
-
 
 def get_task(session: Session, task_id: int) -> Task:
     task = repo.get_task(session, task_id)
@@ -48,62 +41,93 @@ def _load(session: Session, task_ids: Sequence[int]) -> list[Task]:
     return [tasks[i] for i in dict.fromkeys(task_ids)]
 
 
+def _refuse(session: Session, tasks: Sequence[Task], moved: Sequence[int], allowed: str) -> None:
+    """Some tasks were not in a status the action applies to: 409 naming the first, and the
+    caller's transaction rolls back whatever the same call did move (all or nothing)."""
+    for task in tasks:
+        if task.id not in moved:
+            session.refresh(task)
+            raise Conflict(f"Task {task.id} is {task.status}; {allowed}.")
+
+
 def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
-    out = []
-    for task in _load(session, task_ids):
-        if task.status != TaskStatus.pending_approval:
-            raise Conflict(
-                f"Task {task.id} is {task.status}; only pending_approval tasks can be approved."
-            )
-        task.status, task.approved_by, task.decided_at = TaskStatus.queued, who, utcnow()
-        task.reason = None
-        task.updated_at = utcnow()
-        session.add(task)
+    """Approve pending tasks; exactly one of concurrent deciders wins each task."""
+    tasks = _load(session, task_ids)
+    now = utcnow()
+    moved = repo.transition(
+        session,
+        [t.id for t in tasks if t.id is not None],
+        [TaskStatus.pending_approval],
+        status=TaskStatus.queued,
+        approved_by=who,
+        decided_at=now,
+        reason=None,
+    )
+    _refuse(session, tasks, moved, "only pending_approval tasks can be approved")
+    for task in tasks:
         wake(session, task)
-        out.append(task)
-    return out
+    return tasks
 
 
 def deny(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
-    out = []
-    for task in _load(session, task_ids):
-        if task.status != TaskStatus.pending_approval:
-            raise Conflict(
-                f"Task {task.id} is {task.status}; only pending_approval tasks can be denied."
-            )
-        task.status, task.denied_by, task.decided_at = TaskStatus.denied, who, utcnow()
-        task.finished_at = task.updated_at = utcnow()
-        session.add(task)
-        out.append(task)
-    return out
+    """Deny pending tasks. A denied plan never runs: it is not retried, and only a new plan
+    (which waits for approval again) can bring the change back."""
+    tasks = _load(session, task_ids)
+    now = utcnow()
+    moved = repo.transition(
+        session,
+        [t.id for t in tasks if t.id is not None],
+        [TaskStatus.pending_approval],
+        status=TaskStatus.denied,
+        denied_by=who,
+        decided_at=now,
+        finished_at=now,
+    )
+    _refuse(session, tasks, moved, "only pending_approval tasks can be denied")
+    return tasks
+
+
+RETRYABLE = (TaskStatus.failed, TaskStatus.blocked)
+"""Retry runs a plan again that already ran (or was cleared to run): a denied or cancelled
+plan was refused by an admin and never comes back this way."""
 
 
 def retry(session: Session, task_id: int, who: str) -> Task:
     task = get_task(session, task_id)
-    if task.status not in FINISHED_OR_BLOCKED:
+    if task.status not in RETRYABLE:
         raise Conflict(
-            f"Task {task_id} is {task.status}; only finished or blocked tasks are retried."
+            f"Task {task_id} is {task.status}; only failed or blocked tasks are retried. "
+            "A denied or cancelled change comes back only as a new plan, which waits for "
+            "approval again."
         )
     if task.status != TaskStatus.blocked and repo.open_task(session, task.assignment_id):
         raise Conflict("Another task for this assignment is open; it supersedes this one.")
-    task.status, task.reason, task.next_attempt_at = TaskStatus.queued, f"retried by {who}", None
-    task.finished_at = None
-    task.updated_at = utcnow()
-    session.add(task)
-    session.flush()
+    moved = repo.transition(
+        session,
+        [task_id],
+        RETRYABLE,
+        status=TaskStatus.queued,
+        reason=f"retried by {who}",
+        next_attempt_at=None,
+        finished_at=None,
+    )
+    _refuse(session, [task], moved, "only failed or blocked tasks are retried")
     wake(session, task)
     return task
 
 
 def cancel(session: Session, task_id: int, who: str) -> Task:
     task = get_task(session, task_id)
-    if task.status not in NOT_STARTED:
-        raise Conflict(
-            f"Task {task_id} is {task.status}; only tasks that have not started can be cancelled."
-        )
-    task.status, task.reason = TaskStatus.cancelled, f"cancelled by {who}"
-    task.finished_at = task.updated_at = utcnow()
-    session.add(task)
+    now = utcnow()
+    moved = repo.transition(
+        session,
+        [task_id],
+        NOT_STARTED,
+        status=TaskStatus.cancelled,
+        reason=f"cancelled by {who}",
+        finished_at=now,
+    )
+    _refuse(session, [task], moved, "only tasks that have not started can be cancelled")
     return task
 
 
