@@ -16,7 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -171,6 +172,25 @@ def install_handlers(app: FastAPI) -> None:
             "current state and try again."
         ).to_problem(request.url.path)
         return problem_response(problem)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the API let through (an id beyond its integer range,
+        # a NUL character in text): the input is bad, not the service. Nothing was kept.
+        log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        problem = BadRequest(
+            "A value in the request is out of range or has characters the service cannot "
+            "store (for example an id above 2147483647, or a NUL character)."
+        ).to_problem(request.url.path)
+        return problem_response(problem)
+
+    @app.exception_handler(SATimeoutError)
+    async def _pool_timeout(request: Request, exc: SATimeoutError) -> JSONResponse:
+        # Every database connection is busy: shed load rather than hold the caller.
+        problem = ServiceUnavailable("The service is busy; retry shortly.").to_problem(
+            request.url.path
+        )
+        return problem_response(problem, {"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,8 @@ from app.errors import BadRequest
 T = TypeVar("T")
 
 MAX_LIMIT = 500
+MAX_ID = 2**31 - 1
+"""The largest id a row can have: ids are Postgres `integer` columns."""
 
 
 class Page(BaseModel, Generic[T]):
@@ -43,7 +45,8 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-        if not isinstance(value, int):
+        # bool is an int in Python; an id beyond the column's range is no id we issued.
+        if type(value) is not int or not 0 <= value <= MAX_ID:
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError) as exc:

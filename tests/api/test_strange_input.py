@@ -1,0 +1,48 @@
+"""Strange input gets a clear 4xx problem and changes nothing, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.support import ApiClient
+
+
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": value}).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/users/2147483648",
+        "/roles/9999999999999",
+        "/groups/2147483648",
+        "/mappings/2147483648",
+        "/apps/2147483648",
+        "/jobs/2147483648",
+        "/provisioning/tasks/2147483648",
+    ],
+)
+def test_ids_beyond_the_integer_range_are_a_client_error(client: ApiClient, url: str) -> None:
+    resp = client.get("/api/v1" + url)
+    assert 400 <= resp.status_code < 500, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("url", ["/users?role=2147483648", "/users?group=99999999999"])
+def test_filters_by_ids_beyond_the_range_match_nothing(client: ApiClient, url: str) -> None:
+    assert client.ok("GET", url)["items"] == []
+
+
+@pytest.mark.parametrize("value", [True, False, -1, 2**31, "7", 1.5, None])
+def test_a_cursor_of_the_wrong_type_is_refused(client: ApiClient, value: object) -> None:
+    client.problem("GET", "/users", 400, params={"cursor": _cursor(value)})
+
+
+def test_a_nul_character_in_a_name_changes_nothing(client: ApiClient) -> None:
+    resp = client.post("/api/v1/roles", json={"name": "r\u0000"})
+    assert 400 <= resp.status_code < 500, resp.text
+    assert client.ok("GET", "/roles")["items"] == []
