@@ -46,13 +46,26 @@ def entitlements_refreshed(session: Session, app_id: int) -> None:
     provisioning.unblock_for_seats(session, app_id)
 
 
+USERNAME_MAX = 256
+EMAIL_MAX = 320
+"""Lengths of the `username_lower` and `email_lower` columns."""
+
+
+def _freed(value: str, user_id: int, limit: int) -> str:
+    """The value a deleted user keeps while its row waits for deprovisioning: unique (it ends
+    with the id) and never what a live user can hold, so the name is free for reuse. Cut to
+    fit the column, or a user at the maximum length could be created but never deleted."""
+    suffix = f"#deleted-{user_id}"
+    return value[: limit - len(suffix)] + suffix
+
+
 def user_deleting(session: Session, user: User) -> None:
     """Deleting a user applies each app's deprovisioning policy. The row stays (hidden, its
     username and email freed) until those tasks have finished, then goes."""
     assert user.id is not None
     user.deleted_at = utcnow()
-    user.username_lower = f"{user.username_lower}#deleted-{user.id}"
-    user.email_lower = f"{user.email_lower}#deleted-{user.id}"
+    user.username_lower = _freed(user.username_lower, user.id, USERNAME_MAX)
+    user.email_lower = _freed(user.email_lower, user.id, EMAIL_MAX)
     session.add(user)
     session.flush()
     mapping_outcomes_changed(session, [user.id])

@@ -46,3 +46,17 @@ def test_a_nul_character_in_a_name_changes_nothing(client: ApiClient) -> None:
     resp = client.post("/api/v1/roles", json={"name": "r\u0000"})
     assert 400 <= resp.status_code < 500, resp.text
     assert client.ok("GET", "/roles")["items"] == []
+
+
+def test_a_user_at_the_maximum_lengths_can_be_deleted_and_its_names_reused(
+    client: ApiClient,
+) -> None:
+    username = "u" * 256
+    email = "e" * 64 + "@" + ".".join(["d" * 60] * 3) + ".com"  # the longest email-validator takes
+    body = {"username": username, "email": email}
+    first = client.ok("POST", "/users", json=body)
+
+    client.ok("DELETE", f"/users/{first['id']}", expect=204)
+    client.problem("GET", f"/users/{first['id']}", 404)
+    again = client.ok("POST", "/users", json=body)
+    assert again["id"] != first["id"] and again["username"] == username
