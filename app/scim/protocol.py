@@ -41,11 +41,35 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
         body = json.loads(raw or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidSyntaxException(detail="The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
+    if _depth(body) > MAX_DEPTH:
+        raise InvalidSyntaxException(
+            detail=f"The request body nests deeper than {MAX_DEPTH} levels; no SCIM resource does."
+        )
     return body
+
+
+MAX_DEPTH = 32
+"""The deepest a SCIM body can sensibly nest (a PATCH value holding a complex attribute is 5
+or 6 levels); deeper input only costs recursion further down."""
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest in a parsed JSON value, without recursing."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            todo.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def response_parameters(request: Request, model: Any) -> ResponseParameters[Any]:
