@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import db, errors, queue
 from app.api import health, tokens
+from app.api.limits import BodyLimitMiddleware
 from app.apps.router import consent_router
 from app.apps.router import router as apps_router
 from app.apps.runtime import close_api_runtime
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     _install_docs(app)
     # Added last so the request id is the outermost layer: every log line and metric of the
     # request, error handlers included, runs with the id bound.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

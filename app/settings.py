@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     bootstrap_token_file: Path | None = None
     docs_title: str = "M365 Provisioner"
     oauth_state_ttl_s: int = Field(default=600, ge=60)
+    # Largest request body the API and SCIM accept (bytes); larger ones get 413.
+    max_body_bytes: int = Field(default=2_000_000, ge=10_000)
 
     @property
     def effective_database_url(self) -> str:

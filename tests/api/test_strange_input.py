@@ -60,3 +60,26 @@ def test_a_user_at_the_maximum_lengths_can_be_deleted_and_its_names_reused(
     client.problem("GET", f"/users/{first['id']}", 404)
     again = client.ok("POST", "/users", json=body)
     assert again["id"] != first["id"] and again["username"] == username
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client: ApiClient) -> None:
+    huge = {"username": "big", "email": "big@example.com"}
+    huge["custom_attributes"] = {f"k{i}": "x" * 100 for i in range(30_000)}  # ~3.5 MB
+    resp = client.post("/api/v1/users", json=huge)
+    assert resp.status_code == 413
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert client.ok("GET", "/users")["items"] == []
+
+
+def test_a_streamed_body_over_the_limit_is_cut_off(client: ApiClient) -> None:
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"username": "big", "email": "big@example.com", "department": "'
+        for _ in range(300):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    resp = client.post(
+        "/api/v1/users", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 413
+    assert client.ok("GET", "/users")["items"] == []
