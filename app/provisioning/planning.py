@@ -158,6 +158,9 @@ def reconcile(
         if task.action == plan.action and task.plan == plan_json:
             return True
         approved_same_action = task.approved_by is not None and task.action == plan.action
+        if task.action != plan.action:
+            # An approval is for the action approved: a new action needs its own.
+            task.approved_by = task.decided_at = None
         task.action = plan.action
         task.plan = plan_json
         task.updated_at = utcnow()

@@ -213,11 +213,13 @@ def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
     """(id, attempts) of queued tasks that are due but were not picked up, and of running
     tasks whose lease ran out (their worker died): the latter go back to queued here."""
     now = utcnow()
-    session.execute(
+    # Returned as they are requeued: the update makes them look fresh to the query below.
+    requeued = session.execute(
         update(Task)
         .where(col(Task.status) == TaskStatus.running, col(Task.lease_until) < now)
         .values(status=TaskStatus.queued, lease_until=None, updated_at=now)
-    )
+        .returning(col(Task.id), col(Task.attempts))
+    ).all()
     cutoff = now - timedelta(seconds=older_than_s)
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
     rows = session.execute(
@@ -225,7 +227,7 @@ def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
             col(Task.status) == TaskStatus.queued, due, col(Task.updated_at) < cutoff
         )
     ).all()
-    return [(int(i), int(a)) for i, a in rows]
+    return list({int(i): int(a) for i, a in [*requeued, *rows]}.items())
 
 
 # --- assignments ----------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+"""How workers take tasks (`claim_batch`) and how the sweeper finds tasks that lost their
+wake-up or their worker (`stale_tasks`)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from app.db import transaction
+from app.models import App, TaskStatus, utcnow
+from app.provisioning.repository import claim_batch, stale_tasks
+from tests.provisioning.task_rows import add_app, add_assignment, add_task, get_task
+
+LEASE_S = 120
+
+
+def queued_tasks(session: Session, app: App, n: int, **fields: Any) -> list[int]:
+    ids = []
+    for _ in range(n):
+        task = add_task(session, add_assignment(session, app), TaskStatus.queued, **fields)
+        assert task.id is not None
+        ids.append(task.id)
+    return ids
+
+
+def new_queue(n: int) -> list[int]:
+    """One app with `n` due queued tasks, committed; returns their ids."""
+    with transaction() as session:
+        return queued_tasks(session, add_app(session), n)
+
+
+def claim(task_id: int, limit: int = 10) -> list[int]:
+    with transaction() as session:
+        return claim_batch(session, task_id, LEASE_S, limit)
+
+
+# --- claim_batch ------------------------------------------------------------------------------
+
+
+def test_claim_takes_the_named_task_and_the_due_queued_tasks_of_its_app(
+    env: dict[str, str],
+) -> None:
+    with transaction() as session:
+        app, other_app = add_app(session), add_app(session)
+        named, *due = queued_tasks(session, app, 3)
+        due += queued_tasks(session, app, 1, next_attempt_at=utcnow() - timedelta(seconds=1))
+        queued_tasks(session, other_app, 2)
+        queued_tasks(session, app, 1, next_attempt_at=utcnow() + timedelta(minutes=5))
+        for status in (TaskStatus.pending_approval, TaskStatus.blocked, TaskStatus.failed):
+            add_task(session, add_assignment(session, app), status)
+
+    assert claim(named) == sorted([named, *due])
+
+
+def test_claim_takes_the_named_task_first_and_at_most_limit(env: dict[str, str]) -> None:
+    ids = new_queue(5)
+
+    claimed = claim(ids[-1], limit=2)
+
+    assert claimed == [ids[0], ids[-1]]
+    assert [get_task(i).status for i in ids] == [
+        TaskStatus.running,
+        TaskStatus.queued,
+        TaskStatus.queued,
+        TaskStatus.queued,
+        TaskStatus.running,
+    ]
+
+
+def test_claim_marks_tasks_running_with_a_lease_and_one_more_attempt(env: dict[str, str]) -> None:
+    with transaction() as session:
+        (task_id,) = queued_tasks(session, add_app(session), 1, attempts=2)
+    before = utcnow()
+
+    claim(task_id)
+
+    task = get_task(task_id)
+    assert (task.status, task.attempts) == (TaskStatus.running, 3)
+    assert task.lease_until is not None and task.started_at is not None
+    lease = task.lease_until - before
+    assert timedelta(seconds=LEASE_S - 5) < lease < timedelta(seconds=LEASE_S + 5)
+
+
+def test_a_claimed_task_is_not_claimed_again(env: dict[str, str]) -> None:
+    (task_id,) = new_queue(1)
+    claim(task_id)
+
+    assert claim(task_id) == []
+    assert get_task(task_id).attempts == 1
+
+
+def test_claiming_a_task_that_does_not_exist_takes_nothing(env: dict[str, str]) -> None:
+    new_queue(2)
+
+    assert claim(999_999) == []
+
+
+def test_concurrent_claimers_take_disjoint_batches_and_together_everything(
+    env: dict[str, str],
+) -> None:
+    ids = new_queue(30)
+    start = threading.Barrier(2, timeout=10)
+    taken: list[list[int]] = [[], []]
+
+    def worker(n: int) -> None:
+        start.wait()
+        while batch := claim(ids[0], limit=3):
+            taken[n].extend(batch)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert not set(taken[0]) & set(taken[1])
+    assert sorted(taken[0] + taken[1]) == ids
+    assert {get_task(i).attempts for i in ids} == {1}
+
+
+def test_a_claimer_skips_rows_another_claimer_holds_instead_of_waiting(
+    env: dict[str, str],
+) -> None:
+    """A holds its batch's rows locked (transaction open) while B claims: B must take the
+    other rows at once (SKIP LOCKED), not wait for A to commit."""
+    ids = new_queue(6)
+    a_claimed, b_done = threading.Event(), threading.Event()
+    result: dict[str, object] = {}
+
+    def claimer_a() -> None:
+        with transaction() as session:
+            result["a"] = claim_batch(session, ids[0], LEASE_S, 3)
+            a_claimed.set()
+            result["b_done_while_a_open"] = b_done.wait(timeout=5)
+
+    def claimer_b() -> None:
+        assert a_claimed.wait(timeout=10)
+        result["b"] = claim(ids[0], limit=10)
+        b_done.set()
+
+    threads = [threading.Thread(target=claimer_a), threading.Thread(target=claimer_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert result["a"] == ids[:3]
+    assert result["b"] == ids[3:]
+    assert result["b_done_while_a_open"] is True
+
+
+# --- stale_tasks ------------------------------------------------------------------------------
+
+SWEEP_S = 30
+
+
+def sweep_rows() -> list[tuple[int, int]]:
+    with transaction() as session:
+        return sorted(stale_tasks(session, older_than_s=SWEEP_S))
+
+
+def one_task(status: TaskStatus, **fields: Any) -> int:
+    with transaction() as session:
+        task = add_task(session, add_assignment(session, add_app(session)), status, **fields)
+        assert task.id is not None
+        return task.id
+
+
+def test_a_running_task_whose_lease_ran_out_goes_back_to_queued(env: dict[str, str]) -> None:
+    task_id = one_task(
+        TaskStatus.running, attempts=2, lease_until=utcnow() - timedelta(seconds=1), age_s=200
+    )
+
+    stale = sweep_rows()
+
+    task = get_task(task_id)
+    assert (task.status, task.lease_until, task.attempts) == (TaskStatus.queued, None, 2)
+    assert stale == [(task_id, 2)]
+
+
+def test_a_worker_that_died_just_after_claiming_is_swept_at_once(env: dict[str, str]) -> None:
+    """The lease is what says the worker is gone; how recently the row changed does not."""
+    task_id = one_task(
+        TaskStatus.running, attempts=1, lease_until=utcnow() - timedelta(seconds=1), age_s=5
+    )
+
+    assert sweep_rows() == [(task_id, 1)]
+
+
+def test_a_running_task_within_its_lease_is_left_alone(env: dict[str, str]) -> None:
+    task_id = one_task(
+        TaskStatus.running, attempts=1, lease_until=utcnow() + timedelta(seconds=60), age_s=200
+    )
+
+    assert sweep_rows() == []
+    assert get_task(task_id).status == TaskStatus.running
+
+
+def test_a_due_queued_task_older_than_the_cutoff_is_stale(env: dict[str, str]) -> None:
+    task_id = one_task(TaskStatus.queued, attempts=3, age_s=SWEEP_S + 10)
+
+    assert sweep_rows() == [(task_id, 3)]
+
+
+@pytest.mark.parametrize(
+    ("status", "fields"),
+    [
+        (TaskStatus.queued, {"age_s": SWEEP_S - 10}),
+        (TaskStatus.queued, {"age_s": 600, "next_attempt_at": utcnow() + timedelta(hours=1)}),
+        (TaskStatus.pending_approval, {"age_s": 600}),
+        (TaskStatus.blocked, {"age_s": 600}),
+        (TaskStatus.failed, {"age_s": 600}),
+    ],
+    ids=["fresh", "not yet due", "pending approval", "blocked", "failed"],
+)
+def test_tasks_that_are_not_stale(
+    env: dict[str, str], status: TaskStatus, fields: dict[str, Any]
+) -> None:
+    task_id = one_task(status, **fields)
+
+    assert sweep_rows() == []
+    assert get_task(task_id).status == status
