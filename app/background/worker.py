@@ -40,6 +40,9 @@ class WorkerSettings:
     max_jobs = get_settings().worker_concurrency
     # Jobs carry only ids and claim their rows; arq's own retry would only duplicate that.
     max_tries = 1
+    # No result is kept: a kept result blocks a later wake-up with the same job id for an hour
+    # (a task woken, then held for approval before a worker looked, then approved).
+    keep_result = 0
     job_timeout = 3600
     allow_abort_jobs = True
     # arq writes a health record to Redis this often; `provisioner worker --check` reads it.
