@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,14 +16,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.db import transaction
-from app.errors import ProblemError
 from app.evaluation.desired import DesiredState
-from app.graph.errors import GraphError, GraphTransientError
 from app.models import App, Assignment, Event, Task, User, utcnow
 from app.observability.context import bound_request_id
 from app.observability.metrics import observe_limiter, record_task
 from app.provisioning import tasks as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
+from app.provisioning.outcome import Blocked, Blocker, Failed, Retry, Succeeded, decide
 
 log = logging.getLogger("app.provisioning")
 
@@ -207,26 +205,26 @@ def _finish_task(
             err.message,
             err.request_id,
         )
-    if outcome.status == "succeeded":
-        task.status, task.finished_at, task.reason = "succeeded", now, None
-        task.error_code = task.error_message = task.error_request_id = None
-        record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
-    elif outcome.status == "blocked":
-        task.status, task.reason = "blocked", outcome.reason
-    elif outcome.status == "retry" and task.attempts < max_attempts:
-        delay = outcome.retry_after or min(2**task.attempts, 300) * (0.5 + random.random())
-        task.status, task.reason = "queued", f"retrying after: {outcome.reason}"
-        task.next_attempt_at = now + timedelta(seconds=delay)
-        session.add(task)
-        session.flush()
-        task_service.wake(session, task, delay_s=delay)
-        return
-    else:
-        task.status, task.finished_at = "failed", now
-        task.reason = outcome.reason
-        record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
-    if task.status == "blocked":
-        record_task(task.action, "blocked")
+    # Asked again with the attempt count: a transient failure on the last attempt fails.
+    match decide(outcome.cause, attempts=task.attempts, max_attempts=max_attempts):
+        case Succeeded():
+            task.status, task.finished_at, task.reason = "succeeded", now, None
+            task.error_code = task.error_message = task.error_request_id = None
+            record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
+        case Blocked():
+            task.status, task.reason = "blocked", outcome.reason
+            record_task(task.action, "blocked")
+        case Retry(when=delay):
+            task.status, task.reason = "queued", f"retrying after: {outcome.reason}"
+            task.next_attempt_at = now + timedelta(seconds=delay)
+            session.add(task)
+            session.flush()
+            task_service.wake(session, task, delay_s=delay)
+            return
+        case Failed():
+            task.status, task.finished_at = "failed", now
+            task.reason = outcome.reason
+            record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
     session.add(task)
 
 
@@ -283,25 +281,11 @@ async def _execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
         client = await runtime.client_for(claimed.app_id)
         info = await asyncio.to_thread(app_info, claimed.app_id, client.graph_base)
         outcomes = await Executor(client, info).run(claimed.works)
-    except ProblemError as exc:
-        # The app cannot reach its tenant until an admin acts (authenticate, add a secret):
-        # hold the tasks as blocked; an entitlements refresh or `retry` releases them.
-        err = GraphError(exc.status, type(exc).__name__, exc.detail or exc.title)
-        outcomes = [
-            Outcome(w.task_id, status="blocked", error=err, reason=err.message)
-            for w in claimed.works
-        ]
     except Exception as exc:
-        log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
-        err = (
-            exc
-            if isinstance(exc, GraphError)
-            else GraphTransientError(0, type(exc).__name__, str(exc))
-        )
-        status = "retry" if isinstance(err, GraphTransientError) else "failed"
-        outcomes = [
-            Outcome(w.task_id, status=status, error=err, reason=err.message) for w in claimed.works
-        ]
+        decision = decide(exc)
+        if not (isinstance(decision, Blocked) and decision.why is Blocker.ADMIN_MUST_ACT):
+            log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
+        outcomes = [Outcome(w.task_id, cause=exc) for w in claimed.works]
     await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
     if client is not None:
         await observe_limiter(client.limiter, client.limiter_key)
