@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import recompute
 from app.db import transaction
 from app.evaluation.desired import DesiredState
 from app.models import App, Assignment, Event, Task, User, utcnow
@@ -147,8 +148,6 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 # record until an admin retries or the next change plans a new one.
                 replan.append(assignment)
         session.flush()
-        from app import recompute
-
         if writebacks:
             # Recompute written-back users first: their desired state now carries the tenant's
             # ImmutableID, so planning them again below would only make a task to cancel.
@@ -229,8 +228,6 @@ def _finish_task(
 
 
 def _aware(ts: Any) -> Any:
-    from datetime import UTC
-
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
