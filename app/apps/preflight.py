@@ -29,6 +29,7 @@ from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.parameters import Parameter, compute_attributes, validate_attribute_values
 from app.graph import GraphAuthError, GraphClient, GraphError
 from app.models import App, RoleApp, User, UserRole, utcnow
+from app.provisioning.outcome import admin_action
 
 EXAMPLES = 5
 CHUNK = 2000
@@ -86,7 +87,7 @@ def _snapshot(app_id: int) -> _AppSnapshot:
         try:
             connection_of(app)
         except ProblemError as exc:
-            code = "credentials_missing" if "credentials" in exc.slug else "not_authenticated"
+            code = admin_action(exc).value
             blocker = Finding(severity="error", code=code, message=exc.detail or exc.title)
         return _AppSnapshot(app_id, app.domain, parameters_of(app), blocker)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app.directory.repository import has_mapped_role
@@ -184,7 +184,7 @@ def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> lis
     return sorted(result.scalars())
 
 
-def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Row[Any]]:
+def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
     """What the executor needs of each claimed task, as plain columns: a worker claims
     thousands of rows a minute and building identity-mapped objects cost more than the query."""
     return session.execute(
@@ -198,7 +198,7 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Row[Any]
             col(Assignment.state),
             col(Assignment.tenant_object_id),
             col(Assignment.immutable_id),
-            col(User.id),
+            col(User.id).label("user_id"),
             col(User.custom_attributes),
             col(User.mapped_attributes),
         )
@@ -339,6 +339,10 @@ def users_for_app(session: Session, app_id: int) -> list[int]:
 
 
 # --- users the engine deletes ---------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
 
 
 def deleted_users(session: Session, user_ids: Sequence[int]) -> list[User]:

@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app import recompute
 from app.db import transaction
-from app.errors import ProblemError
 from app.evaluation.desired import DesiredState
-from app.graph.errors import GraphError, GraphTransientError
-from app.models import App, Assignment, Event, Task, User, utcnow
+from app.models import App, Assignment, AssignmentState, Task, TaskAction, TaskStatus, utcnow
 from app.observability.context import bound_request_id
 from app.observability.metrics import observe_limiter, record_task
 from app.provisioning import planning
 from app.provisioning import repository as repo
 from app.provisioning import service as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
+from app.provisioning.outcome import Blocked, Blocker, Failed, Retry, Succeeded, decide
 
 log = logging.getLogger("app.provisioning")
 
@@ -52,29 +49,8 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
         ids = repo.claim_batch(session, task_id, lease_s, limit)
         if not ids:
             return None
-        # Plain columns, not ORM entities: a worker claims thousands of rows a minute and
-        # building identity-mapped objects for them cost more than the query.
-        rows = session.execute(
-            select(
-                col(Task.id),
-                col(Task.action),
-                col(Task.app_id),
-                col(Task.correlation_id),
-                col(Assignment.desired),
-                col(Assignment.applied),
-                col(Assignment.state),
-                col(Assignment.tenant_object_id),
-                col(Assignment.immutable_id),
-                col(User.id),
-                col(User.custom_attributes),
-                col(User.mapped_attributes),
-            )
-            .join(Assignment, col(Assignment.id) == col(Task.assignment_id))
-            .join(User, col(User.id) == col(Assignment.user_id))
-            .where(col(Task.id).in_(ids))
-            .order_by(col(Task.id))
-        ).all()
-        app = session.get(App, rows[0].app_id)
+        rows = repo.claimed_rows(session, ids)
+        app = repo.get_app(session, rows[0].app_id)
         assert app is not None and app.id is not None
         attr = _immutable_source(app.immutable_id_attribute)
         works = []
@@ -84,12 +60,12 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
             ours = (mapped.get(attr) or own.get(attr)) if attr else None
             works.append(
                 Work(
-                    task_id=r[0],
+                    task_id=r.id,
                     action=r.action,
                     desired=DesiredState.from_json(r.desired) if r.desired else None,
                     applied=planning.applied_from(r.applied, r.state),
                     tenant_object_id=r.tenant_object_id,
-                    user_key=r[9],
+                    user_key=r.user_id,
                     immutable_id=ours or r.immutable_id,
                 )
             )
@@ -98,7 +74,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
 
 def app_info(app_id: int, graph_base: str) -> AppInfo:
     with transaction() as session:
-        app = session.get(App, app_id)
+        app = repo.get_app(session, app_id)
         assert app is not None
         federated = (
             {app.domain.lower()} if (app.domain_type or "").lower() == "federated" else set()
@@ -109,27 +85,16 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
 def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
     """Write every outcome back in one transaction, then re-plan what moved meanwhile."""
     with transaction() as session:
-        app = session.get(App, app_id)
+        app = repo.get_app(session, app_id)
         assert app is not None
-        tasks = {
-            t.id: t
-            for t in session.execute(
-                select(Task).where(col(Task.id).in_([o.task_id for o in outcomes]))
-            ).scalars()
-        }
-        assignments = {
-            a.id: a
-            for a in session.execute(
-                select(Assignment).where(
-                    col(Assignment.id).in_([t.assignment_id for t in tasks.values()])
-                )
-            ).scalars()
-        }
+        tasks = repo.tasks_by_id(session, [o.task_id for o in outcomes])
+        assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])
         writebacks: list[int] = []
         replan: list[Assignment] = []
         now = utcnow()
         for outcome in outcomes:
             task = tasks[outcome.task_id]
+            assert task.assignment_id is not None
             assignment = assignments[task.assignment_id]
             task.request_ids = list(
                 dict.fromkeys([*(task.request_ids or []), *outcome.request_ids])
@@ -140,14 +105,12 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             if outcome.tenant_immutable_id and _write_back(session, app, assignment, outcome, task):
                 writebacks.append(assignment.user_id)
             for kind, data in outcome.events:
-                session.add(
-                    Event(
-                        kind=kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
-                    )
+                repo.add_event(
+                    session, kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
                 )
             _finish_task(session, task, outcome, max_attempts, now)
             session.add(assignment)
-            if task.status == "succeeded":
+            if task.status == TaskStatus.succeeded:
                 # The desired state may have moved while we ran; a failed task stays the
                 # record until an admin retries or the next change plans a new one.
                 replan.append(assignment)
@@ -169,20 +132,24 @@ def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -
         assignment.tenant_object_id = outcome.tenant_object_id
     if outcome.tenant_immutable_id:
         assignment.immutable_id = outcome.tenant_immutable_id
-    if task.action == "delete" and outcome.status == "succeeded":
-        assignment.state = "deleted"
+    if task.action == TaskAction.delete and outcome.status == "succeeded":
+        assignment.state = AssignmentState.deleted
         assignment.applied = None
         assignment.applied_fingerprint = None
     elif outcome.applied is not None:
         assignment.applied = outcome.applied.to_json()
         assignment.applied_fingerprint = outcome.applied.fingerprint()
-        assignment.state = "provisioned" if outcome.applied.enabled else "suspended"
+        assignment.state = (
+            AssignmentState.provisioned if outcome.applied.enabled else AssignmentState.suspended
+        )
     if outcome.status == "succeeded":
         assignment.last_error = None
     elif outcome.error is not None:
         assignment.last_error = _error_json(outcome)
         if outcome.status == "failed":
-            assignment.state = "error" if assignment.applied is None else assignment.state
+            assignment.state = (
+                AssignmentState.error if assignment.applied is None else assignment.state
+            )
     assignment.updated_at = utcnow()
 
 
@@ -208,32 +175,30 @@ def _finish_task(
             err.message,
             err.request_id,
         )
-    if outcome.status == "succeeded":
-        task.status, task.finished_at, task.reason = "succeeded", now, None
-        task.error_code = task.error_message = task.error_request_id = None
-        record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
-    elif outcome.status == "blocked":
-        task.status, task.reason = "blocked", outcome.reason
-    elif outcome.status == "retry" and task.attempts < max_attempts:
-        delay = outcome.retry_after or min(2**task.attempts, 300) * (0.5 + random.random())
-        task.status, task.reason = "queued", f"retrying after: {outcome.reason}"
-        task.next_attempt_at = now + timedelta(seconds=delay)
-        session.add(task)
-        session.flush()
-        planning.wake(session, task, delay_s=delay)
-        return
-    else:
-        task.status, task.finished_at = "failed", now
-        task.reason = outcome.reason
-        record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
-    if task.status == "blocked":
-        record_task(task.action, "blocked")
+    # Asked again with the attempt count: a transient failure on the last attempt fails.
+    match decide(outcome.cause, attempts=task.attempts, max_attempts=max_attempts):
+        case Succeeded():
+            task.status, task.finished_at, task.reason = TaskStatus.succeeded, now, None
+            task.error_code = task.error_message = task.error_request_id = None
+            record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
+        case Blocked():
+            task.status, task.reason = TaskStatus.blocked, outcome.reason
+            record_task(task.action, "blocked")
+        case Retry(when=delay):
+            task.status, task.reason = TaskStatus.queued, f"retrying after: {outcome.reason}"
+            task.next_attempt_at = now + timedelta(seconds=delay)
+            session.add(task)
+            session.flush()
+            planning.wake(session, task, delay_s=delay)
+            return
+        case Failed():
+            task.status, task.finished_at = TaskStatus.failed, now
+            task.reason = outcome.reason
+            record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
     session.add(task)
 
 
 def _aware(ts: Any) -> Any:
-    from datetime import UTC
-
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
@@ -242,7 +207,7 @@ def _write_back(
 ) -> bool:
     """The tenant's ImmutableID wins: copy it into the app's attribute on our user."""
     attr = _immutable_source(app.immutable_id_attribute)
-    user = session.get(User, assignment.user_id)
+    user = repo.get_user(session, assignment.user_id)
     if attr is None or user is None:
         return False
     own = dict(user.custom_attributes or {})
@@ -253,18 +218,17 @@ def _write_back(
     user.custom_attributes = own
     user.updated_at = utcnow()
     session.add(user)
-    session.add(
-        Event(
-            kind="provisioning.immutable_id_written_back",
-            app_id=app.id,
-            user_id=user.id,
-            task_id=task.id,
-            data={
-                "attribute": app.immutable_id_attribute,
-                "previous": current,
-                "value": outcome.tenant_immutable_id,
-            },
-        )
+    repo.add_event(
+        session,
+        "provisioning.immutable_id_written_back",
+        app_id=app.id,
+        user_id=user.id,
+        task_id=task.id,
+        data={
+            "attribute": app.immutable_id_attribute,
+            "previous": current,
+            "value": outcome.tenant_immutable_id,
+        },
     )
     return True
 
@@ -284,25 +248,11 @@ async def _execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
         client = await runtime.client_for(claimed.app_id)
         info = await asyncio.to_thread(app_info, claimed.app_id, client.graph_base)
         outcomes = await Executor(client, info).run(claimed.works)
-    except ProblemError as exc:
-        # The app cannot reach its tenant until an admin acts (authenticate, add a secret):
-        # hold the tasks as blocked; an entitlements refresh or `retry` releases them.
-        err = GraphError(exc.status, type(exc).__name__, exc.detail or exc.title)
-        outcomes = [
-            Outcome(w.task_id, status="blocked", error=err, reason=err.message)
-            for w in claimed.works
-        ]
     except Exception as exc:
-        log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
-        err = (
-            exc
-            if isinstance(exc, GraphError)
-            else GraphTransientError(0, type(exc).__name__, str(exc))
-        )
-        status = "retry" if isinstance(err, GraphTransientError) else "failed"
-        outcomes = [
-            Outcome(w.task_id, status=status, error=err, reason=err.message) for w in claimed.works
-        ]
+        decision = decide(exc)
+        if not (isinstance(decision, Blocked) and decision.why is Blocker.ADMIN_MUST_ACT):
+            log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
+        outcomes = [Outcome(w.task_id, cause=exc) for w in claimed.works]
     await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
     if client is not None:
         await observe_limiter(client.limiter, client.limiter_key)

@@ -1,0 +1,142 @@
+"""Microsoft 365 group membership as a difference to what we last applied.
+
+Additions go 20 members to one `members@odata.bind` PATCH per group. That request is
+all-or-nothing (contract §5): if one member is already there, or was created so recently it
+has not replicated, the whole chunk is added again one member at a time, where "already a
+member" is success. Removals go through `/$ref` (never the bare member URL, which deletes the
+user), and "not a member any more" is success too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.graph import requests
+from app.graph.errors import GraphConflictError, GraphNotFoundError, GraphTransientError
+from app.provisioning.executor.exchange import (
+    REPLICATION_RETRIES,
+    Exchange,
+    Planned,
+    chunks,
+    replication_pause,
+    request_id,
+)
+from app.provisioning.executor.keys import BatchKey, Step
+from app.provisioning.executor.types import ItemState
+
+BIND_LIMIT = 20  # members per members@odata.bind request
+
+
+async def apply(ex: Exchange, states: list[ItemState]) -> None:
+    adds: dict[str, list[ItemState]] = {}
+    removes: list[tuple[ItemState, str]] = []
+    for s in states:
+        desired = s.work.desired
+        assert desired is not None
+        previous = s.work.applied.groups if s.work.applied else frozenset()
+        base = previous if not s.created else frozenset()
+        for gid in sorted(desired.groups - base):
+            adds.setdefault(gid, []).append(s)
+        for gid in sorted(previous - desired.groups):
+            removes.append((s, gid))
+    await _bind(ex, adds)
+    await _remove(ex, removes)
+
+
+async def _remove(ex: Exchange, removes: list[tuple[ItemState, str]]) -> None:
+    items = [
+        Planned(
+            s,
+            BatchKey(Step.REMOVE_MEMBER, s.work.task_id, n),
+            requests.remove_member(gid, s.tenant_id),
+        )
+        for n, (s, gid) in enumerate(removes)
+    ]
+    results = await ex.batch(items)
+    for (s, gid), p in zip(removes, items, strict=True):
+        error = results[p.key].error
+        if error is None or isinstance(error, GraphNotFoundError):
+            s.groups_removed.add(gid)  # not a member any more is success
+        else:
+            s.groups_failed = True
+            s.stop(error)
+
+
+async def _bind(ex: Exchange, adds: dict[str, list[ItemState]]) -> None:
+    pending = [
+        (gid, chunk)
+        for gid, members in sorted(adds.items())
+        for chunk in chunks(members, BIND_LIMIT)
+    ]
+    for attempt in range(REPLICATION_RETRIES):
+        if not pending:
+            return
+        items = [
+            Planned(
+                None,
+                BatchKey(Step.BIND_MEMBERS, index=n),
+                requests.bind_members(ex.app.graph_base, gid, [s.tenant_id for s in chunk]),
+            )
+            for n, (gid, chunk) in enumerate(pending)
+        ]
+        results = await ex.batch(items)
+        again: list[tuple[str, ItemState]] = []
+        for (gid, chunk), p in zip(pending, items, strict=True):
+            res = results[p.key]
+            rid = request_id(res)
+            for s in chunk:
+                if rid:
+                    s.outcome.request_ids.append(rid)
+            if res.error is None:
+                for s in chunk:
+                    s.groups_added.add(gid)
+            elif isinstance(res.error, (GraphConflictError, GraphNotFoundError)):
+                # All-or-nothing: one member already there (or not replicated yet) fails the
+                # whole request; add this chunk one by one instead.
+                again.extend(await _add_one_by_one(ex, gid, chunk))
+            else:
+                for s in chunk:
+                    s.groups_failed = True
+                    s.stop(res.error)
+        pending = list(_regroup(again))
+        if pending:
+            await replication_pause(attempt)
+    for _, chunk in pending:
+        for s in chunk:
+            s.stop(
+                GraphTransientError(404, "Request_ResourceNotFound", "member not replicated yet")
+            )
+
+
+async def _add_one_by_one(
+    ex: Exchange, gid: str, chunk: list[ItemState]
+) -> list[tuple[str, ItemState]]:
+    """Add each member alone; return those not replicated yet, to try again."""
+    items = [
+        Planned(
+            s,
+            BatchKey(Step.ADD_MEMBER, s.work.task_id, n),
+            requests.add_member(ex.app.graph_base, gid, s.tenant_id),
+        )
+        for n, s in enumerate(chunk)
+    ]
+    results = await ex.batch(items)
+    retry: list[tuple[str, ItemState]] = []
+    for s, p in zip(chunk, items, strict=True):
+        error = results[p.key].error
+        if error is None or isinstance(error, GraphConflictError):
+            s.groups_added.add(gid)  # already a member is success
+        elif isinstance(error, GraphNotFoundError) and s.created:
+            retry.append((gid, s))
+        else:
+            s.groups_failed = True
+            s.stop(error)
+    return retry
+
+
+def _regroup(pairs: list[tuple[str, ItemState]]) -> Iterable[tuple[str, list[ItemState]]]:
+    by_group: dict[str, list[ItemState]] = {}
+    for gid, s in pairs:
+        by_group.setdefault(gid, []).append(s)
+    for gid, members in sorted(by_group.items()):
+        yield from ((gid, chunk) for chunk in chunks(members, BIND_LIMIT))

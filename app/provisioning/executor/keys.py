@@ -1,0 +1,49 @@
+"""Typed ids for the executor's `$batch` items: which step an item belongs to, for which task.
+
+Graph only echoes an item's id back (responses come in any order, contract §8), so the id is
+how an answer finds its step and item again. `BatchKey.encode()` makes the wire string and
+`BatchKey.decode()` reads it back; nobody parses ids by prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Step(StrEnum):
+    """One kind of request the executor batches; the value is the id's short tag."""
+
+    READ_USER = "read"  # GET /users/{id}: a person we know by tenant object id
+    FIND_BY_IMMUTABLE_ID = "fimm"  # GET /users?$filter=onPremisesImmutableId in (...)
+    FIND_BY_UPN = "fupn"  # GET /users?$filter=userPrincipalName in (...)
+    RESTORE = "restore"
+    CREATE = "create"
+    PATCH = "patch"
+    DELETE = "delete"
+    ASSIGN_LICENSE = "lic"
+    BIND_MEMBERS = "bind"  # PATCH /groups/{id} members@odata.bind
+    ADD_MEMBER = "add"  # POST /groups/{id}/members/$ref
+    REMOVE_MEMBER = "remove"
+
+
+# Ids are compared case-insensitively by Graph; every part here is lower-case or digits.
+_SEP = "."
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    """A batch item's id: the step, the task it serves (None for shared look-ups), an index."""
+
+    step: Step
+    task_id: int | None = None
+    index: int = 0
+
+    def encode(self) -> str:
+        task = "" if self.task_id is None else str(self.task_id)
+        return _SEP.join((self.step.value, task, str(self.index)))
+
+    @classmethod
+    def decode(cls, raw: str) -> BatchKey:
+        step, task, index = raw.split(_SEP)
+        return cls(Step(step), int(task) if task else None, int(index))
