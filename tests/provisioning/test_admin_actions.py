@@ -201,8 +201,8 @@ def test_api_refuses_what_the_status_does_not_allow_with_409(
 # --- retry ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [S.failed, S.blocked, S.cancelled, S.denied])
-def test_retrying_a_finished_or_blocked_task_queues_it_for_now(
+@pytest.mark.parametrize("status", [S.failed, S.blocked])
+def test_retrying_a_failed_or_blocked_task_queues_it_for_now(
     woken: Recorder, status: TaskStatus
 ) -> None:
     (task_id,) = tasks_in(
@@ -220,8 +220,9 @@ def test_retrying_a_finished_or_blocked_task_queues_it_for_now(
     assert woken.job_ids == [f"task:{task_id}:3"]
 
 
-def test_open_or_succeeded_tasks_cannot_be_retried(woken: Recorder) -> None:
-    statuses = [S.pending_approval, S.queued, S.running, S.succeeded]
+def test_open_succeeded_denied_or_cancelled_tasks_cannot_be_retried(woken: Recorder) -> None:
+    # A denied or cancelled plan was refused by an admin: it comes back only as a new plan.
+    statuses = [S.pending_approval, S.queued, S.running, S.succeeded, S.denied, S.cancelled]
 
     ids = refuses_each(retry, statuses)
 
