@@ -104,17 +104,14 @@ from .token_created import TokenCreated
 from .token_read import TokenRead
 from .user_create import UserCreate
 from .user_create_custom_attributes import UserCreateCustomAttributes
-from .user_create_status_type_0 import UserCreateStatusType0
 from .user_ids import UserIds
 from .user_read import UserRead
 from .user_read_custom_attributes import UserReadCustomAttributes
 from .user_read_effective_attributes import UserReadEffectiveAttributes
 from .user_read_mapped_attributes import UserReadMappedAttributes
-from .user_read_status import UserReadStatus
+from .user_status import UserStatus
 from .user_update import UserUpdate
 from .user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0
-from .user_update_status_type_0 import UserUpdateStatusType0
-from .users_list_status_type_0 import UsersListStatusType0
 
 __all__ = (
     "ActionIn",
@@ -221,15 +218,12 @@ __all__ = (
     "TokenRead",
     "UserCreate",
     "UserCreateCustomAttributes",
-    "UserCreateStatusType0",
     "UserIds",
     "UserRead",
     "UserReadCustomAttributes",
     "UserReadEffectiveAttributes",
     "UserReadMappedAttributes",
-    "UserReadStatus",
-    "UsersListStatusType0",
+    "UserStatus",
     "UserUpdate",
     "UserUpdateCustomAttributesType0",
-    "UserUpdateStatusType0",
 )
