@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import db, errors, queue
-from app.api import health, tokens
+from app.api import health
 from app.api.limits import BodyLimitMiddleware
 from app.apps.router import consent_router
 from app.apps.router import router as apps_router
@@ -29,6 +29,7 @@ from app.provisioning.router import router as provisioning_router
 from app.provisioning.rules.router import router as rules_router
 from app.scim.router import create_scim_app
 from app.settings import Settings, get_settings
+from app.tokens.router import router as tokens_router
 
 log = logging.getLogger("app")
 
@@ -50,7 +51,7 @@ def api_router() -> APIRouter:
     api.include_router(apps_router)
     api.include_router(rules_router)
     api.include_router(provisioning_router)
-    api.include_router(tokens.router)
+    api.include_router(tokens_router)
     return api
 
 

@@ -17,6 +17,16 @@ from sqlmodel import Field, SQLModel
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# What an API token may do; `app.security` says which scope implies which. (A comment, not a
+# docstring: the enum's schema in the OpenAPI document stays as it was.)
+class Scope(StrEnum):
+    read = "read"
+    write = "write"
+    approve = "approve"
+    admin = "admin"
+    scim = "scim"
+
+
 class UserStatus(StrEnum):
     active = "active"
     suspended = "suspended"

@@ -38,7 +38,8 @@ def truncate_all() -> None:
 
 def make_token(*scopes: str, name: str = "test") -> str:
     from app.db import transaction
-    from app.security import Scope, create_token
+    from app.models import Scope
+    from app.tokens.service import create_token
 
     with transaction() as session:
         _, raw = create_token(session, name, [Scope(s) for s in scopes])

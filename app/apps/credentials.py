@@ -15,14 +15,12 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import update
-from sqlmodel import col
 
 from app import crypto
+from app.apps import repository as repo
 from app.db import transaction
 from app.errors import field_error
 from app.graph import CertificateCredential
-from app.models import App
 
 
 @dataclass(frozen=True)
@@ -110,8 +108,7 @@ class DbTokenCacheStore:
 
     def load(self) -> str | None:
         with transaction() as session:
-            app = session.get(App, self.app_id)
-            blob = app.token_cache_enc if app is not None else None
+            blob = repo.token_cache(session, self.app_id)
         if not blob:
             return None
         try:
@@ -121,10 +118,5 @@ class DbTokenCacheStore:
 
     def save(self, serialized: str) -> None:
         with transaction() as session:
-            session.execute(
-                update(App)
-                .where(App.id == self.app_id)  # type: ignore[arg-type]
-                # A token fetched while "clear token" ran must not bring the cache back.
-                .where(col(App.consented_tenant_id).is_not(None))
-                .values(token_cache_enc=crypto.encrypt(serialized))
-            )
+            # A token fetched while "clear token" ran must not bring the cache back.
+            repo.save_token_cache(session, self.app_id, crypto.encrypt(serialized))

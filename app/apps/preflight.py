@@ -13,22 +13,20 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from app.apps import repository as repo
 from app.apps import tenant
 from app.apps.errors import from_graph
 from app.apps.runtime import GraphRuntime, connection_of
 from app.apps.schemas import Finding, PreflightReport
 from app.apps.service import get_app, parameters_of
 from app.db import transaction
-from app.directory.repository import has_mapped_role
 from app.errors import ProblemError
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.parameters import Parameter, compute_attributes, validate_attribute_values
 from app.graph import GraphAuthError, GraphClient, GraphError
-from app.models import App, RoleApp, User, UserRole, utcnow
+from app.models import App, utcnow
 from app.provisioning.outcome import admin_action
 
 EXAMPLES = 5
@@ -95,30 +93,15 @@ def _snapshot(app_id: int) -> _AppSnapshot:
 # --- users ----------------------------------------------------------------------------------
 
 
-def _in_scope(session: Session, app: App) -> Any:
-    role_ids = list(session.exec(select(RoleApp.role_id).where(RoleApp.app_id == app.id)).all())
-    if not role_ids:
-        return None
-    holders = or_(
-        col(User.id).in_(select(UserRole.user_id).where(col(UserRole.role_id).in_(role_ids))),
-        *(has_mapped_role(r) for r in role_ids),
-    )
-    columns = [User.id, *(getattr(User, f) for f in USER_FIELDS)]
-    columns += [User.custom_attributes, User.mapped_attributes]
-    return sa.select(*columns).where(
-        holders, col(User.status) == "active", col(User.deleted_at).is_(None)
-    )
-
-
 def _users(session: Session, app: App) -> Iterator[UserFacts]:
-    stmt = _in_scope(session, app)
-    if stmt is None:
+    assert app.id is not None
+    role_ids = repo.roles_granting(session, app.id)
+    if not role_ids:
         return
     n = len(USER_FIELDS)
     after = 0
     while True:
-        page = stmt.where(col(User.id) > after).order_by(col(User.id)).limit(CHUNK)
-        rows = session.execute(page).all()
+        rows = repo.users_in_scope(session, role_ids, after, CHUNK)
         for row in rows:
             # Parameters read the effective attributes: own, overlaid by mapped ones.
             attributes = dict(row[1 + n] or {})

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import Reader, SessionDep, Writer
-from app.apps import preflight, service, tenant
+from app.apps import preflight, repository, service, tenant
 from app.apps.errors import ConsentFailed, from_graph
 from app.apps.runtime import GraphRuntime, api_runtime
 from app.apps.schemas import (
@@ -53,7 +53,7 @@ _TENANT_PROBLEMS: dict[int | str, dict[str, object]] = {
 
 @router.get("/apps", response_model=Page[AppRead], operation_id="apps-list")
 def list_apps(session: SessionDep, _: Reader, page: PageParams = Depends()) -> Page[AppRead]:
-    rows, cursor, url = paginate(session, service.list_query(), App.id, page)
+    rows, cursor, url = paginate(session, repository.query(), App.id, page)
     return Page(items=[service.to_read(a) for a in rows], next_cursor=cursor, next=url)
 
 

@@ -18,29 +18,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import redis.asyncio as aioredis
 from fastapi import Request
 from sqlmodel import Session
 
+from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import DbTokenCacheStore, certificate_credential
-from app.apps.errors import MissingCredentials, NotAuthenticated, SandboxUnavailable
+from app.apps.errors import MissingCredentials, NotAuthenticated
+from app.apps.service import get_app
 from app.crypto import decrypt
 from app.db import transaction
-from app.errors import NotFound
 from app.graph import (
     Budget,
-    CloudEndpoints,
     GraphCallRecord,
     GraphClient,
     InProcessLimiter,
     MsalTokenProvider,
     RateLimiter,
     RedisLimiter,
-    endpoints_for,
 )
 from app.models import App
 from app.observability.context import current_request_id
 from app.observability.metrics import graph_call_recorder
-from app.settings import Settings
+from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.apps.runtime")
 
@@ -95,30 +95,9 @@ def connection_of(app: App) -> Connection:
 
 def load_connection(app_id: int, session: Session | None = None) -> Connection:
     if session is not None:
-        app = session.get(App, app_id)
-        if app is None:
-            raise NotFound(f"App {app_id} does not exist.")
-        return connection_of(app)
+        return connection_of(get_app(session, app_id))
     with transaction() as own:
         return load_connection(app_id, own)
-
-
-def sandbox_overrides(settings: Settings) -> dict[str, CloudEndpoints]:
-    # Hosts come only from the server's settings: whichever host an app points at receives
-    # its client secret, so no API caller may choose one.
-    if not settings.sandbox_url:
-        return {}
-    url = settings.sandbox_url.rstrip("/")
-    return {"sandbox": CloudEndpoints(login_base=url, graph_base=url)}
-
-
-def cloud_endpoints(settings: Settings, cloud: str) -> CloudEndpoints:
-    if cloud == "sandbox" and not settings.sandbox_url:
-        raise SandboxUnavailable(
-            "This app uses the sandbox cloud but the server has no sandbox: set SANDBOX_URL "
-            "(and SANDBOX_CA_FILE), or run `provisioner serve` with SANDBOX_ENABLED=true."
-        )
-    return endpoints_for(cloud, sandbox_overrides(settings))
 
 
 @dataclass
@@ -234,8 +213,6 @@ class GraphRuntime:
             scale=s.graph_budget_scale,
         )
         if self._redis is None and s.redis_url:
-            import redis.asyncio as aioredis
-
             # Made here, on the loop that will use it: redis.asyncio clients are loop-bound.
             self._redis = aioredis.Redis.from_url(s.redis_url)
             self._owns_redis = True
@@ -257,8 +234,6 @@ def api_runtime(request: Request) -> GraphRuntime:
     state = request.app.state
     runtime = getattr(state, "graph_runtime", None)
     if runtime is None:
-        from app.settings import get_settings
-
         runtime = GraphRuntime(get_settings())
         state.graph_runtime = runtime
     return runtime

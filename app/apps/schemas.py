@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
+from app.models import DeprovisionPolicy
+
 Cloud = Literal["global", "usgov", "china", "sandbox"]
-TenantEffect = Literal["delete", "suspend", "nothing"]
 Severity = Literal["error", "warning", "info"]
 ParameterSource = Literal["field", "constant", "template"]
 
@@ -117,9 +118,9 @@ class AppCreate(_AppFields):
     certificate: CertificateIn | None = Field(None, description="Write-only; instead of a secret")
     provisioning_enabled: bool = False
     approval_required: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
-    on_user_deleted: TenantEffect = "suspend"
-    on_user_suspended: TenantEffect = "suspend"
-    on_app_removed: TenantEffect = "suspend"
+    on_user_deleted: DeprovisionPolicy = DeprovisionPolicy.suspend
+    on_user_suspended: DeprovisionPolicy = DeprovisionPolicy.suspend
+    on_app_removed: DeprovisionPolicy = DeprovisionPolicy.suspend
     deletion_threshold: int | None = Field(None, ge=0, le=1_000_000)
     immutable_id_attribute: AttributeRef = Field(
         "custom_attributes.immutable_id",
@@ -140,9 +141,9 @@ class AppUpdate(_AppFields):
     certificate: CertificateIn | None = Field(None, description="Write-only; replaces a secret")
     provisioning_enabled: bool | None = None
     approval_required: ApprovalPolicy | None = None
-    on_user_deleted: TenantEffect | None = None
-    on_user_suspended: TenantEffect | None = None
-    on_app_removed: TenantEffect | None = None
+    on_user_deleted: DeprovisionPolicy | None = None
+    on_user_suspended: DeprovisionPolicy | None = None
+    on_app_removed: DeprovisionPolicy | None = None
     deletion_threshold: int | None = Field(None, ge=0, le=1_000_000)
     immutable_id_attribute: AttributeRef | None = None
     parameters: list[ParameterIn] | None = None
@@ -205,9 +206,9 @@ class AppRead(BaseModel):
     consent: ConsentRead
     provisioning_enabled: bool
     approval_required: ApprovalPolicy
-    on_user_deleted: TenantEffect
-    on_user_suspended: TenantEffect
-    on_app_removed: TenantEffect
+    on_user_deleted: DeprovisionPolicy
+    on_user_suspended: DeprovisionPolicy
+    on_app_removed: DeprovisionPolicy
     deletion_threshold: int | None
     immutable_id_attribute: str
     parameters: list[ParameterIn]

@@ -1,7 +1,8 @@
 """Apps: validation, storage, consent state, and what the tenant told us (domain, entitlements).
 
-Functions take an open session and never commit; the caller at the edge owns the transaction.
-Secrets are encrypted before they touch the row and are never put back into any API shape.
+Rules only: queries are in `repository`. Functions take an open session and never commit; the
+caller at the edge owns the transaction. Secrets are encrypted before they touch the row and
+are never put back into any API shape.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from datetime import UTC, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app import crypto, recompute
+from app.apps import repository as repo
+from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import encrypt_certificate, parse_certificate
 from app.apps.errors import ConsentFailed
-from app.apps.runtime import cloud_endpoints
 from app.apps.schemas import (
     AppCreate,
     AppRead,
@@ -42,7 +43,7 @@ from app.evaluation.errors import EvaluationError
 from app.evaluation.parameters import Parameter, default_parameters, validate_parameters
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
-from app.models import App, OAuthState, RoleApp, utcnow
+from app.models import App, OAuthState, utcnow
 from app.settings import Settings
 
 CALLBACK_PATH = "/oauth/consent/callback"
@@ -71,14 +72,17 @@ _DESIRED_STATE_FIELDS = frozenset(
 
 
 def get_app(session: Session, app_id: int) -> App:
-    app = session.get(App, app_id)
+    """The app, or 404: how every caller loads one."""
+    app = repo.get(session, app_id)
     if app is None:
         raise NotFound(f"App {app_id} does not exist.")
     return app
 
 
-def list_query() -> Any:
-    return select(App)
+def require_app(session: Session, app_id: int) -> None:
+    """404 for an unknown app, without loading its (possibly large) JSON columns."""
+    if not repo.exists(session, app_id):
+        raise NotFound(f"App {app_id} does not exist.")
 
 
 def to_read(app: App) -> AppRead:
@@ -156,10 +160,7 @@ def _default_parameters(immutable_id_attribute: str) -> list[dict[str, Any]]:
 
 
 def _check_name(session: Session, name: str, exclude: int | None) -> None:
-    stmt = select(App.id).where(func.lower(App.name) == name.lower())
-    if exclude is not None:
-        stmt = stmt.where(App.id != exclude)
-    if session.exec(stmt).first() is not None:
+    if repo.name_taken(session, name, exclude):
         raise Conflict(f"An app named {name!r} already exists.")
 
 
@@ -318,7 +319,7 @@ def _repoint_immutable_id(app: App, new_attr: str) -> list[dict[str, Any]]:
 
 def delete_app(session: Session, app_id: int) -> None:
     app = get_app(session, app_id)
-    role_ids = list(session.exec(select(RoleApp.role_id).where(RoleApp.app_id == app_id)).all())
+    role_ids = repo.roles_granting(session, app_id)
     session.delete(app)
     session.flush()
     # The role_app rows went with the app (ON DELETE CASCADE); the roles' holders follow.
@@ -368,19 +369,10 @@ def claim_state(session: Session, state: str | None) -> tuple[int, bool]:
     """
     if not state:
         raise ConsentFailed("The callback carries no `state`: start again from `apps-authorize`.")
-    row = session.exec(
-        select(OAuthState).where(OAuthState.state_hash == _state_hash(state))
-    ).first()
+    row = repo.state_by_hash(session, _state_hash(state))
     if row is None:
         raise ConsentFailed("Unknown consent state: start again from `apps-authorize`.")
-    # One atomic update makes the state single-use even if the browser retries concurrently.
-    claimed = session.execute(
-        update(OAuthState)
-        .where(OAuthState.id == row.id)  # type: ignore[arg-type]
-        .where(col(OAuthState.used_at).is_(None))
-        .values(used_at=utcnow())
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not repo.use_state(session, row.id):
         raise ConsentFailed(
             "This consent link was already used: start again from `apps-authorize`."
         )

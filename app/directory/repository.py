@@ -1,22 +1,24 @@
-"""Queries of the directory: users, groups and roles, and users loaded as `UserFacts` in bulk
-(the plain data the evaluation package works on).
+"""Every query of the directory: users, groups, roles, the roles users hold by hand, the apps
+roles grant, and users loaded as `UserFacts` in bulk (the plain data evaluation works on).
 
-Reads only the columns evaluation needs, with Core selects rather than ORM objects, because
-reapplying mappings walks every user and ORM identity-map overhead would dominate.
+Functions take the caller's session and never commit (the edge owns the transaction). Bulk
+fact loading reads only the columns evaluation needs, with Core selects rather than ORM
+objects, because reapplying mappings walks every user and identity-map overhead would dominate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from sqlalchemy import literal, select
+from sqlalchemy import Select, delete, func, literal, or_, select, text
 from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
-from app.models import App, User, UserRole
+from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
 def has_mapped_role(role_id: int) -> Any:
@@ -35,7 +37,8 @@ _COLUMNS = [
 ]
 
 
-def _manual_roles(session: Session, ids: Sequence[int]) -> dict[int, set[int]]:
+def manual_roles(session: Session, ids: Sequence[int]) -> dict[int, set[int]]:
+    """The roles each of these users holds by hand (users holding none are left out)."""
     roles: dict[int, set[int]] = {}
     if not ids:
         return roles
@@ -68,7 +71,7 @@ def load_facts(session: Session, user_ids: Sequence[int]) -> list[tuple[UserFact
     rows = session.execute(
         select(*_COLUMNS).where(col(User.id).in_(list(user_ids))).order_by(col(User.id))
     ).all()
-    roles = _manual_roles(session, [r[0] for r in rows])
+    roles = manual_roles(session, [r[0] for r in rows])
     return [(_to_facts(r, roles), r[-1]) for r in rows]
 
 
@@ -170,8 +173,6 @@ def _fetch(session: Session, stmt: Any) -> list[Any]:
 
 
 def count_users(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(session.execute(select(func.count()).select_from(User)).scalar_one())
 
 
@@ -218,5 +219,203 @@ def role_holders(session: Session, role_id: int) -> list[int]:
     return sorted(holders)
 
 
-def existing_app_ids(session: Session, app_ids: Sequence[int]) -> set[int]:
-    return set(session.execute(select(col(App.id)).where(col(App.id).in_(list(app_ids)))).scalars())
+# --- users ----------------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """The user row, deleted ones included (callers decide whether those count)."""
+    return session.get(User, user_id)
+
+
+_UNIQUE_USER_COLUMNS = {"username": col(User.username_lower), "email": col(User.email_lower)}
+
+
+def user_value_taken(
+    session: Session, field: Literal["username", "email"], value: str, exclude: int | None
+) -> bool:
+    """Whether a user other than `exclude` has this username or email (case-insensitive)."""
+    stmt = select(col(User.id)).where(_UNIQUE_USER_COLUMNS[field] == value.lower())
+    if exclude is not None:
+        stmt = stmt.where(col(User.id) != exclude)
+    return session.execute(stmt).first() is not None
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """The user list's filters."""
+
+    email: str | None = None
+    username: str | None = None
+    role_id: int | None = None
+    group_id: int | None = None
+    status: UserStatus | None = None
+    updated_since: datetime | None = None
+    q: str | None = None
+
+
+def user_query(f: UserFilter) -> Select[User]:
+    """Live users matching the filters; group and role are the effective ones (a mapped group
+    wins over the manual one; a role counts whether held by hand or through a mapping)."""
+    stmt = select(User).where(col(User.deleted_at).is_(None))
+    if f.email:
+        stmt = stmt.where(col(User.email_lower) == f.email.lower())
+    if f.username:
+        stmt = stmt.where(col(User.username_lower) == f.username.lower())
+    if f.status:
+        stmt = stmt.where(col(User.status) == f.status)
+    if f.group_id is not None:
+        stmt = stmt.where(
+            or_(
+                col(User.mapped_group_id) == f.group_id,
+                (col(User.mapped_group_id).is_(None)) & (col(User.group_id) == f.group_id),
+            )
+        )
+    if f.role_id is not None:
+        holders = select(col(UserRole.user_id)).where(col(UserRole.role_id) == f.role_id)
+        stmt = stmt.where(or_(col(User.id).in_(holders), has_mapped_role(f.role_id)))
+    if f.updated_since is not None:
+        stmt = stmt.where(col(User.updated_at) >= f.updated_since)
+    if f.q:
+        pattern = f"%{f.q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                col(User.username_lower).like(pattern),
+                col(User.email_lower).like(pattern),
+                func.lower(User.firstname).like(pattern),
+                func.lower(User.lastname).like(pattern),
+                func.lower(User.display_name).like(pattern),
+            )
+        )
+    return stmt
+
+
+def custom_attribute_names(session: Session) -> list[str]:
+    """Every custom attribute name in use (the first 500, sorted), for condition editors."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = text(
+            "SELECT DISTINCT k FROM directory_user, "
+            "jsonb_object_keys(custom_attributes) AS k ORDER BY k LIMIT 500"
+        )
+    else:
+        sql = text(
+            "SELECT DISTINCT j.key FROM directory_user, "
+            "json_each(directory_user.custom_attributes) j "
+            "ORDER BY j.key LIMIT 500"
+        )
+    return [r[0] for r in session.execute(sql)]
+
+
+# --- roles users hold by hand ---------------------------------------------------------------
+
+
+def remove_manual_roles(session: Session, user_id: int, role_ids: Iterable[int]) -> int:
+    """Take these roles from the user's manual ones; returns how many it held."""
+    result = session.execute(
+        delete(UserRole).where(
+            col(UserRole.user_id) == user_id, col(UserRole.role_id).in_(list(role_ids))
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- groups and roles -----------------------------------------------------------------------
+
+
+def get_group(session: Session, group_id: int) -> Group | None:
+    return session.get(Group, group_id)
+
+
+def get_role(session: Session, role_id: int) -> Role | None:
+    return session.get(Role, role_id)
+
+
+def group_query(q: str | None = None) -> Select[Group]:
+    """Groups, optionally those whose name contains `q` (case-insensitive)."""
+    stmt = select(Group)
+    return stmt.where(col(Group.name).ilike(f"%{q}%")) if q else stmt
+
+
+def role_query(q: str | None = None) -> Select[Role]:
+    """Roles, optionally those whose name contains `q` (case-insensitive)."""
+    stmt = select(Role)
+    return stmt.where(col(Role.name).ilike(f"%{q}%")) if q else stmt
+
+
+def groups_by_name(session: Session) -> list[Group]:
+    return list(session.execute(select(Group).order_by(col(Group.name))).scalars())
+
+
+def roles_by_name(session: Session) -> list[Role]:
+    return list(session.execute(select(Role).order_by(col(Role.name))).scalars())
+
+
+def group_name_taken(session: Session, name: str, exclude: int | None) -> bool:
+    """Whether a group other than `exclude` has this name (case-insensitive)."""
+    return _name_taken(session, Group, name, exclude)
+
+
+def role_name_taken(session: Session, name: str, exclude: int | None) -> bool:
+    """Whether a role other than `exclude` has this name (case-insensitive)."""
+    return _name_taken(session, Role, name, exclude)
+
+
+def _name_taken(
+    session: Session, model: type[Group] | type[Role], name: str, exclude: int | None
+) -> bool:
+    stmt = select(col(model.id)).where(func.lower(model.name) == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(col(model.id) != exclude)
+    return session.execute(stmt).first() is not None
+
+
+def existing_group_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Those of these group ids that exist."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return set(session.execute(select(col(Group.id)).where(col(Group.id).in_(wanted))).scalars())
+
+
+def existing_role_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Those of these role ids that exist."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return set(session.execute(select(col(Role.id)).where(col(Role.id).in_(wanted))).scalars())
+
+
+def role_names(session: Session, role_ids: Iterable[int]) -> dict[int, str]:
+    wanted = list(set(role_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(col(Role.id), col(Role.name)).where(col(Role.id).in_(wanted)))
+    return {int(i): str(n) for i, n in rows}
+
+
+def group_members(session: Session, group_id: int) -> list[int]:
+    """Users in this group, set by hand or by a mapping."""
+    stmt = select(col(User.id)).where(
+        or_(col(User.group_id) == group_id, col(User.mapped_group_id) == group_id)
+    )
+    return [int(i) for i in session.execute(stmt).scalars()]
+
+
+def role_app_ids(session: Session, role_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The apps each role grants, in app id order."""
+    out: dict[int, list[int]] = {rid: [] for rid in role_ids}
+    if role_ids:
+        stmt = (
+            select(col(RoleApp.role_id), col(RoleApp.app_id))
+            .where(col(RoleApp.role_id).in_(list(role_ids)))
+            .order_by(col(RoleApp.app_id))
+        )
+        for role_id, app_id in session.execute(stmt):
+            out[role_id].append(app_id)
+    return out
+
+
+def set_role_apps(session: Session, role_id: int, app_ids: Iterable[int]) -> None:
+    """Make the role grant exactly these apps."""
+    session.execute(delete(RoleApp).where(col(RoleApp.role_id) == role_id))
+    for app_id in app_ids:
+        session.add(RoleApp(role_id=role_id, app_id=app_id))

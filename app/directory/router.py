@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import select
 
 from app.api.deps import Reader, SessionDep, Writer
-from app.directory import service
+from app.directory import repository, service
 from app.directory.schemas import (
     GroupCreate,
     GroupRead,
@@ -22,7 +20,7 @@ from app.directory.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.models import Group, Role, User
+from app.models import Group, Role, User, UserStatus
 from app.pagination import Page, PageParams, paginate
 
 router = APIRouter()
@@ -37,18 +35,12 @@ def list_users(
     username: str | None = Query(None, description="Exact username, case-insensitive"),
     role_id: int | None = Query(None, description="Holds this role (manually or by mapping)"),
     group_id: int | None = Query(None, description="In this group (effective)"),
-    status: Literal["active", "suspended"] | None = None,
+    status: UserStatus | None = None,
     updated_since: datetime | None = Query(None, description="Changed at or after this time"),
     q: str | None = Query(None, max_length=200, description="Search names, username, email"),
 ) -> Page[UserRead]:
-    stmt = service.user_list_query(
-        email=email,
-        username=username,
-        role_id=role_id,
-        group_id=group_id,
-        status=status,
-        updated_since=updated_since,
-        q=q,
+    stmt = repository.user_query(
+        repository.UserFilter(email, username, role_id, group_id, status, updated_since, q)
     )
     rows, cursor, url = paginate(session, stmt, User.id, page)
     return Page(items=service.read_users(session, rows), next_cursor=cursor, next=url)
@@ -129,10 +121,7 @@ def list_groups(
     page: PageParams = Depends(),
     q: str | None = Query(None, max_length=200, description="Search the name"),
 ) -> Page[GroupRead]:
-    stmt = select(Group)
-    if q:
-        stmt = stmt.where(Group.name.ilike(f"%{q}%"))  # type: ignore[attr-defined]
-    rows, cursor, url = paginate(session, stmt, Group.id, page)
+    rows, cursor, url = paginate(session, repository.group_query(q), Group.id, page)
     return Page(items=[_group_read(g) for g in rows], next_cursor=cursor, next=url)
 
 
@@ -177,39 +166,27 @@ def list_roles(
     page: PageParams = Depends(),
     q: str | None = Query(None, max_length=200, description="Search the name"),
 ) -> Page[RoleRead]:
-    stmt = select(Role)
-    if q:
-        stmt = stmt.where(Role.name.ilike(f"%{q}%"))  # type: ignore[attr-defined]
-    rows, cursor, url = paginate(session, stmt, Role.id, page)
-    apps = service.role_app_ids(session, [r.id for r in rows if r.id is not None])
-    return Page(
-        items=[service.role_read(r, apps[r.id]) for r in rows if r.id is not None],
-        next_cursor=cursor,
-        next=url,
-    )
+    rows, cursor, url = paginate(session, repository.role_query(q), Role.id, page)
+    return Page(items=service.role_reads(session, rows), next_cursor=cursor, next=url)
 
 
 @router.post(
     "/roles", status_code=201, response_model=RoleRead, operation_id="roles-create", tags=["roles"]
 )
 def create_role(data: RoleCreate, session: SessionDep, _: Writer) -> RoleRead:
-    role = service.create_role(session, data)
-    assert role.id is not None
-    return service.role_read(role, service.role_app_ids(session, [role.id])[role.id])
+    return service.role_reads(session, [service.create_role(session, data)])[0]
 
 
 @router.get("/roles/{role_id}", response_model=RoleRead, operation_id="roles-get", tags=["roles"])
 def get_role(role_id: int, session: SessionDep, _: Reader) -> RoleRead:
-    role = service.get_role(session, role_id)
-    return service.role_read(role, service.role_app_ids(session, [role_id])[role_id])
+    return service.role_reads(session, [service.get_role(session, role_id)])[0]
 
 
 @router.patch(
     "/roles/{role_id}", response_model=RoleRead, operation_id="roles-update", tags=["roles"]
 )
 def update_role(role_id: int, data: RoleUpdate, session: SessionDep, _: Writer) -> RoleRead:
-    role = service.update_role(session, role_id, data)
-    return service.role_read(role, service.role_app_ids(session, [role_id])[role_id])
+    return service.role_reads(session, [service.update_role(session, role_id, data)])[0]
 
 
 @router.delete("/roles/{role_id}", status_code=204, operation_id="roles-delete", tags=["roles"])

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from app.models import UserStatus
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 AttrName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 ]
-Status = Literal["active", "suspended"]
 
 
 class _Strict(BaseModel):
@@ -30,7 +31,7 @@ class UserBase(_Strict):
     company: Text | None = None
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None
     country: Annotated[str, StringConstraints(max_length=100)] | None = None
-    status: Status | None = None
+    status: UserStatus | None = None
     group_id: int | None = None
 
     @field_validator("member_of")
@@ -83,7 +84,7 @@ class UserRead(BaseModel):
     company: str | None
     phone: str | None
     country: str | None
-    status: Status
+    status: UserStatus
     custom_attributes: dict[str, str] = Field(description="Values set on the user itself")
     mapped_attributes: dict[str, str] = Field(description="Values set by mappings")
     effective_attributes: dict[str, str] = Field(description="Own values overlaid by mapped ones")

@@ -1,21 +1,20 @@
 """Users, groups and roles: the rules around them (uniqueness, references, manual roles).
 
-Functions take an open session and never commit; the caller at the edge owns the transaction.
-Every change that can alter what a user is entitled to ends in `recompute.users_changed`.
+Rules only: queries are in `repository`. Functions take an open session and never commit;
+the caller at the edge owns the transaction. Every change that can alter what a user is
+entitled to ends in `recompute.users_changed`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
-from sqlalchemy import delete, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app import recompute
-from app.directory import repository as directory_repo
-from app.directory.repository import has_mapped_role
+from app.apps import repository as apps_repo
+from app.directory import repository as repo
 from app.directory.schemas import (
     GroupCreate,
     GroupUpdate,
@@ -29,7 +28,7 @@ from app.directory.schemas import (
 )
 from app.errors import Conflict, NotFound, field_error, reject_nulls
 from app.mappings.service import groups_referencing, roles_referencing
-from app.models import Group, Role, RoleApp, User, UserRole, utcnow
+from app.models import Group, Role, User, UserRole, UserStatus, utcnow
 from app.provisioning.rules.service import rules_referencing
 
 MANUAL = "manual"
@@ -40,7 +39,7 @@ MAPPING = "mapping"
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = repo.get_user(session, user_id)
     if user is None or user.deleted_at is not None:
         raise NotFound(f"User {user_id} does not exist.")
     return user
@@ -49,21 +48,17 @@ def get_user(session: Session, user_id: int) -> User:
 def _check_unique(
     session: Session, username: str | None, email: str | None, exclude: int | None
 ) -> None:
-    for column, value, label in (
-        (User.username_lower, username, "username"),
-        (User.email_lower, email, "email"),
-    ):
-        if value is None:
-            continue
-        stmt = select(User.id).where(column == value.lower())
-        if exclude is not None:
-            stmt = stmt.where(User.id != exclude)
-        if session.exec(stmt).first() is not None:
+    fields: tuple[tuple[Literal["username", "email"], str | None], ...] = (
+        ("username", username),
+        ("email", email),
+    )
+    for label, value in fields:
+        if value is not None and repo.user_value_taken(session, label, value, exclude):
             raise Conflict(f"Another user already has the {label} {value!r}.")
 
 
 def _check_group(session: Session, group_id: int | None, field: str = "group_id") -> None:
-    if group_id is not None and session.get(Group, group_id) is None:
+    if group_id is not None and repo.get_group(session, group_id) is None:
         raise field_error(field, f"Group {group_id} does not exist.", "not_found")
 
 
@@ -71,7 +66,7 @@ def _check_roles(session: Session, role_ids: Iterable[int], field: str = "role_i
     wanted = sorted(set(role_ids))
     if not wanted:
         return []
-    found = set(session.exec(select(Role.id).where(col(Role.id).in_(wanted))).all())
+    found = repo.existing_role_ids(session, wanted)
     missing = [r for r in wanted if r not in found]
     if missing:
         raise field_error(field, f"Roles do not exist: {missing}.", "not_found")
@@ -92,7 +87,7 @@ def create_user(session: Session, data: UserCreate) -> User:
         username_lower=data.username.lower(),
         email_lower=str(data.email).lower(),
         member_of=data.member_of or [],
-        status=data.status or "active",
+        status=data.status or UserStatus.active,
         custom_attributes=dict(data.custom_attributes),
         mapped_attributes={},
         mapped_roles={},
@@ -143,26 +138,21 @@ def delete_user(session: Session, user_id: int) -> None:
 
 def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGrant]]:
     """Effective roles per user: manual ones, then mapping-granted ones, each with its source."""
-    ids = [u.id for u in users if u.id is not None]
-    manual: dict[int, list[int]] = {uid: [] for uid in ids}
-    if ids:
-        for link in session.exec(
-            select(UserRole).where(col(UserRole.user_id).in_(ids)).order_by(col(UserRole.role_id))
-        ).all():
-            manual[link.user_id].append(link.role_id)
+    held = repo.manual_roles(session, [u.id for u in users if u.id is not None])
+    manual = {uid: sorted(roles) for uid, roles in held.items()}
     role_ids = {r for rs in manual.values() for r in rs}
     for u in users:
         role_ids.update(int(k) for k in (u.mapped_roles or {}))
-    names = (
-        dict(session.exec(select(Role.id, Role.name).where(col(Role.id).in_(role_ids))).all())
-        if role_ids
-        else {}
-    )
+    names = repo.role_names(session, role_ids)
     out: dict[int, list[RoleGrant]] = {}
     for u in users:
         if u.id is None:
             continue
-        grants = [RoleGrant(id=r, name=names[r], source=MANUAL) for r in manual[u.id] if r in names]
+        grants = [
+            RoleGrant(id=r, name=names[r], source=MANUAL)
+            for r in manual.get(u.id, [])
+            if r in names
+        ]
         for key, mapping_id in sorted((u.mapped_roles or {}).items(), key=lambda kv: int(kv[0])):
             rid = int(key)
             if rid in names:
@@ -210,68 +200,16 @@ def read_users(session: Session, users: Sequence[User]) -> list[UserRead]:
     return [to_read(u, roles[u.id]) for u in users if u.id is not None]
 
 
-def user_list_query(
-    *,
-    email: str | None,
-    username: str | None,
-    role_id: int | None,
-    group_id: int | None,
-    status: str | None,
-    updated_since: datetime | None,
-    q: str | None,
-) -> Any:
-    stmt = select(User).where(col(User.deleted_at).is_(None))
-    if email:
-        stmt = stmt.where(User.email_lower == email.lower())
-    if username:
-        stmt = stmt.where(User.username_lower == username.lower())
-    if status:
-        stmt = stmt.where(User.status == status)
-    if group_id is not None:
-        stmt = stmt.where(
-            or_(
-                col(User.mapped_group_id) == group_id,
-                (col(User.mapped_group_id).is_(None)) & (col(User.group_id) == group_id),
-            )
-        )
-    if role_id is not None:
-        stmt = stmt.where(
-            or_(
-                col(User.id).in_(select(UserRole.user_id).where(UserRole.role_id == role_id)),
-                has_mapped_role(role_id),
-            )
-        )
-    if updated_since is not None:
-        stmt = stmt.where(User.updated_at >= updated_since)
-    if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(
-                col(User.username_lower).like(pattern),
-                col(User.email_lower).like(pattern),
-                func.lower(User.firstname).like(pattern),
-                func.lower(User.lastname).like(pattern),
-                func.lower(User.display_name).like(pattern),
-            )
-        )
-    return stmt
-
-
 def set_manual_roles(
     session: Session, user_id: int, role_ids: Iterable[int], *, replace: bool
 ) -> None:
     get_user(session, user_id)
     wanted = _check_roles(session, role_ids)
-    current = set(session.exec(select(UserRole.role_id).where(UserRole.user_id == user_id)).all())
+    current = repo.manual_roles(session, [user_id]).get(user_id, set())
     if replace:
         stale = current - set(wanted)
         if stale:
-            session.execute(
-                delete(UserRole).where(
-                    UserRole.user_id == user_id,  # type: ignore[arg-type]
-                    col(UserRole.role_id).in_(stale),
-                )
-            )
+            repo.remove_manual_roles(session, user_id, stale)
     for role_id in wanted:
         if role_id not in current:
             session.add(UserRole(user_id=user_id, role_id=role_id))
@@ -280,13 +218,7 @@ def set_manual_roles(
 
 def remove_manual_role(session: Session, user_id: int, role_id: int) -> None:
     get_user(session, user_id)
-    result = session.execute(
-        delete(UserRole).where(
-            UserRole.user_id == user_id,  # type: ignore[arg-type]
-            UserRole.role_id == role_id,  # type: ignore[arg-type]
-        )
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if repo.remove_manual_roles(session, user_id, [role_id]) == 0:
         raise NotFound(f"User {user_id} does not hold role {role_id} by hand.")
     _touch_and_recompute(session, user_id)
 
@@ -303,17 +235,14 @@ def _touch_and_recompute(session: Session, user_id: int) -> None:
 
 
 def get_group(session: Session, group_id: int) -> Group:
-    group = session.get(Group, group_id)
+    group = repo.get_group(session, group_id)
     if group is None:
         raise NotFound(f"Group {group_id} does not exist.")
     return group
 
 
 def _check_group_name(session: Session, name: str, exclude: int | None) -> None:
-    stmt = select(Group.id).where(func.lower(Group.name) == name.lower())
-    if exclude is not None:
-        stmt = stmt.where(Group.id != exclude)
-    if session.exec(stmt).first() is not None:
+    if repo.group_name_taken(session, name, exclude):
         raise Conflict(f"A group named {name!r} already exists.")
 
 
@@ -341,43 +270,49 @@ def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
 
 def delete_group(session: Session, group_id: int) -> None:
     group = get_group(session, group_id)
-    if used := groups_referencing(session, group_id):
-        raise Conflict(f"Group {group_id} is used by mappings {used}; change them first.")
-    if used := rules_referencing(session, "group", group_id):
-        raise Conflict(f"Group {group_id} is used by app rules {used}; change them first.")
-    affected = list(
-        session.exec(
-            select(User.id).where(
-                or_(col(User.group_id) == group_id, col(User.mapped_group_id) == group_id)
-            )
-        ).all()
-    )
-    session.delete(group)
+    _refuse_if_referenced(session, f"Group {group_id}", "group", groups_referencing, group_id)
+    _delete(session, group, affected=repo.group_members(session, group_id))
+
+
+def _refuse_if_referenced(
+    session: Session,
+    what: str,
+    rule_source: str,
+    mappings_referencing: Callable[[Session, int], list[int]],
+    directory_id: int,
+) -> None:
+    """409 while mappings or app rules name this group or role: deleting it would silently
+    change what they match."""
+    if used := mappings_referencing(session, directory_id):
+        raise Conflict(f"{what} is used by mappings {used}; change them first.")
+    if used := rules_referencing(session, rule_source, directory_id):
+        raise Conflict(f"{what} is used by app rules {used}; change them first.")
+
+
+def _delete(session: Session, row: Group | Role, *, affected: list[int]) -> None:
+    """Delete a group or role; the users it affected are re-evaluated."""
+    session.delete(row)
     session.flush()
-    recompute.users_changed(session, [u for u in affected if u is not None])
+    recompute.users_changed(session, affected)
 
 
 # --- roles ----------------------------------------------------------------------------------
 
 
 def get_role(session: Session, role_id: int) -> Role:
-    role = session.get(Role, role_id)
+    role = repo.get_role(session, role_id)
     if role is None:
         raise NotFound(f"Role {role_id} does not exist.")
     return role
 
 
-def role_app_ids(session: Session, role_ids: Sequence[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {rid: [] for rid in role_ids}
-    if role_ids:
-        for link in session.exec(
-            select(RoleApp).where(col(RoleApp.role_id).in_(role_ids)).order_by(col(RoleApp.app_id))
-        ).all():
-            out[link.role_id].append(link.app_id)
-    return out
+def role_reads(session: Session, roles: Sequence[Role]) -> list[RoleRead]:
+    """The roles as the API shows them, each with the apps it grants."""
+    apps = repo.role_app_ids(session, [r.id for r in roles if r.id is not None])
+    return [_role_read(r, apps[r.id]) for r in roles if r.id is not None]
 
 
-def role_read(role: Role, app_ids: list[int]) -> RoleRead:
+def _role_read(role: Role, app_ids: list[int]) -> RoleRead:
     assert role.id is not None
     return RoleRead(
         id=role.id,
@@ -390,21 +325,16 @@ def role_read(role: Role, app_ids: list[int]) -> RoleRead:
 
 
 def _check_role_name(session: Session, name: str, exclude: int | None) -> None:
-    stmt = select(Role.id).where(func.lower(Role.name) == name.lower())
-    if exclude is not None:
-        stmt = stmt.where(Role.id != exclude)
-    if session.exec(stmt).first() is not None:
+    if repo.role_name_taken(session, name, exclude):
         raise Conflict(f"A role named {name!r} already exists.")
 
 
 def _set_role_apps(session: Session, role_id: int, app_ids: Iterable[int]) -> None:
     wanted = sorted(set(app_ids))
     # Roles may only name apps that exist.
-    if missing := sorted(set(wanted) - directory_repo.existing_app_ids(session, wanted)):
+    if missing := sorted(set(wanted) - apps_repo.existing_ids(session, wanted)):
         raise field_error("app_ids", f"Apps do not exist: {missing}.", "not_found")
-    session.execute(delete(RoleApp).where(RoleApp.role_id == role_id))  # type: ignore[arg-type]
-    for app_id in wanted:
-        session.add(RoleApp(role_id=role_id, app_id=app_id))
+    repo.set_role_apps(session, role_id, wanted)
     session.flush()
 
 
@@ -438,14 +368,5 @@ def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
 
 def delete_role(session: Session, role_id: int) -> None:
     role = get_role(session, role_id)
-    if used := roles_referencing(session, role_id):
-        raise Conflict(f"Role {role_id} is used by mappings {used}; change them first.")
-    if used := rules_referencing(session, "has_role", role_id):
-        raise Conflict(f"Role {role_id} is used by app rules {used}; change them first.")
-    holders = set(session.exec(select(UserRole.user_id).where(UserRole.role_id == role_id)).all())
-    holders.update(
-        i for i in session.exec(select(User.id).where(has_mapped_role(role_id))).all() if i
-    )
-    session.delete(role)
-    session.flush()
-    recompute.users_changed(session, sorted(holders))
+    _refuse_if_referenced(session, f"Role {role_id}", "has_role", roles_referencing, role_id)
+    _delete(session, role, affected=repo.role_holders(session, role_id))

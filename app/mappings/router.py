@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Body, Response
-from sqlmodel import select
 
 from app.api.deps import Reader, SessionDep, Writer
-from app.errors import InvalidInput, NotFound
-from app.evaluation import conditions as cond
+from app.errors import InvalidInput
 from app.evaluation.errors import EvaluationError
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
-from app.mappings import service
+from app.mappings import catalog, service
 from app.mappings.schemas import (
     CatalogItem,
     ChangeRead,
@@ -22,25 +20,8 @@ from app.mappings.schemas import (
     MappingUpdate,
     UserIds,
 )
-from app.models import Group, Role
 
 router = APIRouter(tags=["mappings"])
-
-ACTIONS = [
-    CatalogItem(
-        value="set_role", name="Set role(s)", value_count="one or more role ids", kind="role"
-    ),
-    CatalogItem(
-        value="add_role", name="Add role(s)", value_count="one or more role ids", kind="role"
-    ),
-    CatalogItem(value="set_group", name="Set group", value_count="one group id", kind="group"),
-    CatalogItem(
-        value="set_attribute",
-        name="Set custom attribute",
-        value_count="two: attribute name, value",
-        kind="attribute",
-    ),
-]
 
 
 @router.get("/mappings", response_model=list[MappingRead], operation_id="mappings-list")
@@ -62,8 +43,7 @@ def create_mapping(data: MappingCreate, session: SessionDep, _: Writer) -> Mappi
     "/mappings/conditions", response_model=list[CatalogItem], operation_id="mappings-conditions"
 )
 def conditions(session: SessionDep, _: Reader) -> list[CatalogItem]:
-    sources = cond.condition_sources(service.custom_attribute_names(session))
-    return [CatalogItem(value=s.name, name=s.label, kind=s.kind) for s in sources]
+    return catalog.condition_sources(session)
 
 
 @router.get(
@@ -72,11 +52,7 @@ def conditions(session: SessionDep, _: Reader) -> list[CatalogItem]:
     operation_id="mappings-condition-operators",
 )
 def condition_operators(source: str, _: Reader) -> list[CatalogItem]:
-    try:
-        ops = cond.operators_for(source)
-    except EvaluationError as exc:
-        raise NotFound(exc.message) from None
-    return [CatalogItem(value=o.name, name=o.label, needs_value=o.needs_value) for o in ops]
+    return catalog.condition_operators(source)
 
 
 @router.get(
@@ -86,22 +62,12 @@ def condition_operators(source: str, _: Reader) -> list[CatalogItem]:
 )
 def condition_values(source: str, session: SessionDep, _: Reader) -> list[CatalogItem]:
     """The values to pick from, for sources that take ids (`has_role`, `group`)."""
-    if source == "has_role":
-        return [CatalogItem(value=str(r.id), name=r.name) for r in session.exec(select(Role)).all()]
-    if source == "group":
-        return [
-            CatalogItem(value=str(g.id), name=g.name) for g in session.exec(select(Group)).all()
-        ]
-    try:
-        cond.source_kind(source)
-    except EvaluationError as exc:
-        raise NotFound(exc.message) from None
-    return []
+    return catalog.condition_values(session, source)
 
 
 @router.get("/mappings/actions", response_model=list[CatalogItem], operation_id="mappings-actions")
 def actions(_: Reader) -> list[CatalogItem]:
-    return ACTIONS
+    return catalog.ACTIONS
 
 
 @router.put("/mappings/sort", response_model=list[MappingRead], operation_id="mappings-sort")

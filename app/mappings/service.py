@@ -1,31 +1,33 @@
 """Mappings: storage, validation against the directory, dry runs and (re)application.
 
-Evaluation itself is the pure `app.evaluation.mappings`; this module loads users, runs it and
-writes back only what changed. A user's mapping outcome is stored apart from what the admin
-set by hand (`mapped_roles`, `mapped_group_id`, `mapped_attributes` on the user row) plus a
-fingerprint, so a reapply that changes nothing writes nothing.
+Evaluation itself is the pure `app.evaluation.mappings` and every query is in `repository`;
+this module loads users, runs it and writes back only what changed. A user's mapping outcome
+is stored apart from what the admin set by hand (`mapped_roles`, `mapped_group_id`,
+`mapped_attributes` on the user row) plus a fingerprint, so a reapply that changes nothing
+writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import bindparam, func, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from app.directory import repository as directory_repo
 from app.directory.repository import Needs, count_users, iter_fact_chunks, load_facts, needs_for
 from app.errors import FieldError as ProblemField
 from app.errors import InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation import mappings as engine
+from app.evaluation.conditions import parse_list
 from app.evaluation.errors import EvaluationError
 from app.evaluation.facts import UserFacts
 from app.jobs.kinds import JobKind
+from app.mappings import repository as repo
 from app.mappings.schemas import ActionIn, ConditionIn, MappingCreate, MappingRead, MappingUpdate
-from app.models import Group, MappingRow, Role, User, utcnow
+from app.models import MappingRow, utcnow
 from app.provisioning.assignments import recompute_users
 from app.provisioning.planning import Run
 
@@ -86,13 +88,11 @@ def _validate(session: Session, mapping: engine.Mapping) -> None:
             role_refs.update(_ids(c.value))
         elif c.source == "group" and c.value:
             group_refs.update(_ids(c.value))
-    _require_existing(session, Role, role_refs, "roles")
-    _require_existing(session, Group, group_refs, "groups")
+    _require_existing(role_refs, directory_repo.existing_role_ids(session, role_refs), "roles")
+    _require_existing(group_refs, directory_repo.existing_group_ids(session, group_refs), "groups")
 
 
 def _ids(value: str) -> set[int]:
-    from app.evaluation.conditions import parse_list
-
     out: set[int] = set()
     for item in parse_list(value):
         try:
@@ -102,10 +102,7 @@ def _ids(value: str) -> set[int]:
     return out
 
 
-def _require_existing(session: Session, model: Any, ids: set[int], what: str) -> None:
-    if not ids:
-        return
-    found = set(session.exec(select(model.id).where(col(model.id).in_(ids))).all())
+def _require_existing(ids: set[int], found: set[int], what: str) -> None:
     missing = sorted(ids - found)
     if missing:
         raise field_error("actions", f"These {what} do not exist: {missing}.", "not_found")
@@ -115,25 +112,21 @@ def _require_existing(session: Session, model: Any, ids: set[int], what: str) ->
 
 
 def get_mapping(session: Session, mapping_id: int) -> MappingRow:
-    row = session.get(MappingRow, mapping_id)
+    row = repo.get(session, mapping_id)
     if row is None:
         raise NotFound(f"Mapping {mapping_id} does not exist.")
     return row
 
 
 def list_mappings(session: Session) -> list[MappingRow]:
-    return list(
-        session.exec(
-            select(MappingRow).order_by(col(MappingRow.position), col(MappingRow.id))
-        ).all()
-    )
+    """Every mapping in evaluation order."""
+    return repo.in_order(session)
 
 
 def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
     position = data.position
     if position is None:
-        top = session.exec(select(func.max(MappingRow.position))).one()
-        position = 0 if top is None else top + 1
+        position = repo.next_position(session)
     row = MappingRow(
         name=data.name,
         enabled=data.enabled,
@@ -190,44 +183,26 @@ def sort_mappings(session: Session, ordered_ids: Sequence[int]) -> list[MappingR
 
 def roles_referencing(session: Session, role_id: int) -> list[int]:
     """Ids of mappings whose actions or conditions name this role."""
-    out = []
-    for row in list_mappings(session):
-        for a in row.actions or []:
-            if a["action"] in ("set_role", "add_role") and str(role_id) in a["value"]:
-                out.append(row.id)
-        for c in row.conditions or []:
-            if c["source"] == "has_role" and role_id in _ids(c.get("value") or ""):
-                out.append(row.id)
-    return sorted({i for i in out if i is not None})
+    return _referencing(session, ("set_role", "add_role"), "has_role", role_id)
 
 
 def groups_referencing(session: Session, group_id: int) -> list[int]:
+    """Ids of mappings whose actions or conditions name this group."""
+    return _referencing(session, ("set_group",), "group", group_id)
+
+
+def _referencing(
+    session: Session, actions: tuple[str, ...], source: str, directory_id: int
+) -> list[int]:
     out = []
     for row in list_mappings(session):
         for a in row.actions or []:
-            if a["action"] == "set_group" and str(group_id) in a["value"]:
+            if a["action"] in actions and str(directory_id) in a["value"]:
                 out.append(row.id)
         for c in row.conditions or []:
-            if c["source"] == "group" and group_id in _ids(c.get("value") or ""):
+            if c["source"] == source and directory_id in _ids(c.get("value") or ""):
                 out.append(row.id)
     return sorted({i for i in out if i is not None})
-
-
-def custom_attribute_names(session: Session) -> list[str]:
-    """Every custom attribute name in use, for the condition editor."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        sql = text(
-            "SELECT DISTINCT k FROM directory_user, "
-            "jsonb_object_keys(custom_attributes) AS k ORDER BY k LIMIT 500"
-        )
-    else:
-        sql = text(
-            "SELECT DISTINCT j.key FROM directory_user, "
-            "json_each(directory_user.custom_attributes) j "
-            "ORDER BY j.key LIMIT 500"
-        )
-    return [r[0] for r in session.execute(sql)]
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -245,65 +220,6 @@ def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:
         sorted(outcome.attributes.items()),
     )
     return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
-
-
-def _write_outcomes(
-    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
-) -> None:
-    if not changed:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        _write_outcomes_pg(session, changed)
-    else:
-        _write_outcomes_generic(session, changed)
-
-
-def _write_outcomes_pg(
-    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
-) -> None:
-    # One statement per chunk over arrays: unnest() beats a round trip per row by far.
-    session.execute(
-        text(
-            "UPDATE directory_user AS u SET mapped_roles = v.r::jsonb, mapped_group_id = v.g, "
-            "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
-            "FROM unnest(CAST(:ids AS int[]), CAST(:roles AS text[]), CAST(:groups AS int[]), "
-            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id"
-        ),
-        {
-            "ids": [uid for uid, _, _ in changed],
-            "roles": [json.dumps(_roles_json(o)) for _, o, _ in changed],
-            "groups": [o.group_id for _, o, _ in changed],
-            "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
-            "fps": [fp for _, _, fp in changed],
-            "now": utcnow(),
-        },
-    )
-
-
-def _roles_json(outcome: engine.MappingOutcome) -> dict[str, int]:
-    return {str(rid): mid for rid, mid in outcome.granted_roles.items()}
-
-
-def _write_outcomes_generic(
-    session: Session, changed: list[tuple[int, engine.MappingOutcome, str]]
-) -> None:
-    table = User.__table__  # type: ignore[attr-defined]
-    session.execute(
-        # Core (not ORM) update: executemany keyed on our own bind names.
-        table.update()
-        .where(table.c.id == bindparam("uid"))
-        .values(
-            mapped_roles=bindparam("r"),
-            mapped_group_id=bindparam("g"),
-            mapped_attributes=bindparam("a"),
-            mapping_fingerprint=bindparam("f"),
-            updated_at=utcnow(),
-        ),
-        [
-            {"uid": uid, "r": _roles_json(o), "g": o.group_id, "a": dict(o.attributes), "f": fp}
-            for uid, o, fp in changed
-        ],
-    )
 
 
 def _apply(
@@ -326,7 +242,7 @@ def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
         return []
     changed = _apply(compiled_mappings(session), facts)
     if changed:
-        _write_outcomes(session, changed)
+        repo.write_outcomes(session, changed)
         # The bulk statements bypass the identity map; make loaded users re-read their rows.
         session.expire_all()
     return [uid for uid, _, _ in changed]
@@ -363,7 +279,7 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
 
     def write(changed: list[tuple[int, engine.MappingOutcome, str]], done: int) -> None:
         with session_factory() as session:
-            _write_outcomes(session, changed)
+            repo.write_outcomes(session, changed)
             recompute_users(session, [uid for uid, _, _ in changed], run=run)
         if progress:
             progress(done, total)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from app.apps import repository as apps_repo
 from app.db import transaction
 from app.directory.repository import load_facts
 from app.evaluation import desired as desired_mod
@@ -39,7 +40,7 @@ class AppCache:
     @classmethod
     def load(cls, session: Session, app_ids: Iterable[int] | None = None) -> AppCache:
         cache = cls()
-        for app in repo.apps(session, app_ids):
+        for app in apps_repo.many(session, app_ids):
             assert app.id is not None
             cache.apps[app.id] = app
         links = repo.role_app_links(session)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app import queue
+from app.apps import repository as apps_repo
 from app.evaluation.desired import DesiredState, Plan, diff
 from app.models import (
     App,
@@ -93,7 +94,7 @@ class Run:
 
     def _plan(self, session: Session, by_app: dict[int, list[int]]) -> None:
         for app_id, assignment_ids in by_app.items():
-            app = repo.get_app(session, app_id)
+            app = apps_repo.get(session, app_id)
             if app is None or not app.provisioning_enabled:
                 continue
             threshold = app.deletion_threshold

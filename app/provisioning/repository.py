@@ -15,7 +15,6 @@ from sqlmodel import Session, col
 from app.directory.repository import has_mapped_role
 from app.models import (
     OPEN_TASK_STATUSES,
-    App,
     Assignment,
     Event,
     RoleApp,
@@ -233,10 +232,6 @@ def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
 # --- assignments ----------------------------------------------------------------------------
 
 
-def get_app(session: Session, app_id: int) -> App | None:
-    return session.get(App, app_id)
-
-
 def assignments_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Assignment]:
     rows = session.execute(select(Assignment).where(col(Assignment.id).in_(list(ids)))).scalars()
     return {a.id: a for a in rows if a.id is not None}
@@ -283,13 +278,6 @@ def usernames(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
         select(col(User.id), col(User.username)).where(col(User.id).in_(list(user_ids)))
     ).all()
     return {int(i): str(n) for i, n in rows}
-
-
-def apps(session: Session, app_ids: Iterable[int] | None = None) -> list[App]:
-    stmt = select(App)
-    if app_ids is not None:
-        stmt = stmt.where(col(App.id).in_(list(app_ids)))
-    return list(session.execute(stmt).scalars())
 
 
 def role_app_links(session: Session) -> list[tuple[int, int]]:

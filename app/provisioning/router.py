@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
+from app.apps.service import get_app, require_app
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
 from app.pagination import Page, PageParams, paginate
@@ -196,7 +197,7 @@ def app_users(
 ) -> Page[AssignmentRead]:
     """Everyone assigned to this app, with tenant object id, state, last applied state, the
     ImmutableID, the last error, and why (role, mapping, rule)."""
-    service.get_app(session, app_id)
+    require_app(session, app_id)
     stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
     views = service.assignment_views(session, rows)
@@ -226,7 +227,7 @@ def app_plan(
 ) -> AppPlan:
     """The whole pending diff for the tenant: what provisioning would do now, so an admin can
     review it before enabling provisioning."""
-    view = service.app_plan(session, app_id, examples)
+    view = service.app_plan(session, get_app(session, app_id), examples)
     actions = {
         action: PlanAction(
             count=entry.count, examples=[PlanExample(**example) for example in entry.examples]

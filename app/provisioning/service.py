@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.apps import repository as apps_repo
 from app.errors import Conflict, NotFound
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
@@ -24,13 +25,6 @@ def get_task(session: Session, task_id: int) -> Task:
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.")
     return task
-
-
-def get_app(session: Session, app_id: int) -> App:
-    app = repo.get_app(session, app_id)
-    if app is None:
-        raise NotFound(f"App {app_id} does not exist.")
-    return app
 
 
 def _load(session: Session, task_ids: Sequence[int]) -> list[Task]:
@@ -133,7 +127,7 @@ def cancel(session: Session, task_id: int, who: str) -> Task:
 
 def unblock_for_seats(session: Session, app_id: int) -> int:
     """After an entitlements refresh: blocked tasks go back to the queue if seats are free."""
-    app = repo.get_app(session, app_id)
+    app = apps_repo.get(session, app_id)
     if app is None:
         return 0
     free = {
@@ -198,9 +192,10 @@ class AppPlanView:
     """pending_approval / blocked -> count"""
 
 
-def app_plan(session: Session, app_id: int, examples: int) -> AppPlanView:
+def app_plan(session: Session, app: App, examples: int) -> AppPlanView:
     """The whole pending diff for the tenant: what provisioning would do now."""
-    app = get_app(session, app_id)
+    assert app.id is not None
+    app_id = app.id
     actions: dict[str, PlannedAction] = {}
     wanted: list[tuple[PlannedAction, int, dict[str, Any]]] = []
     for a in repo.app_assignments(session, app_id):

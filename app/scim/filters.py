@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from scim2_models import Group as GroupResource
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import (
     CompareOperator,
@@ -27,10 +28,10 @@ from sqlalchemy import and_, false, func, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.models import ScimGroup, User
+from app.models import ScimGroup, User, UserStatus
 from app.scim.catalog import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimUser
+from app.scim.repository import has_member
 from app.scim.resources import EMPLOYEE_NUMBER, MANAGER
-from app.scim.sql import has_member
 
 Op = CompareOperator
 Clause = ColumnElement[bool]
@@ -157,7 +158,7 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
     if column.kind == "bool":
         if op not in (Op.eq, Op.ne) or not isinstance(value, bool):
             raise InvalidFilterException(detail=f"'{name}' compares with eq/ne true or false.")
-        active = column.expr != "suspended"
+        active = column.expr != UserStatus.suspended
         return active if value == (op == Op.eq) else not_(active)
     if column.kind == "int":
         if op not in (Op.eq, Op.ne):
@@ -217,8 +218,6 @@ def user_filter(text: str) -> Clause:
 
 
 def group_filter(text: str, postgres: bool) -> Clause:
-    from scim2_models import Group
-
     def members(key: str, node: Comparison) -> Clause | None:
         if key not in ("members", "members.value"):
             return None
@@ -230,4 +229,4 @@ def group_filter(text: str, postgres: bool) -> Clause:
             return false()
         return has_member(user_id, postgres)
 
-    return _SqlVisitor(_GROUP_COLUMNS, members).visit(_parse(text, Group))
+    return _SqlVisitor(_GROUP_COLUMNS, members).visit(_parse(text, GroupResource))

@@ -2,7 +2,7 @@
 
 A group row holds only its stable id, name and externalId; membership lives in `member_of`, so
 changing it is a user update through the directory service, and mappings such as
-`member_of contains "Office 365"` see it at once.
+`member_of contains "Office 365"` see it at once. Every query is in `repository`.
 """
 
 from __future__ import annotations
@@ -19,28 +19,27 @@ from scim2_models import (
     UniquenessException,
 )
 from scim2_models import Group as GroupResource
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.directory import service as directory
 from app.directory.schemas import UserUpdate
 from app.models import ScimGroup, User, utcnow
+from app.scim import repository as repo
 from app.scim.catalog import POLICY
 from app.scim.filters import group_filter
 from app.scim.protocol import ListQuery
 from app.scim.resources import group_resource, member_ids
-from app.scim.sql import is_postgres, live_users, members_by_group, users_in_group
 
 
 def get_row(session: Session, group_id: str, *, lock: bool = False) -> ScimGroup:
-    row = session.get(ScimGroup, group_id, with_for_update=lock)
+    row = repo.get_group(session, group_id, lock=lock)
     if row is None:
         raise NotFoundException(detail=f"Group {group_id} does not exist.")
     return row
 
 
 def render(session: Session, rows: Sequence[ScimGroup], base: str) -> list[GroupResource]:
-    members = members_by_group(session, [r.id for r in rows])
+    members = repo.members_by_group(session, [r.id for r in rows])
     return [group_resource(r, members[r.id], base) for r in rows]
 
 
@@ -49,21 +48,8 @@ def render_one(session: Session, row: ScimGroup, base: str) -> GroupResource:
 
 
 def search(session: Session, query: ListQuery) -> tuple[int, list[ScimGroup]]:
-    stmt = select(ScimGroup)
-    count = select(func.count()).select_from(ScimGroup)
-    if query.filter:
-        condition = group_filter(query.filter, is_postgres(session))
-        stmt, count = stmt.where(condition), count.where(condition)
-    total = session.exec(count).one()
-    rows: list[ScimGroup] = []
-    if query.count:
-        stmt = (
-            stmt.order_by(col(ScimGroup.created_at), col(ScimGroup.id))
-            .offset(query.start_index - 1)
-            .limit(query.count)
-        )
-        rows = list(session.exec(stmt).all())
-    return int(total), rows
+    condition = group_filter(query.filter, repo.is_postgres(session)) if query.filter else None
+    return repo.search_groups(session, condition, query.start_index - 1, query.count)
 
 
 def parse(body: dict[str, Any], context: Context) -> GroupResource:
@@ -127,26 +113,19 @@ def _name(resource: GroupResource) -> str:
 
 
 def _check_unique(session: Session, name: str, exclude: str | None) -> None:
-    stmt = select(ScimGroup.id).where(ScimGroup.display_name_lower == name.lower())
-    if exclude is not None:
-        stmt = stmt.where(ScimGroup.id != exclude)
-    if session.exec(stmt).first() is not None:
+    if repo.group_name_taken(session, name, exclude):
         raise UniquenessException(detail=f"A group named {name!r} already exists.")
 
 
 def _set_members(
     session: Session, name: str, wanted: Iterable[int], *, only_add: bool = False
 ) -> None:
-    current = {u.id: u for u in users_in_group(session, name) if u.id is not None}
+    current = {u.id: u for u in repo.users_in_group(session, name) if u.id is not None}
     wanted_ids = set(wanted)
     if only_add:
         wanted_ids |= set(current)
     added = wanted_ids - set(current)
-    users = (
-        list(session.exec(select(User).where(col(User.id).in_(added), live_users())).all())
-        if added
-        else []
-    )
+    users = repo.live_users_by_id(session, added)
     missing = sorted(added - {u.id for u in users})
     if missing:
         raise InvalidValueException(detail=f"These members are not users here: {missing}.")
@@ -158,7 +137,7 @@ def _set_members(
 
 
 def _rename(session: Session, old: str, new: str) -> None:
-    for user in users_in_group(session, old):
+    for user in repo.users_in_group(session, old):
         _set_member_of(session, user, [new if n == old else n for n in user.member_of or []])
 
 

@@ -46,7 +46,7 @@ from scim2_models import (
 )
 from scim2_models import Group as GroupResource
 
-from app.models import ScimGroup, User
+from app.models import ScimGroup, User, UserStatus
 from app.scim.catalog import Catalog, ScimUser
 
 EMPLOYEE_NUMBER = "employee_number"
@@ -62,7 +62,7 @@ class UserFields:
     email: str
     values: dict[str, str | None]
     # None leaves the status as it is: a replace that omits `active` must not reactivate.
-    status: str | None
+    status: UserStatus | None
     # Custom attributes SCIM owns; None removes the attribute.
     custom: dict[str, str | None] = field(default_factory=dict)
     external_id: str | None = None
@@ -126,7 +126,9 @@ def user_fields(resource: ScimUser, catalog: Catalog) -> UserFields:
             "department": _text(ent.department),
             "company": _text(ent.organization),
         },
-        status=None if resource.active is None else ("active" if resource.active else "suspended"),
+        status=None
+        if resource.active is None
+        else (UserStatus.active if resource.active else UserStatus.suspended),
         custom=custom,
         external_id=_text(resource.external_id),
     )
@@ -145,7 +147,7 @@ def user_resource(
         else None,
         display_name=row.display_name,
         title=row.title,
-        active=row.status != "suspended",
+        active=row.status != UserStatus.suspended,
         emails=[Email(value=row.email, type=WORK)],
         phone_numbers=[PhoneNumber(value=row.phone, type=WORK)] if row.phone else None,
         addresses=[Address(country=row.country, type=WORK)] if row.country else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from scim2_models import Context, NotFoundException, NotImplementedException
+from scim2_models import Context, Meta, NotFoundException, NotImplementedException
 from scim2_models import Group as GroupResource
 
 from app.api.deps import SessionDep
@@ -43,8 +43,6 @@ router = APIRouter()
 
 
 def _discovery(resource: Any, request: Request, kind: str, endpoint: str) -> dict[str, Any]:
-    from scim2_models import Meta
-
     located = resource.model_copy(
         update={"meta": Meta(resource_type=kind, location=f"{base_url(request)}/{endpoint}")}
     )

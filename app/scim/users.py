@@ -1,4 +1,5 @@
-"""SCIM Users over directory users. Every write goes through `app.directory.service`."""
+"""SCIM Users over directory users. Every write goes through `app.directory.service`; every
+query is in `repository`."""
 
 from __future__ import annotations
 
@@ -6,35 +7,30 @@ from collections.abc import Sequence
 from typing import Any
 
 from scim2_models import Context, NotFoundException, PatchOp
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
-from app.models import ScimGroup, User
+from app.models import User, UserStatus
 from app.scim import compat
+from app.scim import repository as repo
 from app.scim.catalog import POLICY, Catalog, ScimUser
 from app.scim.filters import user_filter
 from app.scim.protocol import ListQuery
 from app.scim.resources import UserFields, user_fields, user_resource
-from app.scim.sql import live_users
 
 
 def get_row(session: Session, user_id: str, *, lock: bool = False) -> User:
     row = None
     if user_id.isdigit():
-        row = session.get(User, int(user_id), with_for_update=lock)
+        row = repo.get_user(session, int(user_id), lock=lock)
     if row is None or row.deleted_at is not None:
         raise NotFoundException(detail=f"User {user_id} does not exist.")
     return row
 
 
 def render(session: Session, catalog: Catalog, rows: Sequence[User], base: str) -> list[ScimUser]:
-    names = {n for r in rows for n in r.member_of or []}
-    groups: dict[str, ScimGroup] = {}
-    if names:
-        found = session.exec(select(ScimGroup).where(col(ScimGroup.display_name).in_(names)))
-        groups = {g.display_name: g for g in found.all()}
+    groups = repo.groups_named(session, {n for r in rows for n in r.member_of or []})
     return [
         user_resource(r, [groups[n] for n in r.member_of or [] if n in groups], catalog, base)
         for r in rows
@@ -46,21 +42,8 @@ def render_one(session: Session, catalog: Catalog, row: User, base: str) -> Scim
 
 
 def search(session: Session, query: ListQuery) -> tuple[int, list[User]]:
-    condition = live_users()
-    if query.filter:
-        condition = condition & user_filter(query.filter)
-    total = session.exec(select(func.count()).select_from(User).where(condition)).one()
-    rows: list[User] = []
-    if query.count:
-        stmt = (
-            select(User)
-            .where(condition)
-            .order_by(col(User.id))
-            .offset(query.start_index - 1)
-            .limit(query.count)
-        )
-        rows = list(session.exec(stmt).all())
-    return int(total), rows
+    condition = user_filter(query.filter) if query.filter else None
+    return repo.search_users(session, condition, query.start_index - 1, query.count)
 
 
 def parse(body: dict[str, Any], context: Context, base: str) -> ScimUser:
@@ -74,7 +57,7 @@ def create(session: Session, catalog: Catalog, resource: ScimUser) -> User:
     data = UserCreate(
         username=fields.username,
         email=fields.email,
-        status=fields.status or "active",
+        status=fields.status or UserStatus.active,
         custom_attributes={k: v for k, v in fields.custom.items() if v is not None},
         **fields.values,
     )

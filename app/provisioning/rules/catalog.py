@@ -1,16 +1,11 @@
-"""What the rule editor offers: condition sources, operators and values (shared with
-mappings) and, per action, the app's licenses, Microsoft 365 groups and parameters."""
+"""What the rule editor offers: its actions and, per action, the app's licenses, Microsoft 365
+groups and parameters. Conditions are the mappings' (`app.mappings.catalog`)."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
-
 from app.errors import Conflict, NotFound
-from app.evaluation import conditions as cond
-from app.evaluation.errors import EvaluationError
 from app.mappings.schemas import CatalogItem
-from app.mappings.service import custom_attribute_names
-from app.models import App, Group, Role
+from app.models import App
 from app.provisioning.rules.entitlements import entitlements_of, parameter_names
 from app.provisioning.rules.schemas import ActionValue
 
@@ -34,33 +29,6 @@ ACTIONS = [
         kind="parameter",
     ),
 ]
-
-
-def condition_sources(session: Session) -> list[CatalogItem]:
-    sources = cond.condition_sources(custom_attribute_names(session))
-    return [CatalogItem(value=s.name, name=s.label, kind=s.kind) for s in sources]
-
-
-def condition_operators(source: str) -> list[CatalogItem]:
-    try:
-        ops = cond.operators_for(source)
-    except EvaluationError as exc:
-        raise NotFound(exc.message) from None
-    return [CatalogItem(value=o.name, name=o.label, needs_value=o.needs_value) for o in ops]
-
-
-def condition_values(session: Session, source: str) -> list[CatalogItem]:
-    if source == "has_role":
-        roles = session.exec(select(Role).order_by(Role.name)).all()
-        return [CatalogItem(value=str(r.id), name=r.name) for r in roles]
-    if source == "group":
-        groups = session.exec(select(Group).order_by(Group.name)).all()
-        return [CatalogItem(value=str(g.id), name=g.name) for g in groups]
-    try:
-        cond.source_kind(source)
-    except EvaluationError as exc:
-        raise NotFound(exc.message) from None
-    return []
 
 
 def action_values(app: App, action: str) -> list[ActionValue]:

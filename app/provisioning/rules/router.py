@@ -9,10 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Response
 
 from app.api.deps import Reader, SessionDep, Writer
+from app.apps.service import get_app, require_app
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
+from app.mappings import catalog as conditions_catalog
 from app.mappings.schemas import CatalogItem, UserIds
-from app.provisioning.rules import catalog, repository, service
+from app.provisioning.rules import catalog, service
 from app.provisioning.rules.schemas import (
     ActionValue,
     CheckRead,
@@ -39,8 +41,8 @@ def create_rule(app_id: int, data: RuleCreate, session: SessionDep, _: Writer) -
 
 @router.get("/conditions", response_model=list[CatalogItem], operation_id="rules-conditions")
 def conditions(app_id: int, session: SessionDep, _: Reader) -> list[CatalogItem]:
-    repository.require_app(session, app_id)
-    return catalog.condition_sources(session)
+    require_app(session, app_id)
+    return conditions_catalog.condition_sources(session)
 
 
 @router.get(
@@ -51,8 +53,8 @@ def conditions(app_id: int, session: SessionDep, _: Reader) -> list[CatalogItem]
 def condition_operators(
     app_id: int, source: str, session: SessionDep, _: Reader
 ) -> list[CatalogItem]:
-    repository.require_app(session, app_id)
-    return catalog.condition_operators(source)
+    require_app(session, app_id)
+    return conditions_catalog.condition_operators(source)
 
 
 @router.get(
@@ -62,13 +64,13 @@ def condition_operators(
 )
 def condition_values(app_id: int, source: str, session: SessionDep, _: Reader) -> list[CatalogItem]:
     """The values to pick from, for sources that take ids (`has_role`, `group`)."""
-    repository.require_app(session, app_id)
-    return catalog.condition_values(session, source)
+    require_app(session, app_id)
+    return conditions_catalog.condition_values(session, source)
 
 
 @router.get("/actions", response_model=list[CatalogItem], operation_id="rules-actions")
 def actions(app_id: int, session: SessionDep, _: Reader) -> list[CatalogItem]:
-    repository.require_app(session, app_id)
+    require_app(session, app_id)
     return catalog.ACTIONS
 
 
@@ -80,7 +82,7 @@ def actions(app_id: int, session: SessionDep, _: Reader) -> list[CatalogItem]:
 def action_values(app_id: int, action: str, session: SessionDep, _: Reader) -> list[ActionValue]:
     """Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
     409 until the app has refreshed its entitlements."""
-    return catalog.action_values(repository.get_app(session, app_id), action)
+    return catalog.action_values(get_app(session, app_id), action)
 
 
 @router.put("/sort", response_model=list[RuleRead], operation_id="rules-sort")
@@ -95,7 +97,7 @@ def sort(
 def reapply(app_id: int, session: SessionDep, principal: Writer) -> JobRead:
     """Reapply provisioning mappings: recompute every assigned user's desired state for this
     app, in the background; poll the job."""
-    repository.require_app(session, app_id)
+    require_app(session, app_id)
     job = start_job(
         session, service.REAPPLY_JOB, params={"app_id": app_id}, created_by=principal.label
     )

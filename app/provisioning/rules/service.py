@@ -1,7 +1,8 @@
 """Rules of one app: storage, validation, the compiled rule set, and "check rule with users".
 
-Every write starts a recompute of the app's assignments so that they follow the new rules;
-services never commit (the request owns the transaction).
+Every write starts a recompute of the app's assignments so that they follow the new rules.
+Rules only: queries are in `repository`, apps are loaded through `app.apps.service`; services
+never commit (the request owns the transaction).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from app.apps.service import get_app, require_app
 from app.directory.repository import effective_user_facts
-from app.errors import field_error, reject_nulls
+from app.errors import NotFound, field_error, reject_nulls
 from app.evaluation import rules as engine
+from app.evaluation.conditions import parse_list
 from app.evaluation.errors import EvaluationError
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
@@ -64,17 +67,25 @@ def to_read(row: RuleRow) -> RuleRead:
 
 
 def list_rules(session: Session, app_id: int) -> list[RuleRow]:
-    repo.require_app(session, app_id)
+    require_app(session, app_id)
     return repo.list_rules(session, app_id)
 
 
 def get_rule(session: Session, app_id: int, rule_id: int) -> RuleRow:
-    repo.require_app(session, app_id)
-    return repo.get_rule(session, app_id, rule_id)
+    require_app(session, app_id)
+    return _rule_of(session, app_id, rule_id)
+
+
+def _rule_of(session: Session, app_id: int, rule_id: int) -> RuleRow:
+    row = repo.get_rule(session, rule_id)
+    # A rule of another app is "not found" here: ids must not leak across apps.
+    if row is None or row.app_id != app_id:
+        raise NotFound(f"Rule {rule_id} does not exist for app {app_id}.")
+    return row
 
 
 def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
-    app = repo.get_app(session, app_id)
+    app = get_app(session, app_id)
     position = data.position
     if position is None:
         position = repo.next_position(session, app_id)
@@ -95,8 +106,8 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
 
 
 def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -> RuleRow:
-    app = repo.get_app(session, app_id)
-    row = repo.get_rule(session, app_id, rule_id)
+    app = get_app(session, app_id)
+    row = _rule_of(session, app_id, rule_id)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, changes.keys())
     for key, value in changes.items():
@@ -145,8 +156,6 @@ def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> lis
 def rules_referencing(session: Session, source: str, directory_id: int) -> list[int]:
     """Ids of rules (any app) whose conditions name this directory role (`has_role`) or group
     (`group`): deleting it would silently change what they match, so callers refuse (409)."""
-    from app.evaluation.conditions import parse_list
-
     out = set()
     for row in repo.all_rules(session):
         for c in row.conditions or []:
@@ -162,8 +171,8 @@ def check_rule(
     session: Session, app_id: int, rule_id: int, user_ids: Sequence[int]
 ) -> list[CheckUser]:
     """What this rule alone (enabled or not) would give each user, changing nothing."""
-    app = repo.get_app(session, app_id)
-    rule = to_domain(repo.get_rule(session, app_id, rule_id))
+    app = get_app(session, app_id)
+    rule = to_domain(_rule_of(session, app_id, rule_id))
     facts = {f.id: f for f in effective_user_facts(session, user_ids)}
     missing = sorted({u for u in user_ids if u not in facts})
     if missing:

@@ -4,16 +4,16 @@ parameters. Every failure is a 422 naming the field at fault, like mappings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from app.directory import repository as directory_repo
 from app.errors import FieldError, InvalidInput
 from app.evaluation import rules as engine
 from app.evaluation.conditions import parse_list
 from app.evaluation.errors import EvaluationError
-from app.models import App, Group, Role
+from app.models import App
 from app.provisioning.rules.entitlements import Entitlements, entitlements_of, parameter_names
 
 
@@ -59,31 +59,27 @@ def _ids(value: str | None) -> set[int]:
 
 
 def _condition_refs(session: Session, rule: engine.Rule) -> list[FieldError]:
-    models = {"has_role": (Role, "role"), "group": (Group, "group")}
+    lookups: dict[str, tuple[Callable[[Session, Iterable[int]], set[int]], str]] = {
+        "has_role": (directory_repo.existing_role_ids, "role"),
+        "group": (directory_repo.existing_group_ids, "group"),
+    }
     wanted = [
         (f"conditions[{index}].value", c.source, _ids(c.value))
         for index, c in enumerate(rule.conditions)
-        if c.source in models and c.value
+        if c.source in lookups and c.value
     ]
     # One query per table for the whole rule, not one per condition.
     existing = {
-        source: _existing(session, model, (i for _, s, ids in wanted if s == source for i in ids))
-        for source, (model, _) in models.items()
+        source: existing_ids(session, (i for _, s, ids in wanted if s == source for i in ids))
+        for source, (existing_ids, _) in lookups.items()
     }
     errors = []
     for field, source, ids in wanted:
         missing = sorted(ids - existing[source])
         if missing:
-            message = f"These directory {models[source][1]}s do not exist: {missing}."
+            message = f"These directory {lookups[source][1]}s do not exist: {missing}."
             errors.append(FieldError(field=field, message=message, code="not_found"))
     return errors
-
-
-def _existing(session: Session, model: Any, ids: Iterable[int]) -> set[int]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    return set(session.exec(select(model.id).where(col(model.id).in_(wanted))).all())
 
 
 # --- actions: licenses, groups and parameters of the app ----------------------------------

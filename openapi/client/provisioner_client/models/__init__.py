@@ -4,22 +4,13 @@ from .action_in import ActionIn
 from .action_value import ActionValue
 from .app_create import AppCreate
 from .app_create_cloud import AppCreateCloud
-from .app_create_on_app_removed import AppCreateOnAppRemoved
-from .app_create_on_user_deleted import AppCreateOnUserDeleted
-from .app_create_on_user_suspended import AppCreateOnUserSuspended
 from .app_plan import AppPlan
 from .app_plan_actions import AppPlanActions
 from .app_plan_totals import AppPlanTotals
 from .app_read import AppRead
 from .app_read_cloud import AppReadCloud
-from .app_read_on_app_removed import AppReadOnAppRemoved
-from .app_read_on_user_deleted import AppReadOnUserDeleted
-from .app_read_on_user_suspended import AppReadOnUserSuspended
 from .app_update import AppUpdate
 from .app_update_cloud_type_0 import AppUpdateCloudType0
-from .app_update_on_app_removed_type_0 import AppUpdateOnAppRemovedType0
-from .app_update_on_user_deleted_type_0 import AppUpdateOnUserDeletedType0
-from .app_update_on_user_suspended_type_0 import AppUpdateOnUserSuspendedType0
 from .approval_policy import ApprovalPolicy
 from .assignment_read import AssignmentRead
 from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
@@ -41,6 +32,7 @@ from .check_user_parameters import CheckUserParameters
 from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
 from .consent_read import ConsentRead
+from .deprovision_policy import DeprovisionPolicy
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
 from .dry_run_read import DryRunRead
@@ -112,40 +104,28 @@ from .token_created import TokenCreated
 from .token_read import TokenRead
 from .user_create import UserCreate
 from .user_create_custom_attributes import UserCreateCustomAttributes
-from .user_create_status_type_0 import UserCreateStatusType0
 from .user_ids import UserIds
 from .user_read import UserRead
 from .user_read_custom_attributes import UserReadCustomAttributes
 from .user_read_effective_attributes import UserReadEffectiveAttributes
 from .user_read_mapped_attributes import UserReadMappedAttributes
-from .user_read_status import UserReadStatus
+from .user_status import UserStatus
 from .user_update import UserUpdate
 from .user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0
-from .user_update_status_type_0 import UserUpdateStatusType0
-from .users_list_status_type_0 import UsersListStatusType0
 
 __all__ = (
     "ActionIn",
     "ActionValue",
     "AppCreate",
     "AppCreateCloud",
-    "AppCreateOnAppRemoved",
-    "AppCreateOnUserDeleted",
-    "AppCreateOnUserSuspended",
     "AppPlan",
     "AppPlanActions",
     "AppPlanTotals",
     "AppRead",
     "AppReadCloud",
-    "AppReadOnAppRemoved",
-    "AppReadOnUserDeleted",
-    "AppReadOnUserSuspended",
     "ApprovalPolicy",
     "AppUpdate",
     "AppUpdateCloudType0",
-    "AppUpdateOnAppRemovedType0",
-    "AppUpdateOnUserDeletedType0",
-    "AppUpdateOnUserSuspendedType0",
     "AssignmentRead",
     "AssignmentReadAppliedType0",
     "AssignmentReadDesiredType0",
@@ -166,6 +146,7 @@ __all__ = (
     "CheckUserResult",
     "ConditionIn",
     "ConsentRead",
+    "DeprovisionPolicy",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
     "DryRunRead",
@@ -237,15 +218,12 @@ __all__ = (
     "TokenRead",
     "UserCreate",
     "UserCreateCustomAttributes",
-    "UserCreateStatusType0",
     "UserIds",
     "UserRead",
     "UserReadCustomAttributes",
     "UserReadEffectiveAttributes",
     "UserReadMappedAttributes",
-    "UserReadStatus",
-    "UsersListStatusType0",
+    "UserStatus",
     "UserUpdate",
     "UserUpdateCustomAttributesType0",
-    "UserUpdateStatusType0",
 )

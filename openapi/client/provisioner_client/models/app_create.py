@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.app_create_cloud import AppCreateCloud
-from ..models.app_create_on_app_removed import AppCreateOnAppRemoved
-from ..models.app_create_on_user_deleted import AppCreateOnUserDeleted
-from ..models.app_create_on_user_suspended import AppCreateOnUserSuspended
+from ..models.deprovision_policy import DeprovisionPolicy
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -35,9 +33,10 @@ class AppCreate:
         deletion_threshold (int | None | Unset):
         immutable_id_attribute (str | Unset): The user attribute that stores the ImmutableID (a custom attribute)
             Default: 'custom_attributes.immutable_id'.
-        on_app_removed (AppCreateOnAppRemoved | Unset):  Default: AppCreateOnAppRemoved.SUSPEND.
-        on_user_deleted (AppCreateOnUserDeleted | Unset):  Default: AppCreateOnUserDeleted.SUSPEND.
-        on_user_suspended (AppCreateOnUserSuspended | Unset):  Default: AppCreateOnUserSuspended.SUSPEND.
+        on_app_removed (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_deleted (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_suspended (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the
+            tenant.
         parameters (list[ParameterIn] | None | Unset): Defaults to the standard set when omitted
         provisioning_enabled (bool | Unset):  Default: False.
     """
@@ -52,9 +51,9 @@ class AppCreate:
     cloud: AppCreateCloud | Unset = AppCreateCloud.GLOBAL
     deletion_threshold: int | None | Unset = UNSET
     immutable_id_attribute: str | Unset = "custom_attributes.immutable_id"
-    on_app_removed: AppCreateOnAppRemoved | Unset = AppCreateOnAppRemoved.SUSPEND
-    on_user_deleted: AppCreateOnUserDeleted | Unset = AppCreateOnUserDeleted.SUSPEND
-    on_user_suspended: AppCreateOnUserSuspended | Unset = AppCreateOnUserSuspended.SUSPEND
+    on_app_removed: DeprovisionPolicy | Unset = UNSET
+    on_user_deleted: DeprovisionPolicy | Unset = UNSET
+    on_user_suspended: DeprovisionPolicy | Unset = UNSET
     parameters: list[ParameterIn] | None | Unset = UNSET
     provisioning_enabled: bool | Unset = False
 
@@ -227,25 +226,25 @@ class AppCreate:
         immutable_id_attribute = d.pop("immutable_id_attribute", UNSET)
 
         _on_app_removed = d.pop("on_app_removed", UNSET)
-        on_app_removed: AppCreateOnAppRemoved | Unset
+        on_app_removed: DeprovisionPolicy | Unset
         if isinstance(_on_app_removed, Unset):
             on_app_removed = UNSET
         else:
-            on_app_removed = AppCreateOnAppRemoved(_on_app_removed)
+            on_app_removed = DeprovisionPolicy(_on_app_removed)
 
         _on_user_deleted = d.pop("on_user_deleted", UNSET)
-        on_user_deleted: AppCreateOnUserDeleted | Unset
+        on_user_deleted: DeprovisionPolicy | Unset
         if isinstance(_on_user_deleted, Unset):
             on_user_deleted = UNSET
         else:
-            on_user_deleted = AppCreateOnUserDeleted(_on_user_deleted)
+            on_user_deleted = DeprovisionPolicy(_on_user_deleted)
 
         _on_user_suspended = d.pop("on_user_suspended", UNSET)
-        on_user_suspended: AppCreateOnUserSuspended | Unset
+        on_user_suspended: DeprovisionPolicy | Unset
         if isinstance(_on_user_suspended, Unset):
             on_user_suspended = UNSET
         else:
-            on_user_suspended = AppCreateOnUserSuspended(_on_user_suspended)
+            on_user_suspended = DeprovisionPolicy(_on_user_suspended)
 
         def _parse_parameters(data: object) -> list[ParameterIn] | None | Unset:
             if data is None:

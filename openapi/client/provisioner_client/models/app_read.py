@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.app_read_cloud import AppReadCloud
-from ..models.app_read_on_app_removed import AppReadOnAppRemoved
-from ..models.app_read_on_user_deleted import AppReadOnUserDeleted
-from ..models.app_read_on_user_suspended import AppReadOnUserSuspended
+from ..models.deprovision_policy import DeprovisionPolicy
 
 if TYPE_CHECKING:
     from ..models.approval_policy import ApprovalPolicy
@@ -42,9 +40,9 @@ class AppRead:
         id (int):
         immutable_id_attribute (str):
         name (str):
-        on_app_removed (AppReadOnAppRemoved):
-        on_user_deleted (AppReadOnUserDeleted):
-        on_user_suspended (AppReadOnUserSuspended):
+        on_app_removed (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_deleted (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_suspended (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
         parameters (list[ParameterIn]):
         provisioning_enabled (bool):
         tenant (str):
@@ -65,9 +63,9 @@ class AppRead:
     id: int
     immutable_id_attribute: str
     name: str
-    on_app_removed: AppReadOnAppRemoved
-    on_user_deleted: AppReadOnUserDeleted
-    on_user_suspended: AppReadOnUserSuspended
+    on_app_removed: DeprovisionPolicy
+    on_user_deleted: DeprovisionPolicy
+    on_user_suspended: DeprovisionPolicy
     parameters: list[ParameterIn]
     provisioning_enabled: bool
     tenant: str
@@ -213,11 +211,11 @@ class AppRead:
 
         name = d.pop("name")
 
-        on_app_removed = AppReadOnAppRemoved(d.pop("on_app_removed"))
+        on_app_removed = DeprovisionPolicy(d.pop("on_app_removed"))
 
-        on_user_deleted = AppReadOnUserDeleted(d.pop("on_user_deleted"))
+        on_user_deleted = DeprovisionPolicy(d.pop("on_user_deleted"))
 
-        on_user_suspended = AppReadOnUserSuspended(d.pop("on_user_suspended"))
+        on_user_suspended = DeprovisionPolicy(d.pop("on_user_suspended"))
 
         parameters = []
         _parameters = d.pop("parameters")

@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.app_update_cloud_type_0 import AppUpdateCloudType0
-from ..models.app_update_on_app_removed_type_0 import AppUpdateOnAppRemovedType0
-from ..models.app_update_on_user_deleted_type_0 import AppUpdateOnUserDeletedType0
-from ..models.app_update_on_user_suspended_type_0 import AppUpdateOnUserSuspendedType0
+from ..models.deprovision_policy import DeprovisionPolicy
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,9 +31,9 @@ class AppUpdate:
         domain (None | str | Unset):
         immutable_id_attribute (None | str | Unset):
         name (None | str | Unset):
-        on_app_removed (AppUpdateOnAppRemovedType0 | None | Unset):
-        on_user_deleted (AppUpdateOnUserDeletedType0 | None | Unset):
-        on_user_suspended (AppUpdateOnUserSuspendedType0 | None | Unset):
+        on_app_removed (DeprovisionPolicy | None | Unset):
+        on_user_deleted (DeprovisionPolicy | None | Unset):
+        on_user_suspended (DeprovisionPolicy | None | Unset):
         parameters (list[ParameterIn] | None | Unset):
         provisioning_enabled (bool | None | Unset):
         tenant (None | str | Unset):
@@ -50,9 +48,9 @@ class AppUpdate:
     domain: None | str | Unset = UNSET
     immutable_id_attribute: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
-    on_app_removed: AppUpdateOnAppRemovedType0 | None | Unset = UNSET
-    on_user_deleted: AppUpdateOnUserDeletedType0 | None | Unset = UNSET
-    on_user_suspended: AppUpdateOnUserSuspendedType0 | None | Unset = UNSET
+    on_app_removed: DeprovisionPolicy | None | Unset = UNSET
+    on_user_deleted: DeprovisionPolicy | None | Unset = UNSET
+    on_user_suspended: DeprovisionPolicy | None | Unset = UNSET
     parameters: list[ParameterIn] | None | Unset = UNSET
     provisioning_enabled: bool | None | Unset = UNSET
     tenant: None | str | Unset = UNSET
@@ -124,7 +122,7 @@ class AppUpdate:
         on_app_removed: None | str | Unset
         if isinstance(self.on_app_removed, Unset):
             on_app_removed = UNSET
-        elif isinstance(self.on_app_removed, AppUpdateOnAppRemovedType0):
+        elif isinstance(self.on_app_removed, DeprovisionPolicy):
             on_app_removed = self.on_app_removed.value
         else:
             on_app_removed = self.on_app_removed
@@ -132,7 +130,7 @@ class AppUpdate:
         on_user_deleted: None | str | Unset
         if isinstance(self.on_user_deleted, Unset):
             on_user_deleted = UNSET
-        elif isinstance(self.on_user_deleted, AppUpdateOnUserDeletedType0):
+        elif isinstance(self.on_user_deleted, DeprovisionPolicy):
             on_user_deleted = self.on_user_deleted.value
         else:
             on_user_deleted = self.on_user_deleted
@@ -140,7 +138,7 @@ class AppUpdate:
         on_user_suspended: None | str | Unset
         if isinstance(self.on_user_suspended, Unset):
             on_user_suspended = UNSET
-        elif isinstance(self.on_user_suspended, AppUpdateOnUserSuspendedType0):
+        elif isinstance(self.on_user_suspended, DeprovisionPolicy):
             on_user_suspended = self.on_user_suspended.value
         else:
             on_user_suspended = self.on_user_suspended
@@ -318,7 +316,7 @@ class AppUpdate:
 
         name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_on_app_removed(data: object) -> AppUpdateOnAppRemovedType0 | None | Unset:
+        def _parse_on_app_removed(data: object) -> DeprovisionPolicy | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -326,16 +324,16 @@ class AppUpdate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                on_app_removed_type_0 = AppUpdateOnAppRemovedType0(data)
+                on_app_removed_type_0 = DeprovisionPolicy(data)
 
                 return on_app_removed_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AppUpdateOnAppRemovedType0 | None | Unset, data)
+            return cast(DeprovisionPolicy | None | Unset, data)
 
         on_app_removed = _parse_on_app_removed(d.pop("on_app_removed", UNSET))
 
-        def _parse_on_user_deleted(data: object) -> AppUpdateOnUserDeletedType0 | None | Unset:
+        def _parse_on_user_deleted(data: object) -> DeprovisionPolicy | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -343,16 +341,16 @@ class AppUpdate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                on_user_deleted_type_0 = AppUpdateOnUserDeletedType0(data)
+                on_user_deleted_type_0 = DeprovisionPolicy(data)
 
                 return on_user_deleted_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AppUpdateOnUserDeletedType0 | None | Unset, data)
+            return cast(DeprovisionPolicy | None | Unset, data)
 
         on_user_deleted = _parse_on_user_deleted(d.pop("on_user_deleted", UNSET))
 
-        def _parse_on_user_suspended(data: object) -> AppUpdateOnUserSuspendedType0 | None | Unset:
+        def _parse_on_user_suspended(data: object) -> DeprovisionPolicy | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -360,12 +358,12 @@ class AppUpdate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                on_user_suspended_type_0 = AppUpdateOnUserSuspendedType0(data)
+                on_user_suspended_type_0 = DeprovisionPolicy(data)
 
                 return on_user_suspended_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AppUpdateOnUserSuspendedType0 | None | Unset, data)
+            return cast(DeprovisionPolicy | None | Unset, data)
 
         on_user_suspended = _parse_on_user_suspended(d.pop("on_user_suspended", UNSET))
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.user_create_status_type_0 import UserCreateStatusType0
+from ..models.user_status import UserStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class UserCreate:
         member_of (list[str] | None | Unset):
         phone (None | str | Unset):
         role_ids (list[int] | Unset): Roles given by hand
-        status (None | Unset | UserCreateStatusType0):
+        status (None | Unset | UserStatus):
         title (None | str | Unset):
     """
 
@@ -51,7 +51,7 @@ class UserCreate:
     member_of: list[str] | None | Unset = UNSET
     phone: None | str | Unset = UNSET
     role_ids: list[int] | Unset = UNSET
-    status: None | Unset | UserCreateStatusType0 = UNSET
+    status: None | Unset | UserStatus = UNSET
     title: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class UserCreate:
         status: None | str | Unset
         if isinstance(self.status, Unset):
             status = UNSET
-        elif isinstance(self.status, UserCreateStatusType0):
+        elif isinstance(self.status, UserStatus):
             status = self.status.value
         else:
             status = self.status
@@ -299,7 +299,7 @@ class UserCreate:
 
         role_ids = cast(list[int], d.pop("role_ids", UNSET))
 
-        def _parse_status(data: object) -> None | Unset | UserCreateStatusType0:
+        def _parse_status(data: object) -> None | Unset | UserStatus:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -307,12 +307,12 @@ class UserCreate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_0 = UserCreateStatusType0(data)
+                status_type_0 = UserStatus(data)
 
                 return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UserCreateStatusType0, data)
+            return cast(None | Unset | UserStatus, data)
 
         status = _parse_status(d.pop("status", UNSET))
 

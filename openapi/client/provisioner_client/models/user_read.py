@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.user_read_status import UserReadStatus
+from ..models.user_status import UserStatus
 
 if TYPE_CHECKING:
     from ..models.role_grant import RoleGrant
@@ -43,7 +43,7 @@ class UserRead:
         member_of (list[str]):
         phone (None | str):
         roles (list[RoleGrant]): Effective roles, each labelled with its source
-        status (UserReadStatus):
+        status (UserStatus):
         title (None | str):
         updated_at (datetime.datetime):
         username (str):
@@ -69,7 +69,7 @@ class UserRead:
     member_of: list[str]
     phone: None | str
     roles: list[RoleGrant]
-    status: UserReadStatus
+    status: UserStatus
     title: None | str
     updated_at: datetime.datetime
     username: str
@@ -281,7 +281,7 @@ class UserRead:
 
             roles.append(roles_item)
 
-        status = UserReadStatus(d.pop("status"))
+        status = UserStatus(d.pop("status"))
 
         def _parse_title(data: object) -> None | str:
             if data is None:

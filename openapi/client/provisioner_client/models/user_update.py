@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.user_update_status_type_0 import UserUpdateStatusType0
+from ..models.user_status import UserStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class UserUpdate:
         lastname (None | str | Unset):
         member_of (list[str] | None | Unset):
         phone (None | str | Unset):
-        status (None | Unset | UserUpdateStatusType0):
+        status (None | Unset | UserStatus):
         title (None | str | Unset):
         username (None | str | Unset):
     """
@@ -49,7 +49,7 @@ class UserUpdate:
     lastname: None | str | Unset = UNSET
     member_of: list[str] | None | Unset = UNSET
     phone: None | str | Unset = UNSET
-    status: None | Unset | UserUpdateStatusType0 = UNSET
+    status: None | Unset | UserStatus = UNSET
     title: None | str | Unset = UNSET
     username: None | str | Unset = UNSET
 
@@ -136,7 +136,7 @@ class UserUpdate:
         status: None | str | Unset
         if isinstance(self.status, Unset):
             status = UNSET
-        elif isinstance(self.status, UserUpdateStatusType0):
+        elif isinstance(self.status, UserStatus):
             status = self.status.value
         else:
             status = self.status
@@ -319,7 +319,7 @@ class UserUpdate:
 
         phone = _parse_phone(d.pop("phone", UNSET))
 
-        def _parse_status(data: object) -> None | Unset | UserUpdateStatusType0:
+        def _parse_status(data: object) -> None | Unset | UserStatus:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -327,12 +327,12 @@ class UserUpdate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_0 = UserUpdateStatusType0(data)
+                status_type_0 = UserStatus(data)
 
                 return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UserUpdateStatusType0, data)
+            return cast(None | Unset | UserStatus, data)
 
         status = _parse_status(d.pop("status", UNSET))
 

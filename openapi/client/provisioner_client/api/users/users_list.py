@@ -8,7 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.page_user_read import PageUserRead
 from ...models.problem import Problem
-from ...models.users_list_status_type_0 import UsersListStatusType0
+from ...models.user_status import UserStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -18,7 +18,7 @@ def _get_kwargs(
     username: None | str | Unset = UNSET,
     role_id: int | None | Unset = UNSET,
     group_id: int | None | Unset = UNSET,
-    status: None | Unset | UsersListStatusType0 = UNSET,
+    status: None | Unset | UserStatus = UNSET,
     updated_since: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
@@ -58,7 +58,7 @@ def _get_kwargs(
     json_status: None | str | Unset
     if isinstance(status, Unset):
         json_status = UNSET
-    elif isinstance(status, UsersListStatusType0):
+    elif isinstance(status, UserStatus):
         json_status = status.value
     else:
         json_status = status
@@ -145,7 +145,7 @@ def sync_detailed(
     username: None | str | Unset = UNSET,
     role_id: int | None | Unset = UNSET,
     group_id: int | None | Unset = UNSET,
-    status: None | Unset | UsersListStatusType0 = UNSET,
+    status: None | Unset | UserStatus = UNSET,
     updated_since: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
@@ -158,7 +158,7 @@ def sync_detailed(
         username (None | str | Unset): Exact username, case-insensitive
         role_id (int | None | Unset): Holds this role (manually or by mapping)
         group_id (int | None | Unset): In this group (effective)
-        status (None | Unset | UsersListStatusType0):
+        status (None | Unset | UserStatus):
         updated_since (datetime.datetime | None | Unset): Changed at or after this time
         q (None | str | Unset): Search names, username, email
         limit (int | Unset): Items per page Default: 50.
@@ -198,7 +198,7 @@ def sync(
     username: None | str | Unset = UNSET,
     role_id: int | None | Unset = UNSET,
     group_id: int | None | Unset = UNSET,
-    status: None | Unset | UsersListStatusType0 = UNSET,
+    status: None | Unset | UserStatus = UNSET,
     updated_since: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
@@ -211,7 +211,7 @@ def sync(
         username (None | str | Unset): Exact username, case-insensitive
         role_id (int | None | Unset): Holds this role (manually or by mapping)
         group_id (int | None | Unset): In this group (effective)
-        status (None | Unset | UsersListStatusType0):
+        status (None | Unset | UserStatus):
         updated_since (datetime.datetime | None | Unset): Changed at or after this time
         q (None | str | Unset): Search names, username, email
         limit (int | Unset): Items per page Default: 50.
@@ -246,7 +246,7 @@ async def asyncio_detailed(
     username: None | str | Unset = UNSET,
     role_id: int | None | Unset = UNSET,
     group_id: int | None | Unset = UNSET,
-    status: None | Unset | UsersListStatusType0 = UNSET,
+    status: None | Unset | UserStatus = UNSET,
     updated_since: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
@@ -259,7 +259,7 @@ async def asyncio_detailed(
         username (None | str | Unset): Exact username, case-insensitive
         role_id (int | None | Unset): Holds this role (manually or by mapping)
         group_id (int | None | Unset): In this group (effective)
-        status (None | Unset | UsersListStatusType0):
+        status (None | Unset | UserStatus):
         updated_since (datetime.datetime | None | Unset): Changed at or after this time
         q (None | str | Unset): Search names, username, email
         limit (int | Unset): Items per page Default: 50.
@@ -297,7 +297,7 @@ async def asyncio(
     username: None | str | Unset = UNSET,
     role_id: int | None | Unset = UNSET,
     group_id: int | None | Unset = UNSET,
-    status: None | Unset | UsersListStatusType0 = UNSET,
+    status: None | Unset | UserStatus = UNSET,
     updated_since: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
@@ -310,7 +310,7 @@ async def asyncio(
         username (None | str | Unset): Exact username, case-insensitive
         role_id (int | None | Unset): Holds this role (manually or by mapping)
         group_id (int | None | Unset): In this group (effective)
-        status (None | Unset | UsersListStatusType0):
+        status (None | Unset | UserStatus):
         updated_since (datetime.datetime | None | Unset): Changed at or after this time
         q (None | str | Unset): Search names, username, email
         limit (int | Unset): Items per page Default: 50.

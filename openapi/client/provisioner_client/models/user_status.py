@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class UsersListStatusType0(StrEnum):
+class UserStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
 

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class AppCreateOnAppRemoved(StrEnum):
+class DeprovisionPolicy(StrEnum):
     DELETE = "delete"
     NOTHING = "nothing"
     SUSPEND = "suspend"

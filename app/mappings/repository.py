@@ -1,0 +1,91 @@
+"""Every query of mappings: the mapping rows, and the bulk write of users' mapping outcomes.
+Functions take the caller's session and never commit (the edge owns the transaction).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, func, select, text
+from sqlmodel import Session, col
+
+from app.evaluation.mappings import MappingOutcome
+from app.models import MappingRow, User, utcnow
+
+Changed = Sequence[tuple[int, MappingOutcome, str]]
+"""(user id, new outcome, its fingerprint) for each user whose outcome changed."""
+
+
+def get(session: Session, mapping_id: int) -> MappingRow | None:
+    return session.get(MappingRow, mapping_id)
+
+
+def in_order(session: Session) -> list[MappingRow]:
+    """Every mapping in evaluation order (position, then id)."""
+    stmt = select(MappingRow).order_by(col(MappingRow.position), col(MappingRow.id))
+    return list(session.execute(stmt).scalars())
+
+
+def next_position(session: Session) -> int:
+    """The position after the last mapping."""
+    top = session.execute(select(func.max(MappingRow.position))).scalar_one()
+    return 0 if top is None else int(top) + 1
+
+
+def write_outcomes(session: Session, changed: Changed) -> None:
+    """Store these users' mapping outcomes and fingerprints, in bulk.
+
+    The statements bypass the identity map: expire loaded users afterwards if they are read
+    again in the same session.
+    """
+    if not changed:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _write_outcomes_pg(session, changed)
+    else:
+        _write_outcomes_generic(session, changed)
+
+
+def _roles_json(outcome: MappingOutcome) -> dict[str, int]:
+    return {str(rid): mid for rid, mid in outcome.granted_roles.items()}
+
+
+def _write_outcomes_pg(session: Session, changed: Changed) -> None:
+    # One statement per chunk over arrays: unnest() beats a round trip per row by far.
+    session.execute(
+        text(
+            "UPDATE directory_user AS u SET mapped_roles = v.r::jsonb, mapped_group_id = v.g, "
+            "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
+            "FROM unnest(CAST(:ids AS int[]), CAST(:roles AS text[]), CAST(:groups AS int[]), "
+            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id"
+        ),
+        {
+            "ids": [uid for uid, _, _ in changed],
+            "roles": [json.dumps(_roles_json(o)) for _, o, _ in changed],
+            "groups": [o.group_id for _, o, _ in changed],
+            "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
+            "fps": [fp for _, _, fp in changed],
+            "now": utcnow(),
+        },
+    )
+
+
+def _write_outcomes_generic(session: Session, changed: Changed) -> None:
+    table = User.__table__  # type: ignore[attr-defined]
+    session.execute(
+        # Core (not ORM) update: executemany keyed on our own bind names.
+        table.update()
+        .where(table.c.id == bindparam("uid"))
+        .values(
+            mapped_roles=bindparam("r"),
+            mapped_group_id=bindparam("g"),
+            mapped_attributes=bindparam("a"),
+            mapping_fingerprint=bindparam("f"),
+            updated_at=utcnow(),
+        ),
+        [
+            {"uid": uid, "r": _roles_json(o), "g": o.group_id, "a": dict(o.attributes), "f": fp}
+            for uid, o, fp in changed
+        ],
+    )

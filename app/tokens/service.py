@@ -1,0 +1,72 @@
+"""API tokens: issuing, revoking, and checking the one a request presents.
+
+Tokens look like `pvn_<random>`; only their SHA-256 is stored, so a database leak gives an
+attacker nothing usable. Functions take an open session and never commit; queries are in
+`repository`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from app.errors import NotFound, Unauthorized
+from app.models import ApiToken, Scope, utcnow
+from app.tokens import repository as repo
+
+TOKEN_PREFIX = "pvn_"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_token(
+    session: Session, name: str, scopes: Iterable[Scope], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token row and its secret (the only time the secret exists outside the caller)."""
+    raw = new_token()
+    row = ApiToken(
+        name=name,
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        token_hash=hash_token(raw),
+        scopes=sorted({s.value for s in scopes}),
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row, raw
+
+
+def revoke(session: Session, token_id: int) -> None:
+    """Revoke the token; revoking it again changes nothing."""
+    row = repo.get(session, token_id)
+    if row is None:
+        raise NotFound(f"Token {token_id} does not exist.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+def authenticate(session: Session, raw: str) -> ApiToken:
+    """The live token whose secret is `raw`; 401 for an unknown, revoked or expired one."""
+    row = repo.by_hash(session, hash_token(raw))
+    now = utcnow()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("The token is unknown or has been revoked.")
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        raise Unauthorized("The token has expired.")
+    return row
+
+
+def _aware(ts: datetime) -> datetime:
+    # SQLite returns naive datetimes; every timestamp we write is UTC.
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)

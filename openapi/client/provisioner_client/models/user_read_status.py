@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class UserReadStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-
-    def __str__(self) -> str:
-        return str(self.value)
