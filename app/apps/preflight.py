@@ -161,8 +161,7 @@ def check_users(snapshot: _AppSnapshot, tenant: TenantFacts | None) -> tuple[int
             )
             violations = rules.check_user(attrs, tenant)
             for v in violations:
-                message = f"{v.attribute} {v.value!r}: {v.message}"
-                tally.add(v.rule, v.attribute, message, user.id)
+                tally.add(v.rule, v.attribute, str(v), user.id)
             if any(v.rule not in rules.WARNING_RULES for v in violations):
                 refused += 1
                 if len(refused_ids) < EXAMPLES:

@@ -104,6 +104,11 @@ NOT_NULLABLE = (*REQUIRED_ON_CREATE, "usageLocation")
 """May not be cleared: displayName "can't be cleared during updates", usageLocation is "Not
 nullable", and the two names are how Graph addresses the user (USER_RESOURCE)."""
 
+SECRET_ATTRIBUTES = frozenset({"password"})
+"""Attributes whose value a Violation never carries (design invariant 8)."""
+WARNING_RULES = frozenset({"onPremisesImmutableId.federated"})
+"""Rules the engine itself repairs before sending (it derives a missing ImmutableID)."""
+
 _PREFIX = {"userPrincipalName": "upn"}
 _DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _DOTS = re.compile(r"\.{2,}")
@@ -391,6 +396,20 @@ def _immutable_id_length(value: str, tenant: TenantFacts | None) -> str | None:
     return None
 
 
+# Judged by check_user, which sees the UPN and the immutable id together.
+_add(
+    Rule(
+        "onPremisesImmutableId.federated",
+        "onPremisesImmutableId",
+        "A user whose UPN is on a federated domain has an onPremisesImmutableId: it "
+        "\"must be specified when creating a new user account... if you're using a federated "
+        "domain for the user's userPrincipalName\" (user resource).",
+        USER_RESOURCE,
+    ),
+    None,
+)
+
+
 # --- mail ---------------------------------------------------------------------------------------
 
 
@@ -523,23 +542,6 @@ def _register_shared() -> None:
 
 
 _register_shared()
-
-SECRET_ATTRIBUTES = frozenset({"password"})
-"""Attributes whose value a Violation never carries (design invariant 8)."""
-WARNING_RULES = frozenset({"onPremisesImmutableId.federated"})
-"""Rules the engine itself repairs before sending (it derives a missing ImmutableID)."""
-
-_add(
-    Rule(
-        "onPremisesImmutableId.federated",
-        "onPremisesImmutableId",
-        "A user whose UPN is on a federated domain has an onPremisesImmutableId: it "
-        "\"must be specified when creating a new user account... if you're using a federated "
-        "domain for the user's userPrincipalName\" (user resource).",
-        USER_RESOURCE,
-    ),
-    None,
-)
 
 
 # --- checking ---------------------------------------------------------------------------------
