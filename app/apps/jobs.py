@@ -1,4 +1,5 @@
-"""Background jobs for apps: refreshing entitlements (licenses and Microsoft 365 groups).
+"""Background jobs for apps: refreshing entitlements (licenses and Microsoft 365 groups, and
+the tenant's defaultUsageLocation).
 
 The handler takes an app id, talks to Graph through the process's `GraphRuntime` (put into the
 worker context at start-up) and writes the result in one short transaction of its own.
@@ -39,6 +40,7 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
         licenses = await tenant.licenses(client)
         await asyncio.to_thread(ctx.progress, 1, 2)
         groups = await tenant.unified_groups(client)
+        usage_location = await tenant.default_usage_location(client)
     except ProblemError as exc:
         raise RefreshFailed(exc.detail or exc.title) from None
     except GraphError as exc:
@@ -49,7 +51,7 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
 
     def store() -> None:
         with transaction() as session:
-            service.store_entitlements(session, app_id, licenses, groups)
+            service.store_entitlements(session, app_id, licenses, groups, usage_location)
 
     await asyncio.to_thread(store)
     await asyncio.to_thread(ctx.progress, 2, 2)

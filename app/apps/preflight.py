@@ -1,8 +1,9 @@
 """Preflight: one report of everything that would make provisioning fail or surprise an admin.
 
 Tenant checks (token, permissions, domain, directory sync, seats) run as concurrent Graph
-calls; user checks compute every in-scope user's attributes with the app's parameters and
-test them against Graph's rules, keeping counts and a few example ids per problem, so a
+calls; user checks compute every in-scope user's attributes with the app's parameters (and
+the tenant's defaultUsageLocation) and test them against Graph's rules (``app.graph.rules``),
+keeping counts and a few example ids per rule, plus how many users Graph would refuse, so a
 100k-user directory yields a short report rather than 100k rows.
 """
 
@@ -24,8 +25,9 @@ from app.apps.service import get_app, parameters_of
 from app.db import transaction
 from app.errors import ProblemError
 from app.evaluation.facts import USER_FIELDS, UserFacts
-from app.evaluation.parameters import Parameter, compute_attributes, validate_attribute_values
-from app.graph import GraphAuthError, GraphClient, GraphError
+from app.evaluation.parameters import Parameter, compute_attributes
+from app.graph import GraphAuthError, GraphClient, GraphError, rules
+from app.graph.rules import TenantFacts
 from app.models import App, utcnow
 from app.provisioning.outcome import admin_action
 
@@ -33,9 +35,7 @@ EXAMPLES = 5
 CHUNK = 2000
 # User findings Graph would not reject outright: the engine derives a missing ImmutableID,
 # and usageLocation only matters once a license is assigned.
-_WARNINGS = {"immutable_id_required", "usage_location_missing"}
-# Codes that need the tenant's domain list; without a token we cannot judge them.
-_NEEDS_DOMAINS = {"upn_domain_unverified", "immutable_id_required"}
+_WARNINGS = {"usage_location_missing", *rules.WARNING_RULES}
 
 T = TypeVar("T")
 
@@ -123,32 +123,56 @@ def _users(session: Session, app: App) -> Iterator[UserFacts]:
         after = rows[-1][0]
 
 
-def check_users(
-    snapshot: _AppSnapshot, domains: tuple[set[str], set[str]] | None
-) -> tuple[int, list[Finding]]:
-    """(users checked, findings) for every active user holding a role that grants the app."""
-    verified, federated = domains or (set(), set())
+def check_users(snapshot: _AppSnapshot, tenant: TenantFacts | None) -> tuple[int, list[Finding]]:
+    """(users checked, findings) for every active user holding a role that grants the app.
+
+    Rules that need the tenant (verified and federated domains) are judged only when
+    ``tenant`` knows them; without a token there is nothing to judge them by.
+    """
     tally = _Tally()
-    checked = 0
+    checked = refused = 0
+    refused_ids: list[int] = []
+    default_usage_location = tenant.default_usage_location if tenant else None
     with transaction() as session:
         app = get_app(session, snapshot.app_id)
         for user in _users(session, app):
             checked += 1
-            attrs = compute_attributes(snapshot.parameters, user, snapshot.domain)
-            for f in validate_attribute_values(attrs, verified, federated):
-                if domains is None and f.code in _NEEDS_DOMAINS:
-                    continue
-                tally.add(f.code, f.attribute, f.message, user.id)
+            attrs = compute_attributes(
+                snapshot.parameters,
+                user,
+                snapshot.domain,
+                default_usage_location=default_usage_location,
+            )
+            violations = rules.check_user(attrs, tenant)
+            for v in violations:
+                tally.add(v.rule, v.attribute, str(v), user.id)
+            if any(v.rule not in rules.WARNING_RULES for v in violations):
+                refused += 1
+                if len(refused_ids) < EXAMPLES:
+                    refused_ids.append(user.id)
             # License assignment needs a usageLocation; until rules say who gets a license,
             # everyone in scope might.
             if not attrs.get("usageLocation"):
                 tally.add(
                     "usage_location_missing",
                     "usageLocation",
-                    "no usageLocation: Graph refuses to assign this user a license",
+                    "no usageLocation and no tenant default: Graph refuses to assign this user "
+                    "a license",
                     user.id,
                 )
-    return checked, tally.findings()
+    findings = tally.findings()
+    if refused:
+        findings.append(
+            Finding(
+                severity="error",
+                code="users_refused",
+                message=f"Graph would refuse {refused} of {checked} users as their attributes "
+                "stand; the findings per rule say what to change.",
+                count=refused,
+                example_user_ids=refused_ids,
+            )
+        )
+    return checked, findings
 
 
 # --- the tenant -----------------------------------------------------------------------------
@@ -245,8 +269,9 @@ def _license_findings(licenses: list[dict[str, Any]]) -> list[Finding]:
 
 async def check_tenant(
     client: GraphClient, domain: str
-) -> tuple[list[Finding], tuple[set[str], set[str]] | None]:
-    """Tenant findings, and the (verified, federated) domains when they could be read."""
+) -> tuple[list[Finding], TenantFacts | None]:
+    """Tenant findings, and what the user rules need to know of the tenant (its verified and
+    federated domains, its defaultUsageLocation) as far as it could be read."""
     org = await _guarded(lambda: tenant.organization(client))
     if isinstance(org, GraphError) and not (isinstance(org, GraphAuthError) and org.status == 403):
         problem = from_graph(org)
@@ -274,13 +299,15 @@ async def check_tenant(
         )
     if isinstance(licenses, list):
         findings += _license_findings(licenses)
-    return findings, domains if isinstance(domains, tuple) else None
+    default_usage_location = org.get("defaultUsageLocation") if isinstance(org, dict) else None
+    verified, federated = domains if isinstance(domains, tuple) else (None, ())
+    return findings, TenantFacts.of(verified, federated, default_usage_location)
 
 
 async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
     snapshot = await asyncio.to_thread(_snapshot, app_id)
     findings: list[Finding] = []
-    domains = None
+    tenant_facts = None
     if snapshot.blocker is not None:
         findings.append(snapshot.blocker)
     else:
@@ -291,9 +318,9 @@ async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
                 Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
             )
         else:
-            tenant_findings, domains = await check_tenant(client, snapshot.domain)
+            tenant_findings, tenant_facts = await check_tenant(client, snapshot.domain)
             findings += tenant_findings
-    checked, user_findings = await asyncio.to_thread(check_users, snapshot, domains)
+    checked, user_findings = await asyncio.to_thread(check_users, snapshot, tenant_facts)
     if checked == 0:
         findings.append(
             Finding(

@@ -40,7 +40,12 @@ from app.apps.schemas import (
 from app.apps.tenant import DomainStatus
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error, reject_nulls
 from app.evaluation.errors import EvaluationError
-from app.evaluation.parameters import Parameter, default_parameters, validate_parameters
+from app.evaluation.parameters import (
+    Parameter,
+    default_parameters,
+    parameter_violations,
+    validate_parameters,
+)
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
 from app.models import App, OAuthState, utcnow
@@ -149,6 +154,15 @@ def _check_parameters(items: Sequence[ParameterIn]) -> list[dict[str, Any]]:
         raise InvalidInput(
             f"{exc.field}: {exc.message}", errors=[FieldError(field=exc.field, message=exc.message)]
         ) from None
+    # A constant or template that breaks a Graph rule for every user is refused now, not at
+    # the first provisioning run (design invariant 7).
+    errors = [
+        FieldError(field=f"parameters[{index}].value", message=str(v), code=v.rule)
+        for index, param in enumerate(params)
+        for v in parameter_violations(param)
+    ]
+    if errors:
+        raise InvalidInput(" ".join(e.message for e in errors), errors=errors)
     return [p.model_dump() for p in items]
 
 
@@ -426,11 +440,24 @@ def record_domain(session: Session, app_id: int, status: DomainStatus) -> App:
 
 
 def store_entitlements(
-    session: Session, app_id: int, licenses: list[dict[str, Any]], groups: list[dict[str, Any]]
+    session: Session,
+    app_id: int,
+    licenses: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    default_usage_location: str | None = None,
 ) -> None:
+    """Keep what the tenant offers, and its defaultUsageLocation (the usageLocation of users
+    who have none, see `compute_attributes`): when that changes, so may every desired state."""
     app = get_app(session, app_id)
-    app.entitlements = {"licenses": licenses, "groups": groups}
+    previous = (app.entitlements or {}).get("default_usage_location")
+    app.entitlements = {
+        "licenses": licenses,
+        "groups": groups,
+        "default_usage_location": default_usage_location,
+    }
     app.entitlements_refreshed_at = utcnow()
     session.add(app)
     session.flush()
     recompute.entitlements_refreshed(session, app_id)
+    if previous != default_usage_location:
+        start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")

@@ -64,6 +64,19 @@ async def organization(client: GraphClient) -> dict[str, Any]:
     return dict(values[0])
 
 
+async def default_usage_location(client: GraphClient) -> str | None:
+    """The organization's defaultUsageLocation: None when unset, or when the app may not read
+    the organization (403): users without a country then get no usageLocation."""
+    try:
+        org = await organization(client)
+    except GraphAuthError as exc:
+        if exc.status == 403:
+            return None
+        raise
+    value = org.get("defaultUsageLocation")
+    return str(value) if value else None
+
+
 def license_entry(sku: dict[str, Any]) -> dict[str, Any]:
     """A `subscribedSku` in the shape stored on `App.entitlements["licenses"]`."""
     enabled = int((sku.get("prepaidUnits") or {}).get("enabled") or 0)

@@ -41,12 +41,11 @@ from app.evaluation.mappings import (
 )
 from app.evaluation.parameters import (
     DEFAULT_PARAMETERS,
-    Finding,
     Parameter,
     compute_attributes,
     default_parameters,
     derive_immutable_id,
-    validate_attribute_values,
+    parameter_violations,
     validate_parameter,
     validate_parameters,
 )
@@ -82,7 +81,6 @@ __all__ = [
     "DesiredState",
     "DryRunResult",
     "EvaluationError",
-    "Finding",
     "LicenseGrant",
     "LicenseSpec",
     "Mapping",
@@ -115,8 +113,8 @@ __all__ = [
     "evaluate_rules",
     "format_license_value",
     "operators_for",
+    "parameter_violations",
     "parse_license_value",
-    "validate_attribute_values",
     "validate_condition",
     "validate_conditions",
     "validate_mapping",

@@ -177,6 +177,8 @@ class AppPolicy:
     on_app_removed: str
     role_ids: frozenset[int]
     """Roles that grant this app."""
+    default_usage_location: str | None = None
+    """The tenant's defaultUsageLocation: the usageLocation of users who have none."""
 
 
 def app_parameters(
@@ -239,7 +241,11 @@ def compute(app: AppPolicy, user: UserState) -> Desired:
     if target in ("deleted", "unmanaged"):
         return Desired(target, None, why, assigned)
     attributes = compute_attributes(
-        app.parameters, user.facts, app.domain, outcome.parameter_values()
+        app.parameters,
+        user.facts,
+        app.domain,
+        outcome.parameter_values(),
+        default_usage_location=app.default_usage_location,
     )
     state = DesiredState.build(attributes, outcome, enabled=target == "present")
     return Desired(target, state, why, assigned)

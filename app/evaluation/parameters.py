@@ -7,9 +7,13 @@ user provisioning" switch). A rule's ``set_parameter`` replaces the computed val
 included parameter; overrides for names that are not included are ignored, so ``include``
 alone decides which attributes the engine manages.
 
-Default userPrincipalName is ``{email|local}@{domain}``: the article's setup has users share
-their directory and Microsoft 365 addresses on the app's domain, and taking only the local part
-keeps the UPN on the provisioning domain even when the directory email is on another one.
+Default userPrincipalName is ``{email|local|upn_local}@{domain}``: the article's setup has users
+share their directory and Microsoft 365 addresses on the app's domain, and taking only the local
+part keeps the UPN on the provisioning domain even when the directory email is on another one;
+``upn_local`` spells it the way Graph accepts (``josé.núñez`` -> ``jose.nunez``).
+
+A user with no usageLocation of their own (the parameter renders nothing) gets the tenant's
+``defaultUsageLocation`` when the caller knows it; with neither, the attribute is left out.
 """
 
 from __future__ import annotations
@@ -17,14 +21,22 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
 from app.evaluation.errors import ParameterError
 from app.evaluation.facts import CUSTOM_PREFIX, UserFacts
-from app.evaluation.templates import Lookup, check_source, parse_template, render
+from app.evaluation.templates import (
+    Lookup,
+    check_source,
+    literal_parts,
+    parse_template,
+    render,
+)
+from app.graph import rules
+from app.graph.rules import Violation
 
 ParameterSource = Literal["field", "constant", "template"]
 PARAMETER_SOURCES = ("field", "constant", "template")
@@ -53,7 +65,7 @@ def default_parameters(
     field: ParameterSource = "field"
     template: ParameterSource = "template"
     table: list[tuple[str, ParameterSource, str]] = [
-        ("userPrincipalName", template, "{email|local}@{domain}"),
+        ("userPrincipalName", template, "{email|local|upn_local}@{domain}"),
         ("displayName", field, "display_name"),
         ("givenName", field, "firstname"),
         ("surname", field, "lastname"),
@@ -165,10 +177,14 @@ def compute_attributes(
     user: UserFacts,
     domain: str,
     overrides: Mapping[str, str] | None = None,
+    *,
+    default_usage_location: str | None = None,
 ) -> dict[str, Any]:
     """Graph attributes for ``user`` (pass the effective facts) on provisioning ``domain``.
 
     ``overrides`` are the rules' ``set_parameter`` values (``RuleOutcome.parameter_values()``).
+    ``default_usage_location`` (the tenant's ``defaultUsageLocation``) fills an included
+    usageLocation parameter that yields nothing for this user.
     """
     lookup = user_lookup(user, domain)
     overrides = overrides or {}
@@ -178,6 +194,8 @@ def compute_attributes(
             continue
         value = overrides[p.name] if p.name in overrides else p.compute(lookup)
         value = value.strip() if value else None
+        if not value and p.name == "usageLocation":
+            value = default_usage_location
         if not value:
             continue
         attributes[p.name] = [value] if p.name in LIST_ATTRIBUTES else value
@@ -199,129 +217,16 @@ def derive_immutable_id(stable_key: int | str) -> str:
 # --- checking values against Graph's rules -------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    attribute: str
-    code: str
-    message: str
-
-
-_UPN_ALIAS_CHARS = re.compile(r"[A-Za-z0-9'.\-_!#^~]")
-_MAIL_NICKNAME_FORBIDDEN = re.compile(r"[@()\\\[\]\";:<>,\s]")
-_USAGE_LOCATION = re.compile(r"^[A-Z]{2}$")
-REQUIRED_ATTRIBUTES = ("userPrincipalName", "displayName", "mailNickname")
-
-
-def validate_attribute_values(
-    attributes: Mapping[str, Any],
-    verified_domains: Collection[str],
-    federated_domains: Collection[str] = (),
-) -> list[Finding]:
-    """Check computed attributes against the rules Graph enforces on create and update.
-
-    Finding codes: ``required``, ``upn_format``, ``upn_non_ascii``, ``upn_characters``,
-    ``upn_length``, ``upn_domain_unverified``, ``mail_nickname_characters``,
-    ``mail_nickname_length``, ``usage_location_format``, ``immutable_id_characters``,
-    ``immutable_id_required``. Domains compare case-insensitively.
-    """
-    findings: list[Finding] = []
-    for name in REQUIRED_ATTRIBUTES:
-        if not attributes.get(name):
-            findings.append(Finding(name, "required", f"{name} is required but has no value"))
-    upn = attributes.get("userPrincipalName")
-    if upn:
-        findings.extend(_check_upn(str(upn), attributes, verified_domains, federated_domains))
-    nickname = attributes.get("mailNickname")
-    if nickname:
-        findings.extend(_check_mail_nickname(str(nickname)))
-    usage = attributes.get("usageLocation")
-    if usage and not _USAGE_LOCATION.match(str(usage)):
-        findings.append(
-            Finding(
-                "usageLocation",
-                "usage_location_format",
-                f"usageLocation must be a two-letter upper-case country code, got {usage!r}",
-            )
-        )
-    immutable_id = attributes.get("onPremisesImmutableId")
-    if immutable_id and ("$" in str(immutable_id) or "_" in str(immutable_id)):
-        findings.append(
-            Finding(
-                "onPremisesImmutableId",
-                "immutable_id_characters",
-                "onPremisesImmutableId must not contain '$' or '_'",
-            )
-        )
-    return findings
-
-
-def _check_upn(
-    upn: str,
-    attributes: Mapping[str, Any],
-    verified: Collection[str],
-    federated: Collection[str],
-) -> list[Finding]:
-    name = "userPrincipalName"
-    alias, at, domain = upn.rpartition("@")
-    if not at or not alias or not domain or "@" in alias:
-        return [Finding(name, "upn_format", f"{upn!r} is not of the form alias@domain")]
-    findings: list[Finding] = []
-    if not upn.isascii():
-        findings.append(
-            Finding(name, "upn_non_ascii", f"{upn!r} contains accented or non-ASCII characters")
-        )
-    bad = sorted({ch for ch in alias if ch.isascii() and not _UPN_ALIAS_CHARS.match(ch)})
-    if bad:
-        findings.append(
-            Finding(
-                name,
-                "upn_characters",
-                f"alias contains {''.join(bad)!r}; allowed: A-Z a-z 0-9 ' . - _ ! # ^ ~",
-            )
-        )
-    if alias.endswith("."):
-        findings.append(Finding(name, "upn_format", "a period cannot come right before '@'"))
-    if len(alias) > 64 or len(domain) > 48 or len(upn) > 113:
-        findings.append(
-            Finding(
-                name,
-                "upn_length",
-                "at most 64 characters before '@', 48 after, 113 in total",
-            )
-        )
-    domain_key = domain.casefold()
-    if domain_key not in {d.casefold() for d in verified}:
-        findings.append(
-            Finding(
-                name,
-                "upn_domain_unverified",
-                f"the domain portion {domain!r} is not a verified domain of the tenant",
-            )
-        )
-    if domain_key in {d.casefold() for d in federated} and not attributes.get(
-        "onPremisesImmutableId"
-    ):
-        findings.append(
-            Finding(
-                "onPremisesImmutableId",
-                "immutable_id_required",
-                f"{domain!r} is federated: an onPremisesImmutableId is required",
-            )
-        )
-    return findings
-
-
-def _check_mail_nickname(nickname: str) -> list[Finding]:
-    name = "mailNickname"
-    findings: list[Finding] = []
-    if not nickname.isascii() or _MAIL_NICKNAME_FORBIDDEN.search(nickname):
-        findings.append(
-            Finding(
-                name,
-                "mail_nickname_characters",
-                f'{nickname!r}: ASCII only, without spaces or any of @ ( ) \\ [ ] " ; : < > ,',
-            )
-        )
-    if len(nickname) > 64:
-        findings.append(Finding(name, "mail_nickname_length", "at most 64 characters"))
-    return findings
+def parameter_violations(parameter: Parameter) -> list[Violation]:
+    """The Graph rules ``parameter`` breaks for every user: a constant that breaks one, or a
+    template whose literal text does (``{firstname} {lastname}`` as a mailNickname). A field,
+    or a template that may render a valid value, passes; so does one that is not included,
+    since it is never sent. Raises ``ParameterError`` if the parameter itself is malformed."""
+    compile_parameter(parameter)
+    if not parameter.include:
+        return []
+    if parameter.source == "constant":
+        return rules.check(parameter.name, parameter.value.strip())
+    if parameter.source == "template":
+        return rules.check_template(parameter.name, literal_parts(parse_template(parameter.value)))
+    return []

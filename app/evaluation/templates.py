@@ -6,32 +6,27 @@ literal braces. Placeholders are user fields, ``custom_attributes.<name>``, ``id
 
 If any placeholder has no value (or a filter leaves nothing), the whole template renders to
 nothing and the attribute is omitted: a UPN is never built as ``@contoso.com``.
+
+The normalizing filters (``upn_local``, ``nickname``, ``ascii``, ``alnum``, ``iso2``) come
+from ``app.graph.rules``, next to the Graph rules they make values fit.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.evaluation.errors import ParameterError
 from app.evaluation.facts import CUSTOM_PREFIX, USER_FIELD_SET, USER_FIELDS
+from app.graph import rules
 
-# Letters NFKD does not decompose into ASCII but that have a customary transliteration.
-_TRANSLITERATE = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d",
-     "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "\u0131": "i"}
-)  # fmt: skip
-_NOT_ALIAS = re.compile(r"[^A-Za-z0-9._-]+")
-_DOTS = re.compile(r"\.{2,}")
-_TWO_LETTERS = re.compile(r"^[A-Za-z]{2}$")
+_ALIAS_CHARS = frozenset(string.ascii_letters + string.digits + "._-")
 
 
-def to_ascii(text: str) -> str:
-    """Strip accents (é -> e, ß -> ss) and drop whatever has no ASCII form."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
+to_ascii = rules.transliterate
+"""Spell text in ASCII (é -> e, ß -> ss, Влад -> Vlad); symbols and emoji are dropped."""
 
 
 def to_alias(text: str) -> str:
@@ -39,13 +34,13 @@ def to_alias(text: str) -> str:
 
     Dots are collapsed and trimmed, since neither may start or end with one.
     """
-    kept = _NOT_ALIAS.sub("", to_ascii(text))
-    return _DOTS.sub(".", kept).strip(".")
+    return rules.fit(text, _ALIAS_CHARS)
 
 
-def _iso2(text: str) -> str:
-    text = text.strip()
-    return text.upper() if _TWO_LETTERS.match(text) else ""
+def to_iso2(text: str) -> str:
+    """The ISO 3166-1 alpha-2 code ``text`` names; what names no country is left as written,
+    so the usageLocation rule reports it instead of the user silently losing the value."""
+    return rules.country_code(text) or text.strip()
 
 
 FILTERS: dict[str, Callable[[str], str]] = {
@@ -53,13 +48,19 @@ FILTERS: dict[str, Callable[[str], str]] = {
     "upper": str.upper,
     "ascii": to_ascii,
     "alnum": to_alias,
+    "upn_local": rules.upn_local,
+    "nickname": rules.mail_nickname,
     "initial": lambda s: s.strip()[:1],
     "local": lambda s: s.partition("@")[0],
-    "iso2": _iso2,
+    "iso2": to_iso2,
     "trim": str.strip,
 }
-"""``initial``: first character; ``local``: the part before ``@``; ``iso2``: a two-letter
-country code in upper case, nothing otherwise."""
+"""``initial``: first character; ``local``: the part before ``@``; ``ascii``: ASCII spelling;
+``alnum``: ASCII letters, digits and ``. - _``; ``upn_local`` / ``nickname``: the characters a
+UPN's alias / a mailNickname may hold, accents transliterated (``josé.núñez`` ->
+``jose.nunez``), other characters dropped (``Mills, Jr.`` -> ``MillsJr``) and dots tidied;
+``iso2``: a country code from a code, name or alias (``Germany`` -> ``DE``, ``UK`` -> ``GB``).
+See ``app.graph.rules`` for the exact behaviour of each."""
 
 PLACEHOLDER_NAMES = (*USER_FIELDS, "id", "domain")
 
@@ -127,6 +128,11 @@ def parse_template(text: str) -> Template:
         else:
             merged.append(part)
     return tuple(merged)
+
+
+def literal_parts(template: Template) -> tuple[str | None, ...]:
+    """The literal texts, with None for each placeholder: the shape ``check_template`` takes."""
+    return tuple(part if isinstance(part, str) else None for part in template)
 
 
 def render(template: Template, lookup: Lookup) -> str | None:

@@ -60,6 +60,7 @@ class AppCache:
                 on_user_suspended=app.on_user_suspended,
                 on_app_removed=app.on_app_removed,
                 role_ids=frozenset(roles_of_app.get(app_id, ())),
+                default_usage_location=(app.entitlements or {}).get("default_usage_location"),
             )
         return cache
 

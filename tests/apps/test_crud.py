@@ -24,7 +24,7 @@ def test_create_read_update_delete(api: ApiClient) -> None:
     assert created["on_user_deleted"] == "suspend"
     assert created["immutable_id_attribute"] == "custom_attributes.immutable_id"
     names = {p["name"]: p for p in created["parameters"]}
-    assert names["userPrincipalName"]["value"] == "{email|local}@{domain}"
+    assert names["userPrincipalName"]["value"] == "{email|local|upn_local}@{domain}"
     assert names["onPremisesImmutableId"]["value"] == "custom_attributes.immutable_id"
     assert created["entitlements"] == {"licenses": [], "groups": [], "refreshed_at": None}
 
@@ -87,6 +87,35 @@ def test_invalid_apps_are_422_naming_the_field(api: ApiClient) -> None:
         problem = api.problem("POST", "/apps", 422, json=body)
         assert field in [e["field"] for e in problem["errors"]], (change, problem)
     assert api.ok("GET", "/apps")["items"] == []
+
+
+def test_parameters_that_break_a_graph_rule_are_422_naming_the_parameter(api: ApiClient) -> None:
+    broken = [
+        {"name": "userPrincipalName", "source": "template",
+         "value": "{firstname} {lastname}@{domain}"},
+        {"name": "displayName", "source": "field", "value": "display_name"},
+        {"name": "mailNickname", "source": "template", "value": "{firstname} {lastname}"},
+        {"name": "usageLocation", "source": "constant", "value": "XX"},
+    ]  # fmt: skip
+    problem = api.problem("POST", "/apps", 422, json=app_body(parameters=broken))
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("parameters[0].value", "upn.characters"),
+        ("parameters[2].value", "mailNickname.characters"),
+        ("parameters[3].value", "usageLocation.iso3166"),
+    ]
+    assert problem["errors"][1]["message"].startswith("mailNickname '{…} {…}'")
+    assert "'XX'" in problem["detail"]
+    assert api.ok("GET", "/apps")["items"] == []
+
+    app_id = api.ok("POST", "/apps", json=app_body())["id"]
+    api.problem("PATCH", f"/apps/{app_id}", 422, json={"parameters": broken[3:]})
+    # Templates that may render a valid value are kept: the users decide, and the preflight
+    # and the executor judge each value.
+    fine = [
+        {"name": "mailNickname", "source": "template", "value": "{firstname}.{lastname}"},
+        {"name": "usageLocation", "source": "constant", "value": "DE"},
+    ]
+    api.ok("PATCH", f"/apps/{app_id}", json={"parameters": fine})
 
 
 def test_duplicate_name_conflicts_and_bad_update_changes_nothing(api: ApiClient) -> None:

@@ -64,7 +64,8 @@ def test_refresh_entitlements_pages_through_groups_and_stores_seats(
     assert len(group_pages) == 2 and "$skiptoken=" in group_pages[1].path
 
     stored = row(app_id).entitlements
-    assert set(stored) == {"licenses", "groups"}
+    assert set(stored) == {"licenses", "groups", "default_usage_location"}
+    assert stored["default_usage_location"] == tenant.default_usage_location == "US"
     assert len(stored["groups"]) == unified
     assert seed.GROUP_SECURITY not in {g["id"] for g in stored["groups"]}
     sales = next(g for g in stored["groups"] if g["id"] == seed.GROUP_SALES)
@@ -109,7 +110,9 @@ def test_preflight_without_consent_says_authenticate_first(api: ApiClient) -> No
 
 
 def test_preflight_reports_tenant_and_user_problems(api: ApiClient, sandbox: SandboxServer) -> None:
-    sandbox.state.tenant(seed.DEMO_TENANT_ID).on_premises_sync_enabled = True
+    demo = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    demo.on_premises_sync_enabled = True
+    demo.default_usage_location = None
     parameters = [
         {"name": "userPrincipalName", "source": "template", "value": "{email|local}@{domain}"},
         {"name": "displayName", "source": "field", "value": "display_name"},
@@ -133,11 +136,15 @@ def test_preflight_reports_tenant_and_user_problems(api: ApiClient, sandbox: San
     assert codes["directory_sync_enabled:"]["severity"] == "warning"
     assert codes["domain_unverified:"]["severity"] == "error"
     assert codes[f"license_no_free_seats:{seed.SKU_M365_E5}"]["severity"] == "warning"
-    nickname = codes["mail_nickname_characters:mailNickname"]
+    nickname = codes["mailNickname.characters:mailNickname"]
     assert nickname["count"] == 7 and nickname["example_user_ids"] == ids[:5]
-    assert codes["upn_domain_unverified:userPrincipalName"]["count"] == 7
+    assert "'Josh Ames1'" in nickname["message"]
+    assert codes["upn.domain_not_verified:userPrincipalName"]["count"] == 7
     usage = codes["usage_location_missing:usageLocation"]
     assert usage["count"] == 5 and usage["example_user_ids"] == ids[2:7]
+    refused = codes["users_refused:"]
+    assert refused["severity"] == "error"
+    assert refused["count"] == 7 and refused["example_user_ids"] == ids[:5]
     assert [f["severity"] for f in report["findings"]] == sorted(
         (f["severity"] for f in report["findings"]), key=["error", "warning", "info"].index
     )
@@ -152,12 +159,31 @@ def test_preflight_on_a_federated_domain_wants_immutable_ids(
     without = api.ok("POST", "/users", json=user_body(2, role_ids=[role["id"]]))["id"]
     api.ok("POST", "/users", json=with_id)
     codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
-    immutable = codes["immutable_id_required:onPremisesImmutableId"]
+    immutable = codes["onPremisesImmutableId.federated:onPremisesImmutableId"]
     assert immutable["severity"] == "warning" and immutable["example_user_ids"] == [without]
+    # The engine derives a missing ImmutableID: nobody is refused for the lack of one.
+    assert "users_refused:" not in codes
     assert (
         "Federated" in codes["domain_type:"]["message"]
         or "federated" in codes["domain_type:"]["message"]
     )
+
+
+def test_preflight_uses_the_tenant_default_usage_location_and_resolves_country_names(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    sandbox.state.tenant(seed.DEMO_TENANT_ID).default_usage_location = "NL"
+    app_id = _connected(api, sandbox)
+    role = api.ok("POST", "/roles", json={"name": "Office 365", "app_ids": [app_id]})
+    for n, country in enumerate([None, "Germany", "Gemany"], start=1):
+        api.ok("POST", "/users", json=user_body(n, role_ids=[role["id"]], country=country))
+
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+    assert "usage_location_missing:usageLocation" not in codes
+    # A typo is reported by name, never silently replaced by the default.
+    usage = codes["usageLocation.iso3166:usageLocation"]
+    assert usage["count"] == 1 and "'Gemany'" in usage["message"]
+    assert codes["users_refused:"]["count"] == 1
 
 
 def test_preflight_names_each_missing_permission(api: ApiClient, sandbox: SandboxServer) -> None:

@@ -12,11 +12,12 @@ from app.evaluation.parameters import (
     compute_attributes,
     default_parameters,
     derive_immutable_id,
-    validate_attribute_values,
+    parameter_violations,
     validate_parameter,
     validate_parameters,
 )
 from app.evaluation.templates import parse_template, render, to_alias, to_ascii
+from app.graph.rules import check
 from tests.evaluation.builders import user
 
 DOMAIN = "contoso.com"
@@ -26,8 +27,8 @@ def attrs(params, u=None, overrides=None):
     return compute_attributes(params, u or user(), DOMAIN, overrides)
 
 
-def codes(findings):
-    return sorted((f.attribute, f.code) for f in findings)
+def rule_ids(violations):
+    return sorted(v.rule for v in violations)
 
 
 # --- templates -----------------------------------------------------------------------------
@@ -65,7 +66,82 @@ def test_template_with_a_missing_placeholder_renders_nothing():
 
 
 def test_filter_that_leaves_nothing_renders_nothing():
-    assert attrs([Parameter("x", "template", "{country|iso2}")], user(country="Germany")) == {}
+    template = "{firstname|upn_local}@{domain}"
+    assert attrs([Parameter("userPrincipalName", "template", template)], user(firstname="😀")) == {}
+
+
+@pytest.mark.parametrize(
+    ("country", "code"),
+    [("Germany", "DE"), ("United States", "US"), ("USA", "US"), ("UK", "GB"), ("de", "DE"),
+     (" germany ", "DE"), ("DEU", "DE"), ("Côte d'Ivoire", "CI"), ("Holland", "NL")],
+)  # fmt: skip
+def test_iso2_takes_codes_names_and_aliases(country, code):
+    # Germany used to be dropped: only two-letter values were understood.
+    usage = Parameter("usageLocation", "template", "{country|iso2}")
+    assert attrs([usage], user(country=country)) == {"usageLocation": code}
+
+
+@pytest.mark.parametrize("country", ["Gemany", "Korea", "XX", "Atlantis"])
+def test_iso2_leaves_an_unknown_country_for_the_validator_to_report(country):
+    usage = Parameter("usageLocation", "template", "{country|iso2}")
+    out = attrs([usage], user(country=country))
+    assert out == {"usageLocation": country}
+    assert [v.rule for v in check("usageLocation", out["usageLocation"])] == [
+        "usageLocation.iso3166"
+    ]
+
+
+def test_the_default_upn_template_transliterates_accents():
+    out = attrs(DEFAULT_PARAMETERS, user(email="josé.núñez@contoso.com"))
+    assert out["userPrincipalName"] == "jose.nunez@contoso.com"
+    assert check("userPrincipalName", out["userPrincipalName"]) == []
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [("{lastname|nickname}", "MillsJr"),
+     ("{firstname|nickname}.{lastname|nickname}", "John.MillsJr"),
+     ("{lastname|alnum}", "MillsJr")],
+)  # fmt: skip
+def test_a_mail_nickname_from_mills_jr_is_valid(template, expected):
+    u = user(firstname="John", lastname="Mills, Jr.")
+    out = attrs([Parameter("mailNickname", "template", template)], u)
+    assert out == {"mailNickname": expected}
+    assert check("mailNickname", expected) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "upn_local", "nickname"),
+    [("josé.núñez", "jose.nunez", "jose.nunez"),
+     ("Mills, Jr.", "MillsJr", "MillsJr"),
+     ("O'Brien", "O'Brien", "O'Brien"),
+     ("..a...b..", "a.b", "a.b"),
+     ("Jürgen Straße", "JurgenStrasse", "JurgenStrasse"),
+     ("Владимир", "Vladimir", "Vladimir"),
+     ("a+b$c%d", "abcd", "a+b$c%d"),
+     ("😀", "", "")],
+)  # fmt: skip
+def test_upn_local_and_nickname_filters(text, upn_local, nickname):
+    assert attrs([Parameter("x", "template", "{firstname|upn_local}")], user(firstname=text)) == (
+        {"x": upn_local} if upn_local else {}
+    )
+    assert attrs([Parameter("x", "template", "{firstname|nickname}")], user(firstname=text)) == (
+        {"x": nickname} if nickname else {}
+    )
+
+
+def test_usage_location_falls_back_to_the_tenant_default():
+    usage = Parameter("usageLocation", "template", "{country|iso2}")
+    with_default = compute_attributes([usage], user(country=None), DOMAIN,
+                                      default_usage_location="NL")  # fmt: skip
+    assert with_default == {"usageLocation": "NL"}
+    # The user's own country wins; with neither, the attribute is left out.
+    own = compute_attributes([usage], user(country="Germany"), DOMAIN, default_usage_location="NL")
+    assert own == {"usageLocation": "DE"}
+    assert attrs([usage], user(country=None)) == {}
+    # An attribute the app does not manage gets no default.
+    excluded = Parameter("usageLocation", "template", "{country|iso2}", include=False)
+    assert compute_attributes([excluded], user(), DOMAIN, default_usage_location="NL") == {}
 
 
 @pytest.mark.parametrize(
@@ -193,62 +269,55 @@ def test_derive_immutable_id_is_stable_guid_base64():
     assert "$" not in first and "_" not in first
 
 
-# --- attribute validation ------------------------------------------------------------------
-
-VALID = {
-    "userPrincipalName": "jane.doe@contoso.com",
-    "displayName": "Jane Doe",
-    "mailNickname": "jane.doe",
-    "usageLocation": "US",
-}
-
-
-def check(**changes):
-    values = {**VALID, **changes}
-    values = {k: v for k, v in values.items() if v is not None}
-    return codes(
-        validate_attribute_values(values, ["Contoso.com", "fed.contoso.com"], ["fed.contoso.com"])
-    )
-
-
-def test_valid_attributes_have_no_findings():
-    assert check() == []
-    assert check(userPrincipalName="o'brien!#^~_-x@CONTOSO.COM") == []
+# --- save-time checks against Graph's rules ------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("changes", "expected"),
+    ("param", "expected"),
     [
-        ({"userPrincipalName": None}, [("userPrincipalName", "required")]),
-        ({"displayName": None, "mailNickname": None},
-         [("displayName", "required"), ("mailNickname", "required")]),
-        ({"userPrincipalName": "jane.doe"}, [("userPrincipalName", "upn_format")]),
-        ({"userPrincipalName": "a@b@contoso.com"}, [("userPrincipalName", "upn_format")]),
-        ({"userPrincipalName": "jane.@contoso.com"}, [("userPrincipalName", "upn_format")]),
-        ({"userPrincipalName": "zoë@contoso.com"}, [("userPrincipalName", "upn_non_ascii")]),
-        ({"userPrincipalName": "jane doe@contoso.com"},
-         [("userPrincipalName", "upn_characters")]),
-        ({"userPrincipalName": "j+d@contoso.com"}, [("userPrincipalName", "upn_characters")]),
-        ({"userPrincipalName": "x" * 65 + "@contoso.com"}, [("userPrincipalName", "upn_length")]),
-        ({"userPrincipalName": "jane@fabrikam.com"},
-         [("userPrincipalName", "upn_domain_unverified")]),
-        ({"userPrincipalName": "jane@fed.contoso.com"},
-         [("onPremisesImmutableId", "immutable_id_required")]),
-        ({"mailNickname": "jane doe"}, [("mailNickname", "mail_nickname_characters")]),
-        ({"mailNickname": "jane@doe"}, [("mailNickname", "mail_nickname_characters")]),
-        ({"mailNickname": "zoë"}, [("mailNickname", "mail_nickname_characters")]),
-        ({"mailNickname": "n" * 65}, [("mailNickname", "mail_nickname_length")]),
-        ({"usageLocation": "us"}, [("usageLocation", "usage_location_format")]),
-        ({"usageLocation": "USA"}, [("usageLocation", "usage_location_format")]),
-        ({"onPremisesImmutableId": "a$b"},
-         [("onPremisesImmutableId", "immutable_id_characters")]),
-        ({"onPremisesImmutableId": "a_b"},
-         [("onPremisesImmutableId", "immutable_id_characters")]),
+        (Parameter("usageLocation", "constant", "XX"), ["usageLocation.iso3166"]),
+        (Parameter("usageLocation", "constant", "Germany"), ["usageLocation.iso3166"]),
+        (Parameter("mailNickname", "constant", "sales team"), ["mailNickname.characters"]),
+        (Parameter("displayName", "constant", "x" * 257), ["displayName.length"]),
+        (Parameter("displayName", "constant", "  "), ["displayName.required"]),
+        (Parameter("onPremisesImmutableId", "constant", "a_b"),
+         ["onPremisesImmutableId.characters"]),
+        (Parameter("userPrincipalName", "template", "{firstname} {lastname}@{domain}"),
+         ["upn.characters"]),
+        (Parameter("userPrincipalName", "template", "{firstname}é@{domain}"), ["upn.characters"]),
+        (Parameter("userPrincipalName", "template", "{firstname}..{lastname}@{domain}"),
+         ["upn.double_dot"]),
+        (Parameter("userPrincipalName", "template", "{firstname}.@{domain}"),
+         ["upn.trailing_dot"]),
+        (Parameter("userPrincipalName", "template", "{firstname}@{domain}@x"), ["upn.format"]),
+        (Parameter("userPrincipalName", "template", "{firstname}@contoso_corp.com"),
+         ["upn.domain"]),
+        (Parameter("mailNickname", "template", "{firstname} {lastname}"),
+         ["mailNickname.characters"]),
+        (Parameter("mailNickname", "template", ".{firstname}"), ["mailNickname.leading_dot"]),
+        (Parameter("mailNickname", "template", "{firstname}." + "x" * 64),
+         ["mailNickname.length"]),
+        (Parameter("usageLocation", "template", "d{country}"), ["usageLocation.iso3166"]),
     ],
 )  # fmt: skip
-def test_attribute_findings(changes, expected):
-    assert check(**changes) == expected
+def test_parameters_that_can_never_be_valid(param, expected):
+    assert rule_ids(parameter_violations(param)) == expected
 
 
-def test_federated_upn_with_immutable_id_is_fine():
-    assert check(userPrincipalName="jane@fed.contoso.com", onPremisesImmutableId="abc==") == []
+@pytest.mark.parametrize(
+    "param",
+    [
+        Parameter("usageLocation", "constant", "DE"),
+        Parameter("mailNickname", "field", "display_name"),  # may hold a valid value
+        Parameter("mailNickname", "template", "{firstname}.{lastname}"),
+        Parameter("mailNickname", "template", "{firstname} {lastname}", include=False),
+        Parameter("userPrincipalName", "template", "{email}"),
+        Parameter("userPrincipalName", "template", "{firstname}.{lastname}@{domain}"),
+        Parameter("usageLocation", "template", "{country}"),
+        Parameter("usageLocation", "template", "D{country|upper}"),
+        Parameter("givenName", "constant", ""),
+        *DEFAULT_PARAMETERS,
+    ],
+)
+def test_parameters_that_may_be_valid_pass(param):
+    assert parameter_violations(param) == []

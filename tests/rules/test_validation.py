@@ -106,6 +106,28 @@ def test_set_parameter_must_name_a_parameter_of_the_app(client: ApiClient) -> No
     _rejected(client, own, actions=[{"action": "set_parameter", "value": ["usageLocation", "NO"]}])
 
 
+def test_set_parameter_value_that_breaks_a_graph_rule_is_named(client: ApiClient) -> None:
+    app_id = make_app()
+    problem = _rejected(
+        client, app_id, actions=[{"action": "set_parameter", "value": ["usageLocation", "Germany"]}]
+    )
+    assert problem["errors"] == [
+        {
+            "field": "actions[0].value[1]",
+            "message": problem["detail"],
+            "code": "usageLocation.iso3166",
+        }
+    ]
+    assert "'Germany'" in problem["detail"] and "'DE'" in problem["detail"]
+    nickname = _rejected(
+        client, app_id, actions=[{"action": "set_parameter", "value": ["mailNickname", "a b"]}]
+    )
+    assert nickname["errors"][0]["code"] == "mailNickname.characters"
+    create_rule(
+        client, app_id, actions=[{"action": "set_parameter", "value": ["usageLocation", "DE"]}]
+    )
+
+
 def test_condition_shapes_and_references(client: ApiClient) -> None:
     app_id = make_app()
     cases = [

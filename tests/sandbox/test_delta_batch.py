@@ -105,6 +105,38 @@ def test_batch_mixed_results_and_dependencies(graph: httpx.Client, state: Sandbo
     assert state.tenants[DEMO_TENANT_ID].user_by_upn("b1@contoso.com") is not None
 
 
+def test_batch_items_refuse_what_graph_refuses(graph: httpx.Client, state: SandboxState) -> None:
+    items = [
+        new_user_body("ok1"),
+        new_user_body("bad1", usageLocation="XX"),
+        new_user_body("bad2", mailNickname="bad2."),
+        {**new_user_body("bad3"), "userPrincipalName": "bad..3@contoso.com"},
+    ]
+    response = batch(
+        graph,
+        [
+            {"id": str(n), "method": "POST", "url": "/users",
+             "headers": {"Content-Type": "application/json"}, "body": body}
+            for n, body in enumerate(items)
+        ]
+        + [{"id": "p", "method": "PATCH", "url": f"/users/{USER_MEGAN}",
+            "headers": {"Content-Type": "application/json"}, "body": {"usageLocation": "ZZ"}}],
+    )  # fmt: skip
+    assert response.status_code == 200
+    by_id = {r["id"]: r for r in response.json()["responses"]}
+    assert {k: r["status"] for k, r in by_id.items()} == {
+        "0": 201, "1": 400, "2": 400, "3": 400, "p": 400,
+    }  # fmt: skip
+    assert by_id["1"]["body"]["error"]["message"] == (
+        "Invalid value specified for property 'usageLocation' of resource 'User'."
+    )
+    assert (
+        by_id["3"]["body"]["error"]["message"] == "One or more properties contains invalid values."
+    )
+    upns = {u.upn for u in state.tenants[DEMO_TENANT_ID].users.values()}
+    assert "ok1@contoso.com" in upns and not {"bad1@contoso.com", "bad2@contoso.com"} & upns
+
+
 def test_batch_envelope_errors(graph: httpx.Client) -> None:
     item = {"method": "GET", "url": "/organization"}
     too_many = batch(graph, [{"id": str(i), **item} for i in range(21)])

@@ -105,6 +105,110 @@ def test_create_user_validation(
     assert len(state.tenants[DEMO_TENANT_ID].users) == before
 
 
+INVALID_PROPERTY = "Invalid value specified for property '{}' of resource 'User'."
+INVALID_VALUES = "One or more properties contains invalid values."
+WEAK_PASSWORD = (
+    "The specified password does not comply with password complexity requirements. "
+    "Please provide a different password."
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # usageLocation: an ISO 3166-1 code that exists, not just two letters.
+        ({"usageLocation": "XX"}, INVALID_PROPERTY.format("usageLocation")),
+        ({"usageLocation": "ZZ"}, INVALID_PROPERTY.format("usageLocation")),
+        ({"usageLocation": "QQ"}, INVALID_PROPERTY.format("usageLocation")),
+        ({"usageLocation": "Germany"}, INVALID_PROPERTY.format("usageLocation")),
+        # userPrincipalName: characters, dots and lengths (username policies).
+        ({"userPrincipalName": "joe.@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": ".joe@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": "jo..e@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": "jo+e@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": "joe@@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": "j" * 65 + "@contoso.com"}, INVALID_VALUES),
+        ({"userPrincipalName": "joe@" + "x" * 45 + ".com"}, INVALID_VALUES),
+        ({"userPrincipalName": "joe@nowhere.example"},
+         "The domain portion of the userPrincipalName property is invalid. "
+         "You must use one of the verified domain names in your organization."),
+        # mailNickname: Exchange alias characters and dots.
+        ({"mailNickname": "joe."}, INVALID_PROPERTY.format("mailNickname")),
+        ({"mailNickname": ".joe"}, INVALID_PROPERTY.format("mailNickname")),
+        ({"mailNickname": "jo..e"}, INVALID_PROPERTY.format("mailNickname")),
+        ({"mailNickname": "Mills,Jr"}, INVALID_PROPERTY.format("mailNickname")),
+        ({"mailNickname": "n" * 65}, INVALID_PROPERTY.format("mailNickname")),
+        # onPremisesImmutableId: no '$', and fewer than 60 characters.
+        ({"onPremisesImmutableId": "a$b"}, INVALID_PROPERTY.format("onPremisesImmutableId")),
+        ({"onPremisesImmutableId": "x" * 60}, INVALID_PROPERTY.format("onPremisesImmutableId")),
+        # Passwords: printable ASCII only.
+        ({"passwordProfile": {"password": "Pässwort1!"}}, WEAK_PASSWORD),
+        ({"passwordProfile": {"password": "Aa1!" * 64 + "x"}}, WEAK_PASSWORD),
+        # Lengths from the user resource, and what has no length rule of its own.
+        ({"displayName": "x" * 257}, INVALID_PROPERTY.format("displayName")),
+        ({"givenName": "x" * 65}, INVALID_PROPERTY.format("givenName")),
+        ({"employeeId": "x" * 17}, INVALID_PROPERTY.format("employeeId")),
+        ({"mail": "josé@contoso.com"}, INVALID_PROPERTY.format("mail")),
+        ({"businessPhones": ["1", "2"]}, INVALID_VALUES),
+        ({"displayName": "   "}, "Property displayName value is required but is empty or missing."),
+    ],
+)  # fmt: skip
+def test_create_user_refuses_what_graph_refuses(
+    graph: httpx.Client, state: SandboxState, change: dict[str, object], message: str
+) -> None:
+    before = len(state.tenants[DEMO_TENANT_ID].users)
+    response = graph.post("/users", json={**new_user_body("joe"), **change})
+    assert response.status_code == 400
+    assert (error_of(response)["code"], error_of(response)["message"]) == (
+        "Request_BadRequest",
+        message,
+    )
+    assert len(state.tenants[DEMO_TENANT_ID].users) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"usageLocation": "de"},  # Graph stores it upper-case
+        {
+            "userPrincipalName": "o'brien!#^~_-x@CONTOSO.COM",
+            "mailNickname": "a!#$%&'*+-/=?^_`{|}~.b",
+        },
+        {"userPrincipalName": "j" * 64 + "@contoso.com", "mailNickname": "n" * 64},
+        {"displayName": "x" * 256, "employeeId": "x" * 16, "businessPhones": ["+1 555 0100"]},
+        {"passwordProfile": {"password": "abc 1ABC"}},
+        {"onPremisesImmutableId": "x" * 59},
+    ],
+)
+def test_create_user_accepts_what_graph_accepts(
+    graph: httpx.Client, change: dict[str, object]
+) -> None:
+    response = graph.post("/users", json={**new_user_body("joe"), **change})
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"usageLocation": "XX"}, INVALID_PROPERTY.format("usageLocation")),
+        ({"mailNickname": "a..b"}, INVALID_PROPERTY.format("mailNickname")),
+        ({"userPrincipalName": "megan.@contoso.com"}, INVALID_VALUES),
+        ({"surname": "x" * 65}, INVALID_PROPERTY.format("surname")),
+        ({"onPremisesImmutableId": "a_b"}, INVALID_PROPERTY.format("onPremisesImmutableId")),
+        ({"passwordProfile": {"password": "short"}}, WEAK_PASSWORD),
+        ({"displayName": " "}, "Property displayName value is required but is empty or missing."),
+    ],
+)  # fmt: skip
+def test_patch_refuses_what_graph_refuses(
+    graph: httpx.Client, state: SandboxState, change: dict[str, object], message: str
+) -> None:
+    before = dict(state.tenants[DEMO_TENANT_ID].users[USER_MEGAN].props)
+    response = graph.patch(f"/users/{USER_MEGAN}", json=change)
+    assert response.status_code == 400
+    assert error_of(response)["message"] == message
+    assert state.tenants[DEMO_TENANT_ID].users[USER_MEGAN].props == before
+
+
 def test_federated_user_needs_immutable_id(graph: httpx.Client) -> None:
     body = new_user_body("fed", DOMAIN_FEDERATED, onPremisesImmutableId="ZmVkMTIz")
     assert graph.post("/users", json=body).status_code == 201

@@ -13,6 +13,7 @@ from app.errors import FieldError, InvalidInput
 from app.evaluation import rules as engine
 from app.evaluation.conditions import parse_list
 from app.evaluation.errors import EvaluationError
+from app.graph import rules as graph_rules
 from app.models import App
 from app.provisioning.rules.entitlements import Entitlements, entitlements_of, parameter_names
 
@@ -104,6 +105,7 @@ def _action_refs(app: App, rule: engine.Rule) -> list[FieldError]:
             errors += _group_errors(ents, field, action.value)
         elif action.action == "set_parameter":
             errors += _parameter_errors(app, field, action.value[0].strip())
+            errors += _parameter_value_errors(field, action.value[0].strip(), action.value[1])
     return errors
 
 
@@ -149,6 +151,17 @@ def _group_errors(ents: Entitlements, field: str, values: Iterable[str]) -> list
             message = f"Group {group_id} ({group.display_name}) cannot be used: {reason}."
             errors.append(FieldError(field=at, message=message, code="unsupported_group"))
     return errors
+
+
+def _parameter_value_errors(field: str, name: str, value: str) -> list[FieldError]:
+    # An empty value leaves the attribute out (or to the tenant default), like a parameter
+    # that yields nothing; any other value is sent as it stands.
+    if not value.strip():
+        return []
+    return [
+        FieldError(field=f"{field}.value[1]", message=str(v), code=v.rule)
+        for v in graph_rules.check(name, value.strip())
+    ]
 
 
 def _parameter_errors(app: App, field: str, name: str) -> list[FieldError]:
