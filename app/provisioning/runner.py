@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app import recompute
+from app.apps import repository as apps_repo
 from app.db import transaction
 from app.evaluation.desired import DesiredState
 from app.models import App, Assignment, AssignmentState, Task, TaskAction, TaskStatus, utcnow
@@ -50,7 +51,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
         if not ids:
             return None
         rows = repo.claimed_rows(session, ids)
-        app = repo.get_app(session, rows[0].app_id)
+        app = apps_repo.get(session, rows[0].app_id)
         assert app is not None and app.id is not None
         attr = _immutable_source(app.immutable_id_attribute)
         works = []
@@ -74,7 +75,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
 
 def app_info(app_id: int, graph_base: str) -> AppInfo:
     with transaction() as session:
-        app = repo.get_app(session, app_id)
+        app = apps_repo.get(session, app_id)
         assert app is not None
         federated = (
             {app.domain.lower()} if (app.domain_type or "").lower() == "federated" else set()
@@ -85,7 +86,7 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
 def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
     """Write every outcome back in one transaction, then re-plan what moved meanwhile."""
     with transaction() as session:
-        app = repo.get_app(session, app_id)
+        app = apps_repo.get(session, app_id)
         assert app is not None
         tasks = repo.tasks_by_id(session, [o.task_id for o in outcomes])
         assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])

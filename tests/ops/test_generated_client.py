@@ -301,7 +301,7 @@ def test_the_article_workflow_through_the_generated_client_only(
         AssignmentRead,
         JobRead,
         TaskIds,
-        TasksListStatusType0Item,
+        TaskStatus,
         UserCreate,
         UserCreateCustomAttributes,
         UserRead,
@@ -341,7 +341,7 @@ def test_the_article_workflow_through_the_generated_client_only(
         finished(api, ok(mappings_reapply.sync(client=api), JobRead))
 
         # The creates wait for approval; approve them in bulk and let them run.
-        pending = app_tasks(api, app.id, status=[TasksListStatusType0Item.PENDING_APPROVAL])
+        pending = app_tasks(api, app.id, status=[TaskStatus.PENDING_APPROVAL])
         assert sorted((t.user_id, t.action.value) for t in pending) == [
             (josh.id, "create"),
             (ann.id, "create"),

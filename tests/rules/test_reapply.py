@@ -20,7 +20,7 @@ def test_reapply_recomputes_the_users_assigned_to_the_app(client: ApiClient) -> 
     assert job["kind"] == "assignments.recompute" and job["params"]["app_id"] == app_id
     with transaction() as session:
         row = session.get(Job, job["id"])
-        assert row is not None and row.kind == "rules.reapply"
+        assert row is not None and row.kind == "assignments.recompute"
     done = client.wait_job(job["id"])
     assert done["status"] == "succeeded", done
     assert done["progress"]["total"] == 2
