@@ -442,3 +442,8 @@ def store_entitlements(
     session.add(app)
     session.flush()
     recompute.entitlements_refreshed(session, app_id)
+
+
+def list_apps(session: Session) -> list[App]:
+    """Every app, oldest first (the CLI's `apps list`; the API pages through `list_query`)."""
+    return list(session.execute(list_query().order_by(col(App.id))).scalars())
