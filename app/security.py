@@ -17,10 +17,8 @@ from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
 from app.tokens import service as tokens
-from app.tokens.service import create_token
 
-# `Scope` and `create_token` are imported from here by callers that predate `app.tokens`.
-__all__ = ["IMPLIED", "Principal", "Scope", "authenticate", "create_token", "require"]
+__all__ = ["IMPLIED", "Principal", "Scope", "authenticate", "require"]
 
 IMPLIED: dict[Scope, set[Scope]] = {
     Scope.admin: {Scope.read, Scope.write, Scope.approve, Scope.admin, Scope.scim},

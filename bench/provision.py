@@ -111,8 +111,9 @@ def engine_run(
 
     from app import crypto, db, settings
     from app.main import create_app
+    from app.models import Scope
     from app.sandbox import seed
-    from app.security import Scope, create_token
+    from app.tokens.service import create_token
 
     os.environ.update(env)
     settings.get_settings.cache_clear()

@@ -125,3 +125,8 @@ def users_in_scope(
         .limit(limit)
     )
     return session.execute(stmt).all()
+
+
+def list_all(session: Session) -> list[App]:
+    """Every app, oldest first."""
+    return list(session.execute(query().order_by(col(App.id))).scalars())

@@ -461,3 +461,8 @@ def store_entitlements(
     recompute.entitlements_refreshed(session, app_id)
     if previous != default_usage_location:
         start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")
+
+
+def list_apps(session: Session) -> list[App]:
+    """Every app, oldest first (the CLI's `apps list`; the API pages through `list_query`)."""
+    return repo.list_all(session)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -17,8 +18,8 @@ from app import queue
 from app.db import transaction
 from app.errors import NotFound
 from app.jobs import repository as repo
-from app.models import Job
-from app.observability.context import current_request_id
+from app.models import Job, JobStatus, utcnow
+from app.observability.context import current_request_id, new_request_id
 
 JOB_FUNCTION = "run_job"
 
@@ -67,6 +68,28 @@ def start_job(
     session.flush()
     assert job.id is not None
     queue.wake(session, job_wake(job.id))
+    return job
+
+
+def start_claimed_job(
+    session: Session, kind: str, params: dict[str, Any], created_by: str, lease_s: int
+) -> Job:
+    """A job run by the process that creates it (the CLI's import): the row is born claimed,
+    so it shows in /jobs while no runner takes it; one does only if the lease runs out (the
+    process died). No wake-up is sent. Progress writes (`JobContext.progress`) extend the
+    lease."""
+    now = utcnow()
+    job = Job(
+        kind=kind,
+        status=JobStatus.running,
+        params={**params, "correlation_id": current_request_id() or new_request_id()},
+        created_by=created_by,
+        attempts=1,
+        started_at=now,
+        lease_until=now + timedelta(seconds=lease_s),
+    )
+    session.add(job)
+    session.flush()
     return job
 
 

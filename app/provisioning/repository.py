@@ -357,3 +357,37 @@ def add_event(
     data: dict[str, Any],
 ) -> None:
     session.add(Event(kind=kind, app_id=app_id, user_id=user_id, task_id=task_id, data=data))
+
+
+# --- listings and counts for the CLI (`tasks list`, `apps list`, `apps show`) ---------------
+
+
+def list_tasks(
+    session: Session, f: TaskFilter, *, newest_first: bool = False, limit: int | None = None
+) -> list[Task]:
+    order = col(Task.id).desc() if newest_first else col(Task.id)
+    return list(session.execute(task_query(f).order_by(order).limit(limit)).scalars())
+
+
+def count_tasks(session: Session, f: TaskFilter) -> int:
+    return int(
+        session.execute(select(func.count()).select_from(task_query(f).subquery())).scalar_one()
+    )
+
+
+def _count_by(session: Session, key: Any, *where: Any) -> dict[Any, int]:
+    rows = session.execute(select(key, func.count()).where(*where).group_by(key)).all()
+    return {k: int(n) for k, n in rows}
+
+
+def tasks_per_app(session: Session, status: TaskStatus) -> dict[int, int]:
+    return _count_by(session, col(Task.app_id), col(Task.status) == status)
+
+
+def tasks_per_status(session: Session, app_id: int) -> dict[str, int]:
+    counts = _count_by(session, col(Task.status), col(Task.app_id) == app_id)
+    return {str(status): n for status, n in counts.items()}
+
+
+def active_assignments_per_app(session: Session) -> dict[int, int]:
+    return _count_by(session, col(Assignment.app_id), col(Assignment.active))

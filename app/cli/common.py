@@ -1,0 +1,120 @@
+"""What every `provisioner` command shares: where output goes, how a command fails, who the
+operator is, the schema check, progress bars and the tables the admin commands print.
+
+Tables go to stdout (pipe them), messages and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from app.db import SchemaMismatchError, check_schema, get_engine
+
+console = Console(stderr=True)
+
+POLL_S = 0.2
+E = TypeVar("E", bound=StrEnum)
+
+
+def stdout() -> Console:
+    # Built per command, not at import, so COLUMNS and the terminal are read when it runs. Cells
+    # fold rather than end in an ellipsis: a piped listing must not lose ids or reasons.
+    return Console()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def require_schema() -> None:
+    try:
+        check_schema(get_engine())
+    except SchemaMismatchError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def operator() -> str:
+    """Who acts from a shell: the OS account, as `cli:<user>` (API approvals are
+    `token:<id>:<name>`), so the audit trail tells the two apart."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container uid with no passwd entry and no $USER
+        return f"cli:uid{os.getuid()}"
+
+
+def choices(values: Sequence[str], allowed: type[E], option: str) -> list[E]:
+    names = [e.value for e in allowed]
+    wrong = [v for v in values if v not in names]
+    if wrong:
+        raise fail(f"{option}: unknown {', '.join(wrong)}; choose from {', '.join(names)}", 2)
+    return [allowed(v) for v in values]
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def poll(
+    label: str,
+    total: int | None,
+    timeout: float,
+    check: Callable[[Progress, TaskID], bool],
+) -> bool:
+    """Call `check` (which reads the rows and moves the bar) until it says done, or until
+    `timeout` seconds have passed; True when it was done."""
+    deadline = time.monotonic() + timeout
+    with progress() as bar:
+        task = bar.add_task(label, total=total)
+        while not check(bar, task):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_S)
+        return True
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def table(title: str | None, *columns: str) -> Table:
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    return out
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+
+
+def yes(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")

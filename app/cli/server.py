@@ -1,0 +1,97 @@
+"""`provisioner migrate|serve|worker` and `provisioner openapi export`: the commands a
+deployment runs (the image's entry points) and the one that keeps the committed spec current.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from arq.worker import check_health, run_worker
+
+from app.background.worker import WorkerSettings
+from app.cli.common import console, fail
+from app.db import check_schema, current_revision, get_engine
+from app.db import migrate as migrate_schema
+from app.logging import configure_logging
+from app.openapi import render_openapi
+from app.settings import get_settings
+
+openapi_app = typer.Typer(help="The OpenAPI document", no_args_is_help=True)
+
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
+
+
+def migrate(revision: str = "head") -> None:
+    """Create or upgrade the database schema."""
+    engine = get_engine()
+    before = current_revision(engine)
+    migrate_schema(engine, revision)
+    after = current_revision(engine)
+    console.print(f"schema: {before or 'empty'} -> {after}")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    reload: bool = False,
+) -> None:
+    """Run the HTTP API (and, in the embedded default, the in-process runner)."""
+    # Imported here, not at the top: the HTTP server and the sandbox tenant (a whole Graph
+    # emulator) are ~90 modules that only this command uses, and every command pays for what
+    # the CLI imports at start-up (a container health check runs `worker --check` often).
+    import uvicorn
+
+    settings = get_settings()
+    configure_logging(settings)
+    from app.apps.sandbox_default import start_embedded_sandbox
+
+    # Before uvicorn imports the app, so the `sandbox` cloud already points at it.
+    sandbox = start_embedded_sandbox(settings)
+    if sandbox is not None:
+        console.print(f"sandbox tenant on {sandbox.base_url} (GET /api/v1/apps/sandbox-demo)")
+    uvicorn.run(
+        "app.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def worker(
+    burst: bool = typer.Option(False, help="Exit when the queue is empty"),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 0 if this host's worker reported healthy recently, else 1"
+    ),
+) -> None:
+    """Run an arq worker (needs REDIS_URL and DATABASE_URL)."""
+    settings = get_settings()
+    configure_logging(settings)
+    if not settings.redis_url:
+        raise fail("REDIS_URL is not set: workers need Redis.", 2)
+    if check:  # a container health check: Redis only, no database round trip
+        raise typer.Exit(check_health(WorkerSettings))  # type: ignore[arg-type]
+    check_schema(get_engine())
+    run_worker(WorkerSettings, burst=burst)  # type: ignore[arg-type]
+
+
+@openapi_app.command("export")
+def openapi_export(
+    output: Annotated[Path, typer.Option("--output", "-o")] = OPENAPI_PATH,
+    check: bool = typer.Option(False, help="Fail if the file differs instead of writing it"),
+) -> None:
+    """Write the app's OpenAPI document (or check the committed one is current)."""
+    text = render_openapi()
+    if check:
+        current = output.read_text() if output.exists() else ""
+        if current != text:
+            raise fail(f"{output} is out of date: run `provisioner openapi export`")
+        console.print(f"{output} is current")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    console.print(f"wrote {output} ({len(json.loads(text)['paths'])} paths)")
