@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.sandbox import seed
-from tests.rules.builders import create_rule, make_app, rule_body, set_entitlements
+from tests.provisioning.rules.builders import create_rule, make_app, rule_body, set_entitlements
 from tests.support import ApiClient
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.sandbox import seed
-from tests.rules.builders import create_rule, make_app, rule_body
+from tests.provisioning.rules.builders import create_rule, make_app, rule_body
 from tests.support import ApiClient
 
 

@@ -4,7 +4,7 @@ action's values from the app's entitlements and parameters."""
 from __future__ import annotations
 
 from app.sandbox import seed
-from tests.rules.builders import make_app
+from tests.provisioning.rules.builders import make_app
 from tests.support import ApiClient
 
 

@@ -8,7 +8,7 @@ from app.db import transaction
 from app.directory import repository as facts_mod
 from app.directory.repository import effective_user_facts
 from app.provisioning.rules.compiled import compiled_rules
-from tests.rules.builders import create_rule, make_app
+from tests.provisioning.rules.builders import create_rule, make_app
 from tests.support import ApiClient, user_body
 
 

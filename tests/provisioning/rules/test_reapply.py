@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db import transaction
 from app.models import Job
-from tests.rules.builders import make_app
+from tests.provisioning.rules.builders import make_app
 from tests.support import ApiClient, user_body
 
 
