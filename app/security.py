@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -111,7 +112,7 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def require(scope: Scope):
+def require(scope: Scope) -> Callable[[Principal], Principal]:
     """Dependency factory: the caller's token must carry `scope` (or one that implies it)."""
 
     def _check(principal: Principal = Depends(authenticate)) -> Principal:

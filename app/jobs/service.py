@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import after_commit
@@ -112,7 +112,10 @@ def claim(session: Session, job_id: int, lease_s: int) -> bool:
             started_at=now,
         )
     )
-    return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+    # Executing an UPDATE gives a CursorResult (which has `rowcount`); Session.execute is typed
+    # as returning the general Result.
+    result = cast("CursorResult[Any]", session.execute(stmt))
+    return result.rowcount == 1
 
 
 def finish(
