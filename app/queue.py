@@ -109,8 +109,27 @@ class _LoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def stop(self) -> None:
+        if self._thread.is_alive():
+            try:
+                self.submit(self._drain()).result(timeout=10)
+            except Exception as exc:
+                log.warning("queue.drain_failed", extra={"error": repr(exc)})
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            # A stopped loop still holds its selector until closed (ResourceWarning otherwise).
+            self.loop.close()
+
+    async def _drain(self) -> None:
+        """Cancel what is still scheduled (the sweeper) and wait for the threads it started:
+        a cancelled `asyncio.to_thread` call keeps running, and its database session must end
+        before the caller disposes of the engine (else its connection is orphaned)."""
+        current = asyncio.current_task()
+        rest = [t for t in asyncio.all_tasks() if t is not current]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        await self.loop.shutdown_default_executor()
 
 
 # arq's own `enqueue_job` spends a WATCH/MULTI round trip per job. This does the same check

@@ -7,6 +7,7 @@ include `read`; `scim` stands alone so an identity provider's token can do nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -60,7 +61,7 @@ def authenticate(
     return principal
 
 
-def require(scope: Scope):
+def require(scope: Scope) -> Callable[[Principal], Principal]:
     """Dependency factory: the caller's token must carry `scope` (or one that implies it)."""
 
     def _check(principal: Principal = Depends(authenticate)) -> Principal:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite against real Postgres and real Redis.
+# Sets everything up, runs the static checks (scripts/check) and then the whole test suite
+# against real Postgres and real Redis.
 # Installs what is missing (venv, Python packages, redis-server), starts both services in
 # throwaway directories as an unprivileged user, and stops them on exit. Fails loudly when a
 # service cannot start: the suite never skips for want of one.
@@ -21,6 +22,10 @@ if ! .venv/bin/python -c 'import app, pytest, hypothesis' 2>/dev/null \
   .venv/bin/pip install -q -e '.[dev]'
   touch .venv/.installed
 fi
+
+# --- Static checks (lint, format, strict mypy) ----------------------------------------------
+log "static checks (scripts/check)"
+scripts/check || die "scripts/check found problems (see above): fix them before the suite runs"
 
 # --- Services -------------------------------------------------------------------------------
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}

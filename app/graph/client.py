@@ -52,7 +52,8 @@ class _Reply:
 
     @property
     def request_id(self) -> str | None:
-        return self.headers.get("request-id")
+        request_id: str | None = self.headers.get("request-id")
+        return request_id
 
 
 class GraphClient:

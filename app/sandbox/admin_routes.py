@@ -311,7 +311,8 @@ def build_admin_router(state: SandboxState) -> APIRouter:
     @router.get("/tenants/{tenant}/skus")
     def list_skus(tenant: str) -> list[dict[str, Any]]:
         with state.lock:
-            return tenant_summary(state, tenant_or_404(tenant))["skus"]
+            skus: list[dict[str, Any]] = tenant_summary(state, tenant_or_404(tenant))["skus"]
+            return skus
 
     @router.post("/tenants/{tenant}/skus", status_code=201)
     def create_sku(tenant: str, body: SkuIn) -> dict[str, Any]:

@@ -150,6 +150,8 @@ class _SqlVisitor(FilterVisitor[Clause]):
 
 
 def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
+    # `column.expr` is an ORM attribute or a SQL function, typed Any, so mypy sees the result of
+    # an operator on it as Any; each such result is a SQL boolean, hence the `Clause` locals.
     if column.kind == "const":
         if op not in (Op.eq, Op.ne):
             raise InvalidFilterException(detail=f"'{name}' supports eq and ne only.")
@@ -158,7 +160,7 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
     if column.kind == "bool":
         if op not in (Op.eq, Op.ne) or not isinstance(value, bool):
             raise InvalidFilterException(detail=f"'{name}' compares with eq/ne true or false.")
-        active = column.expr != UserStatus.suspended
+        active: Clause = column.expr != UserStatus.suspended
         return active if value == (op == Op.eq) else not_(active)
     if column.kind == "int":
         if op not in (Op.eq, Op.ne):
@@ -167,32 +169,39 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
             number = int(str(value))
         except ValueError:
             return false() if op == Op.eq else true()
-        return column.expr == number if op == Op.eq else column.expr != number
+        exact: Clause = column.expr == number if op == Op.eq else column.expr != number
+        return exact
     if column.kind == "date":
         return _ordered(column.expr, op, _as_datetime(value, name), name)
     if not isinstance(value, str):
         raise InvalidFilterException(detail=f"'{name}' compares with a string.")
     text = value.lower() if column.kind == "folded" else value
     expr = column.expr
+    matcher: Clause
     if op == Op.co:
-        return expr.contains(text, autoescape=True)
-    if op == Op.sw:
-        return expr.startswith(text, autoescape=True)
-    if op == Op.ew:
-        return expr.endswith(text, autoescape=True)
-    return _ordered(expr, op, text, name)
+        matcher = expr.contains(text, autoescape=True)
+    elif op == Op.sw:
+        matcher = expr.startswith(text, autoescape=True)
+    elif op == Op.ew:
+        matcher = expr.endswith(text, autoescape=True)
+    else:
+        matcher = _ordered(expr, op, text, name)
+    return matcher
 
 
 def _ordered(expr: Any, op: Op, value: Any, name: str) -> Clause:
+    # `expr` is Any (see `_compare`); every branch builds a SQL boolean.
     if op == Op.eq:
-        return expr == value
+        equal: Clause = expr == value
+        return equal
     if op == Op.ne:
         # A missing value is "not equal" too (RFC 7644 3.4.2.2).
         return or_(expr.is_(None), expr != value)
     ordering = {Op.gt: "__gt__", Op.ge: "__ge__", Op.lt: "__lt__", Op.le: "__le__"}
     if op not in ordering:
         raise InvalidFilterException(detail=f"'{name}' does not support '{op.value}'.")
-    return getattr(expr, ordering[op])(value)
+    ordered: Clause = getattr(expr, ordering[op])(value)
+    return ordered
 
 
 def _as_datetime(value: Any, name: str) -> datetime:

@@ -33,7 +33,8 @@ def base_url(request: Request) -> str:
 
 
 def catalog(request: Request) -> Catalog:
-    return request.app.state.scim_catalog
+    found: Catalog = request.app.state.scim_catalog
+    return found
 
 
 async def json_body(request: Request) -> Any:

@@ -46,7 +46,8 @@ def _discovery(resource: Any, request: Request, kind: str, endpoint: str) -> dic
     located = resource.model_copy(
         update={"meta": Meta(resource_type=kind, location=f"{base_url(request)}/{endpoint}")}
     )
-    return located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    dumped: dict[str, Any] = located.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    return dumped
 
 
 def _listing(items: list[dict[str, Any]]) -> ScimResponse:

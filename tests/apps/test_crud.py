@@ -165,6 +165,7 @@ def test_secrets_are_write_only_and_encrypted_at_rest(
     assert "PRIVATE KEY" not in stored.certificate_enc
     assert key_body in crypto.decrypt(stored.certificate_enc)
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert caplog.records  # the requests above logged at DEBUG: there is something to check
     assert secret not in logged and key_body not in logged
 
 

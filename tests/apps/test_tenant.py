@@ -30,16 +30,15 @@ def test_verify_domain_records_managed_federated_unverified_and_missing(
     for domain, exists, verified, kind in cases:
         api.ok("PATCH", f"/apps/{app_id}", json={"domain": domain})
         result = api.ok("POST", f"/apps/{app_id}/verify-domain")
-        assert (result["domain"], result["exists"], result["verified"]) == (
+        assert (result["domain"], result["exists"], result["verified"], result["type"]) == (
             domain,
             exists,
             verified,
+            kind,
         )
-        assert result["type"] == (kind if verified else result["type"])
         stored = row(app_id)
         assert stored.domain_verified is verified and stored.domain_checked_at is not None
-        if verified:
-            assert stored.domain_type == kind
+        assert stored.domain_type == kind
         assert api.ok("GET", f"/apps/{app_id}")["domain_check"]["verified"] is verified
     # Changing the domain forgets the last check; consent survives it.
     app = api.ok("PATCH", f"/apps/{app_id}", json={"domain": seed.DOMAIN_DEFAULT})
@@ -163,9 +162,10 @@ def test_preflight_on_a_federated_domain_wants_immutable_ids(
     assert immutable["severity"] == "warning" and immutable["example_user_ids"] == [without]
     # The engine derives a missing ImmutableID: nobody is refused for the lack of one.
     assert "users_refused:" not in codes
-    assert (
-        "Federated" in codes["domain_type:"]["message"]
-        or "federated" in codes["domain_type:"]["message"]
+    domain_type = codes["domain_type:"]
+    assert domain_type["severity"] == "info"
+    assert domain_type["message"].startswith(
+        f"{seed.DOMAIN_FEDERATED} is federated: new users need an ImmutableID"
     )
 
 

@@ -264,7 +264,11 @@ def test_validate_condition_errors(condition, field, fragment):
 
 
 def test_exists_accepts_empty_string_value():
-    validate_condition(cond("title", "exists", ""))
+    c = cond("title", "exists", "")
+    validate_condition(c)  # an editor may send "" for the unused value: not an error
+    # ...and the empty value is ignored: it is still a plain "exists".
+    assert check(c, user(title="Engineer")) is True
+    assert check(c, user(title="")) is False
 
 
 def test_validate_conditions_nests_field_and_rejects_empty():

@@ -190,6 +190,15 @@ rules = st.builds(
 @given(user=users, rule_list=st.lists(rules, max_size=5, unique_by=lambda r: r.id))
 def test_license_union_disables_a_plan_only_when_every_granting_rule_does(user, rule_list):
     outcome = evaluate_rules(compile_rules(rule_list), user)
+    # The licences are exactly those the matching rules name (none when no rule matches), so
+    # the loop below covers every granted SKU.
+    granting: dict[str, set[int]] = {}
+    for r in rule_list:
+        if r.id in outcome.matched:
+            for action in r.actions:
+                for item in action.value:
+                    granting.setdefault(item.partition(":")[0], set()).add(r.id)
+    assert {sku: set(grant.rule_ids) for sku, grant in outcome.licenses.items()} == granting
     for sku, grant in outcome.licenses.items():
         for plan in ("a", "b"):
             per_rule = []

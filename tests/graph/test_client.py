@@ -121,6 +121,7 @@ async def test_429_pauses_the_whole_tenant() -> None:
         await client.get("/users/2")
         await first
     assert records[0].throttled and records[0].retry_after == 0.3
+    assert len(graph.times) == 3  # the 429, then both requests after the pause
     assert all(t - graph.times[0] >= 0.3 for t in graph.times[1:])
 
 
@@ -246,4 +247,5 @@ async def test_debug_logs_and_records_never_hold_the_token(
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "graph.call" in logged  # the debug records are there to be checked
     assert "eyJ-secret-token" not in logged and "Bearer" not in logged
+    assert len(records) == 3  # 401, 503, 200: one record per attempt, none with the token
     assert all("eyJ-secret-token" not in repr(r) for r in records)

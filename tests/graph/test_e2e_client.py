@@ -144,6 +144,9 @@ async def test_429_storm_recovers_and_honours_retry_after(
     by_request: dict[str | None, list[tuple[float, GraphCallRecord]]] = {}
     for stamp, record in records:
         by_request.setdefault(record.client_request_id, []).append((stamp, record))
+    # One entry per logical call, and every injected 429 was answered by exactly one retry.
+    assert len(by_request) == 20
+    assert sum(len(a) - 1 for a in by_request.values()) == sandbox.state.counters.faults_injected
     for attempts in by_request.values():
         for (before, first), (after, _) in itertools.pairwise(attempts):
             assert first.status == 429 and first.retry_after == pytest.approx(0.1)

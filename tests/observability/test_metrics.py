@@ -180,6 +180,7 @@ def test_worker_metrics_server_serves_this_process_metrics(env: dict[str, str]) 
         assert not metrics.start_worker_metrics_server(port, addr="127.0.0.1")  # once only
         body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert "provisioner_jobs_open" in body
-        assert "provisioner_http_requests_total" in body or "provisioner_jobs_total" in body
+        # The same process-wide registry as the API's: every metric of app.observability.
+        assert "provisioner_http_requests_total" in body and "provisioner_jobs_total" in body
     finally:
         metrics.stop_worker_metrics_server()

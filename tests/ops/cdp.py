@@ -119,6 +119,8 @@ def browser(profile_dir: Path) -> Iterator[Page]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def _devtools_port(proc: subprocess.Popen[str]) -> int:

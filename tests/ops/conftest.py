@@ -61,7 +61,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(
     migrated: str,
     redis_url: str,
@@ -70,8 +70,11 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """`provisioner serve` as the image runs it, on a free port, against the test database.
 
-    One per session: starting the app takes seconds. Tests that use it also take `env`, which
-    empties the database before each test; the server keeps no state of its own. It reaches
+    One for the tests in tests/ops: starting the app takes seconds. Tests that use it also take
+    `env`, which empties the database before each test; the server keeps no state of its own.
+    It stops when tests/ops is done: its in-process sweeper re-wakes stale rows of the shared
+    test database every second, and would otherwise run later packages' tasks behind their
+    backs (say, tasks a fault test means to leave queued). It reaches
     the session's sandbox tenant through SANDBOX_URL / SANDBOX_CA_FILE, as a deployment would
     reach one run by `provisioner sandbox`.
     """

@@ -24,14 +24,15 @@ class WorkerPool:
     def start(self, n: int = 1) -> None:
         first = len(self.procs)
         for _ in range(n):
-            log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "worker"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            # The worker gets its own copy of the descriptor; ours is closed once it started.
+            with open(self.log_dir / f"worker-{len(self.procs)}.log", "wb") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "app.cli", "worker"],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             self.procs.append(proc)
         time.sleep(1.5)  # import + arq start-up
         dead = [p for p in self.procs[first:] if p.poll() is not None]

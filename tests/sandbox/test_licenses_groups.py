@@ -113,13 +113,17 @@ def test_assign_license_errors(graph: httpx.Client, state: SandboxState) -> None
 
 
 def test_seats_change_via_state(graph: httpx.Client, state: SandboxState) -> None:
-    state.tenants[DEMO_TENANT_ID].skus[SKU_M365_E5].enabled = 3
     user = graph.post("/users", json=new_user_body("e5", usageLocation="US")).json()
-    response = graph.post(
-        f"/users/{user['id']}/assignLicense",
-        json={"addLicenses": [{"skuId": SKU_M365_E5}], "removeLicenses": []},
-    )
+    add = {"addLicenses": [{"skuId": SKU_M365_E5}], "removeLicenses": []}
+    # Both seeded E5 seats are taken, so the assignment fails until the state adds seats.
+    assert graph.post(f"/users/{user['id']}/assignLicense", json=add).status_code == 400
+    state.tenants[DEMO_TENANT_ID].skus[SKU_M365_E5].enabled = 3
+    response = graph.post(f"/users/{user['id']}/assignLicense", json=add)
     assert response.status_code == 200
+    e5 = sku(graph, SKU_M365_E5)
+    assert (e5["prepaidUnits"]["enabled"], e5["consumedUnits"]) == (3, 3)
+    stored = state.tenants[DEMO_TENANT_ID].users[user["id"]]
+    assert [lic.sku_id for lic in stored.licenses] == [SKU_M365_E5]
 
 
 def test_list_unified_groups_and_paging(graph: httpx.Client) -> None:

@@ -209,9 +209,19 @@ def test_patch_refuses_what_graph_refuses(
     assert state.tenants[DEMO_TENANT_ID].users[USER_MEGAN].props == before
 
 
-def test_federated_user_needs_immutable_id(graph: httpx.Client) -> None:
-    body = new_user_body("fed", DOMAIN_FEDERATED, onPremisesImmutableId="ZmVkMTIz")
-    assert graph.post("/users", json=body).status_code == 201
+def test_federated_user_needs_immutable_id(graph: httpx.Client, state: SandboxState) -> None:
+    body = new_user_body("fed", DOMAIN_FEDERATED)
+    refused = graph.post("/users", json=body)
+    assert refused.status_code == 400
+    assert state.tenants[DEMO_TENANT_ID].user_by_upn(f"fed@{DOMAIN_FEDERATED}") is None
+    body["onPremisesImmutableId"] = "ZmVkMTIz"
+    created = graph.post("/users", json=body)
+    assert created.status_code == 201
+    stored = state.tenants[DEMO_TENANT_ID].users[created.json()["id"]]
+    assert (stored.upn, stored.props["onPremisesImmutableId"]) == (
+        f"fed@{DOMAIN_FEDERATED}",
+        "ZmVkMTIz",
+    )
 
 
 def test_duplicate_upn_is_object_conflict(graph: httpx.Client) -> None:

@@ -4,7 +4,13 @@ it would give them. Nothing is stored."""
 from __future__ import annotations
 
 from app.sandbox import seed
-from tests.provisioning.rules.builders import ARTICLE_LICENSE, ARTICLE_PLANS, E3_PLANS, create_rule, make_app
+from tests.provisioning.rules.builders import (
+    ARTICLE_LICENSE,
+    ARTICLE_PLANS,
+    E3_PLANS,
+    create_rule,
+    make_app,
+)
 from tests.support import ApiClient, user_body
 
 
