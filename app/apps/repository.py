@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from app.directory.repository import has_mapped_role
 from app.evaluation.facts import USER_FIELDS
-from app.models import App, OAuthState, RoleApp, User, UserRole, UserStatus, utcnow
+from app.models import App, Event, OAuthState, RoleApp, User, UserRole, UserStatus, utcnow
 
 # --- apps -----------------------------------------------------------------------------------
 
@@ -95,6 +95,13 @@ def save_token_cache(session: Session, app_id: int, token_cache_enc: str) -> Non
         .where(col(App.id) == app_id, col(App.consented_tenant_id).is_not(None))
         .values(token_cache_enc=token_cache_enc)
     )
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def add_event(session: Session, kind: str, app_id: int | None, data: dict[str, Any]) -> None:
+    session.add(Event(kind=kind, app_id=app_id, data=data))
 
 
 # --- users a preflight checks ---------------------------------------------------------------

@@ -396,26 +396,60 @@ def claim_state(session: Session, state: str | None) -> tuple[int, bool]:
     return row.app_id, expires_at <= utcnow()
 
 
-def finish_consent(session: Session, app_id: int, params: dict[str, str]) -> App:
-    """Record the tenant an admin consented in; raises ConsentFailed (400) otherwise."""
-    app = get_app(session, app_id)
+def consent_answer(params: dict[str, str]) -> str:
+    """The tenant id Microsoft's redirect names, or ConsentFailed (400) for an error answer.
+
+    The query string alone proves nothing (anyone can type it): the caller confirms the
+    tenant with a token from Microsoft (`runtime.prove_consent`) before `finish_consent`.
+    """
     if params.get("error"):
         description = (params.get("error_description") or "").strip()
         raise ConsentFailed(f"Microsoft answered {params['error']}: {description}".rstrip(": "))
     tenant = (params.get("tenant") or "").strip().lower()
     if params.get("admin_consent", "").lower() != "true" or not is_guid(tenant):
         raise ConsentFailed("Microsoft did not confirm admin consent for a tenant.")
-    if is_guid(app.tenant) and tenant != app.tenant:
+    return tenant
+
+
+def identity_of(app: App) -> tuple[str, str, str]:
+    """What a consent proof was made for: a change of any of these voids it."""
+    return (app.cloud, app.tenant, app.client_id)
+
+
+def finish_consent(
+    session: Session,
+    app_id: int,
+    tenant: str,
+    proved_for: tuple[str, str, str],
+    token_cache: str | None,
+) -> App:
+    """Record the tenant whose consent Microsoft confirmed with a token (see `consent_answer`);
+    the token it issued becomes the app's cache, so the first Graph call needs no new one."""
+    app = get_app(session, app_id)
+    if identity_of(app) != proved_for:
         raise ConsentFailed(
-            f"Consent was granted in tenant {tenant}, but this app is for {app.tenant}."
+            "The app's tenant, cloud or client id changed while consent was being confirmed: "
+            "start again from `apps-authorize`."
         )
     app.consented_tenant_id = tenant
     app.consented_at = utcnow()
-    app.token_cache_enc = None
+    app.token_cache_enc = crypto.encrypt(token_cache) if token_cache else None
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    repo.add_event(session, "app.consent_recorded", app_id, {"tenant_id": tenant})
     return app
+
+
+def record_consent_failure(
+    session: Session, app_id: int | None, reason: str, params: dict[str, str]
+) -> None:
+    """An event row for a consent callback that did not authenticate the app."""
+    data: dict[str, Any] = {"reason": reason}
+    for key in ("tenant", "admin_consent", "error"):
+        if params.get(key):
+            data[key] = params[key][:200]
+    repo.add_event(session, "app.consent_failed", app_id, data)
 
 
 def clear_token(session: Session, app_id: int) -> None:
