@@ -24,6 +24,13 @@ def get(session: Session, app_id: int) -> App | None:
     return session.get(App, app_id)
 
 
+def get_for_update(session: Session, app_id: int) -> App | None:
+    """The app, its row locked until the transaction ends (`SELECT ... FOR UPDATE`), so
+    concurrent partial updates apply one after the other to the latest row."""
+    stmt = select(App).where(col(App.id) == app_id).with_for_update()
+    return session.execute(stmt.execution_options(populate_existing=True)).scalars().first()
+
+
 def many(session: Session, app_ids: Iterable[int] | None = None) -> list[App]:
     """These apps (every app without ids), in no particular order."""
     stmt = select(App)

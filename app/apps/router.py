@@ -33,7 +33,7 @@ from app.graph import GraphError
 from app.jobs.kinds import JobKind
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
-from app.models import App
+from app.models import App, Scope
 from app.pagination import Page, PageParams, paginate
 from app.sandbox import seed
 from app.settings import get_settings
@@ -94,10 +94,35 @@ def get_app(app_id: int, session: SessionDep, _: Reader) -> AppRead:
     return service.to_read(service.get_app(session, app_id))
 
 
-@router.patch("/apps/{app_id}", response_model=AppRead, operation_id="apps-update")
-def update_app(app_id: int, data: AppUpdate, session: SessionDep, _: Writer) -> AppRead:
-    """Change an app. A new tenant, cloud or client id forgets consent and cached tokens."""
-    return service.to_read(service.update_app(session, app_id, data))
+@router.patch(
+    "/apps/{app_id}",
+    response_model=AppRead,
+    operation_id="apps-update",
+    responses={
+        403: {
+            "model": Problem,
+            "content": {"application/problem+json": {}},
+            "description": "A policy or credential field changed without the `admin` scope",
+        }
+    },
+)
+def update_app(app_id: int, data: AppUpdate, session: SessionDep, principal: Writer) -> AppRead:
+    """Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
+
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value)."""
+    updated = service.update_app(
+        session,
+        app_id,
+        data,
+        actor=principal.label,
+        privileged=principal.has(Scope.admin),
+    )
+    return service.to_read(updated)
 
 
 @router.delete("/apps/{app_id}", status_code=204, operation_id="apps-delete")

@@ -38,7 +38,15 @@ from app.apps.schemas import (
     is_guid,
 )
 from app.apps.tenant import DomainStatus
-from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error, reject_nulls
+from app.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    field_error,
+    reject_nulls,
+)
 from app.evaluation.errors import EvaluationError
 from app.evaluation.parameters import (
     Parameter,
@@ -55,6 +63,19 @@ CALLBACK_PATH = "/oauth/consent/callback"
 # Changing any of these points the app at another tenant or identity: consent, cached tokens
 # and what we learnt about the domain no longer apply.
 _IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
+
+
+# Who approves what, and what deprovisioning does: changing them needs `admin`.
+POLICY_FIELDS = (
+    "approval_required",
+    "deletion_threshold",
+    "on_user_deleted",
+    "on_user_suspended",
+    "on_app_removed",
+)
+# Who the app is at Microsoft and how it proves it: changing them needs `admin` too.
+CREDENTIAL_FIELDS = ("client_secret", "certificate", "client_id", "tenant")
+_CHANGED = "changed"  # what an event records for a secret or a key: never the value
 
 
 # Inputs of the desired state of every assignment of the app (and of how it is applied).
@@ -254,9 +275,75 @@ def create_app(session: Session, data: AppCreate) -> App:
     return app
 
 
-def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
-    app = get_app(session, app_id)
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def privileged_changes(
+    app: App, data: AppUpdate
+) -> tuple[dict[str, tuple[Any, Any]], dict[str, tuple[Any, Any]]]:
+    """(policy, credential) fields this update changes, each as (before, after) for the record:
+    a field sent with the value it already has changes nothing and needs no privilege."""
+    sent = data.model_fields_set
+    dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant"})
+    policy: dict[str, tuple[Any, Any]] = {}
+    for key in POLICY_FIELDS:
+        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key)):
+            policy[key] = (_plain(getattr(app, key)), _plain(dumped[key]))
+    credentials: dict[str, tuple[Any, Any]] = {}
+    for key in ("client_id", "tenant"):
+        if key in sent and dumped[key] is not None and dumped[key] != getattr(app, key):
+            credentials[key] = (getattr(app, key), dumped[key])
+    if data.client_secret is not None:
+        credentials["client_secret"] = ("set" if app.client_secret_enc else None, _CHANGED)
+    if data.certificate is not None:
+        credentials["certificate"] = (app.certificate_thumbprint, _CHANGED)
+    return policy, credentials
+
+
+def _record_privileged(
+    session: Session,
+    app: App,
+    kind: str,
+    changes: dict[str, tuple[Any, Any]],
+    actor: str,
+) -> None:
+    if not changes:
+        return
+    after = {k: v[1] for k, v in changes.items()}
+    if "certificate" in changes:
+        after["certificate"] = app.certificate_thumbprint  # the new key's public thumbprint
+    data = {
+        "by": actor,
+        "fields": sorted(changes),
+        "before": {k: v[0] for k, v in changes.items()},
+        "after": after,
+    }
+    repo.add_event(session, kind, app.id, data)
+
+
+def update_app(
+    session: Session,
+    app_id: int,
+    data: AppUpdate,
+    *,
+    actor: str = "system",
+    privileged: bool = True,
+) -> App:
+    """Apply a partial update. Policy and credential changes (`POLICY_FIELDS`,
+    `CREDENTIAL_FIELDS`) need `privileged` (the `admin` scope) and are recorded as
+    `app.policy_changed` / `app.credentials_changed` events naming `actor`."""
+    app = repo.get_for_update(session, app_id)
+    if app is None:
+        raise NotFound(f"App {app_id} does not exist.")
     _one_credential(data)
+    policy, credentials = privileged_changes(app, data)
+    if not privileged and (policy or credentials):
+        names = ", ".join(f"`{k}`" for k in [*policy, *credentials])
+        raise Forbidden(
+            f"Changing {names} needs the `admin` scope (who approves what, deprovisioning "
+            "policy and credentials are admin-only); the other fields only need `write`."
+        )
     changes = data.model_dump(
         exclude_unset=True, exclude={"client_secret", "certificate", "parameters"}
     )
@@ -310,6 +397,8 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    _record_privileged(session, app, "app.policy_changed", policy, actor)
+    _record_privileged(session, app, "app.credentials_changed", credentials, actor)
     # What each assigned user should look like in the tenant may differ now.
     if set(data.model_fields_set) & _DESIRED_STATE_FIELDS:
         start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")
