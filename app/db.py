@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as SASession
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from app import queue
@@ -39,7 +40,11 @@ def build_engine(settings: Settings) -> Engine:
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_timeout=settings.db_pool_timeout_s,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -51,7 +56,22 @@ def build_engine(settings: Settings) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
+
+
+def pool_exhausted(engine: Engine) -> bool:
+    """Whether every connection the pool may open is checked out (the next caller waits up
+    to `DB_POOL_TIMEOUT_S` and is then shed with a 503)."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool) or pool._max_overflow < 0:  # no pool, or unbounded
+        return False
+    return pool.checkedout() >= pool.size() + pool._max_overflow
 
 
 @lru_cache

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     bootstrap_token_file: Path | None = None
     docs_title: str = "M365 Provisioner"
     oauth_state_ttl_s: int = Field(default=600, ge=60)
+    # How long a request waits for a free database connection before it is shed with a 503
+    # and Retry-After (rather than held ~30 s and failed).
+    db_pool_timeout_s: float = Field(default=3.0, gt=0, le=60)
     # Largest request body the API and SCIM accept (bytes); larger ones get 413.
     max_body_bytes: int = Field(default=2_000_000, ge=10_000)
 

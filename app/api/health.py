@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.db import get_engine
+from app.db import get_engine, pool_exhausted
 from app.settings import get_settings
 
 router = APIRouter(tags=["health"])
@@ -20,7 +20,11 @@ def healthz() -> dict[str, str]:
 
 
 def _check_db() -> str:
-    with get_engine().connect() as conn:
+    engine = get_engine()
+    if pool_exhausted(engine):
+        # Every connection is in use: requests are being shed, so take no more traffic.
+        return "error: connection pool exhausted"
+    with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return "ok"
 

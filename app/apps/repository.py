@@ -15,13 +15,20 @@ from sqlmodel import Session, col
 
 from app.directory.repository import has_mapped_role
 from app.evaluation.facts import USER_FIELDS
-from app.models import App, OAuthState, RoleApp, User, UserRole, UserStatus, utcnow
+from app.models import App, Event, OAuthState, RoleApp, User, UserRole, UserStatus, utcnow
 
 # --- apps -----------------------------------------------------------------------------------
 
 
 def get(session: Session, app_id: int) -> App | None:
     return session.get(App, app_id)
+
+
+def get_for_update(session: Session, app_id: int) -> App | None:
+    """The app, its row locked until the transaction ends (`SELECT ... FOR UPDATE`), so
+    concurrent partial updates apply one after the other to the latest row."""
+    stmt = select(App).where(col(App.id) == app_id).with_for_update()
+    return session.execute(stmt.execution_options(populate_existing=True)).scalars().first()
 
 
 def many(session: Session, app_ids: Iterable[int] | None = None) -> list[App]:
@@ -95,6 +102,13 @@ def save_token_cache(session: Session, app_id: int, token_cache_enc: str) -> Non
         .where(col(App.id) == app_id, col(App.consented_tenant_id).is_not(None))
         .values(token_cache_enc=token_cache_enc)
     )
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def add_event(session: Session, kind: str, app_id: int | None, data: dict[str, Any]) -> None:
+    session.add(Event(kind=kind, app_id=app_id, data=data))
 
 
 # --- users a preflight checks ---------------------------------------------------------------

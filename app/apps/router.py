@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from app.api.deps import Reader, SessionDep, Writer
 from app.apps import preflight, repository, service, tenant
 from app.apps.errors import ConsentFailed, from_graph
-from app.apps.runtime import GraphRuntime, api_runtime
+from app.apps.runtime import GraphRuntime, api_runtime, prove_consent, unconsented_connection
 from app.apps.schemas import (
     AppCreate,
     AppRead,
@@ -33,7 +33,7 @@ from app.graph import GraphError
 from app.jobs.kinds import JobKind
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
-from app.models import App
+from app.models import App, Scope
 from app.pagination import Page, PageParams, paginate
 from app.sandbox import seed
 from app.settings import get_settings
@@ -94,10 +94,35 @@ def get_app(app_id: int, session: SessionDep, _: Reader) -> AppRead:
     return service.to_read(service.get_app(session, app_id))
 
 
-@router.patch("/apps/{app_id}", response_model=AppRead, operation_id="apps-update")
-def update_app(app_id: int, data: AppUpdate, session: SessionDep, _: Writer) -> AppRead:
-    """Change an app. A new tenant, cloud or client id forgets consent and cached tokens."""
-    return service.to_read(service.update_app(session, app_id, data))
+@router.patch(
+    "/apps/{app_id}",
+    response_model=AppRead,
+    operation_id="apps-update",
+    responses={
+        403: {
+            "model": Problem,
+            "content": {"application/problem+json": {}},
+            "description": "A policy or credential field changed without the `admin` scope",
+        }
+    },
+)
+def update_app(app_id: int, data: AppUpdate, session: SessionDep, principal: Writer) -> AppRead:
+    """Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
+
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value)."""
+    updated = service.update_app(
+        session,
+        app_id,
+        data,
+        actor=principal.label,
+        privileged=principal.has(Scope.admin),
+    )
+    return service.to_read(updated)
 
 
 @router.delete("/apps/{app_id}", status_code=204, operation_id="apps-delete")
@@ -136,11 +161,12 @@ async def verify_domain(
 
 
 @router.get("/apps/{app_id}/authorize", response_model=AuthorizeRead, operation_id="apps-authorize")
-def authorize(app_id: int, session: SessionDep, _: Reader) -> AuthorizeRead:
+def authorize(app_id: int, session: SessionDep, _: Writer) -> AuthorizeRead:
     """The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
-    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`."""
-    # `read` scope, like every GET: the state it stores changes nothing by itself; only a
-    # tenant administrator completing consent at Microsoft makes it count.
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
+    records consent only once Microsoft issues the app a token for that tenant.
+
+    Needs `write`, like "Clear token": completing it undoes a cleared token."""
     return service.start_consent(session, app_id, get_settings())
 
 
@@ -190,20 +216,56 @@ consent_router = APIRouter(tags=["apps"])
     operation_id="oauth-consent-callback",
     responses={400: {"model": Problem, "content": {"application/problem+json": {}}}},
 )
-def consent_callback(request: Request) -> HTMLResponse:
-    """Where Microsoft sends the admin after consent; authenticated by the single-use state."""
+async def consent_callback(request: Request) -> HTMLResponse:
+    """Where Microsoft sends the admin after consent; authenticated by the single-use state.
+
+    The query string is only a claim: the app counts as authenticated once Microsoft issues it
+    an app-only token, with its own credentials, whose `tid` is the tenant named here and
+    matches the app's configured tenant (GUID or domain). A refusal is a 400 saying why, and an
+    `app.consent_failed` event.
+    """
     params = {k: str(v) for k, v in request.query_params.items()}
-    with transaction() as session:
-        app_id, expired = service.claim_state(session, params.get("state"))
-    # The state is spent now (committed), whatever the rest of the callback says.
-    if expired:
-        raise ConsentFailed("This consent link has expired: start again from `apps-authorize`.")
-    with transaction() as session:
-        app = service.finish_consent(session, app_id, params)
-        name, tenant_id = app.name, app.consented_tenant_id
+    app_id, expired = await run_in_threadpool(_claim, params.get("state"))
+    try:
+        # The state is spent now (committed), whatever the rest of the callback says.
+        if expired:
+            raise ConsentFailed("This consent link has expired: start again from `apps-authorize`.")
+        tenant_id = service.consent_answer(params)
+        app = await run_in_threadpool(_load, app_id)
+        proved_for = service.identity_of(app)
+        cache = await prove_consent(get_settings(), unconsented_connection(app), tenant_id)
+        name = await run_in_threadpool(_finish, app_id, tenant_id, proved_for, cache)
+    except ConsentFailed as failed:
+        reason = failed.detail or failed.title
+        await run_in_threadpool(_record_failure, app_id, reason, params)
+        raise
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Consent recorded</title></head>"
         f"<body><h1>Consent recorded</h1><p>{html.escape(name)} is authenticated for tenant "
-        f"{html.escape(tenant_id or '')}. You can close this window.</p></body></html>"
+        f"{html.escape(tenant_id)}. You can close this window.</p></body></html>"
     )
     return HTMLResponse(body)
+
+
+def _claim(state: str | None) -> tuple[int, bool]:
+    with transaction() as session:
+        return service.claim_state(session, state)
+
+
+def _load(app_id: int) -> App:
+    with transaction() as session:
+        app = service.get_app(session, app_id)
+        session.expunge(app)
+        return app
+
+
+def _finish(
+    app_id: int, tenant_id: str, proved_for: tuple[str, str, str], cache: str | None
+) -> str:
+    with transaction() as session:
+        return service.finish_consent(session, app_id, tenant_id, proved_for, cache).name
+
+
+def _record_failure(app_id: int, reason: str, params: dict[str, str]) -> None:
+    with transaction() as session:
+        service.record_consent_failure(session, app_id, reason, params)

@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import DbTokenCacheStore, certificate_credential
-from app.apps.errors import MissingCredentials, NotAuthenticated
+from app.apps.errors import ConsentFailed, MissingCredentials, NotAuthenticated
+from app.apps.schemas import is_guid
 from app.apps.service import get_app
 from app.crypto import decrypt
 from app.db import transaction
@@ -32,10 +33,13 @@ from app.graph import (
     Budget,
     GraphCallRecord,
     GraphClient,
+    GraphError,
     InProcessLimiter,
     MsalTokenProvider,
     RateLimiter,
     RedisLimiter,
+    TokenCacheStore,
+    token_claims,
 )
 from app.models import App
 from app.observability.context import current_request_id
@@ -173,21 +177,7 @@ class GraphRuntime:
         ca_file = None
         if c.cloud == "sandbox" and settings.sandbox_ca_file:
             ca_file = str(settings.sandbox_ca_file)
-        secret = decrypt(c.client_secret_enc) if c.client_secret_enc else None
-        certificate = None
-        if secret is None and c.certificate_enc and c.certificate_thumbprint:
-            certificate = certificate_credential(c.certificate_enc, c.certificate_thumbprint)
-        tokens = MsalTokenProvider(
-            c.client_id,
-            authority_base=endpoints.login_base,
-            tenant=c.tenant_id,
-            client_secret=secret,
-            certificate=certificate,
-            graph_base=endpoints.graph_base,
-            ca_file=ca_file,
-            cache_store=DbTokenCacheStore(c.app_id),
-            timeout=settings.graph_timeout_s,
-        )
+        tokens = token_provider(settings, c, c.tenant_id, DbTokenCacheStore(c.app_id))
         client = GraphClient(
             graph_base=endpoints.graph_base,
             token_provider=tokens,
@@ -224,6 +214,113 @@ class GraphRuntime:
             else InProcessLimiter(budget)
         )
         return self._limiter
+
+
+def token_provider(
+    settings: Settings, c: Connection, tenant: str, cache_store: TokenCacheStore | None
+) -> MsalTokenProvider:
+    """MSAL client credentials for the connection's app, against `tenant`'s authority."""
+    endpoints = cloud_endpoints(settings, c.cloud)
+    ca_file = None
+    if c.cloud == "sandbox" and settings.sandbox_ca_file:
+        ca_file = str(settings.sandbox_ca_file)
+    secret = decrypt(c.client_secret_enc) if c.client_secret_enc else None
+    certificate = None
+    if secret is None and c.certificate_enc and c.certificate_thumbprint:
+        certificate = certificate_credential(c.certificate_enc, c.certificate_thumbprint)
+    return MsalTokenProvider(
+        c.client_id,
+        authority_base=endpoints.login_base,
+        tenant=tenant,
+        client_secret=secret,
+        certificate=certificate,
+        graph_base=endpoints.graph_base,
+        ca_file=ca_file,
+        cache_store=cache_store,
+        timeout=settings.graph_timeout_s,
+    )
+
+
+# -- proving admin consent -----------------------------------------------------------------
+
+
+class _MemoryCache:
+    """An MSAL cache kept in memory until consent is proved (then stored with the app)."""
+
+    def __init__(self) -> None:
+        self.serialized: str | None = None
+
+    def load(self) -> str | None:
+        return self.serialized
+
+    def save(self, serialized: str) -> None:
+        self.serialized = serialized
+
+
+def unconsented_connection(app: App) -> Connection:
+    """What a token request needs from an app that has no recorded consent yet."""
+    assert app.id is not None
+    if not app.client_secret_enc and not app.certificate_enc:
+        raise ConsentFailed(
+            "Consent cannot be confirmed: the app has no client secret or certificate. Set "
+            "one with `apps-update`, then authenticate again."
+        )
+    return Connection(
+        app_id=app.id,
+        cloud=app.cloud,
+        tenant_id=app.tenant,
+        client_id=app.client_id,
+        client_secret_enc=app.client_secret_enc,
+        certificate_enc=app.certificate_enc,
+        certificate_thumbprint=app.certificate_thumbprint,
+    )
+
+
+async def _token_tenant(
+    settings: Settings, c: Connection, authority: str, store: TokenCacheStore | None
+) -> str:
+    tokens = token_provider(settings, c, authority, store)
+    try:
+        token = await tokens.token()
+    except GraphError as exc:
+        raise ConsentFailed(
+            f"Microsoft did not give this app a token for tenant {authority}, so consent is "
+            f"not confirmed. {exc.code}: {exc.message}".rstrip(": ")
+        ) from None
+    finally:
+        tokens.close()
+    tid = str(token_claims(token).get("tid") or "").lower()
+    if not tid:
+        raise ConsentFailed(
+            f"The token Microsoft issued for tenant {authority} names no tenant (`tid`)."
+        )
+    return tid
+
+
+async def prove_consent(settings: Settings, c: Connection, tenant_id: str) -> str | None:
+    """Prove that `tenant_id` (from the callback) consented to this app: with the app's own
+    credentials, get an app-only token from that tenant's authority and check its `tid`; when
+    the app is configured by domain, a token from the domain's authority must name the same
+    tenant. Returns the serialized MSAL cache holding the token; raises ConsentFailed."""
+    cache = _MemoryCache()
+    tid = await _token_tenant(settings, c, tenant_id, cache)
+    if tid != tenant_id:
+        raise ConsentFailed(
+            f"The callback names tenant {tenant_id}, but Microsoft issued the token for {tid}."
+        )
+    configured = c.tenant_id.strip().lower()
+    if configured != tenant_id:
+        if is_guid(configured):
+            raise ConsentFailed(
+                f"Consent was granted in tenant {tenant_id}, but this app is for {configured}."
+            )
+        domain_tid = await _token_tenant(settings, c, configured, None)
+        if domain_tid != tenant_id:
+            raise ConsentFailed(
+                f"Consent was granted in tenant {tenant_id}, but {configured} belongs to "
+                f"tenant {domain_tid}."
+            )
+    return cache.serialized
 
 
 # -- the API process's runtime -------------------------------------------------------------

@@ -38,7 +38,15 @@ from app.apps.schemas import (
     is_guid,
 )
 from app.apps.tenant import DomainStatus
-from app.errors import Conflict, FieldError, InvalidInput, NotFound, field_error, reject_nulls
+from app.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    field_error,
+    reject_nulls,
+)
 from app.evaluation.errors import EvaluationError
 from app.evaluation.parameters import (
     Parameter,
@@ -55,6 +63,19 @@ CALLBACK_PATH = "/oauth/consent/callback"
 # Changing any of these points the app at another tenant or identity: consent, cached tokens
 # and what we learnt about the domain no longer apply.
 _IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
+
+
+# Who approves what, and what deprovisioning does: changing them needs `admin`.
+POLICY_FIELDS = (
+    "approval_required",
+    "deletion_threshold",
+    "on_user_deleted",
+    "on_user_suspended",
+    "on_app_removed",
+)
+# Who the app is at Microsoft and how it proves it: changing them needs `admin` too.
+CREDENTIAL_FIELDS = ("client_secret", "certificate", "client_id", "tenant")
+_CHANGED = "changed"  # what an event records for a secret or a key: never the value
 
 
 # Inputs of the desired state of every assignment of the app (and of how it is applied).
@@ -254,9 +275,75 @@ def create_app(session: Session, data: AppCreate) -> App:
     return app
 
 
-def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
-    app = get_app(session, app_id)
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def privileged_changes(
+    app: App, data: AppUpdate
+) -> tuple[dict[str, tuple[Any, Any]], dict[str, tuple[Any, Any]]]:
+    """(policy, credential) fields this update changes, each as (before, after) for the record:
+    a field sent with the value it already has changes nothing and needs no privilege."""
+    sent = data.model_fields_set
+    dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant"})
+    policy: dict[str, tuple[Any, Any]] = {}
+    for key in POLICY_FIELDS:
+        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key)):
+            policy[key] = (_plain(getattr(app, key)), _plain(dumped[key]))
+    credentials: dict[str, tuple[Any, Any]] = {}
+    for key in ("client_id", "tenant"):
+        if key in sent and dumped[key] is not None and dumped[key] != getattr(app, key):
+            credentials[key] = (getattr(app, key), dumped[key])
+    if data.client_secret is not None:
+        credentials["client_secret"] = ("set" if app.client_secret_enc else None, _CHANGED)
+    if data.certificate is not None:
+        credentials["certificate"] = (app.certificate_thumbprint, _CHANGED)
+    return policy, credentials
+
+
+def _record_privileged(
+    session: Session,
+    app: App,
+    kind: str,
+    changes: dict[str, tuple[Any, Any]],
+    actor: str,
+) -> None:
+    if not changes:
+        return
+    after = {k: v[1] for k, v in changes.items()}
+    if "certificate" in changes:
+        after["certificate"] = app.certificate_thumbprint  # the new key's public thumbprint
+    data = {
+        "by": actor,
+        "fields": sorted(changes),
+        "before": {k: v[0] for k, v in changes.items()},
+        "after": after,
+    }
+    repo.add_event(session, kind, app.id, data)
+
+
+def update_app(
+    session: Session,
+    app_id: int,
+    data: AppUpdate,
+    *,
+    actor: str = "system",
+    privileged: bool = True,
+) -> App:
+    """Apply a partial update. Policy and credential changes (`POLICY_FIELDS`,
+    `CREDENTIAL_FIELDS`) need `privileged` (the `admin` scope) and are recorded as
+    `app.policy_changed` / `app.credentials_changed` events naming `actor`."""
+    app = repo.get_for_update(session, app_id)
+    if app is None:
+        raise NotFound(f"App {app_id} does not exist.")
     _one_credential(data)
+    policy, credentials = privileged_changes(app, data)
+    if not privileged and (policy or credentials):
+        names = ", ".join(f"`{k}`" for k in [*policy, *credentials])
+        raise Forbidden(
+            f"Changing {names} needs the `admin` scope (who approves what, deprovisioning "
+            "policy and credentials are admin-only); the other fields only need `write`."
+        )
     changes = data.model_dump(
         exclude_unset=True, exclude={"client_secret", "certificate", "parameters"}
     )
@@ -310,6 +397,8 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    _record_privileged(session, app, "app.policy_changed", policy, actor)
+    _record_privileged(session, app, "app.credentials_changed", credentials, actor)
     # What each assigned user should look like in the tenant may differ now.
     if set(data.model_fields_set) & _DESIRED_STATE_FIELDS:
         start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")
@@ -396,26 +485,60 @@ def claim_state(session: Session, state: str | None) -> tuple[int, bool]:
     return row.app_id, expires_at <= utcnow()
 
 
-def finish_consent(session: Session, app_id: int, params: dict[str, str]) -> App:
-    """Record the tenant an admin consented in; raises ConsentFailed (400) otherwise."""
-    app = get_app(session, app_id)
+def consent_answer(params: dict[str, str]) -> str:
+    """The tenant id Microsoft's redirect names, or ConsentFailed (400) for an error answer.
+
+    The query string alone proves nothing (anyone can type it): the caller confirms the
+    tenant with a token from Microsoft (`runtime.prove_consent`) before `finish_consent`.
+    """
     if params.get("error"):
         description = (params.get("error_description") or "").strip()
         raise ConsentFailed(f"Microsoft answered {params['error']}: {description}".rstrip(": "))
     tenant = (params.get("tenant") or "").strip().lower()
     if params.get("admin_consent", "").lower() != "true" or not is_guid(tenant):
         raise ConsentFailed("Microsoft did not confirm admin consent for a tenant.")
-    if is_guid(app.tenant) and tenant != app.tenant:
+    return tenant
+
+
+def identity_of(app: App) -> tuple[str, str, str]:
+    """What a consent proof was made for: a change of any of these voids it."""
+    return (app.cloud, app.tenant, app.client_id)
+
+
+def finish_consent(
+    session: Session,
+    app_id: int,
+    tenant: str,
+    proved_for: tuple[str, str, str],
+    token_cache: str | None,
+) -> App:
+    """Record the tenant whose consent Microsoft confirmed with a token (see `consent_answer`);
+    the token it issued becomes the app's cache, so the first Graph call needs no new one."""
+    app = get_app(session, app_id)
+    if identity_of(app) != proved_for:
         raise ConsentFailed(
-            f"Consent was granted in tenant {tenant}, but this app is for {app.tenant}."
+            "The app's tenant, cloud or client id changed while consent was being confirmed: "
+            "start again from `apps-authorize`."
         )
     app.consented_tenant_id = tenant
     app.consented_at = utcnow()
-    app.token_cache_enc = None
+    app.token_cache_enc = crypto.encrypt(token_cache) if token_cache else None
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    repo.add_event(session, "app.consent_recorded", app_id, {"tenant_id": tenant})
     return app
+
+
+def record_consent_failure(
+    session: Session, app_id: int | None, reason: str, params: dict[str, str]
+) -> None:
+    """An event row for a consent callback that did not authenticate the app."""
+    data: dict[str, Any] = {"reason": reason}
+    for key in ("tenant", "admin_consent", "error"):
+        if params.get(key):
+            data[key] = params[key][:200]
+    repo.add_event(session, "app.consent_failed", app_id, data)
 
 
 def clear_token(session: Session, app_id: int) -> None:

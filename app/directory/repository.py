@@ -222,8 +222,12 @@ def role_holders(session: Session, role_id: int) -> list[int]:
 # --- users ----------------------------------------------------------------------------------
 
 
-def get_user(session: Session, user_id: int) -> User | None:
-    """The user row, deleted ones included (callers decide whether those count)."""
+def get_user(session: Session, user_id: int, *, lock: bool = False) -> User | None:
+    """The user row, deleted ones included (callers decide whether those count). `lock`
+    loads it with `SELECT ... FOR UPDATE` (held until the transaction ends), so concurrent
+    partial updates merge into the latest row one after the other."""
+    if lock:
+        return session.get(User, user_id, with_for_update=True, populate_existing=True)
     return session.get(User, user_id)
 
 
@@ -321,12 +325,16 @@ def remove_manual_roles(session: Session, user_id: int, role_ids: Iterable[int])
 # --- groups and roles -----------------------------------------------------------------------
 
 
-def get_group(session: Session, group_id: int) -> Group | None:
-    return session.get(Group, group_id)
+def get_group(session: Session, group_id: int, *, lock: bool = False) -> Group | None:
+    """The row; `lock` loads it with `SELECT ... FOR UPDATE` (held until the transaction
+    ends) so concurrent partial updates merge into the latest row one after the other."""
+    return session.get(Group, group_id, with_for_update=lock or None, populate_existing=lock)
 
 
-def get_role(session: Session, role_id: int) -> Role | None:
-    return session.get(Role, role_id)
+def get_role(session: Session, role_id: int, *, lock: bool = False) -> Role | None:
+    """The row; `lock` loads it with `SELECT ... FOR UPDATE` (held until the transaction
+    ends) so concurrent partial updates merge into the latest row one after the other."""
+    return session.get(Role, role_id, with_for_update=lock or None, populate_existing=lock)
 
 
 def group_query(q: str | None = None) -> Select[Group]:

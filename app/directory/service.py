@@ -38,8 +38,8 @@ MAPPING = "mapping"
 # --- users ----------------------------------------------------------------------------------
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = repo.get_user(session, user_id)
+def get_user(session: Session, user_id: int, *, lock: bool = False) -> User:
+    user = repo.get_user(session, user_id, lock=lock)
     if user is None or user.deleted_at is not None:
         raise NotFound(f"User {user_id} does not exist.")
     return user
@@ -103,7 +103,8 @@ def create_user(session: Session, data: UserCreate) -> User:
 
 
 def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
-    user = get_user(session, user_id)
+    # Locked: parallel PATCHes each merge into the row the previous one committed.
+    user = get_user(session, user_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("username", "email", "status", "member_of"))
     _check_unique(session, changes.get("username"), changes.get("email"), user_id)
@@ -234,8 +235,8 @@ def _touch_and_recompute(session: Session, user_id: int) -> None:
 # --- groups ---------------------------------------------------------------------------------
 
 
-def get_group(session: Session, group_id: int) -> Group:
-    group = repo.get_group(session, group_id)
+def get_group(session: Session, group_id: int, *, lock: bool = False) -> Group:
+    group = repo.get_group(session, group_id, lock=lock)
     if group is None:
         raise NotFound(f"Group {group_id} does not exist.")
     return group
@@ -255,7 +256,7 @@ def create_group(session: Session, data: GroupCreate) -> Group:
 
 
 def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
-    group = get_group(session, group_id)
+    group = get_group(session, group_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name",))
     if "name" in changes:
@@ -299,8 +300,8 @@ def _delete(session: Session, row: Group | Role, *, affected: list[int]) -> None
 # --- roles ----------------------------------------------------------------------------------
 
 
-def get_role(session: Session, role_id: int) -> Role:
-    role = repo.get_role(session, role_id)
+def get_role(session: Session, role_id: int, *, lock: bool = False) -> Role:
+    role = repo.get_role(session, role_id, lock=lock)
     if role is None:
         raise NotFound(f"Role {role_id} does not exist.")
     return role
@@ -349,7 +350,7 @@ def create_role(session: Session, data: RoleCreate) -> Role:
 
 
 def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
-    role = get_role(session, role_id)
+    role = get_role(session, role_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name",))
     if "name" in changes:

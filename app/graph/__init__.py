@@ -3,7 +3,13 @@
 Self-contained: nothing here imports the rest of `app`; settings arrive as constructor args.
 """
 
-from app.graph.auth import CertificateCredential, MsalTokenProvider, TokenCacheStore, TokenProvider
+from app.graph.auth import (
+    CertificateCredential,
+    MsalTokenProvider,
+    TokenCacheStore,
+    TokenProvider,
+    token_claims,
+)
 from app.graph.client import GraphClient
 from app.graph.clouds import CloudEndpoints, endpoints_for
 from app.graph.costs import RequestCost, path_template, request_cost
@@ -47,4 +53,5 @@ __all__ = [
     "error_from_response",
     "path_template",
     "request_cost",
+    "token_claims",
 ]

@@ -8,6 +8,9 @@ token endpoint when the cached token expires.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -38,6 +41,23 @@ _MICROSOFT_LOGIN_HOSTS = frozenset(
         "login-us.microsoftonline.com",
     }
 )
+
+
+def token_claims(access_token: str) -> dict[str, Any]:
+    """The claims of a JWT access token, unverified (empty when it is not a JWT).
+
+    Only for tokens this process just received from the token endpoint over TLS: the channel,
+    not the signature, vouches for them. Used to read which tenant (`tid`) issued a token.
+    """
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 class TokenProvider(Protocol):

@@ -17,8 +17,10 @@ Changed = Sequence[tuple[int, MappingOutcome, str]]
 """(user id, new outcome, its fingerprint) for each user whose outcome changed."""
 
 
-def get(session: Session, mapping_id: int) -> MappingRow | None:
-    return session.get(MappingRow, mapping_id)
+def get(session: Session, mapping_id: int, *, lock: bool = False) -> MappingRow | None:
+    """The row; `lock` loads it with `SELECT ... FOR UPDATE` (held until the transaction
+    ends) so concurrent partial updates merge into the latest row one after the other."""
+    return session.get(MappingRow, mapping_id, with_for_update=lock or None, populate_existing=lock)
 
 
 def in_order(session: Session) -> list[MappingRow]:

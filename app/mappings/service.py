@@ -111,8 +111,8 @@ def _require_existing(ids: set[int], found: set[int], what: str) -> None:
 # --- CRUD -----------------------------------------------------------------------------------
 
 
-def get_mapping(session: Session, mapping_id: int) -> MappingRow:
-    row = repo.get(session, mapping_id)
+def get_mapping(session: Session, mapping_id: int, *, lock: bool = False) -> MappingRow:
+    row = repo.get(session, mapping_id, lock=lock)
     if row is None:
         raise NotFound(f"Mapping {mapping_id} does not exist.")
     return row
@@ -144,7 +144,7 @@ def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
 
 
 def update_mapping(session: Session, mapping_id: int, data: MappingUpdate) -> MappingRow:
-    row = get_mapping(session, mapping_id)
+    row = get_mapping(session, mapping_id, lock=True)  # parallel PATCHes apply in turn
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name", "enabled", "match", "position", "conditions", "actions"))
     for key, value in changes.items():

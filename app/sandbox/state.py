@@ -7,6 +7,8 @@ in a background thread while tests read and change the same objects directly. Ha
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import threading
 import time
@@ -294,6 +296,30 @@ class AppRegistration:
     consented_tenants: set[str] = field(default_factory=set)
 
 
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _jwt_shaped(tenant_id: str, client_id: str, iat: int, exp: int) -> str:
+    """An app-only access token shaped like Microsoft's: a JWT whose claims name the tenant
+    (`tid`) and the app (`appid`), so a client can read which tenant it was issued for. The
+    signature is random: Graph here looks tokens up rather than verifying them."""
+    header = {"typ": "JWT", "alg": "RS256", "kid": "sandbox"}
+    claims = {
+        "aud": "https://graph.microsoft.com",
+        "iss": f"https://sts.windows.net/{tenant_id}/",
+        "iat": iat,
+        "nbf": iat,
+        "exp": exp,
+        "appid": client_id,
+        "idtyp": "app",
+        "tid": tenant_id,
+        "ver": "1.0",
+    }
+    return f"{_b64(header)}.{_b64(claims)}.{secrets.token_urlsafe(48)}"
+
+
 @dataclass
 class TokenGrant:
     tenant_id: str
@@ -436,8 +462,8 @@ class SandboxState:
             # They are kept for an hour after expiry so Graph can say "expired", not "invalid".
             for stale in [k for k, g in self.tokens.items() if g.expires_at <= now - 3600]:
                 del self.tokens[stale]
-            token = secrets.token_urlsafe(48)
             lifetime = self.behaviour.token_lifetime_s
+            token = _jwt_shaped(tenant_id, app.client_id, int(now), int(now) + lifetime)
             self.tokens[token] = TokenGrant(
                 tenant_id=tenant_id,
                 client_id=app.client_id,

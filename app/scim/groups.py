@@ -7,7 +7,7 @@ changing it is a user update through the directory service, and mappings such as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.directory import service as directory
 from app.directory.schemas import UserUpdate
-from app.models import ScimGroup, User, utcnow
+from app.models import ScimGroup, utcnow
 from app.scim import repository as repo
 from app.scim.catalog import POLICY
 from app.scim.filters import group_filter
@@ -129,18 +129,30 @@ def _set_members(
     missing = sorted(added - {u.id for u in users})
     if missing:
         raise InvalidValueException(detail=f"These members are not users here: {missing}.")
-    for user in users:
-        _set_member_of(session, user, [*(user.member_of or []), name])
-    for user_id in sorted(set(current) - wanted_ids):
-        user = current[user_id]
-        _set_member_of(session, user, [n for n in user.member_of or [] if n != name])
+    removed = set(current) - wanted_ids
+    # In id order, so two transactions changing the same users lock them in the same order.
+    for user_id in sorted({u.id for u in users if u.id is not None} | removed):
+        if user_id in removed:
+            _change_member_of(session, user_id, lambda names: [n for n in names if n != name])
+        else:
+            _change_member_of(
+                session, user_id, lambda names: names if name in names else [*names, name]
+            )
 
 
 def _rename(session: Session, old: str, new: str) -> None:
     for user in repo.users_in_group(session, old):
-        _set_member_of(session, user, [new if n == old else n for n in user.member_of or []])
+        assert user.id is not None
+        _change_member_of(session, user.id, lambda names: [new if n == old else n for n in names])
 
 
-def _set_member_of(session: Session, user: User, member_of: list[str]) -> None:
-    assert user.id is not None
-    directory.update_user(session, user.id, UserUpdate(member_of=member_of))
+def _change_member_of(
+    session: Session, user_id: int, change: Callable[[list[str]], list[str]]
+) -> None:
+    """Lock the user (`SELECT ... FOR UPDATE`, reloaded) and apply `change` to the groups it
+    holds now: parallel PATCHes of different groups naming one user each keep the others'."""
+    user = repo.get_user(session, user_id, lock=True)
+    assert user is not None
+    member_of = change(list(user.member_of or []))
+    if member_of != (user.member_of or []):
+        directory.update_user(session, user_id, UserUpdate(member_of=member_of))

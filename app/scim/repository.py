@@ -72,8 +72,9 @@ def users_in_group(session: Session, name: str) -> list[User]:
 
 
 def get_user(session: Session, user_id: int, *, lock: bool = False) -> User | None:
-    """The user row (deleted ones included); `lock` holds it until the transaction ends."""
-    return session.get(User, user_id, with_for_update=lock)
+    """The user row (deleted ones included); `lock` holds it until the transaction ends and
+    reloads it, so a change is made to what the last transaction committed."""
+    return session.get(User, user_id, with_for_update=lock or None, populate_existing=lock)
 
 
 def live_users_by_id(session: Session, user_ids: Iterable[int]) -> list[User]:

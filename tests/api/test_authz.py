@@ -28,6 +28,8 @@ def expected_scope(method: str, path: str) -> str:
         return "admin"
     if path.endswith(("/approve", "/deny")):
         return "approve"
+    if path.endswith("/authorize"):
+        return "write"  # like clearing the token: completing consent undoes a clear
     if method == "GET" or (method == "POST" and path.endswith(READ_ONLY_POSTS)):
         return "read"
     return "write"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import OAuthState, utcnow
+from app.models import Event, OAuthState, utcnow
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import admin_consents, app_body, authenticate, key_and_cert, query_of, row
@@ -115,8 +116,18 @@ def test_wrong_secret_is_a_409_with_aadsts_text_and_no_secret(
     api: ApiClient, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     wrong = "wrong-secret-value-1234567"
+    # Consent is proved with a token, so a wrong secret already fails the callback, saying why.
     app_id = api.ok("POST", "/apps", json=app_body(client_secret=wrong))["id"]
+    url = api.ok("GET", f"/apps/{app_id}/authorize")["url"]
+    with caplog.at_level(logging.DEBUG):
+        refused = api.get(admin_consents(sandbox, url))
+    assert refused.status_code == 400 and "AADSTS7000215" in refused.json()["detail"]
+    assert wrong not in refused.text
+    assert api.ok("GET", f"/apps/{app_id}")["consent"]["authenticated"] is False
+    # A secret that goes wrong after consent: Graph calls are 409s with the AADSTS text.
+    api.ok("PATCH", f"/apps/{app_id}", json={"client_secret": seed.DEMO_CLIENT_SECRET})
     authenticate(api, sandbox, app_id)
+    api.ok("PATCH", f"/apps/{app_id}", json={"client_secret": wrong})
     with caplog.at_level(logging.DEBUG):
         response = api.post(f"/api/v1/apps/{app_id}/verify-domain")
     assert response.status_code == 409, response.text
@@ -180,3 +191,79 @@ def test_runtime_keeps_one_client_per_app_until_credentials_change(
     asyncio.run(scenario())
     # The new secret threw the cached token away, so a second token was fetched.
     assert sandbox.state.counters.token_requests == 2
+
+
+def _events(kind: str) -> list[Event]:
+    with transaction() as session:
+        return list(session.exec(select(Event).where(Event.kind == kind)).all())
+
+
+def test_a_read_token_cannot_start_consent_and_a_forged_callback_is_refused(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    # An app registration no tenant administrator has consented to.
+    registration = sandbox.state.add_app("never consented", secret=seed.DEMO_CLIENT_SECRET)
+    body = app_body(client_id=registration.client_id)
+    app_id = api.ok("POST", "/apps", json=body)["id"]
+    reader = api.with_scopes("read")
+    problem = reader.problem("GET", f"/apps/{app_id}/authorize", 403)
+    assert "write" in problem["detail"]
+
+    # Even with a state, typing Microsoft's answer proves nothing: no token, no consent.
+    state = query_of(api.ok("GET", f"/apps/{app_id}/authorize")["url"])["state"]
+    forged = reader.get(f"{CALLBACK}?admin_consent=True&tenant={seed.DEMO_TENANT_ID}&state={state}")
+    assert forged.status_code == 400, forged.text
+    assert "AADSTS65001" in forged.json()["detail"]
+    assert row(app_id).consented_tenant_id is None
+    (event,) = _events("app.consent_failed")
+    assert event.app_id == app_id and event.data["tenant"] == seed.DEMO_TENANT_ID
+    assert "AADSTS65001" in event.data["reason"]
+
+
+def test_a_cleared_token_stays_cleared_against_a_replayed_answer(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app_id = api.ok("POST", "/apps", json=app_body())["id"]
+    authenticate(api, sandbox, app_id)
+    api.ok("DELETE", f"/apps/{app_id}/token", expect=204)
+    reader = api.with_scopes("read")
+    reader.problem("GET", f"/apps/{app_id}/authorize", 403)
+    forged = reader.get(f"{CALLBACK}?admin_consent=True&tenant={seed.DEMO_TENANT_ID}&state=guessed")
+    assert forged.status_code == 400
+    assert row(app_id).consented_tenant_id is None
+
+
+def test_consent_in_another_tenant_is_refused(api: ApiClient, sandbox: SandboxServer) -> None:
+    other = sandbox.state.add_tenant("Fabrikam", str(uuid.uuid4()))
+    registration = sandbox.state.add_app(
+        "multi-tenant", secret=seed.DEMO_CLIENT_SECRET, consented_tenants=[other.id]
+    )
+    # Configured by GUID: a callback naming another tenant (where the app does have consent).
+    by_id = app_body(1, client_id=registration.client_id)
+    app_id = api.ok("POST", "/apps", json=by_id)["id"]
+    state = query_of(api.ok("GET", f"/apps/{app_id}/authorize")["url"])["state"]
+    answer = api.get(f"{CALLBACK}?admin_consent=True&tenant={other.id}&state={state}")
+    assert answer.status_code == 400 and seed.DEMO_TENANT_ID in answer.json()["detail"]
+    assert row(app_id).consented_tenant_id is None
+
+    # Configured by domain: the domain's tenant is not the one in the callback.
+    by_domain = app_body(2, client_id=registration.client_id, tenant=seed.DOMAIN_INITIAL)
+    app_id = api.ok("POST", "/apps", json=by_domain)["id"]
+    sandbox.state.apps[registration.client_id].consented_tenants.add(seed.DEMO_TENANT_ID)
+    state = query_of(api.ok("GET", f"/apps/{app_id}/authorize")["url"])["state"]
+    answer = api.get(f"{CALLBACK}?admin_consent=True&tenant={other.id}&state={state}")
+    assert answer.status_code == 400, answer.text
+    assert f"belongs to tenant {seed.DEMO_TENANT_ID}" in answer.json()["detail"]
+    assert row(app_id).consented_tenant_id is None
+    assert len(_events("app.consent_failed")) == 2
+
+
+def test_an_app_configured_by_domain_consents_for_that_domains_tenant(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app_id = api.ok("POST", "/apps", json=app_body(tenant=seed.DOMAIN_INITIAL))["id"]
+    authenticate(api, sandbox, app_id)
+    assert row(app_id).consented_tenant_id == seed.DEMO_TENANT_ID
+    (event,) = _events("app.consent_recorded")
+    assert event.app_id == app_id and event.data == {"tenant_id": seed.DEMO_TENANT_ID}
+    assert api.ok("POST", f"/apps/{app_id}/verify-domain")["verified"] is True

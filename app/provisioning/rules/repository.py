@@ -11,8 +11,10 @@ from sqlmodel import Session, col
 from app.models import RuleRow
 
 
-def get_rule(session: Session, rule_id: int) -> RuleRow | None:
-    return session.get(RuleRow, rule_id)
+def get_rule(session: Session, rule_id: int, *, lock: bool = False) -> RuleRow | None:
+    """The row; `lock` loads it with `SELECT ... FOR UPDATE` (held until the transaction
+    ends) so concurrent partial updates merge into the latest row one after the other."""
+    return session.get(RuleRow, rule_id, with_for_update=lock or None, populate_existing=lock)
 
 
 def list_rules(session: Session, app_id: int) -> list[RuleRow]:

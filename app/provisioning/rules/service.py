@@ -76,8 +76,8 @@ def get_rule(session: Session, app_id: int, rule_id: int) -> RuleRow:
     return _rule_of(session, app_id, rule_id)
 
 
-def _rule_of(session: Session, app_id: int, rule_id: int) -> RuleRow:
-    row = repo.get_rule(session, rule_id)
+def _rule_of(session: Session, app_id: int, rule_id: int, *, lock: bool = False) -> RuleRow:
+    row = repo.get_rule(session, rule_id, lock=lock)
     # A rule of another app is "not found" here: ids must not leak across apps.
     if row is None or row.app_id != app_id:
         raise NotFound(f"Rule {rule_id} does not exist for app {app_id}.")
@@ -107,7 +107,7 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
 
 def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -> RuleRow:
     app = get_app(session, app_id)
-    row = _rule_of(session, app_id, rule_id)
+    row = _rule_of(session, app_id, rule_id, lock=True)  # parallel PATCHes apply in turn
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, changes.keys())
     for key, value in changes.items():

@@ -73,7 +73,10 @@ def sync_detailed(
     """Authorize
 
      The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
-    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
+    records consent only once Microsoft issues the app a token for that tenant.
+
+    Needs `write`, like "Clear token": completing it undoes a cleared token.
 
     Args:
         app_id (int):
@@ -105,7 +108,10 @@ def sync(
     """Authorize
 
      The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
-    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
+    records consent only once Microsoft issues the app a token for that tenant.
+
+    Needs `write`, like "Clear token": completing it undoes a cleared token.
 
     Args:
         app_id (int):
@@ -132,7 +138,10 @@ async def asyncio_detailed(
     """Authorize
 
      The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
-    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
+    records consent only once Microsoft issues the app a token for that tenant.
+
+    Needs `write`, like "Clear token": completing it undoes a cleared token.
 
     Args:
         app_id (int):
@@ -162,7 +171,10 @@ async def asyncio(
     """Authorize
 
      The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
-    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`.
+    once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
+    records consent only once Microsoft issues the app a token for that tenant.
+
+    Needs `write`, like "Clear token": completing it undoes a cleared token.
 
     Args:
         app_id (int):

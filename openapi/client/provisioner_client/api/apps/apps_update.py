@@ -80,6 +80,13 @@ def sync_detailed(
 
      Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
 
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value).
+
     Args:
         app_id (int):
         body (AppUpdate):
@@ -114,6 +121,13 @@ def sync(
 
      Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
 
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value).
+
     Args:
         app_id (int):
         body (AppUpdate):
@@ -142,6 +156,13 @@ async def asyncio_detailed(
     """Update App
 
      Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
+
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value).
 
     Args:
         app_id (int):
@@ -174,6 +195,13 @@ async def asyncio(
     """Update App
 
      Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
+
+    Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
+    the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
+    the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
+    a `write` token gets a 403 naming those fields and nothing changes. Each such change is
+    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
+    before and after; a secret or key is recorded as "changed", never its value).
 
     Args:
         app_id (int):

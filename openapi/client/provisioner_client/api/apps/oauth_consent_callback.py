@@ -50,6 +50,11 @@ def sync_detailed(
 
      Where Microsoft sends the admin after consent; authenticated by the single-use state.
 
+    The query string is only a claim: the app counts as authenticated once Microsoft issues it
+    an app-only token, with its own credentials, whose `tid` is the tenant named here and
+    matches the app's configured tenant (GUID or domain). A refusal is a 400 saying why, and an
+    `app.consent_failed` event.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -75,6 +80,11 @@ def sync(
 
      Where Microsoft sends the admin after consent; authenticated by the single-use state.
 
+    The query string is only a claim: the app counts as authenticated once Microsoft issues it
+    an app-only token, with its own credentials, whose `tid` is the tenant named here and
+    matches the app's configured tenant (GUID or domain). A refusal is a 400 saying why, and an
+    `app.consent_failed` event.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -95,6 +105,11 @@ async def asyncio_detailed(
     """Consent Callback
 
      Where Microsoft sends the admin after consent; authenticated by the single-use state.
+
+    The query string is only a claim: the app counts as authenticated once Microsoft issues it
+    an app-only token, with its own credentials, whose `tid` is the tenant named here and
+    matches the app's configured tenant (GUID or domain). A refusal is a 400 saying why, and an
+    `app.consent_failed` event.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,6 +133,11 @@ async def asyncio(
     """Consent Callback
 
      Where Microsoft sends the admin after consent; authenticated by the single-use state.
+
+    The query string is only a claim: the app counts as authenticated once Microsoft issues it
+    an app-only token, with its own credentials, whose `tid` is the tenant named here and
+    matches the app's configured tenant (GUID or domain). A refusal is a 400 saying why, and an
+    `app.consent_failed` event.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
