@@ -6,7 +6,7 @@ its own outcome, and a failed step hides no other: only a step that leaves no te
 (link, restore, create) stops the ones after it.
 
 A *refusal* is a step value Graph refused for good (`outcome.decide` said Failed): the
-mailNickname sent, the SKU and plans added, the group joined. The assignment remembers it,
+properties a PATCH carried, the SKU and plans added, the group joined. The assignment remembers it,
 and neither planning nor the executor sends that value again until the step's own desired
 value changes (then the memory no longer applies) or an admin retries the task (which clears
 it). Without this, every unrelated change that re-plans the assignment (another rule, a
@@ -66,9 +66,16 @@ def license_value(plans: frozenset[str] | list[str], desired: DesiredState) -> d
     }
 
 
-def desired_value(kind: str, target: str | None, desired: DesiredState | None) -> Any:
+def attribute_value(desired: DesiredState, name: str) -> Any:
+    return desired.enabled if name == ENABLED else desired.attributes.get(name)
+
+
+def desired_value(
+    kind: str, target: str | None, desired: DesiredState | None, names: Any = ()
+) -> Any:
     """The desired value of one step, comparable with what a refusal remembers; `MISSING`
-    when the desired state does not want that step any more."""
+    when the desired state does not want that step any more. For the attribute PATCH the
+    value is the desired value of each of `names`, the properties the refused PATCH carried."""
     if kind == StepKind.delete:
         return None if desired is None else MISSING
     if desired is None:
@@ -76,9 +83,7 @@ def desired_value(kind: str, target: str | None, desired: DesiredState | None) -
     if kind in USER_KINDS:
         return desired.to_json()["attributes"]
     if kind == StepKind.attributes:
-        if target == ENABLED:
-            return desired.enabled
-        return desired.attributes.get(target or "")
+        return {name: attribute_value(desired, name) for name in names}
     if kind == StepKind.license_add:
         plans = desired.licenses.get(target or "")
         return MISSING if plans is None else license_value(plans, desired)
@@ -122,12 +127,18 @@ class Refusal:
         )
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        return (self.kind, self.target)
+    def keys(self) -> set[tuple[str, str | None]]:
+        """What it is about: (kind, target), or one (attributes, name) per PATCHed property."""
+        if self.kind == StepKind.attributes:
+            return {(self.kind, name) for name in dict(self.value or {})}
+        return {(self.kind, self.target)}
 
     def applies_to(self, desired: DesiredState | None) -> bool:
-        """Still the desired value: holding it back is still right."""
-        want = desired_value(self.kind, self.target, desired)
+        """Still the desired value: holding it back is still right. A refused PATCH is one
+        step: once any property it carried is wanted with another value, it is sent again
+        whole (the refusal may have been that property's)."""
+        names = dict(self.value or {}) if self.kind == StepKind.attributes else ()
+        want = desired_value(self.kind, self.target, desired, names)
         return want is not MISSING and want == self.value
 
 
@@ -175,9 +186,12 @@ class Refusals:
         """The memory after a task ran: steps Graph answered this time replace what was
         remembered for them, new refusals are added, and refusals whose desired value moved
         on are forgotten."""
-        fresh = {r.key: r for r in refused}
-        kept = [r for r in self.entries if r.key not in answered and r.key not in fresh]
-        return Refusals(tuple(kept) + tuple(fresh.values())).applying_to(desired)
+        kept = [r for r in self.entries if not r.keys & answered]
+        return Refusals(tuple(kept) + tuple(refused)).applying_to(desired)
+
+    def held_attributes(self, desired: DesiredState) -> list[Refusal]:
+        """Refused PATCHes whose properties are all still wanted with the refused values."""
+        return [r for r in self.entries if r.kind == StepKind.attributes and r.applies_to(desired)]
 
     def filter_plan(self, plan: Plan, desired: DesiredState) -> Plan:
         """`plan` without the step values Graph refused for good (None-action if that was all)."""
@@ -186,8 +200,12 @@ class Refusals:
         if plan.action == "create":
             return Plan("none") if self.held_user(desired) else plan
 
+        held_names = {name for r in self.held_attributes(desired) for name in r.value}
+
         def keep(kind: StepKind, target: str) -> bool:
-            r = next((r for r in self.entries if r.key == (kind, target)), None)
+            if kind == StepKind.attributes:
+                return target not in held_names
+            r = next((r for r in self.entries if (kind, target) in r.keys), None)
             return r is None or not r.applies_to(desired)
 
         filtered = replace(

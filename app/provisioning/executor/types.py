@@ -69,17 +69,11 @@ class StepResult:
         return self.held is None and self.answered
 
     def refusals(self) -> list[Refusal]:
-        """What to remember if Graph refused this step for good: one refusal per attribute
-        of a refused PATCH, else one for the step."""
+        """What to remember if Graph refused this step for good."""
         decision = self.decision
         if not self.sent or not isinstance(decision, Failed):
             return []
         error = error_json(decision.error)
-        if self.kind == StepKind.attributes:
-            return [
-                Refusal(self.kind, name, value, error, self.task_id)
-                for name, value in sorted(dict(self.value or {}).items())
-            ]
         return [Refusal(self.kind, self.target, self.value, error, self.task_id)]
 
     def answered_keys(self) -> set[tuple[str, str | None]]:
@@ -227,25 +221,15 @@ class ItemState:
         return [s for s in self.outcome.steps if s.kind in kinds]
 
     def unrefused_attributes(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """The PATCH body without the values Graph refused before (those are held back)."""
-        refused = self.work.refused
-        if not refused:
+        """The PATCH body without the properties of a PATCH Graph refused before, as long as
+        they are all still wanted with the refused values (those are held back, not sent)."""
+        if not self.work.refused or self.work.desired is None:
             return changes
-        kept: dict[str, Any] = {}
-        held: list[tuple[Refusal, dict[str, Any]]] = []  # one held step per refusing answer
-        for name, value in changes.items():
-            r = refused.held(StepKind.attributes, name, value)
-            if r is None:
-                kept[name] = value
-                continue
-            for first, values in held:
-                if (first.task_id, first.error) == (r.task_id, r.error):
-                    values[name] = value
-                    break
-            else:
-                held.append((r, {name: value}))
-        for r, values in held:
-            self.hold(r, StepKind.attributes, ", ".join(sorted(values)), values)
+        kept = dict(changes)
+        for r in self.work.refused.held_attributes(self.work.desired):
+            values = {name: kept.pop(name) for name in sorted(r.value) if name in kept}
+            if values:
+                self.hold(r, StepKind.attributes, ", ".join(values), values)
         return kept
 
     def patched(self, sent: dict[str, Any], failure: BaseException | None) -> None:

@@ -64,7 +64,7 @@ async def test_a_refused_patch_stops_neither_licenses_nor_groups(
     assert outcome.applied.attributes["userPrincipalName"] == "jo@contoso.com"
     assert set(outcome.applied.licenses) == {seed.SKU_E1}
     assert outcome.applied.groups == {seed.GROUP_ENGINEERING}
-    assert [r.key for r in patch.refusals()] == [(StepKind.attributes, "userPrincipalName")]
+    assert [r.value for r in patch.refusals()] == [{"userPrincipalName": MEGAN_UPN}]
 
 
 async def test_a_license_without_seats_does_not_stop_other_licenses_or_groups(
@@ -135,7 +135,9 @@ async def test_values_refused_before_are_held_back_and_the_rest_is_sent(
     error = {"code": "Request_BadRequest", "message": "no", "status": 400, "request_id": "r-1"}
     refused = Refusals(
         (
-            Refusal(StepKind.attributes, "userPrincipalName", MEGAN_UPN, error, 3),
+            Refusal(
+                StepKind.attributes, "userPrincipalName", {"userPrincipalName": MEGAN_UPN}, error, 3
+            ),
             Refusal(StepKind.license_add, seed.SKU_E1, license_value([], after), error, 3),
             Refusal(StepKind.group_add, seed.GROUP_DYNAMIC, None, error, 3),
         )
@@ -168,6 +170,31 @@ async def test_values_refused_before_are_held_back_and_the_rest_is_sent(
     assert outcome.applied.licenses == {} and outcome.applied.groups == {seed.GROUP_SALES}
 
 
+async def test_a_refused_patch_is_sent_whole_once_one_of_its_values_changes(
+    graph: GraphClient, sandbox: SandboxServer, wire: Wire
+) -> None:
+    jo = _jo(sandbox)
+    before = person("jo@contoso.com", displayName="Jo")
+    after = person(
+        "jo@contoso.com", displayName="Jo", userPrincipalName="jo2@contoso.com", department="Ops"
+    )
+    error = {"code": "Request_BadRequest", "message": CONFLICT, "status": 400, "request_id": "r"}
+    refused = {"department": "Ops", "userPrincipalName": MEGAN_UPN}
+    task = work(5, after, action="update", applied=before, tenant_object_id=jo.id)
+    task.refused = Refusals(
+        (Refusal(StepKind.attributes, "department, userPrincipalName", refused, error, 2),)
+    )
+
+    [outcome] = await run(graph, sandbox, task)
+
+    # The refusal may have been the department's as much as the UPN's: both go again.
+    assert [p["body"] for p in wire.items("PATCH", f"/users/{jo.id}")] == [
+        {"department": "Ops", "userPrincipalName": "jo2@contoso.com"}
+    ]
+    assert outcome.status == "succeeded" and outcome.complete
+    assert jo.upn == "jo2@contoso.com" and jo.props["department"] == "Ops"
+
+
 async def test_a_refusal_met_by_the_same_task_still_fails_it_on_a_later_attempt(
     graph: GraphClient, sandbox: SandboxServer, wire: Wire
 ) -> None:
@@ -177,7 +204,11 @@ async def test_a_refusal_met_by_the_same_task_still_fails_it_on_a_later_attempt(
     error = {"code": "Request_BadRequest", "message": CONFLICT, "status": 400, "request_id": "r"}
     task = work(4, after, action="update", applied=before, tenant_object_id=jo.id)
     task.refused = Refusals(
-        (Refusal(StepKind.attributes, "userPrincipalName", MEGAN_UPN, error, 4),)
+        (
+            Refusal(
+                StepKind.attributes, "userPrincipalName", {"userPrincipalName": MEGAN_UPN}, error, 4
+            ),
+        )
     )
 
     [outcome] = await run(graph, sandbox, task)
