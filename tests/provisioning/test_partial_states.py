@@ -30,15 +30,22 @@ def _setup(api: ApiClient, sb: SandboxServer) -> tuple[dict[str, Any], dict[str,
     return app, role
 
 
-def _rule(api: ApiClient, app_id: int, name: str, when: dict[str, str] | None, **acts: Any) -> None:
+def _rule(
+    api: ApiClient, app_id: int, name: str, when: dict[str, str] | None, **acts: Any
+) -> dict[str, Any]:
     conditions = [when] if when else [{"source": "username", "operator": "exists"}]
     actions = [{"action": f"set_{kind}", "value": value} for kind, value in acts.items()]
-    api.ok(
+    rule = api.ok(
         "POST",
         f"/apps/{app_id}/rules",
         json={"name": name, "conditions": conditions, "actions": actions},
     )
-    # A rule change recomputes the app's assignments in a background job.
+    _settled(api, app_id)
+    return dict(rule)
+
+
+def _settled(api: ApiClient, app_id: int) -> None:
+    """A rule change recomputes the app's assignments in a background job: wait for it."""
     for job in api.ok("GET", "/jobs", params={"limit": 500})["items"]:
         assert api.wait_job(job["id"])["status"] == "succeeded"
     wait_tasks(api, app_id)
@@ -145,7 +152,9 @@ def test_one_refused_group_of_two_leaves_the_other_applied_and_recorded(
     api: ApiClient, sandbox: SandboxServer
 ) -> None:
     app, role = _setup(api, sandbox)
-    _rule(api, app["id"], "two groups", None, groups=[seed.GROUP_SALES, seed.GROUP_ENGINEERING])
+    rule = _rule(
+        api, app["id"], "two groups", None, groups=[seed.GROUP_SALES, seed.GROUP_ENGINEERING]
+    )
     # An admin turned Engineering into a dynamic group after entitlements were refreshed.
     _tenant(sandbox).groups[seed.GROUP_ENGINEERING].group_types.append("DynamicMembership")
     uid = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))["id"]
@@ -167,6 +176,18 @@ def test_one_refused_group_of_two_leaves_the_other_applied_and_recorded(
     ]
     # Only the refused group is missing, and it waits for its value to change or a retry.
     assert api.ok("GET", f"/apps/{app['id']}/plan")["totals"] == {}
+
+    # The rule stops asking for the refused group: the tenant now holds all we want.
+    api.ok(
+        "PATCH",
+        f"/apps/{app['id']}/rules/{rule['id']}",
+        json={"actions": [{"action": "set_groups", "value": [seed.GROUP_SALES]}]},
+    )
+    _settled(api, app["id"])
+    assignment = _assignment(api, uid)
+    assert assignment["state"] == "provisioned"
+    assert assignment["step_errors"] == [] and assignment["last_error"] is None
+    assert len(wait_tasks(api, app["id"])) == 1
 
 
 def test_a_refused_call_is_sent_once_until_its_value_changes_or_an_admin_retries(
