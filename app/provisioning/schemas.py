@@ -54,9 +54,9 @@ class StepRead(BaseModel):
 class AssignmentStepError(BaseModel):
     """A step of the assignment's last run that did not apply."""
 
-    step: StepKind | None = Field(description="None: the whole run failed, not one step")
+    step: StepKind | None = Field(description="null: the whole run failed, not one step")
     target: str | None
-    outcome: str = Field(description="retry, blocked, failed or skipped")
+    outcome: StepStatus = Field(description="What became of the step: never succeeded here")
     code: str | None
     message: str | None
     status: int | None = Field(None, description="HTTP status of Graph's answer")
