@@ -34,7 +34,15 @@ from app.provisioning import planning
 from app.provisioning import repository as repo
 from app.provisioning import service as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
-from app.provisioning.outcome import Blocked, Blocker, Failed, Retry, Succeeded, decide
+from app.provisioning.outcome import (
+    Blocked,
+    Blocker,
+    Decision,
+    Failed,
+    Retry,
+    Succeeded,
+    decide,
+)
 from app.provisioning.steps import Refusals, error_json
 
 log = logging.getLogger("app.provisioning")
@@ -113,8 +121,11 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             )[-50:]
             task.lease_until = None
             task.updated_at = now
-            _apply_to_assignment(assignment, task, outcome)
-            steps = [step.to_json() for step in outcome.steps]
+            # Asked again with the attempt count: a transient failure on the last attempt fails.
+            decision = decide(outcome.failure, attempts=task.attempts, max_attempts=max_attempts)
+            gave_up = isinstance(decision, Failed) and outcome.status == "retry"
+            _apply_to_assignment(assignment, task, outcome, decision.status)
+            steps = [_final(step.to_json(), gave_up) for step in outcome.steps]
             if outcome.tenant_immutable_id and _write_back(session, app, assignment, outcome, task):
                 writebacks.append(assignment.user_id)
                 steps.append(_written_back(app))
@@ -123,7 +134,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 repo.add_event(
                     session, kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
                 )
-            _finish_task(session, task, outcome, max_attempts, now)
+            _finish_task(session, task, outcome, decision, now)
             session.add(assignment)
             if task.status == TaskStatus.succeeded:
                 # The desired state may have moved while we ran; a failed task stays the
@@ -142,7 +153,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
 
 
-def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -> None:
+def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome, status: str) -> None:
     """The assignment after this run: the applied state is exactly what Graph accepted; the
     state says whether that is everything (`provisioned`/`suspended`) or not (`partial`); the
     steps' errors and the values Graph refused for good are kept beside it."""
@@ -164,12 +175,13 @@ def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -
         else:
             assignment.state = AssignmentState.suspended
     assignment.refused = _refusals_after(assignment, task, outcome).to_json()
-    errors = _step_errors(outcome)
-    if outcome.status != "succeeded" and not errors and outcome.error is not None:
-        errors = [_error_json(outcome)]  # a failure of the whole run, not of one step
+    gave_up = status == "failed" and outcome.status == "retry"
+    errors = [_final(e, gave_up, "outcome") for e in _step_errors(outcome)]
+    if status != "succeeded" and not errors and outcome.error is not None:
+        errors = [_error_json(outcome, status)]  # a failure of the whole run, not of one step
     assignment.step_errors = errors or None
     assignment.last_error = errors[0] if errors else None
-    if outcome.status == "failed" and assignment.applied is None:
+    if status == "failed" and assignment.applied is None:
         assignment.state = AssignmentState.error
     assignment.updated_at = utcnow()
 
@@ -228,6 +240,13 @@ def _merge_steps(
     return kept + now
 
 
+def _final(step: dict[str, Any], gave_up: bool, field: str = "status") -> dict[str, Any]:
+    """A step that would have been retried is failed once the task ran out of attempts."""
+    if gave_up and step[field] == StepStatus.retry:
+        return {**step, field: str(StepStatus.failed)}
+    return step
+
+
 def _written_back(app: App) -> dict[str, Any]:
     return {
         "kind": str(StepKind.write_back),
@@ -238,20 +257,20 @@ def _written_back(app: App) -> dict[str, Any]:
     }
 
 
-def _error_json(outcome: Outcome) -> dict[str, Any]:
+def _error_json(outcome: Outcome, status: str) -> dict[str, Any]:
     err = outcome.error
     assert err is not None
     return {
         "step": None,
         "target": None,
-        "outcome": outcome.status,
+        "outcome": status,
         **error_json(err),
         "task_id": outcome.task_id,
     }
 
 
 def _finish_task(
-    session: Session, task: Task, outcome: Outcome, max_attempts: int, now: Any
+    session: Session, task: Task, outcome: Outcome, decision: Decision, now: Any
 ) -> None:
     err = outcome.error
     if err is not None:
@@ -260,8 +279,7 @@ def _finish_task(
             err.message,
             err.request_id,
         )
-    # Asked again with the attempt count: a transient failure on the last attempt fails.
-    match decide(outcome.failure, attempts=task.attempts, max_attempts=max_attempts):
+    match decision:
         case Succeeded():
             task.status, task.finished_at, task.reason = TaskStatus.succeeded, now, None
             task.error_code = task.error_message = task.error_request_id = None
