@@ -76,7 +76,36 @@ class AssignmentState(StrEnum):
     provisioned = "provisioned"
     suspended = "suspended"
     deleted = "deleted"
+    # The tenant user exists but some steps of the desired state did not apply (each step's
+    # error is on the assignment and on its task).
+    partial = "partial"
     error = "error"
+
+
+class StepKind(StrEnum):
+    """One part of a task's work in the tenant, with its own outcome."""
+
+    link = "link"  # find the person in the tenant and link to them
+    restore = "restore"  # bring them back from deleted items
+    create = "create"
+    attributes = "attributes"  # one PATCH of the properties that differ
+    license_add = "license_add"
+    license_remove = "license_remove"
+    group_add = "group_add"
+    group_remove = "group_remove"
+    write_back = "write_back"  # the tenant's ImmutableID copied to our user
+    delete = "delete"
+
+
+class StepStatus(StrEnum):
+    """What became of a step: `outcome.decide` of its answer, or `skipped` when it was not
+    sent because Graph refused the same value before (in another task)."""
+
+    succeeded = "succeeded"
+    retry = "retry"
+    blocked = "blocked"
+    failed = "failed"
+    skipped = "skipped"
 
 
 class DeprovisionPolicy(StrEnum):
@@ -339,7 +368,13 @@ class Assignment(SQLModel, table=True):
     applied: dict[str, Any] | None = json_column(nullable=True)
     applied_fingerprint: str | None = Field(default=None, max_length=64)
     why: dict[str, Any] | None = json_column(nullable=True)
+    # The first error of the last run's steps (kept for readers of the single error) and all of
+    # them: step, target, Graph's code, message and request id, the task that met it.
     last_error: dict[str, Any] | None = json_column(nullable=True)
+    step_errors: list[dict[str, Any]] | None = json_column(nullable=True)
+    # Step values Graph refused for good, with its error: not sent again until the step's own
+    # desired value changes or an admin retries (see app/provisioning/steps.py).
+    refused: list[dict[str, Any]] | None = json_column(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -375,6 +410,8 @@ class Task(SQLModel, table=True):
     next_attempt_at: datetime | None = ts_column()
     lease_until: datetime | None = ts_column()
     request_ids: list[str] = json_column()
+    # The outcome of each step (kind, target, status, error); see app/provisioning/steps.py.
+    steps: list[dict[str, Any]] | None = json_column(nullable=True)
     error_code: str | None = Field(default=None, max_length=200)
     error_message: str | None = None
     error_request_id: str | None = Field(default=None, max_length=64)

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.observability.context import current_request_id
 from app.provisioning import repository as repo
+from app.provisioning.steps import Refusals
 
 TASK_FUNCTION = "run_task"
 NOT_STARTED = (TaskStatus.pending_approval, TaskStatus.queued, TaskStatus.blocked)
@@ -48,14 +49,43 @@ def applied_from(applied: dict[str, Any] | None, state: str) -> DesiredState | N
 
 
 def next_plan(assignment: Assignment) -> Plan | None:
-    """The step that takes the tenant from what we applied to what we want (None: nothing)."""
+    """The step that takes the tenant from what we applied to what we want (None: nothing).
+
+    Step values Graph refused for good are left out while they are still what we want: an
+    unrelated change (another rule, a reapply) must not send them again. Only a change of the
+    step's own desired value, or an admin's retry (which clears the memory), sends them.
+    """
     exists = assignment.tenant_object_id is not None and assignment.state != AssignmentState.deleted
+    refused = Refusals.from_json(assignment.refused)
     if assignment.target == AssignmentTarget.unmanaged:
         return None
     if assignment.target == AssignmentTarget.deleted or assignment.desired is None:
-        return Plan("delete") if exists else None
-    plan = diff(DesiredState.from_json(assignment.desired), applied_state(assignment))
+        if not exists or refused.holds_delete(assignment.tenant_object_id):
+            return None
+        return Plan("delete")
+    desired = DesiredState.from_json(assignment.desired)
+    plan = refused.filter_plan(diff(desired, applied_state(assignment)), desired)
     return plan if plan.action != "none" else None
+
+
+def settle(assignment: Assignment) -> None:
+    """An assignment with nothing left to do: forget refusals its desired state no longer
+    wants, and if it was `partial` only because of steps the desired state dropped meanwhile,
+    it holds everything we want now."""
+    desired = DesiredState.from_json(assignment.desired) if assignment.desired else None
+    refused = Refusals.from_json(assignment.refused)
+    still = refused.applying_to(desired)
+    if still != refused:
+        assignment.refused = still.to_json()
+    if assignment.state != AssignmentState.partial or still or desired is None:
+        return
+    if diff(desired, applied_state(assignment)).action == "none":
+        assignment.state = (
+            AssignmentState.provisioned if desired.enabled else AssignmentState.suspended
+        )
+        assignment.step_errors = None
+        assignment.last_error = None
+        assignment.updated_at = utcnow()
 
 
 @dataclass
@@ -150,6 +180,8 @@ def reconcile(
                 utcnow(),
             )
             session.add(task)
+        settle(assignment)
+        session.add(assignment)
         return False
     reason = _approval_reason(app, plan.action)
     if reason is None and hold_destructive and plan.action in DESTRUCTIVE:

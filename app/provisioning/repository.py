@@ -197,6 +197,7 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(Assignment.state),
             col(Assignment.tenant_object_id),
             col(Assignment.immutable_id),
+            col(Assignment.refused),
             col(User.id).label("user_id"),
             col(User.custom_attributes),
             col(User.mapped_attributes),
@@ -230,6 +231,10 @@ def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
 
 
 # --- assignments ----------------------------------------------------------------------------
+
+
+def get_assignment(session: Session, assignment_id: int | None) -> Assignment | None:
+    return session.get(Assignment, assignment_id) if assignment_id is not None else None
 
 
 def assignments_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Assignment]:

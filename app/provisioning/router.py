@@ -15,10 +15,12 @@ from app.provisioning import repository, service
 from app.provisioning.schemas import (
     AppPlan,
     AssignmentRead,
+    AssignmentStepError,
     GraphErrorRead,
     OpenTask,
     PlanAction,
     PlanExample,
+    StepRead,
     TaskAction,
     TaskIds,
     TaskRead,
@@ -48,6 +50,7 @@ def task_read(t: Task) -> TaskRead:
         next_attempt_at=t.next_attempt_at,
         request_ids=list(t.request_ids or []),
         error=error,
+        steps=[StepRead.model_validate(step) for step in t.steps or []],
         approved_by=t.approved_by,
         denied_by=t.denied_by,
         decided_at=t.decided_at,
@@ -173,6 +176,7 @@ def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRea
                 applied=a.applied,
                 why=a.why,
                 last_error=a.last_error,
+                step_errors=[AssignmentStepError.model_validate(e) for e in a.step_errors or []],
                 open_task=OpenTask(id=t.id, action=t.action, status=t.status)
                 if t and t.id
                 else None,

@@ -18,14 +18,33 @@ from app import recompute
 from app.apps import repository as apps_repo
 from app.db import transaction
 from app.evaluation.desired import DesiredState
-from app.models import App, Assignment, AssignmentState, Task, TaskAction, TaskStatus, utcnow
+from app.models import (
+    App,
+    Assignment,
+    AssignmentState,
+    StepKind,
+    StepStatus,
+    Task,
+    TaskAction,
+    TaskStatus,
+    utcnow,
+)
 from app.observability.context import bound_request_id
 from app.observability.metrics import observe_limiter, record_task
 from app.provisioning import planning
 from app.provisioning import repository as repo
 from app.provisioning import service as task_service
 from app.provisioning.executor import AppInfo, Executor, Outcome, Work
-from app.provisioning.outcome import Blocked, Blocker, Failed, Retry, Succeeded, decide
+from app.provisioning.outcome import (
+    Blocked,
+    Blocker,
+    Decision,
+    Failed,
+    Retry,
+    Succeeded,
+    decide,
+)
+from app.provisioning.steps import Refusals, error_json
 
 log = logging.getLogger("app.provisioning")
 
@@ -68,6 +87,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
                     tenant_object_id=r.tenant_object_id,
                     user_key=r.user_id,
                     immutable_id=ours or r.immutable_id,
+                    refused=Refusals.from_json(r.refused),
                 )
             )
         return Claimed(app.id, works, app.immutable_id_attribute, rows[0].correlation_id)
@@ -102,14 +122,20 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             )[-50:]
             task.lease_until = None
             task.updated_at = now
-            _apply_to_assignment(assignment, task, outcome)
+            # Asked again with the attempt count: a transient failure on the last attempt fails.
+            decision = decide(outcome.failure, attempts=task.attempts, max_attempts=max_attempts)
+            gave_up = isinstance(decision, Failed) and outcome.status == "retry"
+            _apply_to_assignment(assignment, task, outcome, decision.status)
+            steps = [_final(step.to_json(), gave_up) for step in outcome.steps]
             if outcome.tenant_immutable_id and _write_back(session, app, assignment, outcome, task):
                 writebacks.append(assignment.user_id)
+                steps.append(_written_back(app))
+            task.steps = _merge_steps(task.steps, steps)
             for kind, data in outcome.events:
                 repo.add_event(
                     session, kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
                 )
-            _finish_task(session, task, outcome, max_attempts, now)
+            _finish_task(session, task, outcome, decision, now)
             session.add(assignment)
             if task.status == TaskStatus.succeeded:
                 # The desired state may have moved while we ran; a failed task stays the
@@ -128,7 +154,10 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
 
 
-def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -> None:
+def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome, status: str) -> None:
+    """The assignment after this run: the applied state is exactly what Graph accepted; the
+    state says whether that is everything (`provisioned`/`suspended`) or not (`partial`); the
+    steps' errors and the values Graph refused for good are kept beside it."""
     if outcome.tenant_object_id:
         assignment.tenant_object_id = outcome.tenant_object_id
     if outcome.tenant_immutable_id:
@@ -140,34 +169,109 @@ def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -
     elif outcome.applied is not None:
         assignment.applied = outcome.applied.to_json()
         assignment.applied_fingerprint = outcome.applied.fingerprint()
-        assignment.state = (
-            AssignmentState.provisioned if outcome.applied.enabled else AssignmentState.suspended
-        )
-    if outcome.status == "succeeded":
-        assignment.last_error = None
-    elif outcome.error is not None:
-        assignment.last_error = _error_json(outcome)
-        if outcome.status == "failed":
-            assignment.state = (
-                AssignmentState.error if assignment.applied is None else assignment.state
-            )
+        if not outcome.complete:
+            assignment.state = AssignmentState.partial
+        elif outcome.applied.enabled:
+            assignment.state = AssignmentState.provisioned
+        else:
+            assignment.state = AssignmentState.suspended
+    assignment.refused = _refusals_after(assignment, task, outcome).to_json()
+    gave_up = status == "failed" and outcome.status == "retry"
+    errors = [_final(e, gave_up, "outcome") for e in _step_errors(outcome)]
+    if status != "succeeded" and not errors and outcome.error is not None:
+        errors = [_error_json(outcome, status)]  # a failure of the whole run, not of one step
+    assignment.step_errors = errors or None
+    assignment.last_error = errors[0] if errors else None
+    if status == "failed" and assignment.applied is None:
+        assignment.state = AssignmentState.error
     assignment.updated_at = utcnow()
 
 
-def _error_json(outcome: Outcome) -> dict[str, Any]:
+def _refusals_after(assignment: Assignment, task: Task, outcome: Outcome) -> Refusals:
+    """Remember what Graph refused for good in this run, forget what it answered otherwise.
+    A refused create or link is remembered only for a create: later tasks find the user by
+    id and must not be held back by it."""
+    answered: set[tuple[str, str | None]] = set()
+    refused = []
+    for step in outcome.steps:
+        answered |= step.answered_keys()
+        user_step = step.kind in (StepKind.link, StepKind.create, StepKind.restore)
+        if user_step and (task.action != TaskAction.create or step.kind == StepKind.restore):
+            continue
+        refused.extend(step.refusals())
+    desired = DesiredState.from_json(assignment.desired) if assignment.desired else None
+    return Refusals.from_json(assignment.refused).after_run(answered, refused, desired)
+
+
+def _step_errors(outcome: Outcome) -> list[dict[str, Any]]:
+    """Every step that did not apply, with Graph's code, message and request id and the task
+    that met the error (for a step held back, the task whose call Graph refused)."""
+    errors = []
+    for step in outcome.steps:
+        if step.succeeded:
+            continue
+        data = step.to_json()
+        error = data["error"] or {}
+        errors.append(
+            {
+                "step": data["kind"],
+                "target": data["target"],
+                "outcome": data["status"],
+                "code": error.get("code"),
+                "message": error.get("message"),
+                "status": error.get("status"),
+                "request_id": error.get("request_id"),
+                "task_id": step.held.task_id if step.held is not None else outcome.task_id,
+            }
+        )
+    return errors
+
+
+def _merge_steps(
+    before: list[dict[str, Any]] | None, now: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A task's steps over its attempts: this run's outcomes, after the steps an earlier
+    attempt applied that this run did not need to touch again."""
+    seen = {(s["kind"], s["target"]) for s in now}
+    kept = [
+        s
+        for s in before or []
+        if s["status"] == StepStatus.succeeded and (s["kind"], s["target"]) not in seen
+    ]
+    return kept + now
+
+
+def _final(step: dict[str, Any], gave_up: bool, field: str = "status") -> dict[str, Any]:
+    """A step that would have been retried is failed once the task ran out of attempts."""
+    if gave_up and step[field] == StepStatus.retry:
+        return {**step, field: str(StepStatus.failed)}
+    return step
+
+
+def _written_back(app: App) -> dict[str, Any]:
+    return {
+        "kind": str(StepKind.write_back),
+        "target": app.immutable_id_attribute,
+        "status": str(StepStatus.succeeded),
+        "error": None,
+        "reason": None,
+    }
+
+
+def _error_json(outcome: Outcome, status: str) -> dict[str, Any]:
     err = outcome.error
     assert err is not None
     return {
-        "code": err.code,
-        "message": err.message,
-        "status": err.status,
-        "request_id": err.request_id,
+        "step": None,
+        "target": None,
+        "outcome": status,
+        **error_json(err),
         "task_id": outcome.task_id,
     }
 
 
 def _finish_task(
-    session: Session, task: Task, outcome: Outcome, max_attempts: int, now: Any
+    session: Session, task: Task, outcome: Outcome, decision: Decision, now: Any
 ) -> None:
     err = outcome.error
     if err is not None:
@@ -176,8 +280,7 @@ def _finish_task(
             err.message,
             err.request_id,
         )
-    # Asked again with the attempt count: a transient failure on the last attempt fails.
-    match decide(outcome.cause, attempts=task.attempts, max_attempts=max_attempts):
+    match decision:
         case Succeeded():
             task.status, task.finished_at, task.reason = TaskStatus.succeeded, now, None
             task.error_code = task.error_message = task.error_request_id = None

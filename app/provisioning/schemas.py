@@ -7,15 +7,61 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import AssignmentState, AssignmentTarget, TaskAction, TaskStatus
+from app.models import (
+    AssignmentState,
+    AssignmentTarget,
+    StepKind,
+    StepStatus,
+    TaskAction,
+    TaskStatus,
+)
 
-__all__ = ["TaskAction", "TaskStatus"]
+__all__ = ["StepKind", "StepStatus", "TaskAction", "TaskStatus"]
 
 
 class GraphErrorRead(BaseModel):
     code: str | None
     message: str | None
     request_id: str | None
+
+
+class StepErrorRead(BaseModel):
+    """Graph's answer to one step, as stored on the task."""
+
+    code: str | None
+    message: str | None
+    status: int | None = Field(None, description="HTTP status of Graph's answer")
+    request_id: str | None
+
+
+class StepRead(BaseModel):
+    """One part of the task's work in the tenant and what became of it."""
+
+    kind: StepKind
+    target: str | None = Field(
+        description="What the step changes: the attribute names of the PATCH, the sku id, "
+        "the group id, the userPrincipalName (link, create) or the tenant object id"
+    )
+    status: StepStatus = Field(
+        description="succeeded, retry (will be tried again), blocked (waits for an admin, "
+        "e.g. free seats), failed (Graph refused it), or skipped (Graph refused the same "
+        "value in an earlier task; not sent again until it changes or an admin retries)"
+    )
+    error: StepErrorRead | None
+    reason: str | None = Field(None, description="Why it waits, or why it was not sent")
+
+
+class AssignmentStepError(BaseModel):
+    """A step of the assignment's last run that did not apply."""
+
+    step: StepKind | None = Field(description="null: the whole run failed, not one step")
+    target: str | None
+    outcome: StepStatus = Field(description="What became of the step: never succeeded here")
+    code: str | None
+    message: str | None
+    status: int | None = Field(None, description="HTTP status of Graph's answer")
+    request_id: str | None
+    task_id: int | None = Field(description="The task whose request Graph answered so")
 
 
 class TaskRead(BaseModel):
@@ -31,6 +77,9 @@ class TaskRead(BaseModel):
     next_attempt_at: datetime | None
     request_ids: list[str] = Field(description="Graph request ids this task used")
     error: GraphErrorRead | None
+    steps: list[StepRead] = Field(
+        default_factory=list, description="Each step's outcome, in the order they ran"
+    )
     approved_by: str | None
     denied_by: str | None
     decided_at: datetime | None
@@ -65,7 +114,14 @@ class AssignmentRead(BaseModel):
     desired: dict[str, Any] | None
     applied: dict[str, Any] | None
     why: dict[str, Any] | None = Field(description="Roles, mappings and rules behind it")
-    last_error: dict[str, Any] | None
+    last_error: dict[str, Any] | None = Field(
+        description="The first of `step_errors` (kept for clients that read one error)"
+    )
+    step_errors: list[AssignmentStepError] = Field(
+        default_factory=list,
+        description="Every step of the last run that did not apply, with Graph's error; "
+        "empty when the tenant holds the whole desired state",
+    )
     open_task: OpenTask | None
     updated_at: datetime
 

@@ -106,6 +106,13 @@ def retry(session: Session, task_id: int, who: str) -> Task:
         finished_at=None,
     )
     _refuse(session, [task], moved, "only failed or blocked tasks are retried")
+    # An admin's retry sends again what Graph refused for good (the one other way is a change
+    # of the refused value itself): forget the assignment's refusals.
+    assignment = repo.get_assignment(session, task.assignment_id)
+    if assignment is not None and assignment.refused:
+        assignment.refused = None
+        assignment.updated_at = utcnow()
+        session.add(assignment)
     wake(session, task)
     return task
 

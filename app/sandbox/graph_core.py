@@ -16,7 +16,7 @@ from typing import Any
 from app.sandbox import behaviour
 from app.sandbox.errors import GraphError, bad_request, forbidden, graph_error_body, not_found
 from app.sandbox.odata import TokenCodec
-from app.sandbox.state import SandboxState, Tenant, TokenGrant, User
+from app.sandbox.state import CallRecord, SandboxState, Tenant, TokenGrant, User
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 # Directory.ReadWrite.All is the broad fallback for every call (contract §9).
@@ -237,6 +237,11 @@ def execute(
         counters.per_status[status_key] = counters.per_status.get(status_key, 0) + 1
         if response.status == 429:
             counters.throttled += 1
+        state.calls.append(
+            CallRecord(
+                request.method.upper(), request.path, response.status, request_id, request.body
+            )
+        )
     response.headers.setdefault("request-id", request_id)
     response.headers.setdefault("client-request-id", client_request_id)
     return response

@@ -342,6 +342,17 @@ class RequestLogEntry:
 
 
 @dataclass
+class CallRecord:
+    """One Graph call as the tenant saw it: a direct request or one `$batch` item."""
+
+    method: str
+    path: str
+    status: int
+    request_id: str
+    body: Any = None
+
+
+@dataclass
 class Counters:
     http_requests: int = 0
     graph_calls: int = 0
@@ -368,6 +379,8 @@ class SandboxState:
         self.tokens: dict[str, TokenGrant] = {}
         self.counters = Counters()
         self.request_log: deque[RequestLogEntry] = deque(maxlen=self.behaviour.request_log_cap)
+        # Every Graph call, batch items included, so a test can count what reached the tenant.
+        self.calls: deque[CallRecord] = deque(maxlen=self.behaviour.request_log_cap)
         self.default_tenant_id: str | None = None
         # Signs paging and delta tokens; a reset changes it, so stale tokens stop working.
         self.token_secret = secrets.token_bytes(32)
@@ -389,6 +402,7 @@ class SandboxState:
             self.buckets.clear()
             self.counters = Counters()
             self.request_log = deque(maxlen=self.behaviour.request_log_cap)
+            self.calls = deque(maxlen=self.behaviour.request_log_cap)
             self.default_tenant_id = None
             self.token_secret = secrets.token_bytes(32)
             self.fault_rng = None
@@ -402,6 +416,7 @@ class SandboxState:
             self.fault_rng = None
             if self.request_log.maxlen != self.behaviour.request_log_cap:
                 self.request_log = deque(self.request_log, maxlen=self.behaviour.request_log_cap)
+                self.calls = deque(self.calls, maxlen=self.behaviour.request_log_cap)
 
     # --- tenants and apps ------------------------------------------------------------------
 
@@ -482,3 +497,12 @@ class SandboxState:
     def log(self, entry: RequestLogEntry) -> None:
         with self.lock:
             self.request_log.append(entry)
+
+    def calls_to(self, method: str, path: str) -> list[CallRecord]:
+        """The Graph calls made with `method` to exactly `path` (no query), oldest first."""
+        with self.lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == method.upper() and c.path.split("?")[0].lower() == path.lower()
+            ]

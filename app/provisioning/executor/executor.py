@@ -1,5 +1,11 @@
 """The `Executor`: the order of the phases a batch of claimed tasks goes through, in one place,
-and the state each item is left in afterwards (what the runner records as applied)."""
+and the state each item is left in afterwards (what the runner records as applied).
+
+Only the phases that establish the tenant user (link, restore, create) stop an item: without a
+user there is nothing to change. After that every step runs whatever became of the others: a
+refused PATCH does not keep licenses or groups from being applied, a refused license does not
+keep groups, one group does not keep another.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from collections.abc import Sequence
 from app.evaluation.desired import DesiredState
 from app.graph import GraphClient
 from app.graph.errors import GraphError
+from app.models import StepKind
 from app.provisioning.executor import groups, licenses, lookup, restore, users
 from app.provisioning.executor.exchange import Exchange
-from app.provisioning.executor.types import AppInfo, ItemState, Outcome, Work
+from app.provisioning.executor.types import AppInfo, ItemState, Outcome, Work, not_answered
+from app.provisioning.steps import error_from_json
 
 
 class Executor:
@@ -24,12 +32,26 @@ class Executor:
         deletes = [s for s in states if s.work.action == "delete"]
         converge = [s for s in states if s.work.action != "delete"]
         try:
-            await users.delete(ex, deletes)
-            gone = await lookup.resolve(ex, converge)
+            _enter(deletes, StepKind.delete)
+            await users.delete(ex, [s for s in deletes if not _held_delete(s)])
+            _hold_refused_creates(converge)
+            _enter(converge, StepKind.link)
+            active = [s for s in converge if not s.done]
+            gone = await lookup.resolve(ex, active)
+            _enter(gone, StepKind.restore)
             await restore.restore(ex, gone)
+            _note_restored(gone)
             # Known ids with nothing to restore: look the person up like someone new.
-            await lookup.resolve(ex, restore.not_restored(gone))
-            await users.create(ex, [s for s in converge if not s.done and s.tenant is None])
+            again = restore.not_restored(gone)
+            _enter(again, StepKind.link)
+            await lookup.resolve(ex, again)
+            _note_linked(active)
+            _enter([s for s in converge if s.tenant is not None], None)
+            creating = [s for s in converge if not s.done and s.tenant is None]
+            _enter(creating, StepKind.create)
+            await users.create(ex, creating)
+            _note_created(creating)
+            _enter(converge, None)
             await users.patch(ex, [s for s in converge if not s.done and not s.created])
             await licenses.apply(ex, [s for s in converge if not s.done])
             await groups.apply(ex, [s for s in converge if not s.done])
@@ -37,35 +59,127 @@ class Executor:
             # A failure of the whole exchange (auth, exhausted retries): every item not yet
             # finished shares it.
             for s in states:
-                if not s.outcome.applied:
-                    s.stop(exc)
+                s.stop(exc)
         for s in converge:
             _finish(s)
         for s in deletes:
             if not s.done:
                 s.outcome.deleted = True
+                s.record(StepKind.delete, s.work.tenant_object_id, None, None)
         return [s.outcome for s in states]
 
 
+def _enter(states: Sequence[ItemState], phase: StepKind | None) -> None:
+    for s in states:
+        if not s.done:
+            s.phase = phase
+
+
+def _held_delete(s: ItemState) -> bool:
+    """A delete Graph refused before is not sent again (until an admin retries)."""
+    refusal = s.work.refused.held(StepKind.delete, s.work.tenant_object_id, None)
+    if refusal is None or not s.work.tenant_object_id:
+        return False
+    s.hold(refusal, StepKind.delete, s.work.tenant_object_id, None)
+    s.done = True
+    s.outcome.cause = error_from_json(refusal.error)
+    return True
+
+
+def _hold_refused_creates(states: Sequence[ItemState]) -> None:
+    """A create (or link) Graph refused for the person as they are now is not tried again."""
+    for s in states:
+        if s.work.action != "create" or s.work.desired is None:
+            continue
+        refusal = s.work.refused.held_user(s.work.desired)
+        if refusal is None:
+            continue
+        kind = StepKind(refusal.kind)
+        s.hold(refusal, kind, refusal.target, refusal.value)
+        s.done = True
+        s.outcome.cause = error_from_json(refusal.error)
+
+
+def _note_restored(states: Sequence[ItemState]) -> None:
+    for s in states:
+        if s.tenant is not None and not s.done:
+            s.record(StepKind.restore, s.tenant_id, None, None)
+
+
+def _note_linked(states: Sequence[ItemState]) -> None:
+    """Someone new found in the tenant (by ImmutableID or UPN) and linked."""
+    for s in states:
+        if s.tenant is not None and not s.done and not s.work.tenant_object_id:
+            s.record(StepKind.link, s.tenant_id, None, None)
+
+
+def _note_created(states: Sequence[ItemState]) -> None:
+    for s in states:
+        if s.done:
+            continue
+        if s.created:
+            s.record(StepKind.create, s.phase_target(), s.phase_value(), None)
+        elif s.tenant is not None:
+            # The create conflicted and the person was found and linked instead.
+            s.record(StepKind.link, s.tenant_id, None, None)
+
+
 def _finish(s: ItemState) -> None:
-    """Record what the tenant now holds: only the parts whose steps succeeded count as applied."""
+    """Record what the tenant now holds: only the steps Graph accepted count as applied."""
     desired = s.work.desired
     assert desired is not None
+    for step in s.outcome.steps:
+        if not step.answered:
+            s.settle(step, not_answered())
     prev = s.work.applied or DesiredState({}, {}, frozenset(), True)
     if s.tenant is not None:
         s.outcome.tenant_object_id = s.tenant.get("id", s.outcome.tenant_object_id)
         s.outcome.tenant_immutable_id = s.tenant.get("onPremisesImmutableId")
     if s.tenant is None and not s.created:
         return  # nothing happened in the tenant
-    base_groups = prev.groups if not s.created else frozenset()
-    groups_now = (base_groups - s.groups_removed) | s.groups_added
-    attributes = dict(desired.attributes) if s.attrs_ok else dict(prev.attributes)
+    unapplied = [step for step in s.outcome.steps if not step.succeeded]
+
+    # Attributes: the desired values, except those a failed or held-back PATCH carried.
+    if s.attrs_ok:
+        not_set = {
+            name
+            for step in unapplied
+            if step.kind == StepKind.attributes
+            for name in dict(step.value or {})
+        }
+        attributes = dict(desired.attributes)
+        for name in not_set:
+            if name in prev.attributes:
+                attributes[name] = prev.attributes[name]
+            else:
+                attributes.pop(name, None)
+        enabled = prev.enabled if "accountEnabled" in not_set else desired.enabled
+    else:
+        attributes, enabled = dict(prev.attributes), prev.enabled
     tenant_immutable = s.outcome.tenant_immutable_id
-    if tenant_immutable and s.attrs_ok:
+    if tenant_immutable:
         attributes["onPremisesImmutableId"] = tenant_immutable
+
+    # Licenses: the desired ones, except changes Graph did not accept (those stay as before).
+    base_licenses = {} if s.created else dict(prev.licenses)
+    if s.licenses_ok:
+        licenses_now = dict(desired.licenses)
+        for step in unapplied:
+            if step.kind in (StepKind.license_add, StepKind.license_remove) and step.target:
+                if step.target in base_licenses:
+                    licenses_now[step.target] = base_licenses[step.target]
+                else:
+                    licenses_now.pop(step.target, None)
+    else:
+        licenses_now = base_licenses
+
+    # Groups: what we had, minus the removals and plus the additions Graph accepted.
+    base_groups = frozenset() if s.created else prev.groups
+    added = {st.target for st in s.steps_of(StepKind.group_add) if st.succeeded and st.target}
+    removed = {st.target for st in s.steps_of(StepKind.group_remove) if st.succeeded and st.target}
     s.outcome.applied = DesiredState(
         attributes=attributes,
-        licenses=dict(desired.licenses) if s.licenses_ok else dict(prev.licenses),
-        groups=frozenset(groups_now),
-        enabled=desired.enabled if s.attrs_ok else prev.enabled,
+        licenses=licenses_now,
+        groups=frozenset((base_groups - removed) | added),
+        enabled=enabled,
     )

@@ -4,7 +4,9 @@ Additions go 20 members to one `members@odata.bind` PATCH per group. That reques
 all-or-nothing (contract §5): if one member is already there, or was created so recently it
 has not replicated, the whole chunk is added again one member at a time, where "already a
 member" is success. Removals go through `/$ref` (never the bare member URL, which deletes the
-user), and "not a member any more" is success too.
+user), and "not a member any more" is success too. Each membership change is a step of its
+own: a group Graph refuses (read-only, dynamic) fails only that group's step, and a change
+Graph refused before is not sent again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.graph import requests
-from app.graph.errors import GraphConflictError, GraphNotFoundError, GraphTransientError
+from app.graph.errors import (
+    GraphConflictError,
+    GraphError,
+    GraphNotFoundError,
+    GraphTransientError,
+)
+from app.models import StepKind
 from app.provisioning.executor.exchange import (
     REPLICATION_RETRIES,
     Exchange,
@@ -22,7 +30,7 @@ from app.provisioning.executor.exchange import (
     request_id,
 )
 from app.provisioning.executor.keys import BatchKey, Step
-from app.provisioning.executor.types import ItemState
+from app.provisioning.executor.types import ItemState, StepResult
 
 BIND_LIMIT = 20  # members per members@odata.bind request
 
@@ -30,20 +38,44 @@ BIND_LIMIT = 20  # members per members@odata.bind request
 async def apply(ex: Exchange, states: list[ItemState]) -> None:
     adds: dict[str, list[ItemState]] = {}
     removes: list[tuple[ItemState, str]] = []
+    steps: Steps = {}
     for s in states:
         desired = s.work.desired
         assert desired is not None
         previous = s.work.applied.groups if s.work.applied else frozenset()
         base = previous if not s.created else frozenset()
         for gid in sorted(desired.groups - base):
+            if _held(s, StepKind.group_add, gid):
+                continue
+            steps[(s.work.task_id, StepKind.group_add, gid)] = s.begin(StepKind.group_add, gid)
             adds.setdefault(gid, []).append(s)
         for gid in sorted(previous - desired.groups):
+            if _held(s, StepKind.group_remove, gid):
+                continue
+            steps[(s.work.task_id, StepKind.group_remove, gid)] = s.begin(
+                StepKind.group_remove, gid
+            )
             removes.append((s, gid))
-    await _bind(ex, adds)
-    await _remove(ex, removes)
+    await _bind(ex, adds, steps)
+    await _remove(ex, removes, steps)
 
 
-async def _remove(ex: Exchange, removes: list[tuple[ItemState, str]]) -> None:
+Steps = dict[tuple[int, StepKind, str], StepResult]
+
+
+def _held(s: ItemState, kind: StepKind, gid: str) -> bool:
+    """A membership change Graph refused before is held back, not sent again."""
+    refusal = s.work.refused.held(kind, gid, None)
+    if refusal is not None:
+        s.hold(refusal, kind, gid, None)
+    return refusal is not None
+
+
+def _settle(steps: Steps, s: ItemState, kind: StepKind, gid: str, error: GraphError | None) -> None:
+    s.settle(steps[(s.work.task_id, kind, gid)], error)
+
+
+async def _remove(ex: Exchange, removes: list[tuple[ItemState, str]], steps: Steps) -> None:
     items = [
         Planned(
             s,
@@ -55,14 +87,12 @@ async def _remove(ex: Exchange, removes: list[tuple[ItemState, str]]) -> None:
     results = await ex.batch(items)
     for (s, gid), p in zip(removes, items, strict=True):
         error = results[p.key].error
-        if error is None or isinstance(error, GraphNotFoundError):
-            s.groups_removed.add(gid)  # not a member any more is success
-        else:
-            s.groups_failed = True
-            s.stop(error)
+        if isinstance(error, GraphNotFoundError):
+            error = None  # not a member any more is success
+        _settle(steps, s, StepKind.group_remove, gid, error)
 
 
-async def _bind(ex: Exchange, adds: dict[str, list[ItemState]]) -> None:
+async def _bind(ex: Exchange, adds: dict[str, list[ItemState]], steps: Steps) -> None:
     pending = [
         (gid, chunk)
         for gid, members in sorted(adds.items())
@@ -87,29 +117,31 @@ async def _bind(ex: Exchange, adds: dict[str, list[ItemState]]) -> None:
             for s in chunk:
                 if rid:
                     s.outcome.request_ids.append(rid)
-            if res.error is None:
-                for s in chunk:
-                    s.groups_added.add(gid)
-            elif isinstance(res.error, (GraphConflictError, GraphNotFoundError)):
+            if isinstance(res.error, (GraphConflictError, GraphNotFoundError)):
                 # All-or-nothing: one member already there (or not replicated yet) fails the
                 # whole request; add this chunk one by one instead.
-                again.extend(await _add_one_by_one(ex, gid, chunk))
+                again.extend(await _add_one_by_one(ex, gid, chunk, steps))
             else:
+                # Success, or a refusal of the group itself (read-only, dynamic): every
+                # member of the chunk shares it, and no other group is affected.
                 for s in chunk:
-                    s.groups_failed = True
-                    s.stop(res.error)
+                    _settle(steps, s, StepKind.group_add, gid, res.error)
         pending = list(_regroup(again))
         if pending:
             await replication_pause(attempt)
-    for _, chunk in pending:
+    for gid, chunk in pending:
         for s in chunk:
-            s.stop(
-                GraphTransientError(404, "Request_ResourceNotFound", "member not replicated yet")
+            _settle(
+                steps,
+                s,
+                StepKind.group_add,
+                gid,
+                GraphTransientError(404, "Request_ResourceNotFound", "member not replicated yet"),
             )
 
 
 async def _add_one_by_one(
-    ex: Exchange, gid: str, chunk: list[ItemState]
+    ex: Exchange, gid: str, chunk: list[ItemState], steps: Steps
 ) -> list[tuple[str, ItemState]]:
     """Add each member alone; return those not replicated yet, to try again."""
     items = [
@@ -124,13 +156,12 @@ async def _add_one_by_one(
     retry: list[tuple[str, ItemState]] = []
     for s, p in zip(chunk, items, strict=True):
         error = results[p.key].error
-        if error is None or isinstance(error, GraphConflictError):
-            s.groups_added.add(gid)  # already a member is success
-        elif isinstance(error, GraphNotFoundError) and s.created:
+        if isinstance(error, GraphNotFoundError) and s.created:
             retry.append((gid, s))
-        else:
-            s.groups_failed = True
-            s.stop(error)
+            continue
+        if isinstance(error, GraphConflictError):
+            error = None  # already a member is success
+        _settle(steps, s, StepKind.group_add, gid, error)
     return retry
 
 

@@ -92,7 +92,7 @@ async def create(ex: Exchange, states: list[ItemState]) -> None:
 async def patch(ex: Exchange, states: list[ItemState]) -> None:
     pairs: list[tuple[ItemState, Planned]] = []
     for s in states:
-        changes = _differences(s)
+        changes = s.unrefused_attributes(_differences(s))
         if not changes:
             s.attrs_ok = True
             continue
@@ -103,11 +103,9 @@ async def patch(ex: Exchange, states: list[ItemState]) -> None:
         sent = p.call.body
         assert s.tenant is not None and sent is not None
         res = results[p.key]
+        s.patched(sent, res.error)  # a refused PATCH stops no license or group step
         if res.error is None:
-            s.attrs_ok = True
             s.tenant.update(sent)
-        else:
-            s.stop(res.error)
 
 
 def _differences(s: ItemState) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from .assignment_read_desired_type_0 import AssignmentReadDesiredType0
 from .assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
 from .assignment_read_why_type_0 import AssignmentReadWhyType0
 from .assignment_state import AssignmentState
+from .assignment_step_error import AssignmentStepError
 from .assignment_target import AssignmentTarget
 from .authorize_read import AuthorizeRead
 from .catalog_item import CatalogItem
@@ -93,6 +94,10 @@ from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example import SandboxDemoReadExample
 from .scope import Scope
+from .step_error_read import StepErrorRead
+from .step_kind import StepKind
+from .step_read import StepRead
+from .step_status import StepStatus
 from .task_action import TaskAction
 from .task_ids import TaskIds
 from .task_read import TaskRead
@@ -132,6 +137,7 @@ __all__ = (
     "AssignmentReadLastErrorType0",
     "AssignmentReadWhyType0",
     "AssignmentState",
+    "AssignmentStepError",
     "AssignmentTarget",
     "AuthorizeRead",
     "CatalogItem",
@@ -207,6 +213,10 @@ __all__ = (
     "SandboxDemoReadCloud",
     "SandboxDemoReadExample",
     "Scope",
+    "StepErrorRead",
+    "StepKind",
+    "StepRead",
+    "StepStatus",
     "TaskAction",
     "TaskIds",
     "TaskRead",

@@ -9,12 +9,14 @@ from attrs import field as _attrs_field
 
 from ..models.assignment_state import AssignmentState
 from ..models.assignment_target import AssignmentTarget
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0
     from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0
     from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
     from ..models.assignment_read_why_type_0 import AssignmentReadWhyType0
+    from ..models.assignment_step_error import AssignmentStepError
     from ..models.open_task import OpenTask
 
 
@@ -31,7 +33,8 @@ class AssignmentRead:
         desired (AssignmentReadDesiredType0 | None):
         id (int):
         immutable_id (None | str):
-        last_error (AssignmentReadLastErrorType0 | None):
+        last_error (AssignmentReadLastErrorType0 | None): The first of `step_errors` (kept for clients that read one
+            error)
         open_task (None | OpenTask):
         state (AssignmentState): What the tenant holds for an assignment, as far as we applied it.
         target (AssignmentTarget): What should exist in the tenant for an assignment.
@@ -40,6 +43,8 @@ class AssignmentRead:
         user_id (int):
         username (None | str):
         why (AssignmentReadWhyType0 | None): Roles, mappings and rules behind it
+        step_errors (list[AssignmentStepError] | Unset): Every step of the last run that did not apply, with Graph's
+            error; empty when the tenant holds the whole desired state
     """
 
     active: bool
@@ -57,6 +62,7 @@ class AssignmentRead:
     user_id: int
     username: None | str
     why: AssignmentReadWhyType0 | None
+    step_errors: list[AssignmentStepError] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,6 +125,13 @@ class AssignmentRead:
         else:
             why = self.why
 
+        step_errors: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.step_errors, Unset):
+            step_errors = []
+            for step_errors_item_data in self.step_errors:
+                step_errors_item = step_errors_item_data.to_dict()
+                step_errors.append(step_errors_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -140,6 +153,8 @@ class AssignmentRead:
                 "why": why,
             }
         )
+        if step_errors is not UNSET:
+            field_dict["step_errors"] = step_errors
 
         return field_dict
 
@@ -149,6 +164,7 @@ class AssignmentRead:
         from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0  # noqa: PLC0415
         from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0  # noqa: PLC0415
         from ..models.assignment_read_why_type_0 import AssignmentReadWhyType0  # noqa: PLC0415
+        from ..models.assignment_step_error import AssignmentStepError  # noqa: PLC0415
         from ..models.open_task import OpenTask  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -262,6 +278,15 @@ class AssignmentRead:
 
         why = _parse_why(d.pop("why"))
 
+        _step_errors = d.pop("step_errors", UNSET)
+        step_errors: list[AssignmentStepError] | Unset = UNSET
+        if _step_errors is not UNSET:
+            step_errors = []
+            for step_errors_item_data in _step_errors:
+                step_errors_item = AssignmentStepError.from_dict(step_errors_item_data)
+
+                step_errors.append(step_errors_item)
+
         assignment_read = cls(
             active=active,
             app_id=app_id,
@@ -278,6 +303,7 @@ class AssignmentRead:
             user_id=user_id,
             username=username,
             why=why,
+            step_errors=step_errors,
         )
 
         assignment_read.additional_properties = d

@@ -4,6 +4,7 @@ from enum import StrEnum
 class AssignmentState(StrEnum):
     DELETED = "deleted"
     ERROR = "error"
+    PARTIAL = "partial"
     PENDING = "pending"
     PROVISIONED = "provisioned"
     SUSPENDED = "suspended"

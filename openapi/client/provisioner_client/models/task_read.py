@@ -9,9 +9,11 @@ from attrs import field as _attrs_field
 
 from ..models.task_action import TaskAction
 from ..models.task_status import TaskStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.graph_error_read import GraphErrorRead
+    from ..models.step_read import StepRead
     from ..models.task_read_plan import TaskReadPlan
 
 
@@ -42,6 +44,7 @@ class TaskRead:
         status (TaskStatus): Where a task is in its life. Open: pending_approval, queued, running, blocked.
         updated_at (datetime.datetime):
         user_id (int):
+        steps (list[StepRead] | Unset): Each step's outcome, in the order they ran
     """
 
     action: TaskAction
@@ -64,6 +67,7 @@ class TaskRead:
     status: TaskStatus
     updated_at: datetime.datetime
     user_id: int
+    steps: list[StepRead] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +138,13 @@ class TaskRead:
 
         user_id = self.user_id
 
+        steps: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.steps, Unset):
+            steps = []
+            for steps_item_data in self.steps:
+                steps_item = steps_item_data.to_dict()
+                steps.append(steps_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -160,12 +171,15 @@ class TaskRead:
                 "user_id": user_id,
             }
         )
+        if steps is not UNSET:
+            field_dict["steps"] = steps
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.graph_error_read import GraphErrorRead  # noqa: PLC0415
+        from ..models.step_read import StepRead  # noqa: PLC0415
         from ..models.task_read_plan import TaskReadPlan  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -299,6 +313,15 @@ class TaskRead:
 
         user_id = d.pop("user_id")
 
+        _steps = d.pop("steps", UNSET)
+        steps: list[StepRead] | Unset = UNSET
+        if _steps is not UNSET:
+            steps = []
+            for steps_item_data in _steps:
+                steps_item = StepRead.from_dict(steps_item_data)
+
+                steps.append(steps_item)
+
         task_read = cls(
             action=action,
             app_id=app_id,
@@ -320,6 +343,7 @@ class TaskRead:
             status=status,
             updated_at=updated_at,
             user_id=user_id,
+            steps=steps,
         )
 
         task_read.additional_properties = d
