@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.directory import service as directory
 from app.directory.schemas import UserUpdate
 from app.models import ScimGroup, User, utcnow
+from app.scim import compat
 from app.scim import repository as repo
 from app.scim.catalog import POLICY
 from app.scim.filters import group_filter
@@ -93,7 +94,7 @@ def patch(
     session: Session, row: ScimGroup, current: GroupResource, body: dict[str, Any]
 ) -> ScimGroup:
     operations = PatchOp[GroupResource].model_validate(
-        body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+        compat.group_patch_body(body), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
     operations.patch(current, scim_policy=POLICY)
     return replace(session, row, current)
