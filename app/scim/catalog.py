@@ -177,7 +177,7 @@ _NOT_ATTRIBUTES = {"schemas", "id", "externalid", "meta", "groups"}
 
 
 def _unsupported(schema: Schema, name: str, value: Any, prefix: str) -> list[str]:
-    attr = next((a for a in schema.attributes or [] if a.name.lower() == name.lower()), None)
+    attr = next((a for a in schema.attributes or [] if str(a.name).lower() == name.lower()), None)
     if attr is None:
         return [prefix + name]
     if not attr.sub_attributes:
@@ -186,7 +186,7 @@ def _unsupported(schema: Schema, name: str, value: Any, prefix: str) -> list[str
     out: list[str] = []
     if attr.multi_valued and len(items) > 1:
         out.append(f"{prefix}{name} (more than one value: this service keeps one)")
-    subs = {s.name.lower(): s for s in attr.sub_attributes}
+    subs = {str(s.name).lower(): s for s in attr.sub_attributes}
     for item in items:
         if not isinstance(item, dict):
             continue
