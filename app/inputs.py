@@ -71,7 +71,12 @@ def _plain_text(value: str) -> str:
 
 def nfkc(value: Any) -> Any:
     """NFKC form of a string (other values are left to the type's own validation)."""
-    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+    return normalized(value) if isinstance(value, str) else value
+
+
+def normalized(text: str) -> str:
+    """The form identifiers are stored and compared in (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 SearchText = Annotated[str, AfterValidator(_plain_text)]

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
-from app.inputs import nfkc
+from app.inputs import normalized
 from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
@@ -259,9 +259,9 @@ def user_query(f: UserFilter) -> Select[User]:
     wins over the manual one; a role counts whether held by hand or through a mapping)."""
     stmt = select(User).where(col(User.deleted_at).is_(None))
     if f.email:
-        stmt = stmt.where(col(User.email_lower) == nfkc(f.email).lower())
+        stmt = stmt.where(col(User.email_lower) == normalized(f.email).lower())
     if f.username:
-        stmt = stmt.where(col(User.username_lower) == nfkc(f.username).lower())
+        stmt = stmt.where(col(User.username_lower) == normalized(f.username).lower())
     if f.status:
         stmt = stmt.where(col(User.status) == f.status)
     if f.group_id is not None:
@@ -277,7 +277,7 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.updated_since is not None:
         stmt = stmt.where(col(User.updated_at) >= f.updated_since)
     if f.q:
-        pattern = contains_pattern(nfkc(f.q).lower())
+        pattern = contains_pattern(normalized(f.q).lower())
         stmt = stmt.where(
             or_(
                 col(User.username_lower).like(pattern, escape=LIKE_ESCAPE),
@@ -345,7 +345,7 @@ def group_query(q: str | None = None) -> Select[Group]:
     stmt = select(Group)
     if not q:
         return stmt
-    return stmt.where(col(Group.name).ilike(contains_pattern(nfkc(q)), escape=LIKE_ESCAPE))
+    return stmt.where(col(Group.name).ilike(contains_pattern(normalized(q)), escape=LIKE_ESCAPE))
 
 
 def role_query(q: str | None = None) -> Select[Role]:
@@ -353,7 +353,7 @@ def role_query(q: str | None = None) -> Select[Role]:
     stmt = select(Role)
     if not q:
         return stmt
-    return stmt.where(col(Role.name).ilike(contains_pattern(nfkc(q)), escape=LIKE_ESCAPE))
+    return stmt.where(col(Role.name).ilike(contains_pattern(normalized(q)), escape=LIKE_ESCAPE))
 
 
 def groups_by_name(session: Session) -> list[Group]:

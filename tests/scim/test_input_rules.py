@@ -144,3 +144,18 @@ def test_a_fullwidth_user_name_is_the_same_user(scim: ScimClient) -> None:
     scim.json("POST", "/Users", 201, json=scim_user(1, userName="josh"))
     body = scim_user(2, userName="\uff4a\uff4f\uff53\uff48")
     scim.error("POST", "/Users", 409, "uniqueness", json=body)
+
+
+@pytest.mark.parametrize("char", ["\u0000", "\u200b", "\u202e", "\n"])
+def test_hidden_characters_in_a_group_name_are_refused(
+    scim: ScimClient, admin: ApiClient, char: str
+) -> None:
+    a = _user(scim, 1)
+    scim.error("POST", "/Groups", 400, "invalidValue", json=scim_group(f"Sales{char}", a))
+    assert admin.ok("GET", f"/users/{a}")["member_of"] == []
+
+
+def test_a_fullwidth_group_name_is_the_same_group(scim: ScimClient) -> None:
+    created = scim.json("POST", "/Groups", 201, json=scim_group("\uff33ales"))
+    assert created["displayName"] == "Sales"
+    scim.error("POST", "/Groups", 409, "uniqueness", json=scim_group("sales"))
