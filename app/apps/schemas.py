@@ -70,6 +70,8 @@ class ParameterIn(Input):
 class CertificateIn(Input):
     """A certificate credential: the PEM private key and the PEM certificate uploaded to Entra."""
 
+    multiline = frozenset({"certificate_pem"})  # PEM is base64 in lines
+
     private_key_pem: SecretStr
     certificate_pem: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
     passphrase: SecretStr | None = Field(None, description="If the private key is encrypted")
