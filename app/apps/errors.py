@@ -15,6 +15,14 @@ class MissingCredentials(Conflict):
     slug, title = "app-credentials-missing", "The app has no client secret or certificate"
 
 
+class CredentialsUnreadable(MissingCredentials):
+    """A stored client secret or certificate cannot be decrypted: SECRET_KEY is not the key it
+    was saved with. Like a missing credential, only an admin can fix it (so a task is held as
+    blocked, not retried)."""
+
+    slug, title = "app-credentials-unreadable", "The app's stored credential cannot be decrypted"
+
+
 class SandboxUnavailable(Conflict):
     slug, title = "sandbox-unavailable", "No sandbox tenant is configured on this server"
 

@@ -24,7 +24,11 @@ from sqlmodel import Session
 
 from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import DbTokenCacheStore, certificate_credential
-from app.apps.errors import ConsentFailed, MissingCredentials, NotAuthenticated
+from app.apps.errors import (
+    ConsentFailed,
+    MissingCredentials,
+    NotAuthenticated,
+)
 from app.apps.schemas import is_guid
 from app.apps.service import get_app
 from app.crypto import decrypt

@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 
+from app.inputs import Input, Patch
 from app.models import DeprovisionPolicy
 
 Cloud = Literal["global", "usgov", "china", "sandbox"]
@@ -57,11 +58,7 @@ def _tenant(value: str) -> str:
         ) from None
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ParameterIn(_Strict):
+class ParameterIn(Input):
     """How one target attribute is computed: a user `field`, a `constant` or a `template`."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -70,15 +67,17 @@ class ParameterIn(_Strict):
     include: bool = Field(True, description="Include in user provisioning")
 
 
-class CertificateIn(_Strict):
+class CertificateIn(Input):
     """A certificate credential: the PEM private key and the PEM certificate uploaded to Entra."""
+
+    multiline = frozenset({"certificate_pem"})  # PEM is base64 in lines
 
     private_key_pem: SecretStr
     certificate_pem: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
     passphrase: SecretStr | None = Field(None, description="If the private key is encrypted")
 
 
-class ApprovalPolicy(_Strict):
+class ApprovalPolicy(Input):
     """Which provisioning actions wait for an admin's approval."""
 
     create: bool = False
@@ -87,7 +86,7 @@ class ApprovalPolicy(_Strict):
     delete: bool = False
 
 
-class _AppFields(_Strict):
+class _AppFields(Input):
     @field_validator("tenant", check_fields=False)
     @classmethod
     def _check_tenant(cls, v: str | None) -> str | None:
@@ -131,7 +130,9 @@ class AppCreate(_AppFields):
     )
 
 
-class AppUpdate(_AppFields):
+class AppUpdate(_AppFields, Patch):
+    nullable = frozenset({"deletion_threshold"})
+
     name: Name | None = None
     tenant: str | None = None
     domain: str | None = None

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
+from app.inputs import normalized
 from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
@@ -262,9 +263,9 @@ def user_query(f: UserFilter) -> Select[User]:
     wins over the manual one; a role counts whether held by hand or through a mapping)."""
     stmt = select(User).where(col(User.deleted_at).is_(None))
     if f.email:
-        stmt = stmt.where(col(User.email_lower) == f.email.lower())
+        stmt = stmt.where(col(User.email_lower) == normalized(f.email).lower())
     if f.username:
-        stmt = stmt.where(col(User.username_lower) == f.username.lower())
+        stmt = stmt.where(col(User.username_lower) == normalized(f.username).lower())
     if f.status:
         stmt = stmt.where(col(User.status) == f.status)
     if f.group_id is not None:
@@ -280,17 +281,27 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.updated_since is not None:
         stmt = stmt.where(col(User.updated_at) >= f.updated_since)
     if f.q:
-        pattern = f"%{f.q.lower()}%"
+        pattern = contains_pattern(normalized(f.q).lower())
         stmt = stmt.where(
             or_(
-                col(User.username_lower).like(pattern),
-                col(User.email_lower).like(pattern),
-                func.lower(User.firstname).like(pattern),
-                func.lower(User.lastname).like(pattern),
-                func.lower(User.display_name).like(pattern),
+                col(User.username_lower).like(pattern, escape=LIKE_ESCAPE),
+                col(User.email_lower).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.firstname).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.lastname).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     return stmt
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\\` taken literally
+    (with `escape=LIKE_ESCAPE`, which Postgres and SQLite both honour)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def custom_attribute_names(session: Session) -> list[str]:
@@ -340,13 +351,17 @@ def get_role(session: Session, role_id: int, *, lock: bool = False) -> Role | No
 def group_query(q: str | None = None) -> Select[Group]:
     """Groups, optionally those whose name contains `q` (case-insensitive)."""
     stmt = select(Group)
-    return stmt.where(col(Group.name).ilike(f"%{q}%")) if q else stmt
+    if not q:
+        return stmt
+    return stmt.where(col(Group.name).ilike(contains_pattern(normalized(q)), escape=LIKE_ESCAPE))
 
 
 def role_query(q: str | None = None) -> Select[Role]:
     """Roles, optionally those whose name contains `q` (case-insensitive)."""
     stmt = select(Role)
-    return stmt.where(col(Role.name).ilike(f"%{q}%")) if q else stmt
+    if not q:
+        return stmt
+    return stmt.where(col(Role.name).ilike(contains_pattern(normalized(q)), escape=LIKE_ESCAPE))
 
 
 def groups_by_name(session: Session) -> list[Group]:

@@ -20,6 +20,7 @@ from app.directory.schemas import (
     UserRead,
     UserUpdate,
 )
+from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
 from app.pagination import Page, PageParams, paginate
 
@@ -31,13 +32,13 @@ def list_users(
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
-    email: str | None = Query(None, description="Exact email, case-insensitive"),
-    username: str | None = Query(None, description="Exact username, case-insensitive"),
+    email: SearchText | None = Query(None, description="Exact email, case-insensitive"),
+    username: SearchText | None = Query(None, description="Exact username, case-insensitive"),
     role_id: int | None = Query(None, description="Holds this role (manually or by mapping)"),
     group_id: int | None = Query(None, description="In this group (effective)"),
     status: UserStatus | None = None,
     updated_since: datetime | None = Query(None, description="Changed at or after this time"),
-    q: str | None = Query(None, max_length=200, description="Search names, username, email"),
+    q: SearchText | None = Query(None, max_length=200, description="Search names, username, email"),
 ) -> Page[UserRead]:
     stmt = repository.user_query(
         repository.UserFilter(email, username, role_id, group_id, status, updated_since, q)
@@ -119,7 +120,7 @@ def list_groups(
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
-    q: str | None = Query(None, max_length=200, description="Search the name"),
+    q: SearchText | None = Query(None, max_length=200, description="Search the name"),
 ) -> Page[GroupRead]:
     rows, cursor, url = paginate(session, repository.group_query(q), Group.id, page)
     return Page(items=[_group_read(g) for g in rows], next_cursor=cursor, next=url)
@@ -164,7 +165,7 @@ def list_roles(
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
-    q: str | None = Query(None, max_length=200, description="Search the name"),
+    q: SearchText | None = Query(None, max_length=200, description="Search the name"),
 ) -> Page[RoleRead]:
     rows, cursor, url = paginate(session, repository.role_query(q), Role.id, page)
     return Page(items=service.role_reads(session, rows), next_cursor=cursor, next=url)

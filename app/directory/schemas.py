@@ -5,22 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from app.inputs import Identifier, IdentifierEmail, Input, Patch
 from app.models import UserStatus
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[Identifier, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Username = Annotated[
+    Identifier, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+
+MAX_CUSTOM_ATTRIBUTES = 100
+MAX_CUSTOM_VALUE = 2048
 AttrName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 ]
+AttrValue = Annotated[str, StringConstraints(max_length=MAX_CUSTOM_VALUE)]
+CUSTOM_ATTRIBUTES_DOC = (
+    f"At most {MAX_CUSTOM_ATTRIBUTES} attributes; a name is 1-64 characters, a letter or `_` "
+    "then letters, digits, `_`, `.` or `-`; a value is at most "
+    f"{MAX_CUSTOM_VALUE} characters."
+)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UserBase(_Strict):
+class UserBase(Input):
     firstname: Text | None = None
     lastname: Text | None = None
     display_name: Annotated[str, StringConstraints(max_length=400)] | None = None
@@ -41,25 +51,37 @@ class UserBase(_Strict):
 
 
 class UserCreate(UserBase):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-    email: EmailStr
-    custom_attributes: dict[AttrName, Annotated[str, StringConstraints(max_length=2000)]] = Field(
-        default_factory=dict
+    username: Username
+    email: IdentifierEmail
+    custom_attributes: dict[AttrName, AttrValue] = Field(
+        default_factory=dict, max_length=MAX_CUSTOM_ATTRIBUTES, description=CUSTOM_ATTRIBUTES_DOC
     )
     role_ids: list[int] = Field(default_factory=list, description="Roles given by hand")
 
 
-class UserUpdate(UserBase):
-    username: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-        | None
-    ) = None
-    email: EmailStr | None = None
-    custom_attributes: (
-        dict[AttrName, Annotated[str, StringConstraints(max_length=2000)] | None] | None
-    ) = Field(
+class UserUpdate(UserBase, Patch):
+    nullable = frozenset(
+        {
+            "firstname",
+            "lastname",
+            "display_name",
+            "distinguished_name",
+            "department",
+            "title",
+            "company",
+            "phone",
+            "country",
+            "group_id",
+        }
+    )
+
+    username: Username | None = None
+    email: IdentifierEmail | None = None
+    custom_attributes: dict[AttrName, AttrValue | None] | None = Field(
         default=None,
-        description="Merged into the user's attributes; a null value removes that attribute.",
+        max_length=MAX_CUSTOM_ATTRIBUTES,
+        description="Merged into the user's attributes; a null value removes that attribute. "
+        + CUSTOM_ATTRIBUTES_DOC,
     )
 
 
@@ -97,18 +119,23 @@ class UserRead(BaseModel):
     updated_at: datetime
 
 
-class RoleIds(_Strict):
+class RoleIds(Input):
     role_ids: list[int]
 
 
-class GroupCreate(_Strict):
+class GroupCreate(Input):
+    multiline = frozenset({"description"})
+
     name: Name
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Description | None = None
 
 
-class GroupUpdate(_Strict):
+class GroupUpdate(Patch):
+    multiline = frozenset({"description"})
+    nullable = frozenset({"description"})
+
     name: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Description | None = None
 
 
 class GroupRead(BaseModel):
@@ -119,15 +146,20 @@ class GroupRead(BaseModel):
     updated_at: datetime
 
 
-class RoleCreate(_Strict):
+class RoleCreate(Input):
+    multiline = frozenset({"description"})
+
     name: Name
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Description | None = None
     app_ids: list[int] = Field(default_factory=list, description="Apps this role grants")
 
 
-class RoleUpdate(_Strict):
+class RoleUpdate(Patch):
+    multiline = frozenset({"description"})
+    nullable = frozenset({"description"})
+
     name: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Description | None = None
     app_ids: list[int] | None = None
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.evaluation.actions import Action
 from app.evaluation.conditions import Condition
+from app.inputs import Input, Patch
 
 Match = Literal["all", "any"]
 
 
-class ConditionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConditionIn(Input):
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     operator: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     value: Annotated[str, StringConstraints(max_length=2000)] | None = None
@@ -24,8 +24,7 @@ class ConditionIn(BaseModel):
         return Condition(self.source, self.operator, self.value, self.case_sensitive)
 
 
-class ActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ActionIn(Input):
     action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     value: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=list)
 
@@ -33,8 +32,7 @@ class ActionIn(BaseModel):
         return Action(self.action, tuple(self.value))
 
 
-class MappingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MappingCreate(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     enabled: bool = True
     match: Match = "all"
@@ -43,8 +41,7 @@ class MappingCreate(BaseModel):
     actions: list[ActionIn] = Field(min_length=1)
 
 
-class MappingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MappingUpdate(Patch):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -76,8 +73,7 @@ class CatalogItem(BaseModel):
     value_count: str | None = Field(None, description="How many values the action takes")
 
 
-class UserIds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserIds(Input):
     user_ids: list[int] = Field(min_length=1, max_length=1000)
 
 

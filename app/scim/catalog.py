@@ -1,9 +1,15 @@
 """What this SCIM service supports, built once per application from `ScimSettings`.
 
-Requests are read with scim2-models' full standard models (so an identity provider that sends
-attributes we do not keep, such as `locale`, is not refused), while /Schemas publishes only the
-attributes that are stored and returned. Compliance checkers and careful clients read /Schemas,
-so it must be exact: every attribute it lists round-trips.
+/Schemas publishes only the attributes that are stored and returned. Compliance checkers and
+careful clients read /Schemas, so it must be exact: every attribute it lists round-trips, and
+every attribute it leaves out is refused (`Catalog.unsupported`, a 400 invalidValue naming the
+attributes) rather than accepted and dropped. That covers standard attributes we do not keep
+(`preferredLanguage`, `locale`, `name.formatted`, address lines, `costCenter`...), values of
+another type than `work` (a `home` email, a `mobile` phone) and a second value of an attribute
+we keep one of. An identity provider that sends one of them needs its attribute mapping
+changed, or the attribute mapped to a custom attribute with `SCIM_CUSTOM_ATTRIBUTES`.
+Requests are parsed with scim2-models' full standard models first, so the refusal can name
+what is not supported instead of failing as an unknown attribute.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from scim2_models import (
     AuthenticationScheme,
     Bulk,
     ChangePassword,
+    Context,
     EnterpriseUser,
     ETag,
     Filter,
@@ -99,6 +106,22 @@ class Catalog:
     def resource_type(self, name: str) -> ResourceType | None:
         return next((r for r in self.resource_types if str(r.id).lower() == name.lower()), None)
 
+    def unsupported(self, resource: ScimUser) -> list[str]:
+        """The attributes of `resource` that /Schemas does not publish (so nothing stores)."""
+        data = resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_REQUEST, exclude_none=True)
+        core, enterprise = self.schemas[0], self.schemas[1]
+        out: list[str] = []
+        for key, value in data.items():
+            if key.lower() in _NOT_ATTRIBUTES:
+                continue
+            if key.lower() == ENTERPRISE_SCHEMA.lower() and isinstance(value, dict):
+                for name, sub in value.items():
+                    if name.lower() != "schemas":
+                        out += _unsupported(enterprise, name, sub, f"{ENTERPRISE_SCHEMA}:")
+            else:
+                out += _unsupported(core, key, value, "")
+        return out
+
 
 def build_catalog(settings: ScimSettings) -> Catalog:
     custom = tuple(_custom_attribute(p, n) for p, n in settings.custom_attributes.items())
@@ -147,6 +170,37 @@ def _custom_attribute(path_text: str, name: str) -> CustomAttribute:
     if top in defaults and (not sub or sub in (defaults[top] or ())):
         raise ValueError(f"SCIM_CUSTOM_ATTRIBUTES: {path_text!r} is already mapped by default")
     return CustomAttribute(path, name)
+
+
+# Keys of a resource that are not attributes a client sets (or that another part handles).
+_NOT_ATTRIBUTES = {"schemas", "id", "externalid", "meta", "groups"}
+
+
+def _unsupported(schema: Schema, name: str, value: Any, prefix: str) -> list[str]:
+    attr = next((a for a in schema.attributes or [] if str(a.name).lower() == name.lower()), None)
+    if attr is None:
+        return [prefix + name]
+    if not attr.sub_attributes:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    if attr.multi_valued and len(items) > 1:
+        out.append(f"{prefix}{name} (more than one value: this service keeps one)")
+    subs = {str(s.name).lower(): s for s in attr.sub_attributes}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        for key, sub_value in item.items():
+            sub = subs.get(key.lower())
+            if sub is None:
+                # `primary` marks the one value kept, which is primary by definition.
+                if not (attr.multi_valued and key.lower() == "primary"):
+                    out.append(f"{prefix}{name}.{key}")
+            elif sub.canonical_values and str(sub_value).lower() not in {
+                str(c).lower() for c in sub.canonical_values
+            }:
+                out.append(f'{prefix}{name}[{key} eq "{sub_value}"]')
+    return list(dict.fromkeys(out))
 
 
 def _trimmed(schema: Schema, keep: dict[str, set[str] | None]) -> Schema:

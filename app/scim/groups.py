@@ -23,7 +23,9 @@ from sqlmodel import Session
 
 from app.directory import service as directory
 from app.directory.schemas import UserUpdate
+from app.inputs import hidden_character, normalized
 from app.models import ScimGroup, utcnow
+from app.scim import compat
 from app.scim import repository as repo
 from app.scim.catalog import POLICY
 from app.scim.filters import group_filter
@@ -93,7 +95,7 @@ def patch(
     session: Session, row: ScimGroup, current: GroupResource, body: dict[str, Any]
 ) -> ScimGroup:
     operations = PatchOp[GroupResource].model_validate(
-        body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+        compat.group_patch_body(body), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
     operations.patch(current, scim_policy=POLICY)
     return replace(session, row, current)
@@ -106,9 +108,14 @@ def delete(session: Session, row: ScimGroup) -> None:
 
 
 def _name(resource: GroupResource) -> str:
-    name = (resource.display_name or "").strip()
+    name = normalized((resource.display_name or "").strip())
     if not name or len(name) > 256:
         raise InvalidValueException(detail="displayName is required (1 to 256 characters).")
+    char = hidden_character(name)
+    if char is not None:
+        raise InvalidValueException(
+            detail=f"displayName contains {char}, a control, zero-width or bidirectional character."
+        )
     return name
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scim2_models import Context, NotFoundException, PatchOp
+from scim2_models import Context, InvalidValueException, NotFoundException, PatchOp
 from sqlmodel import Session
 
 from app.directory import service as directory
@@ -17,7 +17,7 @@ from app.scim import repository as repo
 from app.scim.catalog import POLICY, Catalog, ScimUser
 from app.scim.filters import user_filter
 from app.scim.protocol import ListQuery
-from app.scim.resources import UserFields, user_fields, user_resource
+from app.scim.resources import MANAGER, UserFields, user_fields, user_resource
 
 
 def get_row(session: Session, user_id: str, *, lock: bool = False) -> User:
@@ -52,7 +52,20 @@ def parse(body: dict[str, Any], context: Context, base: str) -> ScimUser:
     )
 
 
+def refuse_unsupported(catalog: Catalog, resource: ScimUser) -> None:
+    """400 for attributes /Schemas does not publish: nothing would store them."""
+    unsupported = catalog.unsupported(resource)
+    if unsupported:
+        raise InvalidValueException(
+            detail="Not supported by this service (see /Schemas): "
+            + ", ".join(unsupported)
+            + ". Remove them from the identity provider's attribute mappings, or map them to "
+            "custom attributes with SCIM_CUSTOM_ATTRIBUTES."
+        )
+
+
 def create(session: Session, catalog: Catalog, resource: ScimUser) -> User:
+    refuse_unsupported(catalog, resource)
     fields = user_fields(resource, catalog)
     data = UserCreate(
         username=fields.username,
@@ -67,6 +80,7 @@ def create(session: Session, catalog: Catalog, resource: ScimUser) -> User:
 
 
 def replace(session: Session, catalog: Catalog, row: User, resource: ScimUser) -> User:
+    refuse_unsupported(catalog, resource)
     return _apply(session, row, user_fields(resource, catalog))
 
 
@@ -78,10 +92,18 @@ def patch(
     body: dict[str, Any],
     base: str,
 ) -> User:
+    manager = (row.custom_attributes or {}).get(MANAGER)
+    asked = bool(body.get("Operations"))
+    prepared = compat.patch_body(body, base, manager)
+    if asked and prepared.get("Operations") == []:
+        return row  # only removals of a manager the user does not have: nothing to do
     operations = PatchOp[ScimUser].model_validate(
-        compat.patch_body(body, base), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+        prepared,
+        scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+        scim_policy=POLICY,
     )
     operations.patch(current, scim_policy=POLICY)
+    refuse_unsupported(catalog, current)
     return _apply(session, row, user_fields(current, catalog))
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from app.inputs import Input, Patch
 from app.mappings.schemas import ActionIn, CatalogItem, ConditionIn, Match
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -19,8 +20,7 @@ LICENSE_VALUE_DOC = (
 )
 
 
-class RuleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RuleCreate(Input):
     name: Name
     enabled: bool = True
     match: Match = "all"
@@ -29,8 +29,7 @@ class RuleCreate(BaseModel):
     actions: list[ActionIn] = Field(min_length=1, description=LICENSE_VALUE_DOC)
 
 
-class RuleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RuleUpdate(Patch):
     name: Name | None = None
     enabled: bool | None = None
     match: Match | None = None

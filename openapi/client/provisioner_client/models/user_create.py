@@ -23,7 +23,8 @@ class UserCreate:
         username (str):
         company (None | str | Unset):
         country (None | str | Unset):
-        custom_attributes (UserCreateCustomAttributes | Unset):
+        custom_attributes (UserCreateCustomAttributes | Unset): At most 100 attributes; a name is 1-64 characters, a
+            letter or `_` then letters, digits, `_`, `.` or `-`; a value is at most 2048 characters.
         department (None | str | Unset):
         display_name (None | str | Unset):
         distinguished_name (None | str | Unset):

@@ -11,6 +11,11 @@ T = TypeVar("T", bound="UserCreateCustomAttributes")
 
 @_attrs_define
 class UserCreateCustomAttributes:
+    """At most 100 attributes; a name is 1-64 characters, a letter or `_` then letters, digits, `_`, `.` or `-`; a value is
+    at most 2048 characters.
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,7 +22,8 @@ class UserUpdate:
         company (None | str | Unset):
         country (None | str | Unset):
         custom_attributes (None | Unset | UserUpdateCustomAttributesType0): Merged into the user's attributes; a null
-            value removes that attribute.
+            value removes that attribute. At most 100 attributes; a name is 1-64 characters, a letter or `_` then letters,
+            digits, `_`, `.` or `-`; a value is at most 2048 characters.
         department (None | str | Unset):
         display_name (None | str | Unset):
         distinguished_name (None | str | Unset):

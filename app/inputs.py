@@ -1,0 +1,121 @@
+"""What every API input model shares: no hidden characters in text, no null where a PATCH
+means "leave it", and identifiers in one Unicode form.
+
+* Hidden characters. Control characters (C0, DEL, C1), zero-width characters (U+200B..U+200D,
+  U+2060, U+FEFF) and bidirectional controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069)
+  are refused with a 422 naming the field, in every string of every `Input` model: fields,
+  list items, dict keys and values. Tab, line feed and carriage return are allowed only in the
+  fields a model lists in `multiline` (free text such as descriptions). Query strings use the
+  `SearchText` type for the same check.
+* Null in a PATCH. A `Patch` model refuses an explicit `null` for every field not listed in
+  `nullable`, with a 422 naming the field; leaving the field out keeps the current value.
+* Identifiers. `Identifier` and `IdentifierEmail` are NFKC-normalized before any other check,
+  so `josh` typed in fullwidth letters (U+FF4A...) is stored as plain `josh` and collides
+  with it (uniqueness is compared case-insensitively). Only new writes are normalized: rows
+  stored before this rule keep their spelling until they are next written (no migration).
+
+This module imports nothing from `app`, so every schema module can use it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+_INVISIBLE = "\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_HIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
+
+
+def hidden_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of `value` the service refuses, as `U+XXXX`, or None."""
+    found = (_HIDDEN_MULTILINE if multiline else _HIDDEN).search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _refuse_hidden(value: Any, multiline: bool, where: str = "") -> None:
+    if isinstance(value, str):
+        char = hidden_character(value, multiline=multiline)
+        if char is not None:
+            raise PydanticCustomError(
+                "hidden_character",
+                "{where}contains {char}, a control, zero-width or bidirectional character",
+                {"where": where, "char": char},
+            )
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_hidden(item, multiline, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_hidden(key, False, "a key ")
+            _refuse_hidden(item, multiline, f"the value of {key!r} ")
+
+
+def _plain_text(value: str) -> str:
+    _refuse_hidden(value, False)
+    return value
+
+
+def nfkc(value: Any) -> Any:
+    """NFKC form of a string (other values are left to the type's own validation)."""
+    return normalized(value) if isinstance(value, str) else value
+
+
+def normalized(text: str) -> str:
+    """The form identifiers are stored and compared in (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+SearchText = Annotated[str, AfterValidator(_plain_text)]
+"""A query-string value: single-line text without hidden characters (else 422)."""
+
+Identifier = Annotated[str, BeforeValidator(nfkc)]
+"""A name people and systems match on (username, group and role names): stored in NFKC."""
+
+IdentifierEmail = Annotated[EmailStr, BeforeValidator(nfkc)]
+"""An email address, NFKC-normalized before it is validated."""
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields are refused, and so is hidden text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    multiline: ClassVar[frozenset[str]] = frozenset()
+    """Fields of free text, where tab and line breaks are allowed."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_hidden_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, SecretStr | BaseModel):
+            _refuse_hidden(value, info.field_name in cls.multiline)
+        return value
+
+
+class Patch(Input):
+    """Base of every PATCH body: a field left out keeps its value; null clears only the fields
+    listed in `nullable` and is refused (422) for the others."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise PydanticCustomError(
+                "null", "cannot be null; leave the field out to keep its current value"
+            )
+        return value
