@@ -23,7 +23,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from app.apps.clouds import cloud_endpoints
-from app.apps.credentials import DbTokenCacheStore, certificate_credential
+from app.apps.credentials import DbTokenCacheStore
 from app.apps.errors import (
     ConsentFailed,
     MissingCredentials,
@@ -31,7 +31,6 @@ from app.apps.errors import (
 )
 from app.apps.schemas import is_guid
 from app.apps.service import get_app
-from app.crypto import decrypt
 from app.db import transaction
 from app.graph import (
     Budget,
@@ -228,10 +227,8 @@ def token_provider(
     ca_file = None
     if c.cloud == "sandbox" and settings.sandbox_ca_file:
         ca_file = str(settings.sandbox_ca_file)
-    secret = decrypt(c.client_secret_enc) if c.client_secret_enc else None
-    certificate = None
-    if secret is None and c.certificate_enc and c.certificate_thumbprint:
-        certificate = certificate_credential(c.certificate_enc, c.certificate_thumbprint)
+    # A secret that no longer decrypts (SECRET_KEY changed) is a 409 naming the app and the fix.
+    secret, certificate = _credential(c)
     return MsalTokenProvider(
         c.client_id,
         authority_base=endpoints.login_base,
