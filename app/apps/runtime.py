@@ -23,17 +23,20 @@ from fastapi import Request
 from sqlmodel import Session
 
 from app.apps.clouds import cloud_endpoints
-from app.apps.credentials import DbTokenCacheStore
+from app.apps.credentials import DbTokenCacheStore, certificate_credential
 from app.apps.errors import (
     ConsentFailed,
+    CredentialsUnreadable,
     MissingCredentials,
     NotAuthenticated,
 )
 from app.apps.schemas import is_guid
 from app.apps.service import get_app
+from app.crypto import SecretDecryptError, decrypt
 from app.db import transaction
 from app.graph import (
     Budget,
+    CertificateCredential,
     GraphCallRecord,
     GraphClient,
     GraphError,
@@ -217,6 +220,25 @@ class GraphRuntime:
             else InProcessLimiter(budget)
         )
         return self._limiter
+
+
+def _credential(c: Connection) -> tuple[str | None, CertificateCredential | None]:
+    """The app's decrypted secret or certificate; a 409 naming the app and the fix when the
+    stored one cannot be decrypted (SECRET_KEY changed since it was saved)."""
+    try:
+        if c.client_secret_enc:
+            return decrypt(c.client_secret_enc), None
+        if c.certificate_enc and c.certificate_thumbprint:
+            return None, certificate_credential(c.certificate_enc, c.certificate_thumbprint)
+    except SecretDecryptError:
+        what = "client secret" if c.client_secret_enc else "certificate"
+        log.warning("app %s: stored %s cannot be decrypted with SECRET_KEY", c.app_id, what)
+        raise CredentialsUnreadable(
+            f"App {c.app_id}'s stored {what} cannot be decrypted: SECRET_KEY is not the key it "
+            f"was saved with. Restore the previous SECRET_KEY, or enter the {what} again "
+            f"with `apps-update` (PATCH /api/v1/apps/{c.app_id})."
+        ) from None
+    return None, None
 
 
 def token_provider(
