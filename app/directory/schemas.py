@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from app.api.ids import Id
 from app.models import UserStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -32,7 +33,7 @@ class UserBase(_Strict):
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None
     country: Annotated[str, StringConstraints(max_length=100)] | None = None
     status: UserStatus | None = None
-    group_id: int | None = None
+    group_id: Id | None = None
 
     @field_validator("member_of")
     @classmethod
@@ -46,7 +47,7 @@ class UserCreate(UserBase):
     custom_attributes: dict[AttrName, Annotated[str, StringConstraints(max_length=2000)]] = Field(
         default_factory=dict
     )
-    role_ids: list[int] = Field(default_factory=list, description="Roles given by hand")
+    role_ids: list[Id] = Field(default_factory=list, description="Roles given by hand")
 
 
 class UserUpdate(UserBase):
@@ -98,7 +99,7 @@ class UserRead(BaseModel):
 
 
 class RoleIds(_Strict):
-    role_ids: list[int]
+    role_ids: list[Id]
 
 
 class GroupCreate(_Strict):
@@ -122,13 +123,13 @@ class GroupRead(BaseModel):
 class RoleCreate(_Strict):
     name: Name
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    app_ids: list[int] = Field(default_factory=list, description="Apps this role grants")
+    app_ids: list[Id] = Field(default_factory=list, description="Apps this role grants")
 
 
 class RoleUpdate(_Strict):
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    app_ids: list[int] | None = None
+    app_ids: list[Id] | None = None
 
 
 class RoleRead(BaseModel):

@@ -7,13 +7,15 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Reader, SessionDep
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
 from app.jobs import repository
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import get_job
 from app.models import Job, JobStatus
 from app.pagination import Page, PageParams, paginate
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(route_class=ProblemRoute, tags=["jobs"])
 
 
 @router.get("/jobs", response_model=Page[JobRead], operation_id="jobs-list")
@@ -30,6 +32,6 @@ def list_jobs(
     return Page(items=[job_read(j) for j in rows], next_cursor=cursor, next=url)
 
 
-@router.get("/jobs/{job_id}", response_model=JobRead, operation_id="jobs-get")
-def read_job(job_id: int, session: SessionDep, _: Reader) -> JobRead:
+@router.get("/jobs/{job_id:int}", response_model=JobRead, operation_id="jobs-get")
+def read_job(job_id: Id, session: SessionDep, _: Reader) -> JobRead:
     return job_read(get_job(session, job_id))
