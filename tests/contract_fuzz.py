@@ -72,6 +72,7 @@ def run(
         "stateful": {"enabled": stateful, "max-steps": max_steps},
     }
     raw: dict[str, Any] = {
+        "cache": {"enabled": False},
         "headers": {"Authorization": f"Bearer {token}"},
         "generation": {"max-examples": max_examples, "mode": "all", "database": "none"},
         "phases": phases,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
+from app.api.nullable import non_nullable
 from app.models import DeprovisionPolicy
 
 Cloud = Literal["global", "usgov", "china", "sandbox"]
@@ -132,6 +133,20 @@ class AppCreate(_AppFields):
 
 
 class AppUpdate(_AppFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=non_nullable(
+            "name",
+            "tenant",
+            "domain",
+            "cloud",
+            "client_id",
+            "provisioning_enabled",
+            "approval_required",
+            "immutable_id_attribute",
+        ),
+    )
+
     name: Name | None = None
     tenant: str | None = None
     domain: str | None = None

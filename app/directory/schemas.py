@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from app.api.ids import Id
+from app.api.nullable import non_nullable
 from app.models import UserStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -51,6 +52,11 @@ class UserCreate(UserBase):
 
 
 class UserUpdate(UserBase):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=non_nullable("username", "email", "status", "member_of"),
+    )
+
     username: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
         | None
@@ -108,6 +114,8 @@ class GroupCreate(_Strict):
 
 
 class GroupUpdate(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable("name"))
+
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
@@ -127,6 +135,8 @@ class RoleCreate(_Strict):
 
 
 class RoleUpdate(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable("name"))
+
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     app_ids: list[Id] | None = None

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.ids import MAX_ID, Id
+from app.api.nullable import non_nullable
 from app.evaluation.actions import Action
 from app.evaluation.conditions import Condition
 
@@ -47,7 +48,7 @@ class MappingCreate(BaseModel):
 
 
 class MappingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable())
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None

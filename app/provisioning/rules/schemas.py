@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.ids import MAX_ID
+from app.api.nullable import non_nullable
 from app.mappings.schemas import ActionIn, CatalogItem, ConditionIn, Match
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -33,7 +34,7 @@ class RuleCreate(BaseModel):
 
 
 class RuleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable())
     name: Name | None = None
     enabled: bool | None = None
     match: Match | None = None

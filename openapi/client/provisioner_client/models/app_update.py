@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.app_update_cloud_type_0 import AppUpdateCloudType0
+from ..models.app_update_cloud import AppUpdateCloud
 from ..models.deprovision_policy import DeprovisionPolicy
 from ..types import UNSET, Unset
 
@@ -22,50 +22,45 @@ T = TypeVar("T", bound="AppUpdate")
 class AppUpdate:
     """
     Attributes:
-        approval_required (ApprovalPolicy | None | Unset):
+        approval_required (ApprovalPolicy | Unset): Which provisioning actions wait for an admin's approval.
         certificate (CertificateIn | None | Unset): Write-only; replaces a secret
-        client_id (None | str | Unset):
+        client_id (str | Unset):
         client_secret (None | str | Unset): Write-only; replaces a certificate
-        cloud (AppUpdateCloudType0 | None | Unset):
+        cloud (AppUpdateCloud | Unset):
         deletion_threshold (int | None | Unset):
-        domain (None | str | Unset):
-        immutable_id_attribute (None | str | Unset):
-        name (None | str | Unset):
+        domain (str | Unset):
+        immutable_id_attribute (str | Unset):
+        name (str | Unset):
         on_app_removed (DeprovisionPolicy | None | Unset):
         on_user_deleted (DeprovisionPolicy | None | Unset):
         on_user_suspended (DeprovisionPolicy | None | Unset):
         parameters (list[ParameterIn] | None | Unset):
-        provisioning_enabled (bool | None | Unset):
-        tenant (None | str | Unset):
+        provisioning_enabled (bool | Unset):
+        tenant (str | Unset):
     """
 
-    approval_required: ApprovalPolicy | None | Unset = UNSET
+    approval_required: ApprovalPolicy | Unset = UNSET
     certificate: CertificateIn | None | Unset = UNSET
-    client_id: None | str | Unset = UNSET
+    client_id: str | Unset = UNSET
     client_secret: None | str | Unset = UNSET
-    cloud: AppUpdateCloudType0 | None | Unset = UNSET
+    cloud: AppUpdateCloud | Unset = UNSET
     deletion_threshold: int | None | Unset = UNSET
-    domain: None | str | Unset = UNSET
-    immutable_id_attribute: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
+    domain: str | Unset = UNSET
+    immutable_id_attribute: str | Unset = UNSET
+    name: str | Unset = UNSET
     on_app_removed: DeprovisionPolicy | None | Unset = UNSET
     on_user_deleted: DeprovisionPolicy | None | Unset = UNSET
     on_user_suspended: DeprovisionPolicy | None | Unset = UNSET
     parameters: list[ParameterIn] | None | Unset = UNSET
-    provisioning_enabled: bool | None | Unset = UNSET
-    tenant: None | str | Unset = UNSET
+    provisioning_enabled: bool | Unset = UNSET
+    tenant: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
         from ..models.certificate_in import CertificateIn  # noqa: PLC0415
 
-        approval_required: dict[str, Any] | None | Unset
-        if isinstance(self.approval_required, Unset):
-            approval_required = UNSET
-        elif isinstance(self.approval_required, ApprovalPolicy):
+        approval_required: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.approval_required, Unset):
             approval_required = self.approval_required.to_dict()
-        else:
-            approval_required = self.approval_required
 
         certificate: dict[str, Any] | None | Unset
         if isinstance(self.certificate, Unset):
@@ -75,11 +70,7 @@ class AppUpdate:
         else:
             certificate = self.certificate
 
-        client_id: None | str | Unset
-        if isinstance(self.client_id, Unset):
-            client_id = UNSET
-        else:
-            client_id = self.client_id
+        client_id = self.client_id
 
         client_secret: None | str | Unset
         if isinstance(self.client_secret, Unset):
@@ -87,13 +78,9 @@ class AppUpdate:
         else:
             client_secret = self.client_secret
 
-        cloud: None | str | Unset
-        if isinstance(self.cloud, Unset):
-            cloud = UNSET
-        elif isinstance(self.cloud, AppUpdateCloudType0):
+        cloud: str | Unset = UNSET
+        if not isinstance(self.cloud, Unset):
             cloud = self.cloud.value
-        else:
-            cloud = self.cloud
 
         deletion_threshold: int | None | Unset
         if isinstance(self.deletion_threshold, Unset):
@@ -101,23 +88,11 @@ class AppUpdate:
         else:
             deletion_threshold = self.deletion_threshold
 
-        domain: None | str | Unset
-        if isinstance(self.domain, Unset):
-            domain = UNSET
-        else:
-            domain = self.domain
+        domain = self.domain
 
-        immutable_id_attribute: None | str | Unset
-        if isinstance(self.immutable_id_attribute, Unset):
-            immutable_id_attribute = UNSET
-        else:
-            immutable_id_attribute = self.immutable_id_attribute
+        immutable_id_attribute = self.immutable_id_attribute
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         on_app_removed: None | str | Unset
         if isinstance(self.on_app_removed, Unset):
@@ -155,17 +130,9 @@ class AppUpdate:
         else:
             parameters = self.parameters
 
-        provisioning_enabled: bool | None | Unset
-        if isinstance(self.provisioning_enabled, Unset):
-            provisioning_enabled = UNSET
-        else:
-            provisioning_enabled = self.provisioning_enabled
+        provisioning_enabled = self.provisioning_enabled
 
-        tenant: None | str | Unset
-        if isinstance(self.tenant, Unset):
-            tenant = UNSET
-        else:
-            tenant = self.tenant
+        tenant = self.tenant
 
         field_dict: dict[str, Any] = {}
 
@@ -210,23 +177,12 @@ class AppUpdate:
         from ..models.parameter_in import ParameterIn  # noqa: PLC0415
 
         d = dict(src_dict)
-
-        def _parse_approval_required(data: object) -> ApprovalPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                approval_required_type_0 = ApprovalPolicy.from_dict(data)
-
-                return approval_required_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ApprovalPolicy | None | Unset, data)
-
-        approval_required = _parse_approval_required(d.pop("approval_required", UNSET))
+        _approval_required = d.pop("approval_required", UNSET)
+        approval_required: ApprovalPolicy | Unset
+        if isinstance(_approval_required, Unset):
+            approval_required = UNSET
+        else:
+            approval_required = ApprovalPolicy.from_dict(_approval_required)
 
         def _parse_certificate(data: object) -> CertificateIn | None | Unset:
             if data is None:
@@ -245,14 +201,7 @@ class AppUpdate:
 
         certificate = _parse_certificate(d.pop("certificate", UNSET))
 
-        def _parse_client_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        client_id = _parse_client_id(d.pop("client_id", UNSET))
+        client_id = d.pop("client_id", UNSET)
 
         def _parse_client_secret(data: object) -> None | str | Unset:
             if data is None:
@@ -263,22 +212,12 @@ class AppUpdate:
 
         client_secret = _parse_client_secret(d.pop("client_secret", UNSET))
 
-        def _parse_cloud(data: object) -> AppUpdateCloudType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                cloud_type_0 = AppUpdateCloudType0(data)
-
-                return cloud_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AppUpdateCloudType0 | None | Unset, data)
-
-        cloud = _parse_cloud(d.pop("cloud", UNSET))
+        _cloud = d.pop("cloud", UNSET)
+        cloud: AppUpdateCloud | Unset
+        if isinstance(_cloud, Unset):
+            cloud = UNSET
+        else:
+            cloud = AppUpdateCloud(_cloud)
 
         def _parse_deletion_threshold(data: object) -> int | None | Unset:
             if data is None:
@@ -289,32 +228,11 @@ class AppUpdate:
 
         deletion_threshold = _parse_deletion_threshold(d.pop("deletion_threshold", UNSET))
 
-        def _parse_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        domain = d.pop("domain", UNSET)
 
-        domain = _parse_domain(d.pop("domain", UNSET))
+        immutable_id_attribute = d.pop("immutable_id_attribute", UNSET)
 
-        def _parse_immutable_id_attribute(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        immutable_id_attribute = _parse_immutable_id_attribute(d.pop("immutable_id_attribute", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", UNSET)
 
         def _parse_on_app_removed(data: object) -> DeprovisionPolicy | None | Unset:
             if data is None:
@@ -389,23 +307,9 @@ class AppUpdate:
 
         parameters = _parse_parameters(d.pop("parameters", UNSET))
 
-        def _parse_provisioning_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        provisioning_enabled = d.pop("provisioning_enabled", UNSET)
 
-        provisioning_enabled = _parse_provisioning_enabled(d.pop("provisioning_enabled", UNSET))
-
-        def _parse_tenant(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tenant = _parse_tenant(d.pop("tenant", UNSET))
+        tenant = d.pop("tenant", UNSET)
 
         app_update = cls(
             approval_required=approval_required,

@@ -16,12 +16,12 @@ class RoleUpdate:
     Attributes:
         app_ids (list[int] | None | Unset):
         description (None | str | Unset):
-        name (None | str | Unset):
+        name (str | Unset):
     """
 
     app_ids: list[int] | None | Unset = UNSET
     description: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
+    name: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         app_ids: list[int] | None | Unset
@@ -39,11 +39,7 @@ class RoleUpdate:
         else:
             description = self.description
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         field_dict: dict[str, Any] = {}
 
@@ -87,14 +83,7 @@ class RoleUpdate:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", UNSET)
 
         role_update = cls(
             app_ids=app_ids,

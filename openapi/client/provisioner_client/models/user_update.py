@@ -26,15 +26,15 @@ class UserUpdate:
         department (None | str | Unset):
         display_name (None | str | Unset):
         distinguished_name (None | str | Unset):
-        email (None | str | Unset):
+        email (str | Unset):
         firstname (None | str | Unset):
         group_id (int | None | Unset):
         lastname (None | str | Unset):
-        member_of (list[str] | None | Unset):
+        member_of (list[str] | Unset):
         phone (None | str | Unset):
-        status (None | Unset | UserStatus):
+        status (UserStatus | Unset):
         title (None | str | Unset):
-        username (None | str | Unset):
+        username (str | Unset):
     """
 
     company: None | str | Unset = UNSET
@@ -43,15 +43,15 @@ class UserUpdate:
     department: None | str | Unset = UNSET
     display_name: None | str | Unset = UNSET
     distinguished_name: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
+    email: str | Unset = UNSET
     firstname: None | str | Unset = UNSET
     group_id: int | None | Unset = UNSET
     lastname: None | str | Unset = UNSET
-    member_of: list[str] | None | Unset = UNSET
+    member_of: list[str] | Unset = UNSET
     phone: None | str | Unset = UNSET
-    status: None | Unset | UserStatus = UNSET
+    status: UserStatus | Unset = UNSET
     title: None | str | Unset = UNSET
-    username: None | str | Unset = UNSET
+    username: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0  # noqa: PLC0415
@@ -94,11 +94,7 @@ class UserUpdate:
         else:
             distinguished_name = self.distinguished_name
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        email = self.email
 
         firstname: None | str | Unset
         if isinstance(self.firstname, Unset):
@@ -118,13 +114,8 @@ class UserUpdate:
         else:
             lastname = self.lastname
 
-        member_of: list[str] | None | Unset
-        if isinstance(self.member_of, Unset):
-            member_of = UNSET
-        elif isinstance(self.member_of, list):
-            member_of = self.member_of
-
-        else:
+        member_of: list[str] | Unset = UNSET
+        if not isinstance(self.member_of, Unset):
             member_of = self.member_of
 
         phone: None | str | Unset
@@ -133,13 +124,9 @@ class UserUpdate:
         else:
             phone = self.phone
 
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, UserStatus):
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
             status = self.status.value
-        else:
-            status = self.status
 
         title: None | str | Unset
         if isinstance(self.title, Unset):
@@ -147,11 +134,7 @@ class UserUpdate:
         else:
             title = self.title
 
-        username: None | str | Unset
-        if isinstance(self.username, Unset):
-            username = UNSET
-        else:
-            username = self.username
+        username = self.username
 
         field_dict: dict[str, Any] = {}
 
@@ -257,14 +240,7 @@ class UserUpdate:
 
         distinguished_name = _parse_distinguished_name(d.pop("distinguished_name", UNSET))
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
+        email = d.pop("email", UNSET)
 
         def _parse_firstname(data: object) -> None | str | Unset:
             if data is None:
@@ -293,22 +269,7 @@ class UserUpdate:
 
         lastname = _parse_lastname(d.pop("lastname", UNSET))
 
-        def _parse_member_of(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                member_of_type_0 = cast(list[str], data)
-
-                return member_of_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        member_of = _parse_member_of(d.pop("member_of", UNSET))
+        member_of = cast(list[str], d.pop("member_of", UNSET))
 
         def _parse_phone(data: object) -> None | str | Unset:
             if data is None:
@@ -319,22 +280,12 @@ class UserUpdate:
 
         phone = _parse_phone(d.pop("phone", UNSET))
 
-        def _parse_status(data: object) -> None | Unset | UserStatus:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_type_0 = UserStatus(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserStatus, data)
-
-        status = _parse_status(d.pop("status", UNSET))
+        _status = d.pop("status", UNSET)
+        status: UserStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = UserStatus(_status)
 
         def _parse_title(data: object) -> None | str | Unset:
             if data is None:
@@ -345,14 +296,7 @@ class UserUpdate:
 
         title = _parse_title(d.pop("title", UNSET))
 
-        def _parse_username(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        username = _parse_username(d.pop("username", UNSET))
+        username = d.pop("username", UNSET)
 
         user_update = cls(
             company=company,
