@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
 from app.directory import repository, service
 from app.directory.schemas import (
     GroupCreate,
@@ -38,7 +37,7 @@ def list_users(
     role_id: Id | None = Query(None, description="Holds this role (manually or by mapping)"),
     group_id: Id | None = Query(None, description="In this group (effective)"),
     status: UserStatus | None = None,
-    updated_since: datetime | None = Query(None, description="Changed at or after this time"),
+    updated_since: Timestamp | None = Query(None, description="Changed at or after this time"),
     q: str | None = Query(None, max_length=200, description="Search names, username, email"),
 ) -> Page[UserRead]:
     stmt = repository.user_query(

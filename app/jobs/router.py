@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Reader, SessionDep
 from app.api.ids import Id
 from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
 from app.jobs import repository
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import get_job
@@ -25,7 +24,7 @@ def list_jobs(
     page: PageParams = Depends(),
     kind: str | None = None,
     status: JobStatus | None = None,
-    since: datetime | None = Query(None, description="Created at or after"),
+    since: Timestamp | None = Query(None, description="Created at or after"),
 ) -> Page[JobRead]:
     stmt = repository.query(kind, status, since)
     rows, cursor, url = paginate(session, stmt, Job.id, page)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
 from app.apps.service import get_app, require_app
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
@@ -72,8 +71,8 @@ def list_tasks(
     user_id: Id | None = None,
     status: list[TaskStatus] | None = Query(None),
     action: list[TaskAction] | None = Query(None),
-    since: datetime | None = Query(None, description="Created at or after"),
-    until: datetime | None = Query(None, description="Created before"),
+    since: Timestamp | None = Query(None, description="Created at or after"),
+    until: Timestamp | None = Query(None, description="Created before"),
 ) -> Page[TaskRead]:
     stmt = repository.task_query(
         repository.TaskFilter(app_id, user_id, status or (), action or (), since, until)

@@ -132,3 +132,11 @@ def test_generated_client_returns_a_problem_for_a_duplicate(client: ApiClient) -
     duplicate = users_create.sync(client=api, body=body)
     assert isinstance(duplicate, Problem), duplicate
     assert duplicate.status == 409
+
+
+def test_date_times_are_iso_strings_not_numbers(client: ApiClient) -> None:
+    for query in ("since=0", "since=1700000000", "since=1e9"):
+        client.problem("GET", f"/jobs?{query}", 422)
+    client.problem("GET", "/users?updated_since=0", 422)
+    client.problem("POST", "/tokens", 422, json={"name": "t", "scopes": ["read"], "expires_at": 0})
+    assert client.ok("GET", "/jobs?since=2026-01-01T00:00:00Z")["items"] == []
