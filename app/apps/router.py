@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
-from app.api.routing import ProblemRoute
+from app.api.routing import ProblemRoute, problem, problems
 from app.apps import preflight, repository, service, tenant
 from app.apps.errors import ConsentFailed, from_graph
 from app.apps.runtime import GraphRuntime, api_runtime
@@ -138,7 +138,10 @@ async def verify_domain(
 
 
 @router.get(
-    "/apps/{app_id:int}/authorize", response_model=AuthorizeRead, operation_id="apps-authorize"
+    "/apps/{app_id:int}/authorize",
+    response_model=AuthorizeRead,
+    operation_id="apps-authorize",
+    responses=problems(409),
 )
 def authorize(app_id: Id, session: SessionDep, _: Reader) -> AuthorizeRead:
     """The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
@@ -192,7 +195,10 @@ consent_router = APIRouter(tags=["apps"])
     "/oauth/consent/callback",
     response_class=HTMLResponse,
     operation_id="oauth-consent-callback",
-    responses={400: {"model": Problem, "content": {"application/problem+json": {}}}},
+    responses={
+        400: problem(400, "The consent did not complete, or the state is unknown or spent"),
+        503: problem(503),
+    },
 )
 def consent_callback(request: Request) -> HTMLResponse:
     """Where Microsoft sends the admin after consent; authenticated by the single-use state."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Response
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
-from app.api.routing import ProblemRoute
+from app.api.routing import ProblemRoute, problems
 from app.apps.service import get_app, require_app
 from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
@@ -80,6 +80,7 @@ def actions(app_id: Id, session: SessionDep, _: Reader) -> list[CatalogItem]:
     "/actions/{action}/values",
     response_model=list[ActionValue],
     operation_id="rules-action-values",
+    responses=problems(409),
 )
 def action_values(app_id: Id, action: str, session: SessionDep, _: Reader) -> list[ActionValue]:
     """Licenses (with free seats and service plans), Microsoft 365 groups, or parameters.
