@@ -76,8 +76,8 @@ class ProblemRoute(APIRoute):
 
 
 def install_problem_openapi(app: FastAPI) -> None:
-    """FastAPI files a response's `model` under the route's media type (application/json);
-    problems are sent as application/problem+json, so the schema moves there."""
+    """FastAPI files a response's `model` under the route's media type (application/json,
+    text/html); problems are sent as application/problem+json, so the schema moves there."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -88,7 +88,9 @@ def install_problem_openapi(app: FastAPI) -> None:
                     for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
                         if status[:1] in "45" and PROBLEM_JSON in content:
-                            schema = content.pop("application/json", {}).get("schema")
+                            others = [m for m in content if m != PROBLEM_JSON]
+                            schemas = [content.pop(m).get("schema") for m in others]
+                            schema = next((x for x in schemas if x is not None), None)
                             if schema is not None:
                                 content[PROBLEM_JSON] = {"schema": schema}
             app.openapi_schema = spec
