@@ -129,6 +129,22 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path. Starlette's own 405 names the methods of
+    the first route whose path matched; `GET /users` and `POST /users` are two routes."""
+    from starlette.routing import Match
+
+    allowed = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -159,7 +175,10 @@ def install_handlers(app: FastAPI) -> None:
             detail=str(exc.detail) if exc.detail and exc.detail != title else None,
             instance=request.url.path,
         )
-        return problem_response(problem, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return problem_response(problem, headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -105,10 +105,30 @@ class Input(BaseModel):
         return value
 
 
+def _publish_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The published schema says what validation does: a PATCH property loses its `null`
+    alternative (and its null default) unless the model lists it in `nullable`."""
+    nullable: frozenset[str] = getattr(model, "nullable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        if name in nullable:
+            continue
+        options = prop.get("anyOf")
+        if isinstance(options, list):
+            kept = [o for o in options if o != {"type": "null"}]
+            if len(kept) == 1:
+                del prop["anyOf"]
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Patch(Input):
     """Base of every PATCH body: a field left out keeps its value; null clears only the fields
-    listed in `nullable` and is refused (422) for the others."""
+    listed in `nullable` and is refused (422) for the others, and the schema says so."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_publish_nullable)
     nullable: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")

@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app import db, errors, queue
 from app.api import health
+from app.api.auth_gate import AuthGateMiddleware
 from app.api.limits import BodyLimitMiddleware
+from app.api.routing import ProblemRoute, install_problem_openapi
 from app.apps.router import consent_router
 from app.apps.router import router as apps_router
 from app.apps.runtime import close_api_runtime
@@ -44,7 +46,8 @@ Every `/api/v1` call needs `Authorization: Bearer <token>` (create one with
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix="/api/v1", responses=errors.PROBLEM_RESPONSES)
+    # Each route's problem responses come from its route class (`app.api.routing`).
+    api = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
     api.include_router(directory_router)
     api.include_router(mappings_router)
     api.include_router(jobs_router)
@@ -84,9 +87,12 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     # discovery endpoints rather than by our OpenAPI document.
     app.mount("/scim/v2", create_scim_app(), name="scim")
     _install_docs(app)
+    install_problem_openapi(app)
     # Added last so the request id is the outermost layer: every log line and metric of the
     # request, error handlers included, runs with the id bound.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Outside the body limit: a request without a token is told 401 before anything reads it.
+    app.add_middleware(AuthGateMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -40,7 +40,11 @@ async def _check_redis(url: str) -> str:
         await client.aclose()
 
 
-@router.get("/readyz", operation_id="health-ready")
+@router.get(
+    "/readyz",
+    operation_id="health-ready",
+    responses={503: {"description": "A dependency (database, Redis) is not ready"}},
+)
 async def readyz() -> JSONResponse:
     settings = get_settings()
     checks: dict[str, str] = {}

@@ -15,6 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import Reader, SessionDep, Writer
+from app.api.ids import Id
+from app.api.routing import ProblemRoute, problem, problems
 from app.apps import preflight, repository, service, tenant
 from app.apps.errors import ConsentFailed, from_graph
 from app.apps.runtime import GraphRuntime, api_runtime, prove_consent, unconsented_connection
@@ -38,7 +40,7 @@ from app.pagination import Page, PageParams, paginate
 from app.sandbox import seed
 from app.settings import get_settings
 
-router = APIRouter(tags=["apps"])
+router = APIRouter(route_class=ProblemRoute, tags=["apps"])
 Runtime = Annotated[GraphRuntime, Depends(api_runtime)]
 
 _TENANT_PROBLEMS: dict[int | str, dict[str, object]] = {
@@ -89,13 +91,13 @@ def sandbox_demo(_: Reader) -> SandboxDemoRead:
     )
 
 
-@router.get("/apps/{app_id}", response_model=AppRead, operation_id="apps-get")
-def get_app(app_id: int, session: SessionDep, _: Reader) -> AppRead:
+@router.get("/apps/{app_id:int}", response_model=AppRead, operation_id="apps-get")
+def get_app(app_id: Id, session: SessionDep, _: Reader) -> AppRead:
     return service.to_read(service.get_app(session, app_id))
 
 
 @router.patch(
-    "/apps/{app_id}",
+    "/apps/{app_id:int}",
     response_model=AppRead,
     operation_id="apps-update",
     responses={
@@ -106,7 +108,7 @@ def get_app(app_id: int, session: SessionDep, _: Reader) -> AppRead:
         }
     },
 )
-def update_app(app_id: int, data: AppUpdate, session: SessionDep, principal: Writer) -> AppRead:
+def update_app(app_id: Id, data: AppUpdate, session: SessionDep, principal: Writer) -> AppRead:
     """Change an app. A new tenant, cloud or client id forgets consent and cached tokens.
 
     Needs `write`; changing who approves what (`approval_required`, `deletion_threshold`) or
@@ -125,21 +127,21 @@ def update_app(app_id: int, data: AppUpdate, session: SessionDep, principal: Wri
     return service.to_read(updated)
 
 
-@router.delete("/apps/{app_id}", status_code=204, operation_id="apps-delete")
-def delete_app(app_id: int, session: SessionDep, _: Writer) -> Response:
+@router.delete("/apps/{app_id:int}", status_code=204, operation_id="apps-delete")
+def delete_app(app_id: Id, session: SessionDep, _: Writer) -> Response:
     """Remove the app; roles that granted it lose the link."""
     service.delete_app(session, app_id)
     return Response(status_code=204)
 
 
 @router.post(
-    "/apps/{app_id}/verify-domain",
+    "/apps/{app_id:int}/verify-domain",
     response_model=DomainCheckRead,
     operation_id="apps-verify-domain",
     responses=_TENANT_PROBLEMS,
 )
 async def verify_domain(
-    app_id: int, session: SessionDep, _: Writer, runtime: Runtime
+    app_id: Id, session: SessionDep, _: Writer, runtime: Runtime
 ) -> DomainCheckRead:
     """Ask the tenant whether the app's domain exists and is verified, and record whether it
     is Managed or Federated (federated UPNs need an ImmutableID)."""
@@ -160,8 +162,13 @@ async def verify_domain(
     )
 
 
-@router.get("/apps/{app_id}/authorize", response_model=AuthorizeRead, operation_id="apps-authorize")
-def authorize(app_id: int, session: SessionDep, _: Writer) -> AuthorizeRead:
+@router.get(
+    "/apps/{app_id:int}/authorize",
+    response_model=AuthorizeRead,
+    operation_id="apps-authorize",
+    responses=problems(409),
+)
+def authorize(app_id: Id, session: SessionDep, _: Writer) -> AuthorizeRead:
     """The "Authenticate" button: the Microsoft admin-consent URL for this app. The link works
     once and expires; Microsoft sends the admin back to `/oauth/consent/callback`, which
     records consent only once Microsoft issues the app a token for that tenant.
@@ -170,8 +177,8 @@ def authorize(app_id: int, session: SessionDep, _: Writer) -> AuthorizeRead:
     return service.start_consent(session, app_id, get_settings())
 
 
-@router.delete("/apps/{app_id}/token", status_code=204, operation_id="apps-clear-token")
-async def clear_token(app_id: int, session: SessionDep, _: Writer, runtime: Runtime) -> Response:
+@router.delete("/apps/{app_id:int}/token", status_code=204, operation_id="apps-clear-token")
+async def clear_token(app_id: Id, session: SessionDep, _: Writer, runtime: Runtime) -> Response:
     """The "Clear token" button: forget cached tokens and the recorded consent (authenticate
     again to reconnect)."""
     await run_in_threadpool(service.clear_token, session, app_id)
@@ -180,12 +187,12 @@ async def clear_token(app_id: int, session: SessionDep, _: Writer, runtime: Runt
 
 
 @router.post(
-    "/apps/{app_id}/entitlements/refresh",
+    "/apps/{app_id:int}/entitlements/refresh",
     status_code=202,
     response_model=JobRead,
     operation_id="apps-refresh-entitlements",
 )
-def refresh_entitlements(app_id: int, session: SessionDep, principal: Writer) -> JobRead:
+def refresh_entitlements(app_id: Id, session: SessionDep, principal: Writer) -> JobRead:
     """Pull the tenant's licenses and Microsoft 365 groups in the background; poll the job."""
     service.get_app(session, app_id)
     job = start_job(
@@ -195,12 +202,12 @@ def refresh_entitlements(app_id: int, session: SessionDep, principal: Writer) ->
 
 
 @router.get(
-    "/apps/{app_id}/preflight",
+    "/apps/{app_id:int}/preflight",
     response_model=PreflightReport,
     operation_id="apps-preflight",
     responses=_TENANT_PROBLEMS,
 )
-async def run_preflight(app_id: int, _: Reader, runtime: Runtime) -> PreflightReport:
+async def run_preflight(app_id: Id, _: Reader, runtime: Runtime) -> PreflightReport:
     """Everything that would make provisioning fail or surprise an admin, in one report."""
     return await preflight.run(runtime, app_id)
 
@@ -214,7 +221,10 @@ consent_router = APIRouter(tags=["apps"])
     "/oauth/consent/callback",
     response_class=HTMLResponse,
     operation_id="oauth-consent-callback",
-    responses={400: {"model": Problem, "content": {"application/problem+json": {}}}},
+    responses={
+        400: problem(400, "The consent did not complete, or the state is unknown or spent"),
+        503: problem(503),
+    },
 )
 async def consent_callback(request: Request) -> HTMLResponse:
     """Where Microsoft sends the admin after consent; authenticated by the single-use state.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.deps import Reader, SessionDep, Writer
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
 from app.directory import repository, service
 from app.directory.schemas import (
     GroupCreate,
@@ -24,7 +25,7 @@ from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
 from app.pagination import Page, PageParams, paginate
 
-router = APIRouter()
+router = APIRouter(route_class=ProblemRoute)
 
 
 @router.get("/users", response_model=Page[UserRead], operation_id="users-list", tags=["users"])
@@ -34,10 +35,10 @@ def list_users(
     page: PageParams = Depends(),
     email: SearchText | None = Query(None, description="Exact email, case-insensitive"),
     username: SearchText | None = Query(None, description="Exact username, case-insensitive"),
-    role_id: int | None = Query(None, description="Holds this role (manually or by mapping)"),
-    group_id: int | None = Query(None, description="In this group (effective)"),
+    role_id: Id | None = Query(None, description="Holds this role (manually or by mapping)"),
+    group_id: Id | None = Query(None, description="In this group (effective)"),
     status: UserStatus | None = None,
-    updated_since: datetime | None = Query(None, description="Changed at or after this time"),
+    updated_since: Timestamp | None = Query(None, description="Changed at or after this time"),
     q: SearchText | None = Query(None, max_length=200, description="Search names, username, email"),
 ) -> Page[UserRead]:
     stmt = repository.user_query(
@@ -55,55 +56,57 @@ def create_user(data: UserCreate, session: SessionDep, _: Writer) -> UserRead:
     return service.read_users(session, [user])[0]
 
 
-@router.get("/users/{user_id}", response_model=UserRead, operation_id="users-get", tags=["users"])
-def get_user(user_id: int, session: SessionDep, _: Reader) -> UserRead:
+@router.get(
+    "/users/{user_id:int}", response_model=UserRead, operation_id="users-get", tags=["users"]
+)
+def get_user(user_id: Id, session: SessionDep, _: Reader) -> UserRead:
     return service.read_users(session, [service.get_user(session, user_id)])[0]
 
 
 @router.patch(
-    "/users/{user_id}", response_model=UserRead, operation_id="users-update", tags=["users"]
+    "/users/{user_id:int}", response_model=UserRead, operation_id="users-update", tags=["users"]
 )
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, _: Writer) -> UserRead:
+def update_user(user_id: Id, data: UserUpdate, session: SessionDep, _: Writer) -> UserRead:
     user = service.update_user(session, user_id, data)
     return service.read_users(session, [user])[0]
 
 
-@router.delete("/users/{user_id}", status_code=204, operation_id="users-delete", tags=["users"])
-def delete_user(user_id: int, session: SessionDep, _: Writer) -> Response:
+@router.delete("/users/{user_id:int}", status_code=204, operation_id="users-delete", tags=["users"])
+def delete_user(user_id: Id, session: SessionDep, _: Writer) -> Response:
     service.delete_user(session, user_id)
     return Response(status_code=204)
 
 
 @router.put(
-    "/users/{user_id}/roles",
+    "/users/{user_id:int}/roles",
     response_model=UserRead,
     operation_id="users-roles-set",
     tags=["users"],
 )
-def set_user_roles(user_id: int, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
+def set_user_roles(user_id: Id, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
     """Replace the roles the user holds by hand (mapping-granted roles are not touched)."""
     service.set_manual_roles(session, user_id, data.role_ids, replace=True)
     return service.read_users(session, [service.get_user(session, user_id)])[0]
 
 
 @router.post(
-    "/users/{user_id}/roles",
+    "/users/{user_id:int}/roles",
     response_model=UserRead,
     operation_id="users-roles-add",
     tags=["users"],
 )
-def add_user_roles(user_id: int, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
+def add_user_roles(user_id: Id, data: RoleIds, session: SessionDep, _: Writer) -> UserRead:
     service.set_manual_roles(session, user_id, data.role_ids, replace=False)
     return service.read_users(session, [service.get_user(session, user_id)])[0]
 
 
 @router.delete(
-    "/users/{user_id}/roles/{role_id}",
+    "/users/{user_id:int}/roles/{role_id:int}",
     status_code=204,
     operation_id="users-roles-remove",
     tags=["users"],
 )
-def remove_user_role(user_id: int, role_id: int, session: SessionDep, _: Writer) -> Response:
+def remove_user_role(user_id: Id, role_id: Id, session: SessionDep, _: Writer) -> Response:
     service.remove_manual_role(session, user_id, role_id)
     return Response(status_code=204)
 
@@ -138,21 +141,26 @@ def create_group(data: GroupCreate, session: SessionDep, _: Writer) -> GroupRead
 
 
 @router.get(
-    "/groups/{group_id}", response_model=GroupRead, operation_id="groups-get", tags=["groups"]
+    "/groups/{group_id:int}", response_model=GroupRead, operation_id="groups-get", tags=["groups"]
 )
-def get_group(group_id: int, session: SessionDep, _: Reader) -> GroupRead:
+def get_group(group_id: Id, session: SessionDep, _: Reader) -> GroupRead:
     return _group_read(service.get_group(session, group_id))
 
 
 @router.patch(
-    "/groups/{group_id}", response_model=GroupRead, operation_id="groups-update", tags=["groups"]
+    "/groups/{group_id:int}",
+    response_model=GroupRead,
+    operation_id="groups-update",
+    tags=["groups"],
 )
-def update_group(group_id: int, data: GroupUpdate, session: SessionDep, _: Writer) -> GroupRead:
+def update_group(group_id: Id, data: GroupUpdate, session: SessionDep, _: Writer) -> GroupRead:
     return _group_read(service.update_group(session, group_id, data))
 
 
-@router.delete("/groups/{group_id}", status_code=204, operation_id="groups-delete", tags=["groups"])
-def delete_group(group_id: int, session: SessionDep, _: Writer) -> Response:
+@router.delete(
+    "/groups/{group_id:int}", status_code=204, operation_id="groups-delete", tags=["groups"]
+)
+def delete_group(group_id: Id, session: SessionDep, _: Writer) -> Response:
     service.delete_group(session, group_id)
     return Response(status_code=204)
 
@@ -178,19 +186,21 @@ def create_role(data: RoleCreate, session: SessionDep, _: Writer) -> RoleRead:
     return service.role_reads(session, [service.create_role(session, data)])[0]
 
 
-@router.get("/roles/{role_id}", response_model=RoleRead, operation_id="roles-get", tags=["roles"])
-def get_role(role_id: int, session: SessionDep, _: Reader) -> RoleRead:
+@router.get(
+    "/roles/{role_id:int}", response_model=RoleRead, operation_id="roles-get", tags=["roles"]
+)
+def get_role(role_id: Id, session: SessionDep, _: Reader) -> RoleRead:
     return service.role_reads(session, [service.get_role(session, role_id)])[0]
 
 
 @router.patch(
-    "/roles/{role_id}", response_model=RoleRead, operation_id="roles-update", tags=["roles"]
+    "/roles/{role_id:int}", response_model=RoleRead, operation_id="roles-update", tags=["roles"]
 )
-def update_role(role_id: int, data: RoleUpdate, session: SessionDep, _: Writer) -> RoleRead:
+def update_role(role_id: Id, data: RoleUpdate, session: SessionDep, _: Writer) -> RoleRead:
     return service.role_reads(session, [service.update_role(session, role_id, data)])[0]
 
 
-@router.delete("/roles/{role_id}", status_code=204, operation_id="roles-delete", tags=["roles"])
-def delete_role(role_id: int, session: SessionDep, _: Writer) -> Response:
+@router.delete("/roles/{role_id:int}", status_code=204, operation_id="roles-delete", tags=["roles"])
+def delete_role(role_id: Id, session: SessionDep, _: Writer) -> Response:
     service.delete_role(session, role_id)
     return Response(status_code=204)

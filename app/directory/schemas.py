@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from app.api.ids import Id
 from app.inputs import Identifier, IdentifierEmail, Input, Patch
 from app.models import UserStatus
 
@@ -42,7 +43,7 @@ class UserBase(Input):
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None
     country: Annotated[str, StringConstraints(max_length=100)] | None = None
     status: UserStatus | None = None
-    group_id: int | None = None
+    group_id: Id | None = None
 
     @field_validator("member_of")
     @classmethod
@@ -56,7 +57,7 @@ class UserCreate(UserBase):
     custom_attributes: dict[AttrName, AttrValue] = Field(
         default_factory=dict, max_length=MAX_CUSTOM_ATTRIBUTES, description=CUSTOM_ATTRIBUTES_DOC
     )
-    role_ids: list[int] = Field(default_factory=list, description="Roles given by hand")
+    role_ids: list[Id] = Field(default_factory=list, description="Roles given by hand")
 
 
 class UserUpdate(UserBase, Patch):
@@ -120,7 +121,7 @@ class UserRead(BaseModel):
 
 
 class RoleIds(Input):
-    role_ids: list[int]
+    role_ids: list[Id]
 
 
 class GroupCreate(Input):
@@ -151,7 +152,7 @@ class RoleCreate(Input):
 
     name: Name
     description: Description | None = None
-    app_ids: list[int] = Field(default_factory=list, description="Apps this role grants")
+    app_ids: list[Id] = Field(default_factory=list, description="Apps this role grants")
 
 
 class RoleUpdate(Patch):
@@ -160,7 +161,7 @@ class RoleUpdate(Patch):
 
     name: Name | None = None
     description: Description | None = None
-    app_ids: list[int] | None = None
+    app_ids: list[Id] | None = None
 
 
 class RoleRead(BaseModel):

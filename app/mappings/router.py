@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Response
 
 from app.api.deps import Reader, SessionDep, Writer
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
 from app.errors import InvalidInput
 from app.evaluation.errors import EvaluationError
 from app.jobs.schemas import JobRead, job_read
@@ -21,7 +23,7 @@ from app.mappings.schemas import (
     UserIds,
 )
 
-router = APIRouter(tags=["mappings"])
+router = APIRouter(route_class=ProblemRoute, tags=["mappings"])
 
 
 @router.get("/mappings", response_model=list[MappingRead], operation_id="mappings-list")
@@ -72,7 +74,7 @@ def actions(_: Reader) -> list[CatalogItem]:
 
 @router.put("/mappings/sort", response_model=list[MappingRead], operation_id="mappings-sort")
 def sort(
-    session: SessionDep, _: Writer, ids: list[int] = Body(..., examples=[[3, 1, 2]])
+    session: SessionDep, _: Writer, ids: list[Id] = Body(..., examples=[[3, 1, 2]])
 ) -> list[MappingRead]:
     """Set the evaluation order: the body lists every mapping id, first to last."""
     return [service.to_read(r) for r in service.sort_mappings(session, ids)]
@@ -86,28 +88,30 @@ def reapply(session: SessionDep, principal: Writer) -> JobRead:
     return job_read(start_job(session, service.REAPPLY_JOB, created_by=principal.label))
 
 
-@router.get("/mappings/{mapping_id}", response_model=MappingRead, operation_id="mappings-get")
-def get_mapping(mapping_id: int, session: SessionDep, _: Reader) -> MappingRead:
+@router.get("/mappings/{mapping_id:int}", response_model=MappingRead, operation_id="mappings-get")
+def get_mapping(mapping_id: Id, session: SessionDep, _: Reader) -> MappingRead:
     return service.to_read(service.get_mapping(session, mapping_id))
 
 
-@router.patch("/mappings/{mapping_id}", response_model=MappingRead, operation_id="mappings-update")
+@router.patch(
+    "/mappings/{mapping_id:int}", response_model=MappingRead, operation_id="mappings-update"
+)
 def update_mapping(
-    mapping_id: int, data: MappingUpdate, session: SessionDep, _: Writer
+    mapping_id: Id, data: MappingUpdate, session: SessionDep, _: Writer
 ) -> MappingRead:
     return service.to_read(service.update_mapping(session, mapping_id, data))
 
 
-@router.delete("/mappings/{mapping_id}", status_code=204, operation_id="mappings-delete")
-def delete_mapping(mapping_id: int, session: SessionDep, _: Writer) -> Response:
+@router.delete("/mappings/{mapping_id:int}", status_code=204, operation_id="mappings-delete")
+def delete_mapping(mapping_id: Id, session: SessionDep, _: Writer) -> Response:
     service.delete_mapping(session, mapping_id)
     return Response(status_code=204)
 
 
 @router.post(
-    "/mappings/{mapping_id}/dry-run", response_model=DryRunRead, operation_id="mappings-dry-run"
+    "/mappings/{mapping_id:int}/dry-run", response_model=DryRunRead, operation_id="mappings-dry-run"
 )
-def dry_run(mapping_id: int, data: UserIds, session: SessionDep, _: Reader) -> DryRunRead:
+def dry_run(mapping_id: Id, data: UserIds, session: SessionDep, _: Reader) -> DryRunRead:
     """What this mapping would do for these users (even while disabled), changing nothing."""
     try:
         results = service.dry_run(session, mapping_id, data.user_ids)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.api.ids import MAX_ID, Id
 from app.evaluation.actions import Action
 from app.evaluation.conditions import Condition
 from app.inputs import Input, Patch
@@ -36,7 +37,9 @@ class MappingCreate(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     enabled: bool = True
     match: Match = "all"
-    position: int | None = Field(None, ge=0, description="Defaults to after the last mapping")
+    position: int | None = Field(
+        None, ge=0, le=MAX_ID, description="Defaults to after the last mapping"
+    )
     conditions: list[ConditionIn] = Field(min_length=1)
     actions: list[ActionIn] = Field(min_length=1)
 
@@ -48,7 +51,7 @@ class MappingUpdate(Patch):
     ) = None
     enabled: bool | None = None
     match: Match | None = None
-    position: int | None = Field(None, ge=0)
+    position: int | None = Field(None, ge=0, le=MAX_ID)
     conditions: list[ConditionIn] | None = Field(None, min_length=1)
     actions: list[ActionIn] | None = Field(None, min_length=1)
 
@@ -74,7 +77,7 @@ class CatalogItem(BaseModel):
 
 
 class UserIds(Input):
-    user_ids: list[int] = Field(min_length=1, max_length=1000)
+    user_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 class ChangeRead(BaseModel):

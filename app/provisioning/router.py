@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
 from app.apps.service import get_app, require_app
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
@@ -27,7 +28,7 @@ from app.provisioning.schemas import (
     TaskStatus,
 )
 
-router = APIRouter()
+router = APIRouter(route_class=ProblemRoute)
 
 
 def task_read(t: Task) -> TaskRead:
@@ -69,12 +70,12 @@ def list_tasks(
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
-    app_id: int | None = None,
-    user_id: int | None = None,
+    app_id: Id | None = None,
+    user_id: Id | None = None,
     status: list[TaskStatus] | None = Query(None),
     action: list[TaskAction] | None = Query(None),
-    since: datetime | None = Query(None, description="Created at or after"),
-    until: datetime | None = Query(None, description="Created before"),
+    since: Timestamp | None = Query(None, description="Created at or after"),
+    until: Timestamp | None = Query(None, description="Created before"),
 ) -> Page[TaskRead]:
     stmt = repository.task_query(
         repository.TaskFilter(app_id, user_id, status or (), action or (), since, until)
@@ -84,12 +85,12 @@ def list_tasks(
 
 
 @router.get(
-    "/provisioning/tasks/{task_id}",
+    "/provisioning/tasks/{task_id:int}",
     response_model=TaskRead,
     operation_id="tasks-get",
     tags=["tasks"],
 )
-def get_task(task_id: int, session: SessionDep, _: Reader) -> TaskRead:
+def get_task(task_id: Id, session: SessionDep, _: Reader) -> TaskRead:
     return task_read(service.get_task(session, task_id))
 
 
@@ -114,42 +115,42 @@ def deny_bulk(data: TaskIds, session: SessionDep, who: Approver) -> list[TaskRea
 
 
 @router.post(
-    "/provisioning/tasks/{task_id}/approve",
+    "/provisioning/tasks/{task_id:int}/approve",
     response_model=TaskRead,
     operation_id="tasks-approve",
     tags=["tasks"],
 )
-def approve(task_id: int, session: SessionDep, who: Approver) -> TaskRead:
+def approve(task_id: Id, session: SessionDep, who: Approver) -> TaskRead:
     return task_read(service.approve(session, [task_id], who.label)[0])
 
 
 @router.post(
-    "/provisioning/tasks/{task_id}/deny",
+    "/provisioning/tasks/{task_id:int}/deny",
     response_model=TaskRead,
     operation_id="tasks-deny",
     tags=["tasks"],
 )
-def deny(task_id: int, session: SessionDep, who: Approver) -> TaskRead:
+def deny(task_id: Id, session: SessionDep, who: Approver) -> TaskRead:
     return task_read(service.deny(session, [task_id], who.label)[0])
 
 
 @router.post(
-    "/provisioning/tasks/{task_id}/retry",
+    "/provisioning/tasks/{task_id:int}/retry",
     response_model=TaskRead,
     operation_id="tasks-retry",
     tags=["tasks"],
 )
-def retry(task_id: int, session: SessionDep, who: Writer) -> TaskRead:
+def retry(task_id: Id, session: SessionDep, who: Writer) -> TaskRead:
     return task_read(service.retry(session, task_id, who.label))
 
 
 @router.post(
-    "/provisioning/tasks/{task_id}/cancel",
+    "/provisioning/tasks/{task_id:int}/cancel",
     response_model=TaskRead,
     operation_id="tasks-cancel",
     tags=["tasks"],
 )
-def cancel(task_id: int, session: SessionDep, who: Writer) -> TaskRead:
+def cancel(task_id: Id, session: SessionDep, who: Writer) -> TaskRead:
     return task_read(service.cancel(session, task_id, who.label))
 
 
@@ -187,13 +188,13 @@ def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRea
 
 
 @router.get(
-    "/apps/{app_id}/users",
+    "/apps/{app_id:int}/users",
     response_model=Page[AssignmentRead],
     operation_id="apps-users-list",
     tags=["assignments"],
 )
 def app_users(
-    app_id: int,
+    app_id: Id,
     session: SessionDep,
     _: Reader,
     page: PageParams = Depends(),
@@ -209,22 +210,25 @@ def app_users(
 
 
 @router.get(
-    "/users/{user_id}/apps",
+    "/users/{user_id:int}/apps",
     response_model=list[AssignmentRead],
     operation_id="users-apps-list",
     tags=["assignments"],
 )
-def user_apps(user_id: int, session: SessionDep, _: Reader) -> list[AssignmentRead]:
+def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRead]:
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
     return _assignment_reads(service.assignment_views(session, rows))
 
 
 @router.get(
-    "/apps/{app_id}/plan", response_model=AppPlan, operation_id="apps-plan", tags=["assignments"]
+    "/apps/{app_id:int}/plan",
+    response_model=AppPlan,
+    operation_id="apps-plan",
+    tags=["assignments"],
 )
 def app_plan(
-    app_id: int,
+    app_id: Id,
     session: SessionDep,
     _: Reader,
     examples: int = Query(5, ge=0, le=50, description="Examples per action"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.ids import Id
 from app.models import (
     AssignmentState,
     AssignmentTarget,
@@ -92,7 +93,7 @@ class TaskRead(BaseModel):
 
 class TaskIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    task_ids: list[int] = Field(min_length=1, max_length=1000)
+    task_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 class OpenTask(BaseModel):

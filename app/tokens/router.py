@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from app.api.deps import Admin, SessionDep
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
 from app.models import ApiToken
 from app.pagination import Page, PageParams, paginate
 from app.tokens import repository, service
 from app.tokens.schemas import TokenCreate, TokenCreated, TokenRead
 
-router = APIRouter(tags=["tokens"])
+router = APIRouter(route_class=ProblemRoute, tags=["tokens"])
 
 
 def _read(row: ApiToken) -> TokenRead:
@@ -29,7 +31,7 @@ def create(data: TokenCreate, session: SessionDep, _: Admin) -> TokenCreated:
     return TokenCreated(**_read(row).model_dump(), token=raw)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, operation_id="tokens-revoke")
-def revoke(token_id: int, session: SessionDep, _: Admin) -> Response:
+@router.delete("/tokens/{token_id:int}", status_code=204, operation_id="tokens-revoke")
+def revoke(token_id: Id, session: SessionDep, _: Admin) -> Response:
     service.revoke(session, token_id)
     return Response(status_code=204)

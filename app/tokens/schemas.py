@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.api.timestamps import Timestamp
 from app.inputs import Input
 from app.models import Scope
 
@@ -14,7 +15,7 @@ from app.models import Scope
 class TokenCreate(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     scopes: list[Scope] = Field(min_length=1)
-    expires_at: datetime | None = None
+    expires_at: Timestamp | None = None
 
 
 class TokenRead(BaseModel):

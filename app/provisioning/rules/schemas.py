@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.api.ids import MAX_ID
 from app.inputs import Input, Patch
 from app.mappings.schemas import ActionIn, CatalogItem, ConditionIn, Match
 
@@ -24,7 +25,9 @@ class RuleCreate(Input):
     name: Name
     enabled: bool = True
     match: Match = "all"
-    position: int | None = Field(None, ge=0, description="Defaults to after the app's last rule")
+    position: int | None = Field(
+        None, ge=0, le=MAX_ID, description="Defaults to after the app's last rule"
+    )
     conditions: list[ConditionIn] = Field(min_length=1)
     actions: list[ActionIn] = Field(min_length=1, description=LICENSE_VALUE_DOC)
 
@@ -33,7 +36,7 @@ class RuleUpdate(Patch):
     name: Name | None = None
     enabled: bool | None = None
     match: Match | None = None
-    position: int | None = Field(None, ge=0)
+    position: int | None = Field(None, ge=0, le=MAX_ID)
     conditions: list[ConditionIn] | None = Field(None, min_length=1)
     actions: list[ActionIn] | None = Field(None, min_length=1, description=LICENSE_VALUE_DOC)
 

@@ -10,7 +10,7 @@ from .app_plan_totals import AppPlanTotals
 from .app_read import AppRead
 from .app_read_cloud import AppReadCloud
 from .app_update import AppUpdate
-from .app_update_cloud_type_0 import AppUpdateCloudType0
+from .app_update_cloud import AppUpdateCloud
 from .approval_policy import ApprovalPolicy
 from .assignment_read import AssignmentRead
 from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
@@ -60,7 +60,7 @@ from .mapping_create_match import MappingCreateMatch
 from .mapping_read import MappingRead
 from .mapping_read_match import MappingReadMatch
 from .mapping_update import MappingUpdate
-from .mapping_update_match_type_0 import MappingUpdateMatchType0
+from .mapping_update_match import MappingUpdateMatch
 from .open_task import OpenTask
 from .page_app_read import PageAppRead
 from .page_assignment_read import PageAssignmentRead
@@ -89,7 +89,7 @@ from .rule_create_match import RuleCreateMatch
 from .rule_read import RuleRead
 from .rule_read_match import RuleReadMatch
 from .rule_update import RuleUpdate
-from .rule_update_match_type_0 import RuleUpdateMatchType0
+from .rule_update_match import RuleUpdateMatch
 from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example import SandboxDemoReadExample
@@ -116,7 +116,7 @@ from .user_read_effective_attributes import UserReadEffectiveAttributes
 from .user_read_mapped_attributes import UserReadMappedAttributes
 from .user_status import UserStatus
 from .user_update import UserUpdate
-from .user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0
+from .user_update_custom_attributes import UserUpdateCustomAttributes
 
 __all__ = (
     "ActionIn",
@@ -130,7 +130,7 @@ __all__ = (
     "AppReadCloud",
     "ApprovalPolicy",
     "AppUpdate",
-    "AppUpdateCloudType0",
+    "AppUpdateCloud",
     "AssignmentRead",
     "AssignmentReadAppliedType0",
     "AssignmentReadDesiredType0",
@@ -179,7 +179,7 @@ __all__ = (
     "MappingRead",
     "MappingReadMatch",
     "MappingUpdate",
-    "MappingUpdateMatchType0",
+    "MappingUpdateMatch",
     "OpenTask",
     "PageAppRead",
     "PageAssignmentRead",
@@ -208,7 +208,7 @@ __all__ = (
     "RuleRead",
     "RuleReadMatch",
     "RuleUpdate",
-    "RuleUpdateMatchType0",
+    "RuleUpdateMatch",
     "SandboxDemoRead",
     "SandboxDemoReadCloud",
     "SandboxDemoReadExample",
@@ -235,5 +235,5 @@ __all__ = (
     "UserReadMappedAttributes",
     "UserStatus",
     "UserUpdate",
-    "UserUpdateCustomAttributesType0",
+    "UserUpdateCustomAttributes",
 )

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.app_update_cloud_type_0 import AppUpdateCloudType0
+from ..models.app_update_cloud import AppUpdateCloud
 from ..models.deprovision_policy import DeprovisionPolicy
 from ..types import UNSET, Unset
 
@@ -22,78 +22,57 @@ T = TypeVar("T", bound="AppUpdate")
 class AppUpdate:
     """
     Attributes:
-        approval_required (ApprovalPolicy | None | Unset):
-        certificate (CertificateIn | None | Unset): Write-only; replaces a secret
-        client_id (None | str | Unset):
-        client_secret (None | str | Unset): Write-only; replaces a certificate
-        cloud (AppUpdateCloudType0 | None | Unset):
+        approval_required (ApprovalPolicy | Unset): Which provisioning actions wait for an admin's approval.
+        certificate (CertificateIn | Unset): A certificate credential: the PEM private key and the PEM certificate
+            uploaded to Entra.
+        client_id (str | Unset):
+        client_secret (str | Unset): Write-only; replaces a certificate
+        cloud (AppUpdateCloud | Unset):
         deletion_threshold (int | None | Unset):
-        domain (None | str | Unset):
-        immutable_id_attribute (None | str | Unset):
-        name (None | str | Unset):
-        on_app_removed (DeprovisionPolicy | None | Unset):
-        on_user_deleted (DeprovisionPolicy | None | Unset):
-        on_user_suspended (DeprovisionPolicy | None | Unset):
-        parameters (list[ParameterIn] | None | Unset):
-        provisioning_enabled (bool | None | Unset):
-        tenant (None | str | Unset):
+        domain (str | Unset):
+        immutable_id_attribute (str | Unset):
+        name (str | Unset):
+        on_app_removed (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_deleted (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
+        on_user_suspended (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the
+            tenant.
+        parameters (list[ParameterIn] | Unset):
+        provisioning_enabled (bool | Unset):
+        tenant (str | Unset):
     """
 
-    approval_required: ApprovalPolicy | None | Unset = UNSET
-    certificate: CertificateIn | None | Unset = UNSET
-    client_id: None | str | Unset = UNSET
-    client_secret: None | str | Unset = UNSET
-    cloud: AppUpdateCloudType0 | None | Unset = UNSET
+    approval_required: ApprovalPolicy | Unset = UNSET
+    certificate: CertificateIn | Unset = UNSET
+    client_id: str | Unset = UNSET
+    client_secret: str | Unset = UNSET
+    cloud: AppUpdateCloud | Unset = UNSET
     deletion_threshold: int | None | Unset = UNSET
-    domain: None | str | Unset = UNSET
-    immutable_id_attribute: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    on_app_removed: DeprovisionPolicy | None | Unset = UNSET
-    on_user_deleted: DeprovisionPolicy | None | Unset = UNSET
-    on_user_suspended: DeprovisionPolicy | None | Unset = UNSET
-    parameters: list[ParameterIn] | None | Unset = UNSET
-    provisioning_enabled: bool | None | Unset = UNSET
-    tenant: None | str | Unset = UNSET
+    domain: str | Unset = UNSET
+    immutable_id_attribute: str | Unset = UNSET
+    name: str | Unset = UNSET
+    on_app_removed: DeprovisionPolicy | Unset = UNSET
+    on_user_deleted: DeprovisionPolicy | Unset = UNSET
+    on_user_suspended: DeprovisionPolicy | Unset = UNSET
+    parameters: list[ParameterIn] | Unset = UNSET
+    provisioning_enabled: bool | Unset = UNSET
+    tenant: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
-        from ..models.certificate_in import CertificateIn  # noqa: PLC0415
-
-        approval_required: dict[str, Any] | None | Unset
-        if isinstance(self.approval_required, Unset):
-            approval_required = UNSET
-        elif isinstance(self.approval_required, ApprovalPolicy):
+        approval_required: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.approval_required, Unset):
             approval_required = self.approval_required.to_dict()
-        else:
-            approval_required = self.approval_required
 
-        certificate: dict[str, Any] | None | Unset
-        if isinstance(self.certificate, Unset):
-            certificate = UNSET
-        elif isinstance(self.certificate, CertificateIn):
+        certificate: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.certificate, Unset):
             certificate = self.certificate.to_dict()
-        else:
-            certificate = self.certificate
 
-        client_id: None | str | Unset
-        if isinstance(self.client_id, Unset):
-            client_id = UNSET
-        else:
-            client_id = self.client_id
+        client_id = self.client_id
 
-        client_secret: None | str | Unset
-        if isinstance(self.client_secret, Unset):
-            client_secret = UNSET
-        else:
-            client_secret = self.client_secret
+        client_secret = self.client_secret
 
-        cloud: None | str | Unset
-        if isinstance(self.cloud, Unset):
-            cloud = UNSET
-        elif isinstance(self.cloud, AppUpdateCloudType0):
+        cloud: str | Unset = UNSET
+        if not isinstance(self.cloud, Unset):
             cloud = self.cloud.value
-        else:
-            cloud = self.cloud
 
         deletion_threshold: int | None | Unset
         if isinstance(self.deletion_threshold, Unset):
@@ -101,71 +80,34 @@ class AppUpdate:
         else:
             deletion_threshold = self.deletion_threshold
 
-        domain: None | str | Unset
-        if isinstance(self.domain, Unset):
-            domain = UNSET
-        else:
-            domain = self.domain
+        domain = self.domain
 
-        immutable_id_attribute: None | str | Unset
-        if isinstance(self.immutable_id_attribute, Unset):
-            immutable_id_attribute = UNSET
-        else:
-            immutable_id_attribute = self.immutable_id_attribute
+        immutable_id_attribute = self.immutable_id_attribute
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
-        on_app_removed: None | str | Unset
-        if isinstance(self.on_app_removed, Unset):
-            on_app_removed = UNSET
-        elif isinstance(self.on_app_removed, DeprovisionPolicy):
+        on_app_removed: str | Unset = UNSET
+        if not isinstance(self.on_app_removed, Unset):
             on_app_removed = self.on_app_removed.value
-        else:
-            on_app_removed = self.on_app_removed
 
-        on_user_deleted: None | str | Unset
-        if isinstance(self.on_user_deleted, Unset):
-            on_user_deleted = UNSET
-        elif isinstance(self.on_user_deleted, DeprovisionPolicy):
+        on_user_deleted: str | Unset = UNSET
+        if not isinstance(self.on_user_deleted, Unset):
             on_user_deleted = self.on_user_deleted.value
-        else:
-            on_user_deleted = self.on_user_deleted
 
-        on_user_suspended: None | str | Unset
-        if isinstance(self.on_user_suspended, Unset):
-            on_user_suspended = UNSET
-        elif isinstance(self.on_user_suspended, DeprovisionPolicy):
+        on_user_suspended: str | Unset = UNSET
+        if not isinstance(self.on_user_suspended, Unset):
             on_user_suspended = self.on_user_suspended.value
-        else:
-            on_user_suspended = self.on_user_suspended
 
-        parameters: list[dict[str, Any]] | None | Unset
-        if isinstance(self.parameters, Unset):
-            parameters = UNSET
-        elif isinstance(self.parameters, list):
+        parameters: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.parameters, Unset):
             parameters = []
-            for parameters_type_0_item_data in self.parameters:
-                parameters_type_0_item = parameters_type_0_item_data.to_dict()
-                parameters.append(parameters_type_0_item)
+            for parameters_item_data in self.parameters:
+                parameters_item = parameters_item_data.to_dict()
+                parameters.append(parameters_item)
 
-        else:
-            parameters = self.parameters
+        provisioning_enabled = self.provisioning_enabled
 
-        provisioning_enabled: bool | None | Unset
-        if isinstance(self.provisioning_enabled, Unset):
-            provisioning_enabled = UNSET
-        else:
-            provisioning_enabled = self.provisioning_enabled
-
-        tenant: None | str | Unset
-        if isinstance(self.tenant, Unset):
-            tenant = UNSET
-        else:
-            tenant = self.tenant
+        tenant = self.tenant
 
         field_dict: dict[str, Any] = {}
 
@@ -210,75 +152,30 @@ class AppUpdate:
         from ..models.parameter_in import ParameterIn  # noqa: PLC0415
 
         d = dict(src_dict)
+        _approval_required = d.pop("approval_required", UNSET)
+        approval_required: ApprovalPolicy | Unset
+        if isinstance(_approval_required, Unset):
+            approval_required = UNSET
+        else:
+            approval_required = ApprovalPolicy.from_dict(_approval_required)
 
-        def _parse_approval_required(data: object) -> ApprovalPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                approval_required_type_0 = ApprovalPolicy.from_dict(data)
+        _certificate = d.pop("certificate", UNSET)
+        certificate: CertificateIn | Unset
+        if isinstance(_certificate, Unset):
+            certificate = UNSET
+        else:
+            certificate = CertificateIn.from_dict(_certificate)
 
-                return approval_required_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ApprovalPolicy | None | Unset, data)
+        client_id = d.pop("client_id", UNSET)
 
-        approval_required = _parse_approval_required(d.pop("approval_required", UNSET))
+        client_secret = d.pop("client_secret", UNSET)
 
-        def _parse_certificate(data: object) -> CertificateIn | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                certificate_type_0 = CertificateIn.from_dict(data)
-
-                return certificate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CertificateIn | None | Unset, data)
-
-        certificate = _parse_certificate(d.pop("certificate", UNSET))
-
-        def _parse_client_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        client_id = _parse_client_id(d.pop("client_id", UNSET))
-
-        def _parse_client_secret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        client_secret = _parse_client_secret(d.pop("client_secret", UNSET))
-
-        def _parse_cloud(data: object) -> AppUpdateCloudType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                cloud_type_0 = AppUpdateCloudType0(data)
-
-                return cloud_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AppUpdateCloudType0 | None | Unset, data)
-
-        cloud = _parse_cloud(d.pop("cloud", UNSET))
+        _cloud = d.pop("cloud", UNSET)
+        cloud: AppUpdateCloud | Unset
+        if isinstance(_cloud, Unset):
+            cloud = UNSET
+        else:
+            cloud = AppUpdateCloud(_cloud)
 
         def _parse_deletion_threshold(data: object) -> int | None | Unset:
             if data is None:
@@ -289,123 +186,45 @@ class AppUpdate:
 
         deletion_threshold = _parse_deletion_threshold(d.pop("deletion_threshold", UNSET))
 
-        def _parse_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        domain = d.pop("domain", UNSET)
 
-        domain = _parse_domain(d.pop("domain", UNSET))
+        immutable_id_attribute = d.pop("immutable_id_attribute", UNSET)
 
-        def _parse_immutable_id_attribute(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.pop("name", UNSET)
 
-        immutable_id_attribute = _parse_immutable_id_attribute(d.pop("immutable_id_attribute", UNSET))
+        _on_app_removed = d.pop("on_app_removed", UNSET)
+        on_app_removed: DeprovisionPolicy | Unset
+        if isinstance(_on_app_removed, Unset):
+            on_app_removed = UNSET
+        else:
+            on_app_removed = DeprovisionPolicy(_on_app_removed)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _on_user_deleted = d.pop("on_user_deleted", UNSET)
+        on_user_deleted: DeprovisionPolicy | Unset
+        if isinstance(_on_user_deleted, Unset):
+            on_user_deleted = UNSET
+        else:
+            on_user_deleted = DeprovisionPolicy(_on_user_deleted)
 
-        name = _parse_name(d.pop("name", UNSET))
+        _on_user_suspended = d.pop("on_user_suspended", UNSET)
+        on_user_suspended: DeprovisionPolicy | Unset
+        if isinstance(_on_user_suspended, Unset):
+            on_user_suspended = UNSET
+        else:
+            on_user_suspended = DeprovisionPolicy(_on_user_suspended)
 
-        def _parse_on_app_removed(data: object) -> DeprovisionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                on_app_removed_type_0 = DeprovisionPolicy(data)
+        _parameters = d.pop("parameters", UNSET)
+        parameters: list[ParameterIn] | Unset = UNSET
+        if _parameters is not UNSET:
+            parameters = []
+            for parameters_item_data in _parameters:
+                parameters_item = ParameterIn.from_dict(parameters_item_data)
 
-                return on_app_removed_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DeprovisionPolicy | None | Unset, data)
+                parameters.append(parameters_item)
 
-        on_app_removed = _parse_on_app_removed(d.pop("on_app_removed", UNSET))
+        provisioning_enabled = d.pop("provisioning_enabled", UNSET)
 
-        def _parse_on_user_deleted(data: object) -> DeprovisionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                on_user_deleted_type_0 = DeprovisionPolicy(data)
-
-                return on_user_deleted_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DeprovisionPolicy | None | Unset, data)
-
-        on_user_deleted = _parse_on_user_deleted(d.pop("on_user_deleted", UNSET))
-
-        def _parse_on_user_suspended(data: object) -> DeprovisionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                on_user_suspended_type_0 = DeprovisionPolicy(data)
-
-                return on_user_suspended_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DeprovisionPolicy | None | Unset, data)
-
-        on_user_suspended = _parse_on_user_suspended(d.pop("on_user_suspended", UNSET))
-
-        def _parse_parameters(data: object) -> list[ParameterIn] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                parameters_type_0 = []
-                _parameters_type_0 = data
-                for parameters_type_0_item_data in _parameters_type_0:
-                    parameters_type_0_item = ParameterIn.from_dict(parameters_type_0_item_data)
-
-                    parameters_type_0.append(parameters_type_0_item)
-
-                return parameters_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ParameterIn] | None | Unset, data)
-
-        parameters = _parse_parameters(d.pop("parameters", UNSET))
-
-        def _parse_provisioning_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        provisioning_enabled = _parse_provisioning_enabled(d.pop("provisioning_enabled", UNSET))
-
-        def _parse_tenant(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tenant = _parse_tenant(d.pop("tenant", UNSET))
+        tenant = d.pop("tenant", UNSET)
 
         app_update = cls(
             approval_required=approval_required,

@@ -15,11 +15,11 @@ class GroupUpdate:
     """
     Attributes:
         description (None | str | Unset):
-        name (None | str | Unset):
+        name (str | Unset):
     """
 
     description: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
+    name: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         description: None | str | Unset
@@ -28,11 +28,7 @@ class GroupUpdate:
         else:
             description = self.description
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         field_dict: dict[str, Any] = {}
 
@@ -57,14 +53,7 @@ class GroupUpdate:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", UNSET)
 
         group_update = cls(
             description=description,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.mapping_update_match_type_0 import MappingUpdateMatchType0
+from ..models.mapping_update_match import MappingUpdateMatch
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,71 +20,45 @@ T = TypeVar("T", bound="MappingUpdate")
 class MappingUpdate:
     """
     Attributes:
-        actions (list[ActionIn] | None | Unset):
-        conditions (list[ConditionIn] | None | Unset):
-        enabled (bool | None | Unset):
-        match (MappingUpdateMatchType0 | None | Unset):
-        name (None | str | Unset):
-        position (int | None | Unset):
+        actions (list[ActionIn] | Unset):
+        conditions (list[ConditionIn] | Unset):
+        enabled (bool | Unset):
+        match (MappingUpdateMatch | Unset):
+        name (str | Unset):
+        position (int | Unset):
     """
 
-    actions: list[ActionIn] | None | Unset = UNSET
-    conditions: list[ConditionIn] | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    match: MappingUpdateMatchType0 | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    position: int | None | Unset = UNSET
+    actions: list[ActionIn] | Unset = UNSET
+    conditions: list[ConditionIn] | Unset = UNSET
+    enabled: bool | Unset = UNSET
+    match: MappingUpdateMatch | Unset = UNSET
+    name: str | Unset = UNSET
+    position: int | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        actions: list[dict[str, Any]] | None | Unset
-        if isinstance(self.actions, Unset):
-            actions = UNSET
-        elif isinstance(self.actions, list):
+        actions: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.actions, Unset):
             actions = []
-            for actions_type_0_item_data in self.actions:
-                actions_type_0_item = actions_type_0_item_data.to_dict()
-                actions.append(actions_type_0_item)
+            for actions_item_data in self.actions:
+                actions_item = actions_item_data.to_dict()
+                actions.append(actions_item)
 
-        else:
-            actions = self.actions
-
-        conditions: list[dict[str, Any]] | None | Unset
-        if isinstance(self.conditions, Unset):
-            conditions = UNSET
-        elif isinstance(self.conditions, list):
+        conditions: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.conditions, Unset):
             conditions = []
-            for conditions_type_0_item_data in self.conditions:
-                conditions_type_0_item = conditions_type_0_item_data.to_dict()
-                conditions.append(conditions_type_0_item)
+            for conditions_item_data in self.conditions:
+                conditions_item = conditions_item_data.to_dict()
+                conditions.append(conditions_item)
 
-        else:
-            conditions = self.conditions
+        enabled = self.enabled
 
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        match: None | str | Unset
-        if isinstance(self.match, Unset):
-            match = UNSET
-        elif isinstance(self.match, MappingUpdateMatchType0):
+        match: str | Unset = UNSET
+        if not isinstance(self.match, Unset):
             match = self.match.value
-        else:
-            match = self.match
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
-        position: int | None | Unset
-        if isinstance(self.position, Unset):
-            position = UNSET
-        else:
-            position = self.position
+        position = self.position
 
         field_dict: dict[str, Any] = {}
 
@@ -110,94 +84,36 @@ class MappingUpdate:
         from ..models.condition_in import ConditionIn  # noqa: PLC0415
 
         d = dict(src_dict)
+        _actions = d.pop("actions", UNSET)
+        actions: list[ActionIn] | Unset = UNSET
+        if _actions is not UNSET:
+            actions = []
+            for actions_item_data in _actions:
+                actions_item = ActionIn.from_dict(actions_item_data)
 
-        def _parse_actions(data: object) -> list[ActionIn] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                actions_type_0 = []
-                _actions_type_0 = data
-                for actions_type_0_item_data in _actions_type_0:
-                    actions_type_0_item = ActionIn.from_dict(actions_type_0_item_data)
+                actions.append(actions_item)
 
-                    actions_type_0.append(actions_type_0_item)
+        _conditions = d.pop("conditions", UNSET)
+        conditions: list[ConditionIn] | Unset = UNSET
+        if _conditions is not UNSET:
+            conditions = []
+            for conditions_item_data in _conditions:
+                conditions_item = ConditionIn.from_dict(conditions_item_data)
 
-                return actions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ActionIn] | None | Unset, data)
+                conditions.append(conditions_item)
 
-        actions = _parse_actions(d.pop("actions", UNSET))
+        enabled = d.pop("enabled", UNSET)
 
-        def _parse_conditions(data: object) -> list[ConditionIn] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                conditions_type_0 = []
-                _conditions_type_0 = data
-                for conditions_type_0_item_data in _conditions_type_0:
-                    conditions_type_0_item = ConditionIn.from_dict(conditions_type_0_item_data)
+        _match = d.pop("match", UNSET)
+        match: MappingUpdateMatch | Unset
+        if isinstance(_match, Unset):
+            match = UNSET
+        else:
+            match = MappingUpdateMatch(_match)
 
-                    conditions_type_0.append(conditions_type_0_item)
+        name = d.pop("name", UNSET)
 
-                return conditions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ConditionIn] | None | Unset, data)
-
-        conditions = _parse_conditions(d.pop("conditions", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
-
-        def _parse_match(data: object) -> MappingUpdateMatchType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                match_type_0 = MappingUpdateMatchType0(data)
-
-                return match_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MappingUpdateMatchType0 | None | Unset, data)
-
-        match = _parse_match(d.pop("match", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
+        position = d.pop("position", UNSET)
 
         mapping_update = cls(
             actions=actions,

@@ -14,23 +14,18 @@ T = TypeVar("T", bound="RoleUpdate")
 class RoleUpdate:
     """
     Attributes:
-        app_ids (list[int] | None | Unset):
+        app_ids (list[int] | Unset):
         description (None | str | Unset):
-        name (None | str | Unset):
+        name (str | Unset):
     """
 
-    app_ids: list[int] | None | Unset = UNSET
+    app_ids: list[int] | Unset = UNSET
     description: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
+    name: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        app_ids: list[int] | None | Unset
-        if isinstance(self.app_ids, Unset):
-            app_ids = UNSET
-        elif isinstance(self.app_ids, list):
-            app_ids = self.app_ids
-
-        else:
+        app_ids: list[int] | Unset = UNSET
+        if not isinstance(self.app_ids, Unset):
             app_ids = self.app_ids
 
         description: None | str | Unset
@@ -39,11 +34,7 @@ class RoleUpdate:
         else:
             description = self.description
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         field_dict: dict[str, Any] = {}
 
@@ -60,23 +51,7 @@ class RoleUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_app_ids(data: object) -> list[int] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                app_ids_type_0 = cast(list[int], data)
-
-                return app_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[int] | None | Unset, data)
-
-        app_ids = _parse_app_ids(d.pop("app_ids", UNSET))
+        app_ids = cast(list[int], d.pop("app_ids", UNSET))
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -87,14 +62,7 @@ class RoleUpdate:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", UNSET)
 
         role_update = cls(
             app_ids=app_ids,

@@ -9,7 +9,7 @@ from ..models.user_status import UserStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0
+    from ..models.user_update_custom_attributes import UserUpdateCustomAttributes
 
 
 T = TypeVar("T", bound="UserUpdate")
@@ -21,42 +21,40 @@ class UserUpdate:
     Attributes:
         company (None | str | Unset):
         country (None | str | Unset):
-        custom_attributes (None | Unset | UserUpdateCustomAttributesType0): Merged into the user's attributes; a null
-            value removes that attribute. At most 100 attributes; a name is 1-64 characters, a letter or `_` then letters,
-            digits, `_`, `.` or `-`; a value is at most 2048 characters.
+        custom_attributes (UserUpdateCustomAttributes | Unset): Merged into the user's attributes; a null value removes
+            that attribute. At most 100 attributes; a name is 1-64 characters, a letter or `_` then letters, digits, `_`,
+            `.` or `-`; a value is at most 2048 characters.
         department (None | str | Unset):
         display_name (None | str | Unset):
         distinguished_name (None | str | Unset):
-        email (None | str | Unset):
+        email (str | Unset):
         firstname (None | str | Unset):
         group_id (int | None | Unset):
         lastname (None | str | Unset):
-        member_of (list[str] | None | Unset):
+        member_of (list[str] | Unset):
         phone (None | str | Unset):
-        status (None | Unset | UserStatus):
+        status (UserStatus | Unset):
         title (None | str | Unset):
-        username (None | str | Unset):
+        username (str | Unset):
     """
 
     company: None | str | Unset = UNSET
     country: None | str | Unset = UNSET
-    custom_attributes: None | Unset | UserUpdateCustomAttributesType0 = UNSET
+    custom_attributes: UserUpdateCustomAttributes | Unset = UNSET
     department: None | str | Unset = UNSET
     display_name: None | str | Unset = UNSET
     distinguished_name: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
+    email: str | Unset = UNSET
     firstname: None | str | Unset = UNSET
     group_id: int | None | Unset = UNSET
     lastname: None | str | Unset = UNSET
-    member_of: list[str] | None | Unset = UNSET
+    member_of: list[str] | Unset = UNSET
     phone: None | str | Unset = UNSET
-    status: None | Unset | UserStatus = UNSET
+    status: UserStatus | Unset = UNSET
     title: None | str | Unset = UNSET
-    username: None | str | Unset = UNSET
+    username: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0  # noqa: PLC0415
-
         company: None | str | Unset
         if isinstance(self.company, Unset):
             company = UNSET
@@ -69,13 +67,9 @@ class UserUpdate:
         else:
             country = self.country
 
-        custom_attributes: dict[str, Any] | None | Unset
-        if isinstance(self.custom_attributes, Unset):
-            custom_attributes = UNSET
-        elif isinstance(self.custom_attributes, UserUpdateCustomAttributesType0):
+        custom_attributes: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.custom_attributes, Unset):
             custom_attributes = self.custom_attributes.to_dict()
-        else:
-            custom_attributes = self.custom_attributes
 
         department: None | str | Unset
         if isinstance(self.department, Unset):
@@ -95,11 +89,7 @@ class UserUpdate:
         else:
             distinguished_name = self.distinguished_name
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        email = self.email
 
         firstname: None | str | Unset
         if isinstance(self.firstname, Unset):
@@ -119,13 +109,8 @@ class UserUpdate:
         else:
             lastname = self.lastname
 
-        member_of: list[str] | None | Unset
-        if isinstance(self.member_of, Unset):
-            member_of = UNSET
-        elif isinstance(self.member_of, list):
-            member_of = self.member_of
-
-        else:
+        member_of: list[str] | Unset = UNSET
+        if not isinstance(self.member_of, Unset):
             member_of = self.member_of
 
         phone: None | str | Unset
@@ -134,13 +119,9 @@ class UserUpdate:
         else:
             phone = self.phone
 
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, UserStatus):
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
             status = self.status.value
-        else:
-            status = self.status
 
         title: None | str | Unset
         if isinstance(self.title, Unset):
@@ -148,11 +129,7 @@ class UserUpdate:
         else:
             title = self.title
 
-        username: None | str | Unset
-        if isinstance(self.username, Unset):
-            username = UNSET
-        else:
-            username = self.username
+        username = self.username
 
         field_dict: dict[str, Any] = {}
 
@@ -192,7 +169,7 @@ class UserUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.user_update_custom_attributes_type_0 import UserUpdateCustomAttributesType0  # noqa: PLC0415
+        from ..models.user_update_custom_attributes import UserUpdateCustomAttributes  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -214,22 +191,12 @@ class UserUpdate:
 
         country = _parse_country(d.pop("country", UNSET))
 
-        def _parse_custom_attributes(data: object) -> None | Unset | UserUpdateCustomAttributesType0:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                custom_attributes_type_0 = UserUpdateCustomAttributesType0.from_dict(data)
-
-                return custom_attributes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserUpdateCustomAttributesType0, data)
-
-        custom_attributes = _parse_custom_attributes(d.pop("custom_attributes", UNSET))
+        _custom_attributes = d.pop("custom_attributes", UNSET)
+        custom_attributes: UserUpdateCustomAttributes | Unset
+        if isinstance(_custom_attributes, Unset):
+            custom_attributes = UNSET
+        else:
+            custom_attributes = UserUpdateCustomAttributes.from_dict(_custom_attributes)
 
         def _parse_department(data: object) -> None | str | Unset:
             if data is None:
@@ -258,14 +225,7 @@ class UserUpdate:
 
         distinguished_name = _parse_distinguished_name(d.pop("distinguished_name", UNSET))
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
+        email = d.pop("email", UNSET)
 
         def _parse_firstname(data: object) -> None | str | Unset:
             if data is None:
@@ -294,22 +254,7 @@ class UserUpdate:
 
         lastname = _parse_lastname(d.pop("lastname", UNSET))
 
-        def _parse_member_of(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                member_of_type_0 = cast(list[str], data)
-
-                return member_of_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        member_of = _parse_member_of(d.pop("member_of", UNSET))
+        member_of = cast(list[str], d.pop("member_of", UNSET))
 
         def _parse_phone(data: object) -> None | str | Unset:
             if data is None:
@@ -320,22 +265,12 @@ class UserUpdate:
 
         phone = _parse_phone(d.pop("phone", UNSET))
 
-        def _parse_status(data: object) -> None | Unset | UserStatus:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_type_0 = UserStatus(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserStatus, data)
-
-        status = _parse_status(d.pop("status", UNSET))
+        _status = d.pop("status", UNSET)
+        status: UserStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = UserStatus(_status)
 
         def _parse_title(data: object) -> None | str | Unset:
             if data is None:
@@ -346,14 +281,7 @@ class UserUpdate:
 
         title = _parse_title(d.pop("title", UNSET))
 
-        def _parse_username(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        username = _parse_username(d.pop("username", UNSET))
+        username = d.pop("username", UNSET)
 
         user_update = cls(
             company=company,

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class AppUpdateCloudType0(StrEnum):
+class AppUpdateCloud(StrEnum):
     CHINA = "china"
     GLOBAL = "global"
     SANDBOX = "sandbox"

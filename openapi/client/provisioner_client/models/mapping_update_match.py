@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class RuleUpdateMatchType0(StrEnum):
+class MappingUpdateMatch(StrEnum):
     ALL = "all"
     ANY = "any"
 

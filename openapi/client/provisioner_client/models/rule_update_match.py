@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class MappingUpdateMatchType0(StrEnum):
+class RuleUpdateMatch(StrEnum):
     ALL = "all"
     ANY = "any"
 

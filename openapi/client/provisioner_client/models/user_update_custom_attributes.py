@@ -6,11 +6,16 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="UserUpdateCustomAttributesType0")
+T = TypeVar("T", bound="UserUpdateCustomAttributes")
 
 
 @_attrs_define
-class UserUpdateCustomAttributesType0:
+class UserUpdateCustomAttributes:
+    """Merged into the user's attributes; a null value removes that attribute. At most 100 attributes; a name is 1-64
+    characters, a letter or `_` then letters, digits, `_`, `.` or `-`; a value is at most 2048 characters.
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +28,10 @@ class UserUpdateCustomAttributesType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        user_update_custom_attributes_type_0 = cls()
+        user_update_custom_attributes = cls()
 
-        user_update_custom_attributes_type_0.additional_properties = d
-        return user_update_custom_attributes_type_0
+        user_update_custom_attributes.additional_properties = d
+        return user_update_custom_attributes
 
     @property
     def additional_keys(self) -> list[str]:

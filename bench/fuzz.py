@@ -1,0 +1,63 @@
+"""Schemathesis against the whole API, larger than the test suite's run: more examples per
+operation, the coverage phase, and the stateful phase (chains of calls following the links
+schemathesis infers). Prints requests, 5xx answers and violations by check.
+
+    BENCH_DATABASE_URL=postgresql://... python bench/fuzz.py [--examples 25] [--smoke]
+
+`--smoke` is the quick version (3 examples, no stateful or coverage phase): what
+`tests/api/test_contract_fuzz.py` runs. Exits 1 when anything was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from _common import drop_database, fresh_database
+
+DB_NAME = "provisioner_bench_fuzz"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=25, help="examples per operation")
+    parser.add_argument("--steps", type=int, default=30, help="stateful steps per scenario")
+    parser.add_argument("--seed", type=int, default=None, help="fix the run (default: random)")
+    parser.add_argument("--smoke", action="store_true", help="the small run of the test suite")
+    args = parser.parse_args(argv)
+
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("SECRET_KEY", Fernet.generate_key().decode())
+    os.environ.setdefault("QUEUE_MODE", "inline")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    fresh_database(DB_NAME)
+    try:
+        from app.main import create_app
+        from tests.contract_fuzz import run
+        from tests.support import make_token
+
+        started = time.monotonic()
+        if args.smoke:
+            tally = run(create_app(), make_token("admin"), max_examples=3, stateful=False)
+        else:
+            tally = run(
+                create_app(),
+                make_token("admin"),
+                max_examples=args.examples,
+                stateful=True,
+                coverage=True,
+                seed=args.seed,
+                max_steps=args.steps,
+            )
+        print(tally.report())
+        print(f"seconds: {time.monotonic() - started:.0f}")
+        return 1 if tally.server_errors or tally.failures or tally.errors else 0
+    finally:
+        drop_database(DB_NAME)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
