@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from scim2_models import Error, SCIMException
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import ProblemError
@@ -75,6 +77,28 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(exc.status_code, str(exc.detail), None, getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _unique(_: Request, exc: IntegrityError) -> JSONResponse:
+        # Two identity-provider calls created the same userName at once: the database kept the
+        # first; the second is told so, as SCIM says (409 uniqueness), never a 500.
+        log.info("scim integrity conflict: %s", exc.orig)
+        return error_response(
+            409,
+            "A concurrent request created the same resource; nothing was changed.",
+            "uniqueness",
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        log.info("scim data error: %s", exc.orig)
+        return error_response(400, "A value is out of range or cannot be stored.", "invalidValue")
+
+    @app.exception_handler(SATimeoutError)
+    async def _busy(_: Request, exc: SATimeoutError) -> JSONResponse:
+        return error_response(
+            503, "The service is busy; retry shortly.", None, {"Retry-After": "1"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

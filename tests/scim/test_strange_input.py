@@ -24,3 +24,21 @@ def test_deeply_nested_bodies_are_refused(scim: ScimClient, admin: ApiClient, de
 
 def test_ordinary_nesting_still_works(scim: ScimClient) -> None:
     scim.json("POST", "/Users", 201, json=scim_user(1))
+
+
+def test_parallel_creates_of_one_username_give_one_user_and_uniqueness_errors(
+    scim: ScimClient, admin: ApiClient
+) -> None:
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(n: int) -> int:
+        body = scim_user(1)
+        body["emails"] = [{"value": f"same{n}@example.com", "type": "work", "primary": True}]
+        return scim.post("/scim/v2/Users", json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = Counter(pool.map(create, range(8)))
+
+    assert codes[201] == 1 and codes[409] == 7, codes
+    assert len(admin.ok("GET", "/users")["items"]) == 1
