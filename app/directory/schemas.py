@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from app.api.ids import Id
+from app.evaluation.facts import USER_FIELD_SET
 from app.inputs import Identifier, IdentifierEmail, Input, Patch
 from app.models import UserStatus
 
@@ -61,20 +62,9 @@ class UserCreate(UserBase):
 
 
 class UserUpdate(UserBase, Patch):
-    nullable = frozenset(
-        {
-            "firstname",
-            "lastname",
-            "display_name",
-            "distinguished_name",
-            "department",
-            "title",
-            "company",
-            "phone",
-            "country",
-            "group_id",
-        }
-    )
+    # Every profile field can be cleared; who the person is (username, email) and whether
+    # they are active cannot.
+    nullable = (USER_FIELD_SET - {"username", "email", "status"}) | {"group_id"}
 
     username: Username | None = None
     email: IdentifierEmail | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from app.evaluation.conditions import Condition, validate_conditions
 from app.evaluation.errors import ActionError
@@ -72,3 +73,16 @@ def require_name(action: Action) -> str:
     if not name:
         raise ActionError("value[0]", f"{action.action} needs a non-empty name")
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """What a mapping and a rule share: ordered, enabled or not, conditions -> actions."""
+
+    id: int
+    name: str
+    enabled: bool
+    match: Literal["all", "any"]
+    position: int
+    conditions: tuple[Condition, ...]
+    actions: tuple[Action, ...]

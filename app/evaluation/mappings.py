@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from app.evaluation.actions import (
     Action,
+    Definition,
     parse_ids,
     require_count,
     require_known,
@@ -36,7 +37,7 @@ from app.evaluation.actions import (
     validate_definition,
 )
 from app.evaluation.codegen import ConditionCode
-from app.evaluation.conditions import Condition, Predicate, compile_conditions
+from app.evaluation.conditions import Predicate, compile_conditions
 from app.evaluation.facts import CUSTOM_PREFIX, Subject, TextKey, UserFacts, text_key
 
 MAPPING_ACTIONS = ("set_role", "add_role", "set_group", "set_attribute")
@@ -59,14 +60,8 @@ class _Op:
 
 
 @dataclass(frozen=True, slots=True)
-class Mapping:
-    id: int
-    name: str
-    enabled: bool
-    match: Literal["all", "any"]
-    position: int
-    conditions: tuple[Condition, ...]
-    actions: tuple[Action, ...]
+class Mapping(Definition):
+    """A directory mapping: its actions grant roles, a group and attributes."""
 
 
 @dataclass(frozen=True, slots=True)

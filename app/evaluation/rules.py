@@ -27,16 +27,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 from app.evaluation.actions import (
     Action,
+    Definition,
     require_count,
     require_known,
     require_name,
     validate_definition,
 )
-from app.evaluation.conditions import Condition, Predicate, compile_conditions
+from app.evaluation.conditions import Predicate, compile_conditions
 from app.evaluation.errors import ActionError
 from app.evaluation.facts import Subject, UserFacts
 
@@ -45,14 +45,8 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    id: int
-    name: str
-    enabled: bool
-    match: Literal["all", "any"]
-    position: int
-    conditions: tuple[Condition, ...]
-    actions: tuple[Action, ...]
+class Rule(Definition):
+    """A per-app rule: its actions set licenses, groups and parameter values."""
 
 
 @dataclass(frozen=True, slots=True)

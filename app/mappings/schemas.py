@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -56,7 +56,9 @@ class MappingUpdate(Patch):
     actions: list[ActionIn] | None = Field(None, min_length=1)
 
 
-class MappingRead(BaseModel):
+class DefinitionRead(BaseModel):
+    """What mappings and rules share when read: ordered conditions -> actions."""
+
     id: int
     name: str
     enabled: bool
@@ -66,6 +68,47 @@ class MappingRead(BaseModel):
     actions: list[ActionIn]
     created_at: datetime
     updated_at: datetime
+
+
+class MappingRead(DefinitionRead):
+    pass
+
+
+def domain_fields(row: Any) -> dict[str, Any]:
+    """The stored fields a mapping and a rule share, as the evaluation package takes them."""
+    return {
+        "name": row.name,
+        "enabled": row.enabled,
+        "match": row.match,
+        "position": row.position,
+        "conditions": tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
+        "actions": tuple(ActionIn(**a).to_domain() for a in row.actions or []),
+    }
+
+
+def stored_fields(data: Any) -> dict[str, Any]:
+    """What a create body of a mapping or a rule stores (its position is decided apart)."""
+    return {
+        "name": data.name,
+        "enabled": data.enabled,
+        "match": data.match,
+        "conditions": [c.model_dump() for c in data.conditions],
+        "actions": [a.model_dump() for a in data.actions],
+    }
+
+
+def read_fields(row: Any) -> dict[str, Any]:
+    """The stored fields a mapping and a rule share, as the API shows them."""
+    return {
+        "name": row.name,
+        "enabled": row.enabled,
+        "match": row.match,
+        "position": row.position,
+        "conditions": [ConditionIn(**c) for c in row.conditions or []],
+        "actions": [ActionIn(**a) for a in row.actions or []],
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
 
 
 class CatalogItem(BaseModel):

@@ -26,7 +26,14 @@ from app.evaluation.errors import EvaluationError
 from app.evaluation.facts import UserFacts
 from app.jobs.kinds import JobKind
 from app.mappings import repository as repo
-from app.mappings.schemas import ActionIn, ConditionIn, MappingCreate, MappingRead, MappingUpdate
+from app.mappings.schemas import (
+    MappingCreate,
+    MappingRead,
+    MappingUpdate,
+    domain_fields,
+    read_fields,
+    stored_fields,
+)
 from app.models import MappingRow, utcnow
 from app.provisioning.assignments import recompute_users
 from app.provisioning.planning import Run
@@ -39,30 +46,12 @@ REAPPLY_JOB = JobKind.mappings_reapply
 
 def to_domain(row: MappingRow) -> engine.Mapping:
     assert row.id is not None
-    return engine.Mapping(
-        id=row.id,
-        name=row.name,
-        enabled=row.enabled,
-        match=row.match,  # type: ignore[arg-type]
-        position=row.position,
-        conditions=tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
-        actions=tuple(ActionIn(**a).to_domain() for a in row.actions or []),
-    )
+    return engine.Mapping(id=row.id, **domain_fields(row))
 
 
 def to_read(row: MappingRow) -> MappingRead:
     assert row.id is not None
-    return MappingRead(
-        id=row.id,
-        name=row.name,
-        enabled=row.enabled,
-        match=row.match,
-        position=row.position,
-        conditions=[ConditionIn(**c) for c in row.conditions or []],
-        actions=[ActionIn(**a) for a in row.actions or []],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return MappingRead(id=row.id, **read_fields(row))
 
 
 def _invalid(exc: EvaluationError) -> InvalidInput:
@@ -127,14 +116,7 @@ def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
     position = data.position
     if position is None:
         position = repo.next_position(session)
-    row = MappingRow(
-        name=data.name,
-        enabled=data.enabled,
-        match=data.match,
-        position=position,
-        conditions=[c.model_dump() for c in data.conditions],
-        actions=[a.model_dump() for a in data.actions],
-    )
+    row = MappingRow(position=position, **stored_fields(data))
     row.id = 0  # placeholder id for validation only
     _validate(session, to_domain(row))
     row.id = None
@@ -161,24 +143,32 @@ def delete_mapping(session: Session, mapping_id: int) -> None:
     session.flush()
 
 
-def sort_mappings(session: Session, ordered_ids: Sequence[int]) -> list[MappingRow]:
-    rows = {r.id: r for r in list_mappings(session)}
+def reorder(
+    session: Session, rows: dict[int | None, Any], ordered_ids: Sequence[int], known: str
+) -> list[Any]:
+    """Give each row (a mapping or a rule) its position in `ordered_ids`, which must name
+    every row exactly once; `known` says whose ids were expected, for the 422."""
     if len(set(ordered_ids)) != len(ordered_ids) or set(ordered_ids) != set(rows):
         raise field_error(
             "body",
-            "Send every mapping id exactly once, in the order wanted "
+            f"Send every {known} exactly once, in the order wanted "
             f"(known ids: {sorted(i for i in rows if i is not None)}).",
             "invalid_order",
         )
     now = utcnow()
-    for position, mapping_id in enumerate(ordered_ids):
-        row = rows[mapping_id]
+    for position, row_id in enumerate(ordered_ids):
+        row = rows[row_id]
         if row.position != position:
             row.position = position
             row.updated_at = now
             session.add(row)
     session.flush()
     return [rows[i] for i in ordered_ids]
+
+
+def sort_mappings(session: Session, ordered_ids: Sequence[int]) -> list[MappingRow]:
+    rows: dict[int | None, Any] = {r.id: r for r in list_mappings(session)}
+    return reorder(session, rows, ordered_ids, "mapping id")
 
 
 def roles_referencing(session: Session, role_id: int) -> list[int]:

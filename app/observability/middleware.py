@@ -24,8 +24,8 @@ from app.observability.metrics import record_http
 UNMATCHED = "<unmatched>"
 
 
-class RequestIdMiddleware:
-    """Binds the caller's `X-Request-ID` (or a new id) for the request and echoes it back."""
+class _HttpMiddleware:
+    """Plain ASGI middleware that acts on HTTP requests only (lifespan and the rest pass)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,6 +34,16 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestIdMiddleware(_HttpMiddleware):
+    """Binds the caller's `X-Request-ID` (or a new id) for the request and echoes it back."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = accept_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
 
         async def send_with_id(message: Message) -> None:
@@ -75,14 +85,10 @@ def route_template(scope: Scope, entry_root_path: str = "") -> str:
     return UNMATCHED
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class MetricsMiddleware(_HttpMiddleware):
+    """HTTP requests and their duration, by method, route template and status."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500
         entry_root_path = str(scope.get("root_path") or "")
         started = time.perf_counter()

@@ -44,20 +44,25 @@ def _refuse(session: Session, tasks: Sequence[Task], moved: Sequence[int], allow
             raise Conflict(f"Task {task.id} is {task.status}; {allowed}.")
 
 
-def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
-    """Approve pending tasks; exactly one of concurrent deciders wins each task."""
+def _decide(session: Session, task_ids: Sequence[int], verb: str, **values: object) -> list[Task]:
+    """Move pending tasks to a decision in one conditional UPDATE; all or none of them."""
     tasks = _load(session, task_ids)
-    now = utcnow()
     moved = repo.transition(
         session,
         [t.id for t in tasks if t.id is not None],
         [TaskStatus.pending_approval],
-        status=TaskStatus.queued,
-        approved_by=who,
-        decided_at=now,
-        reason=None,
+        decided_at=utcnow(),
+        **values,
     )
-    _refuse(session, tasks, moved, "only pending_approval tasks can be approved")
+    _refuse(session, tasks, moved, f"only pending_approval tasks can be {verb}")
+    return tasks
+
+
+def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
+    """Approve pending tasks; exactly one of concurrent deciders wins each task."""
+    tasks = _decide(
+        session, task_ids, "approved", status=TaskStatus.queued, approved_by=who, reason=None
+    )
     for task in tasks:
         wake(session, task)
     return tasks
@@ -66,19 +71,14 @@ def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
 def deny(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
     """Deny pending tasks. A denied plan never runs: it is not retried, and only a new plan
     (which waits for approval again) can bring the change back."""
-    tasks = _load(session, task_ids)
-    now = utcnow()
-    moved = repo.transition(
+    return _decide(
         session,
-        [t.id for t in tasks if t.id is not None],
-        [TaskStatus.pending_approval],
+        task_ids,
+        "denied",
         status=TaskStatus.denied,
         denied_by=who,
-        decided_at=now,
-        finished_at=now,
+        finished_at=utcnow(),
     )
-    _refuse(session, tasks, moved, "only pending_approval tasks can be denied")
-    return tasks
 
 
 RETRYABLE = (TaskStatus.failed, TaskStatus.blocked)

@@ -135,19 +135,19 @@ class _Parser:
             raise _syntax_error(f"Unexpected '{rest[1]}' in '{self.text}'.")
         return node
 
-    def parse_or(self) -> Node:
-        node = self.parse_and()
-        while self.at_keyword("or"):
+    def _chain(self, keyword: str, operand: Callable[[], Node]) -> Node:
+        """`operand (keyword operand)*`, left-associative."""
+        node = operand()
+        while self.at_keyword(keyword):
             self.take()
-            node = BoolOp("or", node, self.parse_and())
+            node = BoolOp(keyword, node, operand())
         return node
 
+    def parse_or(self) -> Node:
+        return self._chain("or", self.parse_and)
+
     def parse_and(self) -> Node:
-        node = self.parse_unary()
-        while self.at_keyword("and"):
-            self.take()
-            node = BoolOp("and", node, self.parse_unary())
-        return node
+        return self._chain("and", self.parse_unary)
 
     def parse_unary(self) -> Node:
         if self.at_keyword("not"):

@@ -13,21 +13,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.evaluation import rules as engine
-from app.mappings.schemas import ActionIn, ConditionIn
+from app.mappings.schemas import domain_fields
 from app.models import RuleRow
 from app.provisioning.rules import repository as repo
 
 
 def to_domain(row: RuleRow) -> engine.Rule:
-    return engine.Rule(
-        id=row.id or 0,  # a rule being created has no id yet; validation does not need one
-        name=row.name,
-        enabled=row.enabled,
-        match=row.match,  # type: ignore[arg-type]
-        position=row.position,
-        conditions=tuple(ConditionIn(**c).to_domain() for c in row.conditions or []),
-        actions=tuple(ActionIn(**a).to_domain() for a in row.actions or []),
-    )
+    # A rule being created has no id yet; validation does not need one.
+    return engine.Rule(id=row.id or 0, **domain_fields(row))
 
 
 _CACHE_SIZE = 256

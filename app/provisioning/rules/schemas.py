@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.api.ids import MAX_ID
 from app.inputs import Input, Patch
-from app.mappings.schemas import ActionIn, CatalogItem, ConditionIn, Match
+from app.mappings.schemas import ActionIn, CatalogItem, ConditionIn, DefinitionRead, Match
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -41,17 +40,8 @@ class RuleUpdate(Patch):
     actions: list[ActionIn] | None = Field(None, min_length=1, description=LICENSE_VALUE_DOC)
 
 
-class RuleRead(BaseModel):
-    id: int
+class RuleRead(DefinitionRead):
     app_id: int
-    name: str
-    enabled: bool
-    match: Match
-    position: int
-    conditions: list[ConditionIn]
-    actions: list[ActionIn]
-    created_at: datetime
-    updated_at: datetime
 
 
 class ActionValue(CatalogItem):

@@ -8,6 +8,7 @@ never commit (the request owns the transaction).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session
 
@@ -19,7 +20,8 @@ from app.evaluation.conditions import parse_list
 from app.evaluation.errors import EvaluationError
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
-from app.mappings.schemas import ActionIn, ConditionIn
+from app.mappings.schemas import read_fields, stored_fields
+from app.mappings.service import reorder
 from app.models import RuleRow, utcnow
 from app.provisioning.rules import repository as repo
 from app.provisioning.rules.compiled import to_domain
@@ -49,18 +51,7 @@ def _rules_changed(session: Session, app_id: int) -> None:
 
 def to_read(row: RuleRow) -> RuleRead:
     assert row.id is not None
-    return RuleRead(
-        id=row.id,
-        app_id=row.app_id,
-        name=row.name,
-        enabled=row.enabled,
-        match=row.match,
-        position=row.position,
-        conditions=[ConditionIn(**c) for c in row.conditions or []],
-        actions=[ActionIn(**a) for a in row.actions or []],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return RuleRead(id=row.id, app_id=row.app_id, **read_fields(row))
 
 
 # --- CRUD -----------------------------------------------------------------------------------
@@ -89,15 +80,7 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
     position = data.position
     if position is None:
         position = repo.next_position(session, app_id)
-    row = RuleRow(
-        app_id=app_id,
-        name=data.name,
-        enabled=data.enabled,
-        match=data.match,
-        position=position,
-        conditions=[c.model_dump() for c in data.conditions],
-        actions=[a.model_dump() for a in data.actions],
-    )
+    row = RuleRow(app_id=app_id, position=position, **stored_fields(data))
     validate(session, app, to_domain(row), conditions=True, actions=True)
     session.add(row)
     session.flush()
@@ -133,24 +116,10 @@ def delete_rule(session: Session, app_id: int, rule_id: int) -> None:
 
 
 def sort_rules(session: Session, app_id: int, ordered_ids: Sequence[int]) -> list[RuleRow]:
-    rows = {r.id: r for r in list_rules(session, app_id)}
-    if len(set(ordered_ids)) != len(ordered_ids) or set(ordered_ids) != set(rows):
-        raise field_error(
-            "body",
-            f"Send every rule id of app {app_id} exactly once, in the order wanted "
-            f"(its rule ids: {sorted(i for i in rows if i is not None)}).",
-            "invalid_order",
-        )
-    now = utcnow()
-    for position, rule_id in enumerate(ordered_ids):
-        row = rows[rule_id]
-        if row.position != position:
-            row.position = position
-            row.updated_at = now
-            session.add(row)
-    session.flush()
+    rows: dict[int | None, Any] = {r.id: r for r in list_rules(session, app_id)}
+    ordered = reorder(session, rows, ordered_ids, f"rule id of app {app_id}")
     _rules_changed(session, app_id)
-    return [rows[i] for i in ordered_ids]
+    return ordered
 
 
 def rules_referencing(session: Session, source: str, directory_id: int) -> list[int]:
