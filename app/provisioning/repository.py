@@ -86,13 +86,11 @@ def transition(
         .where(col(Task.id).in_(list(task_ids)), col(Task.status).in_(list(from_statuses)))
         .values(updated_at=now, **values)
         .returning(col(Task.id))
-        .execution_options(synchronize_session=False)
+        # "fetch" applies the new values to the tasks this session has loaded, for exactly
+        # the rows RETURNING names: no read-back query per task.
+        .execution_options(synchronize_session="fetch")
     )
-    moved = [int(i) for i in result.scalars()]
-    # The caller reads the tasks back: make loaded objects see the new values.
-    for task in tasks_by_id(session, moved).values():
-        session.refresh(task)
-    return moved
+    return [int(i) for i in result.scalars()]
 
 
 def open_task(session: Session, assignment_id: int | None) -> Task | None:
