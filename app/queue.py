@@ -150,11 +150,13 @@ class ArqDispatcher:
         self._redis_url = redis_url
         self._loop = _LoopThread("arq-dispatcher")
         self._pool: ArqRedis | None = None
+        self._script: Any = None
 
     async def _enqueue(self, wakes: Sequence[Wake]) -> None:
         if self._pool is None:
             self._pool = await create_pool(redis_settings(self._redis_url))
-        script = self._pool.register_script(_ENQUEUE_LUA)
+            self._script = self._pool.register_script(_ENQUEUE_LUA)
+        script = self._script
         now = timestamp_ms()
         async with self._pool.pipeline(transaction=False) as pipe:
             for w in wakes:
