@@ -151,7 +151,12 @@ class RateLimiter(Protocol):
         """Wait until both budgets have room for this request, then take it."""
 
     async def pause(self, key: str, seconds: float) -> None:
-        """Hold every request for `key` for `seconds` (Graph answered 429 for this tenant)."""
+        """Hold every request for `key` for `seconds` (Graph answered 429, or 503 with a
+        Retry-After, for this tenant)."""
+
+    async def paused_for(self, key: str) -> float:
+        """Seconds left of the pause on `key` (0 when none): the client asks again right
+        before a request leaves, so one admitted before a 429 came back waits too."""
 
     async def usage(self, key: str) -> dict[str, float]:
         """Current balances and pause, for metrics."""
@@ -205,6 +210,9 @@ class InProcessLimiter:
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
         slower = max(self.budget.min_pace, self._pace_at(key, now) * self.budget.slowdown)
         self._pace[key] = Pace(factor=slower, stamp=now)
+
+    async def paused_for(self, key: str) -> float:
+        return self._paused_for(key)
 
     def _pace_at(self, key: str, now: float) -> float:
         last = self._pace.get(key)
@@ -371,6 +379,9 @@ class RedisLimiter:
             repr(self.budget.recovery_per_s / 1_000_000),
         ]
         await self._pause(keys=[keys[2], keys[3]], args=args)
+
+    async def paused_for(self, key: str) -> float:
+        return max(0, int(await self._redis.pttl(self._keys(key)[2]))) / 1000
 
     async def usage(self, key: str) -> dict[str, float]:
         per_us = 1_000_000.0

@@ -57,6 +57,9 @@ async def test_pause_is_shared_and_honoured(redis_clients: list[aioredis.Redis])
     await first.pause(key, 0.05)  # shorter pauses do not shorten it
     usage = await second.usage(key)
     assert usage["paused_s"] > 0.3
+    # What the client asks right before a request leaves, from another process.
+    assert 0.3 < await second.paused_for(key) <= 0.4
+    assert await second.paused_for(fresh_key()) == 0
     assert usage["pace"] == pytest.approx(0.75 * 0.75, abs=0.01)  # each 429 slows the key
     started = time.monotonic()
     await second.acquire(key, writes=1, units=1)
