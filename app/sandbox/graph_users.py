@@ -24,6 +24,7 @@ from app.sandbox.errors import (
     bad_request,
     conflict,
 )
+from app.sandbox.graph_conflicts import check_unique
 from app.sandbox.graph_core import (
     GraphContext,
     GraphRequest,
@@ -33,6 +34,7 @@ from app.sandbox.graph_core import (
     require_body,
     route,
 )
+from app.sandbox.graph_synced import refuse_delete, refuse_mastered_changes
 from app.sandbox.odata import (
     FilterCapabilities,
     Node,
@@ -155,6 +157,8 @@ USER_FILTERS = FilterCapabilities(
         "employeeId": _ADV,
         "usageLocation": _ADV,
         "userType": _ADV,
+        # Filtering on it is taken as an advanced query here (the stricter reading).
+        "onPremisesSyncEnabled": frozenset({"eq", "ne", "not", "in"}),
         "department": _ADV,
         "companyName": _ADV,
         "city": _ADV,
@@ -190,7 +194,9 @@ def user_value(user: User, name: str, *, deleted_view: bool = False) -> Any:
         return iso(user.created_at)
     if name == "deletedDateTime":
         return iso(user.deleted_at)
-    if name in ("onPremisesSyncEnabled", "passwordProfile"):
+    if name == "onPremisesSyncEnabled":
+        return user.on_premises_sync
+    if name == "passwordProfile":
         return None
     if name == "proxyAddresses":
         mail = user.props.get("mail")
@@ -360,6 +366,7 @@ def create_user(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
     if tenant.user_by_upn(body["userPrincipalName"]) is not None:
         raise conflict("userPrincipalName")
     check_immutable_id(tenant, immutable_id, None)
+    check_unique(tenant, body)
 
     props = dict(USER_PROPERTIES)
     props.update({k: v for k, v in body.items() if k in USER_PROPERTIES})
@@ -481,7 +488,9 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     body = require_body(ctx.request)
     user = ctx.find_user(params["user"])
     check_known_properties(body)
+    refuse_mastered_changes(user, body)
     tenant = ctx.tenant
+    check_unique(tenant, body, exclude=user)
     changes: dict[str, Any] = {}
     for name, value in body.items():
         if name in _READ_ONLY or name.startswith("@odata"):
@@ -523,6 +532,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
 @route("DELETE", "/users/{user}", permissions=WRITE_USERS)
 def delete_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = ctx.find_user(params["user"])
+    refuse_delete(user)
     user.deleted_at = datetime.now(UTC)
     ctx.tenant.touch(user)
     return no_content()
