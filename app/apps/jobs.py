@@ -13,7 +13,7 @@ from app.apps import service, tenant
 from app.apps.runtime import GraphRuntime
 from app.db import transaction
 from app.errors import ProblemError
-from app.graph import GraphError
+from app.graph import GraphAuthError, GraphClient, GraphError
 from app.jobs.service import JobContext
 from app.settings import get_settings
 
@@ -39,6 +39,7 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
         licenses = await tenant.licenses(client)
         await asyncio.to_thread(ctx.progress, 1, 2)
         groups = await tenant.unified_groups(client)
+        federated = await _federated_domains(client)
     except ProblemError as exc:
         raise RefreshFailed(exc.detail or exc.title) from None
     except GraphError as exc:
@@ -49,8 +50,18 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
 
     def store() -> None:
         with transaction() as session:
-            service.store_entitlements(session, app_id, licenses, groups)
+            service.store_entitlements(session, app_id, licenses, groups, federated)
 
     await asyncio.to_thread(store)
     await asyncio.to_thread(ctx.progress, 2, 2)
     return {"app_id": app_id, "licenses": len(licenses), "groups": len(groups)}
+
+
+async def _federated_domains(client: GraphClient) -> set[str] | None:
+    """The tenant's verified federated domains; None (keep what is stored) when the app may
+    not read domains (Domain.Read.All missing: preflight reports that)."""
+    try:
+        _, federated = await tenant.verified_domains(client)
+    except GraphAuthError:
+        return None
+    return federated

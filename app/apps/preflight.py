@@ -35,7 +35,7 @@ EXAMPLES = 5
 CHUNK = 2000
 # User findings Graph would not reject outright: the engine derives a missing ImmutableID,
 # and usageLocation only matters once a license is assigned.
-_WARNINGS = {"immutable_id_required", "usage_location_missing"}
+_WARNINGS = {"immutable_id_required", "usage_location_missing", "synced_user"}
 # Codes that need the tenant's domain list; without a token we cannot judge them.
 _NEEDS_DOMAINS = {"upn_domain_unverified", "immutable_id_required"}
 
@@ -141,10 +141,17 @@ def _users(session: Session, app: App) -> Iterator[UserFacts]:
 
 
 def check_users(
-    snapshot: _AppSnapshot, domains: tuple[set[str], set[str]] | None
+    snapshot: _AppSnapshot,
+    domains: tuple[set[str], set[str]] | None,
+    synced: tuple[set[str], set[str]] | None = None,
 ) -> tuple[int, list[Finding]]:
-    """(users checked, findings) for every active user holding a role that grants the app."""
+    """(users checked, findings) for every active user holding a role that grants the app.
+
+    `synced` is (UPNs, ImmutableIDs) of the tenant's users mastered on premises: an in-scope
+    user matching one is counted, since the engine can only manage part of such a user.
+    """
     verified, federated = domains or (set(), set())
+    synced_upns, synced_anchors = synced or (set(), set())
     tally = _Tally()
     checked = 0
     with transaction() as session:
@@ -158,6 +165,19 @@ def check_users(
                 tally.add(f.code, f.attribute, f.message, user.id)
             # License assignment needs a usageLocation; until rules say who gets a license,
             # everyone in scope might.
+            if (
+                str(attrs.get("userPrincipalName") or "").lower() in synced_upns
+                or attrs.get("onPremisesImmutableId") in synced_anchors
+            ):
+                tally.add(
+                    "synced_user",
+                    "onPremisesSyncEnabled",
+                    "synced from an on-premises directory: Graph refuses changes to the "
+                    "attributes it masters (name, mail, department, UPN, ...), to the account's "
+                    "enabled state and its deletion; the engine leaves those to the directory "
+                    "and still applies licenses, usageLocation and groups",
+                    user.id,
+                )
             if not attrs.get("usageLocation"):
                 tally.add(
                     "usage_location_missing",
@@ -262,19 +282,22 @@ def _license_findings(licenses: list[dict[str, Any]]) -> list[Finding]:
 
 async def check_tenant(
     client: GraphClient, domain: str
-) -> tuple[list[Finding], tuple[set[str], set[str]] | None]:
-    """Tenant findings, and the (verified, federated) domains when they could be read."""
+) -> tuple[list[Finding], tuple[set[str], set[str]] | None, tuple[set[str], set[str]] | None]:
+    """Tenant findings, the (verified, federated) domains and the synced users' (UPNs,
+    ImmutableIDs), each when they could be read."""
     org = await _guarded(lambda: tenant.organization(client))
     if isinstance(org, GraphError) and not (isinstance(org, GraphAuthError) and org.status == 403):
         problem = from_graph(org)
         code = "token_failed" if isinstance(org, GraphAuthError) else "tenant_unreachable"
-        return [Finding(severity="error", code=code, message=problem.detail or problem.title)], None
+        finding = Finding(severity="error", code=code, message=problem.detail or problem.title)
+        return [finding], None, None
     findings = [Finding(severity="info", code="token_ok", message="A token was issued.")]
-    probes, status, domains, licenses = await asyncio.gather(
+    probes, status, domains, licenses, synced = await asyncio.gather(
         tenant.probe_permissions(client),
         _guarded(lambda: tenant.check_domain(client, domain)),
         _guarded(lambda: tenant.verified_domains(client)),
         _guarded(lambda: tenant.licenses(client)),
+        _guarded(lambda: tenant.synced_users(client)),
     )
     findings += _permission_findings(probes)
     if isinstance(status, tenant.DomainStatus):
@@ -291,13 +314,17 @@ async def check_tenant(
         )
     if isinstance(licenses, list):
         findings += _license_findings(licenses)
-    return findings, domains if isinstance(domains, tuple) else None
+    return (
+        findings,
+        domains if isinstance(domains, tuple) else None,
+        synced if isinstance(synced, tuple) else None,
+    )
 
 
 async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
     snapshot = await asyncio.to_thread(_snapshot, app_id)
     findings: list[Finding] = []
-    domains = None
+    domains = synced = None
     if snapshot.blocker is not None:
         findings.append(snapshot.blocker)
     else:
@@ -308,9 +335,9 @@ async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
                 Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
             )
         else:
-            tenant_findings, domains = await check_tenant(client, snapshot.domain)
+            tenant_findings, domains, synced = await check_tenant(client, snapshot.domain)
             findings += tenant_findings
-    checked, user_findings = await asyncio.to_thread(check_users, snapshot, domains)
+    checked, user_findings = await asyncio.to_thread(check_users, snapshot, domains, synced)
     if checked == 0:
         findings.append(
             Finding(

@@ -289,6 +289,8 @@ def update_app(session: Session, app_id: int, data: AppUpdate) -> App:
     if identity_changed or domain_changed:
         app.domain_verified = app.domain_type = app.domain_checked_at = None
     if identity_changed:
+        app.federated_domains = None  # another tenant's domains
+    if identity_changed:
         app.entitlements = {"licenses": [], "groups": []}
         app.entitlements_refreshed_at = None
     _check_enabling(app)
@@ -423,21 +425,31 @@ def clear_token(session: Session, app_id: int) -> None:
 # --- what the tenant told us ----------------------------------------------------------------
 
 
-def record_domain(session: Session, app_id: int, status: DomainStatus) -> App:
+def record_domain(
+    session: Session, app_id: int, status: DomainStatus, federated: set[str] | None = None
+) -> App:
     app = get_app(session, app_id)
     app.domain_verified = status.verified
     app.domain_type = status.type
     app.domain_checked_at = utcnow()
+    if federated is not None:
+        app.federated_domains = sorted(federated)
     session.add(app)
     session.flush()
     return app
 
 
 def store_entitlements(
-    session: Session, app_id: int, licenses: list[dict[str, Any]], groups: list[dict[str, Any]]
+    session: Session,
+    app_id: int,
+    licenses: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    federated_domains: set[str] | None = None,
 ) -> None:
     app = get_app(session, app_id)
     app.entitlements = {"licenses": licenses, "groups": groups}
+    if federated_domains is not None:
+        app.federated_domains = sorted(federated_domains)
     app.entitlements_refreshed_at = utcnow()
     session.add(app)
     session.flush()

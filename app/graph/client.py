@@ -171,7 +171,10 @@ class GraphClient:
         is_absolute = "://" in path_or_url
         # Advanced queries need both the header and $count=true (contract §2); a nextLink
         # already carries its query and is sent unchanged.
-        wants_count = "$count" not in params and not path_or_url.split("?")[0].endswith("/$count")
+        path, _, query = path_or_url.partition("?")
+        wants_count = (
+            "$count" not in params and "$count=" not in query and not path.endswith("/$count")
+        )
         if consistency_eventual and not is_absolute and wants_count:
             params["$count"] = "true"
         extra = dict(headers or {})

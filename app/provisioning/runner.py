@@ -76,9 +76,9 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
     with transaction() as session:
         app = repo.get_app(session, app_id)
         assert app is not None
-        federated = (
-            {app.domain.lower()} if (app.domain_type or "").lower() == "federated" else set()
-        )
+        federated = {d.lower() for d in app.federated_domains or []}
+        if (app.domain_type or "").lower() == "federated":
+            federated.add(app.domain.lower())
         return AppInfo(app_id, graph_base, app.domain, frozenset(federated))
 
 
