@@ -136,6 +136,12 @@ def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome) -
         assignment.state = AssignmentState.deleted
         assignment.applied = None
         assignment.applied_fingerprint = None
+    elif outcome.released and outcome.status == "succeeded":
+        # Suspended the only way Graph allows for an account mastered on premises: what we
+        # granted is gone and the account is the directory's; nothing of ours is applied.
+        assignment.state = AssignmentState.suspended
+        assignment.applied = None
+        assignment.applied_fingerprint = None
     elif outcome.applied is not None:
         assignment.applied = outcome.applied.to_json()
         assignment.applied_fingerprint = outcome.applied.fingerprint()
@@ -178,7 +184,8 @@ def _finish_task(
     # Asked again with the attempt count: a transient failure on the last attempt fails.
     match decide(outcome.cause, attempts=task.attempts, max_attempts=max_attempts):
         case Succeeded():
-            task.status, task.finished_at, task.reason = TaskStatus.succeeded, now, None
+            task.status, task.finished_at = TaskStatus.succeeded, now
+            task.reason = "; ".join(outcome.notes) or None
             task.error_code = task.error_message = task.error_request_id = None
             record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
         case Blocked():

@@ -10,15 +10,17 @@ for property <p> already exists." and `details: [{"code": "ObjectConflict", "tar
   for groups: "Another object with the same value for property mailNickname already exists.",
   microsoftgraph/microsoft-graph-docs#5122); refusing it here is the stricter choice;
 - `proxyAddresses`: a `mail` that is already another object's proxy address, soft-deleted
-  users included; the answer adds a `ConflictingObjects` detail (microsoft-graph-docs-contrib
-  #8421, a quoted response whose detail was cut short: its target here is unconfirmed).
+  users and mail-enabled groups included ("proxyAddresses are unique across directory objects
+  (users, groups, and organizational contacts)", user resource docs); the answer adds a
+  `ConflictingObjects` detail (microsoft-graph-docs-contrib#8421, a quoted response whose
+  detail was cut short: its target here is unconfirmed).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.sandbox.errors import MSG_CONFLICT, bad_request, conflict
+from app.sandbox.errors import MSG_CONFLICT, GraphError, bad_request, conflict
 from app.sandbox.state import Tenant, User
 
 
@@ -41,11 +43,18 @@ def check_unique(tenant: Tenant, body: dict[str, Any], exclude: User | None = No
             # The sandbox's users hold one proxy address, their mail (graph_users.user_value).
             held = other.props.get("mail")
             if isinstance(held, str) and f"smtp:{held.lower()}" == address:
-                message = MSG_CONFLICT.format(prop="proxyAddresses")
-                raise bad_request(
-                    message,
-                    details=[
-                        {"code": "ObjectConflict", "message": message, "target": "proxyAddresses"},
-                        {"code": "ConflictingObjects", "message": message, "target": other.id},
-                    ],
-                )
+                raise _proxy_conflict(other.id)
+        for group in tenant.groups.values():
+            if group.mail and f"smtp:{group.mail.lower()}" == address:
+                raise _proxy_conflict(group.id)
+
+
+def _proxy_conflict(holder_id: str) -> GraphError:
+    message = MSG_CONFLICT.format(prop="proxyAddresses")
+    return bad_request(
+        message,
+        details=[
+            {"code": "ObjectConflict", "message": message, "target": "proxyAddresses"},
+            {"code": "ConflictingObjects", "message": message, "target": holder_id},
+        ],
+    )

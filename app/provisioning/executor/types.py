@@ -46,6 +46,12 @@ class Outcome:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
     cause: BaseException | None = None
+    # What a task that succeeded left alone on purpose (attributes mastered on premises); the
+    # runner makes it the task's reason.
+    notes: list[str] = field(default_factory=list)
+    # The account is mastered on premises: the engine removed what it granted and let go of
+    # it instead of deleting or disabling it; nothing of ours is applied there any more.
+    released: bool = False
 
     @property
     def decision(self) -> Decision:
@@ -80,6 +86,7 @@ class ItemState:
     groups_removed: set[str] = field(default_factory=set)
     groups_failed: bool = False
     done: bool = False  # failed/blocked/retry: skip later phases
+    look_in_deleted: bool = False  # once had a tenant object id: check deleted items first
 
     @classmethod
     def start(cls, work: Work) -> ItemState:
