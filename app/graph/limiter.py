@@ -333,8 +333,15 @@ class RedisLimiter:
         budget: Budget | None = None,
         *,
         prefix: str = "graph:ratelimit",
+        pause_fresh_s: float = 0.05,
     ) -> None:
         self.budget = budget or Budget()
+        # What this process knows of each key's pause: (when read, paused until), monotonic.
+        # `paused_for` answers from it while it is fresher than `pause_fresh_s` (a pause set
+        # here is known at once; one set by another process within that time), so checking
+        # right before each request does not cost a Redis round trip of its own.
+        self._pause_fresh_s = pause_fresh_s
+        self._known_pause: dict[str, tuple[float, float]] = {}
         self._writes = self.budget.writes()
         self._units = self.budget.units()
         self._redis = redis
@@ -368,9 +375,14 @@ class RedisLimiter:
         # A 429 may have paused the tenant while we waited for our slot.
         while (pttl := int(await self._redis.pttl(keys[2]))) > 0:
             await asyncio.sleep(pttl / 1000)
+        now = time.monotonic()
+        self._known_pause[key] = (now, now)
 
     async def pause(self, key: str, seconds: float) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
+        now = time.monotonic()
+        checked, until = self._known_pause.get(key, (now, now))
+        self._known_pause[key] = (checked, max(until, now + ms / 1000))
         keys = self._keys(key)
         args: list[str | int] = [
             ms,
@@ -381,7 +393,14 @@ class RedisLimiter:
         await self._pause(keys=[keys[2], keys[3]], args=args)
 
     async def paused_for(self, key: str) -> float:
-        return max(0, int(await self._redis.pttl(self._keys(key)[2]))) / 1000
+        now = time.monotonic()
+        checked, until = self._known_pause.get(key, (-math.inf, now))
+        if now - checked > self._pause_fresh_s:
+            pttl = max(0, int(await self._redis.pttl(self._keys(key)[2])))
+            now = time.monotonic()
+            until = now + pttl / 1000
+            self._known_pause[key] = (now, until)
+        return max(0.0, until - now)
 
     async def usage(self, key: str) -> dict[str, float]:
         per_us = 1_000_000.0
