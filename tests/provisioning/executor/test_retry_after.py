@@ -20,7 +20,9 @@ import httpx
 import pytest
 
 from app.graph import Budget, GraphClient, InProcessLimiter, MsalTokenProvider
+from app.graph.errors import error_from_response
 from app.provisioning.executor import Executor
+from app.provisioning.outcome import Retry, decide
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.executor.conftest import app_info, person, tenant, work
@@ -154,3 +156,10 @@ async def test_no_request_leaves_inside_a_retry_after_window_429_or_503(
             and e.answered_at <= entry.received_at < e.answered_at + e.retry_after_s
         ]
         assert all(sent[entry.request_id] < known for known in containing)
+
+
+def test_a_task_stopped_by_a_503_retries_after_its_retry_after() -> None:
+    """What the task does with it: the same instruction as a 429's (contract §11)."""
+    error = error_from_response(503, {"Retry-After": "7"}, {"error": {"code": "x"}})
+    decision = decide(error, attempts=1, max_attempts=5)
+    assert isinstance(decision, Retry) and decision.when == 7.0
