@@ -302,6 +302,9 @@ class App(SQLModel, table=True):
     domain_verified: bool | None = None
     domain_type: str | None = Field(default=None, max_length=16)
     domain_checked_at: datetime | None = ts_column()
+    # Every verified federated domain of the tenant (lower-case), from `GET /domains`: a UPN in
+    # any of them needs an ImmutableID at creation. None until verification or a refresh ran.
+    federated_domains: list[str] | None = json_column(nullable=True)
     entitlements: dict[str, Any] = json_column()
     entitlements_refreshed_at: datetime | None = ts_column()
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

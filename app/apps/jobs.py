@@ -14,7 +14,7 @@ from app.apps import service, tenant
 from app.apps.runtime import GraphRuntime
 from app.db import transaction
 from app.errors import ProblemError
-from app.graph import GraphError
+from app.graph import GraphAuthError, GraphClient, GraphError
 from app.jobs.service import JobContext
 from app.settings import get_settings
 
@@ -41,6 +41,7 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
         await asyncio.to_thread(ctx.progress, 1, 2)
         groups = await tenant.unified_groups(client)
         usage_location = await tenant.default_usage_location(client)
+        federated = await _federated_domains(client)
     except ProblemError as exc:
         raise RefreshFailed(exc.detail or exc.title) from None
     except GraphError as exc:
@@ -51,8 +52,18 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
 
     def store() -> None:
         with transaction() as session:
-            service.store_entitlements(session, app_id, licenses, groups, usage_location)
+            service.store_entitlements(session, app_id, licenses, groups, usage_location, federated)
 
     await asyncio.to_thread(store)
     await asyncio.to_thread(ctx.progress, 2, 2)
     return {"app_id": app_id, "licenses": len(licenses), "groups": len(groups)}
+
+
+async def _federated_domains(client: GraphClient) -> set[str] | None:
+    """The tenant's verified federated domains; None (keep what is stored) when the app may
+    not read domains (Domain.Read.All missing: preflight reports that)."""
+    try:
+        _, federated = await tenant.verified_domains(client)
+    except GraphAuthError:
+        return None
+    return federated

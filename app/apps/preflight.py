@@ -35,7 +35,7 @@ EXAMPLES = 5
 CHUNK = 2000
 # User findings Graph would not reject outright: the engine derives a missing ImmutableID,
 # and usageLocation only matters once a license is assigned.
-_WARNINGS = {"usage_location_missing", *rules.WARNING_RULES}
+_WARNINGS = {"usage_location_missing", "synced_user", *rules.WARNING_RULES}
 
 T = TypeVar("T")
 
@@ -123,12 +123,19 @@ def _users(session: Session, app: App) -> Iterator[UserFacts]:
         after = rows[-1][0]
 
 
-def check_users(snapshot: _AppSnapshot, tenant: TenantFacts | None) -> tuple[int, list[Finding]]:
+def check_users(
+    snapshot: _AppSnapshot,
+    tenant: TenantFacts | None,
+    synced: tuple[set[str], set[str]] | None = None,
+) -> tuple[int, list[Finding]]:
     """(users checked, findings) for every active user holding a role that grants the app.
 
     Rules that need the tenant (verified and federated domains) are judged only when
-    ``tenant`` knows them; without a token there is nothing to judge them by.
+    ``tenant`` knows them; without a token there is nothing to judge them by. `synced` is
+    (UPNs, ImmutableIDs) of the tenant's users mastered on premises: an in-scope user matching
+    one is counted, since the engine can only manage part of such a user.
     """
+    synced_upns, synced_anchors = synced or (set(), set())
     tally = _Tally()
     checked = refused = 0
     refused_ids: list[int] = []
@@ -152,6 +159,19 @@ def check_users(snapshot: _AppSnapshot, tenant: TenantFacts | None) -> tuple[int
                     refused_ids.append(user.id)
             # License assignment needs a usageLocation; until rules say who gets a license,
             # everyone in scope might.
+            if (
+                str(attrs.get("userPrincipalName") or "").lower() in synced_upns
+                or attrs.get("onPremisesImmutableId") in synced_anchors
+            ):
+                tally.add(
+                    "synced_user",
+                    "onPremisesSyncEnabled",
+                    "synced from an on-premises directory: Graph refuses changes to the "
+                    "attributes it masters (name, mail, department, UPN, ...), to the account's "
+                    "enabled state and its deletion; the engine leaves those to the directory "
+                    "and still applies licenses, usageLocation and groups",
+                    user.id,
+                )
             if not attrs.get("usageLocation"):
                 tally.add(
                     "usage_location_missing",
@@ -269,20 +289,23 @@ def _license_findings(licenses: list[dict[str, Any]]) -> list[Finding]:
 
 async def check_tenant(
     client: GraphClient, domain: str
-) -> tuple[list[Finding], TenantFacts | None]:
-    """Tenant findings, and what the user rules need to know of the tenant (its verified and
-    federated domains, its defaultUsageLocation) as far as it could be read."""
+) -> tuple[list[Finding], TenantFacts | None, tuple[set[str], set[str]] | None]:
+    """Tenant findings, what the user rules need to know of the tenant (its verified and
+    federated domains, its defaultUsageLocation) as far as it could be read, and the synced
+    users' (UPNs, ImmutableIDs) when they could be read."""
     org = await _guarded(lambda: tenant.organization(client))
     if isinstance(org, GraphError) and not (isinstance(org, GraphAuthError) and org.status == 403):
         problem = from_graph(org)
         code = "token_failed" if isinstance(org, GraphAuthError) else "tenant_unreachable"
-        return [Finding(severity="error", code=code, message=problem.detail or problem.title)], None
+        finding = Finding(severity="error", code=code, message=problem.detail or problem.title)
+        return [finding], None, None
     findings = [Finding(severity="info", code="token_ok", message="A token was issued.")]
-    probes, status, domains, licenses = await asyncio.gather(
+    probes, status, domains, licenses, synced = await asyncio.gather(
         tenant.probe_permissions(client),
         _guarded(lambda: tenant.check_domain(client, domain)),
         _guarded(lambda: tenant.verified_domains(client)),
         _guarded(lambda: tenant.licenses(client)),
+        _guarded(lambda: tenant.synced_users(client)),
     )
     findings += _permission_findings(probes)
     if isinstance(status, tenant.DomainStatus):
@@ -301,13 +324,17 @@ async def check_tenant(
         findings += _license_findings(licenses)
     default_usage_location = org.get("defaultUsageLocation") if isinstance(org, dict) else None
     verified, federated = domains if isinstance(domains, tuple) else (None, ())
-    return findings, TenantFacts.of(verified, federated, default_usage_location)
+    return (
+        findings,
+        TenantFacts.of(verified, federated, default_usage_location),
+        synced if isinstance(synced, tuple) else None,
+    )
 
 
 async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
     snapshot = await asyncio.to_thread(_snapshot, app_id)
     findings: list[Finding] = []
-    tenant_facts = None
+    tenant_facts = synced = None
     if snapshot.blocker is not None:
         findings.append(snapshot.blocker)
     else:
@@ -318,9 +345,9 @@ async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
                 Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
             )
         else:
-            tenant_findings, tenant_facts = await check_tenant(client, snapshot.domain)
+            tenant_findings, tenant_facts, synced = await check_tenant(client, snapshot.domain)
             findings += tenant_findings
-    checked, user_findings = await asyncio.to_thread(check_users, snapshot, tenant_facts)
+    checked, user_findings = await asyncio.to_thread(check_users, snapshot, tenant_facts, synced)
     if checked == 0:
         findings.append(
             Finding(

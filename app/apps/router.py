@@ -150,9 +150,11 @@ async def verify_domain(
     client = await runtime.client_for(app_id)
     try:
         status = await tenant.check_domain(client, domain)
+        # Every verified federated domain counts, not only this one (users may get any).
+        federated = (await tenant.verified_domains(client))[1]
     except GraphError as exc:
         raise from_graph(exc) from None
-    app = await run_in_threadpool(service.record_domain, session, app_id, status)
+    app = await run_in_threadpool(service.record_domain, session, app_id, status, federated)
     return DomainCheckRead(
         domain=domain,
         exists=status.exists,

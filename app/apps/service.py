@@ -391,6 +391,8 @@ def update_app(
     if identity_changed or domain_changed:
         app.domain_verified = app.domain_type = app.domain_checked_at = None
     if identity_changed:
+        app.federated_domains = None  # another tenant's domains
+    if identity_changed:
         app.entitlements = {"licenses": [], "groups": []}
         app.entitlements_refreshed_at = None
     _check_enabling(app)
@@ -552,11 +554,15 @@ def clear_token(session: Session, app_id: int) -> None:
 # --- what the tenant told us ----------------------------------------------------------------
 
 
-def record_domain(session: Session, app_id: int, status: DomainStatus) -> App:
+def record_domain(
+    session: Session, app_id: int, status: DomainStatus, federated: set[str] | None = None
+) -> App:
     app = get_app(session, app_id)
     app.domain_verified = status.verified
     app.domain_type = status.type
     app.domain_checked_at = utcnow()
+    if federated is not None:
+        app.federated_domains = sorted(federated)
     session.add(app)
     session.flush()
     return app
@@ -568,6 +574,7 @@ def store_entitlements(
     licenses: list[dict[str, Any]],
     groups: list[dict[str, Any]],
     default_usage_location: str | None = None,
+    federated_domains: set[str] | None = None,
 ) -> None:
     """Keep what the tenant offers, and its defaultUsageLocation (the usageLocation of users
     who have none, see `compute_attributes`): when that changes, so may every desired state."""
@@ -578,6 +585,8 @@ def store_entitlements(
         "groups": groups,
         "default_usage_location": default_usage_location,
     }
+    if federated_domains is not None:
+        app.federated_domains = sorted(federated_domains)
     app.entitlements_refreshed_at = utcnow()
     session.add(app)
     session.flush()

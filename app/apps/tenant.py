@@ -8,9 +8,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from app.graph import GraphAuthError, GraphClient, GraphError, GraphNotFoundError
+from app.graph import (
+    GraphAuthError,
+    GraphClient,
+    GraphError,
+    GraphNotFoundError,
+    GraphResponse,
+    requests,
+)
+from app.graph.requests import GraphCall
 
 UNIFIED_FILTER = "groupTypes/any(c:c eq 'Unified')"
 GROUP_SELECT = "id,displayName,mailNickname,mailEnabled,securityEnabled,groupTypes"
@@ -31,7 +38,7 @@ class DomainStatus:
 
 async def check_domain(client: GraphClient, domain: str) -> DomainStatus:
     try:
-        response = await client.get(f"/domains/{quote(domain, safe='')}")
+        response = await _send(client, requests.get_domain(domain))
     except GraphNotFoundError:
         return DomainStatus(domain, exists=False, verified=False, type=None)
     body = response.json or {}
@@ -45,10 +52,14 @@ async def check_domain(client: GraphClient, domain: str) -> DomainStatus:
 
 
 async def verified_domains(client: GraphClient) -> tuple[set[str], set[str]]:
-    """(verified domain names, the federated ones among them), lower-case."""
+    """(verified domain names, the federated ones among them), lower-case.
+
+    Every verified federated domain counts, not only the app's own: a user may be given a
+    UPN in any of them, and each needs an ImmutableID at creation (contract §1, §6).
+    """
     verified: set[str] = set()
     federated: set[str] = set()
-    async for domain in client.paged("/domains"):
+    async for domain in client.paged(requests.list_domains().url):
         if not domain.get("isVerified"):
             continue
         name = str(domain.get("id") or "").lower()
@@ -58,8 +69,19 @@ async def verified_domains(client: GraphClient) -> tuple[set[str], set[str]]:
     return verified, federated
 
 
+async def synced_users(client: GraphClient) -> tuple[set[str], set[str]]:
+    """(UPNs, ImmutableIDs) of the tenant's users mastered on premises; UPNs lower-case."""
+    upns: set[str] = set()
+    anchors: set[str] = set()
+    async for user in client.paged(requests.synced_users().url, consistency_eventual=True):
+        upns.add(str(user.get("userPrincipalName") or "").lower())
+        if user.get("onPremisesImmutableId"):
+            anchors.add(str(user["onPremisesImmutableId"]))
+    return upns, anchors
+
+
 async def organization(client: GraphClient) -> dict[str, Any]:
-    response = await client.get("/organization")
+    response = await _send(client, requests.get_organization())
     values = (response.json or {}).get("value") or [{}]
     return dict(values[0])
 
@@ -113,15 +135,15 @@ def group_entry(group: dict[str, Any]) -> dict[str, Any]:
 
 
 async def licenses(client: GraphClient) -> list[dict[str, Any]]:
-    response = await client.get("/subscribedSkus")
+    response = await _send(client, requests.list_subscribed_skus())
     skus = (response.json or {}).get("value") or []
     return sorted((license_entry(s) for s in skus), key=lambda e: e["sku_part_number"])
 
 
 async def unified_groups(client: GraphClient) -> list[dict[str, Any]]:
     """Every Microsoft 365 group, across all pages (the filter needs no advanced query)."""
-    params = {"$filter": UNIFIED_FILTER, "$select": GROUP_SELECT, "$top": GROUP_PAGE_SIZE}
-    groups = [group_entry(g) async for g in client.paged("/groups", params=params)]
+    call = requests.list_groups(UNIFIED_FILTER, GROUP_SELECT, GROUP_PAGE_SIZE)
+    groups = [group_entry(g) async for g in client.paged(call.url)]
     return sorted(groups, key=lambda g: ((g["display_name"] or "").lower(), g["id"]))
 
 
@@ -132,25 +154,29 @@ async def unified_groups(client: GraphClient) -> list[dict[str, Any]]:
 class Probe:
     capability: str
     permission: str  # the least-privileged application permission that grants it
-    method: str
-    path: str
-    params: dict[str, Any] | None = None
-    body: Any = None
+    call: GraphCall
+
+    @property
+    def method(self) -> str:
+        return self.call.method
+
+    @property
+    def path(self) -> str:
+        return self.call.path
 
 
 PROBES = (
-    Probe("read users", "User.Read.All", "GET", "/users", {"$top": 1, "$select": "id"}),
-    Probe("create, update and delete users", "User.ReadWrite.All", "PATCH", f"/users/{NO_OBJECT}",
-          body={"department": None}),
-    Probe("read licenses", "LicenseAssignment.Read.All", "GET", "/subscribedSkus",
-          {"$select": "skuId"}),
-    Probe("assign licenses", "LicenseAssignment.ReadWrite.All", "POST",
-          f"/users/{NO_OBJECT}/assignLicense", body={"addLicenses": [], "removeLicenses": []}),
-    Probe("read groups", "GroupMember.Read.All", "GET", "/groups", {"$top": 1, "$select": "id"}),
-    Probe("change group members", "GroupMember.ReadWrite.All", "DELETE",
-          f"/groups/{NO_OBJECT}/members/{NO_OBJECT}/$ref"),
-    Probe("read domains", "Domain.Read.All", "GET", "/domains"),
-    Probe("read the organization", "Organization.Read.All", "GET", "/organization"),
+    Probe("read users", "User.Read.All", requests.list_users("id", top=1)),
+    Probe("create, update and delete users", "User.ReadWrite.All",
+          requests.update_user(NO_OBJECT, {"department": None})),
+    Probe("read licenses", "LicenseAssignment.Read.All", requests.list_subscribed_skus("skuId")),
+    Probe("assign licenses", "LicenseAssignment.ReadWrite.All",
+          requests.assign_license(NO_OBJECT, {}, [])),
+    Probe("read groups", "GroupMember.Read.All", requests.list_groups(top=1)),
+    Probe("change group members", "GroupMember.ReadWrite.All",
+          requests.remove_member(NO_OBJECT, NO_OBJECT)),
+    Probe("read domains", "Domain.Read.All", requests.list_domains()),
+    Probe("read the organization", "Organization.Read.All", requests.get_organization()),
 )  # fmt: skip
 
 
@@ -163,7 +189,8 @@ class ProbeResult:
 
 async def _run_probe(client: GraphClient, probe: Probe) -> ProbeResult:
     try:
-        await client.request(probe.method, probe.path, params=probe.params, json=probe.body)
+        # Aimed at an object that does not exist: sending one again changes nothing.
+        await _send(client, probe.call, idempotent=True)
     except GraphAuthError as exc:
         if exc.status == 403:
             return ProbeResult(probe, granted=False, error=exc)
@@ -178,3 +205,11 @@ async def _run_probe(client: GraphClient, probe: Probe) -> ProbeResult:
 
 async def probe_permissions(client: GraphClient) -> list[ProbeResult]:
     return list(await asyncio.gather(*(_run_probe(client, p) for p in PROBES)))
+
+
+async def _send(
+    client: GraphClient, call: GraphCall, *, idempotent: bool | None = None
+) -> GraphResponse:
+    return await client.request(
+        call.method, call.url, json=call.body, headers=dict(call.headers), idempotent=idempotent
+    )

@@ -16,6 +16,10 @@ from app.graph.models import BatchRequest
 MAX_BATCH = 20
 # Per-item statuses worth resending: throttled, or the service was briefly unavailable.
 RETRYABLE_ITEM_STATUSES = frozenset({429, 503, 504})
+# Of those, the answers that say the request was refused before it ran. A 504 says the gateway
+# gave up waiting: a write may have happened, so only a read is resent after one.
+REFUSED_ITEM_STATUSES = frozenset({429, 503})
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def validate(requests: Sequence[BatchRequest]) -> None:
@@ -94,8 +98,15 @@ def to_wire(request: BatchRequest, pending: Iterable[str]) -> dict[str, Any]:
 
 
 def to_resend(requests: Sequence[BatchRequest], statuses: Mapping[str, int]) -> set[str]:
-    """Ids (lower-case) to resend: retryable statuses, plus 424s that depended on them."""
-    resend = {rid for rid, status in statuses.items() if status in RETRYABLE_ITEM_STATUSES}
+    """Ids (lower-case) to resend: retryable statuses, plus 424s that depended on them.
+
+    A write answered 504 is not resent: it may have taken effect (the caller re-reads)."""
+    reads = {r.id.lower() for r in requests if r.method.upper() in _SAFE_METHODS}
+    resend = {
+        rid
+        for rid, status in statuses.items()
+        if status in REFUSED_ITEM_STATUSES or (status in RETRYABLE_ITEM_STATUSES and rid in reads)
+    }
     changed = True
     while changed:
         changed = False

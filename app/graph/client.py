@@ -3,6 +3,15 @@
 It owns the cross-cutting rules of the Graph contract so no caller re-implements them: bearer
 tokens, the per-tenant budget, retries (timeouts, connection errors, 5xx, 429 with Retry-After),
 error classes, paging, and `$batch`. Callers decide what to do by exception class.
+
+Two rules about retries:
+- A Retry-After (on a 429, or on a 503, contract §11) is an instruction for the whole tenant:
+  the limiter's pause is set, and every request checks it again right before it leaves, so a
+  request admitted before the answer came back waits too.
+- A write whose answer was lost (timeout, dropped connection, 500/502/504) may have taken
+  effect. It is never resent blindly: the caller gets a `GraphOutcomeUnknownError` (or, inside
+  a `$batch`, the item's own 5xx) and re-reads the tenant before sending what is still needed.
+  Reads, and answers that say the request was refused before it ran (429, 503), are resent.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,19 +36,24 @@ from app.graph.costs import RequestCost, path_template, request_cost
 from app.graph.errors import (
     GraphAuthError,
     GraphError,
+    GraphOutcomeUnknownError,
     GraphTransientError,
     error_from_response,
     parse_retry_after,
 )
 from app.graph.limiter import RateLimiter
 from app.graph.models import BatchRequest, BatchResult, GraphCallRecord, GraphResponse
+from app.graph.requests import encode_query
 
 log = logging.getLogger("app.graph.client")
 
 API_VERSION = "v1.0"
-# OData system query options keep their `$` and punctuation readable, as in Graph's docs;
-# spaces become %20 (not `+`, which OData does not read as a space).
-_QUERY_SAFE = "$,'()/:@=*"
+# Methods whose lost answer may be followed by the same request again: nothing changes twice.
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Answers after which a write may or may not have happened (the gateway gave up waiting).
+_OUTCOME_UNKNOWN_STATUSES = frozenset({500, 502, 504})
+# Transport failures that prove the request never left (nothing to be unsure about).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _Reply:
@@ -142,11 +156,15 @@ class GraphClient:
         consistency_eventual: bool = False,
         client_request_id: str | None = None,
         retry_not_found: bool = False,
+        idempotent: bool | None = None,
     ) -> GraphResponse:
         """Send one request, retrying what the contract says is retryable.
 
         `retry_not_found=True` also retries 404 with backoff, for objects this worker has just
         created that may not have replicated yet (contract §0).
+        A write whose answer is lost raises `GraphOutcomeUnknownError` instead of going out
+        again; `idempotent=True` allows the resend (a probe aimed at an object that does not
+        exist changes nothing however often it is sent).
         Raises a `GraphError` subclass for any final status >= 400.
         """
         method = method.upper()
@@ -154,13 +172,17 @@ class GraphClient:
         is_absolute = "://" in path_or_url
         # Advanced queries need both the header and $count=true (contract §2); a nextLink
         # already carries its query and is sent unchanged.
-        wants_count = "$count" not in params and not path_or_url.split("?")[0].endswith("/$count")
+        path, _, query = path_or_url.partition("?")
+        wants_count = (
+            "$count" not in params and "$count=" not in query and not path.endswith("/$count")
+        )
         if consistency_eventual and not is_absolute and wants_count:
             params["$count"] = "true"
         extra = dict(headers or {})
         if consistency_eventual:
             extra["ConsistencyLevel"] = "eventual"
         url = self._url(path_or_url, params)
+        resend = method in _SAFE_METHODS if idempotent is None else idempotent
         reply = await self._send(
             method,
             url,
@@ -169,9 +191,13 @@ class GraphClient:
             cost=request_cost(method, path_or_url, params),
             client_request_id=client_request_id or self._request_id() or str(uuid.uuid4()),
             retry_not_found=retry_not_found,
+            resend_unanswered=resend,
         )
         if reply.status >= 400:
-            raise error_from_response(reply.status, reply.headers, reply.json)
+            error = error_from_response(reply.status, reply.headers, reply.json)
+            if not resend and reply.status in _OUTCOME_UNKNOWN_STATUSES:
+                raise _outcome_unknown(error)
+            raise error
         body = reply.json if isinstance(reply.json, dict) else None
         return GraphResponse(reply.status, reply.headers, body, reply.request_id)
 
@@ -252,6 +278,9 @@ class GraphClient:
         results: dict[str, BatchResult] = {}
         client_request_id = self._request_id() or str(uuid.uuid4())
         for round_no in range(1, self._max_attempts + 1):
+            # An envelope holding a write is not resent when its answer is lost: some of its
+            # items may have run. Its items come back failed, for the caller to re-read.
+            reads_only = all(r.method.upper() in _SAFE_METHODS for r in pending)
             ids = [r.id for r in pending]
             cost = RequestCost(0, 0)
             for r in pending:
@@ -266,6 +295,7 @@ class GraphClient:
                     cost=cost,
                     client_request_id=client_request_id,
                     batch_size=len(pending),
+                    resend_unanswered=reads_only,
                 )
             except GraphError as exc:
                 results.update(
@@ -277,6 +307,8 @@ class GraphClient:
             # batching page says 200. Either way the per-item responses are what count.
             if reply.status not in (200, 424) or items is None:
                 outer = error_from_response(reply.status, reply.headers, reply.json)
+                if not reads_only and reply.status in _OUTCOME_UNKNOWN_STATUSES:
+                    outer = _outcome_unknown(outer)
                 if reply.status != 424:
                     failed = {
                         r.id: BatchResult(r.id, reply.status, {}, None, outer) for r in pending
@@ -296,12 +328,15 @@ class GraphClient:
                     retry_after = parse_retry_after(result.headers)
                     if retry_after is not None:
                         waits.append(retry_after)
+            if throttled or waits:
+                # A throttled item, or a 503 with Retry-After, speaks for the whole tenant.
+                await self._limiter.pause(
+                    self._key, max(waits) if waits else self._backoff(round_no)
+                )
             resend = batching.to_resend(pending, statuses)
             if not resend or round_no == self._max_attempts:
                 break
             delay = max(waits) if waits else self._backoff(round_no)
-            if throttled:
-                await self._limiter.pause(self._key, delay)
             log.debug(
                 "graph.batch_resend",
                 extra={"items": len(resend), "delay_s": round(delay, 3), "round": round_no},
@@ -322,9 +357,9 @@ class GraphClient:
         else:
             url = f"{self._base}/{path_or_url.lstrip('/')}"
         if params:
-            query = urlencode(
-                {k: _query_value(v) for k, v in params.items()}, quote_via=quote, safe=_QUERY_SAFE
-            )
+            # The same encoding as every request builder's (app.graph.requests): `+`, `/`
+            # and `=` inside a literal travel encoded, so an ImmutableID still matches.
+            query = encode_query((k, _query_value(v)) for k, v in params.items())
             url += ("&" if "?" in url else "?") + query
         return url
 
@@ -339,8 +374,14 @@ class GraphClient:
         client_request_id: str,
         retry_not_found: bool = False,
         batch_size: int = 0,
+        resend_unanswered: bool = True,
     ) -> _Reply:
-        """Send with retries; return the final reply (any status) or raise a transient error."""
+        """Send with retries; return the final reply (any status) or raise a transient error.
+
+        With `resend_unanswered=False` (a write) a lost answer is not followed by the same
+        request: a timeout or dropped connection raises `GraphOutcomeUnknownError`, and a
+        500/502/504 reply is returned as it is.
+        """
         template = path_template(url)
         refreshed = False
         attempt = 0
@@ -349,14 +390,20 @@ class GraphClient:
             await self._limiter.acquire(self._key, writes=cost.writes, units=cost.units)
             started = time.perf_counter()
             reply: _Reply | None = None
+            sent = False
             try:
                 token = await self._tokens.token()
+                # Admitted is not sent: a 429 or a 503's Retry-After may have paused the
+                # tenant while this request waited for its slot or its token.
+                while (paused := await self._limiter.paused_for(self._key)) > 0:
+                    await asyncio.sleep(paused)
                 request_headers = {
                     **headers,
                     "Authorization": f"Bearer {token}",
                     "client-request-id": client_request_id,
                 }
                 started = time.perf_counter()
+                sent = True
                 response = await self._http.request(method, url, json=body, headers=request_headers)
                 reply = _Reply(response.status_code, response.headers, _json_or_none(response))
                 failure: GraphError | None = None
@@ -364,10 +411,12 @@ class GraphClient:
                 failure = GraphTransientError(
                     0, "timeout", type(exc).__name__, client_request_id=client_request_id
                 )
+                sent = sent and not isinstance(exc, _NOT_SENT)
             except httpx.TransportError as exc:
                 failure = GraphTransientError(
                     0, "connectionError", type(exc).__name__, client_request_id=client_request_id
                 )
+                sent = sent and not isinstance(exc, _NOT_SENT)
             except GraphAuthError:
                 raise
             except GraphTransientError as exc:  # the token endpoint was unreachable
@@ -408,6 +457,17 @@ class GraphClient:
             retryable = reply is None or status == 429 or status >= 500 or status == 408
             if status == 404 and retry_not_found:
                 retryable = True
+            if not resend_unanswered and sent and reply is None:
+                assert failure is not None
+                raise GraphOutcomeUnknownError(
+                    0,
+                    failure.code,
+                    f"{failure.message}: the request was sent but no answer came back; it may "
+                    "have taken effect, so it is not sent again blindly",
+                    client_request_id=client_request_id,
+                )
+            if not resend_unanswered and status in _OUTCOME_UNKNOWN_STATUSES:
+                retryable = False
             if not retryable:
                 assert reply is not None
                 return reply
@@ -415,8 +475,9 @@ class GraphClient:
             if attempt >= self._max_attempts:
                 raise failure
             delay = retry_after if retry_after is not None else self._backoff(attempt)
-            if status == 429:
-                # Graph throttles the app+tenant pair, not this one request: hold everyone.
+            if status == 429 or retry_after is not None:
+                # Graph throttles the app+tenant pair, not this one request, and a 503's
+                # Retry-After means the same (contract §11): hold everyone.
                 await self._limiter.pause(self._key, delay)
             log.debug(
                 "graph.retry",
@@ -455,6 +516,17 @@ class GraphClient:
             self._on_call(record)
         except Exception:  # a broken metrics hook must not fail provisioning
             log.exception("graph.on_call_failed")
+
+
+def _outcome_unknown(error: GraphError) -> GraphOutcomeUnknownError:
+    return GraphOutcomeUnknownError(
+        error.status,
+        error.code,
+        f"{error.message or 'no answer'} (the write may have taken effect; not sent again blindly)",
+        request_id=error.request_id,
+        client_request_id=error.client_request_id,
+        details=error.details,
+    )
 
 
 def _query_value(value: Any) -> str:

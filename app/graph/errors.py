@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -42,15 +43,25 @@ class GraphError(Exception):
 
 
 class GraphTransientError(GraphError):
-    """Timeouts, connection failures and 5xx: the same call may succeed later."""
+    """Timeouts, connection failures and 5xx: the same call may succeed later.
+
+    `retry_after` is the server's Retry-After in seconds when it sent one: a 503 may carry it,
+    and it means what a 429's does (contract §11): wait that long, for the whole tenant.
+    """
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)
 
 
 class GraphThrottledError(GraphTransientError):
     """429 Too Many Requests; `retry_after` is the server's Retry-After in seconds, if sent."""
 
-    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(*args, **kwargs)
+
+class GraphOutcomeUnknownError(GraphTransientError):
+    """A write went out but its answer was lost (timeout, dropped connection, 5xx gateway
+    answer): it may or may not have taken effect. The client does not resend it blindly;
+    whoever sent it re-reads the tenant before deciding what is still needed."""
 
 
 class GraphNotFoundError(GraphError):
@@ -59,6 +70,26 @@ class GraphNotFoundError(GraphError):
 
 class GraphConflictError(GraphError):
     """The object or reference already exists (400 ObjectConflict, "already exist", or 409)."""
+
+    @property
+    def target(self) -> str | None:
+        """The property Graph says is taken: `details[].target` of the ObjectConflict detail,
+        else the name in the message ("... same value for property proxyAddresses ...")."""
+        return conflict_target(self)
+
+
+_PROPERTY_IN_MESSAGE = re.compile(r"for property '?([A-Za-z]+)'?")
+
+
+def conflict_target(error: GraphError) -> str | None:
+    for detail in error.details:
+        if detail.get("code") == "ObjectConflict" and detail.get("target"):
+            return str(detail["target"])
+    for detail in error.details:
+        if detail.get("target"):
+            return str(detail["target"])
+    found = _PROPERTY_IN_MESSAGE.search(error.message)
+    return found.group(1) if found else None
 
 
 class GraphBadRequestError(GraphError):
@@ -120,7 +151,9 @@ def error_from_response(status: int, headers: Mapping[str, str] | None, body: An
             status, code, message, retry_after=parse_retry_after(headers), **kwargs
         )
     if status >= 500 or status == 408:
-        return GraphTransientError(status, code, message, **kwargs)
+        return GraphTransientError(
+            status, code, message, retry_after=parse_retry_after(headers), **kwargs
+        )
     if status == 404:
         return GraphNotFoundError(status, code, message, **kwargs)
     if status in (401, 403):

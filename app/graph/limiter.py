@@ -151,7 +151,12 @@ class RateLimiter(Protocol):
         """Wait until both budgets have room for this request, then take it."""
 
     async def pause(self, key: str, seconds: float) -> None:
-        """Hold every request for `key` for `seconds` (Graph answered 429 for this tenant)."""
+        """Hold every request for `key` for `seconds` (Graph answered 429, or 503 with a
+        Retry-After, for this tenant)."""
+
+    async def paused_for(self, key: str) -> float:
+        """Seconds left of the pause on `key` (0 when none): the client asks again right
+        before a request leaves, so one admitted before a 429 came back waits too."""
 
     async def usage(self, key: str) -> dict[str, float]:
         """Current balances and pause, for metrics."""
@@ -205,6 +210,9 @@ class InProcessLimiter:
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
         slower = max(self.budget.min_pace, self._pace_at(key, now) * self.budget.slowdown)
         self._pace[key] = Pace(factor=slower, stamp=now)
+
+    async def paused_for(self, key: str) -> float:
+        return self._paused_for(key)
 
     def _pace_at(self, key: str, now: float) -> float:
         last = self._pace.get(key)
@@ -325,8 +333,15 @@ class RedisLimiter:
         budget: Budget | None = None,
         *,
         prefix: str = "graph:ratelimit",
+        pause_fresh_s: float = 0.05,
     ) -> None:
         self.budget = budget or Budget()
+        # What this process knows of each key's pause: (when read, paused until), monotonic.
+        # `paused_for` answers from it while it is fresher than `pause_fresh_s` (a pause set
+        # here is known at once; one set by another process within that time), so checking
+        # right before each request does not cost a Redis round trip of its own.
+        self._pause_fresh_s = pause_fresh_s
+        self._known_pause: dict[str, tuple[float, float]] = {}
         self._writes = self.budget.writes()
         self._units = self.budget.units()
         self._redis = redis
@@ -360,9 +375,14 @@ class RedisLimiter:
         # A 429 may have paused the tenant while we waited for our slot.
         while (pttl := int(await self._redis.pttl(keys[2]))) > 0:
             await asyncio.sleep(pttl / 1000)
+        now = time.monotonic()
+        self._known_pause[key] = (now, now)
 
     async def pause(self, key: str, seconds: float) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
+        now = time.monotonic()
+        checked, until = self._known_pause.get(key, (now, now))
+        self._known_pause[key] = (checked, max(until, now + ms / 1000))
         keys = self._keys(key)
         args: list[str | int] = [
             ms,
@@ -371,6 +391,16 @@ class RedisLimiter:
             repr(self.budget.recovery_per_s / 1_000_000),
         ]
         await self._pause(keys=[keys[2], keys[3]], args=args)
+
+    async def paused_for(self, key: str) -> float:
+        now = time.monotonic()
+        checked, until = self._known_pause.get(key, (-math.inf, now))
+        if now - checked > self._pause_fresh_s:
+            pttl = max(0, int(await self._redis.pttl(self._keys(key)[2])))
+            now = time.monotonic()
+            until = now + pttl / 1000
+            self._known_pause[key] = (now, until)
+        return max(0.0, until - now)
 
     async def usage(self, key: str) -> dict[str, float]:
         per_us = 1_000_000.0

@@ -23,13 +23,17 @@ from app.graph.models import BatchRequest
 
 API_VERSION = "v1.0"
 # The user properties the engine reads: without `$select` Graph leaves out accountEnabled,
-# usageLocation, onPremisesImmutableId and assignedLicenses (contract §2).
+# usageLocation, onPremisesImmutableId, onPremisesSyncEnabled and assignedLicenses
+# (contract §2). onPremisesSyncEnabled says the on-premises directory masters the user.
 USER_SELECT = (
-    "id,userPrincipalName,onPremisesImmutableId,accountEnabled,assignedLicenses,displayName,"
-    "givenName,surname,mailNickname,mail,usageLocation,jobTitle,department,companyName,"
-    "officeLocation,city,country,state,postalCode,streetAddress,mobilePhone,businessPhones,"
-    "employeeId"
+    "id,userPrincipalName,onPremisesImmutableId,onPremisesSyncEnabled,accountEnabled,"
+    "assignedLicenses,displayName,givenName,surname,mailNickname,mail,usageLocation,jobTitle,"
+    "department,companyName,officeLocation,city,country,state,postalCode,streetAddress,"
+    "mobilePhone,businessPhones,employeeId"
 )
+DELETED_USERS = "/directory/deletedItems/microsoft.graph.user"
+# Advanced queries need this header and `$count=true` (contract §2).
+_EVENTUAL = (("ConsistencyLevel", "eventual"),)
 # OData punctuation stays readable, as in Graph's docs; everything else is encoded, including
 # `+`, `/`, `=`, `&` and `#` inside literals.
 _QUERY_SAFE = "$,'()*:@"
@@ -44,6 +48,7 @@ class GraphCall:
     path: str
     query: tuple[tuple[str, str], ...] = ()
     body: dict[str, Any] | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. ConsistencyLevel for advanced queries
 
     @property
     def url(self) -> str:
@@ -51,9 +56,12 @@ class GraphCall:
         return self.path + ("?" + encode_query(self.query) if self.query else "")
 
     def batch_item(self, request_id: str) -> BatchRequest:
-        # Graph rejects a batched body without a Content-Type in the item's headers.
-        headers = _JSON if self.body is not None else None
-        return BatchRequest(request_id, self.method, self.url, body=self.body, headers=headers)
+        # Graph rejects a batched body without a Content-Type in the item's headers; an
+        # advanced query carries its ConsistencyLevel in the item's headers too (contract §8).
+        headers = {**(_JSON if self.body is not None else {}), **dict(self.headers)}
+        return BatchRequest(
+            request_id, self.method, self.url, body=self.body, headers=headers or None
+        )
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -105,6 +113,68 @@ def find_user_by_upn(upn: str, select: str = USER_SELECT) -> GraphCall:
     return _find_users(f"userPrincipalName eq {odata_string(upn)}", select)
 
 
+# Properties a create can conflict on, and how to find who holds a value (contract §1).
+CONFLICT_PROPERTIES = frozenset(
+    {"userPrincipalName", "onPremisesImmutableId", "mailNickname", "proxyAddresses"}
+)
+
+
+def holder_filter(prop: str, value: str) -> str:
+    """`$filter` for the object holding `value` of `prop`; a proxy address is `smtp:<mail>`."""
+    if prop == "proxyAddresses":
+        return f"proxyAddresses/any(p:p eq {odata_string('smtp:' + value)})"
+    return f"{prop} eq {odata_string(value)}"
+
+
+def find_users_holding(prop: str, value: str, select: str = USER_SELECT) -> GraphCall:
+    return _find_users(holder_filter(prop, value), select)
+
+
+def find_deleted_users_holding(prop: str, value: str, select: str = USER_SELECT) -> GraphCall:
+    """Soft-deleted users holding `value`. A deleted user's UPN is shown with its id in front
+    (`<id without dashes><upn>`), so the UPN is matched with `endswith`, an advanced query."""
+    if prop == "userPrincipalName":
+        flt = f"endswith(userPrincipalName,{odata_string(value)})"
+        query = (("$filter", flt), ("$select", select), ("$count", "true"))
+        return GraphCall("GET", DELETED_USERS, query, headers=_EVENTUAL)
+    return GraphCall(
+        "GET", DELETED_USERS, (("$filter", holder_filter(prop, value)), ("$select", select))
+    )
+
+
+def find_deleted_users_by_immutable_ids(
+    values: Sequence[str], select: str = USER_SELECT
+) -> GraphCall:
+    flt = in_filter("onPremisesImmutableId", values)
+    return GraphCall("GET", DELETED_USERS, (("$filter", flt), ("$select", select)))
+
+
+def deleted_upn(object_id: str, upn: str) -> str:
+    """How Graph shows the UPN of a soft-deleted user."""
+    return object_id.replace("-", "") + upn
+
+
+def list_users(select: str = "id", top: int | None = None, flt: str | None = None) -> GraphCall:
+    query: list[tuple[str, str]] = []
+    if flt is not None:
+        query.append(("$filter", flt))
+    query.append(("$select", select))
+    if top is not None:
+        query.append(("$top", str(top)))
+    return GraphCall("GET", "/users", tuple(query))
+
+
+def synced_users(select: str = "id,userPrincipalName,onPremisesImmutableId") -> GraphCall:
+    """Users mastered on premises: filtering on onPremisesSyncEnabled is an advanced query."""
+    query = (
+        ("$filter", "onPremisesSyncEnabled eq true"),
+        ("$select", select),
+        ("$count", "true"),
+        ("$top", "999"),
+    )
+    return GraphCall("GET", "/users", query, headers=_EVENTUAL)
+
+
 def _find_users(flt: str, select: str) -> GraphCall:
     return GraphCall("GET", "/users", (("$filter", flt), ("$select", select)))
 
@@ -138,6 +208,35 @@ def assign_license(
         "removeLicenses": list(remove),
     }
     return GraphCall("POST", f"/users/{segment(user_id)}/assignLicense", body=body)
+
+
+# --- the tenant -----------------------------------------------------------------------------
+
+
+def get_domain(name: str) -> GraphCall:
+    return GraphCall("GET", f"/domains/{segment(name)}")
+
+
+def list_domains() -> GraphCall:
+    return GraphCall("GET", "/domains")
+
+
+def get_organization() -> GraphCall:
+    return GraphCall("GET", "/organization")
+
+
+def list_subscribed_skus(select: str | None = None) -> GraphCall:
+    return GraphCall("GET", "/subscribedSkus", (("$select", select),) if select else ())
+
+
+def list_groups(flt: str | None = None, select: str = "id", top: int | None = None) -> GraphCall:
+    query: list[tuple[str, str]] = []
+    if flt is not None:
+        query.append(("$filter", flt))
+    query.append(("$select", select))
+    if top is not None:
+        query.append(("$top", str(top)))
+    return GraphCall("GET", "/groups", tuple(query))
 
 
 # --- group membership -----------------------------------------------------------------------

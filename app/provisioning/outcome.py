@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from app.apps.errors import MissingCredentials
 from app.errors import ProblemError
-from app.graph.errors import GraphError, GraphThrottledError, GraphTransientError
+from app.graph.errors import GraphError, GraphTransientError
 
 # Graph has no code of its own for "no seats left": a 400 Request_BadRequest whose message
 # says so (contract §4) is the only mark.
@@ -135,7 +135,7 @@ def decide(
         error = GraphTransientError(0, type(failure).__name__, str(failure))
     if max_attempts is not None and attempts >= max_attempts:
         return Failed(error)
-    retry_after = error.retry_after if isinstance(error, GraphThrottledError) else None
+    retry_after = error.retry_after if isinstance(error, GraphTransientError) else None
     jitter = 0.5 + (rng or random).random()
     return Retry(retry_after or min(2**attempts, BACKOFF_CAP_S) * jitter, error)
 

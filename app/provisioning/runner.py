@@ -97,9 +97,9 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
     with transaction() as session:
         app = apps_repo.get(session, app_id)
         assert app is not None
-        federated = (
-            {app.domain.lower()} if (app.domain_type or "").lower() == "federated" else set()
-        )
+        federated = {d.lower() for d in app.federated_domains or []}
+        if (app.domain_type or "").lower() == "federated":
+            federated.add(app.domain.lower())
         return AppInfo(app_id, graph_base, app.domain, frozenset(federated))
 
 
@@ -164,6 +164,12 @@ def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome, s
         assignment.immutable_id = outcome.tenant_immutable_id
     if task.action == TaskAction.delete and outcome.status == "succeeded":
         assignment.state = AssignmentState.deleted
+        assignment.applied = None
+        assignment.applied_fingerprint = None
+    elif outcome.released and outcome.status == "succeeded":
+        # Suspended the only way Graph allows for an account mastered on premises: what we
+        # granted is gone and the account is the directory's; nothing of ours is applied.
+        assignment.state = AssignmentState.suspended
         assignment.applied = None
         assignment.applied_fingerprint = None
     elif outcome.applied is not None:
@@ -282,7 +288,8 @@ def _finish_task(
         )
     match decision:
         case Succeeded():
-            task.status, task.finished_at, task.reason = TaskStatus.succeeded, now, None
+            task.status, task.finished_at = TaskStatus.succeeded, now
+            task.reason = "; ".join(outcome.notes) or None
             task.error_code = task.error_message = task.error_request_id = None
             record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
         case Blocked():

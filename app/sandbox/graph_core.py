@@ -295,14 +295,56 @@ def _run(
         request_id=request_id,
         client_request_id=client_request_id,
     )
+    before = _footprint(tenant, params) if found.is_write else None
     if found.is_write:
         state.counters.writes += 1
-    response = found.handler(ctx, params)
+    try:
+        response = found.handler(ctx, params)
+    finally:
+        if before is not None and _footprint(tenant, params) == before:
+            state.counters.writes_unchanged += 1
     if hang:
         # The change (if any) is committed; the client just never hears about it.
         return GraphResponse(status=504, hang_s=hang)
     response.headers.setdefault("x-ms-resource-unit", str(units))
     return response
+
+
+def _footprint(tenant: Tenant, params: dict[str, str]) -> tuple[Any, ...]:
+    """What a write could change, cheaply: the objects its URL names and the user count.
+
+    Two equal footprints around a handler mean the write changed nothing (a refused request,
+    or a PATCH / assignLicense / member add of what was already there).
+    """
+    parts: list[Any] = [len(tenant.users)]
+    for name in ("user", "item", "member"):
+        ref = params.get(name)
+        if ref is None:
+            continue
+        user = tenant.users.get(ref.lower()) or tenant.user_by_upn(ref)
+        if user is not None:
+            parts.append(
+                (
+                    user.id,
+                    sorted((k, repr(v)) for k, v in user.props.items()),
+                    [(lic.sku_id, tuple(lic.disabled_plans)) for lic in user.licenses],
+                    user.deleted_at,
+                    user.password,
+                    user.on_premises_sync,
+                )
+            )
+    group = tenant.groups.get(params.get("group", "").lower())
+    if group is not None:
+        parts.append(
+            (
+                tuple(group.members),
+                group.display_name,
+                group.description,
+                group.visibility,
+                group.mail_nickname,
+            )
+        )
+    return tuple(parts)
 
 
 def require_body(request: GraphRequest) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def build_graph_router(state: SandboxState) -> APIRouter:
     @router.api_route("/v1.0/{path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     async def graph(request: Request, path: str) -> Response:
         started = time.perf_counter()
+        received_at = state.clock()
         headers = {k.lower(): v for k, v in request.headers.items()}
         request_id = str(uuid.uuid4())
         client_request_id = headers.get("client-request-id") or request_id
@@ -108,6 +109,14 @@ def build_graph_router(state: SandboxState) -> APIRouter:
                 items = len(result["responses"])
                 item_statuses = [r["status"] for r in result["responses"]]
                 response = GraphResponse(200, result)
+                if _lose_this_answer(state, body):
+                    # Every item ran; the client only ever hears that the gateway gave up.
+                    await asyncio.sleep(state.behaviour.timeout_hang_s)
+                    item_statuses = None
+                    response = GraphResponse(
+                        504,
+                        graph_error_body("UnknownError", "", request_id, client_request_id),
+                    )
             else:
                 graph_request = GraphRequest(
                     method=request.method,
@@ -143,8 +152,43 @@ def build_graph_router(state: SandboxState) -> APIRouter:
                     items=items,
                     item_statuses=item_statuses,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    received_at=received_at,
+                    answered_at=state.clock(),
+                    retry_after_s=_announced_retry_after(response),
                 )
             )
         return _to_http(response)
 
     return router
+
+
+def _lose_this_answer(state: SandboxState, body: Any) -> bool:
+    """Whether the `lose_batch_answers` switch takes this (already carried out) batch."""
+    requests = body.get("requests") if isinstance(body, dict) else None
+    writes = any(
+        isinstance(item, dict) and str(item.get("method", "")).upper() != "GET"
+        for item in requests or []
+    )
+    with state.lock:
+        if not writes or state.behaviour.lose_batch_answers <= 0:
+            return False
+        state.behaviour.lose_batch_answers -= 1
+        state.counters.faults_injected += 1
+        return True
+
+
+def _announced_retry_after(response: GraphResponse) -> float | None:
+    """The Retry-After this answer announces: its own, or the largest of its batch items'."""
+    values = [_seconds(response.headers)]
+    if isinstance(response.body, dict) and isinstance(response.body.get("responses"), list):
+        values += [_seconds(item.get("headers") or {}) for item in response.body["responses"]]
+    found = [v for v in values if v is not None]
+    return max(found) if found else None
+
+
+def _seconds(headers: dict[str, str]) -> float | None:
+    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None

@@ -25,6 +25,7 @@ from app.sandbox.errors import (
     bad_request,
     conflict,
 )
+from app.sandbox.graph_conflicts import check_unique
 from app.sandbox.graph_core import (
     GraphContext,
     GraphRequest,
@@ -34,6 +35,7 @@ from app.sandbox.graph_core import (
     require_body,
     route,
 )
+from app.sandbox.graph_synced import refuse_delete, refuse_mastered_changes
 from app.sandbox.odata import (
     FilterCapabilities,
     Node,
@@ -156,6 +158,8 @@ USER_FILTERS = FilterCapabilities(
         "employeeId": _ADV,
         "usageLocation": _ADV,
         "userType": _ADV,
+        # Filtering on it is taken as an advanced query here (the stricter reading).
+        "onPremisesSyncEnabled": frozenset({"eq", "ne", "not", "in"}),
         "department": _ADV,
         "companyName": _ADV,
         "city": _ADV,
@@ -185,7 +189,9 @@ def user_value(user: User, name: str, *, deleted_view: bool = False) -> Any:
         return iso(user.created_at)
     if name == "deletedDateTime":
         return iso(user.deleted_at)
-    if name in ("onPremisesSyncEnabled", "passwordProfile"):
+    if name == "onPremisesSyncEnabled":
+        return user.on_premises_sync
+    if name == "passwordProfile":
         return None
     if name == "proxyAddresses":
         mail = user.props.get("mail")
@@ -353,6 +359,7 @@ def create_user(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
     if tenant.user_by_upn(body["userPrincipalName"]) is not None:
         raise conflict("userPrincipalName")
     check_immutable_id(tenant, immutable_id, None)
+    check_unique(tenant, body)
 
     props = dict(USER_PROPERTIES)
     props.update({k: v for k, v in body.items() if k in USER_PROPERTIES})
@@ -475,6 +482,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = ctx.find_user(params["user"])
     check_known_properties(body)
     check_values(body)
+    refuse_mastered_changes(user, body)
     tenant = ctx.tenant
     changes: dict[str, Any] = {}
     for name, value in body.items():
@@ -509,6 +517,9 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
             # "it can't be cleared during updates" (user resource)
             raise bad_request(MSG_REQUIRED.format(prop="displayName"))
         changes[name] = value
+    # After the per-property checks, as at create: a taken UPN is named before a taken
+    # mailNickname or proxy address.
+    check_unique(tenant, body, exclude=user)
     if changes or "passwordProfile" in body:
         user.props.update(changes)
         tenant.touch(user)
@@ -518,6 +529,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
 @route("DELETE", "/users/{user}", permissions=WRITE_USERS)
 def delete_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = ctx.find_user(params["user"])
+    refuse_delete(user)
     user.deleted_at = datetime.now(UTC)
     ctx.tenant.touch(user)
     return no_content()

@@ -70,7 +70,11 @@ GROUP_DYNAMIC = "0b9e5a51-7c1d-4f2e-8a3b-1c2d3e4f5a07"  # dynamic Microsoft 365 
 USER_ADMIN = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e01"
 USER_MEGAN = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e02"
 USER_NESTOR = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e03"
+# Alex is synced from an on-premises Active Directory (Azure AD Connect), as users of a
+# federated domain usually are: Graph refuses changes to the attributes the directory masters,
+# and refuses to delete him; licenses, usageLocation and cloud groups stay writable.
 USER_ALEX_FABRIKAM = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e04"
+ALEX_IMMUTABLE_ID = "QWxleFdpbGJlcjEyMzQ1Ng=="
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,11 @@ def add_user(
     backdate: bool = True,
     **props: Any,
 ) -> User:
-    """Put a user straight into the directory, skipping Graph's validation (for fixtures)."""
+    """Put a user straight into the directory, skipping Graph's validation (for fixtures).
+
+    `onPremisesSyncEnabled=True` among the properties makes a user synced from on premises.
+    """
+    synced = props.pop("onPremisesSyncEnabled", None)
     values = dict(USER_PROPERTIES)
     local = user_principal_name.split("@")[0]
     values.update(
@@ -136,6 +144,7 @@ def add_user(
         id=(user_id or str(uuid.uuid4())).lower(),
         props=values,
         licenses=[AssignedLicense(sku_id=s.lower()) for s in licenses],
+        on_premises_sync=synced,
     )
     if backdate:
         # Fixture users exist "since long ago": never inside the replication-delay window.
@@ -298,7 +307,8 @@ def seed_demo_tenant(state: SandboxState) -> DemoTenant:
             licenses=[SKU_E1],
             givenName="Alex",
             surname="Wilber",
-            onPremisesImmutableId="QWxleFdpbGJlcjEyMzQ1Ng==",
+            onPremisesImmutableId=ALEX_IMMUTABLE_ID,
+            onPremisesSyncEnabled=True,
         )
 
         add_group(

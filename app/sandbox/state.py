@@ -58,6 +58,10 @@ class Behaviour:
     # When true a "timeout" fault runs the request first and then hangs, the nastiest case
     # for a client: the write happened but it never heard back.
     fault_timeout_after_commit: bool = False
+    # The next N `$batch` envelopes holding a write are carried out in full, then answered
+    # 504 after `timeout_hang_s` instead of with their results: every item ran, the client
+    # never learns how each one went (its answer was lost after the commit).
+    lose_batch_answers: int = 0
     fault_seed: int | None = 0
     fault_methods: list[str] | None = None
     fault_path_prefix: str | None = None
@@ -179,6 +183,8 @@ class User:
     deleted_at: datetime | None = None
     change_seq: int = 0
     password: str | None = None
+    # Mastered by an on-premises directory (Azure AD Connect): `onPremisesSyncEnabled` true.
+    on_premises_sync: bool | None = None
 
     @property
     def upn(self) -> str:
@@ -339,6 +345,11 @@ class RequestLogEntry:
     items: int | None = None
     item_statuses: list[int] | None = None
     duration_ms: float = 0.0
+    # `SandboxState.clock` readings: when the request arrived and when it was answered, and
+    # the Retry-After the answer announced (the largest of its items', for a `$batch`).
+    received_at: float = 0.0
+    answered_at: float = 0.0
+    retry_after_s: float | None = None
 
 
 @dataclass
@@ -358,6 +369,9 @@ class Counters:
     graph_calls: int = 0
     batches: int = 0
     writes: int = 0
+    # Writes that reached their handler and left the tenant as it was (refused, or a change
+    # to what was already there): what a client that re-reads before resending avoids.
+    writes_unchanged: int = 0
     throttled: int = 0
     faults_injected: int = 0
     token_requests: int = 0
@@ -506,3 +520,16 @@ class SandboxState:
                 for c in self.calls
                 if c.method == method.upper() and c.path.split("?")[0].lower() == path.lower()
             ]
+
+    def inside_retry_windows(self) -> list[RequestLogEntry]:
+        """Logged requests that arrived while a Retry-After this sandbox announced was still
+        running: the window opens when the announcing answer left and lasts its Retry-After.
+        (A request already on its way when the answer left lands here too.)"""
+        with self.lock:
+            entries = list(self.request_log)
+        windows = [
+            (e.answered_at, e.answered_at + e.retry_after_s)
+            for e in entries
+            if e.retry_after_s is not None
+        ]
+        return [e for e in entries if any(start <= e.received_at < end for start, end in windows)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.sandbox import seed
-from app.sandbox.seed import add_group
+from app.sandbox.seed import add_group, add_user
 from app.sandbox.server import SandboxServer
+from app.sandbox.state import Domain
 from tests.apps.helpers import app_body, authenticate, row
 from tests.support import ApiClient, user_body
 
@@ -39,6 +40,8 @@ def test_verify_domain_records_managed_federated_unverified_and_missing(
         stored = row(app_id)
         assert stored.domain_verified is verified and stored.domain_checked_at is not None
         assert stored.domain_type == kind
+        # Every verified federated domain of the tenant, whichever domain the app has.
+        assert stored.federated_domains == [seed.DOMAIN_FEDERATED]
         assert api.ok("GET", f"/apps/{app_id}")["domain_check"]["verified"] is verified
     # Changing the domain forgets the last check; consent survives it.
     app = api.ok("PATCH", f"/apps/{app_id}", json={"domain": seed.DOMAIN_DEFAULT})
@@ -86,6 +89,22 @@ def test_refresh_entitlements_pages_through_groups_and_stores_seats(
     ]
     read = api.ok("GET", f"/apps/{app_id}")["entitlements"]
     assert read["refreshed_at"] is not None and len(read["groups"]) == unified
+
+
+def test_refresh_stores_every_verified_federated_domain_of_the_tenant(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with sandbox.state.lock:
+        tenant.add_domain(Domain("Northwind.example", authentication_type="Federated"))
+        tenant.add_domain(
+            Domain("pending.example", authentication_type="Federated", is_verified=False)
+        )
+    app_id = _connected(api, sandbox)
+    assert row(app_id).federated_domains is None  # nothing read yet
+    job = api.ok("POST", f"/apps/{app_id}/entitlements/refresh", expect=202)
+    assert api.wait_job(job["id"])["status"] == "succeeded"
+    assert row(app_id).federated_domains == [seed.DOMAIN_FEDERATED, "northwind.example"]
 
 
 def test_refresh_of_an_unauthenticated_app_fails_the_job_clearly(api: ApiClient) -> None:
@@ -205,3 +224,30 @@ def test_preflight_names_each_missing_permission(api: ApiClient, sandbox: Sandbo
         "Domain.Read.All",
     }
     assert "403" in codes["permission_missing:Domain.Read.All"]["message"]
+
+
+def test_preflight_counts_the_synced_users_the_app_would_manage(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with sandbox.state.lock:
+        add_user(tenant, "user2@fabrikam.com", "Synced Two", onPremisesSyncEnabled=True)
+        add_user(tenant, "outside@fabrikam.com", "Synced, not ours", onPremisesSyncEnabled=True)
+    app_id = _connected(api, sandbox, domain=seed.DOMAIN_FEDERATED)
+    role = api.ok("POST", "/roles", json={"name": "Office 365", "app_ids": [app_id]})
+    by_anchor = api.ok(
+        "POST",
+        "/users",
+        json=user_body(
+            1, role_ids=[role["id"]], custom_attributes={"immutable_id": seed.ALEX_IMMUTABLE_ID}
+        ),
+    )["id"]
+    by_upn = api.ok("POST", "/users", json=user_body(2, role_ids=[role["id"]]))["id"]
+    api.ok("POST", "/users", json=user_body(3, role_ids=[role["id"]]))  # a cloud-only user
+
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+
+    synced = codes["synced_user:onPremisesSyncEnabled"]
+    assert synced["severity"] == "warning" and synced["count"] == 2
+    assert synced["example_user_ids"] == [by_anchor, by_upn]
+    assert "licenses" in synced["message"] and "on-premises" in synced["message"]

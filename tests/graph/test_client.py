@@ -21,6 +21,7 @@ from app.graph import (
     GraphCallRecord,
     GraphClient,
     GraphNotFoundError,
+    GraphOutcomeUnknownError,
     GraphThrottledError,
     GraphTransientError,
     InProcessLimiter,
@@ -249,3 +250,152 @@ async def test_debug_logs_and_records_never_hold_the_token(
     assert "eyJ-secret-token" not in logged and "Bearer" not in logged
     assert len(records) == 3  # 401, 503, 200: one record per attempt, none with the token
     assert all("eyJ-secret-token" not in repr(r) for r in records)
+
+
+# --- Retry-After binds the tenant; a lost answer is not resent blindly ------------------------
+
+
+class GatedTokens(StaticTokens):
+    """The first `token()` call waits for `gate`: a request admitted by the limiter that has
+    not left yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.calls = 0
+
+    async def token(self) -> str:
+        self.calls += 1
+        if self.calls == 1:
+            await self.gate.wait()
+        return await super().token()
+
+
+async def test_503_with_retry_after_pauses_the_whole_tenant_like_a_429() -> None:
+    graph = ScriptedGraph(
+        graph_error(503, "serviceNotAvailable", "later", **{"Retry-After": "0.3"}),
+        ok({"id": "2"}),
+        ok({"id": "1"}),
+    )
+    limiter = InProcessLimiter(Budget())
+    records: list[GraphCallRecord] = []
+    async with make_client(graph, limiter=limiter, records=records) as client:
+        first = asyncio.create_task(client.get("/users/1"))
+        while not records:
+            await asyncio.sleep(0.005)
+        await client.get("/users/2")  # another request of the tenant, during the pause
+        await first
+    assert records[0].status == 503 and records[0].retry_after == 0.3
+    assert all(t - graph.times[0] >= 0.3 for t in graph.times[1:])
+    assert (await limiter.usage(KEY))["pace"] < 1  # the pace was cut, as after a 429
+
+
+async def test_a_request_admitted_before_the_pause_waits_before_it_leaves() -> None:
+    tokens = GatedTokens()
+    graph = ScriptedGraph(
+        graph_error(429, "TooManyRequests", "Please retry again later.", **{"Retry-After": "0.3"}),
+        ok({"id": "early"}),
+        ok({"id": "throttled"}),
+    )
+    records: list[GraphCallRecord] = []
+    async with make_client(graph, tokens=tokens, records=records) as client:
+        # Admitted by the limiter, then held up fetching its token.
+        early = asyncio.create_task(client.get("/users/early"))
+        while tokens.calls < 1:
+            await asyncio.sleep(0.005)
+        throttled = asyncio.create_task(client.get("/users/throttled"))
+        while not records:  # the 429 came back and paused the tenant
+            await asyncio.sleep(0.005)
+        tokens.gate.set()
+        await asyncio.gather(early, throttled)
+    assert [str(r.url).rsplit("/", 1)[-1] for r in graph.seen[:1]] == ["throttled"]
+    # Nothing left inside the Retry-After window, the early request included.
+    assert all(t - graph.times[0] >= 0.3 for t in graph.times[1:])
+    assert len(graph.seen) == 3
+
+
+@pytest.mark.parametrize("lost", ["timeout", "dropped", "504"])
+async def test_a_write_whose_answer_is_lost_is_not_sent_again(lost: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if lost == "timeout":
+            raise httpx.ReadTimeout("slow", request=request)
+        if lost == "dropped":
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        return graph_error(504, "UnknownError", "")
+
+    graph = ScriptedGraph(answer, ok(status=204))
+    async with make_client(graph) as client:
+        with pytest.raises(GraphOutcomeUnknownError) as caught:
+            await client.patch("/users/1", json={"department": "Sales"})
+    assert len(graph.seen) == 1
+    assert "not sent again" in caught.value.message
+    assert caught.value.status == (504 if lost == "504" else 0)
+
+
+async def test_a_write_that_never_left_is_sent_again() -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    graph = ScriptedGraph(refused, ok({"id": "1"}, status=201))
+    async with make_client(graph) as client:
+        created = await client.post("/users", json={"displayName": "x"})
+    assert created.status == 201 and len(graph.seen) == 2
+
+
+async def test_a_batch_of_writes_whose_answer_is_lost_is_not_resent() -> None:
+    def lost(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    graph = ScriptedGraph(lost, ok({"responses": []}))
+    async with make_client(graph) as client:
+        results = await client.batch(
+            [BatchRequest(str(i), "POST", f"/users/u{i}/assignLicense", body={}) for i in (1, 2)]
+        )
+    assert len(graph.seen) == 1
+    assert all(isinstance(r.error, GraphOutcomeUnknownError) for r in results.values())
+
+
+async def test_a_batch_of_reads_whose_answer_is_lost_is_resent() -> None:
+    def lost(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    graph = ScriptedGraph(lost, ok({"responses": [{"id": "1", "status": 200, "body": {}}]}))
+    async with make_client(graph) as client:
+        results = await client.batch([BatchRequest("1", "GET", "/users/u1")])
+    assert results["1"].status == 200 and len(graph.seen) == 2
+
+
+async def test_batch_items_answered_504_are_resent_only_when_they_are_reads() -> None:
+    def first_round(request: httpx.Request) -> httpx.Response:
+        return ok(
+            {
+                "responses": [
+                    {"id": "w", "status": 504},
+                    {"id": "r", "status": 504},
+                    {"id": "t", "status": 503, "headers": {"Retry-After": "0.2"}},
+                ]
+            }
+        )
+
+    def second_round(request: httpx.Request) -> httpx.Response:
+        ids = sorted(r["id"] for r in json.loads(request.content)["requests"])
+        assert ids == ["r", "t"]
+        return ok(
+            {"responses": [{"id": "r", "status": 200, "body": {}}, {"id": "t", "status": 204}]}
+        )
+
+    graph = ScriptedGraph(first_round, second_round)
+    limiter = InProcessLimiter(Budget())
+    async with make_client(graph, limiter=limiter) as client:
+        results = await client.batch(
+            [
+                BatchRequest("w", "PATCH", "/users/u1", body={"department": "Sales"}),
+                BatchRequest("r", "GET", "/users/u2"),
+                BatchRequest("t", "PATCH", "/users/u3", body={"department": "Sales"}),
+            ]
+        )
+    assert {k: v.status for k, v in results.items()} == {"w": 504, "r": 200, "t": 204}
+    assert isinstance(results["w"].error, GraphTransientError)
+    # The 503's Retry-After paused the tenant, not only this batch's resend.
+    assert graph.times[1] - graph.times[0] >= 0.2
+    assert (await limiter.usage(KEY))["pace"] < 1

@@ -73,6 +73,41 @@ def test_upn_conflict_is_recognised_by_its_object_conflict_detail() -> None:
     )
     assert isinstance(error, GraphConflictError)
     assert error.details == details
+    assert error.target == "userPrincipalName"
+
+
+@pytest.mark.parametrize(
+    ("details", "message", "target"),
+    [
+        (
+            [
+                {"code": "ConflictingObjects", "target": "0b9e"},
+                {"code": "ObjectConflict", "target": "proxyAddresses"},
+            ],
+            "",
+            "proxyAddresses",
+        ),
+        (
+            None,
+            "Another object with the same value for property mailNickname already exists.",
+            "mailNickname",
+        ),
+        (None, "One or more added object references already exist for 'members'.", None),
+    ],
+)
+def test_a_conflict_names_the_property_graph_says_is_taken(
+    details: list[dict[str, str]] | None, message: str, target: str | None
+) -> None:
+    error = error_from_response(400, {}, body("Request_BadRequest", message, details))
+    assert isinstance(error, GraphConflictError)
+    assert error.target == target
+
+
+def test_a_503_carries_its_retry_after_like_a_429() -> None:
+    error = error_from_response(503, {"Retry-After": "5"}, body("serviceNotAvailable"))
+    assert type(error) is GraphTransientError and error.retry_after == 5.0
+    gateway = error_from_response(504, {}, body("UnknownError"))
+    assert isinstance(gateway, GraphTransientError) and gateway.retry_after is None
 
 
 def test_already_a_member_is_a_conflict_although_only_the_message_says_so() -> None:

@@ -57,6 +57,9 @@ async def test_pause_is_shared_and_honoured(redis_clients: list[aioredis.Redis])
     await first.pause(key, 0.05)  # shorter pauses do not shorten it
     usage = await second.usage(key)
     assert usage["paused_s"] > 0.3
+    # What the client asks right before a request leaves, from another process.
+    assert 0.3 < await second.paused_for(key) <= 0.4
+    assert await second.paused_for(fresh_key()) == 0
     assert usage["pace"] == pytest.approx(0.75 * 0.75, abs=0.01)  # each 429 slows the key
     started = time.monotonic()
     await second.acquire(key, writes=1, units=1)
@@ -92,3 +95,16 @@ async def test_usage_and_expiry(redis_clients: list[aioredis.Redis]) -> None:
     assert usage["units_available"] == pytest.approx(30.0, abs=2)
     ttl = await redis_clients[0].pttl(f"test:rl:{{{key}}}:writes")
     assert 0 < ttl <= 2000  # forgotten once it would have refilled anyway
+
+
+async def test_the_check_before_sending_sees_a_pause_from_another_process_within_its_freshness(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    here, there = (RedisLimiter(c, Budget(), pause_fresh_s=0.05) for c in redis_clients)
+    key = fresh_key()
+    await here.acquire(key, writes=1, units=1)
+    assert await here.paused_for(key) == 0  # just checked by acquire: no round trip needed
+    await there.pause(key, 0.5)
+    assert await there.paused_for(key) > 0.4  # the process that paused knows at once
+    await asyncio.sleep(0.06)
+    assert 0.3 < await here.paused_for(key) <= 0.5  # the other one, once its view is stale

@@ -117,3 +117,31 @@ async def test_awkward_values_find_their_users_in_the_tenant_batched_and_direct(
         assert [u["id"] for u in batched[uid].body["value"]] == [uid]
         assert [u["id"] for u in (direct[uid].json or {})["value"]] == [uid]
     assert [u["id"] for u in (single.json or {})["value"]] == [obrien.id]
+
+
+def test_holder_look_ups_for_each_conflict_property() -> None:
+    assert requests.holder_filter("mailNickname", "o'neil") == "mailNickname eq 'o''neil'"
+    assert requests.holder_filter("proxyAddresses", "a@x.com") == (
+        "proxyAddresses/any(p:p eq 'smtp:a@x.com')"
+    )
+    deleted_upn = requests.find_deleted_users_holding("userPrincipalName", "o'neil@x.com")
+    item = deleted_upn.batch_item("d")
+    # A deleted user's UPN carries its id in front: an advanced `endswith` query, whose
+    # ConsistencyLevel travels in the batch item's headers (contract §2, §8).
+    assert item.url.startswith(requests.DELETED_USERS + "?")
+    assert item.headers == {"ConsistencyLevel": "eventual"}
+    parsed = item_request({"id": "d", "method": "GET", "url": item.url}, {})
+    assert parsed.query["$filter"] == "endswith(userPrincipalName,'o''neil@x.com')"
+    assert parsed.query["$count"] == "true"
+    anchor = requests.find_deleted_users_holding("onPremisesImmutableId", AWKWARD_IMMUTABLE_ID)
+    assert anchor.headers == () and "q%2B%2FZ9w%3D%3DAB%2B" in anchor.url
+    assert requests.deleted_upn("1a-2b", "x@y.com") == "1a2bx@y.com"
+
+
+def test_tenant_calls_encode_their_segments() -> None:
+    assert requests.get_domain("a/b.example").path == "/domains/a%2Fb.example"
+    groups = requests.list_groups("groupTypes/any(c:c eq 'Unified')", "id", 999)
+    assert groups.url == (
+        "/groups?$filter=groupTypes%2Fany(c:c%20eq%20'Unified')&$select=id&$top=999"
+    )
+    assert "onPremisesSyncEnabled" in requests.USER_SELECT

@@ -17,6 +17,10 @@ class Step(StrEnum):
     READ_USER = "read"  # GET /users/{id}: a person we know by tenant object id
     FIND_BY_IMMUTABLE_ID = "fimm"  # GET /users?$filter=onPremisesImmutableId in (...)
     FIND_BY_UPN = "fupn"  # GET /users?$filter=userPrincipalName in (...)
+    FIND_DELETED_BY_IMMUTABLE_ID = "dimm"  # deletedItems ?$filter=onPremisesImmutableId in
+    FIND_DELETED_BY_UPN = "dupn"  # deletedItems ?$filter=endswith(userPrincipalName,...)
+    FIND_HOLDER = "hold"  # who holds the value a create conflicted on
+    FIND_DELETED_HOLDER = "dhold"  # the same, in deleted items
     RESTORE = "restore"
     CREATE = "create"
     PATCH = "patch"

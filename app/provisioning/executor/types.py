@@ -128,6 +128,12 @@ class Outcome:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
     cause: BaseException | None = None
+    # What a task that succeeded left alone on purpose (attributes mastered on premises); the
+    # runner makes it the task's reason.
+    notes: list[str] = field(default_factory=list)
+    # The account is mastered on premises: the engine removed what it granted and let go of
+    # it instead of deleting or disabling it; nothing of ours is applied there any more.
+    released: bool = False
     steps: list[StepResult] = field(default_factory=list)
 
     @property
@@ -179,6 +185,7 @@ class ItemState:
     # The step under way while the tenant user is being established (link, restore, create,
     # delete): what `stop` records a failure as. None once the user is there.
     phase: StepKind | None = None
+    look_in_deleted: bool = False  # once had a tenant object id: check deleted items first
 
     @classmethod
     def start(cls, work: Work) -> ItemState:

@@ -1,8 +1,16 @@
 """Writing users: create (20 to a `$batch`), PATCH only what differs, delete.
 
-A create that conflicts on the UPN looks the person up again instead of failing; a PATCH
-carries only the properties whose tenant value differs from what we want (contract §3), so an
-unchanged user costs no write; deleting a user who is already gone is success.
+A create that Graph refuses as a conflict is settled by the property it names (`lookup.
+resolve_conflict`): link, restore or refuse, never a loop. A PATCH carries only the properties
+whose tenant value differs from what we want (contract §3), so an unchanged user costs no
+write; deleting a user who is already gone is success.
+
+A user mastered by an on-premises directory (`onPremisesSyncEnabled`, contract §11) is sent
+only what Graph allows: the attributes the directory masters are left out of the PATCH and
+recorded as such (event `provisioning.mastered_on_premises`, the task's reason); licenses,
+usageLocation and groups are still applied. Such an account cannot be disabled or deleted
+through Graph, so deprovisioning it removes what this engine granted (licenses, groups) and
+records that the account itself is the directory's (`provisioning.account_managed_on_premises`).
 """
 
 from __future__ import annotations
@@ -11,12 +19,15 @@ import secrets
 import string
 from typing import Any
 
+from app.evaluation.desired import DesiredState
 from app.evaluation.parameters import derive_immutable_id
 from app.graph import requests
 from app.graph.errors import GraphBadRequestError, GraphConflictError, GraphNotFoundError
+from app.graph.synced import MASTERED_ON_PREMISES, is_synced
+from app.provisioning.executor import groups, licenses
 from app.provisioning.executor.exchange import Exchange, Planned, normalized
 from app.provisioning.executor.keys import BatchKey, Step
-from app.provisioning.executor.lookup import relookup_after_conflict
+from app.provisioning.executor.lookup import resolve_conflict
 from app.provisioning.executor.types import ItemState
 
 # Sent only at create: changing a user's source anchor later fails on federated domains
@@ -26,10 +37,27 @@ REQUIRED_ON_CREATE = ("userPrincipalName", "displayName", "mailNickname")
 
 
 async def delete(ex: Exchange, states: list[ItemState]) -> None:
+    """Read each user first: one already gone costs no write, and one mastered on premises
+    may not be deleted through Graph (it is released instead)."""
+    reads = [
+        Planned(s, BatchKey(Step.READ_USER, s.work.task_id), requests.get_user(oid))
+        for s in states
+        if (oid := s.work.tenant_object_id)
+    ]
+    found = await ex.batch(reads)
+    present: list[ItemState] = []
+    for p in reads:
+        assert p.state is not None
+        error = found[p.key].error
+        if error is None:
+            p.state.tenant = found[p.key].body
+            present.append(p.state)
+        elif not isinstance(error, GraphNotFoundError):
+            p.state.stop(error)  # a 404 is success: already deleted
     pairs: list[tuple[ItemState, Planned]] = []
-    for s in states:
-        if s.work.tenant_object_id:
-            call = requests.delete_user(s.work.tenant_object_id)
+    for s in present:
+        if not is_synced(s.tenant):
+            call = requests.delete_user(s.tenant_id)
             pairs.append((s, Planned(s, BatchKey(Step.DELETE, s.work.task_id), call)))
     results = await ex.batch([p for _, p in pairs])
     for s, p in pairs:
@@ -37,6 +65,18 @@ async def delete(ex: Exchange, states: list[ItemState]) -> None:
         if error is None or isinstance(error, GraphNotFoundError):
             continue  # already deleted is success
         s.stop(error)
+    await release(ex, [s for s in present if is_synced(s.tenant)], "delete")
+
+
+async def release(ex: Exchange, states: list[ItemState], action: str) -> None:
+    """Deprovision accounts mastered on premises: remove the licenses and groups this engine
+    granted (the last applied state), and leave the account to its directory."""
+    if not states:
+        return
+    for s in states:
+        _strip_grants(s, action)
+    await licenses.apply(ex, [s for s in states if not s.done])
+    await groups.apply(ex, [s for s in states if not s.done])
 
 
 async def create(ex: Exchange, states: list[ItemState]) -> None:
@@ -83,16 +123,23 @@ async def create(ex: Exchange, states: list[ItemState]) -> None:
             s.outcome.tenant_object_id = created["id"]
             s.outcome.events.append(("provisioning.created", {"tenant_object_id": created["id"]}))
         elif isinstance(res.error, GraphConflictError):
-            # Most often our own earlier attempt that timed out after Graph committed it.
-            await relookup_after_conflict(ex, s)
+            # Settled by the property Graph names: most often our own earlier create whose
+            # answer was lost, sometimes a deleted user of the same person, or someone else.
+            await resolve_conflict(ex, s, res.error, sent)
         else:
             s.stop(res.error)
 
 
 async def patch(ex: Exchange, states: list[ItemState]) -> None:
     pairs: list[tuple[ItemState, Planned]] = []
+    releasing: list[ItemState] = []
     for s in states:
         changes = s.unrefused_attributes(_differences(s))
+        if is_synced(s.tenant):
+            changes = _leave_mastered(s, changes)
+            desired = s.work.desired
+            if desired is not None and not desired.enabled:
+                releasing.append(s)
         if not changes:
             s.attrs_ok = True
             continue
@@ -106,6 +153,56 @@ async def patch(ex: Exchange, states: list[ItemState]) -> None:
         s.patched(sent, res.error)  # a refused PATCH stops no license or group step
         if res.error is None:
             s.tenant.update(sent)
+    # Suspending a synced account: the licenses and groups steps that follow remove what we
+    # granted (the account itself cannot be disabled through Graph).
+    for s in releasing:
+        if not s.done:
+            _strip_grants(s, "suspend")
+
+
+def _leave_mastered(s: ItemState, changes: dict[str, Any]) -> dict[str, Any]:
+    """Drop what the on-premises directory masters from a synced user's PATCH; record it."""
+    mastered = sorted(name for name in changes if name in MASTERED_ON_PREMISES)
+    desired = s.work.desired
+    suspending = desired is not None and not desired.enabled
+    shown = [m for m in mastered if not (suspending and m == "accountEnabled")]
+    if shown:
+        s.outcome.events.append(
+            (
+                "provisioning.mastered_on_premises",
+                {"tenant_object_id": s.tenant_id, "attributes": shown},
+            )
+        )
+        s.outcome.notes.append(
+            "mastered on-premises, left to the on-premises directory: " + ", ".join(shown)
+        )
+    return {k: v for k, v in changes.items() if k not in MASTERED_ON_PREMISES}
+
+
+def _strip_grants(s: ItemState, action: str) -> None:
+    """Want nothing of ours on a synced account any more: the licenses and groups steps then
+    remove what this engine granted (and only that: see their `applied` rules)."""
+    desired = s.work.desired
+    attributes = dict(desired.attributes) if desired is not None else {}
+    s.work.desired = DesiredState(attributes, {}, frozenset(), False)
+    s.outcome.released = True
+    applied = s.work.applied
+    s.outcome.events.append(
+        (
+            "provisioning.account_managed_on_premises",
+            {
+                "tenant_object_id": s.tenant_id,
+                "action": action,
+                "licenses_removed": sorted(applied.licenses) if applied else [],
+                "groups_removed": sorted(applied.groups) if applied else [],
+            },
+        )
+    )
+    verb = "deleted" if action == "delete" else "disabled"
+    s.outcome.notes.append(
+        f"the account is managed by the on-premises directory: not {verb} through Graph; "
+        "removed the licenses and groups this engine granted"
+    )
 
 
 def _differences(s: ItemState) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -35,6 +35,9 @@ class Wire:
 
     batches: list[list[dict[str, Any]]] = field(default_factory=list)
     direct: list[dict[str, Any]] = field(default_factory=list)
+    # Called with (relative url, JSON body) right before a request reaches the sandbox: a
+    # test can change the tenant "meanwhile" (another admin, a race).
+    before_send: list[Callable[[str, Any], None]] = field(default_factory=list)
 
     def items(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         """Batch items and direct calls alike, filtered by method and path (no query)."""
@@ -66,6 +69,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 self.wire.batches.append(list(body["requests"]))
             else:
                 self.wire.direct.append({"method": request.method, "url": relative, "body": body})
+            for hook in self.wire.before_send:
+                hook(relative, body)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
