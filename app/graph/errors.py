@@ -96,6 +96,19 @@ class GraphBadRequestError(GraphError):
     """Any other 400, including Request_UnsupportedQuery: retrying will not help."""
 
 
+class GraphRuleViolation(GraphError):
+    """A value the engine did not send because Graph would refuse it (a rule of
+    `app.graph.rules`, or a precondition such as a usageLocation before a license). No
+    request went out, so there is no request id; `status` is the 400 Graph would have given.
+    The task is held (`blocked`) until the user or the app's parameters change."""
+
+    CODE = "GraphRuleViolation"
+
+    def __init__(self, message: str, *, rules: list[str] | None = None) -> None:
+        self.rules = rules or []
+        super().__init__(400, self.CODE, message)
+
+
 class GraphAuthError(GraphError):
     """401/403 from Graph, or a token the identity platform would not issue (AADSTS codes)."""
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app import queue
 from app.apps import repository as apps_repo
 from app.evaluation.desired import DesiredState, Plan, diff
+from app.graph.errors import GraphRuleViolation
 from app.models import (
     App,
     Assignment,
@@ -197,7 +198,13 @@ def reconcile(
         task.action = plan.action
         task.plan = plan_json
         task.updated_at = utcnow()
-        if task.status != TaskStatus.blocked:
+        # A task held for a value Graph would refuse is released by a new plan: the user or
+        # the parameters changed, so the value may now pass (the executor checks it again
+        # before sending anything). Other blocked tasks wait for what blocked them.
+        if task.status != TaskStatus.blocked or task.error_code == GraphRuleViolation.CODE:
+            task.next_attempt_at = (
+                None if task.status == TaskStatus.blocked else task.next_attempt_at
+            )
             task.status = (
                 TaskStatus.queued
                 if (reason is None or approved_same_action)

@@ -197,6 +197,7 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(Assignment.immutable_id),
             col(Assignment.refused),
             col(User.id).label("user_id"),
+            col(User.username),
             col(User.custom_attributes),
             col(User.mapped_attributes),
         )

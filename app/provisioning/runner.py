@@ -86,6 +86,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
                     applied=planning.applied_from(r.applied, r.state),
                     tenant_object_id=r.tenant_object_id,
                     user_key=r.user_id,
+                    username=r.username,
                     immutable_id=ours or r.immutable_id,
                     refused=Refusals.from_json(r.refused),
                 )

@@ -15,6 +15,7 @@ from typing import Any
 from app.graph import requests
 from app.graph.errors import GraphNotFoundError, GraphTransientError
 from app.models import StepKind
+from app.provisioning.executor import checks
 from app.provisioning.executor.exchange import (
     REPLICATION_RETRIES,
     Exchange,
@@ -41,6 +42,13 @@ async def apply(ex: Exchange, states: list[ItemState]) -> None:
             continue
         desired = s.work.desired
         assert desired is not None
+        if add and s.tenant is not None and not s.tenant.get("usageLocation"):
+            for sku, plans in add.items():
+                value = license_value(plans, desired)
+                s.record(StepKind.license_add, sku, value, checks.usage_location_missing(s, sku))
+            add = {}
+            if not remove:
+                continue
         changes = [
             s.begin(StepKind.license_add, sku, license_value(plans, desired))
             for sku, plans in add.items()

@@ -25,6 +25,15 @@ class Work:
     user_key: int
     immutable_id: str | None  # what our directory holds (the app's ImmutableID attribute)
     refused: Refusals = field(default_factory=Refusals)  # step values Graph refused for good
+    username: str | None = None  # our directory's name for the person, for messages
+
+    def who(self) -> str:
+        """The person, as an admin finds them: username and directory id."""
+        return (
+            f"user {self.username!r} (id {self.user_key})"
+            if self.username
+            else (f"user {self.user_key}")
+        )
 
 
 @dataclass

@@ -24,7 +24,8 @@ from app.evaluation.parameters import derive_immutable_id
 from app.graph import requests
 from app.graph.errors import GraphBadRequestError, GraphConflictError, GraphNotFoundError
 from app.graph.synced import MASTERED_ON_PREMISES, is_synced
-from app.provisioning.executor import groups, licenses
+from app.models import StepKind
+from app.provisioning.executor import checks, groups, licenses
 from app.provisioning.executor.exchange import Exchange, Planned, normalized
 from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.lookup import resolve_conflict
@@ -105,6 +106,10 @@ async def create(ex: Exchange, states: list[ItemState]) -> None:
             )
         body["accountEnabled"] = desired.enabled
         body["passwordProfile"] = {"password": _password(), "forceChangePasswordNextSignIn": True}
+        broken = checks.violations(ex.app, body, creating=True)
+        if broken:
+            s.stop(checks.refusal(s, broken, "the new user was"))
+            continue
         key = BatchKey(Step.CREATE, s.work.task_id)
         pairs.append((s, Planned(s, key, requests.create_user(body))))
     results = await ex.batch([p for _, p in pairs])
@@ -115,6 +120,9 @@ async def create(ex: Exchange, states: list[ItemState]) -> None:
         if res.error is None:
             created = dict(res.body or {})
             created.setdefault("onPremisesImmutableId", sent.get("onPremisesImmutableId"))
+            # Graph's answer to a create has only the default properties (no usageLocation);
+            # what we sent is what the user now holds.
+            created.setdefault("usageLocation", sent.get("usageLocation"))
             created["accountEnabled"] = sent["accountEnabled"]
             created["assignedLicenses"] = []
             s.tenant = created
@@ -140,6 +148,7 @@ async def patch(ex: Exchange, states: list[ItemState]) -> None:
             desired = s.work.desired
             if desired is not None and not desired.enabled:
                 releasing.append(s)
+        changes = _hold_broken(ex, s, changes)
         if not changes:
             s.attrs_ok = True
             continue
@@ -158,6 +167,18 @@ async def patch(ex: Exchange, states: list[ItemState]) -> None:
     for s in releasing:
         if not s.done:
             _strip_grants(s, "suspend")
+
+
+def _hold_broken(ex: Exchange, s: ItemState, changes: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH body without the values that break a Graph rule: those are recorded as a
+    blocked attribute step of their own and not sent; the rest of the PATCH still goes."""
+    broken = checks.violations(ex.app, changes, creating=False)
+    if not broken:
+        return changes
+    names = sorted({v.attribute for v in broken})
+    held = {name: changes[name] for name in names if name in changes}
+    s.record(StepKind.attributes, ", ".join(held), held, checks.refusal(s, broken, "the value"))
+    return {k: v for k, v in changes.items() if k not in held}
 
 
 def _leave_mastered(s: ItemState, changes: dict[str, Any]) -> dict[str, Any]:
