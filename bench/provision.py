@@ -278,7 +278,7 @@ async def baseline_run(args: argparse.Namespace, sandbox: Any) -> tuple[float, d
         authority_base=sandbox.base_url,
         tenant=seed.DEMO_TENANT_ID,
         client_secret=seed.DEMO_CLIENT_SECRET,
-        graph_base=sandbox.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
     client = GraphClient(

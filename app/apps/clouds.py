@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.apps.errors import SandboxUnavailable
 from app.graph import CloudEndpoints, endpoints_for
+from app.graph.clouds import GLOBAL_GRAPH_RESOURCE
 from app.settings import Settings
 
 
@@ -14,7 +15,13 @@ def sandbox_overrides(settings: Settings) -> dict[str, CloudEndpoints]:
     if not settings.sandbox_url:
         return {}
     url = settings.sandbox_url.rstrip("/")
-    return {"sandbox": CloudEndpoints(login_base=url, graph_base=url)}
+    # The sandbox emulates the global cloud at a local address: its tokens are for Graph's
+    # resource, never for the address (Entra refuses a scope naming an unknown resource).
+    return {
+        "sandbox": CloudEndpoints(
+            login_base=url, graph_base=url, graph_resource=GLOBAL_GRAPH_RESOURCE
+        )
+    }
 
 
 def cloud_endpoints(settings: Settings, cloud: str) -> CloudEndpoints:

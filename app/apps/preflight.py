@@ -211,14 +211,19 @@ def _permission_findings(results: list[tenant.ProbeResult]) -> list[Finding]:
         if r.granted:
             continue
         p = r.probe
-        if r.error is not None and r.error.status == 403:
+        if r.missing:
+            if p.call is not None:
+                seen = f"Graph refused to {p.capability} ({p.method} {p.path.split('/')[1]}: 403)"
+            else:
+                held = " or ".join(sorted(p.granted_by))
+                seen = f"The app's token carries no permission to {p.capability} ({held})"
             out.append(
                 Finding(
                     severity="error",
                     code="permission_missing",
                     attribute=p.permission,
-                    message=f"Graph refused to {p.capability} ({p.method} {p.path.split('/')[1]}:"
-                    f" 403): grant the application permission {p.permission} and consent again.",
+                    message=f"{seen}: grant the application permission {p.permission} and "
+                    "consent again.",
                 )
             )
         else:

@@ -37,7 +37,6 @@ from app.jobs.schemas import JobRead, job_read
 from app.jobs.service import start_job
 from app.models import App, Scope
 from app.pagination import Page, PageParams, paginate
-from app.sandbox import seed
 from app.settings import get_settings
 
 router = APIRouter(route_class=ProblemRoute, tags=["apps"])
@@ -67,28 +66,9 @@ def create_app(data: AppCreate, session: SessionDep, _: Writer) -> AppRead:
 
 @router.get("/apps/sandbox-demo", response_model=SandboxDemoRead, operation_id="apps-sandbox-demo")
 def sandbox_demo(_: Reader) -> SandboxDemoRead:
-    """The built-in sandbox tenant's ids: create an app from `example` to try everything."""
-    settings = get_settings()
-    example = {
-        "name": "Contoso (sandbox)",
-        "cloud": "sandbox",
-        "tenant": seed.DEMO_TENANT_ID,
-        "domain": seed.DOMAIN_DEFAULT,
-        "client_id": seed.DEMO_CLIENT_ID,
-        "client_secret": seed.DEMO_CLIENT_SECRET,
-    }
-    return SandboxDemoRead(
-        available=bool(settings.sandbox_url),
-        sandbox_url=settings.sandbox_url,
-        tenant=seed.DEMO_TENANT_ID,
-        tenant_domain=seed.DOMAIN_INITIAL,
-        domain=seed.DOMAIN_DEFAULT,
-        federated_domain=seed.DOMAIN_FEDERATED,
-        unverified_domain=seed.DOMAIN_UNVERIFIED,
-        client_id=seed.DEMO_CLIENT_ID,
-        client_secret=seed.DEMO_CLIENT_SECRET,
-        example=example,
-    )
+    """The sandbox tenant this server talks to, as that sandbox reports itself (or why there
+    is none): create an app from `example` to try everything."""
+    return service.sandbox_demo(get_settings())
 
 
 @router.get("/apps/{app_id:int}", response_model=AppRead, operation_id="apps-get")

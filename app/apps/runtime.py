@@ -257,7 +257,7 @@ def token_provider(
         tenant=tenant,
         client_secret=secret,
         certificate=certificate,
-        graph_base=endpoints.graph_base,
+        scope=endpoints.scope,
         ca_file=ca_file,
         cache_store=cache_store,
         timeout=settings.graph_timeout_s,

@@ -249,16 +249,23 @@ class PreflightReport(BaseModel):
 
 
 class SandboxDemoRead(BaseModel):
-    """The built-in sandbox tenant's fixed ids, to create an app with no Microsoft account."""
+    """The sandbox tenant this server talks to, as that sandbox describes itself, and a body
+    to create an app on it with no Microsoft account. With no sandbox (or one that does not
+    answer), `available` is false, `reason` says why and the tenant fields are null."""
 
-    available: bool = Field(description="Whether this server has a sandbox to talk to")
-    sandbox_url: str | None
+    available: bool = Field(
+        description="Whether this server has a sandbox and it answered just now"
+    )
+    reason: str | None = Field(None, description="Why no sandbox is available (null when one is)")
+    sandbox_url: str | None = Field(description="Where the `sandbox` cloud points (SANDBOX_URL)")
     cloud: Cloud = "sandbox"
-    tenant: str
-    tenant_domain: str
-    domain: str
-    federated_domain: str
-    unverified_domain: str
-    client_id: str
-    client_secret: str = Field(description="The demo app's published secret (not a real one)")
-    example: dict[str, Any] = Field(description="A body for `apps-create`")
+    tenant: str | None = Field(description="The sandbox's default tenant id, as it reports it")
+    tenant_domain: str | None = Field(description="Its initial (onmicrosoft) domain")
+    domain: str | None = Field(description="Its default verified domain")
+    federated_domain: str | None = Field(description="A verified federated domain, if it has one")
+    unverified_domain: str | None = Field(description="An unverified domain, if it has one")
+    client_id: str | None = Field(description="The demo app registration's client id")
+    client_secret: str | None = Field(
+        description="The demo app's published secret (not a real one)"
+    )
+    example: dict[str, Any] | None = Field(description="A body for `apps-create`")

@@ -21,6 +21,7 @@ from app.apps import repository as repo
 from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import encrypt_certificate, parse_certificate
 from app.apps.errors import ConsentFailed
+from app.apps.sandbox_default import sandbox_in_use
 from app.apps.schemas import (
     AppCreate,
     AppRead,
@@ -34,6 +35,7 @@ from app.apps.schemas import (
     EntitlementsRead,
     LicenseRead,
     ParameterIn,
+    SandboxDemoRead,
     TenantGroupRead,
     is_guid,
 )
@@ -57,6 +59,7 @@ from app.evaluation.parameters import (
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
 from app.models import App, OAuthState, utcnow
+from app.sandbox import seed
 from app.settings import Settings
 
 CALLBACK_PATH = "/oauth/consent/callback"
@@ -598,3 +601,46 @@ def store_entitlements(
 def list_apps(session: Session) -> list[App]:
     """Every app, oldest first (the CLI's `apps list`; the API pages through `list_query`)."""
     return repo.list_all(session)
+
+
+def sandbox_demo(settings: Settings) -> SandboxDemoRead:
+    """`GET /apps/sandbox-demo`: the sandbox actually in use, read from it, or why none is."""
+    found = sandbox_in_use(settings)
+    if isinstance(found, str):
+        return SandboxDemoRead(
+            available=False,
+            reason=found,
+            sandbox_url=settings.sandbox_url,
+            tenant=None,
+            tenant_domain=None,
+            domain=None,
+            federated_domain=None,
+            unverified_domain=None,
+            client_id=None,
+            client_secret=None,
+            example=None,
+        )
+    client_id = seed.DEMO_CLIENT_ID if found.demo_app_known else None
+    example = None
+    if client_id is not None and found.domain is not None:
+        example = {
+            "name": "Contoso (sandbox)",
+            "cloud": "sandbox",
+            "tenant": found.tenant,
+            "domain": found.domain,
+            "client_id": client_id,
+            "client_secret": seed.DEMO_CLIENT_SECRET,
+        }
+    return SandboxDemoRead(
+        available=True,
+        reason=None if client_id else "the sandbox has no demo app registration",
+        sandbox_url=found.url,
+        tenant=found.tenant,
+        tenant_domain=found.tenant_domain,
+        domain=found.domain,
+        federated_domain=found.federated_domain,
+        unverified_domain=found.unverified_domain,
+        client_id=client_id,
+        client_secret=seed.DEMO_CLIENT_SECRET if client_id else None,
+        example=example,
+    )

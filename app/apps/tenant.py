@@ -23,9 +23,6 @@ UNIFIED_FILTER = "groupTypes/any(c:c eq 'Unified')"
 GROUP_SELECT = "id,displayName,mailNickname,mailEnabled,securityEnabled,groupTypes"
 # Graph's largest page for directory objects: a tenant with 5,000 groups is 6 calls, not 50.
 GROUP_PAGE_SIZE = 999
-# An id no object has: write probes aimed at it prove a permission without changing anything
-# (a granted call answers 404 for the missing object; a refused one answers 403 first).
-NO_OBJECT = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -152,29 +149,45 @@ async def unified_groups(client: GraphClient) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Probe:
+    """One capability the engine needs and how preflight tells whether it was granted.
+
+    Reads are proved by sending them (`call`: a GET of one object or none). Writes are never
+    sent to a tenant to see what happens (each refused write lands in the tenant's audit
+    log): they are judged from the application permissions in the app's token (its `roles`
+    claim), against `granted_by`, the permissions Graph's doc for the call lists (least
+    privileged first).
+    """
+
     capability: str
     permission: str  # the least-privileged application permission that grants it
-    call: GraphCall
+    call: GraphCall | None = None
+    granted_by: frozenset[str] = frozenset()
 
     @property
     def method(self) -> str:
-        return self.call.method
+        return self.call.method if self.call else "token"
 
     @property
     def path(self) -> str:
-        return self.call.path
+        return self.call.path if self.call else "/roles"
+
+
+def _write(capability: str, *granted_by: str) -> Probe:
+    return Probe(capability, granted_by[0], granted_by=frozenset(granted_by))
 
 
 PROBES = (
     Probe("read users", "User.Read.All", requests.list_users("id", top=1)),
-    Probe("create, update and delete users", "User.ReadWrite.All",
-          requests.update_user(NO_OBJECT, {"department": None})),
+    # user-post-users, user-update, user-delete: Permissions (application).
+    _write("create, update and delete users", "User.ReadWrite.All", "Directory.ReadWrite.All"),
     Probe("read licenses", "LicenseAssignment.Read.All", requests.list_subscribed_skus("skuId")),
-    Probe("assign licenses", "LicenseAssignment.ReadWrite.All",
-          requests.assign_license(NO_OBJECT, {}, [])),
+    # user-assignlicense: Permissions (application).
+    _write("assign licenses", "LicenseAssignment.ReadWrite.All", "User.ReadWrite.All",
+           "Directory.ReadWrite.All"),
     Probe("read groups", "GroupMember.Read.All", requests.list_groups(top=1)),
-    Probe("change group members", "GroupMember.ReadWrite.All",
-          requests.remove_member(NO_OBJECT, NO_OBJECT)),
+    # group-post-members, group-delete-members: Permissions (application).
+    _write("change group members", "GroupMember.ReadWrite.All", "Group.ReadWrite.All",
+           "Directory.ReadWrite.All"),
     Probe("read domains", "Domain.Read.All", requests.list_domains()),
     Probe("read the organization", "Organization.Read.All", requests.get_organization()),
 )  # fmt: skip
@@ -186,17 +199,29 @@ class ProbeResult:
     granted: bool
     error: GraphError | None = None
 
+    @property
+    def missing(self) -> bool:
+        """Known not granted: Graph answered 403, or the token does not carry it."""
+        if self.granted:
+            return False
+        return self.error is None or self.error.status == 403
 
-async def _run_probe(client: GraphClient, probe: Probe) -> ProbeResult:
+
+async def _run_probe(
+    client: GraphClient, probe: Probe, roles: frozenset[str] | GraphError
+) -> ProbeResult:
+    if probe.call is None:
+        if isinstance(roles, GraphError):
+            return ProbeResult(probe, granted=False, error=roles)
+        return ProbeResult(probe, granted=bool(probe.granted_by & roles))
     try:
-        # Aimed at an object that does not exist: sending one again changes nothing.
         await _send(client, probe.call, idempotent=True)
     except GraphAuthError as exc:
         if exc.status == 403:
             return ProbeResult(probe, granted=False, error=exc)
         raise  # 401 / token failures: the caller reports the token, not a permission
     except GraphError as exc:
-        if exc.status in (400, 404):
+        if exc.status == 404:
             # Past the permission check: the call only failed on our made-up object.
             return ProbeResult(probe, granted=True)
         return ProbeResult(probe, granted=False, error=exc)
@@ -204,7 +229,15 @@ async def _run_probe(client: GraphClient, probe: Probe) -> ProbeResult:
 
 
 async def probe_permissions(client: GraphClient) -> list[ProbeResult]:
-    return list(await asyncio.gather(*(_run_probe(client, p) for p in PROBES)))
+    """Reads by reading; writes by the token's `roles` claim. Nothing is written."""
+    roles: frozenset[str] | GraphError
+    try:
+        roles = await client.application_permissions()
+    except GraphAuthError:
+        raise
+    except GraphError as exc:
+        roles = exc
+    return list(await asyncio.gather(*(_run_probe(client, p, roles) for p in PROBES)))
 
 
 async def _send(

@@ -117,7 +117,7 @@ class MsalTokenProvider:
         tenant: str,
         client_secret: str | None = None,
         certificate: CertificateCredential | None = None,
-        graph_base: str,
+        scope: str,
         ca_file: str | None = None,
         cache_store: TokenCacheStore | None = None,
         timeout: float = 30.0,
@@ -126,13 +126,17 @@ class MsalTokenProvider:
             raise ValueError("give exactly one of client_secret or certificate")
         self._client_id = client_id
         self._authority = f"{authority_base.rstrip('/')}/{tenant}"
-        self._scopes = [f"{graph_base.rstrip('/')}/.default"]
+        self._scopes = [scope]
         self._secret = client_secret
         self._certificate = certificate
         self._ca_file = ca_file
         self._store = cache_store
         self._timeout = timeout
         self._cache = msal.SerializableTokenCache()
+        # MSAL keeps token responses refused with a 400 for 60 s and answers from that cache
+        # (its throttling), so a fixed consent or permission would show only a minute later;
+        # we own its HTTP cache and empty it after a refusal.
+        self._http_cache: dict[Any, Any] = {}
         self._app: msal.ConfidentialClientApplication | None = None
         self._session: requests.Session | None = None
         self._lock = asyncio.Lock()
@@ -188,6 +192,7 @@ class MsalTokenProvider:
             raise GraphAuthError(0, "authority_discovery_failed", self._redact(str(exc))) from None
         self._persist()
         if "access_token" not in result:
+            self._http_cache.clear()  # the next attempt asks the identity platform again
             error = str(result.get("error") or "token_request_failed")
             description = self._redact(str(result.get("error_description") or ""))
             log.warning("graph.token_failed", extra={"error": error, "client_id": self._client_id})
@@ -225,6 +230,7 @@ class MsalTokenProvider:
             authority=self._authority,
             token_cache=self._cache,
             http_client=self._http_session(),
+            http_cache=self._http_cache,
             timeout=self._timeout,
             # Instance discovery always calls login.microsoftonline.com and drops the port of a
             # custom host (contract §10), so only Microsoft's own hosts get it.

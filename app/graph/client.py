@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.graph import batching
-from app.graph.auth import TokenProvider
+from app.graph.auth import TokenProvider, token_claims
 from app.graph.costs import RequestCost, path_template, request_cost
 from app.graph.errors import (
     GraphAuthError,
@@ -144,6 +144,13 @@ class GraphClient:
         await self._http.aclose()
 
     # -- single requests ---------------------------------------------------------------------
+
+    async def application_permissions(self) -> frozenset[str]:
+        """The application permissions the app's current token carries (its `roles` claim):
+        what Graph will let it do, read without sending anything to the tenant. Empty when
+        the token is not a JWT or names none."""
+        roles = token_claims(await self._tokens.token()).get("roles")
+        return frozenset(str(r) for r in roles) if isinstance(roles, list) else frozenset()
 
     async def request(
         self,

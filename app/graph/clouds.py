@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The resource a global-cloud Graph token is for. The sandbox plays the global cloud: only its
+# hosts are local, so its tokens are for this resource too.
+GLOBAL_GRAPH_RESOURCE = "https://graph.microsoft.com"
+
 
 @dataclass(frozen=True)
 class CloudEndpoints:
-    """`graph_base` has no version suffix: the client adds `/v1.0`."""
+    """`graph_base` has no version suffix: the client adds `/v1.0`. `graph_resource` is the
+    application ID URI a token is requested for (scope `{graph_resource}/.default`): the
+    cloud's Graph resource, which is not always where requests are sent (the sandbox's Graph
+    answers on a local address but stands for https://graph.microsoft.com)."""
 
     login_base: str
     graph_base: str
+    graph_resource: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The client-credentials scope: the resource with `/.default` (v2.0 endpoint)."""
+        return f"{(self.graph_resource or self.graph_base).rstrip('/')}/.default"
 
 
 # https://learn.microsoft.com/graph/deployments (national cloud deployments).
@@ -43,5 +56,7 @@ def endpoints_for(cloud: str, overrides: dict[str, CloudEndpoints] | None = None
             f"unknown cloud {cloud!r}; expected one of {sorted(_KNOWN)} or an override"
         )
     return CloudEndpoints(
-        login_base=found.login_base.rstrip("/"), graph_base=found.graph_base.rstrip("/")
+        login_base=found.login_base.rstrip("/"),
+        graph_base=found.graph_base.rstrip("/"),
+        graph_resource=(found.graph_resource or found.graph_base).rstrip("/"),
     )

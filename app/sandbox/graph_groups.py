@@ -33,7 +33,9 @@ READ_GROUPS = {
     "Group.ReadWrite.All",
     "Directory.Read.All",
 }
-WRITE_MEMBERS = {"GroupMember.ReadWrite.All", "Group.ReadWrite.All"}
+# group-post-members: "GroupMember.ReadWrite.All", then "Directory.ReadWrite.All" and
+# "Group.ReadWrite.All" (Permissions).
+WRITE_MEMBERS = {"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
 MAX_BIND = 20
 
 GROUP_PROPERTIES = (

@@ -24,7 +24,9 @@ READ_SKUS = {
     "Organization.ReadWrite.All",
     "Directory.Read.All",
 }
-ASSIGN = {"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All"}
+# assignLicense: "LicenseAssignment.ReadWrite.All" (least privileged), then
+# "Directory.ReadWrite.All" and "User.ReadWrite.All" (user-assignlicense, Permissions).
+ASSIGN = {"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}
 READ_DETAILS = READ_USERS | {"LicenseAssignment.Read.All", "LicenseAssignment.ReadWrite.All"}
 
 SKU_PROPERTIES = (

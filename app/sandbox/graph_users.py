@@ -47,7 +47,7 @@ from app.sandbox.odata import (
 from app.sandbox.state import Tenant, User
 
 READ_USERS = {"User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}
-WRITE_USERS = {"User.ReadWrite.All"}
+WRITE_USERS = {"User.ReadWrite.All", "Directory.ReadWrite.All"}
 
 # Stored user properties and their value when unset. Computed ones are added by user_view().
 USER_PROPERTIES: dict[str, Any] = {

@@ -23,6 +23,10 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Tenant aliases that are not a tenant: they name a population of tenants.
 MULTI_TENANT_ALIASES = {"organizations", "common", "consumers"}
 
+# Microsoft Graph's application ID URI and app id in the global cloud: the only resources a
+# client-credentials scope may name here.
+GRAPH_RESOURCES = frozenset({"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"})
+
 
 def _error(status: int, error: str, aadsts: int, description: str, **kw: Any) -> JSONResponse:
     return JSONResponse(aad_error_body(error, aadsts, description, **kw), status_code=status)
@@ -184,6 +188,20 @@ def issue_token(
             f"The provided value for scope {scope} is not valid. Client credential flows must "
             "have a scope value with /.default suffixed to the resource identifier "
             "(application ID URI).",
+            **kw,
+        )
+    resource = scope.split()[0].removesuffix("/.default").rstrip("/")
+    if resource.lower() not in GRAPH_RESOURCES:
+        # This emulator stands for the global cloud's Graph, whatever address it answers on:
+        # a scope naming that address (or any other resource) names no service principal.
+        return _error(
+            400,
+            "invalid_resource",
+            500011,
+            f"The resource principal named {resource} was not found in the tenant named "
+            f"{tenant.display_name}. This can happen if the application has not been installed "
+            "by the administrator of the tenant or consented to by any user in the tenant. You "
+            "might have sent your authentication request to the wrong tenant.",
             **kw,
         )
     with state.lock:

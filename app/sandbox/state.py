@@ -307,10 +307,13 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _jwt_shaped(tenant_id: str, client_id: str, iat: int, exp: int) -> str:
+def _jwt_shaped(
+    tenant_id: str, client_id: str, iat: int, exp: int, roles: Iterable[str] = ()
+) -> str:
     """An app-only access token shaped like Microsoft's: a JWT whose claims name the tenant
-    (`tid`) and the app (`appid`), so a client can read which tenant it was issued for. The
-    signature is random: Graph here looks tokens up rather than verifying them."""
+    (`tid`) and the app (`appid`), so a client can read which tenant it was issued for, and
+    its application permissions (`roles`) as Microsoft's app-only tokens do. The signature is
+    random: Graph here looks tokens up rather than verifying them."""
     header = {"typ": "JWT", "alg": "RS256", "kid": "sandbox"}
     claims = {
         "aud": "https://graph.microsoft.com",
@@ -323,6 +326,8 @@ def _jwt_shaped(tenant_id: str, client_id: str, iat: int, exp: int) -> str:
         "tid": tenant_id,
         "ver": "1.0",
     }
+    if roles:
+        claims["roles"] = sorted(roles)
     return f"{_b64(header)}.{_b64(claims)}.{secrets.token_urlsafe(48)}"
 
 
@@ -492,7 +497,9 @@ class SandboxState:
             for stale in [k for k, g in self.tokens.items() if g.expires_at <= now - 3600]:
                 del self.tokens[stale]
             lifetime = self.behaviour.token_lifetime_s
-            token = _jwt_shaped(tenant_id, app.client_id, int(now), int(now) + lifetime)
+            token = _jwt_shaped(
+                tenant_id, app.client_id, int(now), int(now) + lifetime, app.permissions
+            )
             self.tokens[token] = TokenGrant(
                 tenant_id=tenant_id,
                 client_id=app.client_id,

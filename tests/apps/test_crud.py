@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app import crypto
 from app.sandbox import seed
+from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body, key_and_cert, row
 from tests.support import ApiClient
 
@@ -219,3 +220,33 @@ def test_sandbox_demo_names_the_demo_tenant(api: ApiClient) -> None:
     assert demo["available"] is True and demo["tenant"] == seed.DEMO_TENANT_ID
     created = api.ok("POST", "/apps", json=demo["example"])
     assert created["cloud"] == "sandbox" and created["client_id"] == seed.DEMO_CLIENT_ID
+
+
+def test_sandbox_demo_reports_the_sandbox_in_use_as_it_describes_itself(
+    api: ApiClient, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read from the sandbox the `sandbox` cloud points at, not from this build's seed: a
+    domain the sandbox gained shows; a server without one (or one that is down) says so."""
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with sandbox.state.lock:
+        for domain in tenant.domains.values():
+            domain.is_default = False
+        tenant.domains["fabrikam.com"].is_default = True
+    demo = api.ok("GET", "/apps/sandbox-demo")
+    assert demo["available"] is True and demo["sandbox_url"] == sandbox.base_url
+    assert demo["domain"] == "fabrikam.com" and demo["example"]["domain"] == "fabrikam.com"
+    assert demo["tenant_domain"] == seed.DOMAIN_INITIAL
+    assert demo["unverified_domain"] == seed.DOMAIN_UNVERIFIED
+
+    from app.settings import get_settings
+
+    monkeypatch.setenv("SANDBOX_URL", "https://127.0.0.1:9")  # nothing listens there
+    get_settings.cache_clear()
+    down = api.ok("GET", "/apps/sandbox-demo")
+    assert down["available"] is False and "did not answer" in down["reason"]
+    assert down["tenant"] is None and down["example"] is None
+    monkeypatch.delenv("SANDBOX_URL")
+    get_settings.cache_clear()
+    none = api.ok("GET", "/apps/sandbox-demo")
+    assert none["available"] is False and none["sandbox_url"] is None
+    assert "no sandbox" in none["reason"]

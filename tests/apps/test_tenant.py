@@ -224,6 +224,38 @@ def test_preflight_names_each_missing_permission(api: ApiClient, sandbox: Sandbo
         "Domain.Read.All",
     }
     assert "403" in codes["permission_missing:Domain.Read.All"]["message"]
+    # Writes are judged from the token, never tried on the tenant.
+    assert (
+        "token carries no permission" in codes["permission_missing:User.ReadWrite.All"]["message"]
+    )
+
+
+def test_preflight_sends_no_write_to_the_tenant(api: ApiClient, sandbox: SandboxServer) -> None:
+    """Write permissions are read from the token's roles: a preflight leaves no failed write
+    in the tenant's audit log (issue 10 §6)."""
+    app_id = _connected(api, sandbox)
+    sandbox.state.calls.clear()
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+    assert not any(c.startswith("permission_missing:") for c in codes)
+    methods = {call.method for call in sandbox.state.calls}
+    assert methods == {"GET"}, sorted((c.method, c.path) for c in sandbox.state.calls)
+
+
+def test_preflight_counts_a_higher_privileged_permission(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Directory.ReadWrite.All grants every write the engine makes (Graph's permission
+    tables): nothing is reported missing, and the sandbox lets the writes through."""
+    registration = sandbox.state.add_app(
+        "directory app",
+        secret="directory-secret",
+        permissions=["Directory.ReadWrite.All", "Directory.Read.All"],
+    )
+    app_id = _connected(
+        api, sandbox, client_id=registration.client_id, client_secret="directory-secret"
+    )
+    codes = _codes(api.ok("GET", f"/apps/{app_id}/preflight"))
+    assert not any(c.startswith("permission_missing:") for c in codes), codes
 
 
 def test_preflight_counts_the_synced_users_the_app_would_manage(

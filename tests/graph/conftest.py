@@ -129,7 +129,7 @@ def token_provider(
         authority_base=sb.base_url,
         tenant=seed.DEMO_TENANT_ID,
         client_secret=secret,
-        graph_base=sb.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sb.ca_file),
         cache_store=store,
     )

@@ -93,7 +93,7 @@ async def test_unknown_tenant_is_an_auth_error(sandbox: SandboxServer) -> None:
         authority_base=sandbox.base_url,
         tenant="no-such-tenant.example",
         client_secret=seed.DEMO_CLIENT_SECRET,
-        graph_base=sandbox.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
     try:
@@ -135,7 +135,7 @@ async def test_certificate_credential(sandbox: SandboxServer) -> None:
         authority_base=sandbox.base_url,
         tenant=seed.DEMO_TENANT_ID,
         certificate=CertificateCredential(private_key_pem=key_pem, public_certificate_pem=cert_pem),
-        graph_base=sandbox.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
     try:
@@ -147,7 +147,12 @@ async def test_certificate_credential(sandbox: SandboxServer) -> None:
 
 def test_exactly_one_credential_is_required() -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        MsalTokenProvider("c", authority_base="https://x", tenant="t", graph_base="https://g")
+        MsalTokenProvider(
+            "c",
+            authority_base="https://x",
+            tenant="t",
+            scope="https://graph.microsoft.com/.default",
+        )
 
 
 async def test_no_secret_or_token_reaches_the_logs(
@@ -180,3 +185,59 @@ async def test_no_secret_or_token_reaches_the_logs(
     for secret in (seed.DEMO_CLIENT_SECRET, "wrong-secret-value-99", issued, refreshed):
         assert secret not in logged
     assert issued != refreshed
+
+
+async def test_a_scope_naming_anything_but_graph_is_refused(sandbox: SandboxServer) -> None:
+    """The sandbox stands for the global cloud's Graph: a token for its own address names no
+    resource Entra knows (AADSTS500011), as it would at login.microsoftonline.com."""
+    tokens = MsalTokenProvider(
+        seed.DEMO_CLIENT_ID,
+        authority_base=sandbox.base_url,
+        tenant=seed.DEMO_TENANT_ID,
+        client_secret=seed.DEMO_CLIENT_SECRET,
+        scope=f"{sandbox.base_url}/.default",
+        ca_file=str(sandbox.ca_file),
+    )
+    try:
+        with pytest.raises(GraphAuthError) as caught:
+            await tokens.token()
+    finally:
+        tokens.close()
+    assert caught.value.code == "invalid_resource" and "AADSTS500011" in caught.value.message
+
+
+def test_the_sandbox_cloud_asks_for_graphs_resource_not_its_address() -> None:
+    from app.apps.clouds import cloud_endpoints
+    from app.settings import Settings
+
+    settings = Settings(sandbox_url="https://127.0.0.1:18443")
+    sandbox = cloud_endpoints(settings, "sandbox")
+    assert sandbox.graph_base == "https://127.0.0.1:18443"
+    assert sandbox.scope == "https://graph.microsoft.com/.default"
+    assert cloud_endpoints(settings, "global").scope == "https://graph.microsoft.com/.default"
+    assert cloud_endpoints(settings, "usgov").scope == "https://graph.microsoft.us/.default"
+
+
+async def test_a_refused_token_response_is_not_kept(sandbox: SandboxServer) -> None:
+    """MSAL keeps a 400 token response for a minute; once consent is granted, the next
+    request asks again and gets a token at once."""
+    registration = sandbox.state.add_app("late consent", secret="late-secret")
+    with sandbox.state.lock:
+        registration.consented_tenants.discard(seed.DEMO_TENANT_ID)
+    tokens = MsalTokenProvider(
+        registration.client_id,
+        authority_base=sandbox.base_url,
+        tenant=seed.DEMO_TENANT_ID,
+        client_secret="late-secret",
+        scope="https://graph.microsoft.com/.default",
+        ca_file=str(sandbox.ca_file),
+    )
+    try:
+        with pytest.raises(GraphAuthError) as caught:
+            await tokens.token()
+        assert "AADSTS65001" in caught.value.message
+        with sandbox.state.lock:
+            registration.consented_tenants.add(seed.DEMO_TENANT_ID)
+        assert await tokens.token()
+    finally:
+        tokens.close()

@@ -89,7 +89,7 @@ async def graph(sandbox: SandboxServer, wire: Wire) -> AsyncIterator[GraphClient
         authority_base=sandbox.base_url,
         tenant=seed.DEMO_TENANT_ID,
         client_secret=seed.DEMO_CLIENT_SECRET,
-        graph_base=sandbox.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
     tls = ssl.create_default_context(cafile=str(sandbox.ca_file))

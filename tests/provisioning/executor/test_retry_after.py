@@ -73,7 +73,7 @@ async def concurrent_graph(
         authority_base=sandbox.base_url,
         tenant=seed.DEMO_TENANT_ID,
         client_secret=seed.DEMO_CLIENT_SECRET,
-        graph_base=sandbox.base_url,
+        scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
     client = GraphClient(

@@ -92,7 +92,7 @@ from .rule_update import RuleUpdate
 from .rule_update_match import RuleUpdateMatch
 from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
-from .sandbox_demo_read_example import SandboxDemoReadExample
+from .sandbox_demo_read_example_type_0 import SandboxDemoReadExampleType0
 from .scope import Scope
 from .step_error_read import StepErrorRead
 from .step_kind import StepKind
@@ -211,7 +211,7 @@ __all__ = (
     "RuleUpdateMatch",
     "SandboxDemoRead",
     "SandboxDemoReadCloud",
-    "SandboxDemoReadExample",
+    "SandboxDemoReadExampleType0",
     "Scope",
     "StepErrorRead",
     "StepKind",

@@ -76,7 +76,8 @@ def sync_detailed(
 ) -> Response[Problem | SandboxDemoRead]:
     """Sandbox Demo
 
-     The built-in sandbox tenant's ids: create an app from `example` to try everything.
+     The sandbox tenant this server talks to, as that sandbox reports itself (or why there
+    is none): create an app from `example` to try everything.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,7 +102,8 @@ def sync(
 ) -> Problem | SandboxDemoRead | None:
     """Sandbox Demo
 
-     The built-in sandbox tenant's ids: create an app from `example` to try everything.
+     The sandbox tenant this server talks to, as that sandbox reports itself (or why there
+    is none): create an app from `example` to try everything.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -122,7 +124,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | SandboxDemoRead]:
     """Sandbox Demo
 
-     The built-in sandbox tenant's ids: create an app from `example` to try everything.
+     The sandbox tenant this server talks to, as that sandbox reports itself (or why there
+    is none): create an app from `example` to try everything.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +148,8 @@ async def asyncio(
 ) -> Problem | SandboxDemoRead | None:
     """Sandbox Demo
 
-     The built-in sandbox tenant's ids: create an app from `example` to try everything.
+     The sandbox tenant this server talks to, as that sandbox reports itself (or why there
+    is none): create an app from `example` to try everything.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

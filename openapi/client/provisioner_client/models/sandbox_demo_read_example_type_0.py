@@ -6,13 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="SandboxDemoReadExample")
+T = TypeVar("T", bound="SandboxDemoReadExampleType0")
 
 
 @_attrs_define
-class SandboxDemoReadExample:
-    """A body for `apps-create`"""
-
+class SandboxDemoReadExampleType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -25,10 +23,10 @@ class SandboxDemoReadExample:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        sandbox_demo_read_example = cls()
+        sandbox_demo_read_example_type_0 = cls()
 
-        sandbox_demo_read_example.additional_properties = d
-        return sandbox_demo_read_example
+        sandbox_demo_read_example_type_0.additional_properties = d
+        return sandbox_demo_read_example_type_0
 
     @property
     def additional_keys(self) -> list[str]:
