@@ -36,7 +36,7 @@ def list_webhooks(
     session: SessionDep,
     _: Admin,
     page: PageParams = Depends(),
-    app_id: int | None = Query(None, description="Only this app's endpoints"),
+    app_id: Id | None = Query(None, description="Only this app's endpoints"),
 ) -> Page[WebhookRead]:
     rows, cursor, url = paginate(session, repository.query(app_id), WebhookEndpoint.id, page)
     return Page(items=[_read(r) for r in rows], next_cursor=cursor, next=url)

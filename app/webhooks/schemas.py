@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, SecretStr, StringConstraints
 
+from app.api.ids import Id
 from app.inputs import Input, Patch
 from app.models import DeliveryStatus, WebhookEventType
 
@@ -24,7 +25,7 @@ TYPES_HELP = "Event types to send; empty (the default) sends every type."
 
 class WebhookCreate(Input):
     url: Url = Field(description="http(s) URL that receives the events")
-    app_id: int | None = Field(None, description="Only this app's events; leave out for all apps")
+    app_id: Id | None = Field(None, description="Only this app's events; leave out for all apps")
     event_types: list[WebhookEventType] = Field(default_factory=list, description=TYPES_HELP)
     description: Description | None = None
     enabled: bool = True
