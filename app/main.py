@@ -32,6 +32,7 @@ from app.provisioning.rules.router import router as rules_router
 from app.scim.router import create_scim_app
 from app.settings import Settings, get_settings
 from app.tokens.router import router as tokens_router
+from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("app")
 
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
     api.include_router(rules_router)
     api.include_router(provisioning_router)
     api.include_router(tokens_router)
+    api.include_router(webhooks_router)
     return api
 
 

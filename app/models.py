@@ -460,3 +460,66 @@ class ScimGroup(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=256, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WebhookEventType(StrEnum):
+    """What a webhook endpoint can subscribe to (Standard Webhooks `type`, dotted names)."""
+
+    approvals_waiting = "approvals.waiting"
+    task_failed = "task.failed"
+    app_quarantined = "app.quarantined"
+    app_consent_lost = "app.consent_lost"
+    deletion_threshold_reached = "deletion_threshold.reached"
+    # Defined so endpoints can subscribe now; nothing detects drift yet (a later issue adds
+    # the delta cycles that find it), so nothing emits it.
+    drift_detected = "drift.detected"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # waiting for its first or next attempt
+    succeeded = "succeeded"
+    failed = "failed"  # gave up: out of attempts, or the URL may not be called
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A URL told about events: of one app (`app_id`) or of every app (global, NULL)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int | None = Field(default=None, foreign_key="app.id", index=True, ondelete="CASCADE")
+    url: str = Field(max_length=2000)
+    description: str | None = Field(default=None, max_length=1000)
+    # Event types it wants; empty means every type.
+    event_types: list[str] = json_column()
+    enabled: bool = True
+    # The signing secret (`whsec_...`), encrypted like client secrets; never returned by reads.
+    secret_enc: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: the outbox row, written in the transaction that made the
+    event, then sent (and retried) by a background function. Every endpoint that receives the
+    same event gets the same `msg_id` (Standard Webhooks' `webhook-id`), kept over retries so
+    a receiver can drop duplicates."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True, ondelete="CASCADE")
+    msg_id: str = Field(max_length=64, index=True)
+    event_type: str = Field(max_length=64)
+    app_id: int | None = None
+    payload: dict[str, Any] = json_column()
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    max_attempts: int = 1
+    next_attempt_at: datetime | None = ts_column()
+    lease_until: datetime | None = ts_column()
+    # Each attempt: number, when, HTTP status, the answer's first bytes, duration, error.
+    attempt_log: list[dict[str, Any]] = json_column()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = ts_column()

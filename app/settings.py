@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     # Largest request body the API and SCIM accept (bytes); larger ones get 413.
     max_body_bytes: int = Field(default=2_000_000, ge=10_000)
 
+    # Webhooks (app/webhooks). Private, loopback and link-local addresses are refused by
+    # default so an admin token cannot make the service probe its own network (SSRF); a
+    # receiver on the local network needs this set to true.
+    webhook_allow_private_urls: bool = False
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Attempts per event and endpoint; after attempt n the next waits base * 4**(n-1) seconds
+    # (5 s, 20 s, 80 s, ~5 min, ~21 min, ~85 min, ~5.7 h with the defaults), then it is failed.
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    webhook_backoff_base_s: float = Field(default=5.0, ge=0)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

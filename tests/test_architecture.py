@@ -128,8 +128,9 @@ def test_every_job_kind_has_a_handler_and_every_wakeup_a_function() -> None:
     from app.jobs.kinds import JobKind
     from app.jobs.service import JOB_FUNCTION
     from app.provisioning.planning import TASK_FUNCTION
+    from app.webhooks.service import DELIVER_FUNCTION
 
     assert set(JOB_HANDLERS) == set(JobKind)
-    assert {JOB_FUNCTION, TASK_FUNCTION, "sweep"} == set(FUNCTIONS)
+    assert {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION, "sweep"} == set(FUNCTIONS)
     arq_names = {f.__name__ for f in WorkerSettings.functions}
-    assert arq_names == {JOB_FUNCTION, TASK_FUNCTION}
+    assert arq_names == {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION}

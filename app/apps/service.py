@@ -61,6 +61,7 @@ from app.jobs.service import start_job
 from app.models import App, OAuthState, utcnow
 from app.sandbox import seed
 from app.settings import Settings
+from app.webhooks import service as webhooks
 
 CALLBACK_PATH = "/oauth/consent/callback"
 # Changing any of these points the app at another tenant or identity: consent, cached tokens
@@ -235,7 +236,9 @@ def _one_credential(data: AppCreate | AppUpdate) -> None:
         )
 
 
-def _forget_tenant_state(app: App) -> None:
+def _forget_tenant_state(session: Session, app: App, why: str) -> None:
+    if app.consented_tenant_id is not None:
+        webhooks.consent_lost(session, app, why)
     app.consented_tenant_id = None
     app.consented_at = None
     app.token_cache_enc = None
@@ -388,7 +391,7 @@ def update_app(
     if data.certificate is not None:
         _set_certificate(app, data.certificate)
     if identity_changed:
-        _forget_tenant_state(app)
+        _forget_tenant_state(session, app, "the app's tenant, cloud or client id changed")
     elif credentials_changed:
         app.token_cache_enc = None  # tokens of the old credential
     if identity_changed or domain_changed:
@@ -548,7 +551,7 @@ def record_consent_failure(
 
 def clear_token(session: Session, app_id: int) -> None:
     app = get_app(session, app_id)
-    _forget_tenant_state(app)
+    _forget_tenant_state(session, app, "an admin cleared the app's token and consent")
     app.updated_at = utcnow()
     session.add(app)
     session.flush()

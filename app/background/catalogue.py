@@ -20,6 +20,8 @@ from app.jobs.service import JobHandler
 from app.mappings.jobs import reapply
 from app.provisioning.jobs import recompute_app_job
 from app.settings import Settings
+from app.webhooks import jobs as webhooks_jobs
+from app.webhooks.service import DELIVER_FUNCTION
 
 JOB_HANDLERS: Mapping[str, JobHandler] = {
     JobKind.mappings_reapply: reapply,
@@ -38,6 +40,7 @@ FUNCTIONS: Mapping[str, queue.JobFunction] = {
     "run_job": run_job,
     "run_task": functions.run_task,
     "sweep": functions.sweep,
+    DELIVER_FUNCTION: webhooks_jobs.deliver_webhook,
 }
 """What a wake-up can name (`queue.Wake.function`)."""
 

@@ -19,6 +19,8 @@ from app.provisioning import repository as tasks_repo
 from app.provisioning.planning import task_wake
 from app.provisioning.runner import run_task as execute_task
 from app.settings import Settings, get_settings
+from app.webhooks import repository as webhooks_repo
+from app.webhooks.service import webhook_wake
 
 log = logging.getLogger("workers")
 
@@ -63,13 +65,15 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     carries the job id its first one had, so a wake-up that was not lost is not doubled."""
     settings = _settings(ctx)
 
-    def _find() -> tuple[list[int], list[tuple[int, int]]]:
+    def _find() -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
         with transaction() as session:
             jobs = jobs_repo.stale_job_ids(session, older_than_s=settings.sweeper_interval_s)
             tasks = tasks_repo.stale_tasks(session, older_than_s=settings.sweeper_interval_s)
-            return jobs, tasks
+            hooks = webhooks_repo.due_deliveries(session, older_than_s=settings.sweeper_interval_s)
+            return jobs, tasks, hooks
 
-    job_ids, tasks = await asyncio.to_thread(_find)
+    job_ids, tasks, hooks = await asyncio.to_thread(_find)
     wakes = [job_wake(j) for j in job_ids] + [task_wake(t, attempt) for t, attempt in tasks]
+    wakes += [webhook_wake(d, attempt) for d, attempt in hooks]
     await asyncio.to_thread(queue.send, wakes)
-    return {"jobs": len(job_ids), "tasks": len(tasks)}
+    return {"jobs": len(job_ids), "tasks": len(tasks), "webhooks": len(hooks)}

@@ -15,6 +15,7 @@ from app.background.catalogue import install_dispatcher, run_job
 from app.background.functions import run_task, shutdown, startup, sweep
 from app.queue import redis_settings
 from app.settings import get_settings
+from app.webhooks.jobs import deliver_webhook
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -24,7 +25,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [run_job, run_task]
+    functions: ClassVar[list[Any]] = [run_job, run_task, deliver_webhook]
     # The sweeper re-wakes rows whose wake-up was lost (Redis flushed, a worker killed).
     cron_jobs: ClassVar[list[Any]] = [
         cron(

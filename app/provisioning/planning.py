@@ -32,6 +32,7 @@ from app.models import (
 from app.observability.context import current_request_id
 from app.provisioning import repository as repo
 from app.provisioning.steps import Refusals
+from app.webhooks import service as webhooks
 
 TASK_FUNCTION = "run_task"
 NOT_STARTED = (TaskStatus.pending_approval, TaskStatus.queued, TaskStatus.blocked)
@@ -136,6 +137,8 @@ class Run:
                 if over
                 else None
             )
+            if over:
+                webhooks.deletion_threshold_reached(session, app, self.destructive[app_id])
             rows = repo.assignments_by_id(session, assignment_ids).values()
             # One query for every open task of the chunk instead of one per assignment.
             open_tasks = repo.open_tasks(session, assignment_ids)
@@ -171,6 +174,7 @@ def reconcile(
     assert assignment.id is not None and app.id is not None
     plan = next_plan(assignment)
     task = open_task if prefetched else repo.open_task(session, assignment.id)
+    was = task.status if task is not None else None
     if task is not None and task.status == TaskStatus.running:
         return True  # the executor re-plans when it finishes
     if plan is None:
@@ -227,6 +231,8 @@ def reconcile(
         session.add(task)
     if task.status == TaskStatus.queued:
         wake(session, task)
+    elif task.status == TaskStatus.pending_approval and was != TaskStatus.pending_approval:
+        webhooks.approval_waiting(session, app, task)
     return True
 
 

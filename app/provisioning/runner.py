@@ -18,6 +18,7 @@ from app import recompute
 from app.apps import repository as apps_repo
 from app.db import transaction
 from app.evaluation.desired import DesiredState
+from app.graph import GraphAuthError, GraphError
 from app.models import (
     App,
     Assignment,
@@ -45,6 +46,7 @@ from app.provisioning.outcome import (
     decide,
 )
 from app.provisioning.steps import Refusals, error_json
+from app.webhooks import service as webhooks
 
 log = logging.getLogger("app.provisioning")
 
@@ -113,6 +115,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])
         writebacks: list[int] = []
         replan: list[Assignment] = []
+        unreachable: GraphError | None = None
         now = utcnow()
         for outcome in outcomes:
             task = tasks[outcome.task_id]
@@ -126,6 +129,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             # Asked again with the attempt count: a transient failure on the last attempt fails.
             decision = decide(outcome.failure, attempts=task.attempts, max_attempts=max_attempts)
             gave_up = isinstance(decision, Failed) and outcome.status == "retry"
+            unreachable = unreachable or _unreachable(decision)
             _apply_to_assignment(assignment, task, outcome, decision.status)
             steps = [_final(step.to_json(), gave_up) for step in outcome.steps]
             if outcome.tenant_immutable_id and _write_back(session, app, assignment, outcome, task):
@@ -143,6 +147,8 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                 # record until an admin retries or the next change plans a new one.
                 replan.append(assignment)
         session.flush()
+        if unreachable is not None and not _held_before(session, app_id, tasks):
+            webhooks.app_quarantined(session, app, unreachable.code, unreachable.message)
         if writebacks:
             # Recompute written-back users first: their desired state now carries the tenant's
             # ImmutableID, so planning them again below would only make a task to cancel.
@@ -153,6 +159,23 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             if assignment.user_id not in writebacks and planning.next_plan(assignment):
                 planning.reconcile(session, app, assignment)
         task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
+
+
+def _unreachable(decision: Decision) -> GraphError | None:
+    """The error, when this decision means the app cannot reach its tenant at all: held for
+    an admin (no consent, no or unreadable credentials), or a token the identity platform
+    refused. A 403 on one call is that call's problem, not the app's."""
+    if isinstance(decision, Blocked) and decision.why is Blocker.ADMIN_MUST_ACT:
+        return decision.error
+    if isinstance(decision, Failed) and isinstance(decision.error, GraphAuthError):
+        return decision.error if decision.error.status in (0, 401) else None
+    return None
+
+
+def _held_before(session: Session, app_id: int, batch: dict[int, Task]) -> bool:
+    """Whether tasks of the app outside this batch were already held: then the app was
+    already reported as quarantined, and this batch only met the same wall."""
+    return any(t.id not in batch for t in repo.blocked_tasks(session, app_id))
 
 
 def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome, status: str) -> None:
@@ -306,6 +329,7 @@ def _finish_task(
         case Failed():
             task.status, task.finished_at = TaskStatus.failed, now
             task.reason = outcome.reason
+            webhooks.task_failed(session, task)
             record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
     session.add(task)
 

@@ -392,6 +392,39 @@ def test_the_article_workflow_through_the_generated_client_only(
         assert assignment.open_task is None
 
 
+def _example_state(sandbox: SandboxServer, server: LiveServer, tmp_path: Path) -> tuple[str, int]:
+    """The "Try it" state of steps 1-5 (creation needs approval, the E3 rule matches Josh
+    Ames), and the admin token where serve.sh writes it (with the newline `print` adds).
+    Returns the token and the app's id."""
+    from provisioner_client import AuthenticatedClient
+
+    token = make_token("admin")
+    with AuthenticatedClient(base_url=server.url, token=token) as api:
+        app = connect_app(api, sandbox, server)
+        office_365_role(api, app.id)
+        e3_rule_and_approval(api, app.id, ("distinguished_name", "Josh Ames"))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "admin-token").write_text(token + "\n")
+    return token, app.id
+
+
+def _run_example(server: LiveServer, app_id: int) -> str | None:
+    """docs/client-example.md's code, run as written against `server` (from the directory
+    holding data/admin-token); returns what it exited with (None: it ran to the end)."""
+    [code] = re.findall(r"```python\n(.*?)```", EXAMPLE.read_text(), re.S)
+    assert 'base_url="http://127.0.0.1:8000"' in code and "APP = 1 " in code
+    code = code.replace("http://127.0.0.1:8000", server.url)
+    code = code.replace("APP = 1 ", f"APP = {app_id} ")
+    body = [ln for ln in code.splitlines() if ln.strip() and not ln.startswith(("import", "from"))]
+    assert len(body) <= 40, "keep the example short enough to read at a glance"
+    try:
+        exec(compile(code, str(EXAMPLE), "exec"), {})
+    except SystemExit as stop:
+        assert isinstance(stop.code, str), stop.code  # a message, not a bare status
+        return stop.code
+    return None
+
+
 def test_the_documented_client_example_runs(
     client_package: None,
     env: dict[str, str],
@@ -401,27 +434,51 @@ def test_the_documented_client_example_runs(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """docs/client-example.md, run as written on the "Try it" state (steps 1-5)."""
+    """docs/client-example.md, run as written on the "Try it" state (steps 1-5); run again,
+    the username is taken and the example stops with the server's 409 problem."""
     from provisioner_client import AuthenticatedClient
+    from provisioner_client.api.roles import roles_create
+    from provisioner_client.models import Problem, RoleCreate
 
-    token = make_token("admin")
-    with AuthenticatedClient(base_url=live_server.url, token=token) as api:
-        app = connect_app(api, sandbox, live_server)
-        office_365_role(api, app.id)
-        e3_rule_and_approval(api, app.id, ("distinguished_name", "Josh Ames"))
-    # The example reads the token where serve.sh writes it (with the newline `print` adds).
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "admin-token").write_text(token + "\n")
+    token, app_id = _example_state(sandbox, live_server, tmp_path)
     monkeypatch.chdir(tmp_path)
-    [code] = re.findall(r"```python\n(.*?)```", EXAMPLE.read_text(), re.S)
-    assert 'base_url="http://127.0.0.1:8000"' in code and "APP = 1 " in code
-    code = code.replace("http://127.0.0.1:8000", live_server.url)
-    code = code.replace("APP = 1 ", f"APP = {app.id} ")
-    body = [ln for ln in code.splitlines() if ln.strip() and not ln.startswith(("import", "from"))]
-    assert len(body) <= 20, "keep the example short enough to read at a glance"
 
-    exec(compile(code, str(EXAMPLE), "exec"), {})
-
+    assert _run_example(live_server, app_id) is None
     user = sandbox.state.tenant(seed.DEMO_TENANT_ID).user_by_upn("josh.ames@contoso.com")
     assert user is not None and [lic.sku_id for lic in user.licenses] == [seed.SKU_E3]
     assert capsys.readouterr().out == f"provisioned {user.id}\n"
+
+    stopped = _run_example(live_server, app_id)
+    assert stopped is not None and stopped.startswith("409 Conflict: "), stopped
+    assert "josh.ames" in stopped and capsys.readouterr().out == ""
+
+    # A duplicate through the client is a parsed Problem too, not None (the spec declares 409).
+    with AuthenticatedClient(base_url=live_server.url, token=token) as api:
+        duplicate = roles_create.sync(client=api, body=RoleCreate(name="Office 365"))
+    assert isinstance(duplicate, Problem) and duplicate.status == 409, duplicate
+    assert duplicate.type_.endswith("/conflict") and duplicate.detail
+
+
+def test_the_documented_client_example_says_when_a_task_is_blocked(
+    client_package: None,
+    env: dict[str, str],
+    live_server: LiveServer,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's consent is cleared before the example runs: its task is held (`blocked`),
+    and the example says so and stops instead of printing "provisioned"."""
+    from provisioner_client import AuthenticatedClient
+    from provisioner_client.api.apps import apps_clear_token
+
+    token, app_id = _example_state(sandbox, live_server, tmp_path)
+    with AuthenticatedClient(base_url=live_server.url, token=token) as api:
+        apps_clear_token.sync_detailed(app_id, client=api)
+    monkeypatch.chdir(tmp_path)
+
+    stopped = _run_example(live_server, app_id)
+    assert stopped is not None and re.match(r"task \d+ is blocked: .*not authenticated", stopped)
+    assert "provisioned" not in capsys.readouterr().out
+    assert sandbox.state.tenant(seed.DEMO_TENANT_ID).user_by_upn("josh.ames@contoso.com") is None

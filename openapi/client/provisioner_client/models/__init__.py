@@ -20,6 +20,7 @@ from .assignment_read_why_type_0 import AssignmentReadWhyType0
 from .assignment_state import AssignmentState
 from .assignment_step_error import AssignmentStepError
 from .assignment_target import AssignmentTarget
+from .attempt_read import AttemptRead
 from .authorize_read import AuthorizeRead
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
@@ -33,6 +34,9 @@ from .check_user_parameters import CheckUserParameters
 from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
 from .consent_read import ConsentRead
+from .delivery_read import DeliveryRead
+from .delivery_read_payload import DeliveryReadPayload
+from .delivery_status import DeliveryStatus
 from .deprovision_policy import DeprovisionPolicy
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
@@ -64,12 +68,14 @@ from .mapping_update_match import MappingUpdateMatch
 from .open_task import OpenTask
 from .page_app_read import PageAppRead
 from .page_assignment_read import PageAssignmentRead
+from .page_delivery_read import PageDeliveryRead
 from .page_group_read import PageGroupRead
 from .page_job_read import PageJobRead
 from .page_role_read import PageRoleRead
 from .page_task_read import PageTaskRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
+from .page_webhook_read import PageWebhookRead
 from .parameter_in import ParameterIn
 from .parameter_in_source import ParameterInSource
 from .plan_action import PlanAction
@@ -117,6 +123,11 @@ from .user_read_mapped_attributes import UserReadMappedAttributes
 from .user_status import UserStatus
 from .user_update import UserUpdate
 from .user_update_custom_attributes import UserUpdateCustomAttributes
+from .webhook_create import WebhookCreate
+from .webhook_created import WebhookCreated
+from .webhook_event_type import WebhookEventType
+from .webhook_read import WebhookRead
+from .webhook_update import WebhookUpdate
 
 __all__ = (
     "ActionIn",
@@ -139,6 +150,7 @@ __all__ = (
     "AssignmentState",
     "AssignmentStepError",
     "AssignmentTarget",
+    "AttemptRead",
     "AuthorizeRead",
     "CatalogItem",
     "CertificateIn",
@@ -152,6 +164,9 @@ __all__ = (
     "CheckUserResult",
     "ConditionIn",
     "ConsentRead",
+    "DeliveryRead",
+    "DeliveryReadPayload",
+    "DeliveryStatus",
     "DeprovisionPolicy",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
@@ -183,12 +198,14 @@ __all__ = (
     "OpenTask",
     "PageAppRead",
     "PageAssignmentRead",
+    "PageDeliveryRead",
     "PageGroupRead",
     "PageJobRead",
     "PageRoleRead",
     "PageTaskRead",
     "PageTokenRead",
     "PageUserRead",
+    "PageWebhookRead",
     "ParameterIn",
     "ParameterInSource",
     "PlanAction",
@@ -236,4 +253,9 @@ __all__ = (
     "UserStatus",
     "UserUpdate",
     "UserUpdateCustomAttributes",
+    "WebhookCreate",
+    "WebhookCreated",
+    "WebhookEventType",
+    "WebhookRead",
+    "WebhookUpdate",
 )
