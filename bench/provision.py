@@ -8,6 +8,14 @@ the same process (one Graph call at a time, no batching, same limiter):
 achieved writes/s against the ceiling, Graph writes per user, HTTP round trips per user, the
 share of 429s and wall time.
 
+Then a third run (unless --no-faults) onboards the same number of users with faults injected
+into every Graph call: --faults (default 2%) each of 429s, 503s with Retry-After, and lost
+answers (the write is carried out, the answer never arrives: 504 after a hang). It reports
+what the engine did about them, each of which must be 0 apart from the injected faults
+themselves: 429s the tenant gave on its own (the engine overran the budget), wasted writes
+(writes that changed nothing: a lost answer resent blindly) and requests that arrived inside
+a Retry-After window the sandbox had announced (the engine did not honour the pause).
+
     BENCH_DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/provision.py [--users N]
     python bench/provision.py --smoke     # small run for CI
 """
@@ -80,8 +88,12 @@ def _counters(sandbox: Any) -> dict[str, Any]:
 
 
 def _delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, float]:
-    keys = ("http_requests", "graph_calls", "writes", "throttled")
+    keys = ("http_requests", "graph_calls", "writes", "throttled", "writes_unchanged")
+    keys += ("faults_injected",)
     out = {k: float(after[k] - before[k]) for k in keys}
+    out["injected_429"] = float(
+        after["faults_by_kind"].get("429", 0) - before["faults_by_kind"].get("429", 0)
+    )
     out["status_429"] = float(
         after["per_status"].get("429", 0) - before["per_status"].get("429", 0)
     )
@@ -105,7 +117,10 @@ def _report(name: str, users: int, wall: float, d: dict[str, float], ceiling: fl
 
 
 def engine_run(
-    args: argparse.Namespace, sandbox: Any, env: dict[str, str]
+    args: argparse.Namespace,
+    sandbox: Any,
+    env: dict[str, str],
+    faults: dict[str, Any] | None = None,
 ) -> tuple[float, dict[str, float]]:
     from fastapi.testclient import TestClient
 
@@ -196,7 +211,10 @@ def engine_run(
                     },
                 )
             _sandbox_budget(sandbox, args)
+            if faults:
+                sandbox.state.set_behaviour(faults)
             time.sleep(args.window * 1.5)  # let the token buckets fill to their steady level
+            sandbox.state.clear_log()
             before = _counters(sandbox)
             start = time.perf_counter()
             samples: list[tuple[float, float]] = []
@@ -228,6 +246,11 @@ def engine_run(
                 raise SystemExit(f"FAIL: {failed} tasks did not succeed: {counts}")
             delta = _delta(after, before)
             delta["steady_wps"] = _steady_rate(samples, before["writes"], delta["writes"])
+            if faults:
+                wasted = after["unchanged_by_endpoint"]
+                print(f"faults    writes that changed nothing, by call: {wasted}")
+                delta["inside_retry_after"] = float(len(sandbox.state.inside_retry_windows()))
+                delta["logged"] = float(len(sandbox.state.request_log))
             return wall, delta
     finally:
         for w in workers:
@@ -342,6 +365,10 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
+    parser.add_argument(
+        "--faults", type=float, default=0.02, help="share of calls given each injected fault"
+    )
+    parser.add_argument("--no-faults", action="store_true", help="skip the run with faults")
     args = parser.parse_args()
     if args.smoke:
         args.users, args.baseline_users, args.scale, args.latency_ms = 60, 10, 5.0, 5.0
@@ -389,6 +416,52 @@ def main() -> None:
         }
         for name, ok in checks.items():
             print(f"  target {name}: {'met' if ok else 'MISSED'}")
+        if not args.no_faults:
+            _faults_run(args, sandbox, redis_url, data_dir, ceiling)
+
+
+def _faults_run(
+    args: argparse.Namespace, sandbox: Any, redis_url: str, data_dir: str, ceiling: float
+) -> None:
+    """The same onboarding with each fault injected into --faults of the calls."""
+    import redis as redis_lib
+
+    from app.sandbox import seed
+
+    sandbox.state.reset()
+    _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.users)
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    fresh_database(DB_NAME)
+    faults = {
+        "fault_rate_429": args.faults,
+        "fault_rate_503": args.faults,
+        "fault_rate_timeout": args.faults,
+        "fault_timeout_after_commit": True,  # the write happens; its answer is lost
+        "timeout_hang_s": 0.2,
+        "fault_retry_after_s": 0.5,
+        "fault_seed": 7,
+        "request_log_cap": 1_000_000,
+    }
+    try:
+        wall, d = engine_run(args, sandbox, _env(args, sandbox, redis_url, data_dir), faults)
+    finally:
+        drop_database(DB_NAME)
+    _report("faults", args.users, wall, d, ceiling)
+    calls = d["graph_calls"] or 1.0
+    own_429 = d["throttled"] - d["injected_429"]
+    print(
+        f"faults    injected={d['faults_injected']:.0f} ({args.faults:.0%} each of 429, 503, "
+        f"lost answer)  429s not injected={own_429:.0f} ({own_429 / calls:.2%})  "
+        f"wasted writes={d['writes_unchanged']:.0f}  requests inside a Retry-After window="
+        f"{d['inside_retry_after']:.0f} of {d['logged']:.0f}"
+    )
+    checks = {
+        "429s not injected = 0": own_429 == 0,
+        "wasted writes = 0": d["writes_unchanged"] == 0,
+        "requests inside a Retry-After window = 0": d["inside_retry_after"] == 0,
+    }
+    for name, ok in checks.items():
+        print(f"  target {name}: {'met' if ok else 'MISSED'}")
 
 
 def _add_bench_sku(tenant: Any, seats: int) -> None:

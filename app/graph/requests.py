@@ -101,6 +101,14 @@ def get_user(user_id: str, select: str = USER_SELECT) -> GraphCall:
     return GraphCall("GET", f"/users/{segment(user_id)}", (("$select", select),))
 
 
+def user_groups(user_id: str) -> GraphCall:
+    """The groups a user is a direct member of, ids only (`GET /users/{id}/memberOf`, cast to
+    groups so directory roles and administrative units stay out). One page of 999 covers any
+    user the engine manages; a `@odata.nextLink` in the answer means "not all of them"."""
+    path = f"/users/{segment(user_id)}/memberOf/microsoft.graph.group"
+    return GraphCall("GET", path, (("$select", "id"), ("$top", "999")))
+
+
 def find_users_by_immutable_ids(values: Sequence[str], select: str = USER_SELECT) -> GraphCall:
     return _find_users(in_filter("onPremisesImmutableId", values), select)
 

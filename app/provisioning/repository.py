@@ -189,6 +189,7 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(Task.id),
             col(Task.action),
             col(Task.app_id),
+            col(Task.attempts),
             col(Task.correlation_id),
             col(Assignment.desired),
             col(Assignment.applied),

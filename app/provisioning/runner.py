@@ -89,6 +89,7 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
                     tenant_object_id=r.tenant_object_id,
                     user_key=r.user_id,
                     username=r.username,
+                    attempt=r.attempts,
                     immutable_id=ours or r.immutable_id,
                     refused=Refusals.from_json(r.refused),
                 )

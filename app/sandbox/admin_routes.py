@@ -197,8 +197,7 @@ def build_admin_router(state: SandboxState) -> APIRouter:
 
     @router.delete("/log")
     def clear_log() -> dict[str, Any]:
-        with state.lock:
-            state.request_log.clear()
+        state.clear_log()
         return {"cleared": True}
 
     @router.get("/tenants")

@@ -266,6 +266,9 @@ def _run(
         raise forbidden()
 
     fault = behaviour.draw_fault(state, request.method, request.path)
+    if fault is not None:
+        kinds = state.counters.faults_by_kind
+        kinds[fault] = kinds.get(fault, 0) + 1
     if fault == "429":
         state.counters.faults_injected += 1
         raise behaviour.throttled_error(state, state.behaviour.fault_retry_after_s, "Injected")
@@ -303,6 +306,8 @@ def _run(
     finally:
         if before is not None and _footprint(tenant, params) == before:
             state.counters.writes_unchanged += 1
+            by = state.counters.unchanged_by_endpoint
+            by[found.key] = by.get(found.key, 0) + 1
     if hang:
         # The change (if any) is committed; the client just never hears about it.
         return GraphResponse(status=504, hang_s=hang)

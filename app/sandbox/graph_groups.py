@@ -287,6 +287,12 @@ def remove_member(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
 
 
 @route("GET", "/users/{user}/memberOf", permissions=READ_USERS | READ_GROUPS, ru=2)
+@route(
+    "GET",
+    "/users/{user}/memberOf/microsoft.graph.group",
+    permissions=READ_USERS | READ_GROUPS,
+    ru=2,
+)
 def member_of(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = ctx.find_user(params["user"])
     select = _group_select(ctx)

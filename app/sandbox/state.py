@@ -377,10 +377,13 @@ class Counters:
     # Writes that reached their handler and left the tenant as it was (refused, or a change
     # to what was already there): what a client that re-reads before resending avoids.
     writes_unchanged: int = 0
-    throttled: int = 0
+    throttled: int = 0  # every 429 answered, injected ones included
     faults_injected: int = 0
+    faults_by_kind: dict[str, int] = field(default_factory=dict)  # "429", "503", "timeout"
     token_requests: int = 0
     per_endpoint: dict[str, int] = field(default_factory=dict)
+    # "METHOD /path/template" -> count of writes that changed nothing (see writes_unchanged).
+    unchanged_by_endpoint: dict[str, int] = field(default_factory=dict)
     per_status: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -427,6 +430,12 @@ class SandboxState:
             self.fault_rng = None
             if self.seeder is not None:
                 self.seeder(self)
+
+    def clear_log(self) -> None:
+        """Forget the request log and the call log (a measurement starts from here)."""
+        with self.lock:
+            self.request_log.clear()
+            self.calls.clear()
 
     def set_behaviour(self, values: dict[str, Any]) -> None:
         with self.lock:

@@ -7,6 +7,10 @@ member" is success. Removals go through `/$ref` (never the bare member URL, whic
 user), and "not a member any more" is success too. Each membership change is a step of its
 own: a group Graph refuses (read-only, dynamic) fails only that group's step, and a change
 Graph refused before is not sent again.
+
+A retried task (its attempt above 1) may have been carried out by Graph without our hearing
+back (a lost answer): its users' memberships are read first (`memberOf`), and a change that is
+already in place is recorded as applied instead of being sent again.
 """
 
 from __future__ import annotations
@@ -39,18 +43,26 @@ async def apply(ex: Exchange, states: list[ItemState]) -> None:
     adds: dict[str, list[ItemState]] = {}
     removes: list[tuple[ItemState, str]] = []
     steps: Steps = {}
+    current = await _memberships(ex, [s for s in states if _may_have_landed(s)])
     for s in states:
         desired = s.work.desired
         assert desired is not None
         previous = s.work.applied.groups if s.work.applied else frozenset()
         base = previous if not s.created else frozenset()
+        now = current.get(s.work.task_id)
         for gid in sorted(desired.groups - base):
             if _held(s, StepKind.group_add, gid):
+                continue
+            if now is not None and gid in now:
+                s.record(StepKind.group_add, gid, None, None)  # an earlier run's add landed
                 continue
             steps[(s.work.task_id, StepKind.group_add, gid)] = s.begin(StepKind.group_add, gid)
             adds.setdefault(gid, []).append(s)
         for gid in sorted(previous - desired.groups):
             if _held(s, StepKind.group_remove, gid):
+                continue
+            if now is not None and gid not in now:
+                s.record(StepKind.group_remove, gid, None, None)  # already gone
                 continue
             steps[(s.work.task_id, StepKind.group_remove, gid)] = s.begin(
                 StepKind.group_remove, gid
@@ -61,6 +73,34 @@ async def apply(ex: Exchange, states: list[ItemState]) -> None:
 
 
 Steps = dict[tuple[int, StepKind, str], StepResult]
+
+
+def _may_have_landed(s: ItemState) -> bool:
+    """A retry of a user we did not just create, with membership changes to make."""
+    desired = s.work.desired
+    if s.work.attempt <= 1 or s.created or desired is None:
+        return False
+    previous = s.work.applied.groups if s.work.applied else frozenset()
+    return desired.groups != previous
+
+
+async def _memberships(ex: Exchange, states: list[ItemState]) -> dict[int, set[str]]:
+    """task id -> the groups its user is in now, for those whose answer was complete; a user
+    whose read failed or was paged is left out (its changes are sent as usual)."""
+    reads = [
+        Planned(s, BatchKey(Step.READ_GROUPS, s.work.task_id), requests.user_groups(s.tenant_id))
+        for s in states
+    ]
+    results = await ex.batch(reads)
+    out: dict[int, set[str]] = {}
+    for p in reads:
+        assert p.state is not None
+        res = results[p.key]
+        body = res.body if res.error is None and isinstance(res.body, dict) else None
+        if body is None or body.get("@odata.nextLink"):
+            continue
+        out[p.state.work.task_id] = {str(g.get("id", "")).lower() for g in body.get("value", [])}
+    return out
 
 
 def _held(s: ItemState, kind: StepKind, gid: str) -> bool:

@@ -15,6 +15,7 @@ class Step(StrEnum):
     """One kind of request the executor batches; the value is the id's short tag."""
 
     READ_USER = "read"  # GET /users/{id}: a person we know by tenant object id
+    READ_GROUPS = "rgrp"  # GET /users/{id}/memberOf: a retried task's memberships
     FIND_BY_IMMUTABLE_ID = "fimm"  # GET /users?$filter=onPremisesImmutableId in (...)
     FIND_BY_UPN = "fupn"  # GET /users?$filter=userPrincipalName in (...)
     FIND_DELETED_BY_IMMUTABLE_ID = "dimm"  # deletedItems ?$filter=onPremisesImmutableId in

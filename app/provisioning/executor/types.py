@@ -26,6 +26,7 @@ class Work:
     immutable_id: str | None  # what our directory holds (the app's ImmutableID attribute)
     refused: Refusals = field(default_factory=Refusals)  # step values Graph refused for good
     username: str | None = None  # our directory's name for the person, for messages
+    attempt: int = 1  # this run's number: above 1, an earlier run may have left its mark
 
     def who(self) -> str:
         """The person, as an admin finds them: username and directory id."""
