@@ -5,7 +5,7 @@ violations by check and how many stateful steps followed which links.
 
     BENCH_DATABASE_URL=postgresql://... python bench/fuzz.py [--examples 25] [--smoke]
 
-`--smoke` is the quick version (3 examples, a short stateful phase, no coverage phase): what
+`--smoke` is the quick version (3 examples, 10 stateful scenarios, no coverage phase): what
 `tests/api/test_contract_fuzz.py` runs. Exits 1 when anything was found, or when the stateful
 phase followed no link.
 """
@@ -20,13 +20,14 @@ import time
 from _common import drop_database, fresh_database
 
 DB_NAME = "provisioner_bench_fuzz"
-SMOKE_STEPS = 10
+SMOKE_STEPS, SMOKE_SCENARIOS = 15, 10  # as tests/api/test_contract_fuzz.py
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=25, help="examples per operation")
     parser.add_argument("--steps", type=int, default=30, help="stateful steps per scenario")
+    parser.add_argument("--scenarios", type=int, default=100, help="stateful scenarios")
     parser.add_argument("--seed", type=int, default=None, help="fix the run (default: random)")
     parser.add_argument("--smoke", action="store_true", help="the small run of the test suite")
     args = parser.parse_args(argv)
@@ -47,7 +48,14 @@ def main(argv: list[str] | None = None) -> int:
 
         started = time.monotonic()
         if args.smoke:
-            tally = run(create_app(), mint, max_examples=3, stateful=True, max_steps=SMOKE_STEPS)
+            tally = run(
+                create_app(),
+                mint,
+                max_examples=3,
+                stateful=True,
+                max_steps=SMOKE_STEPS,
+                stateful_examples=SMOKE_SCENARIOS,
+            )
         else:
             tally = run(
                 create_app(),
@@ -57,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 coverage=True,
                 seed=args.seed,
                 max_steps=args.steps,
+                stateful_examples=args.scenarios,
             )
         print(tally.report())
         print(f"seconds: {time.monotonic() - started:.0f}")
