@@ -124,3 +124,22 @@ def test_the_token_is_looked_up_once_per_request(anon: ApiClient) -> None:
         event.remove(get_engine(), "before_cursor_execute", count)
     assert resp.status_code == 200, resp.text
     assert len(lookups) == 1, lookups
+
+
+def test_no_free_connection_for_the_lookup_is_a_503_not_a_500(
+    anon: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from app.api import auth_gate
+
+    def busy(_raw: str) -> None:
+        raise PoolTimeout("QueuePool limit reached")
+
+    monkeypatch.setattr(auth_gate, "_lookup", busy)
+    auth = {"Authorization": "Bearer pvn_any"}
+    resp = anon.post("/api/v1/users", content=MALFORMED, headers=auth)
+    assert (resp.status_code, resp.headers["retry-after"]) == (503, "1"), resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM_JSON)
+    resp = anon.post("/scim/v2/Users", content=MALFORMED, headers=auth)
+    assert (resp.status_code, resp.json()["schemas"]) == (503, [SCIM_ERROR]), resp.text
