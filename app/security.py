@@ -19,7 +19,7 @@ from app.errors import Forbidden, Unauthorized
 from app.models import Scope
 from app.tokens import service as tokens
 
-__all__ = ["IMPLIED", "Principal", "Scope", "authenticate", "require"]
+__all__ = ["IMPLIED", "Principal", "Scope", "authenticate", "principal_for", "require"]
 
 IMPLIED: dict[Scope, set[Scope]] = {
     Scope.admin: {Scope.read, Scope.write, Scope.approve, Scope.admin, Scope.scim},
@@ -47,27 +47,45 @@ class Principal:
 _bearer = HTTPBearer(auto_error=False, description="A token from `provisioner token create`")
 
 
+def principal_for(session: Session, raw: str) -> Principal:
+    """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
+    row = tokens.authenticate(session, raw)
+    assert row.id is not None
+    return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+
+
 def authenticate(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     session: Session = Depends(get_session, scope="function"),
 ) -> Principal:
+    # The auth gate (`app.api.auth_gate`) has checked the token before the body was read and
+    # left its principal here: no second lookup.
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
-    row = tokens.authenticate(session, credentials.credentials)
-    assert row.id is not None
-    principal = Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+    principal = principal_for(session, credentials.credentials)
     request.state.principal = principal
     return principal
 
 
+def forbid_unless(principal: Principal, scope: Scope) -> None:
+    if not principal.has(scope):
+        raise Forbidden(f"This operation needs the `{scope.value}` scope.")
+
+
 def require(scope: Scope) -> Callable[[Principal], Principal]:
-    """Dependency factory: the caller's token must carry `scope` (or one that implies it)."""
+    """Dependency factory: the caller's token must carry `scope` (or one that implies it).
+
+    The dependency carries `required_scope`, so a route can tell which scope it needs before
+    it reads its body (`app.api.auth_gate.scope_first`)."""
 
     def _check(principal: Principal = Depends(authenticate)) -> Principal:
-        if not principal.has(scope):
-            raise Forbidden(f"This operation needs the `{scope.value}` scope.")
+        forbid_unless(principal, scope)
         return principal
 
     _check.__name__ = f"require_{scope.value}"
+    _check.required_scope = scope  # type: ignore[attr-defined]
     return _check

@@ -2,12 +2,15 @@
 (a small run in the test command) and `bench/fuzz.py` (a larger one, stateful, by hand).
 
 It drives schemathesis' engine, as its CLI does, with every check on, and tallies what came
-back: requests, 5xx answers and failures by check.
+back: requests, 5xx answers, failures by check, and for the stateful phase how many of its
+steps followed a link (an OpenAPI link of `app.api.links` or one schemathesis inferred) and
+which links those were, so a stateful run that chained nothing is seen, not assumed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +39,24 @@ class Tally:
     failures: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Stateful phase: its requests, those that followed a link, and the links they followed.
+    stateful_steps: int = 0
+    transitions: int = 0
+    links: Counter[str] = field(default_factory=Counter)
+    links_available: int = 0
+
+    @property
+    def declared_links(self) -> set[str]:
+        """The links followed that the document declares (not inferred by schemathesis)."""
+        return {name for name in self.links if not name.startswith("inferred ")}
 
     def report(self) -> str:
         lines = [
             f"requests: {self.requests}",
             f"5xx: {self.server_errors}",
+            f"stateful: {self.stateful_steps} steps, {self.transitions} followed a link; "
+            f"{len(self.links)} distinct links followed ({len(self.declared_links)} declared) "
+            f"of {self.links_available} available",
             "statuses: " + ", ".join(f"{k}={v}" for k, v in sorted(self.statuses.items())),
             "violations by check: "
             + (", ".join(f"{k}={v}" for k, v in sorted(self.failures.items())) or "none"),
@@ -53,27 +69,34 @@ class Tally:
 
 def run(
     app: Any,
-    token: str,
+    mint_token: Callable[[], str],
     *,
     max_examples: int,
     stateful: bool,
     coverage: bool = False,
     seed: int | None = 1,
     max_steps: int = 20,
+    stateful_examples: int | None = None,
 ) -> Tally:
     import schemathesis
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events
+    from schemathesis.engine.run import PhaseName
 
     phases: dict[str, Any] = {
         "examples": {"enabled": True},
         "coverage": {"enabled": coverage},
         "fuzzing": {"enabled": True},
-        "stateful": {"enabled": stateful, "max-steps": max_steps},
+        # Chains need calls that succeed: the stateful phase sends valid data only (the other
+        # phases send the invalid).
+        "stateful": {
+            "enabled": stateful,
+            "max-steps": max_steps,
+            "generation": {"mode": "positive", "max-examples": stateful_examples or max_examples},
+        },
     }
     raw: dict[str, Any] = {
         "cache": {"enabled": False},
-        "headers": {"Authorization": f"Bearer {token}"},
         "generation": {"max-examples": max_examples, "mode": "all", "database": "none"},
         "phases": phases,
         "checks": {name: {"enabled": True} for name in CHECKS},
@@ -95,15 +118,40 @@ def run(
         raw["seed"] = seed
     config = SchemathesisConfig.from_dict(raw)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
-    # Revoking token 1 (the fuzzer's own) would turn the rest of the run into 401s.
-    schema = schema.exclude(operation_id="tokens-revoke")
+
+    # `DELETE /tokens/{id}` may revoke the fuzzer's own token, as a client may revoke its own:
+    # on a 401 the cached token is dropped and the request sent again with a new one, as a
+    # client would log in again. (`get` runs only when there is no cached token.)
+    @schema.auth(refresh_interval=24 * 3600, retry_on=[401])
+    class Login:
+        def get(self, case: Any, context: Any) -> str:
+            return mint_token()
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
     tally = Tally()
     for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted) and event.payload is not None:
+            tally.links_available = event.payload.transitions_selected
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             _count(tally, event.recorder)
+            if getattr(event, "phase", None) == PhaseName.STATEFUL_TESTING:
+                _count_stateful(tally, event.recorder)
         elif isinstance(event, events.NonFatalError | events.FatalError):
             tally.errors.append(str(getattr(event, "info", event))[:500])
     return tally
+
+
+def _count_stateful(tally: Tally, recorder: Any) -> None:
+    for case_id, node in recorder.cases.items():
+        if case_id not in recorder.interactions:
+            continue
+        tally.stateful_steps += 1
+        if node.transition is not None and node.is_transition_applied:
+            tally.transitions += 1
+            prefix = "inferred " if node.transition.is_inferred else ""
+            tally.links[prefix + node.transition.id] += 1
 
 
 def _count(tally: Tally, recorder: Any) -> None:

@@ -1,30 +1,57 @@
-"""No token, no parsing: a request to the API without a bearer token is answered 401 first.
+"""Token first, body second: a request to the API with no valid token is answered 401, and one
+whose token lacks the route's scope 403, before its body is read.
 
-FastAPI reads and decodes a JSON body before it runs any dependency, so a POST with no token
-and a malformed body was told 422 about its body. This plain ASGI layer looks only at the
-`Authorization` header of `/api/v1` and `/scim/v2` requests: none, or not `Bearer`, is a 401
-in the API's problem shape (SCIM's error shape under `/scim/v2`) before the body is read. The
-token itself is still checked by `app.security`.
+FastAPI reads and decodes a JSON body before it runs any dependency, so a POST with a bad token
+and a malformed body was told 422 about its body, which tells a caller without access something
+about the endpoint and lets them make the service parse what they send. Two layers:
+
+- `AuthGateMiddleware`, a plain ASGI layer over `/api/v1` and `/scim/v2`: no `Bearer` token,
+  or one that is unknown, revoked or expired (the lookup of `app.security.principal_for`), is
+  a 401 in the API's problem shape (SCIM's error shape under `/scim/v2`). The principal it
+  found is left on `request.state`, where `app.security.authenticate` takes it instead of
+  looking the token up again.
+- `scope_first`, used by the API's route class: a route knows the scope its `require(...)`
+  dependency demands, so it answers 403 before FastAPI parses the body.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+from anyio import to_thread
+from fastapi.dependencies.models import Dependant
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, TYPE_BASE
+from app.db import transaction
+from app.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
+from app.scim.errors import error_response
+from app.security import Principal, forbid_unless, principal_for
+from app.security import Scope as TokenScope
 
 PROTECTED = ("/api/v1/", "/scim/v2/")
-SCIM_JSON = "application/scim+json"
-SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
-def _has_bearer(scope: Scope) -> bool:
+def _bearer(scope: Scope) -> str | None:
     value = Headers(scope=scope).get("authorization", "")
     scheme, _, credentials = value.partition(" ")
-    return scheme.lower() == "bearer" and bool(credentials.strip())
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def _lookup(raw: str) -> Principal:
+    with transaction() as session:
+        return principal_for(session, raw)
+
+
+def _refusal(path: str, error: ProblemError) -> Response:
+    if path.startswith("/scim/v2"):
+        return error_response(error.status, error.detail, None, error.headers)
+    return problem_response(error.to_problem(path), error.headers)
 
 
 class AuthGateMiddleware:
@@ -33,36 +60,57 @@ class AuthGateMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if (
-            (not path.startswith(PROTECTED) and path not in ("/api/v1", "/scim/v2"))
-            or scope.get("method") == "OPTIONS"
-            or _has_bearer(scope)
-        ):
+        if (not path.startswith(PROTECTED) and path not in ("/api/v1", "/scim/v2")) or scope.get(
+            "method"
+        ) == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        detail = "Send `Authorization: Bearer <token>`."
-        if path.startswith("/scim/v2"):
-            body: dict[str, object] = {"schemas": [SCIM_ERROR], "status": "401", "detail": detail}
-            media = SCIM_JSON
-        else:
-            body = {
-                "type": TYPE_BASE + "unauthorized",
-                "title": "Authentication required",
-                "status": 401,
-                "detail": detail,
-                "instance": path,
-            }
-            media = PROBLEM_JSON
-        raw = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", media.encode()),
-                    (b"content-length", str(len(raw)).encode()),
-                    (b"www-authenticate", b'Bearer realm="provisioner"'),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
+        raw = _bearer(scope)
+        try:
+            if raw is None:
+                raise Unauthorized("Send `Authorization: Bearer <token>`.")
+            principal = await to_thread.run_sync(_lookup, raw)
+        except ProblemError as error:
+            await _refusal(path, error)(scope, receive, send)
+            return
+        except SATimeoutError:
+            # Every connection is busy: shed the request as the routes do, never a 500.
+            busy = ServiceUnavailable(
+                "The service is busy; retry shortly.", headers={"Retry-After": "1"}
+            )
+            await _refusal(path, busy)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def required_scope(dependant: Dependant) -> TokenScope | None:
+    """The scope a route's `require(...)` dependency demands, found anywhere in its tree."""
+    todo = [dependant]
+    while todo:
+        current = todo.pop()
+        scope = getattr(current.call, "required_scope", None)
+        if isinstance(scope, TokenScope):
+            return scope
+        todo.extend(current.dependencies)
+    return None
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def scope_first(dependant: Dependant, handler: Handler) -> Handler:
+    """`handler` preceded by the scope check of the route's own dependency, with the principal
+    the gate found: a token without the scope is refused before the body is parsed. (Without
+    a principal, the route's dependencies decide, as before.)"""
+    needed = required_scope(dependant)
+    if needed is None:
+        return handler
+
+    async def gated(request: Request) -> Response:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is not None:
+            forbid_unless(principal, needed)
+        return await handler(request)
+
+    return gated

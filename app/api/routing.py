@@ -1,7 +1,8 @@
 """Every operation documents every problem it can answer with.
 
-`ProblemRoute` is the route class of the API's routers: from a route's path and methods it
-adds the problem+json responses that route can give, so the OpenAPI document (and the client
+`ProblemRoute` is the route class of the API's routers (it also checks the route's scope
+before the body is parsed, `app.api.auth_gate.scope_first`): from a route's path and methods
+it adds the problem+json responses that route can give, so the OpenAPI document (and the client
 generated from it) knows each status instead of each decorator listing its own. A route's
 own `responses=` still wins for a status it describes itself.
 
@@ -18,11 +19,14 @@ What can answer what:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
+from app.api.auth_gate import scope_first
+from app.api.links import add_links
 from app.errors import PROBLEM_JSON, Problem
 
 DESCRIPTIONS: dict[int, str] = {
@@ -74,10 +78,15 @@ class ProblemRoute(APIRoute):
         kwargs["responses"] = declared
         super().__init__(path, endpoint, **kwargs)
 
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        # The scope is checked before the body is parsed (`app.api.auth_gate`).
+        return scope_first(self.dependant, super().get_route_handler())
+
 
 def install_problem_openapi(app: FastAPI) -> None:
     """FastAPI files a response's `model` under the route's media type (application/json,
-    text/html); problems are sent as application/problem+json, so the schema moves there."""
+    text/html); problems are sent as application/problem+json, so the schema moves there.
+    The document also gets its links (`app.api.links`)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -93,6 +102,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                             schema = next((x for x in schemas if x is not None), None)
                             if schema is not None:
                                 content[PROBLEM_JSON] = {"schema": schema}
+            add_links(spec)
             app.openapi_schema = spec
         return app.openapi_schema
 

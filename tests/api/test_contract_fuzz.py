@@ -1,7 +1,9 @@
 """Schemathesis against the in-process app, every check on: the answers match the contract.
 
-A few examples per operation keep it within a minute or two on a loaded CI box; `bench/fuzz.py`
-runs the larger, stateful version. Whatever it finds is fixed in the app, not in the checks.
+A few examples per operation, then a short stateful phase that chains calls along the
+document's links (create, then read, change, delete and the sub-resources), keep it within a
+minute or two on a loaded CI box; `bench/fuzz.py` runs the larger version. Whatever it finds is
+fixed in the app, not in the checks.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ def test_fuzz_finds_nothing(env: dict[str, str]) -> None:
 
     tally = run(
         create_app(),
-        make_token("admin", name="fuzz"),
+        lambda: make_token("admin", name="fuzz"),
         max_examples=int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "3")),
-        stateful=False,
+        stateful=True,
+        stateful_examples=int(os.environ.get("CONTRACT_FUZZ_SCENARIOS", "10")),
+        max_steps=15,
     )
     print(tally.report())
     assert tally.requests > 100, tally.report()
     assert not tally.errors, tally.report()
     assert tally.server_errors == 0, tally.report()
     assert not tally.failures, tally.report()
+    # The stateful phase ran and chained calls along links the document declares.
+    assert tally.stateful_steps > 0, tally.report()
+    assert tally.transitions > 0 and tally.declared_links, tally.report()

@@ -1,0 +1,145 @@
+"""Token first, body second: an unknown, revoked or expired token is a 401 and a token without
+the route's scope a 403 before the body is parsed; a good token still gets its 422."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.errors import PROBLEM_JSON
+from tests.support import ApiClient, make_token
+
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+MALFORMED = b'{"username": "ann", '
+# Routes that read a JSON body, each with the scope it needs.
+REST = [
+    ("POST", "/api/v1/users", "write"),
+    ("POST", "/api/v1/users/1/roles", "write"),
+    ("PATCH", "/api/v1/apps/1", "write"),  # `admin` too for some fields, known from the body
+    ("PUT", "/api/v1/mappings/sort", "write"),
+    ("POST", "/api/v1/provisioning/tasks/approve", "approve"),
+    ("POST", "/api/v1/tokens", "admin"),
+]
+SATISFIES = {"write": {"write", "admin"}, "approve": {"approve", "admin"}, "admin": {"admin"}}
+SCIM = [("POST", "/scim/v2/Users"), ("PATCH", "/scim/v2/Groups/1"), ("PUT", "/scim/v2/Users/1")]
+
+
+@pytest.fixture
+def anon(env: dict[str, str]) -> Iterator[ApiClient]:
+    with ApiClient(None) as api:
+        yield api
+
+
+def _send(api: ApiClient, method: str, path: str, token: str) -> tuple[int, dict[str, object]]:
+    resp = api.request(
+        method,
+        path,
+        content=MALFORMED,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    if path.startswith("/scim/v2"):
+        assert resp.headers["content-type"].startswith("application/scim+json"), resp.text
+    else:
+        assert resp.headers["content-type"].startswith(PROBLEM_JSON), resp.text
+    return resp.status_code, resp.json()
+
+
+def _assert_unauthorized(api: ApiClient, token: str) -> None:
+    for method, path, _ in REST:
+        status, body = _send(api, method, path, token)
+        assert (status, body["status"]) == (401, 401), f"{method} {path}: {body}"
+    for method, path in SCIM:
+        status, body = _send(api, method, path, token)
+        assert status == 401, f"{method} {path}: {body}"
+        assert body["schemas"] == [SCIM_ERROR] and body["status"] == "401"
+
+
+def test_unknown_token_is_401_before_the_body(anon: ApiClient) -> None:
+    _assert_unauthorized(anon, "pvn_no-such-token")
+
+
+def test_revoked_token_is_401_before_the_body(anon: ApiClient) -> None:
+    with ApiClient.admin() as admin:
+        created = admin.ok("POST", "/tokens", json={"name": "gone", "scopes": ["admin", "scim"]})
+        admin.ok("DELETE", f"/tokens/{created['id']}", expect=204)
+    _assert_unauthorized(anon, created["token"])
+
+
+def test_expired_token_is_401_before_the_body(anon: ApiClient) -> None:
+    from app.db import transaction
+    from app.models import Scope, utcnow
+    from app.tokens.service import create_token
+
+    with transaction() as session:
+        _, raw = create_token(
+            session, "old", [Scope.admin, Scope.scim], expires_at=utcnow() - timedelta(seconds=1)
+        )
+    _assert_unauthorized(anon, raw)
+
+
+@pytest.mark.parametrize("scope", ["read", "scim", "approve", "write"])
+def test_token_without_the_scope_is_403_before_the_body(anon: ApiClient, scope: str) -> None:
+    token = make_token(scope)
+    refused = [(m, p) for m, p, needed in REST if scope not in SATISFIES[needed]]
+    assert refused
+    for method, path in refused:
+        status, body = _send(anon, method, path, token)
+        assert (status, body["status"]) == (403, 403), f"{scope} {method} {path}: {body}"
+
+
+def test_scim_without_the_scim_scope_is_403_before_the_body(anon: ApiClient) -> None:
+    token = make_token("admin")  # admin implies scim: a plain read token does not
+    for method, path in SCIM:
+        status, body = _send(anon, method, path, make_token("read"))
+        assert status == 403, f"{method} {path}: {body}"
+        assert body["schemas"] == [SCIM_ERROR]
+        status, _ = _send(anon, method, path, token)
+        assert status == 400  # SCIM's invalidSyntax: past the gate, the body is parsed
+
+
+def test_valid_token_with_the_scope_still_gets_422_for_the_body(anon: ApiClient) -> None:
+    token = make_token("admin")
+    for method, path, _ in REST:
+        status, body = _send(anon, method, path, token)
+        assert (status, body["status"]) == (422, 422), f"{method} {path}: {body}"
+
+
+def test_the_token_is_looked_up_once_per_request(anon: ApiClient) -> None:
+    from app.db import get_engine
+
+    token = make_token("read")
+    lookups: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM api_token" in statement:
+            lookups.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        resp = anon.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    assert resp.status_code == 200, resp.text
+    assert len(lookups) == 1, lookups
+
+
+def test_no_free_connection_for_the_lookup_is_a_503_not_a_500(
+    anon: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from app.api import auth_gate
+
+    def busy(_raw: str) -> None:
+        raise PoolTimeout("QueuePool limit reached")
+
+    monkeypatch.setattr(auth_gate, "_lookup", busy)
+    auth = {"Authorization": "Bearer pvn_any"}
+    resp = anon.post("/api/v1/users", content=MALFORMED, headers=auth)
+    assert (resp.status_code, resp.headers["retry-after"]) == (503, "1"), resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM_JSON)
+    resp = anon.post("/scim/v2/Users", content=MALFORMED, headers=auth)
+    assert (resp.status_code, resp.json()["schemas"]) == (503, [SCIM_ERROR]), resp.text
