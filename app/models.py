@@ -457,3 +457,17 @@ class ScimGroup(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=256, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Wakeup(SQLModel, table=True):
+    """A wake-up handed over by a process that must not run work itself (the CLI in the
+    embedded default, which has no Redis): the server's in-process runner claims these rows
+    and runs them with its own settings. Like any wake-up it only says "look at row N now"."""
+
+    __tablename__ = "queue_wakeup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    function: str = Field(max_length=64)
+    args: list[Any] = json_column()
+    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

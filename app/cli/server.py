@@ -12,7 +12,7 @@ import typer
 from arq.worker import check_health, run_worker
 
 from app.background.worker import WorkerSettings
-from app.cli.common import console, fail
+from app.cli.common import console, database_label, fail
 from app.db import check_schema, current_revision, get_engine
 from app.db import migrate as migrate_schema
 from app.logging import configure_logging
@@ -30,7 +30,7 @@ def migrate(revision: str = "head") -> None:
     before = current_revision(engine)
     migrate_schema(engine, revision)
     after = current_revision(engine)
-    console.print(f"schema: {before or 'empty'} -> {after}")
+    console.print(f"schema: {before or 'empty'} -> {after} ({database_label(get_settings())})")
 
 
 def serve(
