@@ -102,7 +102,7 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             session.info.pop("after_commit", None)
-            queue.take_pending(session)
+            queue.drop_pending(session)
             raise
         _run_after_commit(session)
 

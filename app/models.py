@@ -469,5 +469,7 @@ class Wakeup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     function: str = Field(max_length=64)
     args: list[Any] = json_column()
+    # The wake-up's `job_id`: arq collapses duplicates of the same attempt by it.
+    job_id: str | None = Field(default=None, max_length=200)
     due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -79,6 +79,12 @@ def take_pending(session: Session) -> list[Wake]:
     return list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
 
 
+def drop_pending(session: Session) -> None:
+    """Forget the transaction's wake-ups (it rolled back). Callables are not resolved: the
+    rows they would name were never written, and reading their ids would fail."""
+    session.info.pop(_PENDING, None)
+
+
 def mark(session: Session) -> int:
     """How many wake-ups the transaction holds now (see `rewind`)."""
     return len(session.info.get(_PENDING, []))

@@ -34,6 +34,7 @@ def record(session: Session, wakes: Sequence[Wake]) -> None:
             Wakeup(
                 function=w.function,
                 args=list(w.args),
+                job_id=w.job_id,
                 due_at=now + timedelta(seconds=max(w.defer_s, 0)),
             )
         )
@@ -45,9 +46,9 @@ def claim_due(session: Session, limit: int = CLAIM_LIMIT) -> list[Wake]:
     rows = session.execute(
         delete(Wakeup)
         .where(col(Wakeup.id).in_(due.limit(limit).scalar_subquery()))
-        .returning(col(Wakeup.id), col(Wakeup.function), col(Wakeup.args))
+        .returning(col(Wakeup.id), col(Wakeup.function), col(Wakeup.args), col(Wakeup.job_id))
     ).all()
-    return [Wake(function, tuple(args)) for _, function, args in sorted(rows)]
+    return [Wake(function, tuple(args), job_id) for _, function, args, job_id in sorted(rows)]
 
 
 def take_due() -> list[Wake]:

@@ -44,7 +44,8 @@ def stdout() -> Console:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    # Not folded to the terminal's width: a path or an id in it stays whole (and findable).
+    console.print(f"[red]{message}[/red]", soft_wrap=True)
     return typer.Exit(code)
 
 

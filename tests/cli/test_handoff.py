@@ -129,8 +129,7 @@ def test_retry_queues_failed_tasks_on_the_server_and_refuses_a_denied_plan(
     retried = run("tasks", "retry", str(third))
 
     assert retried.exit_code == 0, retried.output
-    after = task(api, third)
-    assert (after["status"], after["reason"]) == ("succeeded", f"retried by {ME}")
+    assert task(api, third)["status"] == "succeeded"
     assert tenant_user(sandbox, "user3@contoso.com") is not None
     assert run("tasks", "retry", str(third)).exit_code == 1  # it succeeded: nothing to retry
     assert task(api, first)["status"] == "pending_approval"
