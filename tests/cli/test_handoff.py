@@ -14,11 +14,13 @@ from click.testing import Result
 from sqlalchemy import update
 from typer.testing import CliRunner
 
+from app.background import install_dispatcher
 from app.cli import app as cli
 from app.db import transaction
 from app.models import Task, TaskStatus
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
+from app.settings import get_settings
 from tests.cli.conftest import handed_over, server_down, shell
 from tests.provisioning.conftest import tenant_user, wait_tasks
 from tests.support import ApiClient, reset_caches
@@ -148,8 +150,15 @@ def test_approving_a_task_that_is_not_pending_exits_1_and_changes_nothing(
     assert handed_over() == []
 
 
-def test_reapply_without_waiting_leaves_the_job_to_the_server(client: ApiClient) -> None:
+def test_reapply_without_waiting_leaves_the_job_to_the_server(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server_down()
+    # A server whose sweeper does not come round during the test: only its look at what
+    # was handed over can find the job.
+    monkeypatch.setenv("SWEEPER_INTERVAL_S", "3600")
+    reset_caches()
+    install_dispatcher(get_settings())
 
     result = run("reapply", "--no-wait")
 
