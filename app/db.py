@@ -102,7 +102,7 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             session.info.pop("after_commit", None)
-            queue.take_pending(session)
+            queue.drop_pending(session)
             raise
         _run_after_commit(session)
 
@@ -113,6 +113,7 @@ def savepoint(session: Session) -> Iterator[None]:
     registered go with it: nothing may be announced for rows that were never written."""
     callbacks = len(session.info.get("after_commit", []))
     wakes = queue.mark(session)
+    _begin_sqlite(session)
     nested = session.begin_nested()
     try:
         yield
@@ -122,6 +123,20 @@ def savepoint(session: Session) -> Iterator[None]:
         queue.rewind(session, wakes)
         raise
     nested.commit()
+
+
+def _begin_sqlite(session: Session) -> None:
+    """Open the SQLite transaction before the first SAVEPOINT. The sqlite3 module begins one
+    only before a write, so a SAVEPOINT issued after mere reads starts its own transaction and
+    its RELEASE commits everything so far: a rolled-back import (a dry run, a rejected row)
+    would have kept its rows. See SQLAlchemy's "Serializable isolation / Savepoints" notes on
+    pysqlite."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def get_session() -> Iterator[Session]:

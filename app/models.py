@@ -523,3 +523,19 @@ class WebhookDelivery(SQLModel, table=True):
     attempt_log: list[dict[str, Any]] = json_column()
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     finished_at: datetime | None = ts_column()
+
+
+class Wakeup(SQLModel, table=True):
+    """A wake-up handed over by a process that must not run work itself (the CLI in the
+    embedded default, which has no Redis): the server's in-process runner claims these rows
+    and runs them with its own settings. Like any wake-up it only says "look at row N now"."""
+
+    __tablename__ = "queue_wakeup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    function: str = Field(max_length=64)
+    args: list[Any] = json_column()
+    # The wake-up's `job_id`: arq collapses duplicates of the same attempt by it.
+    job_id: str | None = Field(default=None, max_length=200)
+    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

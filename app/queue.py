@@ -79,6 +79,12 @@ def take_pending(session: Session) -> list[Wake]:
     return list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
 
 
+def drop_pending(session: Session) -> None:
+    """Forget the transaction's wake-ups (it rolled back). Callables are not resolved: the
+    rows they would name were never written, and reading their ids would fail."""
+    session.info.pop(_PENDING, None)
+
+
 def mark(session: Session) -> int:
     """How many wake-ups the transaction holds now (see `rewind`)."""
     return len(session.info.get(_PENDING, []))
@@ -182,8 +188,16 @@ class ArqDispatcher:
         self._loop.stop()
 
 
+INBOX_POLL_S = 1.0
+"""How often the in-process runner looks for wake-ups another process handed over."""
+
+
 class InlineDispatcher:
-    """Runs job functions in-process, with the same context and start-up a worker uses."""
+    """Runs job functions in-process, with the same context and start-up a worker uses.
+
+    `inbox` returns the wake-ups other processes handed over through the database (the CLI,
+    which must not run work itself); polled every INBOX_POLL_S, so work made from a shell runs
+    here, with the server's settings, about as soon as the server's own would."""
 
     def __init__(
         self,
@@ -192,16 +206,19 @@ class InlineDispatcher:
         startup: Lifecycle,
         shutdown: Lifecycle,
         sweep: str,
+        inbox: Callable[[], Sequence[Wake]] | None = None,
     ) -> None:
         self._settings = settings
         self._functions = functions
         self._shutdown = shutdown
         self._sweep = sweep
+        self._inbox = inbox
         self._loop = _LoopThread("inline-runner")
         self._ctx: dict[str, Any] = {"settings": settings, "inline": True}
         self._running: set[Future[Any]] = set()
         self._ready = self._loop.submit(startup(self._ctx))
         self._sweeper = self._loop.submit(self._sweep_forever())
+        self._poller = self._loop.submit(self._poll_inbox_forever()) if inbox else None
 
     async def _run(self, function: str, args: tuple[Any, ...]) -> None:
         await asyncio.wrap_future(self._ready)
@@ -215,6 +232,18 @@ class InlineDispatcher:
         while True:
             await asyncio.sleep(self._settings.sweeper_interval_s)
             await self._run(self._sweep, ())
+
+    async def _poll_inbox_forever(self) -> None:
+        assert self._inbox is not None
+        await asyncio.wrap_future(self._ready)
+        while True:
+            try:
+                wakes = await asyncio.to_thread(self._inbox)
+            except Exception as exc:  # the database is away: the next poll tries again
+                log.warning("queue.inbox_failed", extra={"error": repr(exc)})
+            else:
+                self.enqueue_many(wakes)
+            await asyncio.sleep(INBOX_POLL_S)
 
     def enqueue_many(self, wakes: Sequence[Wake]) -> None:
         for w in wakes:
@@ -232,6 +261,8 @@ class InlineDispatcher:
 
     def close(self, timeout: float = 30) -> None:
         self._sweeper.cancel()
+        if self._poller is not None:
+            self._poller.cancel()
         # Let work in flight finish: stopping the loop under it would leave database work
         # running in threads with nobody to finish (or roll back) its transaction.
         wait(list(self._running), timeout=timeout)

@@ -1,6 +1,7 @@
 """Runtime configuration, read once from the environment (prefix-free names, `.env` honoured).
 
-With nothing set the embedded default runs: a SQLite file under `DATA_DIR`, jobs in-process,
+With nothing set the embedded default runs: a SQLite file under `DATA_DIR` (`data/` of the
+checkout, wherever a command runs from), jobs in-process,
 and the built-in sandbox tenant. Setting `DATABASE_URL` (Postgres) and `REDIS_URL` switches to
 the production shape: arq workers on Redis sharing one rate limiter per tenant.
 """
@@ -14,11 +15,22 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """`data/` at the top of a source checkout (where `serve.sh` keeps it), whichever directory
+    a command runs from, so `provisioner` finds the server's database; `./data` for an
+    installed package, which sets `DATA_DIR` (the image does)."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / "data"
+    return Path("data")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     redis_url: str | None = None
     # Key for encrypting secrets at rest (Fernet, urlsafe base64 of 32 bytes). When unset, one is

@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 
 from app import queue
 from app.background.functions import sweep
+from app.background.handoff import HandoffDispatcher
 from app.db import get_engine, savepoint, transaction
 from app.models import App, Assignment, Task, TaskStatus, utcnow
-from app.provisioning.planning import Run, reconcile
+from app.provisioning.planning import Run, reconcile, task_wake
 from app.settings import get_settings
 from tests.provisioning.task_rows import (
     Recorder,
@@ -330,8 +331,9 @@ def stale_task(status: TaskStatus, **fields: Any) -> int:
 def test_sweeping_a_stale_task_twice_makes_one_job(arq_installed: str) -> None:
     task_id = stale_task(TaskStatus.queued, age_s=3600)
 
-    assert sweep_once() == {"jobs": 0, "tasks": 1, "webhooks": 0}
-    assert sweep_once() == {"jobs": 0, "tasks": 1, "webhooks": 0}
+    expected = {"jobs": 0, "tasks": 1, "webhooks": 0, "handed_over": 0}
+    assert sweep_once() == expected
+    assert sweep_once() == expected
 
     assert list(queued(arq_installed)) == [f"task:{task_id}:0"]
     info = job_info(arq_installed, f"task:{task_id}:0")
@@ -347,6 +349,20 @@ def test_sweeping_a_task_whose_worker_died_wakes_its_next_attempt(arq_installed:
 
     assert list(queued(arq_installed)) == [f"task:{task_id}:1"]
     assert get_task(task_id).status == TaskStatus.queued
+
+
+def test_the_sweeper_sends_wake_ups_the_cli_handed_over_through_the_database(
+    arq_installed: str,
+) -> None:
+    # A CLI run without REDIS_URL next to an arq deployment: its wake-ups reach the workers.
+    # Not due yet, so the sweeper's own look for stale rows leaves it alone.
+    task_id = stale_task(TaskStatus.queued, next_attempt_at=utcnow() + timedelta(hours=1))
+    HandoffDispatcher().enqueue_many([task_wake(task_id, 0)])
+
+    assert sweep_once() == {"jobs": 0, "tasks": 0, "webhooks": 0, "handed_over": 1}
+    assert sweep_once()["handed_over"] == 0  # claimed once
+
+    assert list(queued(arq_installed)) == [f"task:{task_id}:0"]
 
 
 def test_the_same_wake_up_noted_twice_in_a_transaction_is_sent_once(

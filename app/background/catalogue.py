@@ -13,7 +13,7 @@ from typing import Any
 
 from app import queue
 from app.apps.jobs import refresh_entitlements
-from app.background import functions
+from app.background import functions, handoff
 from app.directory.jobs import orphaned_import
 from app.jobs.kinds import JobKind
 from app.jobs.service import JobHandler
@@ -56,7 +56,17 @@ def install_dispatcher(settings: Settings) -> None:
             assert settings.redis_url
             return queue.ArqDispatcher(settings.redis_url)
         return queue.InlineDispatcher(
-            settings, FUNCTIONS, functions.startup, functions.shutdown, SWEEP
+            settings, FUNCTIONS, functions.startup, functions.shutdown, SWEEP, handoff.take_due
         )
 
     queue.configure(make)
+
+
+def handoff_dispatcher(settings: Settings) -> queue.Dispatcher:
+    """How a process that makes work but must not run it (the CLI) hands it over: to arq like
+    the API when Redis is configured, otherwise to the server's in-process runner through the
+    database. Never to a runner of its own, whose settings would not be the server's."""
+    if settings.uses_arq:
+        assert settings.redis_url
+        return queue.ArqDispatcher(settings.redis_url)
+    return handoff.HandoffDispatcher()

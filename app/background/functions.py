@@ -10,6 +10,7 @@ from typing import Any
 
 from app import queue
 from app.apps.runtime import GraphRuntime
+from app.background import handoff
 from app.db import transaction
 from app.jobs import repository as jobs_repo
 from app.jobs.runner import execute_job
@@ -75,5 +76,12 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     job_ids, tasks, hooks = await asyncio.to_thread(_find)
     wakes = [job_wake(j) for j in job_ids] + [task_wake(t, attempt) for t, attempt in tasks]
     wakes += [webhook_wake(d, attempt) for d, attempt in hooks]
-    await asyncio.to_thread(queue.send, wakes)
-    return {"jobs": len(job_ids), "tasks": len(tasks), "webhooks": len(hooks)}
+    # Wake-ups the CLI handed over through the database reach arq workers this way too.
+    handed_over = await asyncio.to_thread(handoff.take_due)
+    await asyncio.to_thread(queue.send, [*wakes, *handed_over])
+    return {
+        "jobs": len(job_ids),
+        "tasks": len(tasks),
+        "webhooks": len(hooks),
+        "handed_over": len(handed_over),
+    }

@@ -4,19 +4,43 @@ the OpenAPI document; import users, reapply mappings, look at apps and review ta
 One module per command group; they call the services and repositories with the same settings
 as the server (`DATABASE_URL`, `REDIS_URL`, ...), and each command's transaction is its own
 (the command is the edge). Tables go to stdout, messages and progress to stderr.
+
+Work a command makes (approved tasks, a reapply job, the tasks an import plans) is handed to
+the server's queue and never run here: this process has neither the server's sandbox nor its
+runtime settings, and it exits when the command ends. Only `serve` and `worker` run work.
 """
 
 from __future__ import annotations
 
 import typer
 
-from app.background import install_dispatcher
-from app.cli import apps, importing, mappings, sandbox, server, tasks, tokens
+from app import queue
+from app.background import handoff_dispatcher
+from app.cli import apps, events, importing, mappings, sandbox, server, tasks, tokens, users
 from app.settings import get_settings
 
 app = typer.Typer(
     help="Keeps a Microsoft 365 tenant in step with a directory of people.", no_args_is_help=True
 )
+
+RUNNERS = frozenset({"serve", "worker"})
+"""The commands that are the server or a worker: they install their own dispatcher."""
+
+
+@app.callback()
+def _hand_work_over(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand in RUNNERS:
+        return
+    previous = queue.set_dispatcher(handoff_dispatcher(get_settings()))
+
+    def restore() -> None:
+        ours = queue.set_dispatcher(previous)
+        if ours is not None:
+            ours.close()
+
+    ctx.call_on_close(restore)
+
+
 # Commands first, then groups, in the order `provisioner --help` has always listed them.
 app.command("reapply")(mappings.reapply)
 app.command("migrate")(server.migrate)
@@ -28,8 +52,9 @@ app.add_typer(server.openapi_app, name="openapi")
 app.add_typer(importing.import_app, name="import")
 app.add_typer(apps.apps_app, name="apps")
 app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(users.users_app, name="users")
+app.command("events")(events.events)
 
 
 def main() -> None:
-    install_dispatcher(get_settings())
     app(prog_name="provisioner")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -25,8 +26,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from app.db import SchemaMismatchError, check_schema, get_engine
+from app.settings import Settings, get_settings
 
 console = Console(stderr=True)
 
@@ -41,15 +44,43 @@ def stdout() -> Console:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
+    # Not folded to the terminal's width: a path or an id in it stays whole (and findable).
+    console.print(f"[red]{message}[/red]", soft_wrap=True)
     return typer.Exit(code)
 
 
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file the settings name (None for Postgres or an in-memory database)."""
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve()
+
+
+def database_label(settings: Settings) -> str:
+    """Which database a command uses, for messages (never with its password)."""
+    path = sqlite_file(settings)
+    if path is not None:
+        return str(path)
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
 def require_schema() -> None:
+    """Refuse to run on a database that is missing, unmigrated or of another version, naming
+    it. A missing SQLite file is not created: run from the wrong directory (or with another
+    DATA_DIR) a command would otherwise make a second, empty database and act on it."""
+    settings = get_settings()
+    path = sqlite_file(settings)
+    if path is not None and not path.is_file():
+        raise fail(
+            f"No database at {path}. Run `provisioner migrate` to create one there, or set "
+            "DATA_DIR (or DATABASE_URL) to the server's.",
+            2,
+        )
     try:
         check_schema(get_engine())
     except SchemaMismatchError as exc:
-        raise fail(str(exc), 2) from None
+        raise fail(f"{exc} (database: {database_label(settings)})", 2) from None
 
 
 def operator() -> str:

@@ -17,7 +17,6 @@ from app.db import transaction
 from app.jobs.service import get_job, start_job
 from app.mappings.service import REAPPLY_JOB
 from app.models import Job, JobStatus
-from app.queue import close_dispatcher
 
 
 def reapply(
@@ -26,19 +25,18 @@ def reapply(
 ) -> None:
     """Re-evaluate every user against the mappings (the `POST /mappings/reapply` job).
 
-    With REDIS_URL set the job runs on the workers; otherwise this process runs it.
+    The job goes to the server's queue (its workers, or its in-process runner) and runs there,
+    never in this process; this command starts it and follows its progress.
     """
     require_schema()
-    try:
-        with transaction() as session:
-            job_id = start_job(session, REAPPLY_JOB, created_by="cli:reapply").id
-        assert job_id is not None
-        console.print(f"job {job_id}: {REAPPLY_JOB}")
-        if not wait:
-            return
-        status, error, result = _follow(job_id, "reapplying mappings", timeout)
-    finally:
-        close_dispatcher()
+    with transaction() as session:
+        job_id = start_job(session, REAPPLY_JOB, created_by="cli:reapply").id
+    assert job_id is not None
+    console.print(f"job {job_id}: {REAPPLY_JOB}")
+    if not wait:
+        console.print(f"handed to the server's queue; `GET /api/v1/jobs/{job_id}` follows it")
+        return
+    status, error, result = _follow(job_id, "reapplying mappings", timeout)
     if status != JobStatus.succeeded:
         raise fail(f"job {job_id} {status}: {error or ''}")
     console.print(f"[green]job {job_id} succeeded[/green] {json.dumps(result or {})}")
@@ -60,5 +58,10 @@ def _follow(job_id: int, label: str, timeout: float) -> tuple[str, str | None, A
     in_time = poll(label, None, timeout, ended)
     assert job is not None
     if not in_time:
-        return "timed out", f"still {job.status} after {timeout:.0f}s", None
+        return (
+            "timed out",
+            f"still {job.status} after {timeout:.0f}s. The server (`serve`, or its workers) "
+            "runs it: is it running? The job stays queued until it does.",
+            None,
+        )
     return job.status, job.error, job.result

@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from arq.worker import check_health, run_worker
 
+from app import queue
+from app.background import install_dispatcher
 from app.background.worker import WorkerSettings
-from app.cli.common import console, fail
+from app.cli.common import console, database_label, fail
 from app.db import check_schema, current_revision, get_engine
 from app.db import migrate as migrate_schema
 from app.logging import configure_logging
@@ -30,7 +32,7 @@ def migrate(revision: str = "head") -> None:
     before = current_revision(engine)
     migrate_schema(engine, revision)
     after = current_revision(engine)
-    console.print(f"schema: {before or 'empty'} -> {after}")
+    console.print(f"schema: {before or 'empty'} -> {after} ({database_label(get_settings())})")
 
 
 def serve(
@@ -52,6 +54,12 @@ def serve(
     sandbox = start_embedded_sandbox(settings)
     if sandbox is not None:
         console.print(f"sandbox tenant on {sandbox.base_url} (GET /api/v1/apps/sandbox-demo)")
+    if not settings.uses_arq and not reload:
+        # The in-process runner starts with the server, not at the server's first wake-up: its
+        # sweeper, and its look at work the CLI handed over, must run from the start. Settings
+        # read again: starting the sandbox pointed them at it.
+        install_dispatcher(get_settings())
+        queue.get_dispatcher()
     uvicorn.run(
         "app.asgi:app",
         host=host or settings.host,

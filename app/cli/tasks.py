@@ -1,17 +1,17 @@
-"""`provisioner tasks list|approve|deny`: review provisioning tasks from a shell.
+"""`provisioner tasks list|approve|deny|retry`: review provisioning tasks from a shell.
 
-Decisions go through the same service as `POST /provisioning/tasks/approve|deny`, recorded
-as `cli:<os user>`; the list uses the API's task filter.
+Decisions go through the same service as `POST /provisioning/tasks/approve|deny` and
+`/provisioning/tasks/{id}/retry`, recorded as `cli:<os user>`; the list uses the API's task
+filter. The tasks they queue run on the server's queue, never in this process.
 
-Exit codes: 0 done; 1 a task does not exist or is not pending approval (nothing was changed),
-or an approved task failed or did not finish in time; 2 bad input (unknown option value, an
-ambiguous selection, schema not migrated).
+Exit codes: 0 done; 1 a task does not exist or is not in a state the action applies to
+(nothing was changed), or a task followed with `--wait` did not succeed or did not finish in
+time; 2 bad input (unknown option value, an ambiguous selection, no or unmigrated database).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
@@ -35,10 +35,10 @@ from app.db import transaction
 from app.errors import Conflict, NotFound
 from app.models import Task, TaskAction, TaskStatus
 from app.provisioning import repository, service
-from app.queue import Wake, close_dispatcher, set_dispatcher
-from app.settings import get_settings
 
-tasks_app = typer.Typer(help="Provisioning tasks: review, approve, deny", no_args_is_help=True)
+tasks_app = typer.Typer(
+    help="Provisioning tasks: review, approve, deny, retry", no_args_is_help=True
+)
 
 _UNFINISHED = (TaskStatus.queued, TaskStatus.running)
 
@@ -82,9 +82,9 @@ def tasks_approve(
 ) -> None:
     """Approve pending tasks (recorded as `cli:<os user>`); all or none.
 
-    With REDIS_URL set the workers run them; otherwise this process does, so it waits for them
-    (`--no-wait` leaves them queued for the server's runner instead). Exits 1 if one is not
-    pending approval (nothing is approved), or if an approved task failed or did not finish.
+    The approved tasks go to the server's queue (its workers, or its in-process runner) and
+    run there, never in this process. Exits 1 if one is not pending approval (nothing is
+    approved), or, when waiting, if an approved task did not succeed or did not finish in time.
     """
     if all_pending:
         # Per app on purpose: one typo must not approve deletes across every tenant.
@@ -99,22 +99,9 @@ def tasks_approve(
     if not ids:
         console.print(f"app {app_id} has no task waiting for approval")
         return
-    # Without Redis a wake-up lands in this process's own runner, which must then see the
-    # tasks through; with --no-wait nothing is woken here and the server's sweeper runs them.
-    run_here = not get_settings().uses_arq
-    try:
-        approved = _decide(ids, approve=True, wake=wait or not run_here)
-        console.print(f"[green]approved {len(approved)} tasks as {operator()}[/green]")
-        rows = _wait_tasks(ids, timeout) if wait else approved
-    finally:
-        close_dispatcher()
-    with transaction() as session:
-        out = _task_table(session, f"{len(rows)} approved tasks", rows)
-    stdout().print(out)
-    if wait and any(t.status in _UNFINISHED for t in rows):
-        raise fail(f"some tasks are still queued or running after {timeout:.0f}s")
-    if wait and any(t.status == TaskStatus.failed for t in rows):
-        raise fail("some approved tasks failed (see reason)")
+    approved = _change(lambda session: service.approve(session, ids, operator()))
+    console.print(f"[green]approved {len(approved)} tasks as {operator()}[/green]")
+    _follow(approved, "approved", wait, timeout)
 
 
 @tasks_app.command("deny")
@@ -124,10 +111,54 @@ def tasks_deny(
     """Deny pending tasks (recorded as `cli:<os user>`); all or none. Nothing is done in the
     tenant; the assignment keeps its desired state until something changes it again."""
     require_schema()
-    denied = _decide(task_ids, approve=False)
+    denied = _change(lambda session: service.deny(session, task_ids, operator()))
     with transaction() as session:
         out = _task_table(session, f"{len(denied)} denied tasks", denied)
     stdout().print(out)
+
+
+@tasks_app.command("retry")
+def tasks_retry(
+    task_ids: Annotated[list[int], typer.Argument(help="Task ids")],
+    wait: Annotated[bool, typer.Option(help="Follow the tasks until they have run")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for them")] = 600.0,
+) -> None:
+    """Run failed or blocked tasks again (`POST /provisioning/tasks/{id}/retry`); all or none.
+
+    The API's rule: a denied or cancelled plan never comes back this way (only as a new plan,
+    which waits for approval again). Exits 1 if one cannot be retried (nothing is changed),
+    or, when waiting, if a task did not succeed or did not finish in time.
+    """
+    require_schema()
+    retried = _change(
+        lambda session: [
+            service.retry(session, task_id, operator()) for task_id in dict.fromkeys(task_ids)
+        ]
+    )
+    console.print(f"[green]queued {len(retried)} tasks again as {operator()}[/green]")
+    _follow(retried, "retried", wait, timeout)
+
+
+def _follow(tasks: Sequence[Task], verb: str, wait: bool, timeout: float) -> None:
+    """Print the tasks, after following them to their end when asked; exit 1 if one did not
+    succeed in time. Following only reads the rows: the server's runner does the work."""
+    ids = [t.id for t in tasks if t.id is not None]
+    rows = _wait_tasks(ids, timeout) if wait else list(tasks)
+    with transaction() as session:
+        out = _task_table(session, f"{len(rows)} {verb} tasks", rows)
+    stdout().print(out)
+    if not wait:
+        console.print("handed to the server's queue; `provisioner tasks list` follows them")
+        return
+    unfinished = [t.id for t in rows if t.status in _UNFINISHED]
+    if unfinished:
+        raise fail(
+            f"tasks {unfinished} are still queued or running after {timeout:.0f}s. The server "
+            "(`serve`, or its workers) runs them: is it running? They stay queued until it does."
+        )
+    unsuccessful = [f"{t.id} {t.status}" for t in rows if t.status != TaskStatus.succeeded]
+    if unsuccessful:
+        raise fail(f"{verb} tasks did not succeed: {', '.join(unsuccessful)} (see reason)")
 
 
 def _task_table(session: Session, title: str, tasks: Sequence[Task]) -> Table:
@@ -159,35 +190,12 @@ def _task_table(session: Session, title: str, tasks: Sequence[Task]) -> Table:
     return out
 
 
-class _Quiet:
-    """A dispatcher that sends nothing."""
-
-    def enqueue_many(self, wakes: Sequence[Wake]) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-@contextmanager
-def _no_wake() -> Iterator[None]:
-    """Approve without running anything here: the tasks stay queued and the server's sweeper
-    (or a worker's) picks them up. Without Redis the only other runner would be this process,
-    which is about to exit and would abandon a half-applied task."""
-    previous = set_dispatcher(_Quiet())
+def _change(change: Callable[[Session], list[Task]]) -> list[Task]:
+    """Apply a decision in one transaction: to all the tasks, or none if one cannot take it.
+    The work it makes is woken after the commit, through the server's queue."""
     try:
-        yield
-    finally:
-        set_dispatcher(previous)
-
-
-def _decide(task_ids: Sequence[int], approve: bool, wake: bool = True) -> list[Task]:
-    """Approve or deny in one transaction: all the tasks, or none if one cannot be."""
-    decide = service.approve if approve else service.deny
-    quiet: AbstractContextManager[None] = nullcontext() if wake else _no_wake()
-    try:
-        with quiet, transaction() as session:
-            return decide(session, task_ids, operator())
+        with transaction() as session:
+            return change(session)
     except (NotFound, Conflict) as exc:
         raise fail(f"{exc} Nothing was changed.") from None
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import console, fail
-from app.db import check_schema, get_engine, transaction
+from app.cli.common import console, fail, require_schema
+from app.db import transaction
 from app.models import Scope
 from app.tokens.service import create_token
 
@@ -27,7 +27,7 @@ def token_create(
         scopes = [Scope(s) for s in scope]
     except ValueError as exc:
         raise fail(f"{exc}; scopes are {', '.join(s.value for s in Scope)}", 2) from None
-    check_schema(get_engine())
+    require_schema()
     with transaction() as session:
         row, raw = create_token(session, name, scopes)
         token_id = row.id

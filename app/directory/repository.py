@@ -442,3 +442,15 @@ def set_role_apps(session: Session, role_id: int, app_ids: Iterable[int]) -> Non
     session.execute(delete(RoleApp).where(col(RoleApp.role_id) == role_id))
     for app_id in app_ids:
         session.add(RoleApp(role_id=role_id, app_id=app_id))
+
+
+def list_users(session: Session, f: UserFilter, *, limit: int | None = None) -> list[User]:
+    """Users matching the filters, by id (the CLI's `users list`; the API pages the query)."""
+    stmt = user_query(f).order_by(col(User.id)).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def count_matching_users(session: Session, f: UserFilter) -> int:
+    return int(
+        session.execute(select(func.count()).select_from(user_query(f).subquery())).scalar_one()
+    )

@@ -45,6 +45,18 @@ def get_user(session: Session, user_id: int, *, lock: bool = False) -> User:
     return user
 
 
+def find_user(session: Session, ref: str) -> User:
+    """A user by id, or by username (case-insensitive): a shell names people by username."""
+    if ref.isdigit():
+        user = repo.get_user(session, int(ref))
+        if user is not None and user.deleted_at is None:
+            return user
+    found = repo.list_users(session, repo.UserFilter(username=ref), limit=1)
+    if not found:
+        raise NotFound(f"No user has the id or username {ref!r}.")
+    return found[0]
+
+
 def _check_unique(
     session: Session, username: str | None, email: str | None, exclude: int | None
 ) -> None:

@@ -364,6 +364,31 @@ def add_event(
     session.add(Event(kind=kind, app_id=app_id, user_id=user_id, task_id=task_id, data=data))
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters of the event list (`provisioner events`)."""
+
+    kinds: Sequence[str] = ()
+    app_id: int | None = None
+    user_id: int | None = None
+    since: datetime | None = None
+
+
+def list_events(session: Session, f: EventFilter, *, limit: int) -> list[Event]:
+    """The newest events matching the filters, newest first."""
+    stmt = select(Event)
+    if f.kinds:
+        stmt = stmt.where(col(Event.kind).in_(list(f.kinds)))
+    if f.app_id is not None:
+        stmt = stmt.where(col(Event.app_id) == f.app_id)
+    if f.user_id is not None:
+        stmt = stmt.where(col(Event.user_id) == f.user_id)
+    if f.since is not None:
+        stmt = stmt.where(col(Event.created_at) >= f.since)
+    stmt = stmt.order_by(col(Event.id).desc()).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
 # --- listings and counts for the CLI (`tasks list`, `apps list`, `apps show`) ---------------
 
 

@@ -16,9 +16,7 @@ from app.provisioning import repository, service
 from app.provisioning.schemas import (
     AppPlan,
     AssignmentRead,
-    AssignmentStepError,
     GraphErrorRead,
-    OpenTask,
     PlanAction,
     PlanExample,
     StepRead,
@@ -157,36 +155,6 @@ def cancel(task_id: Id, session: SessionDep, who: Writer) -> TaskRead:
 # --- assignments ----------------------------------------------------------------------------
 
 
-def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRead]:
-    out = []
-    for v in views:
-        a, t = v.assignment, v.open_task
-        assert a.id is not None
-        out.append(
-            AssignmentRead(
-                id=a.id,
-                app_id=a.app_id,
-                user_id=a.user_id,
-                username=v.username,
-                active=a.active,
-                target=a.target,
-                state=a.state,
-                tenant_object_id=a.tenant_object_id,
-                immutable_id=a.immutable_id,
-                desired=a.desired,
-                applied=a.applied,
-                why=a.why,
-                last_error=a.last_error,
-                step_errors=[AssignmentStepError.model_validate(e) for e in a.step_errors or []],
-                open_task=OpenTask(id=t.id, action=t.action, status=t.status)
-                if t and t.id
-                else None,
-                updated_at=a.updated_at,
-            )
-        )
-    return out
-
-
 @router.get(
     "/apps/{app_id:int}/users",
     response_model=Page[AssignmentRead],
@@ -206,7 +174,7 @@ def app_users(
     stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
     views = service.assignment_views(session, rows)
-    return Page(items=_assignment_reads(views), next_cursor=cursor, next=url)
+    return Page(items=service.assignment_reads(views), next_cursor=cursor, next=url)
 
 
 @router.get(
@@ -218,7 +186,7 @@ def app_users(
 def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRead]:
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
-    return _assignment_reads(service.assignment_views(session, rows))
+    return service.assignment_reads(service.assignment_views(session, rows))
 
 
 @router.get(

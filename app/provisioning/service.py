@@ -18,6 +18,7 @@ from app.errors import Conflict, NotFound
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
 from app.provisioning.planning import NOT_STARTED, next_plan, wake
+from app.provisioning.schemas import AssignmentRead, AssignmentStepError, OpenTask
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -182,6 +183,38 @@ def assignment_views(session: Session, rows: Sequence[Assignment]) -> list[Assig
         AssignmentView(a, names.get(a.user_id), open_tasks.get(a.id) if a.id else None)
         for a in rows
     ]
+
+
+def assignment_reads(views: Sequence[AssignmentView]) -> list[AssignmentRead]:
+    """The API's shape of assignments (`GET /users/{id}/apps`, `GET /apps/{id}/users`), which
+    `provisioner users show` prints too."""
+    out = []
+    for v in views:
+        a, t = v.assignment, v.open_task
+        assert a.id is not None
+        out.append(
+            AssignmentRead(
+                id=a.id,
+                app_id=a.app_id,
+                user_id=a.user_id,
+                username=v.username,
+                active=a.active,
+                target=a.target,
+                state=a.state,
+                tenant_object_id=a.tenant_object_id,
+                immutable_id=a.immutable_id,
+                desired=a.desired,
+                applied=a.applied,
+                why=a.why,
+                last_error=a.last_error,
+                step_errors=[AssignmentStepError.model_validate(e) for e in a.step_errors or []],
+                open_task=OpenTask(id=t.id, action=t.action, status=t.status)
+                if t and t.id
+                else None,
+                updated_at=a.updated_at,
+            )
+        )
+    return out
 
 
 @dataclass

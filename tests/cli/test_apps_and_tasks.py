@@ -1,5 +1,6 @@
 """`provisioner apps list|show` and `provisioner tasks list|approve|deny`, run through the CLI
-against real Postgres and the sandbox tenant (the inline runner executes approved tasks)."""
+against real Postgres and the sandbox tenant (the server's runner, in this process, executes
+the tasks the CLI hands over)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from app.cli import app as cli
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body, row
-from tests.provisioning.conftest import make_app, tenant_user
-from tests.support import ApiClient, user_body
+from tests.provisioning.conftest import tenant_user
+from tests.support import ApiClient
 
 runner = CliRunner()
 ME = f"cli:{getpass.getuser()}"
@@ -44,31 +45,6 @@ def table(output: str) -> list[dict[str, str]]:
 
 def task(api: ApiClient, task_id: int) -> dict[str, Any]:
     return api.ok("GET", f"/provisioning/tasks/{task_id}")
-
-
-@pytest.fixture
-def pending(api: ApiClient, sandbox: SandboxServer) -> dict[str, Any]:
-    """An authenticated app whose creates need approval, and three people waiting for it."""
-    app = make_app(api, sandbox)
-    api.ok(
-        "PATCH",
-        f"/apps/{app['id']}",
-        json={"provisioning_enabled": True, "approval_required": {"create": True}},
-    )
-    api.ok(
-        "POST",
-        f"/apps/{app['id']}/rules",
-        json={
-            "name": "everyone E3",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [{"action": "set_licenses", "value": [seed.SKU_E3]}],
-        },
-    )
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
-    users = [api.ok("POST", "/users", json=user_body(n, role_ids=[role["id"]])) for n in (1, 2, 3)]
-    tasks = api.ok("GET", "/provisioning/tasks", params={"app_id": app["id"]})["items"]
-    assert [(t["action"], t["status"]) for t in tasks] == [("create", "pending_approval")] * 3
-    return {"app": app, "users": users, "tasks": [t["id"] for t in tasks]}
 
 
 def test_apps_list_and_show_tell_status_and_entitlements_but_no_secret(
@@ -163,6 +139,7 @@ def test_approve_runs_the_task_and_deny_records_who_decided(
     api: ApiClient,
     sandbox: SandboxServer,
     pending: dict[str, Any],
+    server_runner: Any,
 ) -> None:
     first, second, third = pending["tasks"]
 

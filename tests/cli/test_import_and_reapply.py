@@ -141,7 +141,9 @@ def test_unknown_columns_stop_before_any_row(client: ApiClient, tmp_path: Path) 
     assert import_jobs(client) == []
 
 
-def test_reapply_runs_the_job_and_follows_it_to_the_end(client: ApiClient) -> None:
+def test_reapply_runs_the_job_and_follows_it_to_the_end(
+    client: ApiClient, server_runner: Any
+) -> None:
     role = client.ok("POST", "/roles", json={"name": "Everyone"})
     client.ok("POST", "/users", json={"username": "ann", "email": "ann@example.com"})
     from app.db import transaction
