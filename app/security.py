@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.audit.service import Actor, act_as
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
@@ -58,6 +59,10 @@ def authenticate(
     assert row.id is not None
     principal = Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
     request.state.principal = principal
+    # Whatever this request changes is recorded in the audit trail under this token's name.
+    act_as(
+        session, Actor("scim" if principal.scopes == {Scope.scim} else "token", row.name, row.id)
+    )
     return principal
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import typer
 
+from app.audit.service import Actor, act_as_process
 from app.background import install_dispatcher
 from app.cli import apps, importing, mappings, sandbox, server, tasks, tokens
+from app.cli.common import operator
 from app.settings import get_settings
 
 app = typer.Typer(
@@ -32,4 +34,5 @@ app.add_typer(tasks.tasks_app, name="tasks")
 
 def main() -> None:
     install_dispatcher(get_settings())
+    act_as_process(Actor("cli", operator()))  # the audit trail names the OS user
     app(prog_name="provisioner")

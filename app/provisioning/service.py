@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.apps import repository as apps_repo
+from app.audit import service as audit
 from app.errors import Conflict, NotFound
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
@@ -55,6 +56,10 @@ def _decide(session: Session, task_ids: Sequence[int], verb: str, **values: obje
         **values,
     )
     _refuse(session, tasks, moved, f"only pending_approval tasks can be {verb}")
+    for task in tasks:
+        audit.record_values(
+            session, f"task.{verb}", task, {"status": TaskStatus.pending_approval}, values
+        )
     return tasks
 
 
@@ -94,6 +99,7 @@ def retry(session: Session, task_id: int, who: str) -> Task:
             "A denied or cancelled change comes back only as a new plan, which waits for "
             "approval again."
         )
+    before = task.status
     if task.status != TaskStatus.blocked and repo.open_task(session, task.assignment_id):
         raise Conflict("Another task for this assignment is open; it supersedes this one.")
     moved = repo.transition(
@@ -106,6 +112,9 @@ def retry(session: Session, task_id: int, who: str) -> Task:
         finished_at=None,
     )
     _refuse(session, [task], moved, "only failed or blocked tasks are retried")
+    audit.record_values(
+        session, "task.retried", task, {"status": before}, {"status": TaskStatus.queued}
+    )
     # An admin's retry sends again what Graph refused for good (the one other way is a change
     # of the refused value itself): forget the assignment's refusals.
     assignment = repo.get_assignment(session, task.assignment_id)
@@ -119,6 +128,7 @@ def retry(session: Session, task_id: int, who: str) -> Task:
 
 def cancel(session: Session, task_id: int, who: str) -> Task:
     task = get_task(session, task_id)
+    before = task.status
     now = utcnow()
     moved = repo.transition(
         session,
@@ -129,6 +139,9 @@ def cancel(session: Session, task_id: int, who: str) -> Task:
         finished_at=now,
     )
     _refuse(session, [task], moved, "only tasks that have not started can be cancelled")
+    audit.record_values(
+        session, "task.cancelled", task, {"status": before}, {"status": TaskStatus.cancelled}
+    )
     return task
 
 
