@@ -57,6 +57,7 @@ from app.evaluation.parameters import (
 )
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
+from app.licensing import product_name
 from app.models import App, OAuthState, utcnow
 from app.settings import Settings
 
@@ -158,7 +159,12 @@ def to_read(app: App) -> AppRead:
             checked_at=app.domain_checked_at,
         ),
         entitlements=EntitlementsRead(
-            licenses=[LicenseRead(**e) for e in ent.get("licenses") or []],
+            licenses=[
+                LicenseRead(
+                    **{**e, "product_name": product_name(e["sku_id"], e["sku_part_number"])}
+                )
+                for e in ent.get("licenses") or []
+            ],
             groups=[TenantGroupRead(**g) for g in ent.get("groups") or []],
             refreshed_at=app.entitlements_refreshed_at,
         ),

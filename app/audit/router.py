@@ -10,15 +10,24 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import Reader, SessionDep
+from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
-from app.audit import repository
-from app.audit.schemas import ActorRead, AuditEntryRead, ObjectRead, ObjectType
+from app.apps.service import require_app
+from app.audit import provisioning_log, repository
+from app.audit.schemas import (
+    ActorRead,
+    AuditEntryRead,
+    ObjectRead,
+    ObjectType,
+    ProvisioningLogEntry,
+)
 from app.audit.service import CSV_COLUMNS
-from app.models import AuditEntry
+from app.models import AuditEntry, Task, TaskStatus
 from app.pagination import Page, PageParams, paginate
 
 router = APIRouter(route_class=ProblemRoute, tags=["audit"])
+"""The audit trail and the provisioning log: what people changed, and what the engine did."""
 
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
@@ -90,3 +99,62 @@ def list_audit(
         )
     rows, cursor, url = paginate(session, repository.query(f), AuditEntry.id, page)
     return Page(items=[entry_read(e) for e in rows], next_cursor=cursor, next=url)
+
+
+# --- the provisioning log -------------------------------------------------------------------
+
+
+def _log(
+    session: SessionDep,
+    page: PageParams,
+    f: repository.TaskLogFilter,
+) -> Page[ProvisioningLogEntry]:
+    rows, cursor, url = paginate(session, repository.task_query(f), Task.id, page)
+    return Page(items=provisioning_log.entries(session, rows), next_cursor=cursor, next=url)
+
+
+@router.get(
+    "/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="provisioning-log",
+)
+def provisioning_log_list(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    app_id: Id | None = None,
+    user_id: Id | None = None,
+    status: list[TaskStatus] | None = Query(None),
+    since: Timestamp | None = Query(None, description="Created at or after"),
+    until: Timestamp | None = Query(None, description="Created before"),
+) -> Page[ProvisioningLogEntry]:
+    """Each task and each of its steps in words, with names: the Graph request that carried
+    each step, Graph's answer and request id, the engine's events, and why the assignment
+    wants it ("rule 'Josh' granted Office 365 E3"). Oldest first, in cursor pages."""
+    f = repository.TaskLogFilter(app_id, user_id, tuple(status or ()), since, until)
+    return _log(session, page, f)
+
+
+@router.get(
+    "/users/{user_id:int}/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="users-provisioning-log",
+)
+def user_provisioning_log(
+    user_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[ProvisioningLogEntry]:
+    """The provisioning log of one user (kept after the user is deleted)."""
+    return _log(session, page, repository.TaskLogFilter(user_id=user_id))
+
+
+@router.get(
+    "/apps/{app_id:int}/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="apps-provisioning-log",
+)
+def app_provisioning_log(
+    app_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[ProvisioningLogEntry]:
+    """The provisioning log of one app."""
+    require_app(session, app_id)
+    return _log(session, page, repository.TaskLogFilter(app_id=app_id))

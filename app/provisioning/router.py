@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
@@ -9,6 +11,7 @@ from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
 from app.apps.service import get_app, require_app
+from app.audit.explain import Names, why_read
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
 from app.pagination import Page, PageParams, paginate
@@ -157,7 +160,12 @@ def cancel(task_id: Id, session: SessionDep, who: Writer) -> TaskRead:
 # --- assignments ----------------------------------------------------------------------------
 
 
-def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRead]:
+def _assignment_reads(
+    session: SessionDep, views: list[service.AssignmentView]
+) -> list[AssignmentRead]:
+    names = Names.load(
+        session, [v.assignment.why for v in views], {v.assignment.app_id for v in views}
+    )
     out = []
     for v in views:
         a, t = v.assignment, v.open_task
@@ -175,7 +183,7 @@ def _assignment_reads(views: list[service.AssignmentView]) -> list[AssignmentRea
                 immutable_id=a.immutable_id,
                 desired=a.desired,
                 applied=a.applied,
-                why=a.why,
+                why=why_read(names, a.app_id, a.why),
                 last_error=a.last_error,
                 step_errors=[AssignmentStepError.model_validate(e) for e in a.step_errors or []],
                 open_task=OpenTask(id=t.id, action=t.action, status=t.status)
@@ -206,7 +214,7 @@ def app_users(
     stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
     views = service.assignment_views(session, rows)
-    return Page(items=_assignment_reads(views), next_cursor=cursor, next=url)
+    return Page(items=_assignment_reads(session, views), next_cursor=cursor, next=url)
 
 
 @router.get(
@@ -218,7 +226,7 @@ def app_users(
 def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRead]:
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
-    return _assignment_reads(service.assignment_views(session, rows))
+    return _assignment_reads(session, service.assignment_views(session, rows))
 
 
 @router.get(
@@ -236,10 +244,15 @@ def app_plan(
     """The whole pending diff for the tenant: what provisioning would do now, so an admin can
     review it before enabling provisioning."""
     view = service.app_plan(session, get_app(session, app_id), examples)
+    names = Names(apps={app_id: view.app})
+
+    def example(data: dict[str, Any]) -> PlanExample:
+        plan = data["plan"]
+        skus = [*(plan.get("licenses_add") or {}), *(plan.get("licenses_remove") or [])]
+        return PlanExample(**data, license_names={s: names.license(app_id, s) for s in skus})
+
     actions = {
-        action: PlanAction(
-            count=entry.count, examples=[PlanExample(**example) for example in entry.examples]
-        )
+        action: PlanAction(count=entry.count, examples=[example(e) for e in entry.examples])
         for action, entry in view.actions.items()
     }
     return AppPlan(

@@ -17,7 +17,6 @@ from app.models import AuditEntry, Group
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body
-from tests.provisioning.conftest import o365, wait_tasks  # noqa: F401 (fixture)
 from tests.support import ApiClient, make_token, user_body
 
 
