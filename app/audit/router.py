@@ -1,4 +1,5 @@
-"""HTTP route of the audit trail: list with filters and cursor pages, or export as CSV."""
+"""HTTP routes of the audit trail (filters, cursor pages, or a CSV export) and of the
+provisioning log (all tasks, or one user's, or one app's)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from app.audit.service import CSV_COLUMNS
 from app.models import AuditEntry, Task, TaskStatus
 from app.pagination import Page, PageParams, paginate
 
+# The audit trail (what people changed) and the provisioning log (what the engine did).
 router = APIRouter(route_class=ProblemRoute, tags=["audit"])
-"""The audit trail and the provisioning log: what people changed, and what the engine did."""
 
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
@@ -71,9 +72,14 @@ def list_audit(
     _: Reader,
     page: PageParams = Depends(),
     actor: str | None = Query(None, max_length=200, description="The actor's name"),
-    actor_id: int | None = Query(None, ge=1, description="The actor's token id"),
+    actor_id: Id | None = Query(None, description="The actor's token id"),
     object_type: ObjectType | None = Query(None),
-    object_id: str | None = Query(None, max_length=64),
+    object_ref: str | None = Query(
+        None,
+        alias="object",
+        max_length=64,
+        description="The object's id (a number, or a SCIM group's id); use with `object_type`",
+    ),
     action: list[str] | None = Query(None, description="e.g. `app.policy_changed`"),
     since: Timestamp | None = Query(None, description="At or after"),
     until: Timestamp | None = Query(None, description="Before"),
@@ -85,7 +91,7 @@ def list_audit(
     roles, users, groups and tokens: who, when, what, and the changed fields before and
     after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
     f = repository.AuditFilter(
-        actor, actor_id, object_type, object_id, tuple(action or ()), since, until
+        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until
     )
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")

@@ -193,9 +193,9 @@ def test_filters_pages_and_csv(api: ApiClient) -> None:
 
     by_bob = api.ok("GET", "/audit", params={"actor": "bob"})["items"]
     assert len(by_bob) == 4 and {e["actor"]["name"] for e in by_bob} == {"bob"}
-    on_group = api.ok(
-        "GET", "/audit", params={"object_type": "group", "object_id": str(group["id"])}
-    )["items"]
+    on_group = api.ok("GET", "/audit", params={"object_type": "group", "object": str(group["id"])})[
+        "items"
+    ]
     assert [e["action"] for e in on_group] == ["group.created", "group.updated"]
     assert on_group[1]["before"] == {"description": None}
     assert on_group[1]["object"] == {"type": "group", "id": str(group["id"]), "name": "Sales"}

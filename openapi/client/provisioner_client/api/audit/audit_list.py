@@ -18,7 +18,7 @@ def _get_kwargs(
     actor: None | str | Unset = UNSET,
     actor_id: int | None | Unset = UNSET,
     object_type: None | ObjectType | Unset = UNSET,
-    object_id: None | str | Unset = UNSET,
+    object_: None | str | Unset = UNSET,
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
@@ -52,12 +52,12 @@ def _get_kwargs(
         json_object_type = object_type
     params["object_type"] = json_object_type
 
-    json_object_id: None | str | Unset
-    if isinstance(object_id, Unset):
-        json_object_id = UNSET
+    json_object_: None | str | Unset
+    if isinstance(object_, Unset):
+        json_object_ = UNSET
     else:
-        json_object_id = object_id
-    params["object_id"] = json_object_id
+        json_object_ = object_
+    params["object"] = json_object_
 
     json_action: list[str] | None | Unset
     if isinstance(action, Unset):
@@ -172,7 +172,7 @@ def sync_detailed(
     actor: None | str | Unset = UNSET,
     actor_id: int | None | Unset = UNSET,
     object_type: None | ObjectType | Unset = UNSET,
-    object_id: None | str | Unset = UNSET,
+    object_: None | str | Unset = UNSET,
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
@@ -190,7 +190,8 @@ def sync_detailed(
         actor (None | str | Unset): The actor's name
         actor_id (int | None | Unset): The actor's token id
         object_type (None | ObjectType | Unset):
-        object_id (None | str | Unset):
+        object_ (None | str | Unset): The object's id (a number, or a SCIM group's id); use with
+            `object_type`
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
@@ -211,7 +212,7 @@ def sync_detailed(
         actor=actor,
         actor_id=actor_id,
         object_type=object_type,
-        object_id=object_id,
+        object_=object_,
         action=action,
         since=since,
         until=until,
@@ -233,7 +234,7 @@ def sync(
     actor: None | str | Unset = UNSET,
     actor_id: int | None | Unset = UNSET,
     object_type: None | ObjectType | Unset = UNSET,
-    object_id: None | str | Unset = UNSET,
+    object_: None | str | Unset = UNSET,
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
@@ -251,7 +252,8 @@ def sync(
         actor (None | str | Unset): The actor's name
         actor_id (int | None | Unset): The actor's token id
         object_type (None | ObjectType | Unset):
-        object_id (None | str | Unset):
+        object_ (None | str | Unset): The object's id (a number, or a SCIM group's id); use with
+            `object_type`
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
@@ -273,7 +275,7 @@ def sync(
         actor=actor,
         actor_id=actor_id,
         object_type=object_type,
-        object_id=object_id,
+        object_=object_,
         action=action,
         since=since,
         until=until,
@@ -289,7 +291,7 @@ async def asyncio_detailed(
     actor: None | str | Unset = UNSET,
     actor_id: int | None | Unset = UNSET,
     object_type: None | ObjectType | Unset = UNSET,
-    object_id: None | str | Unset = UNSET,
+    object_: None | str | Unset = UNSET,
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
@@ -307,7 +309,8 @@ async def asyncio_detailed(
         actor (None | str | Unset): The actor's name
         actor_id (int | None | Unset): The actor's token id
         object_type (None | ObjectType | Unset):
-        object_id (None | str | Unset):
+        object_ (None | str | Unset): The object's id (a number, or a SCIM group's id); use with
+            `object_type`
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
@@ -328,7 +331,7 @@ async def asyncio_detailed(
         actor=actor,
         actor_id=actor_id,
         object_type=object_type,
-        object_id=object_id,
+        object_=object_,
         action=action,
         since=since,
         until=until,
@@ -348,7 +351,7 @@ async def asyncio(
     actor: None | str | Unset = UNSET,
     actor_id: int | None | Unset = UNSET,
     object_type: None | ObjectType | Unset = UNSET,
-    object_id: None | str | Unset = UNSET,
+    object_: None | str | Unset = UNSET,
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
@@ -366,7 +369,8 @@ async def asyncio(
         actor (None | str | Unset): The actor's name
         actor_id (int | None | Unset): The actor's token id
         object_type (None | ObjectType | Unset):
-        object_id (None | str | Unset):
+        object_ (None | str | Unset): The object's id (a number, or a SCIM group's id); use with
+            `object_type`
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
@@ -389,7 +393,7 @@ async def asyncio(
             actor=actor,
             actor_id=actor_id,
             object_type=object_type,
-            object_id=object_id,
+            object_=object_,
             action=action,
             since=since,
             until=until,
