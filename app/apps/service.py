@@ -296,26 +296,25 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def privileged_changes(
-    app: App, data: AppUpdate
-) -> tuple[dict[str, tuple[Any, Any]], dict[str, tuple[Any, Any]]]:
-    """(policy, credential) fields this update changes, each as (before, after) for the record:
-    a field sent with the value it already has changes nothing and needs no privilege."""
+def privileged_fields(app: App, data: AppUpdate) -> list[str]:
+    """The policy and credential fields this update changes (they need `admin`): a field
+    sent with the value it already has changes nothing and needs no privilege. Their values
+    before and after go to the audit trail (`_audit_update`)."""
     sent = data.model_fields_set
     dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant"})
-    policy: dict[str, tuple[Any, Any]] = {}
-    for key in POLICY_FIELDS:
-        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key)):
-            policy[key] = (_plain(getattr(app, key)), _plain(dumped[key]))
-    credentials: dict[str, tuple[Any, Any]] = {}
+    changed = [
+        key
+        for key in POLICY_FIELDS
+        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key))
+    ]
     for key in ("client_id", "tenant"):
         if key in sent and dumped[key] is not None and dumped[key] != getattr(app, key):
-            credentials[key] = (getattr(app, key), dumped[key])
+            changed.append(key)
     if data.client_secret is not None:
-        credentials["client_secret"] = (None, None)  # never the value
+        changed.append("client_secret")
     if data.certificate is not None:
-        credentials["certificate"] = (app.certificate_thumbprint, None)
-    return policy, credentials
+        changed.append("certificate")
+    return changed
 
 
 def _audit_update(session: Session, app: App, before: dict[str, Any]) -> None:
@@ -342,9 +341,9 @@ def update_app(
         raise NotFound(f"App {app_id} does not exist.")
     before = audit.snapshot(app)
     _one_credential(data)
-    policy, credentials = privileged_changes(app, data)
-    if not privileged and (policy or credentials):
-        names = ", ".join(f"`{k}`" for k in [*policy, *credentials])
+    privileged_changed = privileged_fields(app, data)
+    if not privileged and privileged_changed:
+        names = ", ".join(f"`{k}`" for k in privileged_changed)
         raise Forbidden(
             f"Changing {names} needs the `admin` scope (who approves what, deprovisioning "
             "policy and credentials are admin-only); the other fields only need `write`."
