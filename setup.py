@@ -16,7 +16,7 @@ setup(
     ],
     package_dir={"app.migrations": "alembic"},
     package_data={
-        "app": ["py.typed"],
+        "app": ["py.typed", "data/*.csv"],
         "app.migrations": ["*.py", "*.mako"],
         "app.migrations.versions": ["*.py"],
     },

@@ -21,6 +21,7 @@ from app.api.routing import ProblemRoute, install_problem_openapi
 from app.apps.router import consent_router
 from app.apps.router import router as apps_router
 from app.apps.runtime import close_api_runtime
+from app.audit.router import router as audit_router
 from app.background import install_dispatcher
 from app.directory.router import router as directory_router
 from app.jobs.router import router as jobs_router
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
     api.include_router(provisioning_router)
     api.include_router(tokens_router)
     api.include_router(webhooks_router)
+    api.include_router(audit_router)
     return api
 
 

@@ -413,6 +413,9 @@ class Task(SQLModel, table=True):
     next_attempt_at: datetime | None = ts_column()
     lease_until: datetime | None = ts_column()
     request_ids: list[str] = json_column()
+    # Every Graph request the task's runs sent, with Graph's answer (method, path, status,
+    # code, message, request id), for the provisioning log; the newest 100 are kept.
+    graph_calls: list[dict[str, Any]] | None = json_column(nullable=True)
     # The outcome of each step (kind, target, status, error); see app/provisioning/steps.py.
     steps: list[dict[str, Any]] | None = json_column(nullable=True)
     error_code: str | None = Field(default=None, max_length=200)
@@ -442,6 +445,33 @@ class Event(SQLModel, table=True):
     task_id: int | None = None
     data: dict[str, Any] = json_column()
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change an admin (or the CLI, or an identity provider over SCIM) made, written in the
+    transaction of the change itself; see `app.audit` for why this is not the `event` table."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_object", "object_type", "object_id"),
+        Index("ix_audit_entry_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # Who: "token" (an API token), "scim" (an identity provider's token), "cli", "system".
+    actor_type: str = Field(max_length=16)
+    actor_id: int | None = Field(default=None, index=True)
+    actor_name: str = Field(max_length=200, index=True)
+    # What: e.g. ("app", 3, "Contoso", "app.policy_changed").
+    object_type: str = Field(max_length=32)
+    object_id: str | None = Field(default=None, max_length=64)
+    object_name: str | None = Field(default=None, max_length=400)
+    action: str = Field(max_length=64, index=True)
+    # The changed fields only: {field: value} before and after (secrets never, see `app.audit`).
+    before: dict[str, Any] | None = json_column(nullable=True)
+    after: dict[str, Any] | None = json_column(nullable=True)
+    request_id: str | None = Field(default=None, max_length=128)
 
 
 class ScimGroup(SQLModel, table=True):

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.audit.service import Actor, act_as
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
@@ -61,13 +62,15 @@ def authenticate(
 ) -> Principal:
     # The auth gate (`app.api.auth_gate`) has checked the token before the body was read and
     # left its principal here: no second lookup.
-    known: Principal | None = getattr(request.state, "principal", None)
-    if known is not None:
-        return known
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Send `Authorization: Bearer <token>`.")
-    principal = principal_for(session, credentials.credentials)
-    request.state.principal = principal
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("Send `Authorization: Bearer <token>`.")
+        principal = principal_for(session, credentials.credentials)
+        request.state.principal = principal
+    # Whatever this request changes is recorded in the audit trail under this token's name.
+    kind = "scim" if principal.scopes == {Scope.scim} else "token"
+    act_as(session, Actor(kind, principal.name, principal.token_id))
     return principal
 
 

@@ -5,7 +5,7 @@ and keeps its signing secret encrypted. A delivery is one event for one endpoint
 the transaction that made the event and sent afterwards, with every attempt's answer.
 
 Revision ID: 0010_webhooks
-Revises: 0008_federated_domains
+Revises: 0009_audit
 Create Date: 2026-12-10
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_webhooks"
-down_revision: str | None = "0008_federated_domains"
+down_revision: str | None = "0009_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -28,6 +28,7 @@ from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.parameters import Parameter, compute_attributes
 from app.graph import GraphAuthError, GraphClient, GraphError, rules
 from app.graph.rules import TenantFacts
+from app.licensing import product_name
 from app.models import App, utcnow
 from app.provisioning.outcome import admin_action
 
@@ -269,7 +270,9 @@ def _license_findings(licenses: list[dict[str, Any]]) -> list[Finding]:
     for sku in licenses:
         if sku["applies_to"] not in (None, "User"):
             continue
-        name = f"{sku['sku_part_number']} ({sku['sku_id']})"
+        product = product_name(sku["sku_id"], sku["sku_part_number"])
+        ids = f"{sku['sku_part_number']}, {sku['sku_id']}" if product else sku["sku_id"]
+        name = f"{product or sku['sku_part_number']} ({ids})"
         if sku["capability_status"] not in (None, "Enabled"):
             out.append(
                 Finding(

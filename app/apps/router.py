@@ -95,15 +95,10 @@ def update_app(app_id: Id, data: AppUpdate, session: SessionDep, principal: Writ
     the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
     the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
     a `write` token gets a 403 naming those fields and nothing changes. Each such change is
-    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
-    before and after; a secret or key is recorded as "changed", never its value)."""
-    updated = service.update_app(
-        session,
-        app_id,
-        data,
-        actor=principal.label,
-        privileged=principal.has(Scope.admin),
-    )
+    in the audit trail (`audit-list`) as `app.policy_changed` / `app.credentials_changed`
+    (who, which fields, before and after; a secret only as a fingerprint, a certificate as its
+    thumbprint, never a value)."""
+    updated = service.update_app(session, app_id, data, privileged=principal.has(Scope.admin))
     return service.to_read(updated)
 
 

@@ -172,6 +172,11 @@ class DomainCheckRead(BaseModel):
 class LicenseRead(BaseModel):
     sku_id: str
     sku_part_number: str
+    product_name: str | None = Field(
+        None,
+        description="Microsoft's product name (e.g. `Office 365 E3` for `ENTERPRISEPACK`), "
+        "from its published licensing table; null for a SKU the table does not know",
+    )
     applies_to: str | None = None
     capability_status: str | None = None
     service_plans: list[dict[str, str]] = Field(default_factory=list)

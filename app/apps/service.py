@@ -40,6 +40,7 @@ from app.apps.schemas import (
     is_guid,
 )
 from app.apps.tenant import DomainStatus
+from app.audit import service as audit
 from app.errors import (
     Conflict,
     FieldError,
@@ -58,6 +59,7 @@ from app.evaluation.parameters import (
 )
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
+from app.licensing import product_name
 from app.models import App, OAuthState, utcnow
 from app.sandbox import seed
 from app.settings import Settings
@@ -79,7 +81,16 @@ POLICY_FIELDS = (
 )
 # Who the app is at Microsoft and how it proves it: changing them needs `admin` too.
 CREDENTIAL_FIELDS = ("client_secret", "certificate", "client_id", "tenant")
-_CHANGED = "changed"  # what an event records for a secret or a key: never the value
+# What the audit trail records under `app.credentials_changed` (a secret as a fingerprint).
+_CREDENTIAL_RECORD = (
+    "client_secret",
+    "certificate_thumbprint",
+    "certificate_expires_at",
+    "client_id",
+    "tenant",
+    "cloud",
+    "consented_tenant_id",
+)
 
 
 # Inputs of the desired state of every assignment of the app (and of how it is applied).
@@ -152,7 +163,12 @@ def to_read(app: App) -> AppRead:
             checked_at=app.domain_checked_at,
         ),
         entitlements=EntitlementsRead(
-            licenses=[LicenseRead(**e) for e in ent.get("licenses") or []],
+            licenses=[
+                LicenseRead(
+                    **{**e, "product_name": product_name(e["sku_id"], e["sku_part_number"])}
+                )
+                for e in ent.get("licenses") or []
+            ],
             groups=[TenantGroupRead(**g) for g in ent.get("groups") or []],
             refreshed_at=app.entitlements_refreshed_at,
         ),
@@ -278,6 +294,7 @@ def create_app(session: Session, data: AppCreate) -> App:
     _check_enabling(app)
     session.add(app)
     session.flush()
+    audit.record(session, "app.created", app)
     return app
 
 
@@ -285,47 +302,34 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def privileged_changes(
-    app: App, data: AppUpdate
-) -> tuple[dict[str, tuple[Any, Any]], dict[str, tuple[Any, Any]]]:
-    """(policy, credential) fields this update changes, each as (before, after) for the record:
-    a field sent with the value it already has changes nothing and needs no privilege."""
+def privileged_fields(app: App, data: AppUpdate) -> list[str]:
+    """The policy and credential fields this update changes (they need `admin`): a field
+    sent with the value it already has changes nothing and needs no privilege. Their values
+    before and after go to the audit trail (`_audit_update`)."""
     sent = data.model_fields_set
     dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant"})
-    policy: dict[str, tuple[Any, Any]] = {}
-    for key in POLICY_FIELDS:
-        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key)):
-            policy[key] = (_plain(getattr(app, key)), _plain(dumped[key]))
-    credentials: dict[str, tuple[Any, Any]] = {}
+    changed = [
+        key
+        for key in POLICY_FIELDS
+        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key))
+    ]
     for key in ("client_id", "tenant"):
         if key in sent and dumped[key] is not None and dumped[key] != getattr(app, key):
-            credentials[key] = (getattr(app, key), dumped[key])
+            changed.append(key)
     if data.client_secret is not None:
-        credentials["client_secret"] = ("set" if app.client_secret_enc else None, _CHANGED)
+        changed.append("client_secret")
     if data.certificate is not None:
-        credentials["certificate"] = (app.certificate_thumbprint, _CHANGED)
-    return policy, credentials
+        changed.append("certificate")
+    return changed
 
 
-def _record_privileged(
-    session: Session,
-    app: App,
-    kind: str,
-    changes: dict[str, tuple[Any, Any]],
-    actor: str,
-) -> None:
-    if not changes:
-        return
-    after = {k: v[1] for k, v in changes.items()}
-    if "certificate" in changes:
-        after["certificate"] = app.certificate_thumbprint  # the new key's public thumbprint
-    data = {
-        "by": actor,
-        "fields": sorted(changes),
-        "before": {k: v[0] for k, v in changes.items()},
-        "after": after,
-    }
-    repo.add_event(session, kind, app.id, data)
+def _audit_update(session: Session, app: App, before: dict[str, Any]) -> None:
+    """An update in the audit trail: policy and credential changes each as their own entry
+    (always recorded, easy to find), then the rest."""
+    audit.record(session, "app.policy_changed", app, before, fields=POLICY_FIELDS)
+    audit.record(session, "app.credentials_changed", app, before, fields=_CREDENTIAL_RECORD)
+    rest = set(before) - set(POLICY_FIELDS) - set(_CREDENTIAL_RECORD)
+    audit.record(session, "app.updated", app, before, fields=rest)
 
 
 def update_app(
@@ -333,19 +337,19 @@ def update_app(
     app_id: int,
     data: AppUpdate,
     *,
-    actor: str = "system",
     privileged: bool = True,
 ) -> App:
     """Apply a partial update. Policy and credential changes (`POLICY_FIELDS`,
-    `CREDENTIAL_FIELDS`) need `privileged` (the `admin` scope) and are recorded as
-    `app.policy_changed` / `app.credentials_changed` events naming `actor`."""
+    `CREDENTIAL_FIELDS`) need `privileged` (the `admin` scope) and are recorded in the audit
+    trail as `app.policy_changed` / `app.credentials_changed` under the session's actor."""
     app = repo.get_for_update(session, app_id)
     if app is None:
         raise NotFound(f"App {app_id} does not exist.")
+    before = audit.snapshot(app)
     _one_credential(data)
-    policy, credentials = privileged_changes(app, data)
-    if not privileged and (policy or credentials):
-        names = ", ".join(f"`{k}`" for k in [*policy, *credentials])
+    privileged_changed = privileged_fields(app, data)
+    if not privileged and privileged_changed:
+        names = ", ".join(f"`{k}`" for k in privileged_changed)
         raise Forbidden(
             f"Changing {names} needs the `admin` scope (who approves what, deprovisioning "
             "policy and credentials are admin-only); the other fields only need `write`."
@@ -405,8 +409,7 @@ def update_app(
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
-    _record_privileged(session, app, "app.policy_changed", policy, actor)
-    _record_privileged(session, app, "app.credentials_changed", credentials, actor)
+    _audit_update(session, app, before)
     # What each assigned user should look like in the tenant may differ now.
     if set(data.model_fields_set) & _DESIRED_STATE_FIELDS:
         start_job(session, JobKind.assignments_recompute, {"app_id": app_id}, created_by="app")
@@ -431,6 +434,7 @@ def _repoint_immutable_id(app: App, new_attr: str) -> list[dict[str, Any]]:
 def delete_app(session: Session, app_id: int) -> None:
     app = get_app(session, app_id)
     role_ids = repo.roles_granting(session, app_id)
+    audit.record(session, "app.deleted", app)
     session.delete(app)
     session.flush()
     # The role_app rows went with the app (ON DELETE CASCADE); the roles' holders follow.
@@ -528,6 +532,7 @@ def finish_consent(
             "The app's tenant, cloud or client id changed while consent was being confirmed: "
             "start again from `apps-authorize`."
         )
+    before = audit.snapshot(app)
     app.consented_tenant_id = tenant
     app.consented_at = utcnow()
     app.token_cache_enc = crypto.encrypt(token_cache) if token_cache else None
@@ -535,6 +540,7 @@ def finish_consent(
     session.add(app)
     session.flush()
     repo.add_event(session, "app.consent_recorded", app_id, {"tenant_id": tenant})
+    audit.record(session, "app.consent_recorded", app, before)
     return app
 
 
@@ -551,10 +557,12 @@ def record_consent_failure(
 
 def clear_token(session: Session, app_id: int) -> None:
     app = get_app(session, app_id)
+    before = audit.snapshot(app)
     _forget_tenant_state(session, app, "an admin cleared the app's token and consent")
     app.updated_at = utcnow()
     session.add(app)
     session.flush()
+    audit.record(session, "app.consent_cleared", app, before)
 
 
 # --- what the tenant told us ----------------------------------------------------------------

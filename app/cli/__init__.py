@@ -15,8 +15,10 @@ from __future__ import annotations
 import typer
 
 from app import queue
+from app.audit.service import Actor, act_as_process
 from app.background import handoff_dispatcher
 from app.cli import apps, events, importing, mappings, sandbox, server, tasks, tokens, users
+from app.cli.common import operator
 from app.settings import get_settings
 
 app = typer.Typer(
@@ -30,7 +32,8 @@ RUNNERS = frozenset({"serve", "worker"})
 @app.callback()
 def _hand_work_over(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand in RUNNERS:
-        return
+        return  # the server's own work is the system's, or the caller's token's
+    act_as_process(Actor("cli", operator()))  # the audit trail names the OS user
     previous = queue.set_dispatcher(handoff_dispatcher(get_settings()))
 
     def restore() -> None:

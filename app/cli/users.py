@@ -106,9 +106,10 @@ def users_show(
             raise fail(str(exc)) from None
         read = directory.read_users(session, [row])[0]
         assignments = provisioning.assignment_reads(
+            session,
             provisioning.assignment_views(
                 session, provisioning_repo.user_assignments(session, read.id)
-            )
+            ),
         )
     if as_json:
         print_json({"user": read.model_dump(mode="json"), "apps": dumped(assignments)})

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import recompute
 from app.apps import repository as apps_repo
+from app.audit import service as audit
 from app.directory import repository as repo
 from app.directory.schemas import (
     GroupCreate,
@@ -110,6 +111,7 @@ def create_user(session: Session, data: UserCreate) -> User:
     for role_id in role_ids:
         session.add(UserRole(user_id=user.id, role_id=role_id))
     session.flush()
+    audit.record(session, "user.created", user, extra={"role_ids": role_ids})
     recompute.users_changed(session, [user.id])
     return user
 
@@ -117,6 +119,7 @@ def create_user(session: Session, data: UserCreate) -> User:
 def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     # Locked: parallel PATCHes each merge into the row the previous one committed.
     user = get_user(session, user_id, lock=True)
+    before = audit.snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("username", "email", "status", "member_of"))
     _check_unique(session, changes.get("username"), changes.get("email"), user_id)
@@ -140,12 +143,14 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     user.updated_at = utcnow()
     session.add(user)
     session.flush()
+    audit.record(session, "user.updated", user, before)
     recompute.users_changed(session, [user_id])
     return user
 
 
 def delete_user(session: Session, user_id: int) -> None:
     user = get_user(session, user_id)
+    audit.record(session, "user.deleted", user)
     recompute.user_deleting(session, user)
 
 
@@ -219,6 +224,7 @@ def set_manual_roles(
     get_user(session, user_id)
     wanted = _check_roles(session, role_ids)
     current = repo.manual_roles(session, [user_id]).get(user_id, set())
+    kept = set(wanted) if replace else current | set(wanted)
     if replace:
         stale = current - set(wanted)
         if stale:
@@ -226,21 +232,31 @@ def set_manual_roles(
     for role_id in wanted:
         if role_id not in current:
             session.add(UserRole(user_id=user_id, role_id=role_id))
-    _touch_and_recompute(session, user_id)
+    _touch_and_recompute(session, user_id, current, kept)
 
 
 def remove_manual_role(session: Session, user_id: int, role_id: int) -> None:
     get_user(session, user_id)
+    current = repo.manual_roles(session, [user_id]).get(user_id, set())
     if repo.remove_manual_roles(session, user_id, [role_id]) == 0:
         raise NotFound(f"User {user_id} does not hold role {role_id} by hand.")
-    _touch_and_recompute(session, user_id)
+    _touch_and_recompute(session, user_id, current, current - {role_id})
 
 
-def _touch_and_recompute(session: Session, user_id: int) -> None:
+def _touch_and_recompute(
+    session: Session, user_id: int, roles_before: set[int], roles_after: set[int]
+) -> None:
     user = get_user(session, user_id)
     user.updated_at = utcnow()
     session.add(user)
     session.flush()
+    audit.record(
+        session,
+        "user.roles_changed",
+        user,
+        {**audit.snapshot(user), "role_ids": sorted(roles_before)},
+        extra={"role_ids": sorted(roles_after)},
+    )
     recompute.users_changed(session, [user_id])
 
 
@@ -264,11 +280,13 @@ def create_group(session: Session, data: GroupCreate) -> Group:
     group = Group(**data.model_dump())
     session.add(group)
     session.flush()
+    audit.record(session, "group.created", group)
     return group
 
 
 def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
     group = get_group(session, group_id, lock=True)
+    before = audit.snapshot(group)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name",))
     if "name" in changes:
@@ -278,6 +296,7 @@ def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
     group.updated_at = utcnow()
     session.add(group)
     session.flush()
+    audit.record(session, "group.updated", group, before)
     return group
 
 
@@ -304,6 +323,7 @@ def _refuse_if_referenced(
 
 def _delete(session: Session, row: Group | Role, *, affected: list[int]) -> None:
     """Delete a group or role; the users it affected are re-evaluated."""
+    audit.record(session, f"{audit.object_type(row)}.deleted", row)
     session.delete(row)
     session.flush()
     recompute.users_changed(session, affected)
@@ -358,11 +378,14 @@ def create_role(session: Session, data: RoleCreate) -> Role:
     session.flush()
     assert role.id is not None
     _set_role_apps(session, role.id, data.app_ids)
+    audit.record(session, "role.created", role, extra={"app_ids": sorted(set(data.app_ids))})
     return role
 
 
 def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
     role = get_role(session, role_id, lock=True)
+    app_ids = repo.role_app_ids(session, [role_id])[role_id]
+    before = audit.snapshot(role, app_ids=sorted(app_ids))
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name",))
     if "name" in changes:
@@ -374,8 +397,10 @@ def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
     session.add(role)
     if changes.get("app_ids") is not None:
         _set_role_apps(session, role_id, changes["app_ids"])
+        app_ids = sorted(set(changes["app_ids"]))
         recompute.role_apps_changed(session, role_id)
     session.flush()
+    audit.record(session, "role.updated", role, before, extra={"app_ids": sorted(app_ids)})
     return role
 
 

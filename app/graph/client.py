@@ -577,7 +577,8 @@ def _item_result(
     headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
     body = item.get("body")
     error = error_from_response(status, headers, body) if status >= 400 else None
-    return BatchResult(request.id, status, headers, body, error)
+    envelope = outer_headers.get("request-id")
+    return BatchResult(request.id, status, headers, body, error, batch_request_id=envelope)
 
 
 def _batch_throttled(body: Any) -> bool:

@@ -40,6 +40,9 @@ class BatchResult:
     headers: Mapping[str, str]
     body: Any
     error: GraphError | None = None
+    # Graph's request id of the `$batch` envelope that carried the item: an item's own answer
+    # has none (only an error body names one), so this is what a log quotes for a success.
+    batch_request_id: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.directory import repository as directory_repo
 from app.directory.repository import Needs, count_users, iter_fact_chunks, load_facts, needs_for
 from app.errors import FieldError as ProblemField
@@ -122,11 +123,13 @@ def create_mapping(session: Session, data: MappingCreate) -> MappingRow:
     row.id = None
     session.add(row)
     session.flush()
+    audit.record(session, "mapping.created", row)
     return row
 
 
 def update_mapping(session: Session, mapping_id: int, data: MappingUpdate) -> MappingRow:
     row = get_mapping(session, mapping_id, lock=True)  # parallel PATCHes apply in turn
+    before = audit.snapshot(row)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("name", "enabled", "match", "position", "conditions", "actions"))
     for key, value in changes.items():
@@ -135,11 +138,14 @@ def update_mapping(session: Session, mapping_id: int, data: MappingUpdate) -> Ma
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
+    audit.record(session, "mapping.updated", row, before)
     return row
 
 
 def delete_mapping(session: Session, mapping_id: int) -> None:
-    session.delete(get_mapping(session, mapping_id))
+    row = get_mapping(session, mapping_id)
+    audit.record(session, "mapping.deleted", row)
+    session.delete(row)
     session.flush()
 
 
@@ -159,6 +165,13 @@ def reorder(
     for position, row_id in enumerate(ordered_ids):
         row = rows[row_id]
         if row.position != position:
+            audit.record_values(
+                session,
+                f"{audit.object_type(row)}.reordered",
+                row,
+                {"position": row.position},
+                {"position": position},
+            )
             row.position = position
             row.updated_at = now
             session.add(row)

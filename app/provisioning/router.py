@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Approver, Reader, SessionDep, Writer
@@ -9,6 +11,7 @@ from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
 from app.apps.service import get_app, require_app
+from app.audit.explain import Names
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
 from app.pagination import Page, PageParams, paginate
@@ -174,7 +177,7 @@ def app_users(
     stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
     views = service.assignment_views(session, rows)
-    return Page(items=service.assignment_reads(views), next_cursor=cursor, next=url)
+    return Page(items=service.assignment_reads(session, views), next_cursor=cursor, next=url)
 
 
 @router.get(
@@ -186,7 +189,7 @@ def app_users(
 def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRead]:
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
-    return service.assignment_reads(service.assignment_views(session, rows))
+    return service.assignment_reads(session, service.assignment_views(session, rows))
 
 
 @router.get(
@@ -204,10 +207,15 @@ def app_plan(
     """The whole pending diff for the tenant: what provisioning would do now, so an admin can
     review it before enabling provisioning."""
     view = service.app_plan(session, get_app(session, app_id), examples)
+    names = Names(apps={app_id: view.app})
+
+    def example(data: dict[str, Any]) -> PlanExample:
+        plan = data["plan"]
+        skus = [*(plan.get("licenses_add") or {}), *(plan.get("licenses_remove") or [])]
+        return PlanExample(**data, license_names={s: names.license(app_id, s) for s in skus})
+
     actions = {
-        action: PlanAction(
-            count=entry.count, examples=[PlanExample(**example) for example in entry.examples]
-        )
+        action: PlanAction(count=entry.count, examples=[example(e) for e in entry.examples])
         for action, entry in view.actions.items()
     }
     return AppPlan(

@@ -125,6 +125,8 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             task.request_ids = list(
                 dict.fromkeys([*(task.request_ids or []), *outcome.request_ids])
             )[-50:]
+            calls = [{**c, "attempt": task.attempts} for c in outcome.calls]
+            task.graph_calls = [*(task.graph_calls or []), *calls][-100:]
             task.lease_until = None
             task.updated_at = now
             # Asked again with the attempt count: a transient failure on the last attempt fails.

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.ids import Id
+from app.audit.schemas import WhyRead
 from app.models import (
     AssignmentState,
     AssignmentTarget,
@@ -114,7 +115,10 @@ class AssignmentRead(BaseModel):
     immutable_id: str | None
     desired: dict[str, Any] | None
     applied: dict[str, Any] | None
-    why: dict[str, Any] | None = Field(description="Roles, mappings and rules behind it")
+    why: WhyRead | None = Field(
+        description="Roles (and the mappings granting them), and the rules behind each "
+        "license, group and parameter, by name and id"
+    )
     last_error: dict[str, Any] | None = Field(
         description="The first of `step_errors` (kept for clients that read one error)"
     )
@@ -131,6 +135,11 @@ class PlanExample(BaseModel):
     user_id: int
     username: str | None
     plan: dict[str, Any]
+    license_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="sku id -> Microsoft's product name, for each license the plan adds or "
+        "removes (e.g. `Office 365 E3`)",
+    )
 
 
 class PlanAction(BaseModel):

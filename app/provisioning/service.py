@@ -14,6 +14,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.apps import repository as apps_repo
+from app.audit import service as audit
+from app.audit.explain import Names, why_read
 from app.errors import Conflict, NotFound
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
@@ -56,6 +58,10 @@ def _decide(session: Session, task_ids: Sequence[int], verb: str, **values: obje
         **values,
     )
     _refuse(session, tasks, moved, f"only pending_approval tasks can be {verb}")
+    for task in tasks:
+        audit.record_values(
+            session, f"task.{verb}", task, {"status": TaskStatus.pending_approval}, values
+        )
     return tasks
 
 
@@ -95,6 +101,7 @@ def retry(session: Session, task_id: int, who: str) -> Task:
             "A denied or cancelled change comes back only as a new plan, which waits for "
             "approval again."
         )
+    before = task.status
     if task.status != TaskStatus.blocked and repo.open_task(session, task.assignment_id):
         raise Conflict("Another task for this assignment is open; it supersedes this one.")
     moved = repo.transition(
@@ -107,6 +114,9 @@ def retry(session: Session, task_id: int, who: str) -> Task:
         finished_at=None,
     )
     _refuse(session, [task], moved, "only failed or blocked tasks are retried")
+    audit.record_values(
+        session, "task.retried", task, {"status": before}, {"status": TaskStatus.queued}
+    )
     # An admin's retry sends again what Graph refused for good (the one other way is a change
     # of the refused value itself): forget the assignment's refusals.
     assignment = repo.get_assignment(session, task.assignment_id)
@@ -120,6 +130,7 @@ def retry(session: Session, task_id: int, who: str) -> Task:
 
 def cancel(session: Session, task_id: int, who: str) -> Task:
     task = get_task(session, task_id)
+    before = task.status
     now = utcnow()
     moved = repo.transition(
         session,
@@ -130,6 +141,9 @@ def cancel(session: Session, task_id: int, who: str) -> Task:
         finished_at=now,
     )
     _refuse(session, [task], moved, "only tasks that have not started can be cancelled")
+    audit.record_values(
+        session, "task.cancelled", task, {"status": before}, {"status": TaskStatus.cancelled}
+    )
     return task
 
 
@@ -185,9 +199,12 @@ def assignment_views(session: Session, rows: Sequence[Assignment]) -> list[Assig
     ]
 
 
-def assignment_reads(views: Sequence[AssignmentView]) -> list[AssignmentRead]:
+def assignment_reads(session: Session, views: Sequence[AssignmentView]) -> list[AssignmentRead]:
     """The API's shape of assignments (`GET /users/{id}/apps`, `GET /apps/{id}/users`), which
-    `provisioner users show` prints too."""
+    `provisioner users show` prints too; `why` names what it refers to (`audit.explain`)."""
+    names = Names.load(
+        session, [v.assignment.why for v in views], {v.assignment.app_id for v in views}
+    )
     out = []
     for v in views:
         a, t = v.assignment, v.open_task
@@ -205,7 +222,7 @@ def assignment_reads(views: Sequence[AssignmentView]) -> list[AssignmentRead]:
                 immutable_id=a.immutable_id,
                 desired=a.desired,
                 applied=a.applied,
-                why=a.why,
+                why=why_read(names, a.app_id, a.why),
                 last_error=a.last_error,
                 step_errors=[AssignmentStepError.model_validate(e) for e in a.step_errors or []],
                 open_task=OpenTask(id=t.id, action=t.action, status=t.status)

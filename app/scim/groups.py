@@ -21,6 +21,7 @@ from scim2_models import (
 from scim2_models import Group as GroupResource
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.directory import service as directory
 from app.directory.schemas import UserUpdate
 from app.inputs import hidden_character, normalized
@@ -69,6 +70,7 @@ def create(session: Session, resource: GroupResource) -> ScimGroup:
     )
     session.add(row)
     session.flush()
+    audit.record(session, "scim_group.created", row)
     # Only add on create: users whose member_of already names the group (an import, an earlier
     # directory) stay members. Entra ID creates a group empty and adds members afterwards;
     # stripping them in between would deprovision and reprovision those people.
@@ -79,6 +81,7 @@ def create(session: Session, resource: GroupResource) -> ScimGroup:
 def replace(session: Session, row: ScimGroup, resource: GroupResource) -> ScimGroup:
     name = _name(resource)
     wanted = member_ids(resource)
+    before = audit.snapshot(row)
     if name != row.display_name:
         _check_unique(session, name, row.id)
         _rename(session, row.display_name, name)
@@ -87,6 +90,7 @@ def replace(session: Session, row: ScimGroup, resource: GroupResource) -> ScimGr
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
+    audit.record(session, "scim_group.updated", row, before)
     _set_members(session, name, wanted)
     return row
 
@@ -103,6 +107,7 @@ def patch(
 
 def delete(session: Session, row: ScimGroup) -> None:
     _set_members(session, row.display_name, [])
+    audit.record(session, "scim_group.deleted", row)
     session.delete(row)
     session.flush()
 

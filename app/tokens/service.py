@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.errors import NotFound, Unauthorized
 from app.models import ApiToken, Scope, utcnow
 from app.tokens import repository as repo
@@ -43,6 +44,7 @@ def create_token(
     )
     session.add(row)
     session.flush()
+    audit.record(session, "token.created", row)  # its hash and secret are never recorded
     return row, raw
 
 
@@ -52,8 +54,10 @@ def revoke(session: Session, token_id: int) -> None:
     if row is None:
         raise NotFound(f"Token {token_id} does not exist.")
     if row.revoked_at is None:
+        before = audit.snapshot(row)
         row.revoked_at = utcnow()
         session.add(row)
+        audit.record(session, "token.revoked", row, before)
 
 
 def authenticate(session: Session, raw: str) -> ApiToken:

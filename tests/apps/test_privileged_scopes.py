@@ -1,6 +1,6 @@
 """Privileged app changes: who approves what, deprovisioning policy and credentials need
 `admin`; a `write` token gets a 403 naming the fields and changes nothing; every such change
-is an event row saying who changed which fields, before and after (never a secret)."""
+is an audit entry saying who changed which fields, before and after (never a secret)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Event
+from app.models import AuditEntry
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body, key_and_cert, row
@@ -33,10 +33,15 @@ CREDENTIAL_CHANGES: list[tuple[str, Any]] = [
 ]
 
 
-def _events(app_id: int) -> list[Event]:
+def _events(app_id: int) -> list[AuditEntry]:
+    """The app's audit entries after its creation."""
     with transaction() as session:
-        stmt = select(Event).where(Event.app_id == app_id).order_by(Event.id)  # type: ignore[arg-type]
-        return [e for e in session.exec(stmt).all() if e.kind.startswith("app.")]
+        stmt = (
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "app", AuditEntry.object_id == str(app_id))
+            .order_by(AuditEntry.id)  # type: ignore[arg-type]
+        )
+        return [e for e in session.exec(stmt).all() if e.action != "app.created"]
 
 
 def _snapshot(app_id: int) -> dict[str, Any]:
@@ -83,7 +88,8 @@ def test_a_write_token_still_changes_the_rest(api: ApiClient, sandbox: SandboxSe
         "tenant": seed.DEMO_TENANT_ID,
     }
     assert writer.ok("PATCH", f"/apps/{app_id}", json=body)["name"] == "Renamed"
-    assert _events(app_id) == []
+    # Only the rename is recorded: the privileged fields it sent did not change.
+    assert [(e.action, e.after) for e in _events(app_id)] == [("app.updated", {"name": "Renamed"})]
 
 
 @pytest.mark.parametrize(("field", "value"), POLICY_CHANGES)
@@ -95,11 +101,10 @@ def test_admin_changes_policy_and_it_is_recorded(
     admin = api.with_scopes("admin")
     assert admin.ok("PATCH", f"/apps/{app_id}", json={field: value})[field] == value
     (event,) = _events(app_id)
-    assert event.kind == "app.policy_changed"
-    assert event.data["fields"] == [field]
-    assert event.data["by"].endswith(":test") and event.data["by"].startswith("token:")
-    assert event.data["before"] == {field: before}
-    assert event.data["after"] == {field: value}
+    assert event.action == "app.policy_changed"
+    assert event.actor_name == "test" and event.actor_type == "token"
+    assert event.before == {field: before}
+    assert event.after == {field: value}
 
 
 @pytest.mark.parametrize(("field", "value"), CREDENTIAL_CHANGES)
@@ -114,14 +119,17 @@ def test_admin_changes_credentials_and_no_secret_is_recorded(
         != (before[field if field != "client_secret" else "client_secret_enc"])
     )
     (event,) = _events(app_id)
-    assert event.kind == "app.credentials_changed" and event.data["fields"] == [field]
+    assert event.action == "app.credentials_changed"
+    assert event.after is not None and set(event.after) == {field}
     if field == "client_secret":
-        assert event.data["before"] == {"client_secret": "set"}
-        assert event.data["after"] == {"client_secret": "changed"}
-        assert value not in str(event.data) and seed.DEMO_CLIENT_SECRET not in str(event.data)
+        assert event.before is not None
+        assert event.before[field].startswith("set:") and event.after[field].startswith("set:")
+        assert event.before[field] != event.after[field]
+        recorded = str((event.before, event.after))
+        assert value not in recorded and seed.DEMO_CLIENT_SECRET not in recorded
     else:
-        assert event.data["before"] == {field: before[field]}
-        assert event.data["after"] == {field: value}
+        assert event.before == {field: before[field]}
+        assert event.after == {field: value}
 
 
 def test_admin_changes_the_certificate_and_the_event_names_thumbprints(
@@ -136,9 +144,11 @@ def test_admin_changes_the_certificate_and_the_event_names_thumbprints(
     api.with_scopes("admin").ok(
         "PATCH", f"/apps/{app_id}", json={"certificate": certificate, "deletion_threshold": 7}
     )
-    kinds = {e.kind: e for e in _events(app_id)}
+    kinds = {e.action: e for e in _events(app_id)}
     assert set(kinds) == {"app.policy_changed", "app.credentials_changed"}
-    data = kinds["app.credentials_changed"].data
-    assert data["before"] == {"certificate": None}
-    assert data["after"] == {"certificate": row(app_id).certificate_thumbprint}
-    assert "PRIVATE KEY" not in str(data)
+    entry = kinds["app.credentials_changed"]
+    assert entry.before and entry.after
+    assert entry.before["certificate_thumbprint"] is None
+    assert entry.after["certificate_thumbprint"] == row(app_id).certificate_thumbprint
+    assert entry.before["client_secret"] and entry.after["client_secret"] is None
+    assert "PRIVATE KEY" not in str((entry.before, entry.after))

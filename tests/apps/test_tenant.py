@@ -154,6 +154,9 @@ def test_preflight_reports_tenant_and_user_problems(api: ApiClient, sandbox: San
     assert codes["directory_sync_enabled:"]["severity"] == "warning"
     assert codes["domain_unverified:"]["severity"] == "error"
     assert codes[f"license_no_free_seats:{seed.SKU_M365_E5}"]["severity"] == "warning"
+    assert codes[f"license_no_free_seats:{seed.SKU_M365_E5}"]["message"].startswith(
+        f"Microsoft 365 E5 (SPE_E5, {seed.SKU_M365_E5}) has no free seats"
+    )
     nickname = codes["mailNickname.characters:mailNickname"]
     assert nickname["count"] == 7 and nickname["example_user_ids"] == ids[:5]
     assert "'Josh Ames1'" in nickname["message"]

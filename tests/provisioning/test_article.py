@@ -9,6 +9,8 @@ from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import e3_disabled_plans, members, tenant_user, wait_tasks
 from tests.support import ApiClient, user_body
 
+SALES = "Sales and Marketing"  # the display name of seed.GROUP_SALES
+
 
 def test_article_workflow(api: ApiClient, sandbox: SandboxServer, o365: dict[str, Any]) -> None:
     app_id = o365["app"]["id"]
@@ -55,11 +57,20 @@ def test_article_workflow(api: ApiClient, sandbox: SandboxServer, o365: dict[str
     assert task["action"] == "create" and task["status"] == "pending_approval"
     assert task["plan"]["licenses_add"] == {seed.SKU_E3: disabled}
     assigned = api.ok("GET", f"/users/{josh['id']}/apps")[0]
-    assert assigned["why"]["licenses"][seed.SKU_E3] and assigned["why"]["roles"][0][
-        "source"
-    ].startswith("mapping:")
+    assert assigned["why"]["lines"] == [
+        "mapping 'Office 365 members' granted role 'Office 365'",
+        "rule 'Josh gets E3 apps' granted Office 365 E3",
+        f"rule 'Josh gets E3 apps' added group '{SALES}'",
+    ]
+    [license_why] = assigned["why"]["licenses"]
+    assert license_why["sku_id"] == seed.SKU_E3 and license_why["product_name"] == "Office 365 E3"
+    assert license_why["sku_part_number"] == "ENTERPRISEPACK"
+    [role_why] = assigned["why"]["roles"]
+    assert role_why["source"] == "mapping" and role_why["mapping"] == "Office 365 members"
     plan = api.ok("GET", f"/apps/{app_id}/plan")
     assert plan["totals"] == {"create": 1} and plan["pending_approval"] == 1
+    [example] = plan["actions"]["create"]["examples"]
+    assert example["license_names"] == {seed.SKU_E3: "Office 365 E3"}
 
     api.ok("POST", f"/provisioning/tasks/{task['id']}/approve")
     tasks = wait_tasks(api, app_id)
@@ -74,6 +85,31 @@ def test_article_workflow(api: ApiClient, sandbox: SandboxServer, o365: dict[str
     assert user.id in members(sandbox, seed.GROUP_SALES)
     assigned = api.ok("GET", f"/users/{josh['id']}/apps")[0]
     assert assigned["state"] == "provisioned" and assigned["tenant_object_id"] == user.id
+
+    # The provisioning log tells the same story in words, with every Graph call's answer.
+    [entry] = api.ok("GET", f"/users/{josh['id']}/provisioning/log")["items"]
+    assert entry["text"] == (
+        f"task {task['id']}: create of user 'josh.ames' in app '{o365['app']['name']}': succeeded"
+    )
+    assert entry["approved_by"].endswith(":admin")
+    assert "rule 'Josh gets E3 apps' granted Office 365 E3" in entry["why"]["lines"]
+    steps = {s["kind"]: s for s in entry["steps"]}
+    assert steps["license_add"]["text"] == "added license Office 365 E3: succeeded"
+    assert steps["group_add"]["text"] == f"added to group '{SALES}': succeeded"
+    assert steps["create"]["graph_call"]["method"] == "POST"
+    assert steps["create"]["graph_call"]["path"] == "/users"
+    lic_call = steps["license_add"]["graph_call"]
+    assert lic_call["path"] == f"/users/{user.id}/assignLicense" and lic_call["status"] == 200
+    assert entry["graph_calls"] and all(c["request_id"] for c in entry["graph_calls"])
+    # Each call names the request id Graph gave its `$batch` (the one the sandbox logged).
+    logged = {r.request_id for r in sandbox.state.request_log if r.path.endswith("$batch")}
+    assert {c["batch_request_id"] for c in entry["graph_calls"]} <= logged
+    assert api.ok("GET", f"/apps/{app_id}/provisioning/log")["items"] == [entry]
+    assert api.ok("GET", "/provisioning/log", params={"user_id": josh["id"]})["items"] == [entry]
+    licenses = api.ok("GET", f"/apps/{app_id}")["entitlements"]["licenses"]
+    assert {lic["sku_part_number"]: lic["product_name"] for lic in licenses}["SPE_E5"] == (
+        "Microsoft 365 E5"
+    )
     assert api.ok("GET", f"/apps/{app_id}/plan")["totals"] == {}
 
     # Deleting Josh here suspends him in the tenant (the app's policy), then his record goes.

@@ -46,6 +46,8 @@ class Exchange:
             rid = request_id(found) if found is not None else None
             if p.state is not None and rid:
                 p.state.outcome.request_ids.append(rid)
+            if p.state is not None and found is not None:
+                p.state.outcome.calls.append(call_json(p, found, rid))
         return by_key
 
     async def send(self, call: GraphCall, *, retry_not_found: bool = False) -> GraphResponse:
@@ -53,6 +55,21 @@ class Exchange:
         return await self.client.request(
             call.method, call.url, json=call.body, retry_not_found=retry_not_found
         )
+
+
+def call_json(p: Planned, result: BatchResult, rid: str | None) -> dict[str, Any]:
+    """One request and Graph's answer as the provisioning log shows it (no body: it may
+    carry personal data the log does not need)."""
+    return {
+        "request": p.key.step.name.lower(),
+        "method": p.call.method,
+        "path": p.call.path,
+        "status": result.status,
+        "code": result.error.code if result.error else None,
+        "message": result.error.message if result.error else None,
+        "request_id": rid or result.batch_request_id,
+        "batch_request_id": result.batch_request_id,
+    }
 
 
 def request_id(result: BatchResult) -> str | None:

@@ -137,6 +137,8 @@ class Outcome:
     tenant_immutable_id: str | None = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """Each Graph request sent for this task and Graph's answer, for the provisioning log."""
     cause: BaseException | None = None
     # What a task that succeeded left alone on purpose (attributes mastered on premises); the
     # runner makes it the task's reason.

@@ -4,6 +4,7 @@ groups and parameters. Conditions are the mappings' (`app.mappings.catalog`)."""
 from __future__ import annotations
 
 from app.errors import Conflict, NotFound
+from app.licensing import product_name
 from app.mappings.schemas import CatalogItem
 from app.models import App
 from app.provisioning.rules.entitlements import entitlements_of, parameter_names
@@ -52,7 +53,7 @@ def action_values(app: App, action: str) -> list[ActionValue]:
     return [
         ActionValue(
             value=lic.sku_id,
-            name=f"{lic.part_number or lic.sku_id} ({lic.available} of {lic.enabled} free)",
+            name=_label(lic.sku_id, lic.part_number, f"{lic.available} of {lic.enabled} free"),
             kind="license",
             free_seats=lic.available,
             service_plans=[
@@ -63,3 +64,11 @@ def action_values(app: App, action: str) -> list[ActionValue]:
         for lic in ents.licenses.values()
         if lic.assignable
     ]
+
+
+def _label(sku_id: str, part_number: str | None, seats: str) -> str:
+    """Microsoft's product name, then the part number admins script with and the free
+    seats: "Office 365 E3 (ENTERPRISEPACK, 24 of 25 free)"."""
+    name = product_name(sku_id, part_number)
+    code = part_number or sku_id
+    return f"{name} ({code}, {seats})" if name else f"{code} ({seats})"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.apps.service import get_app, require_app
+from app.audit import service as audit
 from app.directory.repository import effective_user_facts
 from app.errors import NotFound, field_error, reject_nulls
 from app.evaluation import rules as engine
@@ -84,6 +85,7 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
     validate(session, app, to_domain(row), conditions=True, actions=True)
     session.add(row)
     session.flush()
+    audit.record(session, "rule.created", row)
     _rules_changed(session, app_id)
     return row
 
@@ -91,6 +93,7 @@ def create_rule(session: Session, app_id: int, data: RuleCreate) -> RuleRow:
 def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -> RuleRow:
     app = get_app(session, app_id)
     row = _rule_of(session, app_id, rule_id, lock=True)  # parallel PATCHes apply in turn
+    before = audit.snapshot(row)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, changes.keys())
     for key, value in changes.items():
@@ -105,12 +108,15 @@ def update_rule(session: Session, app_id: int, rule_id: int, data: RuleUpdate) -
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
+    audit.record(session, "rule.updated", row, before)
     _rules_changed(session, app_id)
     return row
 
 
 def delete_rule(session: Session, app_id: int, rule_id: int) -> None:
-    session.delete(get_rule(session, app_id, rule_id))
+    row = get_rule(session, app_id, rule_id)
+    audit.record(session, "rule.deleted", row)
+    session.delete(row)
     session.flush()
     _rules_changed(session, app_id)
 

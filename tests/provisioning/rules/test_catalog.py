@@ -49,8 +49,8 @@ def test_actions_and_their_values(client: ApiClient) -> None:
     licenses = client.ok("GET", f"{base}/set_licenses/values")
     # The company-wide PSTN credits cannot go to a user, so the editor does not offer them.
     assert [(v["value"], v["name"], v["free_seats"]) for v in licenses] == [
-        (seed.SKU_E3, "ENTERPRISEPACK (24 of 25 free)", 24),
-        (seed.SKU_E1, "STANDARDPACK (9 of 10 free)", 9),
+        (seed.SKU_E3, "Office 365 E3 (ENTERPRISEPACK, 24 of 25 free)", 24),
+        (seed.SKU_E1, "Office 365 E1 (STANDARDPACK, 9 of 10 free)", 9),
     ]
     plans = {p["value"]: p["name"] for p in licenses[0]["service_plans"]}
     assert plans[seed.PLAN_YAMMER] == "YAMMER_ENTERPRISE" and len(plans) == 11

@@ -2,6 +2,8 @@
 
 from .action_in import ActionIn
 from .action_value import ActionValue
+from .actor_read import ActorRead
+from .actor_type import ActorType
 from .app_create import AppCreate
 from .app_create_cloud import AppCreateCloud
 from .app_plan import AppPlan
@@ -16,11 +18,14 @@ from .assignment_read import AssignmentRead
 from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
 from .assignment_read_desired_type_0 import AssignmentReadDesiredType0
 from .assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
-from .assignment_read_why_type_0 import AssignmentReadWhyType0
 from .assignment_state import AssignmentState
 from .assignment_step_error import AssignmentStepError
 from .assignment_target import AssignmentTarget
 from .attempt_read import AttemptRead
+from .audit_entry_read import AuditEntryRead
+from .audit_entry_read_after_type_0 import AuditEntryReadAfterType0
+from .audit_entry_read_before_type_0 import AuditEntryReadBeforeType0
+from .audit_list_format_type_0 import AuditListFormatType0
 from .authorize_read import AuthorizeRead
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
@@ -47,6 +52,7 @@ from .entitlements_read import EntitlementsRead
 from .field_error import FieldError
 from .finding import Finding
 from .finding_severity import FindingSeverity
+from .graph_call_read import GraphCallRead
 from .graph_error_read import GraphErrorRead
 from .group_create import GroupCreate
 from .group_read import GroupRead
@@ -59,18 +65,27 @@ from .job_read_result_type_0 import JobReadResultType0
 from .job_status import JobStatus
 from .license_read import LicenseRead
 from .license_read_service_plans_item import LicenseReadServicePlansItem
+from .log_event import LogEvent
+from .log_event_data import LogEventData
+from .log_step import LogStep
+from .log_step_error_type_0 import LogStepErrorType0
 from .mapping_create import MappingCreate
 from .mapping_create_match import MappingCreateMatch
 from .mapping_read import MappingRead
 from .mapping_read_match import MappingReadMatch
 from .mapping_update import MappingUpdate
 from .mapping_update_match import MappingUpdateMatch
+from .named_ref import NamedRef
+from .object_read import ObjectRead
+from .object_type import ObjectType
 from .open_task import OpenTask
 from .page_app_read import PageAppRead
 from .page_assignment_read import PageAssignmentRead
+from .page_audit_entry_read import PageAuditEntryRead
 from .page_delivery_read import PageDeliveryRead
 from .page_group_read import PageGroupRead
 from .page_job_read import PageJobRead
+from .page_provisioning_log_entry import PageProvisioningLogEntry
 from .page_role_read import PageRoleRead
 from .page_task_read import PageTaskRead
 from .page_token_read import PageTokenRead
@@ -80,10 +95,12 @@ from .parameter_in import ParameterIn
 from .parameter_in_source import ParameterInSource
 from .plan_action import PlanAction
 from .plan_example import PlanExample
+from .plan_example_license_names import PlanExampleLicenseNames
 from .plan_example_plan import PlanExamplePlan
 from .plan_read import PlanRead
 from .preflight_report import PreflightReport
 from .problem import Problem
+from .provisioning_log_entry import ProvisioningLogEntry
 from .role_create import RoleCreate
 from .role_grant import RoleGrant
 from .role_grant_source import RoleGrantSource
@@ -128,10 +145,18 @@ from .webhook_created import WebhookCreated
 from .webhook_event_type import WebhookEventType
 from .webhook_read import WebhookRead
 from .webhook_update import WebhookUpdate
+from .why_group import WhyGroup
+from .why_license import WhyLicense
+from .why_parameter import WhyParameter
+from .why_read import WhyRead
+from .why_role import WhyRole
+from .why_role_source import WhyRoleSource
 
 __all__ = (
     "ActionIn",
     "ActionValue",
+    "ActorRead",
+    "ActorType",
     "AppCreate",
     "AppCreateCloud",
     "AppPlan",
@@ -146,11 +171,14 @@ __all__ = (
     "AssignmentReadAppliedType0",
     "AssignmentReadDesiredType0",
     "AssignmentReadLastErrorType0",
-    "AssignmentReadWhyType0",
     "AssignmentState",
     "AssignmentStepError",
     "AssignmentTarget",
     "AttemptRead",
+    "AuditEntryRead",
+    "AuditEntryReadAfterType0",
+    "AuditEntryReadBeforeType0",
+    "AuditListFormatType0",
     "AuthorizeRead",
     "CatalogItem",
     "CertificateIn",
@@ -177,6 +205,7 @@ __all__ = (
     "FieldError",
     "Finding",
     "FindingSeverity",
+    "GraphCallRead",
     "GraphErrorRead",
     "GroupCreate",
     "GroupRead",
@@ -189,18 +218,27 @@ __all__ = (
     "JobStatus",
     "LicenseRead",
     "LicenseReadServicePlansItem",
+    "LogEvent",
+    "LogEventData",
+    "LogStep",
+    "LogStepErrorType0",
     "MappingCreate",
     "MappingCreateMatch",
     "MappingRead",
     "MappingReadMatch",
     "MappingUpdate",
     "MappingUpdateMatch",
+    "NamedRef",
+    "ObjectRead",
+    "ObjectType",
     "OpenTask",
     "PageAppRead",
     "PageAssignmentRead",
+    "PageAuditEntryRead",
     "PageDeliveryRead",
     "PageGroupRead",
     "PageJobRead",
+    "PageProvisioningLogEntry",
     "PageRoleRead",
     "PageTaskRead",
     "PageTokenRead",
@@ -210,10 +248,12 @@ __all__ = (
     "ParameterInSource",
     "PlanAction",
     "PlanExample",
+    "PlanExampleLicenseNames",
     "PlanExamplePlan",
     "PlanRead",
     "PreflightReport",
     "Problem",
+    "ProvisioningLogEntry",
     "RoleCreate",
     "RoleGrant",
     "RoleGrantSource",
@@ -258,4 +298,10 @@ __all__ = (
     "WebhookEventType",
     "WebhookRead",
     "WebhookUpdate",
+    "WhyGroup",
+    "WhyLicense",
+    "WhyParameter",
+    "WhyRead",
+    "WhyRole",
+    "WhyRoleSource",
 )

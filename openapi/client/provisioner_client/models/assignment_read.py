@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0
     from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0
     from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
-    from ..models.assignment_read_why_type_0 import AssignmentReadWhyType0
     from ..models.assignment_step_error import AssignmentStepError
     from ..models.open_task import OpenTask
+    from ..models.why_read import WhyRead
 
 
 T = TypeVar("T", bound="AssignmentRead")
@@ -42,7 +42,8 @@ class AssignmentRead:
         updated_at (datetime.datetime):
         user_id (int):
         username (None | str):
-        why (AssignmentReadWhyType0 | None): Roles, mappings and rules behind it
+        why (None | WhyRead): Roles (and the mappings granting them), and the rules behind each license, group and
+            parameter, by name and id
         step_errors (list[AssignmentStepError] | Unset): Every step of the last run that did not apply, with Graph's
             error; empty when the tenant holds the whole desired state
     """
@@ -61,7 +62,7 @@ class AssignmentRead:
     updated_at: datetime.datetime
     user_id: int
     username: None | str
-    why: AssignmentReadWhyType0 | None
+    why: None | WhyRead
     step_errors: list[AssignmentStepError] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,8 +70,8 @@ class AssignmentRead:
         from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0  # noqa: PLC0415
         from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0  # noqa: PLC0415
         from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0  # noqa: PLC0415
-        from ..models.assignment_read_why_type_0 import AssignmentReadWhyType0  # noqa: PLC0415
         from ..models.open_task import OpenTask  # noqa: PLC0415
+        from ..models.why_read import WhyRead  # noqa: PLC0415
 
         active = self.active
 
@@ -120,7 +121,7 @@ class AssignmentRead:
         username = self.username
 
         why: dict[str, Any] | None
-        if isinstance(self.why, AssignmentReadWhyType0):
+        if isinstance(self.why, WhyRead):
             why = self.why.to_dict()
         else:
             why = self.why
@@ -163,9 +164,9 @@ class AssignmentRead:
         from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0  # noqa: PLC0415
         from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0  # noqa: PLC0415
         from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0  # noqa: PLC0415
-        from ..models.assignment_read_why_type_0 import AssignmentReadWhyType0  # noqa: PLC0415
         from ..models.assignment_step_error import AssignmentStepError  # noqa: PLC0415
         from ..models.open_task import OpenTask  # noqa: PLC0415
+        from ..models.why_read import WhyRead  # noqa: PLC0415
 
         d = dict(src_dict)
         active = d.pop("active")
@@ -263,18 +264,18 @@ class AssignmentRead:
 
         username = _parse_username(d.pop("username"))
 
-        def _parse_why(data: object) -> AssignmentReadWhyType0 | None:
+        def _parse_why(data: object) -> None | WhyRead:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                why_type_0 = AssignmentReadWhyType0.from_dict(data)
+                why_type_0 = WhyRead.from_dict(data)
 
                 return why_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AssignmentReadWhyType0 | None, data)
+            return cast(None | WhyRead, data)
 
         why = _parse_why(d.pop("why"))
 

@@ -26,6 +26,8 @@ class LicenseRead:
         sku_part_number (str):
         applies_to (None | str | Unset):
         capability_status (None | str | Unset):
+        product_name (None | str | Unset): Microsoft's product name (e.g. `Office 365 E3` for `ENTERPRISEPACK`), from
+            its published licensing table; null for a SKU the table does not know
         service_plans (list[LicenseReadServicePlansItem] | Unset):
     """
 
@@ -36,6 +38,7 @@ class LicenseRead:
     sku_part_number: str
     applies_to: None | str | Unset = UNSET
     capability_status: None | str | Unset = UNSET
+    product_name: None | str | Unset = UNSET
     service_plans: list[LicenseReadServicePlansItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -62,6 +65,12 @@ class LicenseRead:
         else:
             capability_status = self.capability_status
 
+        product_name: None | str | Unset
+        if isinstance(self.product_name, Unset):
+            product_name = UNSET
+        else:
+            product_name = self.product_name
+
         service_plans: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.service_plans, Unset):
             service_plans = []
@@ -84,6 +93,8 @@ class LicenseRead:
             field_dict["applies_to"] = applies_to
         if capability_status is not UNSET:
             field_dict["capability_status"] = capability_status
+        if product_name is not UNSET:
+            field_dict["product_name"] = product_name
         if service_plans is not UNSET:
             field_dict["service_plans"] = service_plans
 
@@ -122,6 +133,15 @@ class LicenseRead:
 
         capability_status = _parse_capability_status(d.pop("capability_status", UNSET))
 
+        def _parse_product_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        product_name = _parse_product_name(d.pop("product_name", UNSET))
+
         _service_plans = d.pop("service_plans", UNSET)
         service_plans: list[LicenseReadServicePlansItem] | Unset = UNSET
         if _service_plans is not UNSET:
@@ -139,6 +159,7 @@ class LicenseRead:
             sku_part_number=sku_part_number,
             applies_to=applies_to,
             capability_status=capability_status,
+            product_name=product_name,
             service_plans=service_plans,
         )
 

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.plan_example_license_names import PlanExampleLicenseNames
     from ..models.plan_example_plan import PlanExamplePlan
 
 
@@ -20,11 +23,14 @@ class PlanExample:
         plan (PlanExamplePlan):
         user_id (int):
         username (None | str):
+        license_names (PlanExampleLicenseNames | Unset): sku id -> Microsoft's product name, for each license the plan
+            adds or removes (e.g. `Office 365 E3`)
     """
 
     plan: PlanExamplePlan
     user_id: int
     username: None | str
+    license_names: PlanExampleLicenseNames | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,6 +41,10 @@ class PlanExample:
         username: None | str
         username = self.username
 
+        license_names: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.license_names, Unset):
+            license_names = self.license_names.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -44,11 +54,14 @@ class PlanExample:
                 "username": username,
             }
         )
+        if license_names is not UNSET:
+            field_dict["license_names"] = license_names
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.plan_example_license_names import PlanExampleLicenseNames  # noqa: PLC0415
         from ..models.plan_example_plan import PlanExamplePlan  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -63,10 +76,18 @@ class PlanExample:
 
         username = _parse_username(d.pop("username"))
 
+        _license_names = d.pop("license_names", UNSET)
+        license_names: PlanExampleLicenseNames | Unset
+        if isinstance(_license_names, Unset):
+            license_names = UNSET
+        else:
+            license_names = PlanExampleLicenseNames.from_dict(_license_names)
+
         plan_example = cls(
             plan=plan,
             user_id=user_id,
             username=username,
+            license_names=license_names,
         )
 
         plan_example.additional_properties = d

@@ -109,8 +109,9 @@ def sync_detailed(
     the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
     the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
     a `write` token gets a 403 naming those fields and nothing changes. Each such change is
-    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
-    before and after; a secret or key is recorded as "changed", never its value).
+    in the audit trail (`audit-list`) as `app.policy_changed` / `app.credentials_changed`
+    (who, which fields, before and after; a secret only as a fingerprint, a certificate as its
+    thumbprint, never a value).
 
     Args:
         app_id (int):
@@ -150,8 +151,9 @@ def sync(
     the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
     the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
     a `write` token gets a 403 naming those fields and nothing changes. Each such change is
-    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
-    before and after; a secret or key is recorded as "changed", never its value).
+    in the audit trail (`audit-list`) as `app.policy_changed` / `app.credentials_changed`
+    (who, which fields, before and after; a secret only as a fingerprint, a certificate as its
+    thumbprint, never a value).
 
     Args:
         app_id (int):
@@ -186,8 +188,9 @@ async def asyncio_detailed(
     the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
     the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
     a `write` token gets a 403 naming those fields and nothing changes. Each such change is
-    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
-    before and after; a secret or key is recorded as "changed", never its value).
+    in the audit trail (`audit-list`) as `app.policy_changed` / `app.credentials_changed`
+    (who, which fields, before and after; a secret only as a fingerprint, a certificate as its
+    thumbprint, never a value).
 
     Args:
         app_id (int):
@@ -225,8 +228,9 @@ async def asyncio(
     the deprovisioning policy (`on_user_deleted`, `on_user_suspended`, `on_app_removed`), or
     the credentials (`client_secret`, `certificate`, `client_id`, `tenant`) needs `admin`:
     a `write` token gets a 403 naming those fields and nothing changes. Each such change is
-    recorded as an `app.policy_changed` / `app.credentials_changed` event (who, which fields,
-    before and after; a secret or key is recorded as "changed", never its value).
+    in the audit trail (`audit-list`) as `app.policy_changed` / `app.credentials_changed`
+    (who, which fields, before and after; a secret only as a fingerprint, a certificate as its
+    thumbprint, never a value).
 
     Args:
         app_id (int):

@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="AssignmentReadWhyType0")
+T = TypeVar("T", bound="PlanExampleLicenseNames")
 
 
 @_attrs_define
-class AssignmentReadWhyType0:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class PlanExampleLicenseNames:
+    """sku id -> Microsoft's product name, for each license the plan adds or removes (e.g. `Office 365 E3`)"""
+
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +25,19 @@ class AssignmentReadWhyType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        assignment_read_why_type_0 = cls()
+        plan_example_license_names = cls()
 
-        assignment_read_why_type_0.additional_properties = d
-        return assignment_read_why_type_0
+        plan_example_license_names.additional_properties = d
+        return plan_example_license_names
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

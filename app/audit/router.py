@@ -1,0 +1,166 @@
+"""HTTP routes of the audit trail (filters, cursor pages, or a CSV export) and of the
+provisioning log (all tasks, or one user's, or one app's)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import Reader, SessionDep
+from app.api.ids import Id
+from app.api.routing import ProblemRoute
+from app.api.timestamps import Timestamp
+from app.apps.service import require_app
+from app.audit import provisioning_log, repository
+from app.audit.schemas import (
+    ActorRead,
+    AuditEntryRead,
+    ObjectRead,
+    ObjectType,
+    ProvisioningLogEntry,
+)
+from app.audit.service import CSV_COLUMNS
+from app.models import AuditEntry, Task, TaskStatus
+from app.pagination import Page, PageParams, paginate
+
+# The audit trail (what people changed) and the provisioning log (what the engine did).
+router = APIRouter(route_class=ProblemRoute, tags=["audit"])
+
+_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+def entry_read(e: AuditEntry) -> AuditEntryRead:
+    assert e.id is not None
+    return AuditEntryRead(
+        id=e.id,
+        created_at=e.created_at,
+        actor=ActorRead(type=e.actor_type, id=e.actor_id, name=e.actor_name),
+        object=ObjectRead(type=e.object_type, id=e.object_id, name=e.object_name),
+        action=e.action,
+        before=e.before,
+        after=e.after,
+        request_id=e.request_id,
+    )
+
+
+def _csv(rows: Any) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in rows:
+        values = {c: getattr(e, c) for c in CSV_COLUMNS}
+        for key in ("before", "after"):
+            values[key] = "" if values[key] is None else json.dumps(values[key], sort_keys=True)
+        values["created_at"] = e.created_at.isoformat()
+        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+@router.get(
+    "/audit",
+    response_model=Page[AuditEntryRead],
+    operation_id="audit-list",
+    responses=_CSV,  # type: ignore[arg-type]
+)
+def list_audit(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    actor: str | None = Query(None, max_length=200, description="The actor's name"),
+    actor_id: Id | None = Query(None, description="The actor's token id"),
+    object_type: ObjectType | None = Query(None),
+    object_ref: str | None = Query(
+        None,
+        alias="object",
+        max_length=64,
+        description="The object's id (a number, or a SCIM group's id); use with `object_type`",
+    ),
+    action: list[str] | None = Query(None, description="e.g. `app.policy_changed`"),
+    since: Timestamp | None = Query(None, description="At or after"),
+    until: Timestamp | None = Query(None, description="Before"),
+    format: Literal["json", "csv"] | None = Query(
+        None, description="`csv` exports every matching entry (as does `Accept: text/csv`)"
+    ),
+) -> Page[AuditEntryRead] | Response:
+    """Every change to apps (credentials and policy included), approvals, mappings, rules,
+    roles, users, groups and tokens: who, when, what, and the changed fields before and
+    after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
+    f = repository.AuditFilter(
+        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until
+    )
+    wants_csv = format == "csv" or (
+        format is None and "text/csv" in request.headers.get("accept", "")
+    )
+    if wants_csv:
+        body = _csv(repository.all_matching(session, f))
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
+    rows, cursor, url = paginate(session, repository.query(f), AuditEntry.id, page)
+    return Page(items=[entry_read(e) for e in rows], next_cursor=cursor, next=url)
+
+
+# --- the provisioning log -------------------------------------------------------------------
+
+
+def _log(
+    session: SessionDep,
+    page: PageParams,
+    f: repository.TaskLogFilter,
+) -> Page[ProvisioningLogEntry]:
+    rows, cursor, url = paginate(session, repository.task_query(f), Task.id, page)
+    return Page(items=provisioning_log.entries(session, rows), next_cursor=cursor, next=url)
+
+
+@router.get(
+    "/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="provisioning-log",
+)
+def provisioning_log_list(
+    session: SessionDep,
+    _: Reader,
+    page: PageParams = Depends(),
+    app_id: Id | None = None,
+    user_id: Id | None = None,
+    status: list[TaskStatus] | None = Query(None),
+    since: Timestamp | None = Query(None, description="Created at or after"),
+    until: Timestamp | None = Query(None, description="Created before"),
+) -> Page[ProvisioningLogEntry]:
+    """Each task and each of its steps in words, with names: the Graph request that carried
+    each step, Graph's answer and request id, the engine's events, and why the assignment
+    wants it ("rule 'Josh' granted Office 365 E3"). Oldest first, in cursor pages."""
+    f = repository.TaskLogFilter(app_id, user_id, tuple(status or ()), since, until)
+    return _log(session, page, f)
+
+
+@router.get(
+    "/users/{user_id:int}/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="users-provisioning-log",
+)
+def user_provisioning_log(
+    user_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[ProvisioningLogEntry]:
+    """The provisioning log of one user (kept after the user is deleted)."""
+    return _log(session, page, repository.TaskLogFilter(user_id=user_id))
+
+
+@router.get(
+    "/apps/{app_id:int}/provisioning/log",
+    response_model=Page[ProvisioningLogEntry],
+    operation_id="apps-provisioning-log",
+)
+def app_provisioning_log(
+    app_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[ProvisioningLogEntry]:
+    """The provisioning log of one app."""
+    require_app(session, app_id)
+    return _log(session, page, repository.TaskLogFilter(app_id=app_id))

@@ -1,0 +1,156 @@
+"""API shapes of the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ActorType(StrEnum):
+    token = "token"
+    scim = "scim"
+    cli = "cli"
+    system = "system"
+
+
+class ObjectType(StrEnum):
+    app = "app"
+    user = "user"
+    group = "group"
+    role = "role"
+    mapping = "mapping"
+    rule = "rule"
+    token = "token"
+    task = "task"
+    scim_group = "scim_group"
+
+
+class ActorRead(BaseModel):
+    type: ActorType = Field(description="token (an API token), scim, cli or system")
+    id: int | None = Field(description="The token's id")
+    name: str = Field(description="The token's name, or `cli` / `system`")
+
+
+class ObjectRead(BaseModel):
+    type: ObjectType
+    id: str | None
+    name: str | None = Field(description="Its name when the change was made")
+
+
+class AuditEntryRead(BaseModel):
+    id: int
+    created_at: datetime
+    actor: ActorRead
+    object: ObjectRead
+    action: str = Field(description="`<type>.<verb>`, e.g. `app.policy_changed`, `task.approved`")
+    before: dict[str, Any] | None = Field(
+        description="The changed fields before (null for a creation); secrets never appear"
+    )
+    after: dict[str, Any] | None = Field(description="The changed fields after (null: deleted)")
+    request_id: str | None = Field(description="The `X-Request-ID` of the request that did it")
+
+
+# --- why: what grants an assignment, by name and id -----------------------------------------
+
+
+class NamedRef(BaseModel):
+    id: int
+    name: str | None = Field(description="null when it no longer exists")
+
+
+class WhyRole(BaseModel):
+    role_id: int
+    role: str | None
+    source: Literal["manual", "mapping"]
+    mapping_id: int | None = None
+    mapping: str | None = None
+    text: str = Field(description="e.g. mapping 'Office 365 members' granted role 'Office 365'")
+
+
+class WhyLicense(BaseModel):
+    sku_id: str
+    sku_part_number: str | None
+    product_name: str | None = Field(description="Microsoft's name, e.g. `Office 365 E3`")
+    rules: list[NamedRef]
+    text: str = Field(description="e.g. rule 'Josh' granted Office 365 E3")
+
+
+class WhyGroup(BaseModel):
+    group_id: str
+    name: str | None = Field(description="The group's display name in the tenant")
+    rules: list[NamedRef]
+    text: str
+
+
+class WhyParameter(BaseModel):
+    name: str
+    rule: NamedRef
+    text: str
+
+
+class WhyRead(BaseModel):
+    """Why an assignment wants what it wants: each role with the mapping that granted it, and
+    each license, group and parameter with the rules that set it, by name and by id."""
+
+    target: str | None
+    roles: list[WhyRole]
+    licenses: list[WhyLicense]
+    groups: list[WhyGroup]
+    parameters: list[WhyParameter]
+    lines: list[str] = Field(description="The same, one sentence per grant")
+
+
+# --- the provisioning log -------------------------------------------------------------------
+
+
+class GraphCallRead(BaseModel):
+    request: str = Field(description="What the request was for: read, create, patch, lic, ...")
+    method: str
+    path: str
+    status: int = Field(description="Graph's HTTP status")
+    code: str | None = Field(description="Graph's error code, when it refused")
+    message: str | None
+    request_id: str | None = Field(
+        description="Graph's request id: the item's own when Graph refused it, else the "
+        "`$batch` envelope's"
+    )
+    batch_request_id: str | None = Field(None, description="The `$batch` envelope's request id")
+    attempt: int | None = Field(None, description="The task's attempt that sent it")
+
+
+class LogStep(BaseModel):
+    kind: str
+    target: str | None
+    target_name: str | None = Field(description="The license's product name, the group's name")
+    status: str
+    text: str = Field(description="e.g. added license Office 365 E3: succeeded")
+    reason: str | None
+    error: dict[str, Any] | None = Field(description="Graph's code, message, status, request id")
+    graph_call: GraphCallRead | None = Field(description="The request that carried the step")
+
+
+class LogEvent(BaseModel):
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ProvisioningLogEntry(BaseModel):
+    task_id: int
+    app: NamedRef
+    user: NamedRef
+    action: str
+    status: str
+    reason: str | None
+    text: str = Field(description="One line: who, what, where, how it ended")
+    approved_by: str | None
+    denied_by: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    why: WhyRead | None = Field(description="What grants the user's assignment now")
+    steps: list[LogStep]
+    graph_calls: list[GraphCallRead]
+    events: list[LogEvent]

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class ActorType(StrEnum):
+    CLI = "cli"
+    SCIM = "scim"
+    SYSTEM = "system"
+    TOKEN = "token"
+
+    def __str__(self) -> str:
+        return str(self.value)

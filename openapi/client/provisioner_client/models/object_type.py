@@ -1,0 +1,16 @@
+from enum import StrEnum
+
+
+class ObjectType(StrEnum):
+    APP = "app"
+    GROUP = "group"
+    MAPPING = "mapping"
+    ROLE = "role"
+    RULE = "rule"
+    SCIM_GROUP = "scim_group"
+    TASK = "task"
+    TOKEN = "token"
+    USER = "user"
+
+    def __str__(self) -> str:
+        return str(self.value)
