@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from app.background import install_dispatcher
-from app.cli import apps, importing, mappings, sandbox, server, tasks, tokens
+from app.cli import apps, importing, mappings, sandbox, server, settings, tasks, tokens
 from app.settings import get_settings
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(server.openapi_app, name="openapi")
 app.add_typer(importing.import_app, name="import")
 app.add_typer(apps.apps_app, name="apps")
 app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(settings.settings_app, name="settings")
 
 
 def main() -> None:
