@@ -8,7 +8,6 @@ from pathlib import Path
 
 from app.db import build_engine, migrate
 from app.logging import wants_json
-from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.settings import Settings
 from tests.apps.helpers import app_body
