@@ -54,7 +54,8 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
-def derived_id(label: str) -> str:
+def derived_id(label: str, settings: Settings | None = None) -> str:
     """An identifier derived from the key (HMAC-SHA256 of `label`): equal wherever the same key
     is in use, different anywhere else, and telling nothing about the key itself."""
-    return hmac.new(_load_key(get_settings()), label.encode(), hashlib.sha256).hexdigest()[:32]
+    key = _load_key(settings or get_settings())
+    return hmac.new(key, label.encode(), hashlib.sha256).hexdigest()[:32]

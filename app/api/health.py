@@ -22,7 +22,7 @@ def healthz(response: Response) -> dict[str, str]:
     # Which deployment answers (`app.apps.callback_check`): how the consent-callback probe
     # knows PUBLIC_URL leads here. Liveness must not fail for it, so a failure only logs.
     try:
-        response.headers[INSTANCE_HEADER] = instance_id(get_settings().effective_database_url)
+        response.headers[INSTANCE_HEADER] = instance_id(get_settings())
     except Exception as exc:
         log.warning("health.instance_id_failed", extra={"error": repr(exc)})
     return {"status": "ok"}

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import httpx
 from sqlalchemy import make_url
@@ -32,11 +33,20 @@ PROBE_TIMEOUT_S = 3.0
 FRESH_S = 30.0
 
 
-@lru_cache
-def instance_id(database_url: str) -> str:
+def instance_id(settings: Settings) -> str:
     """This deployment's id: the same on every replica sharing the database and SECRET_KEY."""
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return _instance_id(settings.effective_database_url, key, str(settings.data_dir.resolve()))
+
+
+@lru_cache(maxsize=8)
+def _instance_id(database_url: str, secret_key: str | None, data_dir: str) -> str:
+    # Cached per (database, key): /healthz answers with it on every call.
     shown = make_url(database_url).render_as_string(hide_password=True)
-    return crypto.derived_id(f"provisioner-instance:{shown}")
+    return crypto.derived_id(
+        f"provisioner-instance:{shown}",
+        Settings(database_url=database_url, secret_key=secret_key, data_dir=Path(data_dir)),
+    )
 
 
 @dataclass(frozen=True)
@@ -52,10 +62,12 @@ def probe(settings: Settings, callback_path: str) -> CallbackCheck:
     """Ask `PUBLIC_URL/healthz` once whether it is served by this deployment."""
     base = settings.effective_public_url
     callback, url = base + callback_path, base + HEALTH_PATH
-    ours = instance_id(settings.effective_database_url)
+    ours = instance_id(settings)
     hint = "set PUBLIC_URL to the address browsers use to reach this server"
     try:
-        resp = httpx.get(url, timeout=PROBE_TIMEOUT_S, follow_redirects=True)
+        # No proxies from the environment: they are for reaching the internet, and would send
+        # a probe of a local address somewhere else.
+        resp = httpx.get(url, timeout=PROBE_TIMEOUT_S, follow_redirects=True, trust_env=False)
     except httpx.HTTPError as exc:
         problem = f"{url} did not answer ({type(exc).__name__}: {exc}); {hint}"
         return CallbackCheck(callback, False, False, problem, time.monotonic())
