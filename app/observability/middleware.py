@@ -123,11 +123,15 @@ class MetricsMiddleware(_HttpMiddleware):
             route = route_template(scope, entry_root_path)
             record_http(scope["method"], route, status, elapsed)
             level = logging.DEBUG if route in PROBES and status < 400 else logging.INFO
+            # A request answered before routing (401 at the gate, 404) has no template: the log
+            # gets its path (the metric must not: raw paths are unbounded label values).
+            where = {"path": scope.get("path")} if route == UNMATCHED else {}
             log.log(
                 level,
                 "http.request",
                 method=scope["method"],
                 route=route,
+                **where,
                 status=status,
                 duration_ms=round(elapsed * 1000, 1),
                 token_name=_token_name(scope),
