@@ -108,3 +108,10 @@ def test_authorize_reports_a_callback_that_reaches_nothing(
     assert "PUBLIC_URL" in authorize["redirect_uri_problem"]
     [record] = [r for r in caplog.records if r.getMessage() == "consent.callback_unreachable"]
     assert record.callback == nowhere + CALLBACK_PATH  # type: ignore[attr-defined]
+
+
+def test_at_start_up_a_refused_probe_is_retried_only_for_the_grace_period() -> None:
+    nowhere = Settings(public_url=f"http://127.0.0.1:{free_port()}")
+    check = callback_check.wait_and_probe(nowhere, CALLBACK_PATH, grace_s=0)
+    assert not check.reachable and not check.answered
+    assert check.problem is not None and "set PUBLIC_URL" in check.problem
