@@ -29,7 +29,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATA_DIR=/var/lib/provisioner \
     HOST=0.0.0.0 \
     PORT=8000 \
-    LOG_JSON=true
+    LOG_FORMAT=json
 RUN groupadd --system --gid 10001 provisioner \
     && useradd --system --uid 10001 --gid provisioner --home-dir /srv/provisioner \
        --shell /usr/sbin/nologin provisioner \

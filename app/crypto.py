@@ -6,6 +6,8 @@ default. Values are stored as Fernet tokens; nothing here ever logs a plaintext.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 
@@ -50,3 +52,10 @@ def decrypt(token: str) -> str:
             "A stored secret could not be decrypted: SECRET_KEY differs from the one it was "
             "encrypted with."
         ) from exc
+
+
+def derived_id(label: str, settings: Settings | None = None) -> str:
+    """An identifier derived from the key (HMAC-SHA256 of `label`): equal wherever the same key
+    is in use, different anywhere else, and telling nothing about the key itself."""
+    key = _load_key(settings or get_settings())
+    return hmac.new(key, label.encode(), hashlib.sha256).hexdigest()[:32]

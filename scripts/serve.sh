@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets everything up on a fresh machine and serves the API on port 8000 with the embedded
-# default: SQLite under ./data, jobs in-process, and the built-in sandbox tenant on port 8443.
-# Prints an admin token the first time so you can use the API (and the Swagger UI) at once.
+# Sets everything up on a fresh machine and serves the API with the embedded default: SQLite
+# under DATA_DIR (./data), jobs in-process, and the built-in sandbox tenant. Settings come from
+# the environment or .env, as for every `provisioner` command: `PORT=18431 ./scripts/serve.sh`
+# serves on 18431 and the admin-consent callback (PUBLIC_URL) follows.
+# On every start it says where the admin token is (and makes one the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,13 +16,22 @@ if ! .venv/bin/python -c 'import app' 2>/dev/null || [ pyproject.toml -nt .venv/
   .venv/bin/pip install -q -e .
   touch .venv/.installed-serve
 fi
+provisioner=.venv/bin/provisioner
 echo "==> migrating" >&2
-.venv/bin/provisioner migrate
-mkdir -p data
-if [ ! -s data/admin-token ]; then
-  .venv/bin/provisioner token create --scope admin --name first-admin > data/admin-token
-  chmod 600 data/admin-token
-  echo "==> admin token (also in data/admin-token): $(cat data/admin-token)" >&2
+"$provisioner" migrate
+# Asked of the settings, not assumed: DATA_DIR may be set in the environment or in .env.
+data_dir=$("$provisioner" settings get DATA_DIR)
+token_file="$data_dir/admin-token"
+mkdir -p "$data_dir"
+if [ -s "$token_file" ] && ! "$provisioner" token check <"$token_file" 2>/dev/null; then
+  # A reset database leaves the file with a token nobody knows any more.
+  echo "==> $token_file holds no live token (was the database reset?): making a new one" >&2
+  rm -f "$token_file"
 fi
-echo "==> serving on http://127.0.0.1:${PORT:-8000} (Swagger UI at /docs)" >&2
-exec .venv/bin/provisioner serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+if [ ! -s "$token_file" ]; then
+  (umask 077 && "$provisioner" token create --scope admin --name first-admin >"$token_file")
+  echo "==> made an admin token" >&2
+fi
+echo "==> admin token in $token_file (paste it into Authorize at /docs, or: export T=\$(cat $token_file))" >&2
+# exec: Ctrl-C reaches the server itself, which stops within a second or two.
+exec "$provisioner" serve

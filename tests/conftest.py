@@ -69,7 +69,7 @@ def env(
         "QUEUE_MODE": "inline",
         "SANDBOX_ENABLED": "false",
         "SWEEPER_INTERVAL_S": "1",
-        "LOG_JSON": "false",
+        "LOG_FORMAT": "text",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.apps.callback_check import INSTANCE_HEADER, instance_id
 from app.db import get_engine, pool_exhausted
 from app.settings import get_settings
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("app.health")
 
 
 @router.get("/healthz", operation_id="health-live")
-def healthz() -> dict[str, str]:
+def healthz(response: Response) -> dict[str, str]:
+    # Which deployment answers (`app.apps.callback_check`): how the consent-callback probe
+    # knows PUBLIC_URL leads here. Liveness must not fail for it, so a failure only logs.
+    try:
+        response.headers[INSTANCE_HEADER] = instance_id(get_settings())
+    except Exception as exc:
+        log.warning("health.instance_id_failed", extra={"error": repr(exc)})
     return {"status": "ok"}
 
 

@@ -32,7 +32,8 @@ def start_embedded_sandbox(settings: Settings) -> SandboxServer | None:
         server = SandboxServer(
             host="127.0.0.1",
             port=settings.sandbox_port,
-            cert_dir=settings.data_dir / "sandbox-certs",
+            cert_dir=settings.sandbox_cert_dir,
+            log_level=None,  # the API's logging set-up carries the sandbox's lines too
         ).start()
     except (OSError, RuntimeError) as exc:
         # A busy port must not keep the API from starting: real tenants still work.

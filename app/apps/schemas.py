@@ -228,6 +228,13 @@ class AuthorizeRead(BaseModel):
     url: str = Field(description="Send the tenant's admin here to grant consent")
     redirect_uri: str = Field(description="Must be a redirect URI of the app registration")
     expires_at: datetime
+    redirect_uri_reaches_server: bool = Field(
+        description="Whether `PUBLIC_URL` (the base of `redirect_uri`) answered as this "
+        "server when probed; if not, consent will not come back here"
+    )
+    redirect_uri_problem: str | None = Field(
+        None, description="Why `redirect_uri` does not reach this server, and what to set"
+    )
 
 
 class ConsentResult(BaseModel):

@@ -8,6 +8,7 @@ are never put back into any API shape.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, timedelta
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app import crypto, recompute
+from app.apps import callback_check
 from app.apps import repository as repo
 from app.apps.clouds import cloud_endpoints
 from app.apps.credentials import encrypt_certificate, parse_certificate
@@ -64,6 +66,8 @@ from app.models import App, OAuthState, utcnow
 from app.sandbox import seed
 from app.settings import Settings
 from app.webhooks import service as webhooks
+
+log = logging.getLogger("app.apps")
 
 CALLBACK_PATH = "/oauth/consent/callback"
 # Changing any of these points the app at another tenant or identity: consent, cached tokens
@@ -450,7 +454,7 @@ def _state_hash(state: str) -> str:
 
 
 def redirect_uri(settings: Settings) -> str:
-    return settings.public_url.rstrip("/") + CALLBACK_PATH
+    return settings.effective_public_url + CALLBACK_PATH
 
 
 def start_consent(session: Session, app_id: int, settings: Settings) -> AuthorizeRead:
@@ -473,7 +477,20 @@ def start_consent(session: Session, app_id: int, settings: Settings) -> Authoriz
     # The configured tenant, not `common` (which admin consent rejects): the admin signs in
     # to the tenant this app is for.
     url = f"{endpoints.login_base}/{app.tenant}/v2.0/adminconsent?{query}"
-    return AuthorizeRead(url=url, redirect_uri=redirect_uri(settings), expires_at=expires_at)
+    # A callback that cannot reach this server fails in the admin's browser: say so here.
+    check = callback_check.current(settings, CALLBACK_PATH)
+    if check.problem:
+        log.warning(
+            "consent.callback_unreachable",
+            extra={"app_id": app_id, "callback": check.callback, "problem": check.problem},
+        )
+    return AuthorizeRead(
+        url=url,
+        redirect_uri=redirect_uri(settings),
+        expires_at=expires_at,
+        redirect_uri_reaches_server=check.reachable,
+        redirect_uri_problem=check.problem,
+    )
 
 
 def claim_state(session: Session, state: str | None) -> tuple[int, bool]:

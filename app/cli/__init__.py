@@ -17,7 +17,18 @@ import typer
 from app import queue
 from app.audit.service import Actor, act_as_process
 from app.background import handoff_dispatcher
-from app.cli import apps, events, importing, mappings, sandbox, server, tasks, tokens, users
+from app.cli import (
+    apps,
+    events,
+    importing,
+    mappings,
+    sandbox,
+    server,
+    settings,
+    tasks,
+    tokens,
+    users,
+)
 from app.cli.common import operator
 from app.settings import get_settings
 
@@ -57,6 +68,7 @@ app.add_typer(apps.apps_app, name="apps")
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(users.users_app, name="users")
 app.command("events")(events.events)
+app.add_typer(settings.settings_app, name="settings")
 
 
 def main() -> None:

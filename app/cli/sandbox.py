@@ -11,7 +11,7 @@ from app.settings import get_settings
 
 
 def sandbox(
-    port: Annotated[int, typer.Option(help="Port")] = 8443,
+    port: Annotated[int | None, typer.Option(help="Port (default: SANDBOX_PORT)")] = None,
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     cert_dir: Annotated[Path | None, typer.Option(help="Where its TLS files live")] = None,
     public_host: Annotated[
@@ -23,5 +23,7 @@ def sandbox(
     # this command and `serve` use, and every command pays for what the CLI imports.
     from app.sandbox.server import SandboxServer
 
-    certs = cert_dir or get_settings().data_dir / "sandbox-certs"
+    settings = get_settings()
+    certs = cert_dir or settings.sandbox_cert_dir
+    port = settings.sandbox_port if port is None else port
     SandboxServer(host=host, port=port, cert_dir=certs, public_host=public_host).serve_forever()

@@ -5,6 +5,10 @@ deployment runs (the image's entry points) and the one that keeps the committed 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +23,12 @@ from app.db import check_schema, current_revision, get_engine
 from app.db import migrate as migrate_schema
 from app.logging import configure_logging
 from app.openapi import render_openapi
-from app.settings import get_settings
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("app.serve")
+
+# How long start-up waits for the server to listen before a refused probe counts.
+CALLBACK_GRACE_S = 20.0
 
 openapi_app = typer.Typer(help="The OpenAPI document", no_args_is_help=True)
 
@@ -28,6 +37,7 @@ OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 def migrate(revision: str = "head") -> None:
     """Create or upgrade the database schema."""
+    configure_logging(get_settings())
     engine = get_engine()
     before = current_revision(engine)
     migrate_schema(engine, revision)
@@ -36,8 +46,8 @@ def migrate(revision: str = "head") -> None:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
-    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT)")] = None,
     reload: bool = False,
 ) -> None:
     """Run the HTTP API (and, in the embedded default, the in-process runner)."""
@@ -46,28 +56,76 @@ def serve(
     # the CLI imports at start-up (a container health check runs `worker --check` often).
     import uvicorn
 
+    # The options are settings like HOST and PORT: written back to the environment so what
+    # derives from them (PUBLIC_URL, hence the consent callback) follows, in this process and
+    # in a reloader's children, which read their settings afresh.
+    if host is not None:
+        os.environ["HOST"] = host
+    if port is not None:
+        os.environ["PORT"] = str(port)
+    get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings)
     from app.apps.sandbox_default import start_embedded_sandbox
+    from app.apps.service import CALLBACK_PATH
 
     # Before uvicorn imports the app, so the `sandbox` cloud already points at it.
     sandbox = start_embedded_sandbox(settings)
     if sandbox is not None:
         console.print(f"sandbox tenant on {sandbox.base_url} (GET /api/v1/apps/sandbox-demo)")
+    settings = get_settings()  # read again: starting the sandbox pointed them at it
     if not settings.uses_arq and not reload:
         # The in-process runner starts with the server, not at the server's first wake-up: its
-        # sweeper, and its look at work the CLI handed over, must run from the start. Settings
-        # read again: starting the sandbox pointed them at it.
-        install_dispatcher(get_settings())
+        # sweeper, and its look at work the CLI handed over, must run from the start.
+        install_dispatcher(settings)
         queue.get_dispatcher()
-    uvicorn.run(
-        "app.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        reload=reload,
-        log_config=None,
-        proxy_headers=True,
+    console.print(
+        f"serving on {settings.host}:{settings.port}; Swagger UI at {settings.effective_public_url}"
+        f"/docs; admin-consent callback {settings.effective_public_url}{CALLBACK_PATH} "
+        "(PUBLIC_URL)",
+        soft_wrap=True,
     )
+    threading.Thread(
+        target=_report_callback, args=(settings, CALLBACK_PATH), name="callback-check", daemon=True
+    ).start()
+    code = 0
+    try:
+        uvicorn.run(
+            "app.asgi:app",
+            host=settings.host,
+            port=settings.port,
+            reload=reload,
+            log_config=None,
+            # One line per request comes from the app (`app.observability.middleware`), with
+            # the route template, the request id and the token's name; uvicorn's would double it.
+            access_log=False,
+            proxy_headers=True,
+            # Ctrl-C must not wait on a slow request (or a browser's open connection) for long.
+            timeout_graceful_shutdown=2,
+        )
+    except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the Ctrl-C
+        code = 130
+    # Skip the interpreter's teardown: it garbage-collects the whole heap, seconds on a busy
+    # machine, after the app's lifespan has already closed everything that needs closing.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _report_callback(settings: Settings, callback_path: str) -> None:
+    """Say at start-up whether the admin-consent callback reaches this server: a wrong
+    PUBLIC_URL otherwise shows only as a consent failing in the admin's browser."""
+    from app.apps import callback_check
+
+    check = callback_check.wait_and_probe(settings, callback_path, grace_s=CALLBACK_GRACE_S)
+    if check.reachable:
+        log.info("consent.callback_ok", extra={"callback": check.callback})
+    else:
+        log.warning(
+            "consent.callback_unreachable",
+            extra={"callback": check.callback, "problem": check.problem},
+        )
 
 
 def worker(

@@ -52,6 +52,14 @@ async def execute_job(
                 repo.finish(session, job_id, result=result, error=error)
 
         await asyncio.to_thread(_finish)
-    outcome = "failed" if error else "succeeded"
-    record_job(kind, outcome, time.perf_counter() - started)
+        outcome = "failed" if error else "succeeded"
+        elapsed = time.perf_counter() - started
+        record_job(kind, outcome, elapsed)
+        # One line per run, inside the bound context so it carries the request id that
+        # started the job (its id and kind are bound there too).
+        log.log(
+            logging.WARNING if error else logging.INFO,
+            "job.finished",
+            extra={"result": outcome, "duration_ms": round(elapsed * 1000, 1), "error": error},
+        )
     return outcome

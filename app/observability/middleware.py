@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every request, and HTTP metrics by route template.
+"""ASGI middleware: a request id on every request; HTTP metrics and one log line per request,
+by route template.
 
 Plain ASGI rather than `BaseHTTPMiddleware`, so streaming responses and background tasks keep
 working and the request's context variables reach the endpoint.
@@ -6,6 +7,7 @@ working and the request's context variables reach the endpoint.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -22,6 +24,11 @@ from app.observability.context import (
 from app.observability.metrics import record_http
 
 UNMATCHED = "<unmatched>"
+
+log = structlog.stdlib.get_logger("app.http")
+# Orchestrators and Prometheus call these every few seconds; their successes would bury the
+# requests people made, so they are logged at DEBUG (failures stay at INFO).
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class _HttpMiddleware:
@@ -85,8 +92,18 @@ def route_template(scope: Scope, entry_root_path: str = "") -> str:
     return UNMATCHED
 
 
+def _token_name(scope: Scope) -> str | None:
+    """The name of the token that authenticated the request (`app.security.authenticate`
+    leaves the principal on the request's state), never the token itself."""
+    state = scope.get("state")
+    principal = state.get("principal") if isinstance(state, dict) else None
+    name = getattr(principal, "name", None)
+    return name if isinstance(name, str) else None
+
+
 class MetricsMiddleware(_HttpMiddleware):
-    """HTTP requests and their duration, by method, route template and status."""
+    """HTTP requests and their duration, by method, route template and status: a metric and
+    one `http.request` log line each (the request id comes from the context it runs in)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500
@@ -103,4 +120,19 @@ class MetricsMiddleware(_HttpMiddleware):
             await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - started
-            record_http(scope["method"], route_template(scope, entry_root_path), status, elapsed)
+            route = route_template(scope, entry_root_path)
+            record_http(scope["method"], route, status, elapsed)
+            level = logging.DEBUG if route in PROBES and status < 400 else logging.INFO
+            # A request answered before routing (401 at the gate, 404) has no template: the log
+            # gets its path (the metric must not: raw paths are unbounded label values).
+            where = {"path": scope.get("path")} if route == UNMATCHED else {}
+            log.log(
+                level,
+                "http.request",
+                method=scope["method"],
+                route=route,
+                **where,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+                token_name=_token_name(scope),
+            )

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app import recompute
 from app.apps import repository as apps_repo
-from app.db import transaction
+from app.db import after_commit, transaction
 from app.evaluation.desired import DesiredState
 from app.graph import GraphAuthError, GraphError
 from app.models import (
@@ -117,6 +117,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         writebacks: list[int] = []
         replan: list[Assignment] = []
         unreachable: GraphError | None = None
+        lines: list[dict[str, Any]] = []
         now = utcnow()
         for outcome in outcomes:
             task = tasks[outcome.task_id]
@@ -144,6 +145,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                     session, kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
                 )
             _finish_task(session, task, outcome, decision, now)
+            lines.append(_outcome_line(app, task, outcome, decision))
             session.add(assignment)
             if task.status == TaskStatus.succeeded:
                 # The desired state may have moved while we ran; a failed task stays the
@@ -162,6 +164,39 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             if assignment.user_id not in writebacks and planning.next_plan(assignment):
                 planning.reconcile(session, app, assignment)
         task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
+        # Logged once the outcomes are durable: a line must not report what a rollback undid.
+        after_commit(session, lambda: _log_outcomes(lines))
+
+
+def _outcome_line(app: App, task: Task, outcome: Outcome, decision: Decision) -> dict[str, Any]:
+    """What one run of a task came to, for its `task.outcome` log line: what, for whom, the
+    result, and on failure Graph's code, message and request id (the one to quote to Microsoft)."""
+    line: dict[str, Any] = {
+        "task_id": task.id,
+        "action": str(task.action),
+        "user_id": task.user_id,
+        "app_id": app.id,
+        "app_name": app.name,
+        "result": decision.status,
+        "attempt": task.attempts,
+    }
+    err: BaseException | None = outcome.error
+    if err is None:
+        # A step that did not apply while the task as a whole did (a partial assignment).
+        err = next((s.cause for s in outcome.steps if not s.succeeded and s.cause), None)
+    if err is not None:
+        line["reason"] = task.reason or outcome.reason
+        line["graph_code"] = getattr(err, "code", None)
+        line["graph_status"] = getattr(err, "status", None)
+        line["graph_request_id"] = getattr(err, "request_id", None)
+        line["graph_message"] = getattr(err, "message", str(err))
+    return line
+
+
+def _log_outcomes(lines: list[dict[str, Any]]) -> None:
+    for line in lines:
+        level = logging.WARNING if line["result"] == "failed" else logging.INFO
+        log.log(level, "task.outcome", extra=line)
 
 
 def _unreachable(decision: Decision) -> GraphError | None:

@@ -17,6 +17,7 @@ from types import TracebackType
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
 
 from app.sandbox.admin_routes import build_admin_router
 from app.sandbox.graph_routes import build_graph_router
@@ -74,7 +75,7 @@ class SandboxServer:
         state: SandboxState | None = None,
         *,
         public_host: str | None = None,
-        log_level: str = "warning",
+        log_level: str | None = "warning",
     ) -> None:
         self.host = host
         self.state = state if state is not None else new_demo_state()
@@ -104,6 +105,9 @@ class SandboxServer:
             self.app,
             ssl_certfile=str(self.tls.cert_file),
             ssl_keyfile=str(self.tls.key_file),
+            # uvicorn's logging set-up is process-wide (its loggers' levels and handlers): a
+            # sandbox running inside the API passes None and leaves the API's logging alone.
+            log_config=LOGGING_CONFIG if self.log_level is not None else None,
             log_level=self.log_level,
             lifespan="off",
             access_log=False,

@@ -129,7 +129,7 @@ def test_rendered_log_lines_are_json_with_the_request_id_and_no_secrets(
 
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
-    configure_logging(Settings(log_json=True, log_level="INFO"))
+    configure_logging(Settings(log_format="json", log_level="INFO"))
     try:
         with bound_request_id("rid-log-1"):
             structlog.get_logger("test").info("api.token_used", token=TOKEN, user="ann")

@@ -94,7 +94,7 @@ def live_server(
         "SANDBOX_URL": sandbox_server.base_url,
         "SANDBOX_CA_FILE": str(sandbox_server.ca_file),
         "SWEEPER_INTERVAL_S": "1",
-        "LOG_JSON": "true",
+        "LOG_FORMAT": "json",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     with log.open("wb") as out:

@@ -34,7 +34,7 @@ def arq_env(
         "SANDBOX_CA_FILE": str(sandbox.ca_file),
         "TASK_LEASE_S": "5",
         "SWEEPER_INTERVAL_S": "2",
-        "LOG_JSON": "true",
+        "LOG_FORMAT": "json",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
