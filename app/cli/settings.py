@@ -56,10 +56,12 @@ def rows() -> list[Row]:
         for name, field in cls.model_fields.items():
             if not field.description:
                 raise ValueError(f"{cls.__name__}.{name} has no description")
+            # A default computed where the code runs (DATA_DIR: the checkout's `data/`) is not
+            # the same in two clones; its description says what it is.
             default = field.get_default(call_default_factory=True)
-            out.append(
-                Row((prefix + name).upper(), name, _default_text(default), field.description, cls)
-            )
+            absolute = isinstance(default, Path) and default.is_absolute()
+            shown = "computed" if absolute else _default_text(default)
+            out.append(Row((prefix + name).upper(), name, shown, field.description, cls))
     return out
 
 
