@@ -47,6 +47,17 @@ def entry_read(e: AuditEntry) -> AuditEntryRead:
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"); names and values here come from API callers, so such a cell is quoted with `'`.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Any) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -54,9 +65,13 @@ def _csv(rows: Any) -> str:
     for e in rows:
         values = {c: getattr(e, c) for c in CSV_COLUMNS}
         for key in ("before", "after"):
-            values[key] = "" if values[key] is None else json.dumps(values[key], sort_keys=True)
+            values[key] = (
+                ""
+                if values[key] is None
+                else json.dumps(values[key], sort_keys=True, ensure_ascii=False)
+            )
         values["created_at"] = e.created_at.isoformat()
-        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        writer.writerow([_cell("" if values[c] is None else values[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 

@@ -225,3 +225,15 @@ def test_filters_pages_and_csv(api: ApiClient) -> None:
 
     api.problem("GET", "/audit", 422, params={"object_type": "spaceship"})
     api.problem("GET", "/audit", 422, params={"since": "yesterday"})
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(api: ApiClient) -> None:
+    """Names come from API callers: a cell starting with = + - @ would be a formula in a
+    spreadsheet (CSV injection), so the export quotes it; accents stay as written."""
+    api.ok("POST", "/groups", json={"name": '=HYPERLINK("http://x")'})
+    api.ok("POST", "/groups", json={"name": "Chloé's team"})
+    resp = api.get("/api/v1/audit", params={"object_type": "group", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    names = [r["object_name"] for r in rows]
+    assert names == ['\'=HYPERLINK("http://x")', "Chloé's team"]
+    assert "Chloé" in rows[1]["after"]

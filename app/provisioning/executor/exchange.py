@@ -73,10 +73,14 @@ def call_json(p: Planned, result: BatchResult, rid: str | None) -> dict[str, Any
 
 
 def request_id(result: BatchResult) -> str | None:
+    """The request id to quote for this item: its own, else its error's, else the `$batch`
+    envelope's (Graph puts none on a successful item; the envelope's finds it in their logs)."""
     for key in ("request-id", "Request-Id", "client-request-id"):
         if key in result.headers:
             return result.headers[key]
-    return result.error.request_id if result.error else None
+    if result.error is not None and result.error.request_id:
+        return result.error.request_id
+    return result.batch_request_id
 
 
 async def replication_pause(attempt: int) -> None:
