@@ -139,6 +139,29 @@ def _begin_sqlite(session: Session) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+@event.listens_for(SASession, "do_orm_execute")
+def _sqlite_row_lock(state: Any) -> None:
+    """`SELECT ... FOR UPDATE` on SQLite: take the database's write lock before the read.
+
+    SQLite has no row locks and drops `FOR UPDATE`, and the sqlite3 module opens a transaction
+    only at the first write, so two requests merging into one JSON column (custom attributes)
+    both read the old value and the later write wins: lost updates. `BEGIN IMMEDIATE` makes
+    the second reader wait for the first one's commit, which is what the row lock means on
+    Postgres. A transaction already open keeps its own course (it began at a write, and so
+    already holds the lock)."""
+    if not state.is_select:
+        return
+    statement = state.statement
+    if getattr(statement, "_for_update_arg", None) is None:
+        return
+    connection = state.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def get_session() -> Iterator[Session]:
     """Request dependency: one transaction per request, committed before the response."""
     with transaction() as session:

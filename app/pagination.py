@@ -49,7 +49,7 @@ def decode_cursor(cursor: str) -> int:
         if type(value) is not int or not 0 <= value <= MAX_ID:
             raise ValueError
         return value
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # nesting: 400 too
         raise BadRequest("The cursor is not one this API issued.") from exc
 
 

@@ -14,3 +14,14 @@ from annotated_types import Ge, Le
 MAX_ID = 2**31 - 1
 
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
+
+
+def parse_id(text: object) -> int | None:
+    """`text` as one of our ids, or None when it cannot be one (not digits, 0, or beyond the
+    column's range): a caller answers "no such object" instead of sending the database a
+    number it cannot hold (SQLite raises OverflowError past 2**63, Postgres past 2**31)."""
+    raw = str(text).strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None

@@ -2,15 +2,20 @@
 
 Pydantic also reads a number (or a string of digits) as seconds since 1970, so `since=0` or
 `"expires_at": 0` was accepted although the schema says `format: date-time`; here it is a 422.
+
+Every value is turned into UTC as it comes in (a value without an offset is taken as UTC):
+SQLite stores date-times without their offset, so `19:29+05:00` kept as written would be read
+back as 19:29 UTC, five hours late (a token outliving its expiry, a `since` filter off by
+the offset). Postgres compares instants either way.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 _NUMBER = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
 
@@ -21,4 +26,8 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_iso_only)]
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_utc)]

@@ -83,8 +83,9 @@ POLICY_FIELDS = (
     "on_user_suspended",
     "on_app_removed",
 )
-# Who the app is at Microsoft and how it proves it: changing them needs `admin` too.
-CREDENTIAL_FIELDS = ("client_secret", "certificate", "client_id", "tenant")
+# Who the app is at Microsoft and how it proves it, and which Microsoft (the cloud decides
+# where its secret is sent and wipes consent like a tenant change): changing them needs `admin`.
+CREDENTIAL_FIELDS = ("client_secret", "certificate", "client_id", "tenant", "cloud")
 # What the audit trail records under `app.credentials_changed` (a secret as a fingerprint).
 _CREDENTIAL_RECORD = (
     "client_secret",
@@ -311,14 +312,14 @@ def privileged_fields(app: App, data: AppUpdate) -> list[str]:
     sent with the value it already has changes nothing and needs no privilege. Their values
     before and after go to the audit trail (`_audit_update`)."""
     sent = data.model_fields_set
-    dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant"})
+    dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant", "cloud"})
     changed = [
         key
         for key in POLICY_FIELDS
         if key in sent and _plain(dumped[key]) != _plain(getattr(app, key))
     ]
-    for key in ("client_id", "tenant"):
-        if key in sent and dumped[key] is not None and dumped[key] != getattr(app, key):
+    for key in ("client_id", "tenant", "cloud"):
+        if key in sent and dumped[key] is not None and _plain(dumped[key]) != getattr(app, key):
             changed.append(key)
     if data.client_secret is not None:
         changed.append("client_secret")

@@ -77,10 +77,12 @@ def act_as(session: Session, actor: Actor) -> None:
     session.info[_ACTOR_KEY] = actor
 
 
-def act_as_process(actor: Actor) -> None:
-    """Name who acts in every session of this process that names no one itself (the CLI)."""
+def act_as_process(actor: Actor) -> Actor:
+    """Name who acts in every session of this process that names no one itself (the CLI);
+    returns who did before, for a caller that gives the process back (a command's end)."""
     global _process_actor
-    _process_actor = actor
+    previous, _process_actor = _process_actor, actor
+    return previous
 
 
 def actor_of(session: Session) -> Actor:

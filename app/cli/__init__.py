@@ -44,10 +44,11 @@ RUNNERS = frozenset({"serve", "worker"})
 def _hand_work_over(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand in RUNNERS:
         return  # the server's own work is the system's, or the caller's token's
-    act_as_process(Actor("cli", operator()))  # the audit trail names the OS user
+    actor = act_as_process(Actor("cli", operator()))  # the audit trail names the OS user
     previous = queue.set_dispatcher(handoff_dispatcher(get_settings()))
 
     def restore() -> None:
+        act_as_process(actor)
         ours = queue.set_dispatcher(previous)
         if ours is not None:
             ours.close()

@@ -46,6 +46,7 @@ from scim2_models import (
 )
 from scim2_models import Group as GroupResource
 
+from app.api.ids import parse_id
 from app.models import ScimGroup, User, UserStatus
 from app.scim.catalog import Catalog, ScimUser
 
@@ -203,10 +204,10 @@ def member_ids(resource: GroupResource) -> list[int]:
         value = member.value or (
             str(member.ref).rstrip("/").rsplit("/", 1)[-1] if member.ref else None
         )
-        try:
-            out.append(int(str(value)))
-        except ValueError:
-            raise InvalidValueException(detail=f"{value!r} is not the id of a user.") from None
+        user_id = parse_id(value)
+        if user_id is None:
+            raise InvalidValueException(detail=f"{value!r} is not the id of a user.")
+        out.append(user_id)
     return list(dict.fromkeys(out))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from scim2_models import Context, InvalidValueException, NotFoundException, PatchOp
 from sqlmodel import Session
 
+from app.api.ids import parse_id
 from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
 from app.models import User, UserStatus
@@ -22,8 +23,8 @@ from app.scim.resources import MANAGER, UserFields, user_fields, user_resource
 
 def get_row(session: Session, user_id: str, *, lock: bool = False) -> User:
     row = None
-    if user_id.isdigit():
-        row = repo.get_user(session, int(user_id), lock=lock)
+    if (key := parse_id(user_id)) is not None:
+        row = repo.get_user(session, key, lock=lock)
     if row is None or row.deleted_at is not None:
         raise NotFoundException(detail=f"User {user_id} does not exist.")
     return row

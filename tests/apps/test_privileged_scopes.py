@@ -30,6 +30,7 @@ CREDENTIAL_CHANGES: list[tuple[str, Any]] = [
     ("client_secret", "another-secret-value-0123456789"),
     ("client_id", NEW_CLIENT),
     ("tenant", NEW_TENANT),
+    ("cloud", "global"),  # where the secret goes, and it clears consent like a tenant change
 ]
 
 
@@ -58,6 +59,7 @@ def _snapshot(app_id: int) -> dict[str, Any]:
             "certificate_thumbprint",
             "client_id",
             "tenant",
+            "cloud",
             "updated_at",
         )
     }

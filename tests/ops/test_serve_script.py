@@ -92,6 +92,9 @@ def test_serve_sh_on_other_ports_tells_the_token_takes_consent_and_stops_on_ctrl
     port, sandbox_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in _NOT_IN_A_FRESH_SHELL}
     env.update(PORT=str(port), SANDBOX_PORT=str(sandbox_port), PYTHONPATH=str(ROOT), COLUMNS="200")
+    # The stand-in checkout borrows ROOT's code, whose default data directory is ROOT/data:
+    # point it at the stand-in's own, as a real checkout's default would be.
+    env["DATA_DIR"] = str(root / "data")
     base, token_file = f"http://127.0.0.1:{port}", root / "data" / "admin-token"
 
     first_log = tmp_path / "first.log"
