@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from app.api.ids import MAX_ID
 from app.apps import service
 from app.apps.schemas import AppRead
 from app.cli.common import fail, require_schema, stdout, table, when, yes
@@ -63,7 +64,9 @@ def apps_list() -> None:
 
 
 @apps_app.command("show")
-def apps_show(app_id: Annotated[int, typer.Argument(help="The app's id")]) -> None:
+def apps_show(
+    app_id: Annotated[int, typer.Argument(help="The app's id", min=1, max=MAX_ID)],
+) -> None:
     """One app: configuration, policy, consent and domain status, entitlements. Never secrets:
     only whether a client secret is set and which certificate (thumbprint, expiry) is used."""
     require_schema()

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from app.api.ids import MAX_ID
 from app.cli.common import fail, require_schema, stdout, table, when
 from app.db import transaction
 from app.directory import service as directory
@@ -25,7 +26,9 @@ def events(
     kind: Annotated[
         list[str] | None, typer.Option("--kind", "-k", help="Repeat for several")
     ] = None,
-    app_id: Annotated[int | None, typer.Option("--app", help="Only this app's events")] = None,
+    app_id: Annotated[
+        int | None, typer.Option("--app", help="Only this app's events", min=1, max=MAX_ID)
+    ] = None,
     user: Annotated[
         str | None, typer.Option("--user", help="Only this user's (id or username)")
     ] = None,

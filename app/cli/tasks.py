@@ -19,6 +19,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 from sqlmodel import Session
 
+from app.api.ids import MAX_ID
 from app.apps.service import get_app
 from app.cli.common import (
     choices,
@@ -45,7 +46,9 @@ _UNFINISHED = (TaskStatus.queued, TaskStatus.running)
 
 @tasks_app.command("list")
 def tasks_list(
-    app_id: Annotated[int | None, typer.Option("--app", help="Only this app's tasks")] = None,
+    app_id: Annotated[
+        int | None, typer.Option("--app", help="Only this app's tasks", min=1, max=MAX_ID)
+    ] = None,
     status: Annotated[
         list[str] | None, typer.Option("--status", "-s", help="Repeat for several")
     ] = None,
@@ -70,11 +73,15 @@ def tasks_list(
 
 @tasks_app.command("approve")
 def tasks_approve(
-    task_ids: Annotated[list[int] | None, typer.Argument(help="Task ids")] = None,
+    task_ids: Annotated[
+        list[int] | None, typer.Argument(help="Task ids", min=1, max=MAX_ID)
+    ] = None,
     all_pending: Annotated[
         bool, typer.Option("--all-pending", help="Every pending_approval task of --app")
     ] = False,
-    app_id: Annotated[int | None, typer.Option("--app", help="With --all-pending")] = None,
+    app_id: Annotated[
+        int | None, typer.Option("--app", help="With --all-pending", min=1, max=MAX_ID)
+    ] = None,
     wait: Annotated[
         bool, typer.Option(help="Follow the approved tasks until they have run")
     ] = True,
@@ -106,7 +113,7 @@ def tasks_approve(
 
 @tasks_app.command("deny")
 def tasks_deny(
-    task_ids: Annotated[list[int], typer.Argument(help="Task ids")],
+    task_ids: Annotated[list[int], typer.Argument(help="Task ids", min=1, max=MAX_ID)],
 ) -> None:
     """Deny pending tasks (recorded as `cli:<os user>`); all or none. Nothing is done in the
     tenant; the assignment keeps its desired state until something changes it again."""
@@ -119,7 +126,7 @@ def tasks_deny(
 
 @tasks_app.command("retry")
 def tasks_retry(
-    task_ids: Annotated[list[int], typer.Argument(help="Task ids")],
+    task_ids: Annotated[list[int], typer.Argument(help="Task ids", min=1, max=MAX_ID)],
     wait: Annotated[bool, typer.Option(help="Follow the tasks until they have run")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for them")] = 600.0,
 ) -> None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
+from app.api.ids import MAX_ID
 from app.cli.common import choices, console, fail, require_schema, stdout, table, when
 from app.db import transaction
 from app.directory import repository as directory_repo
@@ -45,8 +46,12 @@ def users_list(
     ] = None,
     username: Annotated[str | None, typer.Option(help="Exact username")] = None,
     email: Annotated[str | None, typer.Option(help="Exact email")] = None,
-    role_id: Annotated[int | None, typer.Option("--role", help="Holds this role id")] = None,
-    group_id: Annotated[int | None, typer.Option("--group", help="In this group id")] = None,
+    role_id: Annotated[
+        int | None, typer.Option("--role", help="Holds this role id", min=1, max=MAX_ID)
+    ] = None,
+    group_id: Annotated[
+        int | None, typer.Option("--group", help="In this group id", min=1, max=MAX_ID)
+    ] = None,
     status: Annotated[str | None, typer.Option(help="active or suspended")] = None,
     updated_since: Annotated[
         datetime | None, typer.Option(help="Changed at or after this time (UTC)")

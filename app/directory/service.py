@@ -13,6 +13,7 @@ from typing import Literal
 from sqlmodel import Session
 
 from app import recompute
+from app.api.ids import parse_id
 from app.apps import repository as apps_repo
 from app.audit import service as audit
 from app.directory import repository as repo
@@ -48,8 +49,8 @@ def get_user(session: Session, user_id: int, *, lock: bool = False) -> User:
 
 def find_user(session: Session, ref: str) -> User:
     """A user by id, or by username (case-insensitive): a shell names people by username."""
-    if ref.isdigit():
-        user = repo.get_user(session, int(ref))
+    if (key := parse_id(ref)) is not None:
+        user = repo.get_user(session, key)
         if user is not None and user.deleted_at is None:
             return user
     found = repo.list_users(session, repo.UserFilter(username=ref), limit=1)

@@ -74,3 +74,24 @@ def test_events_filter_by_kind_app_and_user(client: ApiClient) -> None:
     assert numbers("--user", "ann") == [1]
     assert numbers("--kind", "deletion.held", "--kind", "link.existing", "--limit", "2") == [3, 2]
     assert run("events", "--user", "nobody").exit_code == 1
+
+
+def test_ids_no_database_can_hold_are_refused_as_bad_input(env: dict[str, str]) -> None:
+    """A usage error (exit 2) naming the range, never an OverflowError traceback."""
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    huge = "99999999999999999999"
+    for args in (
+        ["tasks", "approve", huge],
+        ["tasks", "retry", huge],
+        ["apps", "show", huge],
+        ["tasks", "list", "--app", huge],
+        ["users", "list", "--role", huge],
+        ["events", "--app", huge],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+    shown = CliRunner().invoke(cli, ["users", "show", huge])
+    assert shown.exit_code == 1 and "No user has the id or username" in shown.output
