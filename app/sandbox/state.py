@@ -537,14 +537,15 @@ class SandboxState:
                 if c.method == method.upper() and c.path.split("?")[0].lower() == path.lower()
             ]
 
-    def inside_retry_windows(self) -> list[RequestLogEntry]:
+    def inside_retry_windows(self, grace_s: float = 0.0) -> list[RequestLogEntry]:
         """Logged requests that arrived while a Retry-After this sandbox announced was still
         running: the window opens when the announcing answer left and lasts its Retry-After.
-        (A request already on its way when the answer left lands here too.)"""
+        (A request already on its way when the answer left lands here too; `grace_s` opens
+        the window that much later, leaving out what was sent before the client could know.)"""
         with self.lock:
             entries = list(self.request_log)
         windows = [
-            (e.answered_at, e.answered_at + e.retry_after_s)
+            (e.answered_at + grace_s, e.answered_at + e.retry_after_s)
             for e in entries
             if e.retry_after_s is not None
         ]
