@@ -147,8 +147,8 @@ def _sqlite_row_lock(state: Any) -> None:
     only at the first write, so two requests merging into one JSON column (custom attributes)
     both read the old value and the later write wins: lost updates. `BEGIN IMMEDIATE` makes
     the second reader wait for the first one's commit, which is what the row lock means on
-    Postgres. A transaction already open keeps its own course (it began at a write, and so
-    already holds the lock)."""
+    Postgres. A transaction already open is left as it is: usually it began at a write and
+    holds the lock; one opened by `savepoint` before any write takes it at its first write."""
     if not state.is_select:
         return
     statement = state.statement

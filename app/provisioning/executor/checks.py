@@ -44,8 +44,9 @@ def refusal(s: ItemState, found: Sequence[rules.Violation], what: str) -> GraphR
 
 
 def usage_location_missing(s: ItemState, sku: str) -> GraphRuleViolation:
-    """Graph refuses assignLicense for a user with no usageLocation (user: assignLicense,
-    "The user must have a usageLocation"); holding the license saves a refused call."""
+    """Graph refuses assignLicense for a user with no usageLocation (400 "License assignment
+    cannot be done for user with invalid usage location", graph-contract.md §1 and §4; the
+    user resource requires it before any license); holding the license saves that call."""
     return GraphRuleViolation(
         f"{s.work.who()}: license {sku} not assigned: the tenant user has no usageLocation, "
         "and Graph assigns no license without one. Give the user a country, map "
