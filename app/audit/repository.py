@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
-from app.models import App, Assignment, AuditEntry, Event, MappingRow, Role, RuleRow, Task, User
+from app.models import App, Assignment, AuditEntry, Event, MappingRow, Role, RuleRow, User
 
 
 def add(session: Session, entry: AuditEntry) -> None:
@@ -111,27 +111,3 @@ def events_of_tasks(session: Session, task_ids: Sequence[int]) -> dict[int, list
         if e.task_id is not None:
             out.setdefault(e.task_id, []).append(e)
     return out
-
-
-@dataclass(frozen=True)
-class TaskLogFilter:
-    app_id: int | None = None
-    user_id: int | None = None
-    statuses: Sequence[str] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def task_query(f: TaskLogFilter) -> Select[Any]:
-    stmt: Select[Any] = select(Task)
-    if f.app_id is not None:
-        stmt = stmt.where(col(Task.app_id) == f.app_id)
-    if f.user_id is not None:
-        stmt = stmt.where(col(Task.user_id) == f.user_id)
-    if f.statuses:
-        stmt = stmt.where(col(Task.status).in_(list(f.statuses)))
-    if f.since is not None:
-        stmt = stmt.where(col(Task.created_at) >= f.since)
-    if f.until is not None:
-        stmt = stmt.where(col(Task.created_at) < f.until)
-    return stmt

@@ -26,6 +26,7 @@ from app.audit.schemas import (
 from app.audit.service import CSV_COLUMNS
 from app.models import AuditEntry, Task, TaskStatus
 from app.pagination import Page, PageParams, paginate
+from app.provisioning import repository as tasks_repo
 
 # The audit trail (what people changed) and the provisioning log (what the engine did).
 router = APIRouter(route_class=ProblemRoute, tags=["audit"])
@@ -128,9 +129,9 @@ def list_audit(
 def _log(
     session: SessionDep,
     page: PageParams,
-    f: repository.TaskLogFilter,
+    f: tasks_repo.TaskFilter,
 ) -> Page[ProvisioningLogEntry]:
-    rows, cursor, url = paginate(session, repository.task_query(f), Task.id, page)
+    rows, cursor, url = paginate(session, tasks_repo.task_query(f), Task.id, page)
     return Page(items=provisioning_log.entries(session, rows), next_cursor=cursor, next=url)
 
 
@@ -152,7 +153,9 @@ def provisioning_log_list(
     """Each task and each of its steps in words, with names: the Graph request that carried
     each step, Graph's answer and request id, the engine's events, and why the assignment
     wants it ("rule 'Josh' granted Office 365 E3"). Oldest first, in cursor pages."""
-    f = repository.TaskLogFilter(app_id, user_id, tuple(status or ()), since, until)
+    f = tasks_repo.TaskFilter(
+        app_id=app_id, user_id=user_id, statuses=tuple(status or ()), since=since, until=until
+    )
     return _log(session, page, f)
 
 
@@ -165,7 +168,7 @@ def user_provisioning_log(
     user_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
 ) -> Page[ProvisioningLogEntry]:
     """The provisioning log of one user (kept after the user is deleted)."""
-    return _log(session, page, repository.TaskLogFilter(user_id=user_id))
+    return _log(session, page, tasks_repo.TaskFilter(user_id=user_id))
 
 
 @router.get(
@@ -178,4 +181,4 @@ def app_provisioning_log(
 ) -> Page[ProvisioningLogEntry]:
     """The provisioning log of one app."""
     require_app(session, app_id)
-    return _log(session, page, repository.TaskLogFilter(app_id=app_id))
+    return _log(session, page, tasks_repo.TaskFilter(app_id=app_id))
