@@ -569,3 +569,97 @@ class Wakeup(SQLModel, table=True):
     job_id: str | None = Field(default=None, max_length=200)
     due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SyncState(StrEnum):
+    """Where an app's delta cycles stand (see `AppSync`)."""
+
+    idle = "idle"  # no cycle running; the next one is due at `next_cycle_at`
+    running = "running"  # one worker holds the cycle lease
+    # Cycles cannot run (credentials refused, consent revoked, most calls failing): visible,
+    # backed off until `quarantined_until`, reported by webhook.
+    quarantined = "quarantined"
+
+
+class AppSync(SQLModel, table=True):
+    """An app's tenant snapshot bookkeeping: the stored deltaLinks (Graph delta queries,
+    graph-contract §7), the cycle schedule and lease, and the last cycle's figures.
+
+    One row per app, created with the app's first cycle. The lease (`lease_until`, taken with
+    one atomic update) is what makes a cycle run on one worker at a time across all workers."""
+
+    __tablename__ = "app_sync"
+
+    app_id: int = Field(foreign_key="app.id", primary_key=True, ondelete="CASCADE")
+    # The whole deltaLink of the last finished round (Graph says: keep it as given). None means
+    # the next round is a full one. Not a secret: a delta token only works with a valid token.
+    users_delta_link: str | None = None
+    groups_delta_link: str | None = None
+    # The tenant group ids the groups round was started for: the rules' groups; when they
+    # change, the groups round restarts in full.
+    groups_delta_ids: list[str] | None = json_column(nullable=True)
+    state: str = Field(default="idle", max_length=16)
+    lease_until: datetime | None = ts_column()
+    # The consecutive failed cycles, the quarantine's reason and its back-off end.
+    failures: int = 0
+    quarantine_reason: str | None = None
+    quarantined_at: datetime | None = ts_column()
+    quarantined_until: datetime | None = ts_column()
+    next_cycle_at: datetime | None = ts_column(index=True)
+    next_full_at: datetime | None = ts_column()
+    # The last cycle: kind (incremental/full), started_at, finished_at, duration_ms, pages,
+    # users seen and changed, drift found and fixed, tasks planned, error.
+    last_cycle: dict[str, Any] | None = json_column(nullable=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class TenantAccount(SQLModel, table=True):
+    """One tenant user as the app's snapshot holds it, and which directory user it is.
+
+    Written only from Graph's answers (delta rounds, lookups); what we sent lives on the
+    assignment. `user_id` is the directory user it is matched or linked to (None: an orphan
+    that belongs to nobody here, listed by `GET /apps/{id}/tenant-accounts?matched=false`)."""
+
+    __tablename__ = "tenant_account"
+    __table_args__ = (
+        UniqueConstraint("app_id", "object_id", name="uq_tenant_account_app_object"),
+        Index("ix_tenant_account_app_upn", "app_id", "user_principal_name_lower"),
+        Index("ix_tenant_account_app_user", "app_id", "user_id"),
+        Index("ix_tenant_account_app_mail", "app_id", "mail_lower"),
+        Index("ix_tenant_account_app_immutable_id", "app_id", "on_premises_immutable_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    object_id: str = Field(max_length=64)
+    user_principal_name: str | None = Field(default=None, max_length=1024)
+    user_principal_name_lower: str | None = Field(default=None, max_length=1024)
+    mail_lower: str | None = Field(default=None, max_length=320)
+    on_premises_immutable_id: str | None = Field(default=None, max_length=200)
+    account_enabled: bool | None = None
+    on_premises_sync_enabled: bool | None = None
+    # skuIds of `assignedLicenses`, sorted.
+    assigned_licenses: list[str] = json_column()
+    # Every other selected property as Graph returned it (Graph's property names).
+    attributes: dict[str, Any] = json_column()
+    # Soft-deleted in the tenant (in deleted items, restorable); a purge removes the row.
+    deleted: bool = False
+    # The directory user it belongs to, how that was decided (immutable_id,
+    # user_principal_name, mail, assignment, manual) and what an admin decided for an orphan
+    # (ignored, imported, deprovisioned).
+    user_id: int | None = Field(default=None, foreign_key="directory_user.id", ondelete="SET NULL")
+    match_method: str | None = Field(default=None, max_length=32)
+    disposition: str | None = Field(default=None, max_length=32)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class TenantGroupMember(SQLModel, table=True):
+    """One member of a Microsoft 365 group our rules use, as the snapshot holds it
+    (`/groups/delta` with `members`)."""
+
+    __tablename__ = "tenant_group_member"
+
+    app_id: int = Field(foreign_key="app.id", primary_key=True, ondelete="CASCADE")
+    group_id: str = Field(max_length=64, primary_key=True)
+    member_id: str = Field(max_length=64, primary_key=True, index=True)
