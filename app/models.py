@@ -307,6 +307,13 @@ class App(SQLModel, table=True):
     federated_domains: list[str] | None = json_column(nullable=True)
     entitlements: dict[str, Any] = json_column()
     entitlements_refreshed_at: datetime | None = ts_column()
+    # Reading the tenant back (delta cycles, issue 12): how often, what drift does per kind
+    # (attributes, licenses, groups, account_enabled, deleted -> enforce/report/adopt), and
+    # in which order a tenant account is matched to a directory user.
+    sync_interval_s: int = Field(default=300)
+    full_sync_interval_s: int = Field(default=86400)
+    drift_policy: dict[str, str] | None = json_column(nullable=True)
+    match_order: list[str] | None = json_column(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -569,6 +576,32 @@ class Wakeup(SQLModel, table=True):
     job_id: str | None = Field(default=None, max_length=200)
     due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class DriftKind(StrEnum):
+    """What differs between the snapshot and what we applied (see `App.drift_policy`)."""
+
+    attributes = "attributes"
+    licenses = "licenses"
+    groups = "groups"
+    account_enabled = "account_enabled"
+    deleted = "deleted"  # deleted (or restored) in the tenant by someone else
+
+
+class DriftAction(StrEnum):
+    """What a cycle does with drift of one kind."""
+
+    enforce = "enforce"  # plan tasks that put the tenant back (approvals, thresholds apply)
+    report = "report"  # record and show; change nothing
+    adopt = "adopt"  # attributes only: accept the tenant's value as the applied state
+
+
+class MatchKey(StrEnum):
+    """How a tenant account is matched to a directory user (`App.match_order`)."""
+
+    immutable_id = "immutable_id"
+    user_principal_name = "user_principal_name"
+    mail = "mail"
 
 
 class SyncState(StrEnum):

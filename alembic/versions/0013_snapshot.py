@@ -2,7 +2,8 @@
 
 `tenant_account` (one tenant user and the directory user it is), `tenant_group_member`
 (members of the Microsoft 365 groups the rules use) and `app_sync` (deltaLinks, the cycle
-schedule and lease, quarantine, the last cycle).
+schedule and lease, quarantine, the last cycle); on `app`, the cycle intervals, the drift
+policy and the match order.
 
 Revision ID: 0013_snapshot
 Revises: 0012_cli
@@ -12,8 +13,9 @@ Create Date: 2026-11-30
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 revision: str = "0013_snapshot"
 down_revision: str | None = "0012_cli"
@@ -30,6 +32,15 @@ def _ts(name: str, nullable: bool = True) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("app") as batch:
+        batch.add_column(
+            sa.Column("sync_interval_s", sa.Integer(), nullable=False, server_default="300")
+        )
+        batch.add_column(
+            sa.Column("full_sync_interval_s", sa.Integer(), nullable=False, server_default="86400")
+        )
+        batch.add_column(sa.Column("drift_policy", _json(), nullable=True))
+        batch.add_column(sa.Column("match_order", _json(), nullable=True))
     op.create_table(
         "app_sync",
         sa.Column("app_id", sa.Integer(), nullable=False),
@@ -101,3 +112,6 @@ def downgrade() -> None:
     op.drop_table("tenant_account")
     op.drop_table("tenant_group_member")
     op.drop_table("app_sync")
+    with op.batch_alter_table("app") as batch:
+        for column in ("match_order", "drift_policy", "full_sync_interval_s", "sync_interval_s"):
+            batch.drop_column(column)

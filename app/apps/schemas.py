@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 
 from app.inputs import Input, Patch
-from app.models import DeprovisionPolicy
+from app.models import DeprovisionPolicy, MatchKey
 
 Cloud = Literal["global", "usgov", "china", "sandbox"]
 Severity = Literal["error", "warning", "info"]
@@ -86,7 +86,55 @@ class ApprovalPolicy(Input):
     delete: bool = False
 
 
+DriftResponse = Literal["enforce", "report"]
+
+
+class DriftPolicy(Input):
+    """What a cycle does when the tenant differs from what we applied, per kind of drift:
+    `enforce` plans tasks that put the tenant back (through approvals and thresholds like any
+    task), `report` records and shows it and changes nothing, and for attributes `adopt`
+    accepts the tenant's value as the applied state. Everything is `report` until an admin
+    chooses otherwise, so connecting a tenant never changes it by surprise."""
+
+    attributes: Literal["enforce", "report", "adopt"] = "report"
+    licenses: DriftResponse = "report"
+    groups: DriftResponse = "report"
+    account_enabled: DriftResponse = "report"
+    deleted: DriftResponse = Field(
+        "report", description="A user deleted or restored in the tenant by someone else"
+    )
+
+
+DEFAULT_MATCH_ORDER: list[MatchKey] = [
+    MatchKey.immutable_id,
+    MatchKey.user_principal_name,
+    MatchKey.mail,
+]
+MatchOrder = Annotated[
+    list[MatchKey],
+    Field(
+        min_length=1,
+        max_length=3,
+        description="How a tenant account is matched to a directory user, first match wins: "
+        "`immutable_id` (onPremisesImmutableId), `user_principal_name`, `mail`",
+    ),
+]
+SyncInterval = Annotated[
+    int, Field(ge=60, le=86_400, description="Seconds between incremental delta cycles")
+]
+FullSyncInterval = Annotated[
+    int, Field(ge=600, le=30 * 86_400, description="Seconds between full reconciliations")
+]
+
+
 class _AppFields(Input):
+    @field_validator("match_order", check_fields=False)
+    @classmethod
+    def _check_match_order(cls, v: list[MatchKey] | None) -> list[MatchKey] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("each match key may appear once")
+        return v
+
     @field_validator("tenant", check_fields=False)
     @classmethod
     def _check_tenant(cls, v: str | None) -> str | None:
@@ -128,6 +176,10 @@ class AppCreate(_AppFields):
     parameters: list[ParameterIn] | None = Field(
         None, description="Defaults to the standard set when omitted"
     )
+    sync_interval_s: SyncInterval = 300
+    full_sync_interval_s: FullSyncInterval = 86_400
+    drift_policy: DriftPolicy = Field(default_factory=DriftPolicy)
+    match_order: MatchOrder = Field(default_factory=lambda: list(DEFAULT_MATCH_ORDER))
 
 
 class AppUpdate(_AppFields, Patch):
@@ -148,6 +200,10 @@ class AppUpdate(_AppFields, Patch):
     deletion_threshold: int | None = Field(None, ge=0, le=1_000_000)
     immutable_id_attribute: AttributeRef | None = None
     parameters: list[ParameterIn] | None = None
+    sync_interval_s: SyncInterval | None = None
+    full_sync_interval_s: FullSyncInterval | None = None
+    drift_policy: DriftPolicy | None = None
+    match_order: MatchOrder | None = None
 
 
 class CertificateRead(BaseModel):
@@ -218,6 +274,10 @@ class AppRead(BaseModel):
     deletion_threshold: int | None
     immutable_id_attribute: str
     parameters: list[ParameterIn]
+    sync_interval_s: int
+    full_sync_interval_s: int
+    drift_policy: DriftPolicy
+    match_order: list[MatchKey]
     domain_check: DomainCheckRead
     entitlements: EntitlementsRead
     created_at: datetime

@@ -25,6 +25,7 @@ from app.apps.credentials import encrypt_certificate, parse_certificate
 from app.apps.errors import ConsentFailed
 from app.apps.sandbox_default import sandbox_in_use
 from app.apps.schemas import (
+    DEFAULT_MATCH_ORDER,
     AppCreate,
     AppRead,
     ApprovalPolicy,
@@ -34,6 +35,7 @@ from app.apps.schemas import (
     CertificateRead,
     ConsentRead,
     DomainCheckRead,
+    DriftPolicy,
     EntitlementsRead,
     LicenseRead,
     ParameterIn,
@@ -78,6 +80,7 @@ _IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
 # Who approves what, and what deprovisioning does: changing them needs `admin`.
 POLICY_FIELDS = (
     "approval_required",
+    "drift_policy",
     "deletion_threshold",
     "on_user_deleted",
     "on_user_suspended",
@@ -161,6 +164,10 @@ def to_read(app: App) -> AppRead:
         deletion_threshold=app.deletion_threshold,
         immutable_id_attribute=app.immutable_id_attribute,
         parameters=[ParameterIn(**p) for p in app.parameters or []],
+        sync_interval_s=app.sync_interval_s,
+        full_sync_interval_s=app.full_sync_interval_s,
+        drift_policy=DriftPolicy(**(app.drift_policy or {})),
+        match_order=app.match_order or list(DEFAULT_MATCH_ORDER),
         domain_check=DomainCheckRead(
             domain=app.domain,
             verified=app.domain_verified,
@@ -291,6 +298,10 @@ def create_app(session: Session, data: AppCreate) -> App:
         immutable_id_attribute=data.immutable_id_attribute,
         parameters=parameters,
         entitlements={"licenses": [], "groups": []},
+        sync_interval_s=data.sync_interval_s,
+        full_sync_interval_s=data.full_sync_interval_s,
+        drift_policy=data.drift_policy.model_dump(),
+        match_order=[str(k) for k in data.match_order],
     )
     if data.client_secret is not None:
         _set_secret(app, data.client_secret.get_secret_value())
@@ -307,6 +318,13 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+def _current(app: App, key: str) -> Any:
+    # A drift policy never set reads as the defaults, so sending them back changes nothing.
+    if key == "drift_policy":
+        return DriftPolicy(**(app.drift_policy or {})).model_dump()
+    return getattr(app, key)
+
+
 def privileged_fields(app: App, data: AppUpdate) -> list[str]:
     """The policy and credential fields this update changes (they need `admin`): a field
     sent with the value it already has changes nothing and needs no privilege. Their values
@@ -316,7 +334,7 @@ def privileged_fields(app: App, data: AppUpdate) -> list[str]:
     changed = [
         key
         for key in POLICY_FIELDS
-        if key in sent and _plain(dumped[key]) != _plain(getattr(app, key))
+        if key in sent and _plain(dumped[key]) != _plain(_current(app, key))
     ]
     for key in ("client_id", "tenant", "cloud"):
         if key in sent and dumped[key] is not None and _plain(dumped[key]) != getattr(app, key):
@@ -373,6 +391,10 @@ def update_app(
             "provisioning_enabled",
             "approval_required",
             "immutable_id_attribute",
+            "sync_interval_s",
+            "full_sync_interval_s",
+            "drift_policy",
+            "match_order",
         ),
     )
     if changes.get("name") is not None:

@@ -45,6 +45,12 @@ from .delivery_status import DeliveryStatus
 from .deprovision_policy import DeprovisionPolicy
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
+from .drift_policy import DriftPolicy
+from .drift_policy_account_enabled import DriftPolicyAccountEnabled
+from .drift_policy_attributes import DriftPolicyAttributes
+from .drift_policy_deleted import DriftPolicyDeleted
+from .drift_policy_groups import DriftPolicyGroups
+from .drift_policy_licenses import DriftPolicyLicenses
 from .dry_run_read import DryRunRead
 from .dry_run_user import DryRunUser
 from .dry_run_user_result import DryRunUserResult
@@ -75,6 +81,7 @@ from .mapping_read import MappingRead
 from .mapping_read_match import MappingReadMatch
 from .mapping_update import MappingUpdate
 from .mapping_update_match import MappingUpdateMatch
+from .match_key import MatchKey
 from .named_ref import NamedRef
 from .object_read import ObjectRead
 from .object_type import ObjectType
@@ -198,6 +205,12 @@ __all__ = (
     "DeprovisionPolicy",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
+    "DriftPolicy",
+    "DriftPolicyAccountEnabled",
+    "DriftPolicyAttributes",
+    "DriftPolicyDeleted",
+    "DriftPolicyGroups",
+    "DriftPolicyLicenses",
     "DryRunRead",
     "DryRunUser",
     "DryRunUserResult",
@@ -228,6 +241,7 @@ __all__ = (
     "MappingReadMatch",
     "MappingUpdate",
     "MappingUpdateMatch",
+    "MatchKey",
     "NamedRef",
     "ObjectRead",
     "ObjectType",

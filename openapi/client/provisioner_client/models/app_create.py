@@ -7,11 +7,13 @@ from attrs import define as _attrs_define
 
 from ..models.app_create_cloud import AppCreateCloud
 from ..models.deprovision_policy import DeprovisionPolicy
+from ..models.match_key import MatchKey
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.approval_policy import ApprovalPolicy
     from ..models.certificate_in import CertificateIn
+    from ..models.drift_policy import DriftPolicy
     from ..models.parameter_in import ParameterIn
 
 
@@ -31,14 +33,24 @@ class AppCreate:
         client_secret (None | str | Unset): Write-only
         cloud (AppCreateCloud | Unset):  Default: AppCreateCloud.GLOBAL.
         deletion_threshold (int | None | Unset):
+        drift_policy (DriftPolicy | Unset): What a cycle does when the tenant differs from what we applied, per kind of
+            drift:
+            `enforce` plans tasks that put the tenant back (through approvals and thresholds like any
+            task), `report` records and shows it and changes nothing, and for attributes `adopt`
+            accepts the tenant's value as the applied state. Everything is `report` until an admin
+            chooses otherwise, so connecting a tenant never changes it by surprise.
+        full_sync_interval_s (int | Unset): Seconds between full reconciliations Default: 86400.
         immutable_id_attribute (str | Unset): The user attribute that stores the ImmutableID (a custom attribute)
             Default: 'custom_attributes.immutable_id'.
+        match_order (list[MatchKey] | Unset): How a tenant account is matched to a directory user, first match wins:
+            `immutable_id` (onPremisesImmutableId), `user_principal_name`, `mail`
         on_app_removed (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
         on_user_deleted (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
         on_user_suspended (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the
             tenant.
         parameters (list[ParameterIn] | None | Unset): Defaults to the standard set when omitted
         provisioning_enabled (bool | Unset):  Default: False.
+        sync_interval_s (int | Unset): Seconds between incremental delta cycles Default: 300.
     """
 
     client_id: str
@@ -50,12 +62,16 @@ class AppCreate:
     client_secret: None | str | Unset = UNSET
     cloud: AppCreateCloud | Unset = AppCreateCloud.GLOBAL
     deletion_threshold: int | None | Unset = UNSET
+    drift_policy: DriftPolicy | Unset = UNSET
+    full_sync_interval_s: int | Unset = 86400
     immutable_id_attribute: str | Unset = "custom_attributes.immutable_id"
+    match_order: list[MatchKey] | Unset = UNSET
     on_app_removed: DeprovisionPolicy | Unset = UNSET
     on_user_deleted: DeprovisionPolicy | Unset = UNSET
     on_user_suspended: DeprovisionPolicy | Unset = UNSET
     parameters: list[ParameterIn] | None | Unset = UNSET
     provisioning_enabled: bool | Unset = False
+    sync_interval_s: int | Unset = 300
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.certificate_in import CertificateIn  # noqa: PLC0415
@@ -96,7 +112,20 @@ class AppCreate:
         else:
             deletion_threshold = self.deletion_threshold
 
+        drift_policy: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.drift_policy, Unset):
+            drift_policy = self.drift_policy.to_dict()
+
+        full_sync_interval_s = self.full_sync_interval_s
+
         immutable_id_attribute = self.immutable_id_attribute
+
+        match_order: list[str] | Unset = UNSET
+        if not isinstance(self.match_order, Unset):
+            match_order = []
+            for match_order_item_data in self.match_order:
+                match_order_item = match_order_item_data.value
+                match_order.append(match_order_item)
 
         on_app_removed: str | Unset = UNSET
         if not isinstance(self.on_app_removed, Unset):
@@ -124,6 +153,8 @@ class AppCreate:
 
         provisioning_enabled = self.provisioning_enabled
 
+        sync_interval_s = self.sync_interval_s
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -144,8 +175,14 @@ class AppCreate:
             field_dict["cloud"] = cloud
         if deletion_threshold is not UNSET:
             field_dict["deletion_threshold"] = deletion_threshold
+        if drift_policy is not UNSET:
+            field_dict["drift_policy"] = drift_policy
+        if full_sync_interval_s is not UNSET:
+            field_dict["full_sync_interval_s"] = full_sync_interval_s
         if immutable_id_attribute is not UNSET:
             field_dict["immutable_id_attribute"] = immutable_id_attribute
+        if match_order is not UNSET:
+            field_dict["match_order"] = match_order
         if on_app_removed is not UNSET:
             field_dict["on_app_removed"] = on_app_removed
         if on_user_deleted is not UNSET:
@@ -156,6 +193,8 @@ class AppCreate:
             field_dict["parameters"] = parameters
         if provisioning_enabled is not UNSET:
             field_dict["provisioning_enabled"] = provisioning_enabled
+        if sync_interval_s is not UNSET:
+            field_dict["sync_interval_s"] = sync_interval_s
 
         return field_dict
 
@@ -163,6 +202,7 @@ class AppCreate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
         from ..models.certificate_in import CertificateIn  # noqa: PLC0415
+        from ..models.drift_policy import DriftPolicy  # noqa: PLC0415
         from ..models.parameter_in import ParameterIn  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -223,7 +263,25 @@ class AppCreate:
 
         deletion_threshold = _parse_deletion_threshold(d.pop("deletion_threshold", UNSET))
 
+        _drift_policy = d.pop("drift_policy", UNSET)
+        drift_policy: DriftPolicy | Unset
+        if isinstance(_drift_policy, Unset):
+            drift_policy = UNSET
+        else:
+            drift_policy = DriftPolicy.from_dict(_drift_policy)
+
+        full_sync_interval_s = d.pop("full_sync_interval_s", UNSET)
+
         immutable_id_attribute = d.pop("immutable_id_attribute", UNSET)
+
+        _match_order = d.pop("match_order", UNSET)
+        match_order: list[MatchKey] | Unset = UNSET
+        if _match_order is not UNSET:
+            match_order = []
+            for match_order_item_data in _match_order:
+                match_order_item = MatchKey(match_order_item_data)
+
+                match_order.append(match_order_item)
 
         _on_app_removed = d.pop("on_app_removed", UNSET)
         on_app_removed: DeprovisionPolicy | Unset
@@ -270,6 +328,8 @@ class AppCreate:
 
         provisioning_enabled = d.pop("provisioning_enabled", UNSET)
 
+        sync_interval_s = d.pop("sync_interval_s", UNSET)
+
         app_create = cls(
             client_id=client_id,
             domain=domain,
@@ -280,12 +340,16 @@ class AppCreate:
             client_secret=client_secret,
             cloud=cloud,
             deletion_threshold=deletion_threshold,
+            drift_policy=drift_policy,
+            full_sync_interval_s=full_sync_interval_s,
             immutable_id_attribute=immutable_id_attribute,
+            match_order=match_order,
             on_app_removed=on_app_removed,
             on_user_deleted=on_user_deleted,
             on_user_suspended=on_user_suspended,
             parameters=parameters,
             provisioning_enabled=provisioning_enabled,
+            sync_interval_s=sync_interval_s,
         )
 
         return app_create

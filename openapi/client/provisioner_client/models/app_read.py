@@ -9,12 +9,14 @@ from attrs import field as _attrs_field
 
 from ..models.app_read_cloud import AppReadCloud
 from ..models.deprovision_policy import DeprovisionPolicy
+from ..models.match_key import MatchKey
 
 if TYPE_CHECKING:
     from ..models.approval_policy import ApprovalPolicy
     from ..models.certificate_read import CertificateRead
     from ..models.consent_read import ConsentRead
     from ..models.domain_check_read import DomainCheckRead
+    from ..models.drift_policy import DriftPolicy
     from ..models.entitlements_read import EntitlementsRead
     from ..models.parameter_in import ParameterIn
 
@@ -35,16 +37,24 @@ class AppRead:
         deletion_threshold (int | None):
         domain (str):
         domain_check (DomainCheckRead):
+        drift_policy (DriftPolicy): What a cycle does when the tenant differs from what we applied, per kind of drift:
+            `enforce` plans tasks that put the tenant back (through approvals and thresholds like any
+            task), `report` records and shows it and changes nothing, and for attributes `adopt`
+            accepts the tenant's value as the applied state. Everything is `report` until an admin
+            chooses otherwise, so connecting a tenant never changes it by surprise.
         entitlements (EntitlementsRead):
+        full_sync_interval_s (int):
         has_client_secret (bool):
         id (int):
         immutable_id_attribute (str):
+        match_order (list[MatchKey]):
         name (str):
         on_app_removed (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
         on_user_deleted (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
         on_user_suspended (DeprovisionPolicy): What deleting, suspending or unassigning a user does in the tenant.
         parameters (list[ParameterIn]):
         provisioning_enabled (bool):
+        sync_interval_s (int):
         tenant (str):
         updated_at (datetime.datetime):
     """
@@ -58,16 +68,20 @@ class AppRead:
     deletion_threshold: int | None
     domain: str
     domain_check: DomainCheckRead
+    drift_policy: DriftPolicy
     entitlements: EntitlementsRead
+    full_sync_interval_s: int
     has_client_secret: bool
     id: int
     immutable_id_attribute: str
+    match_order: list[MatchKey]
     name: str
     on_app_removed: DeprovisionPolicy
     on_user_deleted: DeprovisionPolicy
     on_user_suspended: DeprovisionPolicy
     parameters: list[ParameterIn]
     provisioning_enabled: bool
+    sync_interval_s: int
     tenant: str
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -98,13 +112,22 @@ class AppRead:
 
         domain_check = self.domain_check.to_dict()
 
+        drift_policy = self.drift_policy.to_dict()
+
         entitlements = self.entitlements.to_dict()
+
+        full_sync_interval_s = self.full_sync_interval_s
 
         has_client_secret = self.has_client_secret
 
         id = self.id
 
         immutable_id_attribute = self.immutable_id_attribute
+
+        match_order = []
+        for match_order_item_data in self.match_order:
+            match_order_item = match_order_item_data.value
+            match_order.append(match_order_item)
 
         name = self.name
 
@@ -120,6 +143,8 @@ class AppRead:
             parameters.append(parameters_item)
 
         provisioning_enabled = self.provisioning_enabled
+
+        sync_interval_s = self.sync_interval_s
 
         tenant = self.tenant
 
@@ -138,16 +163,20 @@ class AppRead:
                 "deletion_threshold": deletion_threshold,
                 "domain": domain,
                 "domain_check": domain_check,
+                "drift_policy": drift_policy,
                 "entitlements": entitlements,
+                "full_sync_interval_s": full_sync_interval_s,
                 "has_client_secret": has_client_secret,
                 "id": id,
                 "immutable_id_attribute": immutable_id_attribute,
+                "match_order": match_order,
                 "name": name,
                 "on_app_removed": on_app_removed,
                 "on_user_deleted": on_user_deleted,
                 "on_user_suspended": on_user_suspended,
                 "parameters": parameters,
                 "provisioning_enabled": provisioning_enabled,
+                "sync_interval_s": sync_interval_s,
                 "tenant": tenant,
                 "updated_at": updated_at,
             }
@@ -161,6 +190,7 @@ class AppRead:
         from ..models.certificate_read import CertificateRead  # noqa: PLC0415
         from ..models.consent_read import ConsentRead  # noqa: PLC0415
         from ..models.domain_check_read import DomainCheckRead  # noqa: PLC0415
+        from ..models.drift_policy import DriftPolicy  # noqa: PLC0415
         from ..models.entitlements_read import EntitlementsRead  # noqa: PLC0415
         from ..models.parameter_in import ParameterIn  # noqa: PLC0415
 
@@ -201,13 +231,24 @@ class AppRead:
 
         domain_check = DomainCheckRead.from_dict(d.pop("domain_check"))
 
+        drift_policy = DriftPolicy.from_dict(d.pop("drift_policy"))
+
         entitlements = EntitlementsRead.from_dict(d.pop("entitlements"))
+
+        full_sync_interval_s = d.pop("full_sync_interval_s")
 
         has_client_secret = d.pop("has_client_secret")
 
         id = d.pop("id")
 
         immutable_id_attribute = d.pop("immutable_id_attribute")
+
+        match_order = []
+        _match_order = d.pop("match_order")
+        for match_order_item_data in _match_order:
+            match_order_item = MatchKey(match_order_item_data)
+
+            match_order.append(match_order_item)
 
         name = d.pop("name")
 
@@ -226,6 +267,8 @@ class AppRead:
 
         provisioning_enabled = d.pop("provisioning_enabled")
 
+        sync_interval_s = d.pop("sync_interval_s")
+
         tenant = d.pop("tenant")
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -240,16 +283,20 @@ class AppRead:
             deletion_threshold=deletion_threshold,
             domain=domain,
             domain_check=domain_check,
+            drift_policy=drift_policy,
             entitlements=entitlements,
+            full_sync_interval_s=full_sync_interval_s,
             has_client_secret=has_client_secret,
             id=id,
             immutable_id_attribute=immutable_id_attribute,
+            match_order=match_order,
             name=name,
             on_app_removed=on_app_removed,
             on_user_deleted=on_user_deleted,
             on_user_suspended=on_user_suspended,
             parameters=parameters,
             provisioning_enabled=provisioning_enabled,
+            sync_interval_s=sync_interval_s,
             tenant=tenant,
             updated_at=updated_at,
         )

@@ -7,11 +7,13 @@ from attrs import define as _attrs_define
 
 from ..models.app_update_cloud import AppUpdateCloud
 from ..models.deprovision_policy import DeprovisionPolicy
+from ..models.match_key import MatchKey
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.approval_policy import ApprovalPolicy
     from ..models.certificate_in import CertificateIn
+    from ..models.drift_policy import DriftPolicy
     from ..models.parameter_in import ParameterIn
 
 
@@ -30,7 +32,16 @@ class AppUpdate:
         cloud (AppUpdateCloud | Unset):
         deletion_threshold (int | None | Unset):
         domain (str | Unset):
+        drift_policy (DriftPolicy | Unset): What a cycle does when the tenant differs from what we applied, per kind of
+            drift:
+            `enforce` plans tasks that put the tenant back (through approvals and thresholds like any
+            task), `report` records and shows it and changes nothing, and for attributes `adopt`
+            accepts the tenant's value as the applied state. Everything is `report` until an admin
+            chooses otherwise, so connecting a tenant never changes it by surprise.
+        full_sync_interval_s (int | Unset): Seconds between full reconciliations
         immutable_id_attribute (str | Unset):
+        match_order (list[MatchKey] | Unset): How a tenant account is matched to a directory user, first match wins:
+            `immutable_id` (onPremisesImmutableId), `user_principal_name`, `mail`
         name (str | Unset):
         on_app_removed (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
         on_user_deleted (DeprovisionPolicy | Unset): What deleting, suspending or unassigning a user does in the tenant.
@@ -38,6 +49,7 @@ class AppUpdate:
             tenant.
         parameters (list[ParameterIn] | Unset):
         provisioning_enabled (bool | Unset):
+        sync_interval_s (int | Unset): Seconds between incremental delta cycles
         tenant (str | Unset):
     """
 
@@ -48,13 +60,17 @@ class AppUpdate:
     cloud: AppUpdateCloud | Unset = UNSET
     deletion_threshold: int | None | Unset = UNSET
     domain: str | Unset = UNSET
+    drift_policy: DriftPolicy | Unset = UNSET
+    full_sync_interval_s: int | Unset = UNSET
     immutable_id_attribute: str | Unset = UNSET
+    match_order: list[MatchKey] | Unset = UNSET
     name: str | Unset = UNSET
     on_app_removed: DeprovisionPolicy | Unset = UNSET
     on_user_deleted: DeprovisionPolicy | Unset = UNSET
     on_user_suspended: DeprovisionPolicy | Unset = UNSET
     parameters: list[ParameterIn] | Unset = UNSET
     provisioning_enabled: bool | Unset = UNSET
+    sync_interval_s: int | Unset = UNSET
     tenant: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,7 +98,20 @@ class AppUpdate:
 
         domain = self.domain
 
+        drift_policy: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.drift_policy, Unset):
+            drift_policy = self.drift_policy.to_dict()
+
+        full_sync_interval_s = self.full_sync_interval_s
+
         immutable_id_attribute = self.immutable_id_attribute
+
+        match_order: list[str] | Unset = UNSET
+        if not isinstance(self.match_order, Unset):
+            match_order = []
+            for match_order_item_data in self.match_order:
+                match_order_item = match_order_item_data.value
+                match_order.append(match_order_item)
 
         name = self.name
 
@@ -107,6 +136,8 @@ class AppUpdate:
 
         provisioning_enabled = self.provisioning_enabled
 
+        sync_interval_s = self.sync_interval_s
+
         tenant = self.tenant
 
         field_dict: dict[str, Any] = {}
@@ -126,8 +157,14 @@ class AppUpdate:
             field_dict["deletion_threshold"] = deletion_threshold
         if domain is not UNSET:
             field_dict["domain"] = domain
+        if drift_policy is not UNSET:
+            field_dict["drift_policy"] = drift_policy
+        if full_sync_interval_s is not UNSET:
+            field_dict["full_sync_interval_s"] = full_sync_interval_s
         if immutable_id_attribute is not UNSET:
             field_dict["immutable_id_attribute"] = immutable_id_attribute
+        if match_order is not UNSET:
+            field_dict["match_order"] = match_order
         if name is not UNSET:
             field_dict["name"] = name
         if on_app_removed is not UNSET:
@@ -140,6 +177,8 @@ class AppUpdate:
             field_dict["parameters"] = parameters
         if provisioning_enabled is not UNSET:
             field_dict["provisioning_enabled"] = provisioning_enabled
+        if sync_interval_s is not UNSET:
+            field_dict["sync_interval_s"] = sync_interval_s
         if tenant is not UNSET:
             field_dict["tenant"] = tenant
 
@@ -149,6 +188,7 @@ class AppUpdate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
         from ..models.certificate_in import CertificateIn  # noqa: PLC0415
+        from ..models.drift_policy import DriftPolicy  # noqa: PLC0415
         from ..models.parameter_in import ParameterIn  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -188,7 +228,25 @@ class AppUpdate:
 
         domain = d.pop("domain", UNSET)
 
+        _drift_policy = d.pop("drift_policy", UNSET)
+        drift_policy: DriftPolicy | Unset
+        if isinstance(_drift_policy, Unset):
+            drift_policy = UNSET
+        else:
+            drift_policy = DriftPolicy.from_dict(_drift_policy)
+
+        full_sync_interval_s = d.pop("full_sync_interval_s", UNSET)
+
         immutable_id_attribute = d.pop("immutable_id_attribute", UNSET)
+
+        _match_order = d.pop("match_order", UNSET)
+        match_order: list[MatchKey] | Unset = UNSET
+        if _match_order is not UNSET:
+            match_order = []
+            for match_order_item_data in _match_order:
+                match_order_item = MatchKey(match_order_item_data)
+
+                match_order.append(match_order_item)
 
         name = d.pop("name", UNSET)
 
@@ -224,6 +282,8 @@ class AppUpdate:
 
         provisioning_enabled = d.pop("provisioning_enabled", UNSET)
 
+        sync_interval_s = d.pop("sync_interval_s", UNSET)
+
         tenant = d.pop("tenant", UNSET)
 
         app_update = cls(
@@ -234,13 +294,17 @@ class AppUpdate:
             cloud=cloud,
             deletion_threshold=deletion_threshold,
             domain=domain,
+            drift_policy=drift_policy,
+            full_sync_interval_s=full_sync_interval_s,
             immutable_id_attribute=immutable_id_attribute,
+            match_order=match_order,
             name=name,
             on_app_removed=on_app_removed,
             on_user_deleted=on_user_deleted,
             on_user_suspended=on_user_suspended,
             parameters=parameters,
             provisioning_enabled=provisioning_enabled,
+            sync_interval_s=sync_interval_s,
             tenant=tenant,
         )
 

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class DriftPolicyAccountEnabled(StrEnum):
+    ENFORCE = "enforce"
+    REPORT = "report"
+
+    def __str__(self) -> str:
+        return str(self.value)
