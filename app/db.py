@@ -131,12 +131,18 @@ def _begin_sqlite(session: Session) -> None:
     its RELEASE commits everything so far: a rolled-back import (a dry run, a rejected row)
     would have kept its rows. See SQLAlchemy's "Serializable isolation / Savepoints" notes on
     pysqlite."""
+    _open_sqlite_transaction(session, "BEGIN")
+
+
+def _open_sqlite_transaction(session: Session, begin: str) -> None:
+    """Run `begin` on a SQLite connection that has no transaction open yet; nothing on
+    Postgres, or when one is already open (it keeps whatever lock it holds)."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 @event.listens_for(SASession, "do_orm_execute")
@@ -154,12 +160,7 @@ def _sqlite_row_lock(state: Any) -> None:
     statement = state.statement
     if getattr(statement, "_for_update_arg", None) is None:
         return
-    connection = state.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    _open_sqlite_transaction(state.session, "BEGIN IMMEDIATE")
 
 
 def get_session() -> Iterator[Session]:
