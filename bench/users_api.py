@@ -178,17 +178,19 @@ def list_cases(n_users: int) -> dict[str, dict[str, Any]]:
     from app.pagination import encode_cursor
 
     return {
-        "role (by mapping, common)": {"role_id": 2},
-        "role (by hand, rare)": {"role_id": 29},
-        "group": {"group_id": 5},
-        "group, no members": {"group_id": 11},
+        "role (mapping, ~58%)": {"role_id": 4},
+        "role (mapping, ~13%)": {"role_id": 13},
+        "role (by hand, ~0.7%)": {"role_id": 29},
+        "group (~9%)": {"group_id": 5},
+        "group (~75%)": {"group_id": 10},
+        "group, no members": {"group_id": 3},
         "status=suspended": {"status": "suspended"},
         "exact email": {"email": f"user{max(1, n_users // 2)}@contoso.com"},
         "q= substring (rare)": {"q": f"first{max(1, n_users // 3)}"},
         "q= substring (common)": {"q": "last12"},
         "q= no match": {"q": "nobody-here"},
         "deep cursor page": {"cursor": encode_cursor(max(1, n_users - 1000))},
-        "role + deep cursor": {"role_id": 2, "cursor": encode_cursor(max(1, n_users * 9 // 10))},
+        "role + deep cursor": {"role_id": 4, "cursor": encode_cursor(max(1, n_users * 9 // 10))},
     }
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, delete, func, literal, or_, select, text
+from sqlalchemy import Boolean, Select, Text, delete, func, literal, or_, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
@@ -22,9 +24,33 @@ from app.inputs import normalized
 from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
+class _HasKey(FunctionElement[bool]):
+    """`json_column` has the top-level key `key`. On Postgres that is the JSONB `?` operator,
+    which a GIN index on the column serves; elsewhere (SQLite) the key's value is read, which
+    means the same for columns whose values are never JSON null (`mapped_roles` holds
+    mapping ids)."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "has_key"
+
+
+@compiles(_HasKey, "postgresql")
+def _has_key_pg(element: _HasKey, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"({compiler.process(column, **kw)} ? {compiler.process(key, **kw)})"
+
+
+@compiles(_HasKey)
+def _has_key(element: _HasKey, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    path = compiler.process(key, **kw)
+    return f"(json_extract({compiler.process(column, **kw)}, '$.\"' || {path} || '\"') IS NOT NULL)"
+
+
 def has_mapped_role(role_id: int) -> Any:
     """SQL condition: a mapping granted this role to the user."""
-    return col(User.mapped_roles)[str(role_id)].as_integer().is_not(None)
+    return _HasKey(col(User.mapped_roles), literal(str(role_id), Text()))
 
 
 _FIELD_COLUMNS = [getattr(User, name) for name in USER_FIELDS]
@@ -277,6 +303,11 @@ class UserFilter:
     q: str | None = None
 
 
+def effective_group() -> Any:
+    """SQL expression: the user's effective group (a mapped group wins over the manual one)."""
+    return func.coalesce(col(User.mapped_group_id), col(User.group_id))
+
+
 def user_query(f: UserFilter) -> Select[User]:
     """Live users matching the filters; group and role are the effective ones (a mapped group
     wins over the manual one; a role counts whether held by hand or through a mapping)."""
@@ -288,12 +319,8 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.status:
         stmt = stmt.where(col(User.status) == f.status)
     if f.group_id is not None:
-        stmt = stmt.where(
-            or_(
-                col(User.mapped_group_id) == f.group_id,
-                (col(User.mapped_group_id).is_(None)) & (col(User.group_id) == f.group_id),
-            )
-        )
+        # The effective group, spelled as the (effective group, id) index of migration 0011.
+        stmt = stmt.where(effective_group() == f.group_id)
     if f.role_id is not None:
         holders = select(col(UserRole.user_id)).where(col(UserRole.role_id) == f.role_id)
         stmt = stmt.where(or_(col(User.id).in_(holders), has_mapped_role(f.role_id)))

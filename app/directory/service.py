@@ -224,7 +224,10 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
             refused.append(Refused(index, InvalidInput("The user is invalid.", errors=errors)))
     all_or_nothing = data.mode == BulkMode.all_or_nothing
     if refused and all_or_nothing:
+        # Nothing will be written; the answer still names every item that would be refused.
         created: list[tuple[int, User]] = []
+        checked = check_new_users(session, list(enumerate(valid))).values()
+        refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
     else:
         created, checked = create_users(session, valid, all_or_nothing=all_or_nothing)
         refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
