@@ -226,11 +226,10 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
     if refused and all_or_nothing:
         # Nothing will be written; the answer still names every item that would be refused.
         created: list[tuple[int, User]] = []
-        checked = check_new_users(session, list(enumerate(valid))).values()
-        refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
+        checked = list(check_new_users(session, list(enumerate(valid))).values())
     else:
         created, checked = create_users(session, valid, all_or_nothing=all_or_nothing)
-        refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
+    refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
     if refused and all_or_nothing:
         raise InvalidInput(
             f"{len(refused)} of {len(data.users)} users were refused; none was created.",

@@ -98,7 +98,9 @@ def test_per_item_creates_the_good_ones_and_reports_each_bad_one(client: ApiClie
         user_body(2, role_ids=[role["id"]]),
         user_body(3, email="user1@EXAMPLE.com"),  # taken by a stored user
         {"username": "bad"},  # no email
-        user_body(4, username="ＵＳＥＲ２"),  # fullwidth: NFKC makes it user2, item 0's name
+        user_body(
+            4, username="\uff35\uff33\uff25\uff32\uff12"
+        ),  # fullwidth: NFKC makes it user2, item 0's name
         user_body(5, group_id=999),  # unknown group
         user_body(6),
     ]

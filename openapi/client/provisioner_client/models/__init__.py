@@ -21,6 +21,7 @@ from .assignment_state import AssignmentState
 from .assignment_step_error import AssignmentStepError
 from .assignment_target import AssignmentTarget
 from .authorize_read import AuthorizeRead
+from .bulk_mode import BulkMode
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
 from .certificate_read import CertificateRead
@@ -107,6 +108,9 @@ from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
 from .token_read import TokenRead
+from .user_bulk_create import UserBulkCreate
+from .user_bulk_item import UserBulkItem
+from .user_bulk_result import UserBulkResult
 from .user_create import UserCreate
 from .user_create_custom_attributes import UserCreateCustomAttributes
 from .user_ids import UserIds
@@ -140,6 +144,7 @@ __all__ = (
     "AssignmentStepError",
     "AssignmentTarget",
     "AuthorizeRead",
+    "BulkMode",
     "CatalogItem",
     "CertificateIn",
     "CertificateRead",
@@ -226,6 +231,9 @@ __all__ = (
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UserBulkCreate",
+    "UserBulkItem",
+    "UserBulkResult",
     "UserCreate",
     "UserCreateCustomAttributes",
     "UserIds",
