@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Select, Text, delete, func, literal, or_, select, text
+from sqlalchemy import Boolean, Select, Text, delete, func, insert, literal, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
@@ -288,6 +288,25 @@ def taken_user_values(
         taken_names.add(name)
         taken_mails.add(mail)
     return taken_names & set(names), taken_mails & set(mails)
+
+
+def insert_users(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert these user rows (one executemany); returns the new id of each lowercased
+    username. A plain executemany, not INSERT ... RETURNING: with RETURNING, a batch becomes
+    one statement of tens of thousands of parameters, which costs more to build than to run."""
+    session.execute(insert(User), list(rows))
+    names = [r["username_lower"] for r in rows]
+    stmt = select(col(User.username_lower), col(User.id)).where(col(User.username_lower).in_(names))
+    return {name: int(uid) for name, uid in session.execute(stmt)}
+
+
+def add_manual_roles(session: Session, grants: Sequence[tuple[int, int]], now: datetime) -> None:
+    """Give these (user id, role id) pairs by hand (one executemany)."""
+    if grants:
+        session.execute(
+            insert(UserRole),
+            [{"user_id": u, "role_id": r, "created_at": now} for u, r in grants],
+        )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -93,7 +94,7 @@ def create_user(session: Session, data: UserCreate) -> User:
     created, refused = create_users(session, [data])
     if refused:
         raise refused[0].error
-    return created[0][1]
+    return get_user(session, created[0][1])
 
 
 @dataclass(frozen=True)
@@ -149,31 +150,36 @@ def check_new_users(
     return problems
 
 
-def _new_user(data: UserCreate) -> User:
+def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
+    """The `directory_user` row of a new user, as plain values (a batch is inserted in one
+    executemany: building ORM objects costs more than the insert itself)."""
     fields = data.model_dump(exclude={"role_ids", "custom_attributes", "member_of", "status"})
     if not fields.get("display_name"):
         # Like most directories: a person without an explicit display name shows as their name.
         full = " ".join(p for p in (data.firstname, data.lastname) if p)
         fields["display_name"] = full or data.username
-    return User(
+    return {
         **fields,
-        username_lower=data.username.lower(),
-        email_lower=str(data.email).lower(),
-        member_of=data.member_of or [],
-        status=data.status or UserStatus.active,
-        custom_attributes=dict(data.custom_attributes),
-        mapped_attributes={},
-        mapped_roles={},
-    )
+        "email": str(data.email),
+        "username_lower": data.username.lower(),
+        "email_lower": str(data.email).lower(),
+        "member_of": data.member_of or [],
+        "status": data.status or UserStatus.active,
+        "custom_attributes": dict(data.custom_attributes),
+        "mapped_attributes": {},
+        "mapped_roles": {},
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def create_users(
     session: Session, items: Sequence[UserCreate], *, all_or_nothing: bool = True
-) -> tuple[list[tuple[int, User]], list[Refused]]:
+) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
 
-    Returns the created users with their item index, and the refused items. `all_or_nothing`
+    Returns (item index, new user id) of each created user, and the refused items. `all_or_nothing`
     writes nothing when any item is refused. Otherwise the others are written; should a
     concurrent request commit one of their usernames or emails after the check, the batch
     is checked and written again without the items that now collide."""
@@ -194,7 +200,7 @@ def create_users(
                     created = _insert_users(session, pending)
             except IntegrityError:
                 continue
-        recompute.users_changed(session, [u.id for _, u in created if u.id is not None])
+        recompute.users_changed(session, [user_id for _, user_id in created])
         return created, sorted(refused, key=lambda r: r.index)
     raise Conflict(
         "Concurrent requests keep creating the same users; nothing of this request was kept."
@@ -225,7 +231,7 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
     all_or_nothing = data.mode == BulkMode.all_or_nothing
     if refused and all_or_nothing:
         # Nothing will be written; the answer still names every item that would be refused.
-        created: list[tuple[int, User]] = []
+        created: list[tuple[int, int]] = []
         checked = list(check_new_users(session, list(enumerate(valid))).values())
     else:
         created, checked = create_users(session, valid, all_or_nothing=all_or_nothing)
@@ -239,7 +245,7 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
                 for e in _field_errors(r)
             ],
         )
-    items = [UserBulkItem(index=positions[i], status=201, id=u.id) for i, u in created]
+    items = [UserBulkItem(index=positions[i], status=201, id=user_id) for i, user_id in created]
     items.extend(
         UserBulkItem(index=r.index, status=r.error.status, problem=r.error.to_problem())
         for r in refused
@@ -258,17 +264,22 @@ def _field_errors(refused: Refused) -> list[FieldError]:
 
 def _insert_users(
     session: Session, items: Sequence[tuple[int, UserCreate]]
-) -> list[tuple[int, User]]:
-    created = [(index, _new_user(data)) for index, data in items]
-    session.add_all([u for _, u in created])
-    session.flush()
-    grants: list[UserRole] = []
-    for (_, data), (_, user) in zip(items, created, strict=True):
-        assert user.id is not None
-        grants.extend(UserRole(user_id=user.id, role_id=r) for r in sorted(set(data.role_ids)))
-    if grants:
-        session.add_all(grants)
-        session.flush()
+) -> list[tuple[int, int]]:
+    """Insert these users and their manual roles; returns (item index, new user id)."""
+    if not items:
+        return []
+    now = utcnow()
+    ids = repo.insert_users(session, [_new_row(data, now) for _, data in items])
+    created = [(index, ids[data.username.lower()]) for index, data in items]
+    repo.add_manual_roles(
+        session,
+        [
+            (user_id, role_id)
+            for (_, data), (_, user_id) in zip(items, created, strict=True)
+            for role_id in sorted(set(data.role_ids))
+        ],
+        now,
+    )
     return created
 
 
