@@ -382,7 +382,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
     args = parser.parse_args()
     if args.smoke:
-        args.users, args.singles, args.bulk, args.repeats = 2000, 200, 2000, 10
+        args.users, args.singles, args.bulk, args.repeats = 1000, 80, 1000, 5
     redis_url = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL")
     if not redis_url:
         sys.exit("set REDIS_URL (or run through scripts/test.sh): the workers need Redis")
