@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, delete, func, literal, or_, select, text
+from sqlalchemy import Boolean, Select, Text, delete, func, insert, literal, or_, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from app.evaluation.facts import USER_FIELDS, UserFacts
@@ -22,9 +24,33 @@ from app.inputs import normalized
 from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
+class _HasKey(FunctionElement[bool]):
+    """`json_column` has the top-level key `key`. On Postgres that is the JSONB `?` operator,
+    which a GIN index on the column serves; elsewhere (SQLite) the key's value is read, which
+    means the same for columns whose values are never JSON null (`mapped_roles` holds
+    mapping ids)."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "has_key"
+
+
+@compiles(_HasKey, "postgresql")
+def _has_key_pg(element: _HasKey, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"({compiler.process(column, **kw)} ? {compiler.process(key, **kw)})"
+
+
+@compiles(_HasKey)
+def _has_key(element: _HasKey, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    path = compiler.process(key, **kw)
+    return f"(json_extract({compiler.process(column, **kw)}, '$.\"' || {path} || '\"') IS NOT NULL)"
+
+
 def has_mapped_role(role_id: int) -> Any:
     """SQL condition: a mapping granted this role to the user."""
-    return col(User.mapped_roles)[str(role_id)].as_integer().is_not(None)
+    return _HasKey(col(User.mapped_roles), literal(str(role_id), Text()))
 
 
 _FIELD_COLUMNS = [getattr(User, name) for name in USER_FIELDS]
@@ -245,6 +271,44 @@ def user_value_taken(
     return session.execute(stmt).first() is not None
 
 
+def taken_user_values(
+    session: Session, usernames: Iterable[str], emails: Iterable[str]
+) -> tuple[set[str], set[str]]:
+    """Of these usernames and emails (lowercased), those a stored user holds: one query for a
+    whole batch of new users."""
+    names, mails = sorted(set(usernames)), sorted(set(emails))
+    if not names and not mails:
+        return set(), set()
+    stmt = select(col(User.username_lower), col(User.email_lower)).where(
+        or_(col(User.username_lower).in_(names), col(User.email_lower).in_(mails))
+    )
+    taken_names: set[str] = set()
+    taken_mails: set[str] = set()
+    for name, mail in session.execute(stmt):
+        taken_names.add(name)
+        taken_mails.add(mail)
+    return taken_names & set(names), taken_mails & set(mails)
+
+
+def insert_users(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert these user rows (one executemany); returns the new id of each lowercased
+    username. A plain executemany, not INSERT ... RETURNING: with RETURNING, a batch becomes
+    one statement of tens of thousands of parameters, which costs more to build than to run."""
+    session.execute(insert(User), list(rows))
+    names = [r["username_lower"] for r in rows]
+    stmt = select(col(User.username_lower), col(User.id)).where(col(User.username_lower).in_(names))
+    return {name: int(uid) for name, uid in session.execute(stmt)}
+
+
+def add_manual_roles(session: Session, grants: Sequence[tuple[int, int]], now: datetime) -> None:
+    """Give these (user id, role id) pairs by hand (one executemany)."""
+    if grants:
+        session.execute(
+            insert(UserRole),
+            [{"user_id": u, "role_id": r, "created_at": now} for u, r in grants],
+        )
+
+
 @dataclass(frozen=True)
 class UserFilter:
     """The user list's filters."""
@@ -258,6 +322,11 @@ class UserFilter:
     q: str | None = None
 
 
+def effective_group() -> Any:
+    """SQL expression: the user's effective group (a mapped group wins over the manual one)."""
+    return func.coalesce(col(User.mapped_group_id), col(User.group_id))
+
+
 def user_query(f: UserFilter) -> Select[User]:
     """Live users matching the filters; group and role are the effective ones (a mapped group
     wins over the manual one; a role counts whether held by hand or through a mapping)."""
@@ -269,12 +338,8 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.status:
         stmt = stmt.where(col(User.status) == f.status)
     if f.group_id is not None:
-        stmt = stmt.where(
-            or_(
-                col(User.mapped_group_id) == f.group_id,
-                (col(User.mapped_group_id).is_(None)) & (col(User.group_id) == f.group_id),
-            )
-        )
+        # The effective group, spelled as the (effective group, id) index of migration 0011.
+        stmt = stmt.where(effective_group() == f.group_id)
     if f.role_id is not None:
         holders = select(col(UserRole.user_id)).where(col(UserRole.role_id) == f.role_id)
         stmt = stmt.where(or_(col(User.id).in_(holders), has_mapped_role(f.role_id)))
@@ -389,6 +454,14 @@ def _name_taken(
     if exclude is not None:
         stmt = stmt.where(col(model.id) != exclude)
     return session.execute(stmt).first() is not None
+
+
+def users_by_ids(session: Session, ids: Sequence[int]) -> dict[int, User]:
+    """These users by id, in one query (missing ids are absent)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(User).where(col(User.id).in_(list(ids)))).scalars()
+    return {user.id: user for user in rows if user.id is not None}
 
 
 def existing_group_ids(session: Session, ids: Iterable[int]) -> set[int]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
-from app.api.routing import ProblemRoute
+from app.api.routing import ProblemRoute, problem
 from app.api.timestamps import Timestamp
 from app.directory import repository, service
 from app.directory.schemas import (
@@ -17,6 +17,8 @@ from app.directory.schemas import (
     RoleIds,
     RoleRead,
     RoleUpdate,
+    UserBulkCreate,
+    UserBulkResult,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -54,6 +56,30 @@ def list_users(
 def create_user(data: UserCreate, session: SessionDep, _: Writer) -> UserRead:
     user = service.create_user(session, data)
     return service.read_users(session, [user])[0]
+
+
+@router.post(
+    "/users/bulk",
+    response_model=UserBulkResult,
+    operation_id="users-bulk-create",
+    tags=["users"],
+    responses={
+        413: problem(413, "Request body too large (over the service's body limit)"),
+        422: problem(
+            422,
+            "Malformed request, more than 1,000 users, or (all-or-nothing) refused items: "
+            "`errors` names each as `users.<index>.<field>`; nothing was created",
+        ),
+    },
+)
+def bulk_create_users(data: UserBulkCreate, session: SessionDep, _: Writer) -> UserBulkResult:
+    """Create up to 1,000 users in one request, under the rules of `POST /users` (validation,
+    unique username and email, existing group and roles), evaluated in one pass.
+
+    `per_item` answers 200 with each item's own status (201 with its id, or 409 / 422 with a
+    problem); `all_or_nothing` answers 200 with every item created, or 422 and creates none.
+    """
+    return service.bulk_create(session, data)
 
 
 @router.get(

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from app.api.ids import Id
+from app.errors import Problem
 from app.evaluation.facts import USER_FIELD_SET
 from app.inputs import Identifier, IdentifierEmail, Input, Patch
 from app.models import UserStatus
@@ -59,6 +68,45 @@ class UserCreate(UserBase):
         default_factory=dict, max_length=MAX_CUSTOM_ATTRIBUTES, description=CUSTOM_ATTRIBUTES_DOC
     )
     role_ids: list[Id] = Field(default_factory=list, description="Roles given by hand")
+
+
+MAX_BULK_USERS = 1000
+
+
+class BulkMode(StrEnum):
+    all_or_nothing = "all_or_nothing"
+    per_item = "per_item"
+
+
+class UserBulkCreate(BaseModel):
+    """Many users in one request. Each item is a `UserCreate`, validated on its own so that
+    in `per_item` mode one bad item does not refuse the others (hence not `Input`, whose
+    checks would refuse the whole request)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: BulkMode = Field(
+        default=BulkMode.all_or_nothing,
+        description="`all_or_nothing`: one transaction; if any item is refused, nothing is "
+        "created and the answer is a 422 naming each refused item. `per_item`: every valid "
+        "item is created; each item's result says what became of it.",
+    )
+    users: list[
+        Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/UserCreate"})]
+    ] = Field(min_length=1, max_length=MAX_BULK_USERS, description="At most 1,000 users")
+
+
+class UserBulkItem(BaseModel):
+    index: int = Field(description="Position of the item in `users`")
+    status: int = Field(description="201 created, 409 a duplicate, 422 invalid")
+    id: int | None = Field(default=None, description="The new user's id (when created)")
+    problem: Problem | None = Field(default=None, description="Why it was refused")
+
+
+class UserBulkResult(BaseModel):
+    created: int
+    refused: int
+    items: list[UserBulkItem]
 
 
 class UserUpdate(UserBase, Patch):

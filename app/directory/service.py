@@ -8,27 +8,44 @@ entitled to ends in `recompute.users_changed`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import recompute
 from app.api.ids import parse_id
 from app.apps import repository as apps_repo
 from app.audit import service as audit
+from app.db import savepoint
 from app.directory import repository as repo
 from app.directory.schemas import (
+    BulkMode,
     GroupCreate,
     GroupUpdate,
     RoleCreate,
     RoleGrant,
     RoleRead,
     RoleUpdate,
+    UserBulkCreate,
+    UserBulkItem,
+    UserBulkResult,
     UserCreate,
     UserRead,
     UserUpdate,
 )
-from app.errors import Conflict, NotFound, field_error, reject_nulls
+from app.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    ProblemError,
+    field_error,
+    reject_nulls,
+)
 from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, User, UserRole, UserStatus, utcnow
 from app.provisioning.rules.service import rules_referencing
@@ -88,33 +105,208 @@ def _check_roles(session: Session, role_ids: Iterable[int], field: str = "role_i
 
 
 def create_user(session: Session, data: UserCreate) -> User:
-    _check_unique(session, data.username, data.email, None)
-    _check_group(session, data.group_id)
-    role_ids = _check_roles(session, data.role_ids)
+    created, refused = create_users(session, [data])
+    if refused:
+        raise refused[0].error
+    return get_user(session, created[0][1])
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why the item at `index` of a batch was not created: a 409 or 422 problem."""
+
+    index: int
+    error: ProblemError
+    field: str = "body"
+    """The field at fault, for a problem that names none itself (a conflict)."""
+
+
+def check_new_users(
+    session: Session, items: Sequence[tuple[int, UserCreate]]
+) -> dict[int, Refused]:
+    """The rules of creating a user, for a whole batch in three queries: username and email
+    unique (case-insensitively, against stored users and earlier accepted items of the same
+    batch: 409), group and roles exist (422). Returns the problem of each refused item."""
+    names = [d.username.lower() for _, d in items]
+    mails = [str(d.email).lower() for _, d in items]
+    taken_names, taken_mails = repo.taken_user_values(session, names, mails)
+    groups = repo.existing_group_ids(session, (d.group_id for _, d in items if d.group_id))
+    roles = repo.existing_role_ids(session, (r for _, d in items for r in d.role_ids))
+    seen_names: dict[str, int] = {}
+    seen_mails: dict[str, int] = {}
+    problems: dict[int, Refused] = {}
+    for (index, data), name, mail in zip(items, names, mails, strict=True):
+        problem: ProblemError | None = None
+        field = "username"
+        if name in taken_names:
+            problem = Conflict(f"Another user already has the username {data.username!r}.")
+        elif mail in taken_mails:
+            field = "email"
+            problem = Conflict(f"Another user already has the email {data.email!r}.")
+        elif name in seen_names:
+            problem = Conflict(
+                f"Item {seen_names[name]} of this request has the username {data.username!r}."
+            )
+        elif mail in seen_mails:
+            field = "email"
+            problem = Conflict(
+                f"Item {seen_mails[mail]} of this request has the email {data.email!r}."
+            )
+        elif data.group_id is not None and data.group_id not in groups:
+            problem = field_error("group_id", f"Group {data.group_id} does not exist.", "not_found")
+        elif missing := sorted(set(data.role_ids) - roles):
+            problem = field_error("role_ids", f"Roles do not exist: {missing}.", "not_found")
+        if problem is not None:
+            problems[index] = Refused(index, problem, field)
+        else:
+            seen_names[name] = index
+            seen_mails[mail] = index
+    return problems
+
+
+def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
+    """The `directory_user` row of a new user, as plain values (a batch is inserted in one
+    executemany: building ORM objects costs more than the insert itself)."""
     fields = data.model_dump(exclude={"role_ids", "custom_attributes", "member_of", "status"})
     if not fields.get("display_name"):
         # Like most directories: a person without an explicit display name shows as their name.
         full = " ".join(p for p in (data.firstname, data.lastname) if p)
         fields["display_name"] = full or data.username
-    user = User(
+    return {
         **fields,
-        username_lower=data.username.lower(),
-        email_lower=str(data.email).lower(),
-        member_of=data.member_of or [],
-        status=data.status or UserStatus.active,
-        custom_attributes=dict(data.custom_attributes),
-        mapped_attributes={},
-        mapped_roles={},
+        "email": str(data.email),
+        "username_lower": data.username.lower(),
+        "email_lower": str(data.email).lower(),
+        "member_of": data.member_of or [],
+        "status": data.status or UserStatus.active,
+        "custom_attributes": dict(data.custom_attributes),
+        "mapped_attributes": {},
+        "mapped_roles": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def create_users(
+    session: Session, items: Sequence[UserCreate], *, all_or_nothing: bool = True
+) -> tuple[list[tuple[int, int]], list[Refused]]:
+    """Create these users, each under the rules of `check_new_users`, and evaluate them in one
+    recompute pass (mappings, then assignments and tasks) for the whole batch.
+
+    Returns (item index, new user id) of each created user, and the refused items. `all_or_nothing`
+    writes nothing when any item is refused. Otherwise the others are written; should a
+    concurrent request commit one of their usernames or emails after the check, the batch
+    is checked and written again without the items that now collide."""
+    pending = list(enumerate(items))
+    refused: list[Refused] = []
+    for _attempt in range(3):
+        problems = check_new_users(session, pending)
+        refused.extend(problems.values())
+        if refused and all_or_nothing:
+            return [], sorted(refused, key=lambda r: r.index)
+        pending = [(i, d) for i, d in pending if i not in problems]
+        if all_or_nothing:
+            # A concurrent commit of the same key makes this raise: the whole request is a 409.
+            created = _insert_users(session, pending)
+        else:
+            try:
+                with savepoint(session):
+                    created = _insert_users(session, pending)
+            except IntegrityError:
+                continue
+        recompute.users_changed(session, [user_id for _, user_id in created])
+        return created, sorted(refused, key=lambda r: r.index)
+    raise Conflict(
+        "Concurrent requests keep creating the same users; nothing of this request was kept."
     )
-    session.add(user)
-    session.flush()
-    assert user.id is not None
-    for role_id in role_ids:
-        session.add(UserRole(user_id=user.id, role_id=role_id))
-    session.flush()
-    audit.record(session, "user.created", user, extra={"role_ids": role_ids})
-    recompute.users_changed(session, [user.id])
-    return user
+
+
+def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
+    """`POST /users/bulk`: each item validated as a `UserCreate` and checked like a single
+    create, then all of them created and evaluated together. In all-or-nothing mode any
+    refused item makes a 422 naming every refused one, and nothing is written."""
+    valid: list[UserCreate] = []
+    positions: list[int] = []
+    refused: list[Refused] = []
+    for index, raw in enumerate(data.users):
+        try:
+            valid.append(UserCreate.model_validate(raw))
+            positions.append(index)
+        except ValidationError as exc:
+            errors = [
+                FieldError(
+                    field=".".join(str(p) for p in e["loc"]) or "body",
+                    message=e["msg"],
+                    code=e["type"],
+                )
+                for e in exc.errors()
+            ]
+            refused.append(Refused(index, InvalidInput("The user is invalid.", errors=errors)))
+    all_or_nothing = data.mode == BulkMode.all_or_nothing
+    if refused and all_or_nothing:
+        # Nothing will be written; the answer still names every item that would be refused.
+        created: list[tuple[int, int]] = []
+        checked = list(check_new_users(session, list(enumerate(valid))).values())
+    else:
+        created, checked = create_users(session, valid, all_or_nothing=all_or_nothing)
+    refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
+    if refused and all_or_nothing:
+        raise InvalidInput(
+            f"{len(refused)} of {len(data.users)} users were refused; none was created.",
+            errors=[
+                FieldError(field=f"users.{r.index}.{e.field}", message=e.message, code=e.code)
+                for r in sorted(refused, key=lambda r: r.index)
+                for e in _field_errors(r)
+            ],
+        )
+    items = [UserBulkItem(index=positions[i], status=201, id=user_id) for i, user_id in created]
+    items.extend(
+        UserBulkItem(index=r.index, status=r.error.status, problem=r.error.to_problem())
+        for r in refused
+    )
+    items.sort(key=lambda item: item.index)
+    return UserBulkResult(created=len(created), refused=len(refused), items=items)
+
+
+def _field_errors(refused: Refused) -> list[FieldError]:
+    """A refused item's problem as field errors (a conflict names no field of its own)."""
+    error = refused.error
+    if error.errors:
+        return error.errors
+    return [FieldError(field=refused.field, message=error.detail or error.title, code="conflict")]
+
+
+def _insert_users(
+    session: Session, items: Sequence[tuple[int, UserCreate]]
+) -> list[tuple[int, int]]:
+    """Insert these users and their manual roles; returns (item index, new user id)."""
+    if not items:
+        return []
+    now = utcnow()
+    ids = repo.insert_users(session, [_new_row(data, now) for _, data in items])
+    created = [(index, ids[data.username.lower()]) for index, data in items]
+    repo.add_manual_roles(
+        session,
+        [
+            (user_id, role_id)
+            for (_, data), (_, user_id) in zip(items, created, strict=True)
+            for role_id in sorted(set(data.role_ids))
+        ],
+        now,
+    )
+    _audit_created(session, items, created)
+    return created
+
+
+def _audit_created(
+    session: Session, items: Sequence[tuple[int, UserCreate]], created: list[tuple[int, int]]
+) -> None:
+    """A `user.created` audit entry per new user, with its manual roles, as a single create
+    records it: the batch path inserts rows without ORM objects, so they are read back once."""
+    roles = {index: sorted(set(data.role_ids)) for index, data in items}
+    users = repo.users_by_ids(session, [user_id for _, user_id in created])
+    for index, user_id in created:
+        audit.record(session, "user.created", users[user_id], extra={"role_ids": roles[index]})
 
 
 def update_user(session: Session, user_id: int, data: UserUpdate) -> User:

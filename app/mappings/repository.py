@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
@@ -27,6 +28,13 @@ def in_order(session: Session) -> list[MappingRow]:
     """Every mapping in evaluation order (position, then id)."""
     stmt = select(MappingRow).order_by(col(MappingRow.position), col(MappingRow.id))
     return list(session.execute(stmt).scalars())
+
+
+def versions(session: Session) -> tuple[tuple[int, datetime], ...]:
+    """(id, updated_at) of every mapping: a cheap fingerprint of the mapping set (create,
+    update, reorder and delete each change it)."""
+    stmt = select(col(MappingRow.id), col(MappingRow.updated_at)).order_by(col(MappingRow.id))
+    return tuple((mid, ts) for mid, ts in session.execute(stmt).all() if mid is not None)
 
 
 def next_position(session: Session) -> int:

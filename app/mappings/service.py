@@ -10,8 +10,10 @@ writes nothing.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -211,8 +213,28 @@ def _referencing(
 # --- evaluation -----------------------------------------------------------------------------
 
 
+_compiled_cache: tuple[tuple[tuple[int, datetime], ...], engine.CompiledMappings] | None = None
+_compiled_lock = threading.Lock()
+
+
 def compiled_mappings(session: Session) -> engine.CompiledMappings:
-    return engine.compile_mappings(to_domain(r) for r in list_mappings(session))
+    """The enabled mappings, compiled once per version of the mapping set.
+
+    Every user write evaluates mappings; loading the rows and generating their code cost more
+    than the evaluation itself, so the compiled set is kept while its key, every mapping's
+    (id, updated_at) read in this transaction, stays the same (as `compiled_rules` does for
+    an app's rules). A rolled-back edit leaves a key nobody reads again.
+    """
+    global _compiled_cache
+    key = repo.versions(session)
+    with _compiled_lock:
+        hit = _compiled_cache
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    compiled = engine.compile_mappings(to_domain(r) for r in list_mappings(session))
+    with _compiled_lock:
+        _compiled_cache = (key, compiled)
+    return compiled
 
 
 def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:

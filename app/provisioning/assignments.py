@@ -113,6 +113,9 @@ def recompute_users(
         return 0
     states = load_user_states(session, user_ids)
     changed = 0
+    # Assignments are written in one flush at the end (one batched INSERT for a batch of new
+    # users, not a round trip per user); the run notes them once they have ids.
+    to_note: list[tuple[App, Assignment]] = []
     for user in states:
         app_ids: set[int] = set()
         for rid in user.facts.role_ids:
@@ -128,13 +131,13 @@ def recompute_users(
                 if not want.assigned:
                     continue
                 assignment = Assignment(app_id=app_id, user_id=user.facts.id)
-                session.add(assignment)
-                session.flush()
             if _store(assignment, want):
                 changed += 1
                 session.add(assignment)
-                session.flush()
-            run.note(cache.apps[app_id], assignment)
+            to_note.append((cache.apps[app_id], assignment))
+    session.flush()
+    for app, assignment in to_note:
+        run.note(app, assignment)
     if own_run:
         run.finish(session)
     session.flush()

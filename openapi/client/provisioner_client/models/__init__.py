@@ -27,6 +27,7 @@ from .audit_entry_read_after_type_0 import AuditEntryReadAfterType0
 from .audit_entry_read_before_type_0 import AuditEntryReadBeforeType0
 from .audit_list_format_type_0 import AuditListFormatType0
 from .authorize_read import AuthorizeRead
+from .bulk_mode import BulkMode
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
 from .certificate_read import CertificateRead
@@ -137,6 +138,9 @@ from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
 from .token_read import TokenRead
+from .user_bulk_create import UserBulkCreate
+from .user_bulk_item import UserBulkItem
+from .user_bulk_result import UserBulkResult
 from .user_create import UserCreate
 from .user_create_custom_attributes import UserCreateCustomAttributes
 from .user_ids import UserIds
@@ -187,6 +191,7 @@ __all__ = (
     "AuditEntryReadBeforeType0",
     "AuditListFormatType0",
     "AuthorizeRead",
+    "BulkMode",
     "CatalogItem",
     "CertificateIn",
     "CertificateRead",
@@ -297,6 +302,9 @@ __all__ = (
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UserBulkCreate",
+    "UserBulkItem",
+    "UserBulkResult",
     "UserCreate",
     "UserCreateCustomAttributes",
     "UserIds",

@@ -1,0 +1,408 @@
+"""The user API under real traffic, through a real uvicorn server, two arq workers, Postgres
+and Redis: ingest (single POSTs from concurrent clients, and the bulk endpoint) and
+`GET /users` latency per filter on N users.
+
+Set-up: N users (20 mappings, 30 roles, 10 groups: the reapply bench's data), mappings
+applied, statistics fresh. Then, each figure printed next to a baseline measured in the same
+run and with the load average at that moment (the machine is shared; read figures with it):
+
+  lists   p50/p99 of `GET /users` by role, by group, by an empty group, by status, by exact
+          email, by `q=` substring and a deep cursor page. Baseline: the same requests with
+          the list indexes of migration 0011 dropped (then recreated). Each query's plan
+          (EXPLAIN ANALYZE) is summarised next to it.
+  ingest  users/s of `POST /users` from 8 concurrent clients; baseline: one client.
+  bulk    users/s of `POST /users/bulk` (1,000 per request, all-or-nothing and per-item);
+          baseline: single POSTs from 8 clients.
+
+An app whose roles grant it and with provisioning enabled makes every new user evaluated,
+assigned and planned (a task and a wake-up each), as in production.
+
+    BENCH_DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/users_api.py
+    python bench/users_api.py --smoke     # small run for CI (well under a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import drop_database, fresh_database, timed
+
+DB_NAME = "provisioner_bench_users_api"
+ROOT = Path(__file__).resolve().parent.parent
+LIST_INDEXES = (
+    "ix_directory_user_search_trgm",
+    "ix_directory_user_live_status_id",
+    "ix_directory_user_live_effective_group_id",
+    "ix_directory_user_mapped_roles",
+    "ix_user_role_role_user",
+)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:4.1f}/{five:4.1f}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _engine() -> Any:
+    from app.db import get_engine
+
+    return get_engine()
+
+
+def _sql(statement: str, **params: Any) -> list[Any]:
+    from sqlalchemy import text
+
+    with _engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        result = conn.execute(text(statement), params)
+        return list(result.all()) if result.returns_rows else []
+
+
+def seed_users(n: int) -> None:
+    """The reapply bench's directory, with its mappings applied."""
+    from reapply import seed
+
+    from app.db import transaction
+    from app.mappings.service import reapply_all
+
+    seed(n)
+    reapply_all(transaction)
+    _sql("VACUUM ANALYZE directory_user")
+    _sql("VACUUM ANALYZE user_role")
+
+
+def add_app_and_token() -> str:
+    """An app granted by every role, provisioning enabled; returns an admin token."""
+    from app.db import transaction
+    from app.models import App, RoleApp, Scope
+    from app.tokens.service import create_token
+
+    with transaction() as s:
+        app = App(
+            name="Bench",
+            tenant="contoso.onmicrosoft.com",
+            domain="contoso.com",
+            client_id="00000000-0000-0000-0000-000000000001",
+            provisioning_enabled=True,
+            approval_required={},
+            parameters=[],
+            entitlements={},
+        )
+        s.add(app)
+        s.flush()
+        assert app.id is not None
+        for role_id in range(1, 31):
+            s.add(RoleApp(role_id=role_id, app_id=app.id))
+        _, token = create_token(s, "bench", [Scope.admin])
+    return token
+
+
+class Services:
+    """The API (uvicorn, one process, as `provisioner serve` runs it) and two arq workers."""
+
+    def __init__(self, redis_url: str, workers: int) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.dir = tempfile.mkdtemp(prefix="bench-users-api-")
+        self.env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "QUEUE_MODE": "arq",
+            "DATA_DIR": self.dir,
+            "SANDBOX_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+            "SWEEPER_INTERVAL_S": "30",
+        }
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.workers = workers
+
+    def _start(self, name: str, *args: str) -> None:
+        log = open(Path(self.dir) / f"{name}.log", "wb")  # noqa: SIM115
+        self.procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "app.cli", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+
+    def __enter__(self) -> Services:
+        self._start("api", "serve", "--host", "127.0.0.1", "--port", str(self.port))
+        for i in range(self.workers):
+            self._start(f"worker{i}", "worker")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.procs[0].poll() is not None:
+                break
+            time.sleep(0.2)
+        self.__exit__()
+        raise SystemExit(f"the API did not start: see {self.dir}/api.log")
+
+    def __exit__(self, *_: object) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def list_cases(n_users: int) -> dict[str, dict[str, Any]]:
+    from app.pagination import encode_cursor
+
+    return {
+        "role (mapping, ~58%)": {"role_id": 4},
+        "role (mapping, ~13%)": {"role_id": 13},
+        "role (by hand, ~0.7%)": {"role_id": 29},
+        "group (~9%)": {"group_id": 5},
+        "group (~75%)": {"group_id": 10},
+        "group, no members": {"group_id": 3},
+        "status=suspended": {"status": "suspended"},
+        "exact email": {"email": f"user{max(1, n_users // 2)}@contoso.com"},
+        "q= substring (rare)": {"q": f"first{max(1, n_users // 3)}"},
+        "q= substring (common)": {"q": "last12"},
+        "q= no match": {"q": "nobody-here"},
+        "deep cursor page": {"cursor": encode_cursor(max(1, n_users - 1000))},
+        "role + deep cursor": {"role_id": 4, "cursor": encode_cursor(max(1, n_users * 9 // 10))},
+    }
+
+
+def _plan_summary(params: dict[str, Any]) -> str:
+    """The access paths Postgres chose for this list query, from EXPLAIN ANALYZE."""
+    from sqlalchemy.dialects import postgresql
+
+    from app.directory import repository
+    from app.models import User
+    from app.pagination import decode_cursor
+
+    f = repository.UserFilter(
+        email=params.get("email"),
+        role_id=params.get("role_id"),
+        group_id=params.get("group_id"),
+        status=params.get("status"),
+        q=params.get("q"),
+    )
+    stmt = repository.user_query(f)
+    if "cursor" in params:
+        stmt = stmt.where(User.id > decode_cursor(params["cursor"]))  # type: ignore[operator]
+    stmt = stmt.order_by(User.id).limit(51)  # type: ignore[arg-type]
+    sql = str(
+        stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
+    )
+    lines = [r[0] for r in _sql("EXPLAIN (ANALYZE, COSTS OFF) " + sql)]
+    paths = []
+    for line in lines:
+        text = line.strip().lstrip("-> ").strip()
+        for kind in ("Index Only Scan", "Index Scan", "Bitmap Index Scan", "Seq Scan"):
+            if text.startswith(kind):
+                paths.append(text.split("  (")[0])
+                break
+    total = next((ln for ln in lines if ln.startswith("Execution Time")), "")
+    return f"{'; '.join(dict.fromkeys(paths))} [{total}]"
+
+
+def measure_lists(
+    base: str, token: str, cases: dict[str, dict[str, Any]], repeats: int
+) -> dict[str, tuple[float, float, int]]:
+    out = {}
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
+        for name, params in cases.items():
+            for _ in range(3):  # warm: connection, plan cache, pages
+                api.get("/api/v1/users", params=params).raise_for_status()
+            times = []
+            count = 0
+            for _ in range(repeats):
+                t = time.perf_counter()
+                r = api.get("/api/v1/users", params=params)
+                times.append((time.perf_counter() - t) * 1000)
+                r.raise_for_status()
+                count = len(r.json()["items"])
+            times.sort()
+            p99 = times[min(len(times) - 1, round(len(times) * 0.99) - 1)]
+            out[name] = (statistics.median(times), p99, count)
+    return out
+
+
+def drop_list_indexes() -> list[str]:
+    """Drop the list indexes; returns their definitions, to recreate them."""
+    rows = _sql(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = ANY(:names)", names=list(LIST_INDEXES)
+    )
+    for name in LIST_INDEXES:
+        _sql(f"DROP INDEX IF EXISTS {name}")
+    _sql("ANALYZE directory_user")
+    return [r[0] for r in rows]
+
+
+def create_indexes(definitions: list[str]) -> None:
+    for definition in definitions:
+        _sql(definition)
+    _sql("ANALYZE directory_user")
+    _sql("ANALYZE user_role")
+
+
+def run_lists(base: str, token: str, n_users: int, repeats: int) -> None:
+    cases = list_cases(n_users)
+    plans = {name: _plan_summary(p) for name, p in cases.items()}
+    print(f"\nGET /users on {n_users} users, {repeats} requests each ({load()})")
+    after = measure_lists(base, token, cases, repeats)
+    after_load = load()
+    definitions = drop_list_indexes()
+    base_plans = {name: _plan_summary(p) for name, p in cases.items()}
+    before = measure_lists(base, token, cases, repeats)
+    before_load = load()
+    create_indexes(definitions)
+    print(f"  with indexes measured at {after_load}; baseline (indexes dropped) at {before_load}")
+    print(f"  {'filter':28} {'p50 ms':>8} {'p99 ms':>8}   {'baseline p50':>12} {'p99':>8}  items")
+    for name in cases:
+        a50, a99, count = after[name]
+        b50, b99, _ = before[name]
+        print(f"  {name:28} {a50:8.1f} {a99:8.1f}   {b50:12.1f} {b99:8.1f}  {count:5d}")
+    print("  plans (with indexes | baseline):")
+    for name in cases:
+        print(f"    {name}: {plans[name]}")
+        print(f"    {'':{len(name)}}  | {base_plans[name]}")
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+def user_body(tag: str, i: int) -> dict[str, Any]:
+    return {
+        "username": f"{tag}{i}",
+        "email": f"{tag}{i}@contoso.com",
+        "firstname": "Ingest",
+        "lastname": f"User{i}",
+        "department": "Engineering",
+        "country": "NO",
+        "member_of": ["Office 365"],
+        "custom_attributes": {"site": "Remote", "cost_center": "900"},
+        "role_ids": [1],
+    }
+
+
+async def _post_singles(base: str, token: str, tag: str, total: int, clients: int) -> float:
+    """Users/s of `total` single POSTs spread over `clients` concurrent clients."""
+    counter = iter(range(total))
+
+    async def client() -> None:
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as api:
+            for i in counter:
+                r = await api.post("/api/v1/users", json=user_body(tag, i))
+                if r.status_code != 201:
+                    raise SystemExit(f"POST /users: {r.status_code} {r.text}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return total / (time.perf_counter() - start)
+
+
+async def _post_bulk(
+    base: str, token: str, tag: str, total: int, size: int, clients: int, mode: str
+) -> float:
+    batches = iter(range(0, total, size))
+
+    async def client() -> None:
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+        ) as api:
+            for start in batches:
+                users = [user_body(tag, i) for i in range(start, min(start + size, total))]
+                r = await api.post("/api/v1/users/bulk", json={"mode": mode, "users": users})
+                if r.status_code not in (200, 201):
+                    raise SystemExit(f"POST /users/bulk: {r.status_code} {r.text[:500]}")
+                bad = [x for x in r.json()["items"] if x["status"] != 201]
+                if bad:
+                    raise SystemExit(f"POST /users/bulk: items failed: {bad[:3]}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return total / (time.perf_counter() - start)
+
+
+def run_ingest(base: str, token: str, singles: int, bulk: int) -> None:
+    print(f"\ningest ({singles} single POSTs per run, {bulk} users per bulk run)")
+    one = asyncio.run(_post_singles(base, token, "solo", max(50, singles // 4), 1))
+    print(f"  POST /users, 1 client (baseline):     {one:8.1f} users/s  ({load()})")
+    eight = asyncio.run(_post_singles(base, token, "eight", singles, 8))
+    print(
+        f"  POST /users, 8 clients:               {eight:8.1f} users/s  ({load()})  "
+        f"{eight / one:4.1f}x baseline; target >= 200"
+    )
+    for mode in ("all_or_nothing", "per_item"):
+        rate = asyncio.run(_post_bulk(base, token, f"bulk-{mode}-", bulk, 1000, 2, mode))
+        print(
+            f"  POST /users/bulk {mode:15} 1000/request, 2 clients: {rate:8.1f} users/s "
+            f"({load()})  {rate / eight:4.1f}x single POSTs; target >= 2000"
+        )
+    rows = _sql("SELECT status, count(*) FROM task GROUP BY status ORDER BY status")
+    users = _sql("SELECT count(*) FROM directory_user")[0][0]
+    assignments = _sql("SELECT count(*) FROM assignment")[0][0]
+    print(f"  afterwards: {users} users, {assignments} assignments, tasks {dict(rows)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=100_000, help="users seeded for lists")
+    parser.add_argument("--singles", type=int, default=3000, help="single POSTs per run")
+    parser.add_argument("--bulk", type=int, default=20_000, help="users per bulk run")
+    parser.add_argument("--repeats", type=int, default=200, help="requests per list filter")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="small run for CI")
+    args = parser.parse_args()
+    if args.smoke:
+        args.users, args.singles, args.bulk, args.repeats = 1000, 80, 1000, 5
+    redis_url = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        sys.exit("set REDIS_URL (or run through scripts/test.sh): the workers need Redis")
+    if not os.environ.get("SECRET_KEY"):
+        from cryptography.fernet import Fernet
+
+        os.environ["SECRET_KEY"] = Fernet.generate_key().decode()
+
+    fresh_database(DB_NAME)
+    try:
+        with timed() as t_seed:
+            seed_users(args.users)
+        print(f"seeded {args.users} users, mappings applied, in {t_seed[0]:.1f} s ({load()})")
+        token = add_app_and_token()
+        with Services(redis_url, args.workers) as services:
+            run_lists(services.base, token, args.users, args.repeats)
+            run_ingest(services.base, token, args.singles, args.bulk)
+    finally:
+        drop_database(DB_NAME)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""`POST /users/bulk` against real Postgres: both modes, duplicates, limits, scopes, and that
+each created user is evaluated and planned like a single create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.db import transaction
+from app.models import Assignment, Task, User, UserRole
+from tests.provisioning.task_rows import add_app, install_recorder
+from tests.support import ApiClient, user_body
+
+
+def count(model: Any) -> int:
+    with transaction() as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def usernames() -> set[str]:
+    with transaction() as session:
+        return set(session.execute(select(User.username)).scalars())
+
+
+def app_granted_by(client: ApiClient) -> dict[str, Any]:
+    """A role granting an app with provisioning enabled: a new holder gets a planned task."""
+    with transaction() as session:
+        app = add_app(session)
+    return client.ok("POST", "/roles", json={"name": "M365", "app_ids": [app.id]})
+
+
+def bulk(client: ApiClient, users: list[dict[str, Any]], mode: str, status: int = 200) -> Any:
+    body = {"mode": mode, "users": users}
+    if status == 200:
+        return client.ok("POST", "/users/bulk", json=body)
+    return client.problem("POST", "/users/bulk", status, json=body)
+
+
+def test_all_or_nothing_creates_evaluates_and_plans_every_user(client: ApiClient) -> None:
+    role = app_granted_by(client)
+    recorder = install_recorder()
+    client.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [{"action": "add_role", "value": [str(role["id"])]}],
+        },
+    )
+    users = [user_body(i, role_ids=[role["id"]] if i % 2 else []) for i in range(1, 6)]
+
+    result = bulk(client, users, "all_or_nothing")
+
+    assert result["created"] == 5 and result["refused"] == 0
+    assert [i["status"] for i in result["items"]] == [201] * 5
+    assert [i["index"] for i in result["items"]] == list(range(5))
+    ids = [i["id"] for i in result["items"]]
+    for n, uid in enumerate(ids, start=1):
+        user = client.ok("GET", f"/users/{uid}")
+        assert user["username"] == f"user{n}"
+        assert user["display_name"] == f"Josh Ames{n}"
+        # user_body's department is Sales: the mapping granted the role to every one of them.
+        assert role["id"] in {r["id"] for r in user["roles"] if r["source"] == "mapping"}
+    assert count(UserRole) == 3
+    assert count(Assignment) == 5 and count(Task) == 5
+    assert len(recorder.calls) == 1 and len(recorder.calls[0]) >= 1
+
+
+def test_all_or_nothing_with_one_bad_item_writes_and_queues_nothing(client: ApiClient) -> None:
+    role = app_granted_by(client)
+    client.ok("POST", "/users", json=user_body(1))
+    recorder = install_recorder()
+    users = [
+        user_body(2, role_ids=[role["id"]]),
+        user_body(3, username="USER1"),  # taken by a stored user (case-insensitive)
+        user_body(4, email="not-an-email"),  # invalid
+        user_body(5, role_ids=[role["id"]]),
+        user_body(6, email="USER5@example.com"),  # duplicates item 3 of this request
+        user_body(7, role_ids=[999]),  # unknown role
+    ]
+
+    body = bulk(client, users, "all_or_nothing", 422)
+
+    fields = {e["field"] for e in body["errors"]}
+    assert fields == {"users.1.username", "users.2.email", "users.4.email", "users.5.role_ids"}
+    assert "4 of 6" in body["detail"]
+    assert usernames() == {"user1"}
+    assert count(Assignment) == 0 and count(Task) == 0 and count(UserRole) == 0
+    assert recorder.calls == []
+
+
+def test_per_item_creates_the_good_ones_and_reports_each_bad_one(client: ApiClient) -> None:
+    role = app_granted_by(client)
+    client.ok("POST", "/users", json=user_body(1))
+    users = [
+        user_body(2, role_ids=[role["id"]]),
+        user_body(3, email="user1@EXAMPLE.com"),  # taken by a stored user
+        {"username": "bad"},  # no email
+        user_body(
+            4, username="\uff35\uff33\uff25\uff32\uff12"
+        ),  # fullwidth: NFKC makes it user2, item 0's name
+        user_body(5, group_id=999),  # unknown group
+        user_body(6),
+    ]
+
+    result = bulk(client, users, "per_item")
+
+    statuses = [(i["index"], i["status"]) for i in result["items"]]
+    assert statuses == [(0, 201), (1, 409), (2, 422), (3, 409), (4, 422), (5, 201)]
+    assert result["created"] == 2 and result["refused"] == 4
+    problems = {i["index"]: i["problem"] for i in result["items"] if i["problem"]}
+    assert "email" in problems[1]["detail"]
+    assert any(e["field"] == "email" for e in problems[2]["errors"])
+    assert "Item 0" in problems[3]["detail"]
+    assert problems[4]["errors"][0]["field"] == "group_id"
+    assert usernames() == {"user1", "user2", "user6"}
+    created = {i["id"] for i in result["items"] if i["status"] == 201}
+    with transaction() as session:
+        stored = set(session.execute(select(User.id).where(User.username != "user1")).scalars())
+        planned = set(session.execute(select(Task.user_id)).scalars())
+    assert stored == created
+    assert planned == {result["items"][0]["id"]}  # only the holder of the granting role
+
+
+def test_size_limits(client: ApiClient) -> None:
+    too_many = [user_body(i) for i in range(1001)]
+    body = bulk(client, too_many, "per_item", 422)
+    assert body["errors"][0]["field"] == "users"
+    bulk(client, [], "per_item", 422)
+    huge = [user_body(i, distinguished_name="x" * 1000) for i in range(1000)]
+    for item in huge[:10]:  # over the 2 MB body limit in all
+        item["custom_attributes"] = {f"a{k}": "y" * 2000 for k in range(100)}
+    client.problem("POST", "/users/bulk", 413, json={"mode": "per_item", "users": huge})
+    assert count(User) == 0
+
+
+def test_a_full_batch_of_1000_is_created(client: ApiClient) -> None:
+    result = bulk(client, [user_body(i) for i in range(1000)], "all_or_nothing")
+    assert result["created"] == 1000
+    assert count(User) == 1000
+
+
+def test_bulk_needs_the_write_scope(client: ApiClient) -> None:
+    body = {"users": [user_body(1)]}
+    with client.with_scopes("read") as reader:
+        reader.problem("POST", "/users/bulk", 403, json=body)
+    with client.with_scopes("scim") as scim:
+        scim.problem("POST", "/users/bulk", 403, json=body)
+    with ApiClient(None) as anonymous:
+        anonymous.problem("POST", "/users/bulk", 401, json=body)
+    assert count(User) == 0
+    with client.with_scopes("write") as writer:
+        assert writer.ok("POST", "/users/bulk", json=body)["created"] == 1
