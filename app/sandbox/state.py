@@ -256,6 +256,8 @@ class Tenant:
     round_cache: dict[tuple[Any, ...], list[str]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # (seq, time) of the last look for soft-deleted users past retention: see purge_expired.
+    _expiry_check: tuple[int, datetime] | None = field(default=None, repr=False, compare=False)
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -325,6 +327,12 @@ class Tenant:
         self.purged[user.id] = self.next_seq()
 
     def purge_expired(self, now: datetime) -> None:
+        # Every Graph call asks this; scanning 100,000 users each time made a delta round
+        # quadratic. A scan is only needed once the tenant changed (a deletion stamps a
+        # sequence) or the earliest retention it found runs out.
+        known = self._expiry_check
+        if known is not None and known[0] == self.seq and now <= known[1]:
+            return
         expired = [
             u
             for u in self.users.values()
@@ -332,6 +340,9 @@ class Tenant:
         ]
         for user in expired:
             self.purge_user(user)
+        pending = [u.deleted_at for u in self.users.values() if u.deleted_at is not None]
+        until = min(pending) + DELETED_RETENTION if pending else datetime.max.replace(tzinfo=UTC)
+        self._expiry_check = (self.seq, until)
 
 
 @dataclass
