@@ -38,8 +38,6 @@ from app.sandbox.state import Group, Tenant
 
 # Graph's cap (and default) for directory objects per delta page: see the module docstring.
 DELTA_PAGE_SIZE = 200
-# Kept for callers that named the old default.
-DEFAULT_DELTA_PAGE = DELTA_PAGE_SIZE
 MAX_FILTER_IDS = 50
 USER_TYPE = "#microsoft.graph.user"
 # How many rounds' candidate lists a tenant keeps (a few clients paging at once).
