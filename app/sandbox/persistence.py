@@ -176,7 +176,7 @@ def _tenant_data(tenant: Tenant, cache: UserCache | None = None) -> dict[str, An
     }
 
 
-def _load_tenant(data: dict[str, Any]) -> Tenant:
+def _load_tenant(data: dict[str, Any], cache: UserCache | None = None) -> Tenant:
     tenant = Tenant(
         id=data["id"],
         display_name=data["display_name"],
@@ -194,7 +194,11 @@ def _load_tenant(data: dict[str, Any]) -> Tenant:
         loaded = _load_sku(dict(sku))
         tenant.skus[loaded.sku_id] = loaded
     for user in data.get("users", []):
-        tenant.insert_user(_load_user(user))
+        loaded_user = _load_user(user)
+        tenant.insert_user(loaded_user)
+        if cache is not None:
+            # What was read is what would be written: the first save after a start is cheap.
+            cache[(tenant.id, tenant.created_at, loaded_user.id)] = (loaded_user.change_seq, user)
     for group in data.get("groups", []):
         loaded_group = _load_group(group)
         tenant.groups[loaded_group.id] = loaded_group
@@ -236,12 +240,12 @@ def dump_state(state: SandboxState, cache: UserCache | None = None) -> dict[str,
     }
 
 
-def load_state(state: SandboxState, data: dict[str, Any]) -> None:
+def load_state(state: SandboxState, data: dict[str, Any], cache: UserCache | None = None) -> None:
     """Replace the state's tenants, apps, tokens and signing key with the saved ones."""
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown sandbox state format {data.get('format')!r}")
     with state.lock:
-        state.tenants = {t.id: t for t in (_load_tenant(d) for d in data["tenants"])}
+        state.tenants = {t.id: t for t in (_load_tenant(d, cache) for d in data["tenants"])}
         state.default_tenant_id = data.get("default_tenant_id")
         state.token_secret = base64.b64decode(data["token_secret"])
         state.apps = {}
@@ -288,7 +292,7 @@ class TenantStore:
         if not self.path.exists():
             return False
         with self.path.open(encoding="utf-8") as handle:
-            load_state(state, json.load(handle))
+            load_state(state, json.load(handle), self._users)
         return True
 
     def attach(self, state: SandboxState) -> None:
@@ -335,7 +339,8 @@ class TenantStore:
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             try:
                 with tmp.open("w", encoding="utf-8") as handle:
-                    json.dump(data, handle, separators=(",", ":"))
+                    # dumps, not dump: dump streams through the pure-Python encoder.
+                    handle.write(json.dumps(data, separators=(",", ":")))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(tmp, self.path)
