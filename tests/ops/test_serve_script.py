@@ -23,6 +23,8 @@ import pytest
 
 from tests.ops.conftest import PROVISIONER, ROOT, free_port, wait_http
 
+MEGAN = "meganb@contoso.com"
+
 # Settings the test environment sets that a fresh clone does not have.
 _NOT_IN_A_FRESH_SHELL = (
     "DATABASE_URL",
@@ -117,6 +119,9 @@ def test_serve_sh_on_other_ports_tells_the_token_takes_consent_and_stops_on_ctrl
         assert consent.status_code == 200, consent.text
         app = httpx.get(f"{base}/api/v1/apps/{app_id}", headers=h).json()
         assert app["consent"]["authenticated"] is True
+        # A change in the tenant, made just before Ctrl-C: the restart below must still see it.
+        megan = f"https://127.0.0.1:{sandbox_port}/_sandbox/tenants/contoso.com/users/{MEGAN}"
+        assert httpx.patch(megan, json={"jobTitle": "Kept"}, verify=ca).is_success
     finally:
         _ctrl_c(proc, first_log)
 
@@ -140,6 +145,8 @@ def test_serve_sh_on_other_ports_tells_the_token_takes_consent_and_stops_on_ctrl
         wait_http(base + "/healthz", proc, second_log, timeout=180)
         assert token_file.read_text().strip() == token
         assert httpx.get(base + "/api/v1/users", headers=h).is_success
+        # The embedded sandbox kept its tenant in DATA_DIR, next to the database.
+        assert httpx.get(megan, verify=ca).json()["jobTitle"] == "Kept"
     finally:
         _ctrl_c(proc, second_log)
     again = second_log.read_text()
