@@ -119,6 +119,11 @@ class GraphCallRead(BaseModel):
     )
     batch_request_id: str | None = Field(None, description="The `$batch` envelope's request id")
     attempt: int | None = Field(None, description="The task's attempt that sent it")
+    shared_with: list[int] = Field(
+        default_factory=list,
+        description="The other tasks this one request served (a look-up of several people, a "
+        "group add of several members); empty when it was made for this task alone",
+    )
 
 
 class LogStep(BaseModel):
@@ -148,6 +153,10 @@ class ProvisioningLogEntry(BaseModel):
     text: str = Field(description="One line: who, what, where, how it ended")
     approved_by: str | None
     denied_by: str | None
+    correlation_id: str | None = Field(
+        description="What planned the task: the API request's X-Request-ID, or the id of the "
+        "job or CLI command (the audit trail's `request_id` of the change behind it)"
+    )
     created_at: datetime
     finished_at: datetime | None
     why: WhyRead | None = Field(description="What grants the user's assignment now")
