@@ -26,6 +26,7 @@ class AuditFilter:
     actions: Sequence[str] = ()
     since: datetime | None = None
     until: datetime | None = None
+    request_id: str | None = None
 
 
 def query(f: AuditFilter) -> Select[Any]:
@@ -44,6 +45,8 @@ def query(f: AuditFilter) -> Select[Any]:
         stmt = stmt.where(col(AuditEntry.created_at) >= f.since)
     if f.until is not None:
         stmt = stmt.where(col(AuditEntry.created_at) < f.until)
+    if f.request_id is not None:
+        stmt = stmt.where(col(AuditEntry.request_id) == f.request_id)
     return stmt
 
 

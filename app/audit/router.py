@@ -99,6 +99,12 @@ def list_audit(
     action: list[str] | None = Query(None, description="e.g. `app.policy_changed`"),
     since: Timestamp | None = Query(None, description="At or after"),
     until: Timestamp | None = Query(None, description="Before"),
+    request_id: str | None = Query(
+        None,
+        max_length=128,
+        description="The request that made the changes: an `X-Request-ID`, or the id a CLI "
+        "command or a job ran under (the `correlation_id` of the tasks it planned)",
+    ),
     format: Literal["json", "csv"] | None = Query(
         None, description="`csv` exports every matching entry (as does `Accept: text/csv`)"
     ),
@@ -107,7 +113,7 @@ def list_audit(
     roles, users, groups and tokens: who, when, what, and the changed fields before and
     after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
     f = repository.AuditFilter(
-        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until
+        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until, request_id
     )
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")
@@ -149,12 +155,23 @@ def provisioning_log_list(
     status: list[TaskStatus] | None = Query(None),
     since: Timestamp | None = Query(None, description="Created at or after"),
     until: Timestamp | None = Query(None, description="Created before"),
+    correlation_id: str | None = Query(
+        None,
+        max_length=64,
+        description="Only the tasks planned by one request, job or CLI command (the audit "
+        "trail's `request_id` of the changes that caused them)",
+    ),
 ) -> Page[ProvisioningLogEntry]:
     """Each task and each of its steps in words, with names: the Graph request that carried
     each step, Graph's answer and request id, the engine's events, and why the assignment
     wants it ("rule 'Josh' granted Office 365 E3"). Oldest first, in cursor pages."""
     f = tasks_repo.TaskFilter(
-        app_id=app_id, user_id=user_id, statuses=tuple(status or ()), since=since, until=until
+        app_id=app_id,
+        user_id=user_id,
+        statuses=tuple(status or ()),
+        since=since,
+        until=until,
+        correlation_id=correlation_id,
     )
     return _log(session, page, f)
 
