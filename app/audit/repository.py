@@ -114,3 +114,8 @@ def events_of_tasks(session: Session, task_ids: Sequence[int]) -> dict[int, list
         if e.task_id is not None:
             out.setdefault(e.task_id, []).append(e)
     return out
+
+
+def app_activity_query(app_id: int, kind: str) -> Select[Any]:
+    """The app's events of `kind` (its own Graph activity), for a cursor page."""
+    return select(Event).where(col(Event.app_id) == app_id, col(Event.kind) == kind)

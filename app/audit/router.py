@@ -15,16 +15,18 @@ from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
 from app.apps.service import require_app
-from app.audit import provisioning_log, repository
+from app.audit import activity, provisioning_log, repository
 from app.audit.schemas import (
     ActorRead,
+    AppActivity,
+    AppGraphCall,
     AuditEntryRead,
     ObjectRead,
     ObjectType,
     ProvisioningLogEntry,
 )
 from app.audit.service import CSV_COLUMNS
-from app.models import AuditEntry, Task, TaskStatus
+from app.models import AuditEntry, Event, Task, TaskStatus
 from app.pagination import Page, PageParams, paginate
 from app.provisioning import repository as tasks_repo
 
@@ -199,3 +201,37 @@ def app_provisioning_log(
     """The provisioning log of one app."""
     require_app(session, app_id)
     return _log(session, page, tasks_repo.TaskFilter(app_id=app_id))
+
+
+# --- an app's own Graph activity ------------------------------------------------------------
+
+
+def _activity_read(e: Event) -> AppActivity:
+    assert e.id is not None
+    data = e.data or {}
+    return AppActivity(
+        id=e.id,
+        operation=str(data.get("operation")),
+        outcome="failed" if data.get("outcome") == "failed" else "succeeded",
+        error=data.get("error"),
+        request_id=data.get("request_id"),
+        created_at=e.created_at,
+        calls=[AppGraphCall.model_validate(c) for c in data.get("calls") or []],
+    )
+
+
+@router.get(
+    "/apps/{app_id:int}/activity",
+    response_model=Page[AppActivity],
+    operation_id="apps-activity",
+)
+def app_activity(
+    app_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[AppActivity]:
+    """What the app asked Graph for itself, outside any task: each domain verification,
+    entitlements refresh and preflight, whether it succeeded, and every Graph call it made
+    (method, path, status, code, request id, duration). Oldest first, in cursor pages."""
+    require_app(session, app_id)
+    stmt = repository.app_activity_query(app_id, activity.KIND)
+    rows, cursor, url = paginate(session, stmt, Event.id, page)
+    return Page(items=[_activity_read(e) for e in rows], next_cursor=cursor, next=url)

@@ -163,3 +163,33 @@ class ProvisioningLogEntry(BaseModel):
     steps: list[LogStep]
     graph_calls: list[GraphCallRead]
     events: list[LogEvent]
+
+
+# --- an app's own Graph activity ------------------------------------------------------------
+
+
+class AppGraphCall(BaseModel):
+    method: str
+    path: str = Field(description="The path, object ids replaced by `{id}`, no query")
+    status: int = Field(description="Graph's HTTP status; 0 when no answer came back")
+    code: str | None = Field(description="Graph's error code, when it refused")
+    request_id: str | None = Field(description="Graph's request id, to quote to Microsoft")
+    client_request_id: str | None = Field(description="The client-request-id we sent")
+    duration_ms: float
+    attempt: int = Field(description="1 for the first try; a retry is its own call")
+    throttled: bool
+
+
+class AppActivity(BaseModel):
+    """One operation made for the app itself rather than for a task, with every Graph call
+    it made (tasks' calls are in the provisioning log)."""
+
+    id: int
+    operation: str = Field(description="verify_domain, refresh_entitlements or preflight")
+    outcome: Literal["succeeded", "failed"]
+    error: str | None = Field(description="Why it failed, when it did")
+    request_id: str | None = Field(
+        description="The X-Request-ID (or job's correlation id) it ran under"
+    )
+    created_at: datetime
+    calls: list[AppGraphCall]

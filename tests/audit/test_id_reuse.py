@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from alembic import command
 from app.cli import app as cli
 from app.db import _alembic_config, build_engine, current_revision, migrate
 from app.settings import Settings
