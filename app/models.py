@@ -116,6 +116,14 @@ class DeprovisionPolicy(StrEnum):
     nothing = "nothing"
 
 
+# SQLite reuses the largest rowid after it is deleted unless a table says AUTOINCREMENT; these
+# tables' ids are kept by history after their rows go (tasks name users and apps, events name
+# tasks, audit entries name every object, the provisioning log and why name rules, roles and
+# mappings), so a new row must never inherit an old one's id and with it its history.
+# Postgres sequences never hand an id out twice; the option only affects SQLite.
+_NO_REUSE: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -132,6 +140,7 @@ def ts_column(nullable: bool = True, index: bool = False) -> Any:
 
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -146,6 +155,7 @@ class ApiToken(SQLModel, table=True):
 
 class Group(SQLModel, table=True):
     __tablename__ = "directory_group"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -156,6 +166,7 @@ class Group(SQLModel, table=True):
 
 class Role(SQLModel, table=True):
     __tablename__ = "role"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -178,6 +189,7 @@ class User(SQLModel, table=True):
     __table_args__ = (
         Index("ix_directory_user_email_lower", "email_lower", unique=True),
         Index("ix_directory_user_username_lower", "username_lower", unique=True),
+        _NO_REUSE,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -233,6 +245,7 @@ class UserRole(SQLModel, table=True):
 
 class MappingRow(SQLModel, table=True):
     __tablename__ = "mapping"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -249,7 +262,7 @@ class Job(SQLModel, table=True):
     """A long operation with progress. The row is the truth; the queue only wakes a runner."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_status_kind", "status", "kind"),)
+    __table_args__ = (Index("ix_job_status_kind", "status", "kind"), _NO_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=64)
@@ -272,6 +285,7 @@ class App(SQLModel, table=True):
     parameters and the entitlements pulled at the last refresh."""
 
     __tablename__ = "app"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -334,7 +348,7 @@ class RuleRow(SQLModel, table=True):
     """A per-app provisioning rule: conditions -> licenses, Microsoft 365 groups, parameters."""
 
     __tablename__ = "rule"
-    __table_args__ = (Index("ix_rule_app_position", "app_id", "position"),)
+    __table_args__ = (Index("ix_rule_app_position", "app_id", "position"), _NO_REUSE)
 
     id: int | None = Field(default=None, primary_key=True)
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
@@ -360,7 +374,10 @@ class Assignment(SQLModel, table=True):
     """The (app, user) pair: what we want in the tenant, what we last applied, and why."""
 
     __tablename__ = "assignment"
-    __table_args__ = (UniqueConstraint("app_id", "user_id", name="uq_assignment_app_user"),)
+    __table_args__ = (
+        UniqueConstraint("app_id", "user_id", name="uq_assignment_app_user"),
+        _NO_REUSE,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
@@ -403,6 +420,7 @@ class Task(SQLModel, table=True):
         ),
         Index("ix_task_status_app", "status", "app_id"),
         Index("ix_task_user", "user_id"),
+        _NO_REUSE,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -444,6 +462,7 @@ class Event(SQLModel, table=True):
     tenant user, a task held by the deletion threshold."""
 
     __tablename__ = "event"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=64, index=True)
@@ -462,6 +481,7 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_entry_object", "object_type", "object_id"),
         Index("ix_audit_entry_created_at", "created_at"),
+        _NO_REUSE,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -522,6 +542,7 @@ class WebhookEndpoint(SQLModel, table=True):
     """A URL told about events: of one app (`app_id`) or of every app (global, NULL)."""
 
     __tablename__ = "webhook_endpoint"
+    __table_args__ = _NO_REUSE
 
     id: int | None = Field(default=None, primary_key=True)
     app_id: int | None = Field(default=None, foreign_key="app.id", index=True, ondelete="CASCADE")
@@ -543,7 +564,10 @@ class WebhookDelivery(SQLModel, table=True):
     a receiver can drop duplicates."""
 
     __tablename__ = "webhook_delivery"
-    __table_args__ = (Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+        _NO_REUSE,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True, ondelete="CASCADE")

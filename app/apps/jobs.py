@@ -12,6 +12,7 @@ from typing import Any
 
 from app.apps import service, tenant
 from app.apps.runtime import GraphRuntime
+from app.audit import activity
 from app.db import transaction
 from app.errors import ProblemError
 from app.graph import GraphAuthError, GraphClient, GraphError
@@ -35,13 +36,14 @@ async def refresh_entitlements(ctx: JobContext) -> dict[str, Any]:
     app_id = int(ctx.params["app_id"])
     runtime, owned = await _runtime(ctx)
     try:
-        client = await runtime.client_for(app_id)
-        await asyncio.to_thread(ctx.progress, 0, 2)
-        licenses = await tenant.licenses(client)
-        await asyncio.to_thread(ctx.progress, 1, 2)
-        groups = await tenant.unified_groups(client)
-        usage_location = await tenant.default_usage_location(client)
-        federated = await _federated_domains(client)
+        async with activity.recorded(app_id, "refresh_entitlements"):
+            client = await runtime.client_for(app_id)
+            await asyncio.to_thread(ctx.progress, 0, 2)
+            licenses = await tenant.licenses(client)
+            await asyncio.to_thread(ctx.progress, 1, 2)
+            groups = await tenant.unified_groups(client)
+            usage_location = await tenant.default_usage_location(client)
+            federated = await _federated_domains(client)
     except ProblemError as exc:
         raise RefreshFailed(exc.detail or exc.title) from None
     except GraphError as exc:

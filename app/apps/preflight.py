@@ -22,6 +22,7 @@ from app.apps.errors import from_graph
 from app.apps.runtime import GraphRuntime, connection_of
 from app.apps.schemas import Finding, PreflightReport
 from app.apps.service import get_app, parameters_of
+from app.audit import activity
 from app.db import transaction
 from app.errors import ProblemError
 from app.evaluation.facts import USER_FIELDS, UserFacts
@@ -346,15 +347,20 @@ async def run(runtime: GraphRuntime, app_id: int) -> PreflightReport:
     if snapshot.blocker is not None:
         findings.append(snapshot.blocker)
     else:
-        try:
-            client = await runtime.client_for(app_id)
-        except ProblemError as exc:
-            findings.append(
-                Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
-            )
-        else:
-            tenant_findings, tenant_facts, synced = await check_tenant(client, snapshot.domain)
-            findings += tenant_findings
+        async with activity.recorded(app_id, "preflight") as op:
+            try:
+                client = await runtime.client_for(app_id)
+            except ProblemError as exc:
+                findings.append(
+                    Finding(severity="error", code=exc.slug, message=exc.detail or exc.title)
+                )
+            else:
+                tenant_findings, tenant_facts, synced = await check_tenant(client, snapshot.domain)
+                findings += tenant_findings
+            # The tenant could not be asked (no client, no token, unreachable): the operation
+            # failed. Findings about the tenant's answers are the report, not a failure.
+            reached = tenant_facts is not None
+            op.error = None if reached else "; ".join(f.message for f in findings) or None
     checked, user_findings = await asyncio.to_thread(check_users, snapshot, tenant_facts, synced)
     if checked == 0:
         findings.append(

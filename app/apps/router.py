@@ -29,6 +29,7 @@ from app.apps.schemas import (
     PreflightReport,
     SandboxDemoRead,
 )
+from app.audit import activity
 from app.db import transaction
 from app.errors import Problem
 from app.graph import GraphError
@@ -122,13 +123,14 @@ async def verify_domain(
     is Managed or Federated (federated UPNs need an ImmutableID)."""
     app = await run_in_threadpool(service.get_app, session, app_id)
     domain = app.domain
-    client = await runtime.client_for(app_id)
-    try:
-        status = await tenant.check_domain(client, domain)
-        # Every verified federated domain counts, not only this one (users may get any).
-        federated = (await tenant.verified_domains(client))[1]
-    except GraphError as exc:
-        raise from_graph(exc) from None
+    async with activity.recorded(app_id, "verify_domain"):
+        client = await runtime.client_for(app_id)
+        try:
+            status = await tenant.check_domain(client, domain)
+            # Every verified federated domain counts, not only this one (users may get any).
+            federated = (await tenant.verified_domains(client))[1]
+        except GraphError as exc:
+            raise from_graph(exc) from None
     app = await run_in_threadpool(service.record_domain, session, app_id, status, federated)
     return DomainCheckRead(
         domain=domain,

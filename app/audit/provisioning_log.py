@@ -115,6 +115,7 @@ def entries(session: Session, tasks: Sequence[Task]) -> list[ProvisioningLogEntr
                 text=text,
                 approved_by=t.approved_by,
                 denied_by=t.denied_by,
+                correlation_id=t.correlation_id,
                 created_at=t.created_at,
                 finished_at=t.finished_at,
                 why=why_read(names, t.app_id, why),

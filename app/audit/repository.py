@@ -26,6 +26,7 @@ class AuditFilter:
     actions: Sequence[str] = ()
     since: datetime | None = None
     until: datetime | None = None
+    request_id: str | None = None
 
 
 def query(f: AuditFilter) -> Select[Any]:
@@ -44,6 +45,8 @@ def query(f: AuditFilter) -> Select[Any]:
         stmt = stmt.where(col(AuditEntry.created_at) >= f.since)
     if f.until is not None:
         stmt = stmt.where(col(AuditEntry.created_at) < f.until)
+    if f.request_id is not None:
+        stmt = stmt.where(col(AuditEntry.request_id) == f.request_id)
     return stmt
 
 
@@ -111,3 +114,8 @@ def events_of_tasks(session: Session, task_ids: Sequence[int]) -> dict[int, list
         if e.task_id is not None:
             out.setdefault(e.task_id, []).append(e)
     return out
+
+
+def app_activity_query(app_id: int, kind: str) -> Select[Any]:
+    """The app's events of `kind` (its own Graph activity), for a cursor page."""
+    return select(Event).where(col(Event.app_id) == app_id, col(Event.kind) == kind)

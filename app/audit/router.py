@@ -15,16 +15,18 @@ from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
 from app.apps.service import require_app
-from app.audit import provisioning_log, repository
+from app.audit import activity, provisioning_log, repository
 from app.audit.schemas import (
     ActorRead,
+    AppActivity,
+    AppGraphCall,
     AuditEntryRead,
     ObjectRead,
     ObjectType,
     ProvisioningLogEntry,
 )
 from app.audit.service import CSV_COLUMNS
-from app.models import AuditEntry, Task, TaskStatus
+from app.models import AuditEntry, Event, Task, TaskStatus
 from app.pagination import Page, PageParams, paginate
 from app.provisioning import repository as tasks_repo
 
@@ -99,6 +101,12 @@ def list_audit(
     action: list[str] | None = Query(None, description="e.g. `app.policy_changed`"),
     since: Timestamp | None = Query(None, description="At or after"),
     until: Timestamp | None = Query(None, description="Before"),
+    request_id: str | None = Query(
+        None,
+        max_length=128,
+        description="The request that made the changes: an `X-Request-ID`, or the id a CLI "
+        "command or a job ran under (the `correlation_id` of the tasks it planned)",
+    ),
     format: Literal["json", "csv"] | None = Query(
         None, description="`csv` exports every matching entry (as does `Accept: text/csv`)"
     ),
@@ -107,7 +115,7 @@ def list_audit(
     roles, users, groups and tokens: who, when, what, and the changed fields before and
     after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
     f = repository.AuditFilter(
-        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until
+        actor, actor_id, object_type, object_ref, tuple(action or ()), since, until, request_id
     )
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")
@@ -149,12 +157,23 @@ def provisioning_log_list(
     status: list[TaskStatus] | None = Query(None),
     since: Timestamp | None = Query(None, description="Created at or after"),
     until: Timestamp | None = Query(None, description="Created before"),
+    correlation_id: str | None = Query(
+        None,
+        max_length=64,
+        description="Only the tasks planned by one request, job or CLI command (the audit "
+        "trail's `request_id` of the changes that caused them)",
+    ),
 ) -> Page[ProvisioningLogEntry]:
     """Each task and each of its steps in words, with names: the Graph request that carried
     each step, Graph's answer and request id, the engine's events, and why the assignment
     wants it ("rule 'Josh' granted Office 365 E3"). Oldest first, in cursor pages."""
     f = tasks_repo.TaskFilter(
-        app_id=app_id, user_id=user_id, statuses=tuple(status or ()), since=since, until=until
+        app_id=app_id,
+        user_id=user_id,
+        statuses=tuple(status or ()),
+        since=since,
+        until=until,
+        correlation_id=correlation_id,
     )
     return _log(session, page, f)
 
@@ -182,3 +201,37 @@ def app_provisioning_log(
     """The provisioning log of one app."""
     require_app(session, app_id)
     return _log(session, page, tasks_repo.TaskFilter(app_id=app_id))
+
+
+# --- an app's own Graph activity ------------------------------------------------------------
+
+
+def _activity_read(e: Event) -> AppActivity:
+    assert e.id is not None
+    data = e.data or {}
+    return AppActivity(
+        id=e.id,
+        operation=str(data.get("operation")),
+        outcome="failed" if data.get("outcome") == "failed" else "succeeded",
+        error=data.get("error"),
+        request_id=data.get("request_id"),
+        created_at=e.created_at,
+        calls=[AppGraphCall.model_validate(c) for c in data.get("calls") or []],
+    )
+
+
+@router.get(
+    "/apps/{app_id:int}/activity",
+    response_model=Page[AppActivity],
+    operation_id="apps-activity",
+)
+def app_activity(
+    app_id: Id, session: SessionDep, _: Reader, page: PageParams = Depends()
+) -> Page[AppActivity]:
+    """What the app asked Graph for itself, outside any task: each domain verification,
+    entitlements refresh and preflight, whether it succeeded, and every Graph call it made
+    (method, path, status, code, request id, duration). Oldest first, in cursor pages."""
+    require_app(session, app_id)
+    stmt = repository.app_activity_query(app_id, activity.KIND)
+    rows, cursor, url = paginate(session, stmt, Event.id, page)
+    return Page(items=[_activity_read(e) for e in rows], next_cursor=cursor, next=url)

@@ -119,6 +119,11 @@ class GraphCallRead(BaseModel):
     )
     batch_request_id: str | None = Field(None, description="The `$batch` envelope's request id")
     attempt: int | None = Field(None, description="The task's attempt that sent it")
+    shared_with: list[int] = Field(
+        default_factory=list,
+        description="The other tasks this one request served (a look-up of several people, a "
+        "group add of several members); empty when it was made for this task alone",
+    )
 
 
 class LogStep(BaseModel):
@@ -148,9 +153,43 @@ class ProvisioningLogEntry(BaseModel):
     text: str = Field(description="One line: who, what, where, how it ended")
     approved_by: str | None
     denied_by: str | None
+    correlation_id: str | None = Field(
+        description="What planned the task: the API request's X-Request-ID, or the id of the "
+        "job or CLI command (the audit trail's `request_id` of the change behind it)"
+    )
     created_at: datetime
     finished_at: datetime | None
     why: WhyRead | None = Field(description="What grants the user's assignment now")
     steps: list[LogStep]
     graph_calls: list[GraphCallRead]
     events: list[LogEvent]
+
+
+# --- an app's own Graph activity ------------------------------------------------------------
+
+
+class AppGraphCall(BaseModel):
+    method: str
+    path: str = Field(description="The path, object ids replaced by `{id}`, no query")
+    status: int = Field(description="Graph's HTTP status; 0 when no answer came back")
+    code: str | None = Field(description="Graph's error code, when it refused")
+    request_id: str | None = Field(description="Graph's request id, to quote to Microsoft")
+    client_request_id: str | None = Field(description="The client-request-id we sent")
+    duration_ms: float
+    attempt: int = Field(description="1 for the first try; a retry is its own call")
+    throttled: bool
+
+
+class AppActivity(BaseModel):
+    """One operation made for the app itself rather than for a task, with every Graph call
+    it made (tasks' calls are in the provisioning log)."""
+
+    id: int
+    operation: str = Field(description="verify_domain, refresh_entitlements or preflight")
+    outcome: Literal["succeeded", "failed"]
+    error: str | None = Field(description="Why it failed, when it did")
+    request_id: str | None = Field(
+        description="The X-Request-ID (or job's correlation id) it ran under"
+    )
+    created_at: datetime
+    calls: list[AppGraphCall]

@@ -30,6 +30,7 @@ from app.cli import (
     users,
 )
 from app.cli.common import operator
+from app.observability.context import bound_request_id
 from app.settings import get_settings
 
 app = typer.Typer(
@@ -45,6 +46,10 @@ def _hand_work_over(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand in RUNNERS:
         return  # the server's own work is the system's, or the caller's token's
     actor = act_as_process(Actor("cli", operator()))  # the audit trail names the OS user
+    # One id per command, bound like an HTTP request's: the tasks it plans carry it as their
+    # correlation id, its audit entries and job rows as their request id, so an import, the
+    # approval waiting on its tasks and the provisioning log can be tied together.
+    ctx.with_resource(bound_request_id(None))
     previous = queue.set_dispatcher(handoff_dispatcher(get_settings()))
 
     def restore() -> None:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.graph import batching
+from app.graph import batching, trail
 from app.graph.auth import TokenProvider, token_claims
 from app.graph.costs import RequestCost, path_template, request_cost
 from app.graph.errors import (
@@ -505,6 +505,7 @@ class GraphClient:
         return self._random.uniform(0, cap)
 
     def _record(self, record: GraphCallRecord) -> None:
+        trail.note(record)
         log.debug(
             "graph.call",
             extra={

@@ -56,13 +56,14 @@ def start_job(
 ) -> Job:
     """Create the job row; its wake-up is sent after commit.
 
-    `correlation_id` (default: the current request id) is kept in `params["correlation_id"]`
-    so the runner can bind it again in the worker and the job's logs match the request's.
+    `correlation_id` (default: the current request id, else a new one) is kept in
+    `params["correlation_id"]` so the runner can bind it again in the worker: the job's logs
+    match the request's, and the tasks the job plans carry it. A job started with no request
+    around (a schedule) still gets one, so its tasks can be found by it.
     """
     params = dict(params or {})
-    correlation_id = correlation_id or current_request_id()
-    if correlation_id:
-        params.setdefault("correlation_id", correlation_id)
+    correlation_id = correlation_id or current_request_id() or new_request_id()
+    params.setdefault("correlation_id", correlation_id)
     job = Job(kind=kind, params=params, created_by=created_by)
     session.add(job)
     session.flush()

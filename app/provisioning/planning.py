@@ -169,8 +169,11 @@ def reconcile(
     """Make the assignment's open task match its next step; returns whether a task is open.
 
     With `prefetched`, `open_task` is the caller's lookup (None: there is none); otherwise
-    the open task is looked up here.
+    the open task is looked up here. A new task carries `correlation_id`, by default the id
+    bound for the work at hand (the API request, the job, the CLI command, the task run that
+    re-plans), so every task can be traced to what caused it.
     """
+    correlation_id = correlation_id or current_request_id()
     assert assignment.id is not None and app.id is not None
     plan = next_plan(assignment)
     task = open_task if prefetched else repo.open_task(session, assignment.id)

@@ -39,6 +39,8 @@ class TaskFilter:
     actions: Sequence[TaskAction] = ()
     since: datetime | None = None
     until: datetime | None = None
+    # What caused the tasks: an API request's X-Request-ID, a job's or a CLI command's id.
+    correlation_id: str | None = None
 
 
 def task_query(f: TaskFilter) -> Select[Task]:
@@ -55,6 +57,8 @@ def task_query(f: TaskFilter) -> Select[Task]:
         stmt = stmt.where(col(Task.created_at) >= f.since)
     if f.until:
         stmt = stmt.where(col(Task.created_at) < f.until)
+    if f.correlation_id is not None:
+        stmt = stmt.where(col(Task.correlation_id) == f.correlation_id)
     return stmt
 
 

@@ -70,18 +70,18 @@ def create(session: Session, resource: GroupResource) -> ScimGroup:
     )
     session.add(row)
     session.flush()
-    audit.record(session, "scim_group.created", row)
     # Only add on create: users whose member_of already names the group (an import, an earlier
     # directory) stay members. Entra ID creates a group empty and adds members afterwards;
     # stripping them in between would deprovision and reprovision those people.
     _set_members(session, name, member_ids(resource), only_add=True)
+    audit.record(session, "scim_group.created", row, extra=_members(session, name))
     return row
 
 
 def replace(session: Session, row: ScimGroup, resource: GroupResource) -> ScimGroup:
     name = _name(resource)
     wanted = member_ids(resource)
-    before = audit.snapshot(row)
+    before = audit.snapshot(row, **_members(session, row.display_name))
     if name != row.display_name:
         _check_unique(session, name, row.id)
         _rename(session, row.display_name, name)
@@ -90,8 +90,8 @@ def replace(session: Session, row: ScimGroup, resource: GroupResource) -> ScimGr
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    audit.record(session, "scim_group.updated", row, before)
     _set_members(session, name, wanted)
+    audit.record(session, "scim_group.updated", row, before, extra=_members(session, name))
     return row
 
 
@@ -106,10 +106,19 @@ def patch(
 
 
 def delete(session: Session, row: ScimGroup) -> None:
+    members = _members(session, row.display_name)
     _set_members(session, row.display_name, [])
-    audit.record(session, "scim_group.deleted", row)
+    audit.record(session, "scim_group.deleted", row, extra=members)
     session.delete(row)
     session.flush()
+
+
+def _members(session: Session, name: str) -> dict[str, Any]:
+    """The group's members for its audit entries, by id and username: membership changes are
+    recorded on the group (who was added or removed, by which SCIM token) as well as on each
+    user whose `member_of` they change."""
+    users = repo.users_in_group(session, name)
+    return {"members": [{"id": u.id, "username": u.username} for u in users]}
 
 
 def _name(resource: GroupResource) -> str:

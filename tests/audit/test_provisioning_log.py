@@ -109,3 +109,43 @@ def test_an_unknown_sku_reads_as_its_part_number() -> None:
     assert product_name(unknown) is None
     assert license_label(unknown, "CONTOSO_TRIAL") == "CONTOSO_TRIAL"
     assert license_label(unknown) == unknown
+
+
+def test_a_call_made_for_several_tasks_is_in_each_ones_log(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app = make_app(api, sandbox)
+    api.ok(
+        "PATCH",
+        f"/apps/{app['id']}",
+        json={"provisioning_enabled": True, "approval_required": {"create": True}},
+    )
+    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
+    api.ok(
+        "POST",
+        f"/apps/{app['id']}/rules",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "username", "operator": "exists"}],
+            "actions": [{"action": "set_groups", "value": [seed.GROUP_SALES]}],
+        },
+    )
+    for job in api.ok("GET", "/jobs")["items"]:
+        api.wait_job(job["id"])
+    for n in (1, 2):
+        api.ok("POST", "/users", json=user_body(n, role_ids=[role["id"]]))
+    ids = sorted(t["id"] for t in wait_tasks(api, app["id"]))
+    # Approved together, the two run in one batch: one look-up and one group add for both.
+    api.ok("POST", "/provisioning/tasks/approve", json={"task_ids": ids})
+    assert {t["status"] for t in wait_tasks(api, app["id"])} == {"succeeded"}
+
+    entries = api.ok("GET", f"/apps/{app['id']}/provisioning/log")["items"]
+    for entry in entries:
+        [other] = [i for i in ids if i != entry["task_id"]]
+        shared = {c["request"]: c for c in entry["graph_calls"] if c["shared_with"]}
+        assert set(shared) >= {"find_by_upn", "bind_members"}, entry["graph_calls"]
+        assert {tuple(c["shared_with"]) for c in shared.values()} == {(other,)}
+        own = [c for c in entry["graph_calls"] if c["request"] == "create"]
+        assert len(own) == 1 and own[0]["shared_with"] == []
+        [group] = [s for s in entry["steps"] if s["kind"] == "group_add"]
+        assert group["graph_call"]["request"] == "bind_members"

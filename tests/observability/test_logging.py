@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 import pytest
@@ -81,7 +82,9 @@ def test_start_job_outside_a_request_gets_no_made_up_correlation(env: dict[str, 
         explicit = start_job(session, "x.test", correlation_id="given")
         with bound_request_id("bound"):
             implied = start_job(session, "x.test", params={"a": 1})
-    assert "correlation_id" not in plain.params
+    # With no request around (a schedule), the job still gets an id of its own for its tasks.
+    assert plain.params["correlation_id"] not in ("given", "bound")
+    assert str(uuid.UUID(plain.params["correlation_id"])) == plain.params["correlation_id"]
     assert explicit.params["correlation_id"] == "given"
     assert implied.params == {"a": 1, "correlation_id": "bound"}
 

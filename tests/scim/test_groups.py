@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.scim.conftest import GROUP, ScimClient, scim_group, scim_user
 from tests.support import ApiClient
 
@@ -141,3 +143,49 @@ def test_group_filters_and_etag(scim: ScimClient) -> None:
     resp = scim.scim("GET", f"/Groups/{g1['id']}", 200)
     scim.patch_ops(f"/Groups/{g1['id']}", {"op": "add", "path": "members", "value": [{"value": b}]})
     scim.error("DELETE", f"/Groups/{g1['id']}", 412, headers={"If-Match": resp.headers["ETag"]})
+
+
+def _group_audit(admin: ApiClient, group_id: str) -> list[dict[str, Any]]:
+    params = {"object_type": "scim_group", "object": group_id}
+    return admin.ok("GET", "/audit", params=params)["items"]  # type: ignore[no-any-return]
+
+
+def _names(members: list[dict[str, Any]] | None) -> list[str]:
+    return [m["username"] for m in members or []]
+
+
+def test_membership_changes_are_audited_on_the_group_with_the_scim_tokens_name(
+    scim: ScimClient, admin: ApiClient
+) -> None:
+    a, b, c = _users(scim, 3)
+    group = scim.json("POST", "/Groups", 201, json=scim_group("Staff", a))
+    url = f"/Groups/{group['id']}"
+    scim.patch_ops(url, {"op": "add", "path": "members", "value": [{"value": b}]})
+    scim.json("PUT", url, json=scim_group("Staff", c))
+    # A PATCH that changes nothing records nothing.
+    scim.patch_ops(url, {"op": "add", "path": "members", "value": [{"value": c}]})
+    scim.scim("DELETE", url, 204)
+
+    entries = _group_audit(admin, group["id"])
+    assert [e["action"] for e in entries] == [
+        "scim_group.created",
+        "scim_group.updated",
+        "scim_group.updated",
+        "scim_group.deleted",
+    ]
+    assert {(e["actor"]["type"], e["actor"]["name"]) for e in entries} == {("scim", "idp")}
+    created, added, replaced, deleted = entries
+    assert _names(created["after"]["members"]) == ["bjensen1@example.com"]
+    assert (_names(added["before"]["members"]), _names(added["after"]["members"])) == (
+        ["bjensen1@example.com"],
+        ["bjensen1@example.com", "bjensen2@example.com"],
+    )
+    assert (_names(replaced["before"]["members"]), _names(replaced["after"]["members"])) == (
+        ["bjensen1@example.com", "bjensen2@example.com"],
+        ["bjensen3@example.com"],
+    )
+    assert replaced["after"]["members"] == [{"id": int(c), "username": "bjensen3@example.com"}]
+    assert (
+        _names(deleted["before"]["members"]) == ["bjensen3@example.com"]
+        and deleted["after"] is None
+    )

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.graph import BatchResult, GraphClient, GraphResponse
+from app.graph import BatchResult, GraphClient, GraphError, GraphResponse
 from app.graph.requests import GraphCall
-from app.provisioning.executor.keys import BatchKey
+from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.types import AppInfo, ItemState
 
 # A just-created user can 404 for a while (replication delay, contract §0): steps that touch
@@ -23,11 +23,18 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Planned:
     """One batch item: the call, its key, and the item whose outcome collects its request id
-    (None when the answer serves several items, like a shared look-up)."""
+    and the call's record. A call that serves several items at once (a look-up of 15 UPNs, a
+    `members@odata.bind` of 20 members) has `state` None and names them in `shared`: each of
+    those tasks' logs lists the call, marked with the other tasks it served."""
 
     state: ItemState | None
     key: BatchKey
     call: GraphCall
+    shared: tuple[ItemState, ...] = ()
+
+    @property
+    def served(self) -> tuple[ItemState, ...]:
+        return (self.state,) if self.state is not None else self.shared
 
 
 class Exchange:
@@ -44,23 +51,63 @@ class Exchange:
         for p in items:
             found = by_key.get(p.key)
             rid = request_id(found) if found is not None else None
-            if p.state is not None and rid:
-                p.state.outcome.request_ids.append(rid)
-            if p.state is not None and found is not None:
-                p.state.outcome.calls.append(call_json(p, found, rid))
+            served = _distinct(p.served)
+            for s in served:
+                if rid:
+                    s.outcome.request_ids.append(rid)
+                if found is not None:
+                    others = [o.work.task_id for o in served if o is not s]
+                    s.outcome.calls.append(call_json(p, found, rid, others))
         return by_key
 
-    async def send(self, call: GraphCall, *, retry_not_found: bool = False) -> GraphResponse:
-        """One direct request; raises a `GraphError` subclass as the client does."""
-        return await self.client.request(
-            call.method, call.url, json=call.body, retry_not_found=retry_not_found
-        )
+    async def send(
+        self, call: GraphCall, step: Step, s: ItemState, *, retry_not_found: bool = False
+    ) -> GraphResponse:
+        """One direct request made for `s`, recorded on its outcome like a batched one;
+        raises a `GraphError` subclass as the client does."""
+        try:
+            resp = await self.client.request(
+                call.method, call.url, json=call.body, retry_not_found=retry_not_found
+            )
+        except GraphError as exc:
+            s.outcome.calls.append(
+                _record(step, call, exc.status, exc.code, exc.message, exc.request_id)
+            )
+            raise
+        if resp.request_id:
+            s.outcome.request_ids.append(resp.request_id)
+        s.outcome.calls.append(_record(step, call, resp.status, None, None, resp.request_id))
+        return resp
 
 
-def call_json(p: Planned, result: BatchResult, rid: str | None) -> dict[str, Any]:
-    """One request and Graph's answer as the provisioning log shows it (no body: it may
-    carry personal data the log does not need)."""
+def _distinct(states: Sequence[ItemState]) -> list[ItemState]:
+    # A look-up may list one item twice (found by ImmutableID and by UPN in the same chunk).
+    return list({id(s): s for s in states}.values())
+
+
+def _record(
+    step: Step, call: GraphCall, status: int, code: str | None, message: str | None, rid: str | None
+) -> dict[str, Any]:
     return {
+        "request": step.name.lower(),
+        "method": call.method,
+        "path": call.path,
+        "status": status,
+        "code": code,
+        "message": message,
+        "request_id": rid,
+        "batch_request_id": None,
+    }
+
+
+def call_json(
+    p: Planned, result: BatchResult, rid: str | None, shared_with: Sequence[int] = ()
+) -> dict[str, Any]:
+    """One request and Graph's answer as the provisioning log shows it (no body: it may
+    carry personal data the log does not need). `shared_with` names the other tasks the same
+    request served (a shared look-up or group add), so each task's log lists every call made
+    on its behalf and says which ones it shared."""
+    out = {
         "request": p.key.step.name.lower(),
         "method": p.call.method,
         "path": p.call.path,
@@ -70,6 +117,9 @@ def call_json(p: Planned, result: BatchResult, rid: str | None) -> dict[str, Any
         "request_id": rid or result.batch_request_id,
         "batch_request_id": result.batch_request_id,
     }
+    if shared_with:
+        out["shared_with"] = sorted(shared_with)
+    return out
 
 
 def request_id(result: BatchResult) -> str | None:

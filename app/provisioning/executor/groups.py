@@ -31,7 +31,6 @@ from app.provisioning.executor.exchange import (
     Planned,
     chunks,
     replication_pause,
-    request_id,
 )
 from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.types import ItemState, StepResult
@@ -146,6 +145,7 @@ async def _bind(ex: Exchange, adds: dict[str, list[ItemState]], steps: Steps) ->
                 None,
                 BatchKey(Step.BIND_MEMBERS, index=n),
                 requests.bind_members(ex.app.graph_base, gid, [s.tenant_id for s in chunk]),
+                tuple(chunk),
             )
             for n, (gid, chunk) in enumerate(pending)
         ]
@@ -153,10 +153,6 @@ async def _bind(ex: Exchange, adds: dict[str, list[ItemState]], steps: Steps) ->
         again: list[tuple[str, ItemState]] = []
         for (gid, chunk), p in zip(pending, items, strict=True):
             res = results[p.key]
-            rid = request_id(res)
-            for s in chunk:
-                if rid:
-                    s.outcome.request_ids.append(rid)
             if isinstance(res.error, (GraphConflictError, GraphNotFoundError)):
                 # All-or-nothing: one member already there (or not replicated yet) fails the
                 # whole request; add this chunk one by one instead.

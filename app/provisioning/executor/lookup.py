@@ -58,11 +58,14 @@ async def resolve(ex: Exchange, states: list[ItemState]) -> list[ItemState]:
     upns = {_desired_upn(s).lower(): s for s in unknown if _desired_upn(s)}
     for n, chunk in enumerate(chunks(sorted(immutable), IN_LIMIT)):
         call = requests.find_users_by_immutable_ids(chunk)
-        items.append(Planned(None, BatchKey(Step.FIND_BY_IMMUTABLE_ID, index=n), call))
+        served = tuple(immutable[i] for i in chunk)
+        items.append(Planned(None, BatchKey(Step.FIND_BY_IMMUTABLE_ID, index=n), call, served))
     for n, chunk in enumerate(chunks(sorted(upns), IN_LIMIT)):
         call = requests.find_users_by_upns(chunk)
-        items.append(Planned(None, BatchKey(Step.FIND_BY_UPN, index=n), call))
-    items += _deleted_lookups(unknown, sorted(immutable))
+        items.append(
+            Planned(None, BatchKey(Step.FIND_BY_UPN, index=n), call, tuple(upns[u] for u in chunk))
+        )
+    items += _deleted_lookups(unknown, immutable)
     results = await ex.batch(items)
     by_immutable: dict[str, dict[str, Any]] = {}
     by_upn: dict[str, dict[str, Any]] = {}
@@ -99,18 +102,19 @@ async def resolve(ex: Exchange, states: list[ItemState]) -> list[ItemState]:
     return gone
 
 
-def _deleted_lookups(unknown: list[ItemState], immutable_ids: list[str]) -> list[Planned]:
+def _deleted_lookups(unknown: list[ItemState], immutable: dict[str, ItemState]) -> list[Planned]:
     """Deleted items by the ImmutableIDs we know, and by UPN for people who once had a tenant
     user (a deleted user's UPN carries its id in front, so each is its own query)."""
     items = []
-    for n, chunk in enumerate(chunks(immutable_ids, IN_LIMIT)):
+    for n, chunk in enumerate(chunks(sorted(immutable), IN_LIMIT)):
         call = requests.find_deleted_users_by_immutable_ids(chunk, DELETED_SELECT)
-        items.append(Planned(None, BatchKey(Step.FIND_DELETED_BY_IMMUTABLE_ID, index=n), call))
+        key = BatchKey(Step.FIND_DELETED_BY_IMMUTABLE_ID, index=n)
+        items.append(Planned(None, key, call, tuple(immutable[i] for i in chunk)))
     for s in unknown:
         upn = _desired_upn(s)
         if s.look_in_deleted and upn:
             call = requests.find_deleted_users_holding("userPrincipalName", upn, DELETED_SELECT)
-            items.append(Planned(None, BatchKey(Step.FIND_DELETED_BY_UPN, s.work.task_id), call))
+            items.append(Planned(s, BatchKey(Step.FIND_DELETED_BY_UPN, s.work.task_id), call))
     return items
 
 

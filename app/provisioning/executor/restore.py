@@ -53,12 +53,12 @@ async def read_user(ex: Exchange, s: ItemState) -> dict[str, Any] | None:
     """Read the user `s` points at, waiting out replication delay; None if that failed."""
     assert s.outcome.tenant_object_id is not None
     try:
-        resp = await ex.send(requests.get_user(s.outcome.tenant_object_id), retry_not_found=True)
+        resp = await ex.send(
+            requests.get_user(s.outcome.tenant_object_id), Step.READ_USER, s, retry_not_found=True
+        )
     except GraphError as exc:
         s.stop(exc)
         return None
-    if resp.request_id:
-        s.outcome.request_ids.append(resp.request_id)
     return resp.json
 
 

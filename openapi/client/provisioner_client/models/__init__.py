@@ -4,8 +4,11 @@ from .action_in import ActionIn
 from .action_value import ActionValue
 from .actor_read import ActorRead
 from .actor_type import ActorType
+from .app_activity import AppActivity
+from .app_activity_outcome import AppActivityOutcome
 from .app_create import AppCreate
 from .app_create_cloud import AppCreateCloud
+from .app_graph_call import AppGraphCall
 from .app_plan import AppPlan
 from .app_plan_actions import AppPlanActions
 from .app_plan_totals import AppPlanTotals
@@ -87,6 +90,7 @@ from .named_ref import NamedRef
 from .object_read import ObjectRead
 from .object_type import ObjectType
 from .open_task import OpenTask
+from .page_app_activity import PageAppActivity
 from .page_app_read import PageAppRead
 from .page_assignment_read import PageAssignmentRead
 from .page_audit_entry_read import PageAuditEntryRead
@@ -168,8 +172,11 @@ __all__ = (
     "ActionValue",
     "ActorRead",
     "ActorType",
+    "AppActivity",
+    "AppActivityOutcome",
     "AppCreate",
     "AppCreateCloud",
+    "AppGraphCall",
     "AppPlan",
     "AppPlanActions",
     "AppPlanTotals",
@@ -251,6 +258,7 @@ __all__ = (
     "ObjectRead",
     "ObjectType",
     "OpenTask",
+    "PageAppActivity",
     "PageAppRead",
     "PageAssignmentRead",
     "PageAuditEntryRead",

@@ -24,6 +24,8 @@ class GraphCallRead:
         status (int): Graph's HTTP status
         attempt (int | None | Unset): The task's attempt that sent it
         batch_request_id (None | str | Unset): The `$batch` envelope's request id
+        shared_with (list[int] | Unset): The other tasks this one request served (a look-up of several people, a group
+            add of several members); empty when it was made for this task alone
     """
 
     code: None | str
@@ -35,6 +37,7 @@ class GraphCallRead:
     status: int
     attempt: int | None | Unset = UNSET
     batch_request_id: None | str | Unset = UNSET
+    shared_with: list[int] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +70,10 @@ class GraphCallRead:
         else:
             batch_request_id = self.batch_request_id
 
+        shared_with: list[int] | Unset = UNSET
+        if not isinstance(self.shared_with, Unset):
+            shared_with = self.shared_with
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -84,6 +91,8 @@ class GraphCallRead:
             field_dict["attempt"] = attempt
         if batch_request_id is not UNSET:
             field_dict["batch_request_id"] = batch_request_id
+        if shared_with is not UNSET:
+            field_dict["shared_with"] = shared_with
 
         return field_dict
 
@@ -138,6 +147,8 @@ class GraphCallRead:
 
         batch_request_id = _parse_batch_request_id(d.pop("batch_request_id", UNSET))
 
+        shared_with = cast(list[int], d.pop("shared_with", UNSET))
+
         graph_call_read = cls(
             code=code,
             message=message,
@@ -148,6 +159,7 @@ class GraphCallRead:
             status=status,
             attempt=attempt,
             batch_request_id=batch_request_id,
+            shared_with=shared_with,
         )
 
         graph_call_read.additional_properties = d

@@ -25,6 +25,8 @@ class ProvisioningLogEntry:
         action (str):
         app (NamedRef):
         approved_by (None | str):
+        correlation_id (None | str): What planned the task: the API request's X-Request-ID, or the id of the job or CLI
+            command (the audit trail's `request_id` of the change behind it)
         created_at (datetime.datetime):
         denied_by (None | str):
         events (list[LogEvent]):
@@ -42,6 +44,7 @@ class ProvisioningLogEntry:
     action: str
     app: NamedRef
     approved_by: None | str
+    correlation_id: None | str
     created_at: datetime.datetime
     denied_by: None | str
     events: list[LogEvent]
@@ -65,6 +68,9 @@ class ProvisioningLogEntry:
 
         approved_by: None | str
         approved_by = self.approved_by
+
+        correlation_id: None | str
+        correlation_id = self.correlation_id
 
         created_at = self.created_at.isoformat()
 
@@ -116,6 +122,7 @@ class ProvisioningLogEntry:
                 "action": action,
                 "app": app,
                 "approved_by": approved_by,
+                "correlation_id": correlation_id,
                 "created_at": created_at,
                 "denied_by": denied_by,
                 "events": events,
@@ -152,6 +159,13 @@ class ProvisioningLogEntry:
             return cast(None | str, data)
 
         approved_by = _parse_approved_by(d.pop("approved_by"))
+
+        def _parse_correlation_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        correlation_id = _parse_correlation_id(d.pop("correlation_id"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
@@ -232,6 +246,7 @@ class ProvisioningLogEntry:
             action=action,
             app=app,
             approved_by=approved_by,
+            correlation_id=correlation_id,
             created_at=created_at,
             denied_by=denied_by,
             events=events,

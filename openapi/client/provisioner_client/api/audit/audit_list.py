@@ -22,6 +22,7 @@ def _get_kwargs(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    request_id: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -86,6 +87,13 @@ def _get_kwargs(
     else:
         json_until = until
     params["until"] = json_until
+
+    json_request_id: None | str | Unset
+    if isinstance(request_id, Unset):
+        json_request_id = UNSET
+    else:
+        json_request_id = request_id
+    params["request_id"] = json_request_id
 
     json_format_: None | str | Unset
     if isinstance(format_, Unset):
@@ -176,6 +184,7 @@ def sync_detailed(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    request_id: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -195,6 +204,8 @@ def sync_detailed(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
+        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
+            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -216,6 +227,7 @@ def sync_detailed(
         action=action,
         since=since,
         until=until,
+        request_id=request_id,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -238,6 +250,7 @@ def sync(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    request_id: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -257,6 +270,8 @@ def sync(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
+        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
+            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -279,6 +294,7 @@ def sync(
         action=action,
         since=since,
         until=until,
+        request_id=request_id,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -295,6 +311,7 @@ async def asyncio_detailed(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    request_id: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -314,6 +331,8 @@ async def asyncio_detailed(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
+        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
+            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -335,6 +354,7 @@ async def asyncio_detailed(
         action=action,
         since=since,
         until=until,
+        request_id=request_id,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -355,6 +375,7 @@ async def asyncio(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    request_id: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -374,6 +395,8 @@ async def asyncio(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
+        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
+            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -397,6 +420,7 @@ async def asyncio(
             action=action,
             since=since,
             until=until,
+            request_id=request_id,
             format_=format_,
             limit=limit,
             cursor=cursor,

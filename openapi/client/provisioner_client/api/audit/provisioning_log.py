@@ -19,6 +19,7 @@ def _get_kwargs(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    correlation_id: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -69,6 +70,13 @@ def _get_kwargs(
     else:
         json_until = until
     params["until"] = json_until
+
+    json_correlation_id: None | str | Unset
+    if isinstance(correlation_id, Unset):
+        json_correlation_id = UNSET
+    else:
+        json_correlation_id = correlation_id
+    params["correlation_id"] = json_correlation_id
 
     params["limit"] = limit
 
@@ -148,6 +156,7 @@ def sync_detailed(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    correlation_id: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageProvisioningLogEntry | Problem]:
@@ -163,6 +172,8 @@ def sync_detailed(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
+        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+            command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -180,6 +191,7 @@ def sync_detailed(
         status=status,
         since=since,
         until=until,
+        correlation_id=correlation_id,
         limit=limit,
         cursor=cursor,
     )
@@ -199,6 +211,7 @@ def sync(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    correlation_id: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageProvisioningLogEntry | Problem | None:
@@ -214,6 +227,8 @@ def sync(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
+        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+            command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -232,6 +247,7 @@ def sync(
         status=status,
         since=since,
         until=until,
+        correlation_id=correlation_id,
         limit=limit,
         cursor=cursor,
     ).parsed
@@ -245,6 +261,7 @@ async def asyncio_detailed(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    correlation_id: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageProvisioningLogEntry | Problem]:
@@ -260,6 +277,8 @@ async def asyncio_detailed(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
+        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+            command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -277,6 +296,7 @@ async def asyncio_detailed(
         status=status,
         since=since,
         until=until,
+        correlation_id=correlation_id,
         limit=limit,
         cursor=cursor,
     )
@@ -294,6 +314,7 @@ async def asyncio(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
+    correlation_id: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageProvisioningLogEntry | Problem | None:
@@ -309,6 +330,8 @@ async def asyncio(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
+        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+            command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
 
@@ -328,6 +351,7 @@ async def asyncio(
             status=status,
             since=since,
             until=until,
+            correlation_id=correlation_id,
             limit=limit,
             cursor=cursor,
         )
