@@ -103,6 +103,7 @@ def list_audit(
     until: Timestamp | None = Query(None, description="Before"),
     request_id: str | None = Query(
         None,
+        alias="request",
         max_length=128,
         description="The request that made the changes: an `X-Request-ID`, or the id a CLI "
         "command or a job ran under (the `correlation_id` of the tasks it planned)",
@@ -159,6 +160,7 @@ def provisioning_log_list(
     until: Timestamp | None = Query(None, description="Created before"),
     correlation_id: str | None = Query(
         None,
+        alias="correlation",
         max_length=64,
         description="Only the tasks planned by one request, job or CLI command (the audit "
         "trail's `request_id` of the changes that caused them)",

@@ -79,8 +79,8 @@ def test_tasks_of_a_cli_import_carry_its_id_into_the_audit_trail_and_the_log(
     assert approval_id and approval_id != cid
 
     # The log and the audit trail filter by the import's id.
-    log = api.ok("GET", "/provisioning/log", params={"correlation_id": cid})["items"]
+    log = api.ok("GET", "/provisioning/log", params={"correlation": cid})["items"]
     assert sorted(e["task_id"] for e in log) == sorted(t.id for t in imported)
     assert {e["correlation_id"] for e in log} == {cid}
-    audit = api.ok("GET", "/audit", params={"request_id": cid})["items"]
+    audit = api.ok("GET", "/audit", params={"request": cid})["items"]
     assert {e["object"]["name"] for e in audit if e["action"] == "user.created"} == {"ann", "bob"}

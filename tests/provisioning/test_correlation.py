@@ -14,7 +14,8 @@ from app.jobs.service import start_job
 from app.models import App, Task
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import make_app
-from tests.support import ApiClient, user_body
+from tests.scim.conftest import ScimClient, scim_user
+from tests.support import ApiClient, make_token, user_body
 
 
 def _correlations(app_id: int) -> list[str | None]:
@@ -45,9 +46,9 @@ def test_an_api_request_id_is_the_correlation_id_of_the_tasks_it_plans(
         headers={"X-Request-ID": "import-batch-7"},
     )
     assert _correlations(app["id"]) == ["import-batch-7"]
-    log = api.ok("GET", "/provisioning/log", params={"correlation_id": "import-batch-7"})
+    log = api.ok("GET", "/provisioning/log", params={"correlation": "import-batch-7"})
     assert [e["correlation_id"] for e in log["items"]] == ["import-batch-7"]
-    assert api.ok("GET", "/provisioning/log", params={"correlation_id": "other"})["items"] == []
+    assert api.ok("GET", "/provisioning/log", params={"correlation": "other"})["items"] == []
 
 
 def test_a_job_started_with_no_request_gives_its_tasks_its_own_id(
@@ -70,3 +71,28 @@ def test_a_job_started_with_no_request_gives_its_tasks_its_own_id(
         job_id, cid = job.id, job.params["correlation_id"]
     assert api.wait_job(job_id)["status"] == "succeeded"
     assert cid and _correlations(app["id"]) == [cid, cid]
+
+
+def test_a_scim_call_is_the_correlation_id_of_the_tasks_it_plans(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app, role = _app_with_role(api, sandbox)
+    api.ok(
+        "PATCH",
+        f"/apps/{app['id']}",
+        json={"provisioning_enabled": True, "approval_required": {"create": True}},
+    )
+    api.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [{"action": "set_role", "value": [str(role)]}],
+        },
+    )
+    for job in api.ok("GET", "/jobs")["items"]:
+        api.wait_job(job["id"])
+    with ScimClient(make_token("scim", name="idp")) as scim:
+        scim.json("POST", "/Users", 201, json=scim_user(1), headers={"X-Request-ID": "entra-42"})
+    assert _correlations(app["id"]) == ["entra-42"]

@@ -22,7 +22,7 @@ def _get_kwargs(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    request_id: None | str | Unset = UNSET,
+    request: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -88,12 +88,12 @@ def _get_kwargs(
         json_until = until
     params["until"] = json_until
 
-    json_request_id: None | str | Unset
-    if isinstance(request_id, Unset):
-        json_request_id = UNSET
+    json_request: None | str | Unset
+    if isinstance(request, Unset):
+        json_request = UNSET
     else:
-        json_request_id = request_id
-    params["request_id"] = json_request_id
+        json_request = request
+    params["request"] = json_request
 
     json_format_: None | str | Unset
     if isinstance(format_, Unset):
@@ -184,7 +184,7 @@ def sync_detailed(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    request_id: None | str | Unset = UNSET,
+    request: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -204,8 +204,8 @@ def sync_detailed(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
-        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
-            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
+        request (None | str | Unset): The request that made the changes: an `X-Request-ID`, or the
+            id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -227,7 +227,7 @@ def sync_detailed(
         action=action,
         since=since,
         until=until,
-        request_id=request_id,
+        request=request,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -250,7 +250,7 @@ def sync(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    request_id: None | str | Unset = UNSET,
+    request: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -270,8 +270,8 @@ def sync(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
-        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
-            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
+        request (None | str | Unset): The request that made the changes: an `X-Request-ID`, or the
+            id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -294,7 +294,7 @@ def sync(
         action=action,
         since=since,
         until=until,
-        request_id=request_id,
+        request=request,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -311,7 +311,7 @@ async def asyncio_detailed(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    request_id: None | str | Unset = UNSET,
+    request: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -331,8 +331,8 @@ async def asyncio_detailed(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
-        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
-            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
+        request (None | str | Unset): The request that made the changes: an `X-Request-ID`, or the
+            id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -354,7 +354,7 @@ async def asyncio_detailed(
         action=action,
         since=since,
         until=until,
-        request_id=request_id,
+        request=request,
         format_=format_,
         limit=limit,
         cursor=cursor,
@@ -375,7 +375,7 @@ async def asyncio(
     action: list[str] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    request_id: None | str | Unset = UNSET,
+    request: None | str | Unset = UNSET,
     format_: AuditListFormatType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
@@ -395,8 +395,8 @@ async def asyncio(
         action (list[str] | None | Unset): e.g. `app.policy_changed`
         since (datetime.datetime | None | Unset): At or after
         until (datetime.datetime | None | Unset): Before
-        request_id (None | str | Unset): The request that made the changes: an `X-Request-ID`, or
-            the id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
+        request (None | str | Unset): The request that made the changes: an `X-Request-ID`, or the
+            id a CLI command or a job ran under (the `correlation_id` of the tasks it planned)
         format_ (AuditListFormatType0 | None | Unset): `csv` exports every matching entry (as does
             `Accept: text/csv`)
         limit (int | Unset): Items per page Default: 50.
@@ -420,7 +420,7 @@ async def asyncio(
             action=action,
             since=since,
             until=until,
-            request_id=request_id,
+            request=request,
             format_=format_,
             limit=limit,
             cursor=cursor,

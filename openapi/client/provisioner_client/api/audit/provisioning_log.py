@@ -19,7 +19,7 @@ def _get_kwargs(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    correlation_id: None | str | Unset = UNSET,
+    correlation: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -71,12 +71,12 @@ def _get_kwargs(
         json_until = until
     params["until"] = json_until
 
-    json_correlation_id: None | str | Unset
-    if isinstance(correlation_id, Unset):
-        json_correlation_id = UNSET
+    json_correlation: None | str | Unset
+    if isinstance(correlation, Unset):
+        json_correlation = UNSET
     else:
-        json_correlation_id = correlation_id
-    params["correlation_id"] = json_correlation_id
+        json_correlation = correlation
+    params["correlation"] = json_correlation
 
     params["limit"] = limit
 
@@ -156,7 +156,7 @@ def sync_detailed(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    correlation_id: None | str | Unset = UNSET,
+    correlation: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageProvisioningLogEntry | Problem]:
@@ -172,7 +172,7 @@ def sync_detailed(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
-        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+        correlation (None | str | Unset): Only the tasks planned by one request, job or CLI
             command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -191,7 +191,7 @@ def sync_detailed(
         status=status,
         since=since,
         until=until,
-        correlation_id=correlation_id,
+        correlation=correlation,
         limit=limit,
         cursor=cursor,
     )
@@ -211,7 +211,7 @@ def sync(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    correlation_id: None | str | Unset = UNSET,
+    correlation: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageProvisioningLogEntry | Problem | None:
@@ -227,7 +227,7 @@ def sync(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
-        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+        correlation (None | str | Unset): Only the tasks planned by one request, job or CLI
             command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -247,7 +247,7 @@ def sync(
         status=status,
         since=since,
         until=until,
-        correlation_id=correlation_id,
+        correlation=correlation,
         limit=limit,
         cursor=cursor,
     ).parsed
@@ -261,7 +261,7 @@ async def asyncio_detailed(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    correlation_id: None | str | Unset = UNSET,
+    correlation: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[PageProvisioningLogEntry | Problem]:
@@ -277,7 +277,7 @@ async def asyncio_detailed(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
-        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+        correlation (None | str | Unset): Only the tasks planned by one request, job or CLI
             command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -296,7 +296,7 @@ async def asyncio_detailed(
         status=status,
         since=since,
         until=until,
-        correlation_id=correlation_id,
+        correlation=correlation,
         limit=limit,
         cursor=cursor,
     )
@@ -314,7 +314,7 @@ async def asyncio(
     status: list[TaskStatus] | None | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-    correlation_id: None | str | Unset = UNSET,
+    correlation: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> PageProvisioningLogEntry | Problem | None:
@@ -330,7 +330,7 @@ async def asyncio(
         status (list[TaskStatus] | None | Unset):
         since (datetime.datetime | None | Unset): Created at or after
         until (datetime.datetime | None | Unset): Created before
-        correlation_id (None | str | Unset): Only the tasks planned by one request, job or CLI
+        correlation (None | str | Unset): Only the tasks planned by one request, job or CLI
             command (the audit trail's `request_id` of the changes that caused them)
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` from the previous page
@@ -351,7 +351,7 @@ async def asyncio(
             status=status,
             since=since,
             until=until,
-            correlation_id=correlation_id,
+            correlation=correlation,
             limit=limit,
             cursor=cursor,
         )
