@@ -23,6 +23,7 @@ from app.models import App, Assignment, utcnow
 from app.provisioning import planning
 from app.provisioning import repository as repo
 from app.provisioning.rules.compiled import compiled_rules
+from app.tenant_accounts import linking
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -113,6 +114,7 @@ def recompute_users(
         return 0
     states = load_user_states(session, user_ids)
     changed = 0
+    fresh: list[Assignment] = []
     for user in states:
         app_ids: set[int] = set()
         for rid in user.facts.role_ids:
@@ -124,6 +126,7 @@ def recompute_users(
                 continue
             assignment = existing.get((app_id, user.facts.id))
             want = desired_mod.compute(policy, user)
+            new = assignment is None
             if assignment is None:
                 if not want.assigned:
                     continue
@@ -132,9 +135,14 @@ def recompute_users(
                 session.flush()
             if _store(assignment, want):
                 changed += 1
+                if new:
+                    fresh.append(assignment)
                 session.add(assignment)
                 session.flush()
             run.note(cache.apps[app_id], assignment)
+    # New assignments of users an account was linked to before the app was granted hold
+    # that account (one query per app; read before the run plans their tasks).
+    linking.take_links(session, fresh)
     if own_run:
         run.finish(session)
     session.flush()

@@ -1,5 +1,10 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .account_action import AccountAction
+from .account_action_in import AccountActionIn
+from .account_action_result import AccountActionResult
+from .account_actions_in import AccountActionsIn
+from .account_actions_result import AccountActionsResult
 from .action_in import ActionIn
 from .action_value import ActionValue
 from .actor_read import ActorRead
@@ -43,6 +48,7 @@ from .delivery_read import DeliveryRead
 from .delivery_read_payload import DeliveryReadPayload
 from .delivery_status import DeliveryStatus
 from .deprovision_policy import DeprovisionPolicy
+from .disposition import Disposition
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
 from .drift_policy import DriftPolicy
@@ -85,6 +91,8 @@ from .match_key import MatchKey
 from .named_ref import NamedRef
 from .object_read import ObjectRead
 from .object_type import ObjectType
+from .on_demand_result import OnDemandResult
+from .on_demand_step import OnDemandStep
 from .open_task import OpenTask
 from .page_app_read import PageAppRead
 from .page_assignment_read import PageAssignmentRead
@@ -95,6 +103,7 @@ from .page_job_read import PageJobRead
 from .page_provisioning_log_entry import PageProvisioningLogEntry
 from .page_role_read import PageRoleRead
 from .page_task_read import PageTaskRead
+from .page_tenant_account_read import PageTenantAccountRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
 from .page_webhook_read import PageWebhookRead
@@ -133,6 +142,8 @@ from .task_ids import TaskIds
 from .task_read import TaskRead
 from .task_read_plan import TaskReadPlan
 from .task_status import TaskStatus
+from .tenant_account_read import TenantAccountRead
+from .tenant_account_read_attributes import TenantAccountReadAttributes
 from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
@@ -160,6 +171,11 @@ from .why_role import WhyRole
 from .why_role_source import WhyRoleSource
 
 __all__ = (
+    "AccountAction",
+    "AccountActionIn",
+    "AccountActionResult",
+    "AccountActionsIn",
+    "AccountActionsResult",
     "ActionIn",
     "ActionValue",
     "ActorRead",
@@ -203,6 +219,7 @@ __all__ = (
     "DeliveryReadPayload",
     "DeliveryStatus",
     "DeprovisionPolicy",
+    "Disposition",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
     "DriftPolicy",
@@ -245,6 +262,8 @@ __all__ = (
     "NamedRef",
     "ObjectRead",
     "ObjectType",
+    "OnDemandResult",
+    "OnDemandStep",
     "OpenTask",
     "PageAppRead",
     "PageAssignmentRead",
@@ -255,6 +274,7 @@ __all__ = (
     "PageProvisioningLogEntry",
     "PageRoleRead",
     "PageTaskRead",
+    "PageTenantAccountRead",
     "PageTokenRead",
     "PageUserRead",
     "PageWebhookRead",
@@ -293,6 +313,8 @@ __all__ = (
     "TaskRead",
     "TaskReadPlan",
     "TaskStatus",
+    "TenantAccountRead",
+    "TenantAccountReadAttributes",
     "TenantGroupRead",
     "TokenCreate",
     "TokenCreated",
