@@ -61,3 +61,17 @@ def add_tenant_user(sb: SandboxServer, upn: str, display: str, **props: Any) -> 
     tenant = sb.state.tenant(seed.DEMO_TENANT_ID)
     with sb.state.lock:
         return seed.add_user(tenant, upn, display, **props)
+
+
+def wait_jobs(api: Any, timeout: float = 60) -> None:
+    """Wait until every job has finished (an app change starts a recompute job, which plans
+    tasks: a test that runs a task itself waits for it first)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = api.ok("GET", "/jobs", params={"limit": 500})["items"]
+        if all(j["status"] in ("succeeded", "failed") for j in jobs):
+            return
+        assert time.monotonic() < deadline, [(j["id"], j["kind"], j["status"]) for j in jobs]
+        time.sleep(0.05)

@@ -14,7 +14,7 @@ from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import make_app, wait_tasks
 from tests.support import ApiClient, user_body
-from tests.tenant_accounts.snapshot import account, add_tenant_user, copy_tenant
+from tests.tenant_accounts.snapshot import account, add_tenant_user, copy_tenant, wait_jobs
 
 
 def _app(api: ApiClient, sb: SandboxServer, **policy: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -185,11 +185,13 @@ def test_a_link_turns_the_planned_create_into_an_update_and_the_run_patches(
     )
     assert account(ids[MEGAN]).user_id is None
 
-    api.ok("PATCH", f"/apps/{aid}", json={"provisioning_enabled": True})
+    # Enabling provisioning plans and runs every assignment's next step: the update.
     sandbox.state.clear_log()
-    run = api.ok("POST", f"/apps/{aid}/users/{uid}/provision")
+    api.ok("PATCH", f"/apps/{aid}", json={"provisioning_enabled": True})
+    wait_jobs(api)
+    [task] = wait_tasks(api, aid)
 
-    assert (run["result"], run["action"]) == ("succeeded", "update"), run
+    assert (task["action"], task["status"]) == ("update", "succeeded"), task
     assert sandbox.state.calls_to("POST", "/users") == []
     assert len(sandbox.state.calls_to("PATCH", f"/users/{old.id}")) == 1
     tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
