@@ -87,6 +87,10 @@ def test_provision_on_demand_creates_the_user_and_answers_with_each_step(
     assert kinds == ["lookup", "create", "license_add", "group_add"], run["steps"]
     assert all(s["status"] == "succeeded" for s in run["steps"]), run["steps"]
     assert run["steps"][0]["reason"] == "not in the tenant: created"
+    # The look-up's own requests: the UPN and deleted-items finds, answered 200 with nobody.
+    looked = {c["request"]: c for c in run["steps"][0]["graph"]}
+    assert looked["find_by_upn"]["method"] == "GET" and looked["find_by_upn"]["status"] == 200
+    assert looked["find_by_upn"]["request_id"]
     tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
     created = tenant.user_by_upn(f"user1@{seed.DOMAIN_DEFAULT}")
     assert created is not None and run["tenant_object_id"] == created.id

@@ -28,6 +28,9 @@ class Planned:
     state: ItemState | None
     key: BatchKey
     call: GraphCall
+    # The items a shared look-up served: the call is noted on each (their provisioning log
+    # and provision on demand show the find that found them, or did not).
+    shared: tuple[ItemState, ...] = ()
 
 
 class Exchange:
@@ -46,8 +49,9 @@ class Exchange:
             rid = request_id(found) if found is not None else None
             if p.state is not None and rid:
                 p.state.outcome.request_ids.append(rid)
-            if p.state is not None and found is not None:
-                p.state.outcome.calls.append(call_json(p, found, rid))
+            if found is not None:
+                for state in (p.state,) if p.state is not None else p.shared:
+                    state.outcome.calls.append(call_json(p, found, rid))
         return by_key
 
     async def send(self, call: GraphCall, *, retry_not_found: bool = False) -> GraphResponse:

@@ -58,11 +58,12 @@ async def resolve(ex: Exchange, states: list[ItemState]) -> list[ItemState]:
     upns = {_desired_upn(s).lower(): s for s in unknown if _desired_upn(s)}
     for n, chunk in enumerate(chunks(sorted(immutable), IN_LIMIT)):
         call = requests.find_users_by_immutable_ids(chunk)
-        items.append(Planned(None, BatchKey(Step.FIND_BY_IMMUTABLE_ID, index=n), call))
+        key = BatchKey(Step.FIND_BY_IMMUTABLE_ID, index=n)
+        items.append(Planned(None, key, call, _served(immutable, chunk)))
     for n, chunk in enumerate(chunks(sorted(upns), IN_LIMIT)):
         call = requests.find_users_by_upns(chunk)
-        items.append(Planned(None, BatchKey(Step.FIND_BY_UPN, index=n), call))
-    items += _deleted_lookups(unknown, sorted(immutable))
+        items.append(Planned(None, BatchKey(Step.FIND_BY_UPN, index=n), call, _served(upns, chunk)))
+    items += _deleted_lookups(unknown, immutable)
     results = await ex.batch(items)
     by_immutable: dict[str, dict[str, Any]] = {}
     by_upn: dict[str, dict[str, Any]] = {}
@@ -99,18 +100,24 @@ async def resolve(ex: Exchange, states: list[ItemState]) -> list[ItemState]:
     return gone
 
 
-def _deleted_lookups(unknown: list[ItemState], immutable_ids: list[str]) -> list[Planned]:
+def _served(by_value: dict[str, ItemState], chunk: list[str]) -> tuple[ItemState, ...]:
+    return tuple(by_value[v] for v in chunk)
+
+
+def _deleted_lookups(unknown: list[ItemState], immutable: dict[str, ItemState]) -> list[Planned]:
     """Deleted items by the ImmutableIDs we know, and by UPN for people who once had a tenant
     user (a deleted user's UPN carries its id in front, so each is its own query)."""
     items = []
-    for n, chunk in enumerate(chunks(immutable_ids, IN_LIMIT)):
+    for n, chunk in enumerate(chunks(sorted(immutable), IN_LIMIT)):
         call = requests.find_deleted_users_by_immutable_ids(chunk, DELETED_SELECT)
-        items.append(Planned(None, BatchKey(Step.FIND_DELETED_BY_IMMUTABLE_ID, index=n), call))
+        key = BatchKey(Step.FIND_DELETED_BY_IMMUTABLE_ID, index=n)
+        items.append(Planned(None, key, call, _served(immutable, chunk)))
     for s in unknown:
         upn = _desired_upn(s)
         if s.look_in_deleted and upn:
             call = requests.find_deleted_users_holding("userPrincipalName", upn, DELETED_SELECT)
-            items.append(Planned(None, BatchKey(Step.FIND_DELETED_BY_UPN, s.work.task_id), call))
+            key = BatchKey(Step.FIND_DELETED_BY_UPN, s.work.task_id)
+            items.append(Planned(None, key, call, (s,)))
     return items
 
 
