@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Assignment, Task, TaskStatus
+from app.models import Assignment, AuditEntry, Task, TaskStatus
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import make_app
@@ -107,6 +107,11 @@ def test_provision_on_demand_creates_the_user_and_answers_with_each_step(
     assert run["calls"] and all(c["request_id"] for c in run["calls"])
     [task] = [t for t in _tasks(aid) if t.id != denied]
     assert (task.id, task.status) == (run["task_id"], TaskStatus.succeeded)
+    with transaction() as session:
+        [audited] = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "task.run_on_demand")
+        ).all()
+        assert (audited.actor_name, audited.object_id) == ("admin", str(task.id))
 
     # Again: nothing to change by our records; the run reads the tenant user and sends nothing.
     sandbox.state.clear_log()
