@@ -429,7 +429,9 @@ class Task(SQLModel, table=True):
         default=None, foreign_key="assignment.id", ondelete="SET NULL"
     )
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
-    user_id: int
+    # None only for the deprovisioning of a tenant account that belongs to no directory user
+    # (its plan names the tenant account; see app/tenant_accounts/service.py).
+    user_id: int | None = None
     action: str = Field(max_length=16)
     plan: dict[str, Any] = json_column()
     status: str = Field(default="queued", max_length=20)

@@ -10,7 +10,7 @@ deleted before this migration is not reused either.
 Postgres needs nothing: a sequence never hands out the same value twice.
 
 Revision ID: 0017_ids
-Revises: 0013_snapshot
+Revises: 0016_accounts
 Create Date: 2026-11-30
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_ids"
-down_revision: str | None = "0013_snapshot"
+down_revision: str | None = "0016_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,7 +16,7 @@ SQLite has neither `pg_trgm` nor GIN: there the migration does nothing (the embe
 serves small directories, which a scan serves well).
 
 Revision ID: 0018_list_indexes
-Revises: 0013_snapshot
+Revises: 0017_ids
 Create Date: 2026-11-30
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018_list_indexes"
-down_revision: str | None = "0013_snapshot"
+down_revision: str | None = "0017_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -88,18 +88,18 @@ def entries(session: Session, tasks: Sequence[Task]) -> list[ProvisioningLogEntr
     )
     whys = {a_id: a.why for a_id, a in assignments.items()}
     names = Names.load(session, whys.values(), {t.app_id for t in tasks})
-    users = repo.usernames(session, {t.user_id for t in tasks})
+    users = repo.usernames(session, {t.user_id for t in tasks if t.user_id is not None})
     events = repo.events_of_tasks(session, [t.id for t in tasks if t.id is not None])
     out = []
     for t in tasks:
         assert t.id is not None
         app = names.apps.get(t.app_id)
-        user = users.get(t.user_id)
+        user = users.get(t.user_id) if t.user_id is not None else None
         calls = list(t.graph_calls or [])
         steps = [_step(names, t, s, calls) for s in t.steps or []]
         why = whys.get(t.assignment_id) if t.assignment_id is not None else None
         text = (
-            f"task {t.id}: {t.action} of {_name(user, 'user', t.user_id)} in "
+            f"task {t.id}: {t.action} of {_whom(t, user)} in "
             f"{_name(app.name if app else None, 'app', t.app_id)}: {t.status}"
         )
         if t.reason:
@@ -108,7 +108,7 @@ def entries(session: Session, tasks: Sequence[Task]) -> list[ProvisioningLogEntr
             ProvisioningLogEntry(
                 task_id=t.id,
                 app=NamedRef(id=t.app_id, name=app.name if app else None),
-                user=NamedRef(id=t.user_id, name=user),
+                user=NamedRef(id=t.user_id, name=user) if t.user_id is not None else None,
                 action=t.action,
                 status=t.status,
                 reason=t.reason,
@@ -128,6 +128,15 @@ def entries(session: Session, tasks: Sequence[Task]) -> list[ProvisioningLogEntr
             )
         )
     return out
+
+
+def _whom(t: Task, user: str | None) -> str:
+    """The person a task is for: a directory user, or (deprovisioning an account that
+    belongs to nobody here) the tenant account its plan names."""
+    if t.user_id is None:
+        upn = (t.plan or {}).get("user_principal_name")
+        return f"tenant account '{upn}'" if upn else "a tenant account"
+    return _name(user, "user", t.user_id)
 
 
 def _name(name: str | None, what: str, id_: int) -> str:

@@ -146,7 +146,10 @@ class LogEvent(BaseModel):
 class ProvisioningLogEntry(BaseModel):
     task_id: int
     app: NamedRef
-    user: NamedRef
+    user: NamedRef | None = Field(
+        description="null for the deprovisioning of a tenant account that belongs to no "
+        "directory user (the text names the account)"
+    )
     action: str
     status: str
     reason: str | None

@@ -49,6 +49,7 @@ from app.models import (
     RuleRow,
     ScimGroup,
     Task,
+    TenantAccount,
     User,
 )
 from app.observability.context import current_request_id
@@ -154,6 +155,10 @@ _FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {
     ApiToken: ("token", ("name", "prefix", "scopes", "expires_at", "revoked_at")),
     Task: ("task", ("app_id", "user_id", "action", "status", "approved_by", "denied_by")),
     ScimGroup: ("scim_group", ("display_name", "external_id")),
+    TenantAccount: (
+        "tenant_account",
+        ("app_id", "object_id", "user_principal_name", "user_id", "match_method", "disposition"),
+    ),
 }
 
 
@@ -168,8 +173,11 @@ def _name(row: Any) -> str | None:
         return row.name
     if isinstance(row, ScimGroup):
         return row.display_name
+    if isinstance(row, TenantAccount):
+        return row.user_principal_name or row.object_id
     if isinstance(row, Task):
-        return f"{row.action} of user {row.user_id} in app {row.app_id}"
+        whom = f"user {row.user_id}" if row.user_id is not None else "a tenant account"
+        return f"{row.action} of {whom} in app {row.app_id}"
     return None
 
 

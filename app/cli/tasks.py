@@ -169,7 +169,7 @@ def _follow(tasks: Sequence[Task], verb: str, wait: bool, timeout: float) -> Non
 
 
 def _task_table(session: Session, title: str, tasks: Sequence[Task]) -> Table:
-    names = repository.usernames(session, {t.user_id for t in tasks})
+    names = repository.usernames(session, {t.user_id for t in tasks if t.user_id is not None})
     out = table(
         title,
         "id",
@@ -186,7 +186,7 @@ def _task_table(session: Session, title: str, tasks: Sequence[Task]) -> Table:
         out.add_row(
             str(t.id),
             str(t.app_id),
-            names.get(t.user_id, f"#{t.user_id}"),
+            names.get(t.user_id, f"#{t.user_id}") if t.user_id is not None else "(tenant account)",
             t.action,
             t.status,
             t.reason or t.error_message or "",

@@ -23,6 +23,7 @@ from app.models import App, Assignment, utcnow
 from app.provisioning import planning
 from app.provisioning import repository as repo
 from app.provisioning.rules.compiled import compiled_rules
+from app.tenant_accounts import linking
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -116,6 +117,7 @@ def recompute_users(
     # Assignments are written in one flush at the end (one batched INSERT for a batch of new
     # users, not a round trip per user); the run notes them once they have ids.
     to_note: list[tuple[App, Assignment]] = []
+    fresh: list[Assignment] = []
     for user in states:
         app_ids: set[int] = set()
         for rid in user.facts.role_ids:
@@ -127,15 +129,21 @@ def recompute_users(
                 continue
             assignment = existing.get((app_id, user.facts.id))
             want = desired_mod.compute(policy, user)
+            new = assignment is None
             if assignment is None:
                 if not want.assigned:
                     continue
                 assignment = Assignment(app_id=app_id, user_id=user.facts.id)
             if _store(assignment, want):
                 changed += 1
+                if new:
+                    fresh.append(assignment)
                 session.add(assignment)
             to_note.append((cache.apps[app_id], assignment))
     session.flush()
+    # New assignments of users an account was linked to before the app was granted hold
+    # that account (one query per app; read before the run plans their tasks).
+    linking.take_links(session, fresh)
     for app, assignment in to_note:
         run.note(app, assignment)
     if own_run:

@@ -151,7 +151,8 @@ class Run:
                     self.planned += 1
 
 
-def _approval_reason(app: App, action: str) -> str | None:
+def approval_reason(app: App, action: str) -> str | None:
+    """Why a task of this action waits for an admin under the app's policy (None: it does not)."""
     if (app.approval_required or {}).get(action):
         return f"{action} needs an admin's approval (app policy)"
     return None
@@ -191,7 +192,7 @@ def reconcile(
         settle(assignment)
         session.add(assignment)
         return False
-    reason = _approval_reason(app, plan.action)
+    reason = approval_reason(app, plan.action)
     if reason is None and hold_destructive and plan.action in DESTRUCTIVE:
         reason = hold_destructive
     plan_json = plan.to_json()

@@ -195,6 +195,8 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(Task.app_id),
             col(Task.attempts),
             col(Task.correlation_id),
+            col(Task.assignment_id),
+            col(Task.plan),
             col(Assignment.desired),
             col(Assignment.applied),
             col(Assignment.state),
@@ -206,8 +208,9 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(User.custom_attributes),
             col(User.mapped_attributes),
         )
-        .join(Assignment, col(Assignment.id) == col(Task.assignment_id))
-        .join(User, col(User.id) == col(Assignment.user_id))
+        # Outer joins: a tenant account's deprovisioning has no assignment and no user.
+        .outerjoin(Assignment, col(Assignment.id) == col(Task.assignment_id))
+        .outerjoin(User, col(User.id) == col(Assignment.user_id))
         .where(col(Task.id).in_(list(task_ids)))
         .order_by(col(Task.id))
     ).all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
@@ -10,16 +10,21 @@ from app.api.deps import Approver, Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.api.timestamps import Timestamp
+from app.apps.runtime import GraphRuntime, api_runtime
 from app.apps.service import get_app, require_app
 from app.audit.explain import Names
+from app.audit.schemas import GraphCallRead
+from app.audit.service import Actor
 from app.directory.service import get_user
 from app.models import Assignment, AssignmentState, Task
 from app.pagination import Page, PageParams, paginate
-from app.provisioning import repository, service
+from app.provisioning import on_demand, repository, service
 from app.provisioning.schemas import (
     AppPlan,
     AssignmentRead,
     GraphErrorRead,
+    OnDemandResult,
+    OnDemandStep,
     PlanAction,
     PlanExample,
     StepRead,
@@ -28,8 +33,10 @@ from app.provisioning.schemas import (
     TaskRead,
     TaskStatus,
 )
+from app.settings import get_settings
 
 router = APIRouter(route_class=ProblemRoute)
+Runtime = Annotated[GraphRuntime, Depends(api_runtime)]
 
 
 def task_read(t: Task) -> TaskRead:
@@ -190,6 +197,45 @@ def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRea
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
     return service.assignment_reads(session, service.assignment_views(session, rows))
+
+
+@router.post(
+    "/apps/{app_id:int}/users/{user_id:int}/provision",
+    response_model=OnDemandResult,
+    operation_id="apps-users-provision",
+    tags=["assignments"],
+)
+async def provision_on_demand(
+    app_id: Id, user_id: Id, who: Writer, runtime: Runtime
+) -> OnDemandResult:
+    """Run this user's assignment now and answer with each step's result and Graph's answers
+    (the look-up, link or create, attributes, licenses, groups, write-back), like Entra's
+    "provision on demand". It goes the worker's way: a task is planned (the app's approval
+    policy applies: a task that needs approval is not run, and `result` says so), claimed and
+    carried out in this request. 409: the user has no assignment for the app (the detail
+    says why), provisioning is disabled, or a task for the assignment is already running."""
+    settings = get_settings()
+    report = await on_demand.provision(
+        app_id,
+        user_id,
+        Actor("token", who.name, who.token_id),
+        runtime,
+        settings.task_lease_s,
+        settings.task_max_attempts,
+    )
+    task = report.task
+    return OnDemandResult(
+        app_id=report.app_id,
+        user_id=report.user_id,
+        assignment_id=report.assignment_id,
+        task_id=task.id if task else None,
+        action=TaskAction(task.action) if task else None,
+        result=report.result,
+        reason=report.reason,
+        tenant_object_id=report.tenant_object_id,
+        steps=[OnDemandStep.model_validate(s) for s in report.steps],
+        calls=[GraphCallRead.model_validate(c) for c in report.calls],
+    )
 
 
 @router.get(

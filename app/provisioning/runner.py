@@ -46,6 +46,7 @@ from app.provisioning.outcome import (
     decide,
 )
 from app.provisioning.steps import Refusals, error_json
+from app.tenant_accounts import repository as accounts_repo
 from app.webhooks import service as webhooks
 
 log = logging.getLogger("app.provisioning")
@@ -71,30 +72,59 @@ def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None
         ids = repo.claim_batch(session, task_id, lease_s, limit)
         if not ids:
             return None
-        rows = repo.claimed_rows(session, ids)
-        app = apps_repo.get(session, rows[0].app_id)
-        assert app is not None and app.id is not None
-        attr = _immutable_source(app.immutable_id_attribute)
-        works = []
-        for r in rows:
-            own = r.custom_attributes or {}
-            mapped = r.mapped_attributes or {}
-            ours = (mapped.get(attr) or own.get(attr)) if attr else None
-            works.append(
-                Work(
-                    task_id=r.id,
-                    action=r.action,
-                    desired=DesiredState.from_json(r.desired) if r.desired else None,
-                    applied=planning.applied_from(r.applied, r.state),
-                    tenant_object_id=r.tenant_object_id,
-                    user_key=r.user_id,
-                    username=r.username,
-                    attempt=r.attempts,
-                    immutable_id=ours or r.immutable_id,
-                    refused=Refusals.from_json(r.refused),
-                )
+        return claimed(session, ids)
+
+
+def claimed(session: Session, ids: list[int]) -> Claimed:
+    """What the executor needs of these tasks, which the caller has just claimed."""
+    rows = repo.claimed_rows(session, ids)
+    app = apps_repo.get(session, rows[0].app_id)
+    assert app is not None and app.id is not None
+    attr = _immutable_source(app.immutable_id_attribute)
+    works = []
+    for r in rows:
+        if r.assignment_id is None:
+            works.append(_account_work(r))
+            continue
+        own = r.custom_attributes or {}
+        mapped = r.mapped_attributes or {}
+        ours = (mapped.get(attr) or own.get(attr)) if attr else None
+        works.append(
+            Work(
+                task_id=r.id,
+                action=r.action,
+                desired=DesiredState.from_json(r.desired) if r.desired else None,
+                applied=planning.applied_from(r.applied, r.state),
+                tenant_object_id=r.tenant_object_id,
+                user_key=r.user_id,
+                username=r.username,
+                attempt=r.attempts,
+                immutable_id=ours or r.immutable_id,
+                refused=Refusals.from_json(r.refused),
             )
-        return Claimed(app.id, works, app.immutable_id_attribute, rows[0].correlation_id)
+        )
+    return Claimed(app.id, works, app.immutable_id_attribute, rows[0].correlation_id)
+
+
+def _account_work(r: Any) -> Work:
+    """Deprovisioning a tenant account that belongs to no directory user: the plan names the
+    tenant object id. A delete reads the account, then deletes it; a suspend wants the
+    account disabled and nothing else (no attributes, licenses or groups of ours to touch)."""
+    plan = r.plan or {}
+    suspend = r.action == TaskAction.suspend
+    nothing = DesiredState({}, {}, frozenset(), True)
+    return Work(
+        task_id=r.id,
+        action=r.action,
+        desired=DesiredState({}, {}, frozenset(), False) if suspend else None,
+        applied=nothing if suspend else None,
+        tenant_object_id=plan.get("tenant_object_id"),
+        user_key=0,
+        username="tenant account "
+        + str(plan.get("user_principal_name") or plan.get("tenant_object_id")),
+        attempt=r.attempts,
+        immutable_id=None,
+    )
 
 
 def app_info(app_id: int, graph_base: str) -> AppInfo:
@@ -121,7 +151,14 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         now = utcnow()
         for outcome in outcomes:
             task = tasks[outcome.task_id]
-            assert task.assignment_id is not None
+            if task.assignment_id is None:
+                # A tenant account's deprovisioning: no assignment, no directory user.
+                decision = decide(
+                    outcome.failure, attempts=task.attempts, max_attempts=max_attempts
+                )
+                _record_account(session, app_id, task, outcome, decision, now)
+                lines.append(_outcome_line(app, task, outcome, decision))
+                continue
             assignment = assignments[task.assignment_id]
             task.request_ids = list(
                 dict.fromkeys([*(task.request_ids or []), *outcome.request_ids])
@@ -163,9 +200,38 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             # step; the task just finished was their one open task, so none is running.
             if assignment.user_id not in writebacks and planning.next_plan(assignment):
                 planning.reconcile(session, app, assignment)
-        task_service.purge_deleted_users(session, sorted({t.user_id for t in tasks.values()}))
+        task_service.purge_deleted_users(
+            session, sorted({t.user_id for t in tasks.values() if t.user_id is not None})
+        )
         # Logged once the outcomes are durable: a line must not report what a rollback undid.
         after_commit(session, lambda: _log_outcomes(lines))
+
+
+def _record_account(
+    session: Session, app_id: int, task: Task, outcome: Outcome, decision: Decision, now: Any
+) -> None:
+    """The outcome of deprovisioning a tenant account that belongs to no directory user: the
+    task's steps, calls and status as for any task, and the account's snapshot row updated
+    from what Graph accepted (a delta round would report the same soon after)."""
+    task.request_ids = list(dict.fromkeys([*(task.request_ids or []), *outcome.request_ids]))[-50:]
+    calls = [{**c, "attempt": task.attempts} for c in outcome.calls]
+    task.graph_calls = [*(task.graph_calls or []), *calls][-100:]
+    task.lease_until = None
+    task.updated_at = now
+    gave_up = isinstance(decision, Failed) and outcome.status == "retry"
+    task.steps = _merge_steps(task.steps, [_final(s.to_json(), gave_up) for s in outcome.steps])
+    for kind, data in outcome.events:
+        repo.add_event(session, kind, app_id=app_id, user_id=None, task_id=task.id, data=data)
+    _finish_task(session, task, outcome, decision, now)
+    account = accounts_repo.get(session, app_id, (task.plan or {}).get("tenant_account_id"))
+    if account is not None and task.status == TaskStatus.succeeded:
+        if task.action == TaskAction.delete:
+            account.deleted = True
+        elif not outcome.released:
+            account.account_enabled = False
+        account.disposition = "deprovisioned"
+        account.changed_at = now
+        session.add(account)
 
 
 def _outcome_line(app: App, task: Task, outcome: Outcome, decision: Decision) -> dict[str, Any]:
@@ -409,14 +475,16 @@ def _write_back(
 
 async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) -> str:
     """The worker entry point: carry out this task (and due siblings of the same app)."""
-    claimed = await asyncio.to_thread(claim, task_id, lease_s)
-    if claimed is None:
+    taken = await asyncio.to_thread(claim, task_id, lease_s)
+    if taken is None:
         return "not-claimed"
-    with bound_request_id(claimed.correlation_id, app_id=claimed.app_id, task_id=task_id):
-        return await _execute(claimed, runtime, max_attempts)
+    with bound_request_id(taken.correlation_id, app_id=taken.app_id, task_id=task_id):
+        return await execute(taken, runtime, max_attempts)
 
 
-async def _execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
+async def execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
+    """Run claimed tasks against the tenant and record their outcomes (the worker's path,
+    and provision on demand's)."""
     client = None
     try:
         client = await runtime.client_for(claimed.app_id)

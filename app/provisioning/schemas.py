@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.ids import Id
-from app.audit.schemas import WhyRead
+from app.audit.schemas import GraphCallRead, WhyRead
 from app.models import (
     AssignmentState,
     AssignmentTarget,
@@ -69,7 +69,10 @@ class AssignmentStepError(BaseModel):
 class TaskRead(BaseModel):
     id: int
     app_id: int
-    user_id: int
+    user_id: int | None = Field(
+        description="null for the deprovisioning of a tenant account that belongs to no "
+        "directory user (the plan names the account)"
+    )
     assignment_id: int | None
     action: TaskAction
     plan: dict[str, Any] = Field(description="Planned changes: attributes, licenses and groups")
@@ -140,6 +143,14 @@ class PlanExample(BaseModel):
         description="sku id -> Microsoft's product name, for each license the plan adds or "
         "removes (e.g. `Office 365 E3`)",
     )
+    tenant_object_id: str | None = Field(
+        None, description="For a link: the tenant account the person would be linked to"
+    )
+    matched_on: str | None = Field(
+        None,
+        description="For a link: `linked` (already matched to this user), `immutable_id`, "
+        "`user_principal_name` or `mail`",
+    )
 
 
 class PlanAction(BaseModel):
@@ -150,7 +161,40 @@ class PlanAction(BaseModel):
 class AppPlan(BaseModel):
     app_id: int
     provisioning_enabled: bool
-    totals: dict[str, int] = Field(description="Assignments that would get each action")
+    totals: dict[str, int] = Field(
+        description="Assignments that would get each action; `link` counts people the plan "
+        "would create who already exist in the tenant (per the tenant snapshot and the app's "
+        "match order): they are linked and updated, not created"
+    )
     actions: dict[str, PlanAction]
     pending_approval: int
     blocked: int
+
+
+class OnDemandStep(BaseModel):
+    """One step of the run: the look-up first, then link or create, attributes, licenses,
+    groups and write-back, with the Graph requests that served it."""
+
+    kind: str = Field(description="`lookup`, or a step kind (link, create, attributes, ...)")
+    target: str | None
+    status: StepStatus
+    error: StepErrorRead | None = None
+    reason: str | None = None
+    graph: list[GraphCallRead] = Field(default_factory=list)
+
+
+class OnDemandResult(BaseModel):
+    app_id: int
+    user_id: int
+    assignment_id: int
+    task_id: int | None
+    action: TaskAction | None
+    result: str = Field(
+        description="succeeded, failed, blocked (waits for an admin), retry (a transient "
+        "failure; the worker tries again), pending_approval (the app's policy: not run), "
+        "or nothing_to_do"
+    )
+    reason: str | None
+    tenant_object_id: str | None
+    steps: list[OnDemandStep]
+    calls: list[GraphCallRead] = Field(description="Every Graph request of the run, in order")

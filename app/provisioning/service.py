@@ -21,6 +21,7 @@ from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
 from app.provisioning.planning import NOT_STARTED, next_plan, wake
 from app.provisioning.schemas import AssignmentRead, AssignmentStepError, OpenTask
+from app.tenant_accounts import matching
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -249,23 +250,46 @@ class AppPlanView:
     """pending_approval / blocked -> count"""
 
 
+LINK = "link"
+"""The plan's name for people it would create who already exist in the tenant: the run
+finds them (`executor.lookup`) and changes what differs instead of creating them."""
+
+
 def app_plan(session: Session, app: App, examples: int) -> AppPlanView:
-    """The whole pending diff for the tenant: what provisioning would do now."""
+    """The whole pending diff for the tenant: what provisioning would do now. A create of
+    someone the tenant snapshot already holds (an account matched to them, or one their
+    ImmutableID, userPrincipalName or mail would match in the app's match order) counts as
+    "link"."""
     assert app.id is not None
     app_id = app.id
-    actions: dict[str, PlannedAction] = {}
-    wanted: list[tuple[PlannedAction, int, dict[str, Any]]] = []
+    planned: list[tuple[Assignment, dict[str, Any]]] = []
     for a in repo.app_assignments(session, app_id):
         plan = next_plan(a)
-        if plan is None:
-            continue
-        entry = actions.setdefault(plan.action, PlannedAction())
+        if plan is not None:
+            planned.append((a, plan.to_json()))
+    creates = [
+        matching.Person.from_desired(a.user_id, a.desired or {}, a.immutable_id)
+        for a, p in planned
+        if p["action"] == "create"
+    ]
+    found = matching.existing(session, app, creates)
+    actions: dict[str, PlannedAction] = {}
+    wanted: list[tuple[PlannedAction, int, dict[str, Any], matching.Found | None]] = []
+    for a, plan_json in planned:
+        link = found.get(a.user_id) if plan_json["action"] == "create" else None
+        entry = actions.setdefault(LINK if link else plan_json["action"], PlannedAction())
         entry.count += 1
         if entry.count <= examples:  # usernames are read once, for the examples only
-            wanted.append((entry, a.user_id, plan.to_json()))
-    names = repo.usernames(session, {uid for _, uid, _ in wanted})
-    for entry, uid, plan_json in wanted:
-        entry.examples.append(
-            {"user_id": uid, "username": names.get(uid) or None, "plan": plan_json}
-        )
+            wanted.append((entry, a.user_id, plan_json, link))
+    names = repo.usernames(session, {uid for _, uid, _, _ in wanted})
+    for entry, uid, plan_json, link in wanted:
+        example: dict[str, Any] = {
+            "user_id": uid,
+            "username": names.get(uid) or None,
+            "plan": plan_json,
+        }
+        if link is not None:
+            example["tenant_object_id"] = link.account.object_id
+            example["matched_on"] = link.matched_on
+        entry.examples.append(example)
     return AppPlanView(app, actions, repo.count_waiting(session, app_id))

@@ -1,5 +1,10 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .account_action import AccountAction
+from .account_action_in import AccountActionIn
+from .account_action_result import AccountActionResult
+from .account_actions_in import AccountActionsIn
+from .account_actions_result import AccountActionsResult
 from .action_in import ActionIn
 from .action_value import ActionValue
 from .actor_read import ActorRead
@@ -47,6 +52,7 @@ from .delivery_read import DeliveryRead
 from .delivery_read_payload import DeliveryReadPayload
 from .delivery_status import DeliveryStatus
 from .deprovision_policy import DeprovisionPolicy
+from .disposition import Disposition
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
 from .drift_policy import DriftPolicy
@@ -89,6 +95,8 @@ from .match_key import MatchKey
 from .named_ref import NamedRef
 from .object_read import ObjectRead
 from .object_type import ObjectType
+from .on_demand_result import OnDemandResult
+from .on_demand_step import OnDemandStep
 from .open_task import OpenTask
 from .page_app_activity import PageAppActivity
 from .page_app_read import PageAppRead
@@ -100,6 +108,7 @@ from .page_job_read import PageJobRead
 from .page_provisioning_log_entry import PageProvisioningLogEntry
 from .page_role_read import PageRoleRead
 from .page_task_read import PageTaskRead
+from .page_tenant_account_read import PageTenantAccountRead
 from .page_token_read import PageTokenRead
 from .page_user_read import PageUserRead
 from .page_webhook_read import PageWebhookRead
@@ -138,6 +147,8 @@ from .task_ids import TaskIds
 from .task_read import TaskRead
 from .task_read_plan import TaskReadPlan
 from .task_status import TaskStatus
+from .tenant_account_read import TenantAccountRead
+from .tenant_account_read_attributes import TenantAccountReadAttributes
 from .tenant_group_read import TenantGroupRead
 from .token_create import TokenCreate
 from .token_created import TokenCreated
@@ -168,6 +179,11 @@ from .why_role import WhyRole
 from .why_role_source import WhyRoleSource
 
 __all__ = (
+    "AccountAction",
+    "AccountActionIn",
+    "AccountActionResult",
+    "AccountActionsIn",
+    "AccountActionsResult",
     "ActionIn",
     "ActionValue",
     "ActorRead",
@@ -215,6 +231,7 @@ __all__ = (
     "DeliveryReadPayload",
     "DeliveryStatus",
     "DeprovisionPolicy",
+    "Disposition",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
     "DriftPolicy",
@@ -257,6 +274,8 @@ __all__ = (
     "NamedRef",
     "ObjectRead",
     "ObjectType",
+    "OnDemandResult",
+    "OnDemandStep",
     "OpenTask",
     "PageAppActivity",
     "PageAppRead",
@@ -268,6 +287,7 @@ __all__ = (
     "PageProvisioningLogEntry",
     "PageRoleRead",
     "PageTaskRead",
+    "PageTenantAccountRead",
     "PageTokenRead",
     "PageUserRead",
     "PageWebhookRead",
@@ -306,6 +326,8 @@ __all__ = (
     "TaskRead",
     "TaskReadPlan",
     "TaskStatus",
+    "TenantAccountRead",
+    "TenantAccountReadAttributes",
     "TenantGroupRead",
     "TokenCreate",
     "TokenCreated",

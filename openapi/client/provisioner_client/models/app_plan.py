@@ -23,7 +23,9 @@ class AppPlan:
         blocked (int):
         pending_approval (int):
         provisioning_enabled (bool):
-        totals (AppPlanTotals): Assignments that would get each action
+        totals (AppPlanTotals): Assignments that would get each action; `link` counts people the plan would create who
+            already exist in the tenant (per the tenant snapshot and the app's match order): they are linked and updated,
+            not created
     """
 
     actions: AppPlanActions

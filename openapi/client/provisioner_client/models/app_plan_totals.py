@@ -11,7 +11,10 @@ T = TypeVar("T", bound="AppPlanTotals")
 
 @_attrs_define
 class AppPlanTotals:
-    """Assignments that would get each action"""
+    """Assignments that would get each action; `link` counts people the plan would create who already exist in the tenant
+    (per the tenant snapshot and the app's match order): they are linked and updated, not created
+
+    """
 
     additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
 

@@ -25,12 +25,17 @@ class PlanExample:
         username (None | str):
         license_names (PlanExampleLicenseNames | Unset): sku id -> Microsoft's product name, for each license the plan
             adds or removes (e.g. `Office 365 E3`)
+        matched_on (None | str | Unset): For a link: `linked` (already matched to this user), `immutable_id`,
+            `user_principal_name` or `mail`
+        tenant_object_id (None | str | Unset): For a link: the tenant account the person would be linked to
     """
 
     plan: PlanExamplePlan
     user_id: int
     username: None | str
     license_names: PlanExampleLicenseNames | Unset = UNSET
+    matched_on: None | str | Unset = UNSET
+    tenant_object_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +50,18 @@ class PlanExample:
         if not isinstance(self.license_names, Unset):
             license_names = self.license_names.to_dict()
 
+        matched_on: None | str | Unset
+        if isinstance(self.matched_on, Unset):
+            matched_on = UNSET
+        else:
+            matched_on = self.matched_on
+
+        tenant_object_id: None | str | Unset
+        if isinstance(self.tenant_object_id, Unset):
+            tenant_object_id = UNSET
+        else:
+            tenant_object_id = self.tenant_object_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,6 +73,10 @@ class PlanExample:
         )
         if license_names is not UNSET:
             field_dict["license_names"] = license_names
+        if matched_on is not UNSET:
+            field_dict["matched_on"] = matched_on
+        if tenant_object_id is not UNSET:
+            field_dict["tenant_object_id"] = tenant_object_id
 
         return field_dict
 
@@ -83,11 +104,31 @@ class PlanExample:
         else:
             license_names = PlanExampleLicenseNames.from_dict(_license_names)
 
+        def _parse_matched_on(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        matched_on = _parse_matched_on(d.pop("matched_on", UNSET))
+
+        def _parse_tenant_object_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        tenant_object_id = _parse_tenant_object_id(d.pop("tenant_object_id", UNSET))
+
         plan_example = cls(
             plan=plan,
             user_id=user_id,
             username=username,
             license_names=license_names,
+            matched_on=matched_on,
+            tenant_object_id=tenant_object_id,
         )
 
         plan_example.additional_properties = d

@@ -37,7 +37,8 @@ class ProvisioningLogEntry:
         steps (list[LogStep]):
         task_id (int):
         text (str): One line: who, what, where, how it ended
-        user (NamedRef):
+        user (NamedRef | None): null for the deprovisioning of a tenant account that belongs to no directory user (the
+            text names the account)
         why (None | WhyRead): What grants the user's assignment now
     """
 
@@ -55,11 +56,12 @@ class ProvisioningLogEntry:
     steps: list[LogStep]
     task_id: int
     text: str
-    user: NamedRef
+    user: NamedRef | None
     why: None | WhyRead
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.named_ref import NamedRef  # noqa: PLC0415
         from ..models.why_read import WhyRead  # noqa: PLC0415
 
         action = self.action
@@ -107,7 +109,11 @@ class ProvisioningLogEntry:
 
         text = self.text
 
-        user = self.user.to_dict()
+        user: dict[str, Any] | None
+        if isinstance(self.user, NamedRef):
+            user = self.user.to_dict()
+        else:
+            user = self.user
 
         why: dict[str, Any] | None
         if isinstance(self.why, WhyRead):
@@ -225,7 +231,20 @@ class ProvisioningLogEntry:
 
         text = d.pop("text")
 
-        user = NamedRef.from_dict(d.pop("user"))
+        def _parse_user(data: object) -> NamedRef | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                user_type_0 = NamedRef.from_dict(data)
+
+                return user_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(NamedRef | None, data)
+
+        user = _parse_user(d.pop("user"))
 
         def _parse_why(data: object) -> None | WhyRead:
             if data is None:

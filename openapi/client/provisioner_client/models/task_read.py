@@ -43,7 +43,8 @@ class TaskRead:
         started_at (datetime.datetime | None):
         status (TaskStatus): Where a task is in its life. Open: pending_approval, queued, running, blocked.
         updated_at (datetime.datetime):
-        user_id (int):
+        user_id (int | None): null for the deprovisioning of a tenant account that belongs to no directory user (the
+            plan names the account)
         steps (list[StepRead] | Unset): Each step's outcome, in the order they ran
     """
 
@@ -66,7 +67,7 @@ class TaskRead:
     started_at: datetime.datetime | None
     status: TaskStatus
     updated_at: datetime.datetime
-    user_id: int
+    user_id: int | None
     steps: list[StepRead] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -136,6 +137,7 @@ class TaskRead:
 
         updated_at = self.updated_at.isoformat()
 
+        user_id: int | None
         user_id = self.user_id
 
         steps: list[dict[str, Any]] | Unset = UNSET
@@ -311,7 +313,12 @@ class TaskRead:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
-        user_id = d.pop("user_id")
+        def _parse_user_id(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        user_id = _parse_user_id(d.pop("user_id"))
 
         _steps = d.pop("steps", UNSET)
         steps: list[StepRead] | Unset = UNSET

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class Disposition(StrEnum):
+    DEPROVISIONED = "deprovisioned"
+    DEPROVISIONING = "deprovisioning"
+    IGNORED = "ignored"
+    IMPORTED = "imported"
+
+    def __str__(self) -> str:
+        return str(self.value)
