@@ -419,4 +419,3 @@ def test_the_drift_list_filters_pages_and_answers_problems(
     api.with_scopes("scim").problem("GET", f"/apps/{app_id}/drift", 403)
     resp = ApiClient("nope").request("GET", f"/api/v1/apps/{app_id}/drift")
     assert resp.status_code == 401
-
