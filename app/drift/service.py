@@ -148,6 +148,11 @@ class _Cycle:
         enforce: list[tuple[compare.Found, DriftItem]] = []
         for f in found:
             seen.add(f.key)
+            action = self.policy[f.kind]
+            if f.kind == DriftKind.deleted and f.applied_value == compare.SUSPENDED:
+                # Planning never creates a person only to suspend them: a suspended account
+                # deleted in the tenant can only be reported.
+                action = DriftAction.report
             item = open_by_key.get(f.key)
             if item is None:
                 assert assignment.id is not None and assignment.tenant_object_id is not None
@@ -167,13 +172,12 @@ class _Cycle:
                 self.session.flush()
                 self.summary.new += 1
                 self.new_items.append(item)
-                self.event("drift.found", item, policy=str(self.policy[f.kind]))
+                self.event("drift.found", item, policy=str(action))
             else:
                 item.last_seen_at = now
                 item.tenant_value = f.tenant_value
                 item.applied_value = f.applied_value
                 self.session.add(item)
-            action = self.policy[f.kind]
             if action == DriftAction.enforce:
                 enforce.append((f, item))
             elif action == DriftAction.adopt:

@@ -17,6 +17,7 @@ from app.db import transaction
 from app.models import Assignment, DriftItem, Event, WebhookDelivery, WebhookEndpoint
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
+from app.sandbox.state import AssignedLicense
 from tests.drift.snapshot import copy_snapshot, run_cycle
 from tests.provisioning.conftest import make_app, members, wait_tasks
 from tests.support import ApiClient, user_body
@@ -419,3 +420,89 @@ def test_the_drift_list_filters_pages_and_answers_problems(
     api.with_scopes("scim").problem("GET", f"/apps/{app_id}/drift", 403)
     resp = ApiClient("nope").request("GET", f"/api/v1/apps/{app_id}/drift")
     assert resp.status_code == 401
+
+
+def _grant_nobody(api: ApiClient, app_id: int) -> None:
+    """A rule that matches nobody but makes E1 and Engineering the app's to manage."""
+    api.ok(
+        "POST",
+        f"/apps/{app_id}/rules",
+        json={
+            "name": "nobody",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Nobody"}],
+            "actions": [
+                {"action": "set_licenses", "value": [seed.SKU_E1]},
+                {"action": "set_groups", "value": [seed.GROUP_ENGINEERING]},
+            ],
+        },
+    )
+
+
+@pytest.mark.parametrize("policy", ["report", "enforce"])
+def test_a_license_and_a_membership_added_by_hand(
+    policy: str, api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """What the rules could grant but do not grant this user, granted in the tenant: drift;
+    under enforce it is taken away again."""
+    ctx = _provisioned(api, sandbox, policy={"licenses": policy, "groups": policy})
+    app_id, oid = ctx["app_id"], ctx["object_id"]
+    _grant_nobody(api, app_id)
+    tracked = [*GROUPS, seed.GROUP_ENGINEERING]
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    _user(sandbox, oid).licenses.append(AssignedLicense(seed.SKU_E1))
+    tenant.groups[seed.GROUP_ENGINEERING].members.append(oid)
+    copy_snapshot(sandbox, app_id, tracked)
+
+    summary = run_cycle(app_id, [oid])
+
+    assert summary.new == 2
+    assert [(i.kind, i.target, i.tenant_value) for i in _items(app_id)] == [
+        ("licenses", seed.SKU_E1.lower(), "assigned"),
+        ("groups", seed.GROUP_ENGINEERING.lower(), "member"),
+    ]
+    tasks = wait_tasks(api, app_id)
+    has_e1 = seed.SKU_E1 in {lic.sku_id for lic in _user(sandbox, oid).licenses}
+    in_engineering = oid in members(sandbox, seed.GROUP_ENGINEERING)
+    if policy == "report":
+        assert len(tasks) == 1 and has_e1 and in_engineering
+    else:
+        assert [(t["action"], t["status"]) for t in tasks[1:]] == [("update", "succeeded")]
+        assert not has_e1 and not in_engineering
+        copy_snapshot(sandbox, app_id, tracked)
+        assert run_cycle(app_id, [oid]).fixed == 2
+
+
+def test_without_provisioning_enforce_only_reports(api: ApiClient, sandbox: SandboxServer) -> None:
+    ctx = _provisioned(api, sandbox, policy={"attributes": "enforce"})
+    app_id, oid, uid = ctx["app_id"], ctx["object_id"], ctx["user_id"]
+    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": False})
+    change_department(sandbox, oid)
+    copy_snapshot(sandbox, app_id, GROUPS)
+
+    summary = run_cycle(app_id, [oid])
+
+    assert (summary.new, summary.tasks_planned) == (1, 0)
+    applied = _assignment(app_id, uid).applied
+    assert applied is not None and applied["attributes"]["department"] == "Sales"
+    assert _events(app_id)[0][1]["policy"] == "report"
+
+
+def test_a_suspended_account_deleted_in_the_tenant_is_only_reported(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Planning never creates a person only to suspend them, so enforce cannot apply."""
+    ctx = _provisioned(api, sandbox, policy={"deleted": "enforce"})
+    app_id, oid, uid = ctx["app_id"], ctx["object_id"], ctx["user_id"]
+    api.ok("PATCH", f"/users/{uid}", json={"status": "suspended"})
+    assert [t["action"] for t in wait_tasks(api, app_id)] == ["create", "suspend"]
+    soft_delete(sandbox, oid)
+    copy_snapshot(sandbox, app_id, GROUPS)
+
+    summary = run_cycle(app_id, [oid])
+    again = run_cycle(app_id, [oid])
+
+    assert (summary.new, summary.tasks_planned, again.found) == (1, 0, {"deleted": 1})
+    [item] = _items(app_id)
+    assert (item.tenant_value, item.applied_value, item.status) == ("deleted", "suspended", "open")
+    assert _events(app_id)[0][1]["policy"] == "report"
+    assert len(wait_tasks(api, app_id)) == 2 and _user(sandbox, oid).is_deleted
