@@ -24,6 +24,7 @@ from app.apps.runtime import close_api_runtime
 from app.audit.router import router as audit_router
 from app.background import install_dispatcher
 from app.directory.router import router as directory_router
+from app.drift.router import router as drift_router
 from app.jobs.router import router as jobs_router
 from app.mappings.router import router as mappings_router
 from app.observability import router as observability
@@ -61,6 +62,7 @@ def api_router() -> APIRouter:
     api.include_router(webhooks_router)
     api.include_router(audit_router)
     api.include_router(tenant_accounts_router)
+    api.include_router(drift_router)
     return api
 
 

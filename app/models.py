@@ -402,6 +402,10 @@ class Assignment(SQLModel, table=True):
     # Step values Graph refused for good, with its error: not sent again until the step's own
     # desired value changes or an admin retries (see app/provisioning/steps.py).
     refused: list[dict[str, Any]] | None = json_column(nullable=True)
+    # Attribute values adopted from the tenant (drift policy `adopt`): name -> {"value": the
+    # tenant's value, now applied and desired; "desired": our own value when it was adopted}.
+    # Kept while our own value stays the same (see app/drift/adopt.py).
+    adopted: dict[str, Any] | None = json_column(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -529,8 +533,7 @@ class WebhookEventType(StrEnum):
     app_quarantined = "app.quarantined"
     app_consent_lost = "app.consent_lost"
     deletion_threshold_reached = "deletion_threshold.reached"
-    # Defined so endpoints can subscribe now; nothing detects drift yet (a later issue adds
-    # the delta cycles that find it), so nothing emits it.
+    # One per delta cycle that found new drift (counts per kind and examples): app/drift.
     drift_detected = "drift.detected"
 
 
@@ -722,3 +725,49 @@ class TenantGroupMember(SQLModel, table=True):
     app_id: int = Field(foreign_key="app.id", primary_key=True, ondelete="CASCADE")
     group_id: str = Field(max_length=64, primary_key=True)
     member_id: str = Field(max_length=64, primary_key=True, index=True)
+
+
+class DriftStatus(StrEnum):
+    """Where a drift item stands."""
+
+    open = "open"  # the tenant still differs from what we applied (or is being put back)
+    fixed = "fixed"  # the tenant is back in line (by itself, or by an enforce task)
+    adopted = "adopted"  # the tenant's value was accepted as the applied state
+
+
+class DriftItem(SQLModel, table=True):
+    """One difference between the snapshot and an assignment's applied state (app/drift).
+
+    At most one open item per (assignment, kind, target): seeing the same drift again only
+    moves `last_seen_at`. `task_id` is the task an `enforce` planned to put the tenant back;
+    the item stays open while that task is."""
+
+    __tablename__ = "drift_item"
+    __table_args__ = (
+        Index(
+            "uq_drift_item_open",
+            "assignment_id",
+            "kind",
+            "target",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_drift_item_app_status_kind", "app_id", "status", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
+    assignment_id: int = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(index=True)
+    object_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    # The attribute name, skuId or group id; "" for the account's enabled and deleted state.
+    target: str = Field(default="", max_length=200)
+    tenant_value: Any = json_column(nullable=True)
+    applied_value: Any = json_column(nullable=True)
+    status: str = Field(default="open", max_length=16)
+    task_id: int | None = Field(default=None)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    resolved_at: datetime | None = ts_column()

@@ -7,7 +7,7 @@ and no directory user, so `task.user_id` becomes nullable (its plan carries the 
 account and object id instead).
 
 Revision ID: 0016_accounts
-Revises: 0013_snapshot
+Revises: 0015_drift
 Create Date: 2026-11-30
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_accounts"
-down_revision: str | None = "0013_snapshot"
+down_revision: str | None = "0015_drift"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
 from app.apps import repository as apps_repo
 from app.db import transaction
 from app.directory.repository import load_facts
+from app.drift import adopt
 from app.evaluation import desired as desired_mod
 from app.evaluation.mappings import effective_facts, stored_outcome
 from app.models import App, Assignment, utcnow
@@ -153,6 +154,11 @@ def recompute_users(
 
 
 def _store(assignment: Assignment, want: desired_mod.Desired) -> bool:
+    # Attribute values adopted from the tenant stand in for ours until our own value changes.
+    state, adopted = adopt.overlay(want.state, assignment.adopted)
+    if adopted != assignment.adopted:
+        assignment.adopted = adopted
+    want = replace(want, state=state)
     fingerprint = want.state.fingerprint() if want.state is not None else f"target:{want.target}"
     if (
         assignment.desired_fingerprint == fingerprint

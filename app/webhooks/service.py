@@ -325,6 +325,27 @@ def deletion_threshold_reached(session: Session, app: App, count: int) -> None:
     emit(session, WebhookEventType.deletion_threshold_reached, data, app.id)
 
 
+def drift_detected(
+    session: Session,
+    app: App,
+    new: int,
+    new_by_kind: dict[str, int],
+    open_by_kind: dict[str, int],
+    examples: list[dict[str, Any]],
+) -> None:
+    """A delta cycle found drift it had not seen before: how much of each kind is new and
+    open, and the first few items (see app/drift)."""
+    data = {
+        "app_name": app.name,
+        "new": new,
+        "new_by_kind": new_by_kind,
+        "open_by_kind": open_by_kind,
+        "examples": examples,
+        "drift_url": f"/api/v1/apps/{app.id}/drift",
+    }
+    emit(session, WebhookEventType.drift_detected, data, app.id)
+
+
 # --- deliveries -----------------------------------------------------------------------------
 
 

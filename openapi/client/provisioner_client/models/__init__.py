@@ -55,12 +55,16 @@ from .deprovision_policy import DeprovisionPolicy
 from .disposition import Disposition
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
+from .drift_item_read import DriftItemRead
+from .drift_kind import DriftKind
 from .drift_policy import DriftPolicy
 from .drift_policy_account_enabled import DriftPolicyAccountEnabled
 from .drift_policy_attributes import DriftPolicyAttributes
 from .drift_policy_deleted import DriftPolicyDeleted
 from .drift_policy_groups import DriftPolicyGroups
 from .drift_policy_licenses import DriftPolicyLicenses
+from .drift_report import DriftReport
+from .drift_report_counts import DriftReportCounts
 from .dry_run_read import DryRunRead
 from .dry_run_user import DryRunUser
 from .dry_run_user_result import DryRunUserResult
@@ -234,12 +238,16 @@ __all__ = (
     "Disposition",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
+    "DriftItemRead",
+    "DriftKind",
     "DriftPolicy",
     "DriftPolicyAccountEnabled",
     "DriftPolicyAttributes",
     "DriftPolicyDeleted",
     "DriftPolicyGroups",
     "DriftPolicyLicenses",
+    "DriftReport",
+    "DriftReportCounts",
     "DryRunRead",
     "DryRunUser",
     "DryRunUserResult",
