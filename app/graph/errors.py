@@ -109,6 +109,18 @@ class GraphRuleViolation(GraphError):
         super().__init__(400, self.CODE, message)
 
 
+class CreateNeedsApproval(GraphError):
+    """A task that is not a create (an update, a reactivation) found its tenant user gone
+    (deleted outside this service, nothing left to restore) and would have to create the
+    person again, while the app's policy says creates wait for an admin's approval. Nothing
+    was sent; the runner turns the task into a create waiting for approval."""
+
+    CODE = "CreateNeedsApproval"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, self.CODE, message)
+
+
 class GraphAuthError(GraphError):
     """401/403 from Graph, or a token the identity platform would not issue (AADSTS codes)."""
 

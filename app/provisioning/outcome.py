@@ -17,7 +17,12 @@ from typing import ClassVar
 
 from app.apps.errors import MissingCredentials
 from app.errors import ProblemError
-from app.graph.errors import GraphError, GraphRuleViolation, GraphTransientError
+from app.graph.errors import (
+    CreateNeedsApproval,
+    GraphError,
+    GraphRuleViolation,
+    GraphTransientError,
+)
 
 # Graph has no code of its own for "no seats left": a 400 Request_BadRequest whose message
 # says so (contract §4) is the only mark.
@@ -31,6 +36,7 @@ class Blocker(StrEnum):
     NO_SEATS = "no_seats"  # buy or free licenses, then retry
     ADMIN_MUST_ACT = "admin_must_act"  # the app cannot reach its tenant (consent, credentials)
     INVALID_VALUE = "invalid_value"  # a computed value breaks a Graph rule: fix user or parameters
+    APPROVAL = "approval"  # the tenant user is gone and creating them again needs approval
 
 
 class AdminAction(StrEnum):
@@ -124,6 +130,9 @@ def decide(
         # hold the task; an entitlements refresh or `retry` releases it.
         held = GraphError(failure.status, type(failure).__name__, failure.detail or failure.title)
         return Blocked(Blocker.ADMIN_MUST_ACT, held, held.message)
+    if isinstance(failure, CreateNeedsApproval):
+        # Nothing was sent: the runner re-plans the task as a create that waits for an admin.
+        return Blocked(Blocker.APPROVAL, failure, failure.message)
     if isinstance(failure, GraphRuleViolation):
         # Never sent: retrying the same value cannot help, but a change of the user or of the
         # app's parameters can, so hold it rather than fail (planning releases it then).

@@ -124,6 +124,7 @@ def _account_work(r: Any) -> Work:
         + str(plan.get("user_principal_name") or plan.get("tenant_object_id")),
         attempt=r.attempts,
         immutable_id=None,
+        may_create=False,
     )
 
 
@@ -134,7 +135,13 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
         federated = {d.lower() for d in app.federated_domains or []}
         if (app.domain_type or "").lower() == "federated":
             federated.add(app.domain.lower())
-        return AppInfo(app_id, graph_base, app.domain, frozenset(federated))
+        return AppInfo(
+            app_id,
+            graph_base,
+            app.domain,
+            frozenset(federated),
+            create_needs_approval=bool((app.approval_required or {}).get("create")),
+        )
 
 
 def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
@@ -182,6 +189,8 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
                     session, kind, app_id=app_id, user_id=task.user_id, task_id=task.id, data=data
                 )
             _finish_task(session, task, outcome, decision, now)
+            if isinstance(decision, Blocked) and decision.why is Blocker.APPROVAL:
+                _recreate_needs_approval(session, app, task, assignment, decision.reason)
             lines.append(_outcome_line(app, task, outcome, decision))
             session.add(assignment)
             if task.status == TaskStatus.succeeded:
@@ -205,6 +214,34 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         )
         # Logged once the outcomes are durable: a line must not report what a rollback undid.
         after_commit(session, lambda: _log_outcomes(lines))
+
+
+def _recreate_needs_approval(
+    session: Session, app: App, task: Task, assignment: Assignment, why: str
+) -> None:
+    """The task found its tenant user gone (deleted outside this service, nothing to restore)
+    and only a create can bring the person back, which the app's policy wants approved. The
+    assignment no longer holds anything in the tenant, so it says so (no object id, nothing
+    applied, `pending`), and planning turns the task into a create: pending approval, with the
+    approval webhook, exactly like any create under that policy."""
+    gone = assignment.tenant_object_id
+    assignment.tenant_object_id = None
+    assignment.applied = None
+    assignment.applied_fingerprint = None
+    assignment.state = AssignmentState.pending
+    task.status = TaskStatus.queued  # no longer running: planning may re-plan it
+    session.add(assignment)
+    planning.reconcile(session, app, assignment, open_task=task, prefetched=True)
+    if task.status == TaskStatus.pending_approval:
+        task.reason = why
+    repo.add_event(
+        session,
+        "provisioning.tenant_user_gone",
+        app_id=app.id,
+        user_id=task.user_id,
+        task_id=task.id,
+        data={"tenant_object_id": gone, "task_status": str(task.status)},
+    )
 
 
 def _record_account(

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.db import transaction
-from app.models import Task
+from app.models import Assignment, Task
+from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import live_users, make_app, wait_tasks
 from tests.support import ApiClient, user_body
@@ -117,3 +118,46 @@ def test_bulk_approval_with_one_decided_task_changes_nothing(
     )
     assert api.ok("GET", f"/provisioning/tasks/{second['id']}")["status"] == "pending_approval"
     assert len(live_users(sandbox)) == SEEDED
+
+
+def test_an_update_that_finds_its_user_gone_waits_for_approval_to_create_them_again(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """A user deleted in the tenant by someone else (purged: nothing to restore) is not created
+    again by an update task while the app wants creates approved: the task becomes a create
+    waiting for approval, sends nothing, and the assignment stops claiming a tenant user.
+    (Found by a new user: after a sandbox restart an edit re-created a person unapproved.)"""
+    app, task = _pending_create(api, sandbox)
+    approver = api.with_scopes("approve")
+    approver.ok("POST", f"/provisioning/tasks/{task['id']}/approve")
+    wait_tasks(api, app["id"])
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with transaction() as session:
+        first = session.get(Assignment, task["assignment_id"])
+        assert first is not None and first.tenant_object_id is not None
+        gone = tenant.users[first.tenant_object_id]
+    upn = gone.upn
+    with sandbox.state.lock:
+        tenant.purge_user(gone)
+
+    api.ok("PATCH", f"/users/{task['user_id']}", json={"department": "Marketing"})
+    wait_tasks(api, app["id"])
+
+    assert tenant.user_by_upn(upn) is None  # nothing was created
+    (again,) = [
+        t
+        for t in api.ok("GET", "/provisioning/tasks", params={"user_id": task["user_id"]})["items"]
+        if t["id"] != task["id"]
+    ]
+    assert (again["status"], again["action"]) == ("pending_approval", "create")
+    assert "needs an admin's approval" in again["reason"]
+    with transaction() as session:
+        assignment = session.get(Assignment, again["assignment_id"])
+        assert assignment is not None
+        assert (assignment.tenant_object_id, assignment.state) == (None, "pending")
+
+    approver.ok("POST", f"/provisioning/tasks/{again['id']}/approve")
+    wait_tasks(api, app["id"])
+    created = tenant.user_by_upn(upn)
+    assert created is not None and created.id != gone.id
+    assert created.props.get("department") == "Marketing"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from app.evaluation.desired import DesiredState
 from app.graph import GraphClient
-from app.graph.errors import GraphError
+from app.graph.errors import CreateNeedsApproval, GraphError
 from app.models import StepKind
 from app.provisioning.executor import groups, licenses, lookup, restore, users
 from app.provisioning.executor.exchange import Exchange
@@ -47,7 +47,9 @@ class Executor:
             await lookup.resolve(ex, again)
             _note_linked(active)
             _enter([s for s in converge if s.tenant is not None], None)
-            creating = [s for s in converge if not s.done and s.tenant is None]
+            creating = _may_create(
+                [s for s in converge if not s.done and s.tenant is None], self.app
+            )
             _enter(creating, StepKind.create)
             await users.create(ex, creating)
             _note_created(creating)
@@ -98,6 +100,31 @@ def _hold_refused_creates(states: Sequence[ItemState]) -> None:
         s.hold(refusal, kind, refusal.target, refusal.value)
         s.done = True
         s.outcome.cause = error_from_json(refusal.error)
+
+
+def _may_create(states: Sequence[ItemState], app: AppInfo) -> list[ItemState]:
+    """Those of `states` (no tenant user found) that may be created now. A create task was
+    planned under the approval policy already; any other action finding its user gone (deleted
+    in the tenant by someone else, nothing to restore) would create a person no admin
+    approved, so under a policy that wants creates approved it stops with
+    `CreateNeedsApproval` and the runner re-plans it as a create waiting for approval. A
+    tenant account of nobody here that is gone has nothing left to suspend or delete."""
+    allowed: list[ItemState] = []
+    for s in states:
+        if not s.work.may_create:
+            s.outcome.notes.append("the tenant account is gone: nothing left to deprovision")
+            s.done = True
+        elif s.work.action != "create" and app.create_needs_approval:
+            s.stop(
+                CreateNeedsApproval(
+                    f"The tenant user of {s.work.who()} ({s.work.tenant_object_id}) is gone: "
+                    "deleted outside this service, with nothing left to restore. Creating "
+                    "them again needs an admin's approval (app policy); nothing was sent."
+                )
+            )
+        else:
+            allowed.append(s)
+    return allowed
 
 
 def _note_restored(states: Sequence[ItemState]) -> None:

@@ -27,6 +27,9 @@ class Work:
     refused: Refusals = field(default_factory=Refusals)  # step values Graph refused for good
     username: str | None = None  # our directory's name for the person, for messages
     attempt: int = 1  # this run's number: above 1, an earlier run may have left its mark
+    # False for a tenant account that belongs to no directory user (its deprovisioning): if
+    # it is gone there is nothing to suspend, and nobody to create.
+    may_create: bool = True
 
     def who(self) -> str:
         """The person, as an admin finds them: username and directory id."""
@@ -43,6 +46,9 @@ class AppInfo:
     graph_base: str
     domain: str
     federated_domains: frozenset[str]
+    # The app's policy: creates wait for an admin's approval. A task of another action that
+    # finds its tenant user gone must not create them without one.
+    create_needs_approval: bool = False
 
 
 @dataclass
