@@ -129,6 +129,18 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _field_error(error: dict[str, Any]) -> FieldError:
+    """One validation error as a field error. Body JSON that does not parse has no field: its
+    location is the character position, which belongs in the message, not in `field`."""
+    if error["type"] == "json_invalid":
+        loc = tuple(error["loc"])
+        at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        return FieldError(field="body", message=f"{error['msg']}{at}", code=error["type"])
+    return FieldError(
+        field=_loc_to_field(tuple(error["loc"])), message=error["msg"], code=error["type"]
+    )
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method some route answers on this path. Starlette's own 405 names the methods of
     the first route whose path matched; `GET /users` and `POST /users` are two routes."""
@@ -152,10 +164,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldError(field=_loc_to_field(tuple(e["loc"])), message=e["msg"], code=e["type"])
-            for e in exc.errors()
-        ]
+        errors = [_field_error(e) for e in exc.errors()]
         problem = InvalidInput(
             "The request is malformed or has invalid values.", errors=errors
         ).to_problem(request.url.path)

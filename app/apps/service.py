@@ -170,6 +170,11 @@ def to_read(app: App) -> AppRead:
         match_order=app.match_order or list(DEFAULT_MATCH_ORDER),
         domain_check=DomainCheckRead(
             domain=app.domain,
+            # Not stored on its own: the tenant reports a type (Managed/Federated) or a
+            # verification only for a domain it has; nothing checked yet says nothing.
+            exists=None
+            if app.domain_checked_at is None
+            else bool(app.domain_verified or app.domain_type),
             verified=app.domain_verified,
             type=app.domain_type,
             checked_at=app.domain_checked_at,

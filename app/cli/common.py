@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -34,13 +35,23 @@ from app.settings import Settings, get_settings
 console = Console(stderr=True)
 
 POLL_S = 0.2
+PIPED_WIDTH = 200
 E = TypeVar("E", bound=StrEnum)
 
 
 def stdout() -> Console:
     # Built per command, not at import, so COLUMNS and the terminal are read when it runs. Cells
-    # fold rather than end in an ellipsis: a piped listing must not lose ids or reasons.
+    # fold rather than end in an ellipsis: a piped listing must not lose ids or reasons. Piped
+    # output has no terminal width: Rich would squeeze tables to 80 columns, so give it room
+    # (COLUMNS still wins when set).
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        return Console(width=PIPED_WIDTH)
     return Console()
+
+
+def tasks_word(count: int) -> str:
+    """`1 task`, `2 tasks`: counts in messages read as English."""
+    return f"{count} task" if count == 1 else f"{count} tasks"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

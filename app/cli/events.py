@@ -53,7 +53,7 @@ def events(
         names = repository.usernames(session, {e.user_id for e in found if e.user_id})
     if as_json:
         rows = [e.model_dump(mode="json") for e in found]
-        print(json.dumps(rows, indent=2, default=str))
+        print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
     out = table(f"{len(found)} events", "id", "when", "kind", "app", "user", "task", "data")
     for e in found:
@@ -64,6 +64,6 @@ def events(
             "" if e.app_id is None else str(e.app_id),
             "" if e.user_id is None else names.get(e.user_id, f"#{e.user_id}"),
             "" if e.task_id is None else str(e.task_id),
-            json.dumps(e.data, default=str),
+            json.dumps(e.data, default=str, ensure_ascii=False),
         )
     stdout().print(out)

@@ -30,6 +30,7 @@ from app.cli.common import (
     require_schema,
     stdout,
     table,
+    tasks_word,
     when,
 )
 from app.db import transaction
@@ -107,7 +108,7 @@ def tasks_approve(
         console.print(f"app {app_id} has no task waiting for approval")
         return
     approved = _change(lambda session: service.approve(session, ids, operator()))
-    console.print(f"[green]approved {len(approved)} tasks as {operator()}[/green]")
+    console.print(f"[green]approved {tasks_word(len(approved))} as {operator()}[/green]")
     _follow(approved, "approved", wait, timeout)
 
 
@@ -120,7 +121,7 @@ def tasks_deny(
     require_schema()
     denied = _change(lambda session: service.deny(session, task_ids, operator()))
     with transaction() as session:
-        out = _task_table(session, f"{len(denied)} denied tasks", denied)
+        out = _task_table(session, f"{tasks_word(len(denied))} denied", denied)
     stdout().print(out)
 
 
@@ -142,7 +143,7 @@ def tasks_retry(
             service.retry(session, task_id, operator()) for task_id in dict.fromkeys(task_ids)
         ]
     )
-    console.print(f"[green]queued {len(retried)} tasks again as {operator()}[/green]")
+    console.print(f"[green]queued {tasks_word(len(retried))} again as {operator()}[/green]")
     _follow(retried, "retried", wait, timeout)
 
 

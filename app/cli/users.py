@@ -32,7 +32,7 @@ users_app = typer.Typer(help="People in the directory: list, show", no_args_is_h
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
 def dumped(models: list[UserRead] | list[AssignmentRead]) -> list[dict[str, Any]]:
@@ -137,7 +137,9 @@ def _user_table(u: UserRead) -> Any:
         "member of": ", ".join(u.member_of),
         "group": u.effective_group_id,
         "roles": ", ".join(f"{r.name} ({r.source})" for r in u.roles),
-        "attributes": json.dumps(u.effective_attributes) if u.effective_attributes else "",
+        "attributes": json.dumps(u.effective_attributes, ensure_ascii=False)
+        if u.effective_attributes
+        else "",
         "updated": when(u.updated_at),
     }
     for name, value in fields.items():
@@ -172,4 +174,4 @@ def _compact(value: Any) -> str | None:
         return None
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", exclude_none=True)
-    return json.dumps(value, default=str)
+    return json.dumps(value, default=str, ensure_ascii=False)

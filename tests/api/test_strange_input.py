@@ -83,3 +83,16 @@ def test_a_streamed_body_over_the_limit_is_cut_off(client: ApiClient) -> None:
     )
     assert resp.status_code == 413
     assert client.ok("GET", "/users")["items"] == []
+
+
+@pytest.mark.parametrize("raw", ['{"username": "a",', '{"username": }', "[1, 2", "{'a': 1}"])
+def test_json_that_does_not_parse_names_the_body_and_the_position(
+    client: ApiClient, raw: str
+) -> None:
+    body = client.problem(
+        "POST", "/users", 422, content=raw, headers={"Content-Type": "application/json"}
+    )
+    (error,) = body["errors"]
+    assert (error["field"], error["code"]) == ("body", "json_invalid")
+    assert "at character" in error["message"]
+    assert client.ok("GET", "/users")["items"] == []

@@ -42,10 +42,12 @@ def test_verify_domain_records_managed_federated_unverified_and_missing(
         assert stored.domain_type == kind
         # Every verified federated domain of the tenant, whichever domain the app has.
         assert stored.federated_domains == [seed.DOMAIN_FEDERATED]
-        assert api.ok("GET", f"/apps/{app_id}")["domain_check"]["verified"] is verified
+        check = api.ok("GET", f"/apps/{app_id}")["domain_check"]
+        assert (check["exists"], check["verified"]) == (exists, verified)  # as the check said
     # Changing the domain forgets the last check; consent survives it.
     app = api.ok("PATCH", f"/apps/{app_id}", json={"domain": seed.DOMAIN_DEFAULT})
     assert app["domain_check"]["verified"] is None and app["consent"]["authenticated"] is True
+    assert app["domain_check"]["exists"] is None
 
 
 def test_refresh_entitlements_pages_through_groups_and_stores_seats(
