@@ -139,6 +139,7 @@ class Run:
             )
             if over:
                 webhooks.deletion_threshold_reached(session, app, self.destructive[app_id])
+            repo.lock_assignments(session, assignment_ids)
             rows = repo.assignments_by_id(session, assignment_ids).values()
             # One query for every open task of the chunk instead of one per assignment.
             open_tasks = repo.open_tasks(session, assignment_ids)

@@ -105,6 +105,21 @@ def open_task(session: Session, assignment_id: int | None) -> Task | None:
     ).scalar_one_or_none()
 
 
+def lock_assignments(session: Session, assignment_ids: Sequence[int]) -> None:
+    """Row-lock these assignments (in id order, so two planners never wait on each other in a
+    circle) until the transaction ends. Planning takes it before reading their open tasks: a
+    concurrent planner (another job, a worker re-planning after a run) that opened a task for
+    one of them has committed by the time the lock is granted, so its task is seen and updated
+    instead of a second open task colliding with `uq_task_open_per_assignment`."""
+    if assignment_ids:
+        session.execute(
+            select(col(Assignment.id))
+            .where(col(Assignment.id).in_(list(assignment_ids)))
+            .order_by(col(Assignment.id))
+            .with_for_update()
+        ).all()
+
+
 def open_tasks(session: Session, assignment_ids: Sequence[int | None]) -> dict[int, Task]:
     """The open task of each of these assignments (one query for a whole chunk)."""
     rows = session.execute(
