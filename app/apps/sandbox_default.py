@@ -33,6 +33,8 @@ def start_embedded_sandbox(settings: Settings) -> SandboxServer | None:
             host="127.0.0.1",
             port=settings.sandbox_port,
             cert_dir=settings.sandbox_cert_dir,
+            # The tenant is kept next to the database, so a restart finds both as they were.
+            data_dir=settings.data_dir,
             log_level=None,  # the API's logging set-up carries the sandbox's lines too
         ).start()
     except (OSError, RuntimeError) as exc:

@@ -26,4 +26,6 @@ def sandbox(
     settings = get_settings()
     certs = cert_dir or settings.sandbox_cert_dir
     port = settings.sandbox_port if port is None else port
-    SandboxServer(host=host, port=port, cert_dir=certs, public_host=public_host).serve_forever()
+    SandboxServer(
+        host=host, port=port, cert_dir=certs, public_host=public_host, data_dir=settings.data_dir
+    ).serve_forever()

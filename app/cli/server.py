@@ -105,6 +105,9 @@ def serve(
         )
     except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the Ctrl-C
         code = 130
+    if sandbox is not None:
+        # os._exit below skips every thread: the tenant's last changes are written first.
+        sandbox.close_store()
     # Skip the interpreter's teardown: it garbage-collects the whole heap, seconds on a busy
     # machine, after the app's lifespan has already closed everything that needs closing.
     logging.shutdown()

@@ -14,9 +14,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--cert-dir", type=Path, default=None)
     parser.add_argument("--public-host", default=None, help="host name clients use to reach it")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="keep the tenant here across restarts"
+    )
     args = parser.parse_args(argv)
     SandboxServer(
-        host=args.host, port=args.port, cert_dir=args.cert_dir, public_host=args.public_host
+        host=args.host,
+        port=args.port,
+        cert_dir=args.cert_dir,
+        public_host=args.public_host,
+        data_dir=args.data_dir,
     ).serve_forever()
 
 

@@ -3,17 +3,20 @@
 Lets tests, benchmarks and the demo UI inspect the tenant as it really is (deleted users,
 licenses, memberships, immutable ids), change behaviour switches at runtime, and set up
 situations a real tenant would need an admin portal for: federated domains, exhausted
-seats, extra tenants and app registrations.
+seats, extra tenants and app registrations; and make the changes an admin makes by hand in
+the portal (admin_changes.py), which the engine must then find through delta.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from app.sandbox.admin_changes import add_change_routes
 from app.sandbox.graph_users import SELECTABLE, user_value
 from app.sandbox.seed import add_group, add_sku, add_user
 from app.sandbox.state import Domain, SandboxState, Tenant, User
@@ -136,8 +139,18 @@ def app_summary(app: Any) -> dict[str, Any]:
     }
 
 
+# Runtime switches and measurements, not the tenant: changing them is not worth a save.
+_NOT_TENANT = ("/_sandbox/behaviour", "/_sandbox/counters", "/_sandbox/log")
+
+
 def build_admin_router(state: SandboxState) -> APIRouter:
-    router = APIRouter(prefix="/_sandbox", tags=["sandbox"])
+    def note_change(request: Request) -> Iterator[None]:
+        # After the handler: every admin write may have changed what persistence keeps.
+        yield
+        if request.method != "GET" and not request.url.path.startswith(_NOT_TENANT):
+            state.changed()
+
+    router = APIRouter(prefix="/_sandbox", tags=["sandbox"], dependencies=[Depends(note_change)])
 
     def tenant_or_404(name: str) -> Tenant:
         tenant = state.resolve_tenant(name)
@@ -382,4 +395,5 @@ def build_admin_router(state: SandboxState) -> APIRouter:
             app.consented_tenants.discard(tenant_or_404(tenant).id)
             return app_summary(app)
 
+    add_change_routes(router, state, tenant_or_404, full_user)
     return router

@@ -299,15 +299,21 @@ def _run(
         client_request_id=client_request_id,
     )
     before = _footprint(tenant, params) if found.is_write else None
+    seq_before = tenant.seq
     if found.is_write:
         state.counters.writes += 1
     try:
         response = found.handler(ctx, params)
     finally:
-        if before is not None and _footprint(tenant, params) == before:
-            state.counters.writes_unchanged += 1
-            by = state.counters.unchanged_by_endpoint
-            by[found.key] = by.get(found.key, 0) + 1
+        if before is not None:
+            unchanged = _footprint(tenant, params) == before
+            if unchanged:
+                state.counters.writes_unchanged += 1
+                by = state.counters.unchanged_by_endpoint
+                by[found.key] = by.get(found.key, 0) + 1
+            if tenant.seq != seq_before or not unchanged:
+                # Every change stamps a sequence number; the footprint catches the rest.
+                state.changed()
     if hang:
         # The change (if any) is committed; the client just never hears about it.
         return GraphResponse(status=504, hang_s=hang)

@@ -1,17 +1,30 @@
-"""GET /users/delta: change tracking over users with skip and delta tokens (contract §7).
+"""GET /users/delta and GET /groups/delta: change tracking with skip and delta tokens (§7).
 
-Every change to a user stamps it with the tenant's next sequence number, and purges are
-remembered by sequence too. A delta token is just "changes after sequence S" plus the
-caller's $select and id filter, signed so it cannot be forged; a round's pages are keyset
-paged by object id inside a snapshot taken when the round started.
+Every change to a user or a group (its members included) stamps it with the tenant's next
+sequence number, and permanent deletions are remembered by sequence too. A delta token is
+just "changes after sequence S" plus the caller's $select and id filter, signed so it cannot
+be forged; a round's pages are keyset paged by object id. Both resources share one round
+engine (`run_round`): a resource says which ids a round covers and how one id is shown.
+
+Page size: Graph's directory delta answers at most 200 objects per page whatever
+`Prefer: odata.maxpagesize` asks, and 200 when nothing is asked (Microsoft Q&A, answers by
+Microsoft staff: https://learn.microsoft.com/answers/questions/2276060 "200 for objects,
+such as users and contacts ... Even if a higher value is specified, the API will cap the page
+size to these limits", and users/delta observed at "200 or fewer records" per call,
+https://learn.microsoft.com/answers/questions/5875141). The sandbox caps the same way, so a
+client asking for 999 gets 200, as it would from Graph.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.sandbox.errors import GraphError
 from app.sandbox.graph_core import GraphContext, GraphResponse, json_response, route
+from app.sandbox.graph_groups import GROUP_PROPERTIES, READ_GROUPS, group_view
 from app.sandbox.graph_users import READ_USERS, select_fragment, user_select, user_view
 from app.sandbox.odata import (
     BoolOp,
@@ -19,14 +32,21 @@ from app.sandbox.odata import (
     Node,
     max_page_size_preference,
     parse_filter,
+    parse_select,
 )
+from app.sandbox.state import Group, Tenant
 
-DELTA_PATH = "/users/delta"
-DEFAULT_DELTA_PAGE = 100
+# Graph's cap (and default) for directory objects per delta page: see the module docstring.
+DELTA_PAGE_SIZE = 200
+# Kept for callers that named the old default.
+DEFAULT_DELTA_PAGE = DELTA_PAGE_SIZE
 MAX_FILTER_IDS = 50
+USER_TYPE = "#microsoft.graph.user"
+# How many rounds' candidate lists a tenant keeps (a few clients paging at once).
+_ROUND_CACHE_SIZE = 8
 
 
-def _sync_state_error() -> GraphError:
+def sync_state_error() -> GraphError:
     # The exact error for a bad directory delta token is unverified (contract §7).
     return GraphError(
         400,
@@ -35,7 +55,7 @@ def _sync_state_error() -> GraphError:
     )
 
 
-def _filter_ids(raw: str | None) -> list[str] | None:
+def filter_ids(raw: str | None) -> list[str] | None:
     """Delta accepts only `id eq '...' or id eq '...'`, at most 50 ids."""
     if not raw:
         return None
@@ -60,11 +80,177 @@ def _filter_ids(raw: str | None) -> list[str] | None:
         raise GraphError(
             400, "Request_UnsupportedQuery", f"At most {MAX_FILTER_IDS} ids can be filtered."
         )
-    return ids
+    return sorted(set(ids))
 
 
-def _link(ctx: GraphContext, name: str, token: str) -> str:
-    return f"{ctx.graph_base}{DELTA_PATH}?{name}={token}"
+@dataclass
+class Cursor:
+    """Where a round stands: changes after `since` (None: the first, full round), the
+    tenant sequence when the round began (`snap`, the next deltaLink's `since`), the last id
+    already answered, and the caller's $select and id filter from the first request."""
+
+    resource: str
+    since: int | None
+    snap: int
+    after: str
+    sel: list[str] | None
+    ids: list[str] | None
+
+    def encode(self, ctx: GraphContext, kind: str, **changes: Any) -> str:
+        payload = {
+            "kind": kind,
+            "res": self.resource,
+            "since": self.since,
+            "snap": self.snap,
+            "after": self.after,
+            "sel": self.sel,
+            "ids": self.ids,
+        }
+        payload.update(changes)
+        return ctx.codec.encode(payload)
+
+
+@dataclass(frozen=True)
+class DeltaResource:
+    """What differs between users delta and groups delta."""
+
+    name: str  # "users" or "groups": the path segment, the context and the token's resource
+    select: Callable[[GraphContext], list[str] | None]
+    # Every id a round may answer, sorted: the candidates it pages through.
+    candidates: Callable[[Tenant, Cursor], list[str]]
+    # One id's entry in the round, or None when it has nothing to say (a deleted user on a
+    # first round).
+    render: Callable[[Tenant, str, Cursor], dict[str, Any] | None]
+
+
+def _cursor(ctx: GraphContext, resource: DeltaResource) -> Cursor:
+    """The round's cursor: from the token, or a fresh one from the first request's options."""
+    tenant = ctx.tenant
+    skiptoken = ctx.q("$skiptoken")
+    deltatoken = ctx.q("$deltatoken")
+    if skiptoken is None and deltatoken is None:
+        return Cursor(
+            resource=resource.name,
+            since=None,
+            snap=tenant.seq,
+            after="",
+            sel=resource.select(ctx),
+            ids=filter_ids(ctx.q("$filter")),
+        )
+    # Query options are only read on the first call; afterwards the token carries them.
+    decoded = ctx.codec.decode(skiptoken if skiptoken is not None else str(deltatoken))
+    if (
+        decoded is None
+        or decoded.get("kind") != ("skip" if skiptoken is not None else "delta")
+        # Tokens from before groups delta existed carry no resource: they were users'.
+        or decoded.get("res", "users") != resource.name
+    ):
+        raise sync_state_error()
+    cursor = Cursor(
+        resource=resource.name,
+        since=decoded["since"],
+        snap=decoded.get("snap", tenant.seq),
+        after=decoded.get("after", ""),
+        sel=decoded["sel"],
+        ids=decoded["ids"],
+    )
+    if deltatoken is not None:
+        # A new round: changes since the last round began, up to now.
+        cursor.snap = tenant.seq
+        cursor.after = ""
+    return cursor
+
+
+def cached_candidates(
+    tenant: Tenant, key: tuple[Any, ...], build: Callable[[], list[str]]
+) -> list[str]:
+    """A round's sorted candidate ids, built once per tenant state: the key holds the tenant
+    sequence, so any change rebuilds them and an unchanged tenant pages in O(page)."""
+    found = tenant.round_cache.get(key)
+    if found is None:
+        if len(tenant.round_cache) >= _ROUND_CACHE_SIZE:
+            tenant.round_cache.pop(next(iter(tenant.round_cache)))
+        found = tenant.round_cache[key] = build()
+    return found
+
+
+def run_round(ctx: GraphContext, resource: DeltaResource) -> GraphResponse:
+    """One page of a delta round: keyset paged by id after the cursor's last id."""
+    tenant = ctx.tenant
+    cursor = _cursor(ctx, resource)
+    page_size = min(
+        max_page_size_preference(ctx.request.headers.get("prefer")) or DELTA_PAGE_SIZE,
+        DELTA_PAGE_SIZE,
+    )
+    candidates = resource.candidates(tenant, cursor)
+    index = bisect_right(candidates, cursor.after)
+    values: list[dict[str, Any]] = []
+    last = cursor.after
+    while index < len(candidates) and len(values) < page_size:
+        object_id = candidates[index]
+        entry = resource.render(tenant, object_id, cursor)
+        if entry is not None:
+            values.append(entry)
+        last = object_id
+        index += 1
+
+    path = f"/{resource.name}/delta"
+    body: dict[str, Any] = {
+        "@odata.context": ctx.context_url(f"{resource.name}{select_fragment(cursor.sel)}"),
+    }
+    if index < len(candidates):
+        token = cursor.encode(ctx, "skip", after=last)
+        body["@odata.nextLink"] = f"{ctx.graph_base}{path}?$skiptoken={token}"
+    else:
+        token = cursor.encode(ctx, "delta", since=cursor.snap, after="")
+        body["@odata.deltaLink"] = f"{ctx.graph_base}{path}?$deltatoken={token}"
+    body["value"] = values
+    return json_response(200, body)
+
+
+def _changed_since(seqs: Sequence[tuple[str, int]], since: int, ids: list[str] | None) -> list[str]:
+    wanted = set(ids) if ids is not None else None
+    return sorted(
+        object_id
+        for object_id, seq in seqs
+        if seq > since and (wanted is None or object_id in wanted)
+    )
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _user_candidates(tenant: Tenant, cursor: Cursor) -> list[str]:
+    if cursor.since is None:
+        # A full round: every user, in id order (deleted ones are skipped when shown).
+        return cursor.ids if cursor.ids is not None else tenant.sorted_user_ids()
+    since = cursor.since
+
+    def build() -> list[str]:
+        stamps = [(u.id, u.change_seq) for u in tenant.users.values()]
+        stamps.extend(tenant.purged.items())
+        return _changed_since(stamps, since, cursor.ids)
+
+    ids_key = tuple(cursor.ids) if cursor.ids is not None else None
+    return cached_candidates(tenant, ("users", since, tenant.seq, ids_key), build)
+
+
+def _render_user(tenant: Tenant, object_id: str, cursor: Cursor) -> dict[str, Any] | None:
+    user = tenant.users.get(object_id)
+    if cursor.since is None:
+        return None if user is None or user.is_deleted else user_view(user, cursor.sel)
+    if user is None:
+        # Only ids purged after `since` are candidates of a later round.
+        return {"id": object_id, "@removed": {"reason": "deleted"}}
+    if user.is_deleted:
+        # Soft deleted, still restorable (contract §7).
+        return {"id": object_id, "@removed": {"reason": "changed"}}
+    return user_view(user, cursor.sel)
+
+
+USERS = DeltaResource(
+    name="users", select=user_select, candidates=_user_candidates, render=_render_user
+)
 
 
 @route("GET", "/users/delta()", permissions=READ_USERS)
@@ -74,71 +260,87 @@ def users_delta_call(ctx: GraphContext, params: dict[str, str]) -> GraphResponse
 
 @route("GET", "/users/delta", permissions=READ_USERS)
 def users_delta(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
-    tenant = ctx.tenant
-    codec = ctx.codec
-    skiptoken = ctx.q("$skiptoken")
-    deltatoken = ctx.q("$deltatoken")
-    cursor: dict[str, Any]
-    if skiptoken is not None or deltatoken is not None:
-        # Query options are only read on the first call; afterwards the token carries them.
-        decoded = codec.decode(skiptoken if skiptoken is not None else str(deltatoken))
-        if decoded is None or decoded.get("kind") != ("skip" if skiptoken else "delta"):
-            raise _sync_state_error()
-        if deltatoken is not None:
-            cursor = {
-                "since": decoded["since"],
-                "snap": tenant.seq,
-                "after": "",
-                "sel": decoded["sel"],
-                "ids": decoded["ids"],
-            }
-        else:
-            cursor = decoded
-    else:
-        select = user_select(ctx)
-        cursor = {
-            "since": None,
-            "snap": tenant.seq,
-            "after": "",
-            "sel": select,
-            "ids": _filter_ids(ctx.q("$filter")),
-        }
-    since: int | None = cursor["since"]
-    select_list: list[str] | None = cursor["sel"]
-    wanted_ids: set[str] | None = set(cursor["ids"]) if cursor["ids"] is not None else None
-    page_size = max_page_size_preference(ctx.request.headers.get("prefer")) or DEFAULT_DELTA_PAGE
+    return run_round(ctx, USERS)
 
-    entries: list[tuple[str, dict[str, Any]]] = []
-    for user in tenant.users.values():
-        if wanted_ids is not None and user.id not in wanted_ids:
-            continue
+
+# --- groups ------------------------------------------------------------------------------
+
+GROUP_DELTA_SELECTABLE = (*GROUP_PROPERTIES, "members")
+
+
+def _group_select(ctx: GraphContext) -> list[str] | None:
+    return parse_select(ctx.q("$select"), GROUP_DELTA_SELECTABLE, "microsoft.graph.group")
+
+
+def _group_candidates(tenant: Tenant, cursor: Cursor) -> list[str]:
+    since = cursor.since
+
+    def build() -> list[str]:
         if since is None:
-            if not user.is_deleted:
-                entries.append((user.id, user_view(user, select_list)))
-        elif user.change_seq > since:
-            if user.is_deleted:
-                entries.append((user.id, {"id": user.id, "@removed": {"reason": "changed"}}))
-            else:
-                entries.append((user.id, user_view(user, select_list)))
-    if since is not None:
-        for object_id, seq in tenant.purged.items():
-            if seq > since and (wanted_ids is None or object_id in wanted_ids):
-                entries.append((object_id, {"id": object_id, "@removed": {"reason": "deleted"}}))
-    entries.sort(key=lambda e: e[0])
-    after = cursor["after"]
-    remaining = [e for e in entries if e[0] > after]
-    page = remaining[:page_size]
+            wanted = set(cursor.ids) if cursor.ids is not None else None
+            return sorted(g for g in tenant.groups if wanted is None or g in wanted)
+        stamps = [(g.id, g.change_seq) for g in tenant.groups.values()]
+        stamps.extend(tenant.purged_groups.items())
+        return _changed_since(stamps, since, cursor.ids)
 
-    body: dict[str, Any] = {
-        "@odata.context": ctx.context_url(f"users{select_fragment(select_list)}"),
-    }
-    if len(remaining) > page_size:
-        token = codec.encode({**cursor, "kind": "skip", "after": page[-1][0]})
-        body["@odata.nextLink"] = _link(ctx, "$skiptoken", token)
-    else:
-        token = codec.encode(
-            {"kind": "delta", "since": cursor["snap"], "sel": select_list, "ids": cursor["ids"]}
-        )
-        body["@odata.deltaLink"] = _link(ctx, "$deltatoken", token)
-    body["value"] = [view for _, view in page]
-    return json_response(200, body)
+    ids_key = tuple(cursor.ids) if cursor.ids is not None else None
+    return cached_candidates(tenant, ("groups", since, tenant.seq, ids_key), build)
+
+
+def _member(member_id: str) -> dict[str, Any]:
+    return {"@odata.type": USER_TYPE, "id": member_id}
+
+
+def _members_now(tenant: Tenant, group: Group) -> list[dict[str, Any]]:
+    live = (m for m in group.members if (u := tenant.users.get(m)) and not u.is_deleted)
+    return [_member(m) for m in sorted(live)]
+
+
+def _member_changes(group: Group, since: int) -> list[dict[str, Any]]:
+    """Each member added or removed after `since`, by its last change: added members as
+    they are on a first round, removed ones with `@removed` (reason "deleted": the link is
+    gone, whatever became of the user)."""
+    start = bisect_left(group.member_log, since + 1, key=lambda entry: entry[0])
+    last: dict[str, bool] = {}
+    for _, member_id, added in group.member_log[start:]:
+        last[member_id] = added
+    changes = []
+    for member_id in sorted(last):
+        entry = _member(member_id)
+        if not last[member_id]:
+            entry["@removed"] = {"reason": "deleted"}
+        changes.append(entry)
+    return changes
+
+
+def _render_group(tenant: Tenant, object_id: str, cursor: Cursor) -> dict[str, Any] | None:
+    group = tenant.groups.get(object_id)
+    if group is None:
+        return {"id": object_id, "@removed": {"reason": "deleted"}}
+    select = cursor.sel
+    properties = [p for p in select if p != "members"] if select else None
+    # `$select=members` alone shows only the id and the members.
+    entry = group_view(group, properties if properties else (["id"] if select else None))
+    if select is None or "members" in select:
+        if cursor.since is None:
+            entry["members@delta"] = _members_now(tenant, group)
+        else:
+            changes = _member_changes(group, cursor.since)
+            if changes:
+                entry["members@delta"] = changes
+    return entry
+
+
+GROUPS = DeltaResource(
+    name="groups", select=_group_select, candidates=_group_candidates, render=_render_group
+)
+
+
+@route("GET", "/groups/delta()", permissions=READ_GROUPS)
+def groups_delta_call(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
+    return groups_delta(ctx, params)
+
+
+@route("GET", "/groups/delta", permissions=READ_GROUPS)
+def groups_delta(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
+    return run_round(ctx, GROUPS)

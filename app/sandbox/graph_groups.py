@@ -212,7 +212,7 @@ def add_member(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     _check_writable(group)
     if user.id in group.members:
         raise bad_request(MSG_ALREADY_MEMBER)
-    group.members.append(user.id)
+    ctx.tenant.add_member(group, user.id)
     return no_content()
 
 
@@ -261,7 +261,8 @@ def update_group(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
             )
         updates[name] = value
     # All-or-nothing: nothing is applied until every reference was validated.
-    group.members.extend(user.id for user in new_members)
+    for user in new_members:
+        ctx.tenant.add_member(group, user.id)
     if "displayName" in updates:
         group.display_name = updates["displayName"]
     if "description" in updates:
@@ -270,6 +271,8 @@ def update_group(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
         group.visibility = updates["visibility"]
     if "mailNickname" in updates:
         group.mail_nickname = updates["mailNickname"]
+    if updates:
+        ctx.tenant.touch_group(group)
     return no_content()
 
 
@@ -282,7 +285,7 @@ def remove_member(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     _check_writable(group)
     if member_id not in group.members:
         raise not_found(params["member"])
-    group.members.remove(member_id)
+    ctx.tenant.remove_member(group, member_id)
     return no_content()
 
 

@@ -365,7 +365,7 @@ def create_user(ctx: GraphContext, _: dict[str, str]) -> GraphResponse:
     props.update({k: v for k, v in body.items() if k in USER_PROPERTIES})
     props["usageLocation"] = usage_location
     user = User(id=str(uuid.uuid4()), props=props, password=profile["password"])
-    tenant.users[user.id] = user
+    tenant.insert_user(user)
     tenant.touch(user)
     view = user_view(user, None)
     body_out = {"@odata.context": ctx.context_url("users/$entity"), **view}

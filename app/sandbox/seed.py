@@ -149,7 +149,7 @@ def add_user(
     if backdate:
         # Fixture users exist "since long ago": never inside the replication-delay window.
         user.created_mono -= 10**6
-    tenant.users[user.id] = user
+    tenant.insert_user(user)
     tenant.touch(user)
     return user
 
@@ -193,6 +193,7 @@ def add_group(
         **shape,
     )
     tenant.groups[group.id] = group
+    tenant.touch_group(group)
     return group
 
 

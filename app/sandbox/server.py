@@ -22,6 +22,7 @@ from uvicorn.config import LOGGING_CONFIG
 from app.sandbox.admin_routes import build_admin_router
 from app.sandbox.graph_routes import build_graph_router
 from app.sandbox.login_routes import build_login_router
+from app.sandbox.persistence import TenantStore, open_demo_state
 from app.sandbox.seed import new_demo_state
 from app.sandbox.state import SandboxState
 from app.sandbox.tls import TlsFiles, ensure_certificates
@@ -64,7 +65,9 @@ class SandboxServer:
     """The sandbox served over TLS by uvicorn.
 
     Use as a context manager to run it in a background thread, or call `serve_forever()`.
-    Port 0 picks a free port; `base_url` is known once the socket is bound.
+    Port 0 picks a free port; `base_url` is known once the socket is bound. With a
+    `data_dir` (and no `state`) the tenant is kept in that directory across restarts
+    (see persistence.py); without one it lives in memory only.
     """
 
     def __init__(
@@ -76,9 +79,16 @@ class SandboxServer:
         *,
         public_host: str | None = None,
         log_level: str | None = "warning",
+        data_dir: Path | None = None,
     ) -> None:
         self.host = host
-        self.state = state if state is not None else new_demo_state()
+        self.store: TenantStore | None = None
+        if state is not None:
+            self.state = state
+        elif data_dir is not None:
+            self.state, self.store = open_demo_state(data_dir)
+        else:
+            self.state = new_demo_state()
         self.cert_dir = cert_dir or Path(tempfile.gettempdir()) / "sandbox-tenant-certs"
         self.log_level = log_level
         # The name clients use; a wildcard bind address is not something they can dial.
@@ -139,6 +149,12 @@ class SandboxServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._socket.close()
+        self.close_store()
+
+    def close_store(self) -> None:
+        """Write the tenant's pending changes to its data dir (at shutdown)."""
+        if self.store is not None:
+            self.store.close()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -161,3 +177,4 @@ class SandboxServer:
             uvicorn.Server(self._config()).run(sockets=[self._socket])
         finally:
             self._socket.close()
+            self.close_store()

@@ -213,6 +213,11 @@ class Group:
     visibility: str | None = None
     members: list[str] = field(default_factory=list)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Delta: the tenant sequence of the group's last change (properties or members), and every
+    # membership change as (seq, member id, added), oldest first, so a later round can tell
+    # exactly which members came and went since its token (`members@delta`).
+    change_seq: int = 0
+    member_log: list[tuple[int, str, bool]] = field(default_factory=list)
 
     @property
     def is_unified(self) -> bool:
@@ -243,6 +248,14 @@ class Tenant:
     # Monotonic change counter for delta queries; purged ids remember when they went away.
     seq: int = 0
     purged: dict[str, int] = field(default_factory=dict)
+    purged_groups: dict[str, int] = field(default_factory=dict)
+    # User ids in order, rebuilt only when users come or go: delta rounds page by id and
+    # must not sort 100,000 ids per page.
+    _sorted_ids: list[str] | None = field(default=None, repr=False, compare=False)
+    # A delta round's candidate ids, keyed by what they depend on (see graph_delta).
+    round_cache: dict[tuple[Any, ...], list[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -250,6 +263,35 @@ class Tenant:
 
     def touch(self, user: User) -> None:
         user.change_seq = self.next_seq()
+
+    def touch_group(self, group: Group) -> None:
+        group.change_seq = self.next_seq()
+
+    def insert_user(self, user: User) -> None:
+        self.users[user.id] = user
+        self._sorted_ids = None
+
+    def sorted_user_ids(self) -> list[str]:
+        ids = self._sorted_ids
+        # The length check also catches a user put into `users` directly (a test fixture).
+        if ids is None or len(ids) != len(self.users):
+            ids = self._sorted_ids = sorted(self.users)
+        return ids
+
+    def add_member(self, group: Group, member_id: str) -> None:
+        """Add a member and stamp the group, as every membership change in Graph does."""
+        group.members.append(member_id)
+        self.touch_group(group)
+        group.member_log.append((group.change_seq, member_id, True))
+
+    def remove_member(self, group: Group, member_id: str) -> None:
+        group.members.remove(member_id)
+        self.touch_group(group)
+        group.member_log.append((group.change_seq, member_id, False))
+
+    def delete_group(self, group: Group) -> None:
+        self.groups.pop(group.id, None)
+        self.purged_groups[group.id] = self.next_seq()
 
     def domain(self, name: str) -> Domain | None:
         return self.domains.get(name.lower())
@@ -276,9 +318,10 @@ class Tenant:
 
     def purge_user(self, user: User) -> None:
         self.users.pop(user.id, None)
+        self._sorted_ids = None
         for group in self.groups.values():
             if user.id in group.members:
-                group.members.remove(user.id)
+                self.remove_member(group, user.id)
         self.purged[user.id] = self.next_seq()
 
     def purge_expired(self, now: datetime) -> None:
@@ -412,6 +455,14 @@ class SandboxState:
         self.buckets: dict[tuple[str, str, str], Any] = {}
         self.fault_rng: Any = None
         self.clock: Callable[[], float] = time.monotonic
+        # Called after anything that changes the tenants or apps; persistence.TenantStore
+        # hooks it to save the state soon after. None (the default): nothing is kept.
+        self.on_change: Callable[[], None] | None = None
+
+    def changed(self) -> None:
+        """Say that tenants or apps changed (a Graph write, an admin change, a reset)."""
+        if self.on_change is not None:
+            self.on_change()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -430,6 +481,7 @@ class SandboxState:
             self.fault_rng = None
             if self.seeder is not None:
                 self.seeder(self)
+        self.changed()
 
     def clear_log(self) -> None:
         """Forget the request log and the call log (a measurement starts from here)."""
