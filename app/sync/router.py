@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
@@ -38,13 +38,19 @@ def get_sync(app_id: Id, session: SessionDep, _: Reader) -> AppSyncRead:
     operation_id="sync-run",
     responses=_NOT_CONNECTED,
 )
-def run_sync(app_id: Id, data: SyncRequest, session: SessionDep, principal: Writer) -> JobRead:
+def run_sync(
+    app_id: Id,
+    session: SessionDep,
+    principal: Writer,
+    data: Annotated[SyncRequest | None, Body()] = None,
+) -> JobRead:
     """Run a cycle now, in a job with progress (pages read). It runs even when the app is
     quarantined, and its result says what happened; a cycle already running elsewhere is not
-    doubled (the job says so)."""
+    doubled (the job says so). Without a body: an incremental cycle."""
+    full = data.full if data is not None else False
     service.check_can_sync(apps_service.get_app(session, app_id))
     job = start_job(
-        session, JobKind.sync_run, {"app_id": app_id, "full": data.full}, created_by=principal.label
+        session, JobKind.sync_run, {"app_id": app_id, "full": full}, created_by=principal.label
     )
     return job_read(job)
 
