@@ -11,6 +11,7 @@ from .app_plan_actions import AppPlanActions
 from .app_plan_totals import AppPlanTotals
 from .app_read import AppRead
 from .app_read_cloud import AppReadCloud
+from .app_sync_read import AppSyncRead
 from .app_update import AppUpdate
 from .app_update_cloud import AppUpdateCloud
 from .approval_policy import ApprovalPolicy
@@ -39,12 +40,17 @@ from .check_user_parameters import CheckUserParameters
 from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
 from .consent_read import ConsentRead
+from .cycle_read import CycleRead
+from .cycle_read_kind import CycleReadKind
+from .cycle_read_round_trips import CycleReadRoundTrips
 from .delivery_read import DeliveryRead
 from .delivery_read_payload import DeliveryReadPayload
 from .delivery_status import DeliveryStatus
 from .deprovision_policy import DeprovisionPolicy
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
+from .drift_figures import DriftFigures
+from .drift_figures_found import DriftFiguresFound
 from .drift_policy import DriftPolicy
 from .drift_policy_account_enabled import DriftPolicyAccountEnabled
 from .drift_policy_attributes import DriftPolicyAttributes
@@ -108,6 +114,7 @@ from .plan_read import PlanRead
 from .preflight_report import PreflightReport
 from .problem import Problem
 from .provisioning_log_entry import ProvisioningLogEntry
+from .quarantine_read import QuarantineRead
 from .role_create import RoleCreate
 from .role_grant import RoleGrant
 from .role_grant_source import RoleGrantSource
@@ -128,6 +135,8 @@ from .step_error_read import StepErrorRead
 from .step_kind import StepKind
 from .step_read import StepRead
 from .step_status import StepStatus
+from .sync_request import SyncRequest
+from .sync_state import SyncState
 from .task_action import TaskAction
 from .task_ids import TaskIds
 from .task_read import TaskRead
@@ -172,6 +181,7 @@ __all__ = (
     "AppRead",
     "AppReadCloud",
     "ApprovalPolicy",
+    "AppSyncRead",
     "AppUpdate",
     "AppUpdateCloud",
     "AssignmentRead",
@@ -199,12 +209,17 @@ __all__ = (
     "CheckUserResult",
     "ConditionIn",
     "ConsentRead",
+    "CycleRead",
+    "CycleReadKind",
+    "CycleReadRoundTrips",
     "DeliveryRead",
     "DeliveryReadPayload",
     "DeliveryStatus",
     "DeprovisionPolicy",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
+    "DriftFigures",
+    "DriftFiguresFound",
     "DriftPolicy",
     "DriftPolicyAccountEnabled",
     "DriftPolicyAttributes",
@@ -268,6 +283,7 @@ __all__ = (
     "PreflightReport",
     "Problem",
     "ProvisioningLogEntry",
+    "QuarantineRead",
     "RoleCreate",
     "RoleGrant",
     "RoleGrantSource",
@@ -288,6 +304,8 @@ __all__ = (
     "StepKind",
     "StepRead",
     "StepStatus",
+    "SyncRequest",
+    "SyncState",
     "TaskAction",
     "TaskIds",
     "TaskRead",
