@@ -28,15 +28,16 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.directory.repository import iter_fact_chunks, load_facts
+from app.evaluation.desired import app_parameters
 from app.evaluation.parameters import compile_parameters, user_lookup
 from app.models import App, MatchKey, utcnow
-from app.provisioning.assignments import load_user_states
 from app.sync import repository as repo
 
 CUSTOM_PREFIX = "custom_attributes."
 DEFAULT_ORDER = (MatchKey.immutable_id, MatchKey.user_principal_name, MatchKey.mail)
 EXAMPLES = 10
-UPN_CHUNK = 2000  # users whose UPN is computed per query of their facts
+FEW = 2000  # users whose facts are read by id; more are read in one pass over everyone
 
 
 @dataclass
@@ -81,7 +82,9 @@ def _account_value(account: repo.AccountKeys, key: str) -> str | None:
     return account.mail_lower or None
 
 
-def _build_index(session: Session, app: App, keys: Iterable[str]) -> _Index:
+def _build_index(session: Session, app: App, keys: Iterable[str]) -> tuple[_Index, list[int]]:
+    """The directory side of the cheap keys (ImmutableID, mail, desired UPNs), streamed once;
+    and the users whose UPN is still to be computed (they have no desired state)."""
     assert app.id is not None
     keys = set(keys)
     index = _Index()
@@ -103,33 +106,37 @@ def _build_index(session: Session, app: App, keys: Iterable[str]) -> _Index:
             index.add(MatchKey.immutable_id, mapped or own, user_id)
         if MatchKey.user_principal_name in keys and user_id not in upn_known:
             need_upn.append(user_id)
-    if MatchKey.immutable_id in keys and custom is None and attr:
-        column = attr if attr in _USER_COLUMNS else None
-        if column is not None:
-            for user_id, value in repo.users_column(session, column):
-                index.add(MatchKey.immutable_id, value, user_id)
-    if need_upn:
-        _computed_upns(session, app, need_upn, index)
-    return index
+    if MatchKey.immutable_id in keys and custom is None and attr in _USER_COLUMNS:
+        for user_id, value in repo.users_column(session, attr):
+            index.add(MatchKey.immutable_id, value, user_id)
+    return index, need_upn
 
 
 _USER_COLUMNS = frozenset({"username", "email", "external_id", "distinguished_name"})
 
 
-def _computed_upns(session: Session, app: App, user_ids: list[int], index: _Index) -> None:
-    """The UPN the app's userPrincipalName parameter gives users with no desired state yet
-    (rules' set_parameter overrides apply only once an assignment is computed)."""
-    from app.evaluation.desired import app_parameters
-
+def _computed_upns(session: Session, app: App, user_ids: Collection[int], index: _Index) -> None:
+    """The UPN the app's userPrincipalName parameter gives users with no desired state yet,
+    from their own attributes (mapping outcomes and rules' set_parameter apply once an
+    assignment is computed, whose desired UPN then counts). Computed only when matching gets
+    to the UPN key, only for users not linked by then, from one bulk pass over the users."""
     parameters = app_parameters(app.parameters or [], app.immutable_id_attribute)
     compiled = [p for p in compile_parameters(parameters) if p.name == "userPrincipalName"]
-    if not compiled or not compiled[0].include:
+    if not compiled or not compiled[0].include or not user_ids:
         return
     compute = compiled[0].compute
-    for start in range(0, len(user_ids), UPN_CHUNK):
-        for state in load_user_states(session, user_ids[start : start + UPN_CHUNK]):
-            upn = compute(user_lookup(state.facts, app.domain))
-            index.add(MatchKey.user_principal_name, upn, state.facts.id)
+    wanted = set(user_ids)
+    if len(wanted) <= FEW:
+        for facts, _ in load_facts(session, sorted(wanted)):
+            index.add(
+                MatchKey.user_principal_name, compute(user_lookup(facts, app.domain)), facts.id
+            )
+        return
+    for chunk in iter_fact_chunks(session, 5000):
+        for facts, _ in chunk:
+            if facts.id in wanted:
+                upn = compute(user_lookup(facts, app.domain))
+                index.add(MatchKey.user_principal_name, upn, facts.id)
 
 
 def match_accounts(session: Session, app: App, object_ids: Collection[str] | None) -> MatchSummary:
@@ -157,8 +164,10 @@ def match_accounts(session: Session, app: App, object_ids: Collection[str] | Non
             linked[user_id] = account.object_id
         else:
             remaining.append(account)
-    index = _build_index(session, app, order) if remaining else _Index()
+    index, need_upn = _build_index(session, app, order) if remaining else (_Index(), [])
     for key in order:
+        if key == MatchKey.user_principal_name and remaining and need_upn:
+            _computed_upns(session, app, [u for u in need_upn if u not in linked], index)
         claims: dict[int, list[repo.AccountKeys]] = {}
         still: list[repo.AccountKeys] = []
         for account in remaining:

@@ -43,6 +43,10 @@ class CycleRead(BaseModel):
     conflicts: int = Field(0, description="Tenant accounts matching ambiguously (nothing linked)")
     drift: DriftFigures = Field(default_factory=DriftFigures)
     tasks_planned: int = 0
+    phases_ms: dict[str, int] = Field(
+        default_factory=dict,
+        description="Where the time went: connect (token), users, groups, match, drift",
+    )
     full_restart: str | None = Field(
         None, description="Why a stored deltaLink was dropped and the round restarted in full"
     )

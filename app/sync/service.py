@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -315,17 +316,32 @@ async def run_cycle(
     groups_stats = delta.RoundStats()
     counts = _Counts()
     cycle: dict[str, Any] = {"reason": reason, "started_at": begun.isoformat()}
+    # Where the time went (connect, users, groups, match, drift), for the record and benches.
+    phases: dict[str, int] = {}
+    cycle["phases_ms"] = phases
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = int((now - mark) * 1000)
+        mark = now
+
     try:
         try:
             connection_of(app)
             client = await runtime.client_for(app_id)
         except ProblemError as exc:
             raise _Unreachable(exc.detail or exc.title) from None
+        await client.application_permissions()  # the token, before the clock of the rounds
+        lap("connect")
         users_link = await _users_round(
             client, app, None if want_full else row.users_delta_link, users_stats, counts, progress
         )
+        lap("users")
         group_ids = await asyncio.to_thread(_rule_groups, app_id)
         groups_link = await _groups_round(client, app_id, group_ids, row, groups_stats, counts)
+        lap("groups")
         figures = await asyncio.to_thread(
             _finish,
             app_id,
@@ -416,8 +432,12 @@ def _finish(
         row = repo.get(session, app_id)
         assert app is not None and row is not None
         scope = None if users.full else sorted(counts.changed)
+        mark = time.perf_counter()
         matched = matching.match_accounts(session, app, scope)
+        cycle["phases_ms"]["match"] = int((time.perf_counter() - mark) * 1000)
+        mark = time.perf_counter()
         found = drift.detect_drift(session, app, scope)
+        cycle["phases_ms"]["drift"] = int((time.perf_counter() - mark) * 1000)
         _figures(cycle, users, groups, counts, begun)
         cycle.update(
             {
