@@ -261,7 +261,7 @@ def main() -> None:
 
             profile = cProfile.Profile()
             profile.runcall(_child, args.child, args.app_id)
-            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumtime").print_stats(45)
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
             sys.exit(1)
         _child(args.child, args.app_id)
         return

@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, true, update
+from sqlalchemy import (
+    ARRAY,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -161,12 +174,16 @@ def accounts_by_object_id(
     """The stored fields of these accounts (one query per chunk), to tell changed from not."""
     out: dict[str, dict[str, Any]] = {}
     columns = [col(TenantAccount.object_id), *(getattr(TenantAccount, f) for f in ACCOUNT_FIELDS)]
+    postgres = session.get_bind().dialect.name == "postgresql"
     for part in chunks(sorted(object_ids)):
-        rows = session.execute(
-            select(*columns).where(
-                col(TenantAccount.app_id) == app_id, col(TenantAccount.object_id).in_(part)
-            )
+        # On Postgres one array parameter (`= ANY`): an IN list binds and plans a parameter
+        # per id, which cost more than the rest of a page's write.
+        match = (
+            col(TenantAccount.object_id) == any_(bindparam("ids", list(part), ARRAY(String())))
+            if postgres
+            else col(TenantAccount.object_id).in_(part)
         )
+        rows = session.execute(select(*columns).where(col(TenantAccount.app_id) == app_id, match))
         for row in rows:
             out[row[0]] = dict(zip(ACCOUNT_FIELDS, row[1:], strict=True))
     return out
@@ -257,6 +274,11 @@ def delete_accounts(session: Session, app_id: int, object_ids: Collection[str]) 
             )
         )
     return removed
+
+
+def has_accounts(session: Session, app_id: int) -> bool:
+    query = select(col(TenantAccount.id)).where(col(TenantAccount.app_id) == app_id).limit(1)
+    return session.execute(query).first() is not None
 
 
 def live_object_ids(session: Session, app_id: int) -> Iterator[str]:
@@ -429,8 +451,39 @@ def users_column(session: Session, column: str) -> Iterator[tuple[int, Any]]:
         yield int(user_id), value
 
 
+_PG_SET_MATCHES = text(
+    """
+    UPDATE tenant_account AS t SET
+        user_id = CASE WHEN r.set_user THEN r.user_id ELSE t.user_id END,
+        match_method = CASE WHEN r.set_user THEN r.match_method ELSE t.match_method END,
+        disposition = r.disposition,
+        conflict_reason = r.conflict_reason
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id integer, set_user boolean,
+        user_id integer, match_method text, disposition text, conflict_reason text)
+    WHERE t.id = r.id
+    """
+)
+
+
 def set_matches(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk UPDATE by primary key: `[{"id":..., "user_id":..., ...}]`."""
+    """Write match results by primary key: `[{"id":..., "user_id":..., ...}]` (user_id and
+    match_method only where given). On Postgres one statement per 10,000 rows (an ORM
+    executemany would send one UPDATE per row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        payload = [
+            {
+                "id": r["id"],
+                "set_user": "user_id" in r,
+                "user_id": r.get("user_id"),
+                "match_method": r.get("match_method"),
+                "disposition": r.get("disposition"),
+                "conflict_reason": r.get("conflict_reason"),
+            }
+            for r in rows
+        ]
+        for part in chunks(payload, 10_000):
+            session.execute(_PG_SET_MATCHES, {"rows": json.dumps(list(part))})
+        return
     for part in chunks(list(rows)):
         session.execute(update(TenantAccount), list(part))
 

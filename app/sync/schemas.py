@@ -40,7 +40,18 @@ class CycleRead(BaseModel):
     accounts_removed: int = Field(0, description="Soft-deleted, purged or no longer there")
     members_changed: int = Field(0, description="Group memberships added or removed")
     matched: int = Field(0, description="Tenant accounts linked to a directory user")
+    matched_by: dict[str, int] = Field(
+        default_factory=dict,
+        description="Accounts linked per method: assignment, immutable_id, "
+        "user_principal_name, mail",
+    )
+    assignments_linked: int = Field(
+        0, description="Assignments given the tenant object id of the account matched"
+    )
     conflicts: int = Field(0, description="Tenant accounts matching ambiguously (nothing linked)")
+    conflict_examples: list[dict[str, str]] = Field(
+        default_factory=list, description="A few conflicts: object_id and reason"
+    )
     drift: DriftFigures = Field(default_factory=DriftFigures)
     tasks_planned: int = 0
     phases_ms: dict[str, int] = Field(

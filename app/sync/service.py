@@ -66,6 +66,8 @@ class _Counts:
     removed: int = 0
     seen: int = 0
     members_changed: int = 0
+    known: bool = True  # the snapshot held accounts when the round began
+    write_s: float = 0.0  # time spent writing pages (they overlap the next page's request)
 
 
 class _Unreachable(Exception):
@@ -111,12 +113,27 @@ def _write_users_page(
     counts: _Counts,
     seen: set[str] | None,
 ) -> None:
+    began = time.perf_counter()
+    try:
+        _write_users(app_id, page, select, counts, seen)
+    finally:
+        counts.write_s += time.perf_counter() - began
+
+
+def _write_users(
+    app_id: int,
+    page: delta.UsersPage,
+    select: Sequence[str],
+    counts: _Counts,
+    seen: set[str] | None,
+) -> None:
     with transaction() as session:
         rows = {}
         for user in page.users:
             row = account_row(user, select)
             rows[row["object_id"]] = row
-        existing = repo.accounts_by_object_id(session, app_id, rows)
+        # The first round of an app finds its snapshot empty: nothing to compare with.
+        existing = repo.accounts_by_object_id(session, app_id, rows) if counts.known else {}
         changed = []
         for object_id, row in rows.items():
             old = existing.get(object_id)
@@ -161,6 +178,12 @@ async def _users_round(
     names = [p.name for p in app_parameters(app.parameters or [], app.immutable_id_attribute)]
     select = delta.user_select(names)
     seen: set[str] = set()
+
+    def known() -> bool:
+        with transaction() as session:
+            return repo.has_accounts(session, app_id)
+
+    counts.known = await asyncio.to_thread(known)
 
     async def on_body(body: dict[str, Any]) -> None:
         page = delta.users_page(body)
@@ -339,6 +362,7 @@ async def run_cycle(
             client, app, None if want_full else row.users_delta_link, users_stats, counts, progress
         )
         lap("users")
+        phases["users_writes"] = int(counts.write_s * 1000)
         group_ids = await asyncio.to_thread(_rule_groups, app_id)
         groups_link = await _groups_round(client, app_id, group_ids, row, groups_stats, counts)
         lap("groups")
