@@ -41,7 +41,10 @@ from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
 from .consent_read import ConsentRead
 from .cycle_read import CycleRead
+from .cycle_read_conflict_examples_item import CycleReadConflictExamplesItem
 from .cycle_read_kind import CycleReadKind
+from .cycle_read_matched_by import CycleReadMatchedBy
+from .cycle_read_phases_ms import CycleReadPhasesMs
 from .cycle_read_round_trips import CycleReadRoundTrips
 from .delivery_read import DeliveryRead
 from .delivery_read_payload import DeliveryReadPayload
@@ -210,7 +213,10 @@ __all__ = (
     "ConditionIn",
     "ConsentRead",
     "CycleRead",
+    "CycleReadConflictExamplesItem",
     "CycleReadKind",
+    "CycleReadMatchedBy",
+    "CycleReadPhasesMs",
     "CycleReadRoundTrips",
     "DeliveryRead",
     "DeliveryReadPayload",

@@ -11,6 +11,9 @@ from ..models.cycle_read_kind import CycleReadKind
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.cycle_read_conflict_examples_item import CycleReadConflictExamplesItem
+    from ..models.cycle_read_matched_by import CycleReadMatchedBy
+    from ..models.cycle_read_phases_ms import CycleReadPhasesMs
     from ..models.cycle_read_round_trips import CycleReadRoundTrips
     from ..models.drift_figures import DriftFigures
 
@@ -33,12 +36,17 @@ class CycleRead:
         accounts_changed (int | Unset): Tenant accounts new or different Default: 0.
         accounts_removed (int | Unset): Soft-deleted, purged or no longer there Default: 0.
         accounts_seen (int | Unset):  Default: 0.
+        assignments_linked (int | Unset): Assignments given the tenant object id of the account matched Default: 0.
+        conflict_examples (list[CycleReadConflictExamplesItem] | Unset): A few conflicts: object_id and reason
         conflicts (int | Unset): Tenant accounts matching ambiguously (nothing linked) Default: 0.
         drift (DriftFigures | Unset):
         error (None | str | Unset):
         full_restart (None | str | Unset): Why a stored deltaLink was dropped and the round restarted in full
         matched (int | Unset): Tenant accounts linked to a directory user Default: 0.
+        matched_by (CycleReadMatchedBy | Unset): Accounts linked per method: assignment, immutable_id,
+            user_principal_name, mail
         members_changed (int | Unset): Group memberships added or removed Default: 0.
+        phases_ms (CycleReadPhasesMs | Unset): Where the time went: connect (token), users, groups, match, drift
         round_trips (CycleReadRoundTrips | Unset): Graph requests per resource (users, groups)
         tasks_planned (int | Unset):  Default: 0.
     """
@@ -53,12 +61,16 @@ class CycleRead:
     accounts_changed: int | Unset = 0
     accounts_removed: int | Unset = 0
     accounts_seen: int | Unset = 0
+    assignments_linked: int | Unset = 0
+    conflict_examples: list[CycleReadConflictExamplesItem] | Unset = UNSET
     conflicts: int | Unset = 0
     drift: DriftFigures | Unset = UNSET
     error: None | str | Unset = UNSET
     full_restart: None | str | Unset = UNSET
     matched: int | Unset = 0
+    matched_by: CycleReadMatchedBy | Unset = UNSET
     members_changed: int | Unset = 0
+    phases_ms: CycleReadPhasesMs | Unset = UNSET
     round_trips: CycleReadRoundTrips | Unset = UNSET
     tasks_planned: int | Unset = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -84,6 +96,15 @@ class CycleRead:
 
         accounts_seen = self.accounts_seen
 
+        assignments_linked = self.assignments_linked
+
+        conflict_examples: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.conflict_examples, Unset):
+            conflict_examples = []
+            for conflict_examples_item_data in self.conflict_examples:
+                conflict_examples_item = conflict_examples_item_data.to_dict()
+                conflict_examples.append(conflict_examples_item)
+
         conflicts = self.conflicts
 
         drift: dict[str, Any] | Unset = UNSET
@@ -104,7 +125,15 @@ class CycleRead:
 
         matched = self.matched
 
+        matched_by: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.matched_by, Unset):
+            matched_by = self.matched_by.to_dict()
+
         members_changed = self.members_changed
+
+        phases_ms: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.phases_ms, Unset):
+            phases_ms = self.phases_ms.to_dict()
 
         round_trips: dict[str, Any] | Unset = UNSET
         if not isinstance(self.round_trips, Unset):
@@ -131,6 +160,10 @@ class CycleRead:
             field_dict["accounts_removed"] = accounts_removed
         if accounts_seen is not UNSET:
             field_dict["accounts_seen"] = accounts_seen
+        if assignments_linked is not UNSET:
+            field_dict["assignments_linked"] = assignments_linked
+        if conflict_examples is not UNSET:
+            field_dict["conflict_examples"] = conflict_examples
         if conflicts is not UNSET:
             field_dict["conflicts"] = conflicts
         if drift is not UNSET:
@@ -141,8 +174,12 @@ class CycleRead:
             field_dict["full_restart"] = full_restart
         if matched is not UNSET:
             field_dict["matched"] = matched
+        if matched_by is not UNSET:
+            field_dict["matched_by"] = matched_by
         if members_changed is not UNSET:
             field_dict["members_changed"] = members_changed
+        if phases_ms is not UNSET:
+            field_dict["phases_ms"] = phases_ms
         if round_trips is not UNSET:
             field_dict["round_trips"] = round_trips
         if tasks_planned is not UNSET:
@@ -152,6 +189,9 @@ class CycleRead:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.cycle_read_conflict_examples_item import CycleReadConflictExamplesItem  # noqa: PLC0415
+        from ..models.cycle_read_matched_by import CycleReadMatchedBy  # noqa: PLC0415
+        from ..models.cycle_read_phases_ms import CycleReadPhasesMs  # noqa: PLC0415
         from ..models.cycle_read_round_trips import CycleReadRoundTrips  # noqa: PLC0415
         from ..models.drift_figures import DriftFigures  # noqa: PLC0415
 
@@ -175,6 +215,17 @@ class CycleRead:
         accounts_removed = d.pop("accounts_removed", UNSET)
 
         accounts_seen = d.pop("accounts_seen", UNSET)
+
+        assignments_linked = d.pop("assignments_linked", UNSET)
+
+        _conflict_examples = d.pop("conflict_examples", UNSET)
+        conflict_examples: list[CycleReadConflictExamplesItem] | Unset = UNSET
+        if _conflict_examples is not UNSET:
+            conflict_examples = []
+            for conflict_examples_item_data in _conflict_examples:
+                conflict_examples_item = CycleReadConflictExamplesItem.from_dict(conflict_examples_item_data)
+
+                conflict_examples.append(conflict_examples_item)
 
         conflicts = d.pop("conflicts", UNSET)
 
@@ -205,7 +256,21 @@ class CycleRead:
 
         matched = d.pop("matched", UNSET)
 
+        _matched_by = d.pop("matched_by", UNSET)
+        matched_by: CycleReadMatchedBy | Unset
+        if isinstance(_matched_by, Unset):
+            matched_by = UNSET
+        else:
+            matched_by = CycleReadMatchedBy.from_dict(_matched_by)
+
         members_changed = d.pop("members_changed", UNSET)
+
+        _phases_ms = d.pop("phases_ms", UNSET)
+        phases_ms: CycleReadPhasesMs | Unset
+        if isinstance(_phases_ms, Unset):
+            phases_ms = UNSET
+        else:
+            phases_ms = CycleReadPhasesMs.from_dict(_phases_ms)
 
         _round_trips = d.pop("round_trips", UNSET)
         round_trips: CycleReadRoundTrips | Unset
@@ -227,12 +292,16 @@ class CycleRead:
             accounts_changed=accounts_changed,
             accounts_removed=accounts_removed,
             accounts_seen=accounts_seen,
+            assignments_linked=assignments_linked,
+            conflict_examples=conflict_examples,
             conflicts=conflicts,
             drift=drift,
             error=error,
             full_restart=full_restart,
             matched=matched,
+            matched_by=matched_by,
             members_changed=members_changed,
+            phases_ms=phases_ms,
             round_trips=round_trips,
             tasks_planned=tasks_planned,
         )
