@@ -13,6 +13,7 @@ its own so its peak RSS is the engine's and not the sandbox's:
 
     BENCH_DATABASE_URL=postgresql://... python bench/sync.py [--users N]
     python bench/sync.py --smoke     # small run for CI; asserts the targets proportionally
+    BENCH_PROFILE=full python bench/sync.py --users 20000   # profile one child, then stop
 """
 
 from __future__ import annotations
