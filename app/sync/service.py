@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -333,7 +333,7 @@ async def run_cycle(
     want_full = (
         full
         or not row.users_delta_link
-        or (row.next_full_at is not None and row.next_full_at <= now)
+        or (row.next_full_at is not None and _aware(row.next_full_at) <= now)
     )
     users_stats = delta.RoundStats()
     groups_stats = delta.RoundStats()
@@ -409,6 +409,10 @@ async def run_cycle(
     finally:
         if owned:
             await runtime.aclose()
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: naive UTC
 
 
 def _rule_groups(app_id: int) -> list[str]:
