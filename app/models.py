@@ -712,6 +712,9 @@ class TenantAccount(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="directory_user.id", ondelete="SET NULL")
     match_method: str | None = Field(default=None, max_length=32)
     disposition: str | None = Field(default=None, max_length=32)
+    # Why matching linked nothing (disposition "conflict"): the users or accounts that
+    # matched the same key, so an admin can settle it by hand.
+    conflict_reason: str | None = None
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

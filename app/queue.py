@@ -207,6 +207,7 @@ class InlineDispatcher:
         shutdown: Lifecycle,
         sweep: str,
         inbox: Callable[[], Sequence[Wake]] | None = None,
+        periodic: Mapping[str, float] | None = None,
     ) -> None:
         self._settings = settings
         self._functions = functions
@@ -219,6 +220,12 @@ class InlineDispatcher:
         self._ready = self._loop.submit(startup(self._ctx))
         self._sweeper = self._loop.submit(self._sweep_forever())
         self._poller = self._loop.submit(self._poll_inbox_forever()) if inbox else None
+        # Functions run every N seconds like the worker's other cron jobs (the due-cycles check).
+        self._periodic = [
+            self._loop.submit(self._every(name, interval))
+            for name, interval in (periodic or {}).items()
+            if interval > 0
+        ]
 
     async def _run(self, function: str, args: tuple[Any, ...]) -> None:
         await asyncio.wrap_future(self._ready)
@@ -232,6 +239,12 @@ class InlineDispatcher:
         while True:
             await asyncio.sleep(self._settings.sweeper_interval_s)
             await self._run(self._sweep, ())
+
+    async def _every(self, function: str, interval: float) -> None:
+        await asyncio.wrap_future(self._ready)
+        while True:
+            await asyncio.sleep(interval)
+            await self._run(function, ())
 
     async def _poll_inbox_forever(self) -> None:
         assert self._inbox is not None
@@ -261,6 +274,8 @@ class InlineDispatcher:
 
     def close(self, timeout: float = 30) -> None:
         self._sweeper.cancel()
+        for timer in self._periodic:
+            timer.cancel()
         if self._poller is not None:
             self._poller.cancel()
         # Let work in flight finish: stopping the loop under it would leave database work

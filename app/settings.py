@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     sweeper_interval_s: int = Field(
         30, description="How often lost wake-ups and expired leases are swept up (s)"
     )
+    sync_check_interval_s: int = Field(
+        5,
+        description="How often workers look for apps whose delta cycle is due (s); 0 turns "
+        "scheduled cycles off",
+    )
     worker_concurrency: int = Field(20, description="Jobs and tasks one worker runs at once")
     # A worker has no HTTP app: when set, it serves its own Prometheus metrics on this port.
     metrics_port: int | None = Field(

@@ -69,6 +69,9 @@ def env(
         "QUEUE_MODE": "inline",
         "SANDBOX_ENABLED": "false",
         "SWEEPER_INTERVAL_S": "1",
+        # Scheduled delta cycles would add Graph calls to tests that count them; the sync
+        # tests turn them on where they test the schedule.
+        "SYNC_CHECK_INTERVAL_S": "0",
         "LOG_FORMAT": "text",
     }
     for key, value in values.items():

@@ -131,6 +131,16 @@ def test_every_job_kind_has_a_handler_and_every_wakeup_a_function() -> None:
     from app.webhooks.service import DELIVER_FUNCTION
 
     assert set(JOB_HANDLERS) == set(JobKind)
-    assert {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION, "sweep"} == set(FUNCTIONS)
+    from app.sync.jobs import CYCLE_FUNCTION, DUE_FUNCTION
+
+    expected = {
+        JOB_FUNCTION,
+        TASK_FUNCTION,
+        DELIVER_FUNCTION,
+        "sweep",
+        CYCLE_FUNCTION,
+        DUE_FUNCTION,
+    }
+    assert expected == set(FUNCTIONS)
     arq_names = {f.__name__ for f in WorkerSettings.functions}
-    assert arq_names == {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION}
+    assert arq_names == {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION, CYCLE_FUNCTION}

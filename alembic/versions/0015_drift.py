@@ -5,7 +5,7 @@ until the tenant is back in line or its value is adopted; at most one open per a
 kind and target) and, on `assignment`, the attribute values adopted from the tenant.
 
 Revision ID: 0015_drift
-Revises: 0013_snapshot
+Revises: 0014_sync
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "0015_drift"
-down_revision: str | None = "0013_snapshot"
+down_revision: str | None = "0014_sync"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,6 +39,7 @@ from app.jobs.service import start_job
 from app.models import App, Scope
 from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
+from app.sync import service as sync_service
 
 router = APIRouter(route_class=ProblemRoute, tags=["apps"])
 Runtime = Annotated[GraphRuntime, Depends(api_runtime)]
@@ -74,7 +75,9 @@ def sandbox_demo(_: Reader) -> SandboxDemoRead:
 
 @router.get("/apps/{app_id:int}", response_model=AppRead, operation_id="apps-get")
 def get_app(app_id: Id, session: SessionDep, _: Reader) -> AppRead:
-    return service.to_read(service.get_app(session, app_id))
+    read = service.to_read(service.get_app(session, app_id))
+    read.sync = sync_service.sync_read(session, app_id)
+    return read
 
 
 @router.patch(

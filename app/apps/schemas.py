@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_valid
 
 from app.inputs import Input, Patch
 from app.models import DeprovisionPolicy, MatchKey
+from app.sync.schemas import AppSyncRead
 
 Cloud = Literal["global", "usgov", "china", "sandbox"]
 Severity = Literal["error", "warning", "info"]
@@ -282,6 +283,10 @@ class AppRead(BaseModel):
     entitlements: EntitlementsRead
     created_at: datetime
     updated_at: datetime
+    sync: AppSyncRead | None = Field(
+        None,
+        description="The delta cycles: state, last cycle, next cycle (on `GET /apps/{id}`)",
+    )
 
 
 class AuthorizeRead(BaseModel):

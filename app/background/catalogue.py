@@ -20,6 +20,7 @@ from app.jobs.service import JobHandler
 from app.mappings.jobs import reapply
 from app.provisioning.jobs import recompute_app_job
 from app.settings import Settings
+from app.sync import jobs as sync_jobs
 from app.webhooks import jobs as webhooks_jobs
 from app.webhooks.service import DELIVER_FUNCTION
 
@@ -28,6 +29,8 @@ JOB_HANDLERS: Mapping[str, JobHandler] = {
     JobKind.assignments_recompute: recompute_app_job,
     JobKind.refresh_entitlements: refresh_entitlements,
     JobKind.users_import: orphaned_import,
+    JobKind.sync_run: sync_jobs.sync_now,
+    JobKind.sync_import: sync_jobs.import_accounts,
 }
 
 
@@ -41,6 +44,8 @@ FUNCTIONS: Mapping[str, queue.JobFunction] = {
     "run_task": functions.run_task,
     "sweep": functions.sweep,
     DELIVER_FUNCTION: webhooks_jobs.deliver_webhook,
+    sync_jobs.CYCLE_FUNCTION: sync_jobs.sync_cycle,
+    sync_jobs.DUE_FUNCTION: sync_jobs.sync_due,
 }
 """What a wake-up can name (`queue.Wake.function`)."""
 
@@ -56,7 +61,13 @@ def install_dispatcher(settings: Settings) -> None:
             assert settings.redis_url
             return queue.ArqDispatcher(settings.redis_url)
         return queue.InlineDispatcher(
-            settings, FUNCTIONS, functions.startup, functions.shutdown, SWEEP, handoff.take_due
+            settings,
+            FUNCTIONS,
+            functions.startup,
+            functions.shutdown,
+            SWEEP,
+            handoff.take_due,
+            periodic={sync_jobs.DUE_FUNCTION: settings.sync_check_interval_s},
         )
 
     queue.configure(make)

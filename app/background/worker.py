@@ -15,6 +15,7 @@ from app.background.catalogue import install_dispatcher, run_job
 from app.background.functions import run_task, shutdown, startup, sweep
 from app.queue import redis_settings
 from app.settings import get_settings
+from app.sync.jobs import sync_cycle, sync_due
 from app.webhooks.jobs import deliver_webhook
 
 
@@ -25,7 +26,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [run_job, run_task, deliver_webhook]
+    functions: ClassVar[list[Any]] = [run_job, run_task, deliver_webhook, sync_cycle]
     # The sweeper re-wakes rows whose wake-up was lost (Redis flushed, a worker killed).
     cron_jobs: ClassVar[list[Any]] = [
         cron(
@@ -33,7 +34,19 @@ class WorkerSettings:
             second=set(range(0, 60, max(1, min(60, get_settings().sweeper_interval_s)))),
             run_at_startup=True,
             unique=True,
-        )
+        ),
+        # Starts the delta cycles of apps that are due; each cycle takes its app's lease.
+        *(
+            [
+                cron(
+                    sync_due,
+                    second=set(range(0, 60, max(1, min(60, get_settings().sync_check_interval_s)))),
+                    unique=True,
+                )
+            ]
+            if get_settings().sync_check_interval_s > 0
+            else []
+        ),
     ]
     on_startup = _startup
     on_shutdown = shutdown

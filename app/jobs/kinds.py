@@ -16,3 +16,7 @@ class JobKind(StrEnum):
     """Pull an app's licenses and Microsoft 365 groups from its tenant."""
     users_import = "users.import"
     """A CSV/JSON import; it runs in the CLI that started it, under the job's lease."""
+    sync_run = "apps.sync"
+    """One delta cycle of an app now (`POST /apps/{id}/sync`)."""
+    sync_import = "apps.import"
+    """Read every tenant user of an app and match each to a directory user."""

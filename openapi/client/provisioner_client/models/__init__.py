@@ -19,6 +19,7 @@ from .app_plan_actions import AppPlanActions
 from .app_plan_totals import AppPlanTotals
 from .app_read import AppRead
 from .app_read_cloud import AppReadCloud
+from .app_sync_read import AppSyncRead
 from .app_update import AppUpdate
 from .app_update_cloud import AppUpdateCloud
 from .approval_policy import ApprovalPolicy
@@ -48,6 +49,12 @@ from .check_user_parameters import CheckUserParameters
 from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
 from .consent_read import ConsentRead
+from .cycle_read import CycleRead
+from .cycle_read_conflict_examples_item import CycleReadConflictExamplesItem
+from .cycle_read_kind import CycleReadKind
+from .cycle_read_matched_by import CycleReadMatchedBy
+from .cycle_read_phases_ms import CycleReadPhasesMs
+from .cycle_read_round_trips import CycleReadRoundTrips
 from .delivery_read import DeliveryRead
 from .delivery_read_payload import DeliveryReadPayload
 from .delivery_status import DeliveryStatus
@@ -55,6 +62,8 @@ from .deprovision_policy import DeprovisionPolicy
 from .disposition import Disposition
 from .domain_check_read import DomainCheckRead
 from .domain_check_read_type_type_0 import DomainCheckReadTypeType0
+from .drift_figures import DriftFigures
+from .drift_figures_found import DriftFiguresFound
 from .drift_item_read import DriftItemRead
 from .drift_kind import DriftKind
 from .drift_policy import DriftPolicy
@@ -126,6 +135,7 @@ from .plan_read import PlanRead
 from .preflight_report import PreflightReport
 from .problem import Problem
 from .provisioning_log_entry import ProvisioningLogEntry
+from .quarantine_read import QuarantineRead
 from .role_create import RoleCreate
 from .role_grant import RoleGrant
 from .role_grant_source import RoleGrantSource
@@ -146,6 +156,8 @@ from .step_error_read import StepErrorRead
 from .step_kind import StepKind
 from .step_read import StepRead
 from .step_status import StepStatus
+from .sync_request import SyncRequest
+from .sync_state import SyncState
 from .task_action import TaskAction
 from .task_ids import TaskIds
 from .task_read import TaskRead
@@ -203,6 +215,7 @@ __all__ = (
     "AppRead",
     "AppReadCloud",
     "ApprovalPolicy",
+    "AppSyncRead",
     "AppUpdate",
     "AppUpdateCloud",
     "AssignmentRead",
@@ -231,6 +244,12 @@ __all__ = (
     "CheckUserResult",
     "ConditionIn",
     "ConsentRead",
+    "CycleRead",
+    "CycleReadConflictExamplesItem",
+    "CycleReadKind",
+    "CycleReadMatchedBy",
+    "CycleReadPhasesMs",
+    "CycleReadRoundTrips",
     "DeliveryRead",
     "DeliveryReadPayload",
     "DeliveryStatus",
@@ -238,6 +257,8 @@ __all__ = (
     "Disposition",
     "DomainCheckRead",
     "DomainCheckReadTypeType0",
+    "DriftFigures",
+    "DriftFiguresFound",
     "DriftItemRead",
     "DriftKind",
     "DriftPolicy",
@@ -309,6 +330,7 @@ __all__ = (
     "PreflightReport",
     "Problem",
     "ProvisioningLogEntry",
+    "QuarantineRead",
     "RoleCreate",
     "RoleGrant",
     "RoleGrantSource",
@@ -329,6 +351,8 @@ __all__ = (
     "StepKind",
     "StepRead",
     "StepStatus",
+    "SyncRequest",
+    "SyncState",
     "TaskAction",
     "TaskIds",
     "TaskRead",

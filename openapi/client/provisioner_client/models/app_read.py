@@ -10,8 +10,10 @@ from attrs import field as _attrs_field
 from ..models.app_read_cloud import AppReadCloud
 from ..models.deprovision_policy import DeprovisionPolicy
 from ..models.match_key import MatchKey
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.app_sync_read import AppSyncRead
     from ..models.approval_policy import ApprovalPolicy
     from ..models.certificate_read import CertificateRead
     from ..models.consent_read import ConsentRead
@@ -57,6 +59,7 @@ class AppRead:
         sync_interval_s (int):
         tenant (str):
         updated_at (datetime.datetime):
+        sync (AppSyncRead | None | Unset): The delta cycles: state, last cycle, next cycle (on `GET /apps/{id}`)
     """
 
     approval_required: ApprovalPolicy
@@ -84,9 +87,11 @@ class AppRead:
     sync_interval_s: int
     tenant: str
     updated_at: datetime.datetime
+    sync: AppSyncRead | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.app_sync_read import AppSyncRead  # noqa: PLC0415
         from ..models.certificate_read import CertificateRead  # noqa: PLC0415
 
         approval_required = self.approval_required.to_dict()
@@ -150,6 +155,14 @@ class AppRead:
 
         updated_at = self.updated_at.isoformat()
 
+        sync: dict[str, Any] | None | Unset
+        if isinstance(self.sync, Unset):
+            sync = UNSET
+        elif isinstance(self.sync, AppSyncRead):
+            sync = self.sync.to_dict()
+        else:
+            sync = self.sync
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -181,11 +194,14 @@ class AppRead:
                 "updated_at": updated_at,
             }
         )
+        if sync is not UNSET:
+            field_dict["sync"] = sync
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.app_sync_read import AppSyncRead  # noqa: PLC0415
         from ..models.approval_policy import ApprovalPolicy  # noqa: PLC0415
         from ..models.certificate_read import CertificateRead  # noqa: PLC0415
         from ..models.consent_read import ConsentRead  # noqa: PLC0415
@@ -273,6 +289,23 @@ class AppRead:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        def _parse_sync(data: object) -> AppSyncRead | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                sync_type_0 = AppSyncRead.from_dict(data)
+
+                return sync_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AppSyncRead | None | Unset, data)
+
+        sync = _parse_sync(d.pop("sync", UNSET))
+
         app_read = cls(
             approval_required=approval_required,
             certificate=certificate,
@@ -299,6 +332,7 @@ class AppRead:
             sync_interval_s=sync_interval_s,
             tenant=tenant,
             updated_at=updated_at,
+            sync=sync,
         )
 
         app_read.additional_properties = d

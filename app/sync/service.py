@@ -1,0 +1,607 @@
+"""Delta cycles: read the tenant into the app's snapshot, match, detect drift, on a schedule.
+
+A cycle runs on one worker at a time across all workers: it starts by taking the app's lease
+in `app_sync` with one atomic UPDATE, and whoever's UPDATE touches nothing returns "already
+running". A cycle reads the users round, then the groups round (graph-contract §7), writing
+each page as it arrives, then matches the accounts that changed (all of them after a full
+round) and hands the changed object ids to drift detection. A full round (the first cycle,
+`full=True`, the full-reconciliation schedule, or a stored deltaLink Graph refused) also
+drops snapshot rows Graph no longer returns.
+
+A cycle that cannot reach the tenant (token refused, consent revoked, credentials missing,
+or failing cycle after cycle) puts the app in quarantine: visible with its reason, backed off
+exponentially, reported by webhook; the next successful cycle lifts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from app.apps import repository as apps_repo
+from app.apps.errors import NotAuthenticated
+from app.apps.runtime import GraphRuntime, connection_of
+from app.db import transaction
+from app.drift import service as drift
+from app.errors import NotFound, ProblemError
+from app.evaluation.desired import app_parameters
+from app.graph import GraphAuthError, GraphClient, GraphError
+from app.models import App, AppSync, SyncState, utcnow
+from app.settings import get_settings
+from app.sync import delta, matching
+from app.sync import repository as repo
+from app.sync.schemas import AppSyncRead, CycleRead, QuarantineRead
+from app.webhooks import service as webhooks
+
+log = logging.getLogger("app.sync")
+
+LEASE_S = 600  # extended on every page, so only a dead worker's lease runs out
+QUARANTINE_FIRST_S = 300  # 5 minutes, doubling per failed cycle...
+QUARANTINE_MAX_S = 6 * 3600  # ...up to 6 hours
+FAILURES_BEFORE_QUARANTINE = 3  # cycles in a row failing for other reasons (most calls failing)
+GROUP_LINK_SEPARATOR = "\n"  # one deltaLink per 50 groups; URLs hold no line feed
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class CycleResult:
+    """What `run_cycle` did: `ran` False when it did not start (`detail` says why)."""
+
+    ran: bool
+    detail: str
+    cycle: dict[str, Any] | None = None
+
+
+@dataclass
+class _Counts:
+    changed: set[str] = field(default_factory=set)
+    removed: int = 0
+    seen: int = 0
+    members_changed: int = 0
+    known: bool = True  # the snapshot held accounts when the round began
+    write_s: float = 0.0  # time spent writing pages (they overlap the next page's request)
+
+
+class _Unreachable(Exception):
+    """The tenant cannot be reached: quarantine at once."""
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
+    """A tenant_account row from a Graph user. `attributes` keeps every selected property as
+    Graph returned it (userPrincipalName, mail and onPremisesImmutableId included, since
+    their columns are lowercased or indexed copies; assignedLicenses too, with its
+    disabledPlans) except the id and the two flags that have columns of their own."""
+    licenses = user.get("assignedLicenses") or []
+    upn = user.get("userPrincipalName")
+    mail = user.get("mail")
+    attributes = {
+        name: user.get(name)
+        for name in select
+        if name not in ("id", "accountEnabled", "onPremisesSyncEnabled")
+    }
+    return {
+        "object_id": str(user["id"]).lower(),
+        "user_principal_name": upn,
+        "user_principal_name_lower": upn.lower() if isinstance(upn, str) else None,
+        "mail_lower": mail.lower() if isinstance(mail, str) else None,
+        "on_premises_immutable_id": user.get("onPremisesImmutableId"),
+        "account_enabled": user.get("accountEnabled"),
+        "on_premises_sync_enabled": user.get("onPremisesSyncEnabled"),
+        "assigned_licenses": sorted(
+            {str(lic.get("skuId", "")).lower() for lic in licenses if lic.get("skuId")}
+        ),
+        "attributes": attributes,
+        "deleted": False,
+    }
+
+
+def _write_users_page(
+    app_id: int,
+    page: delta.UsersPage,
+    select: Sequence[str],
+    counts: _Counts,
+    seen: set[str] | None,
+) -> None:
+    began = time.perf_counter()
+    try:
+        _write_users(app_id, page, select, counts, seen)
+    finally:
+        counts.write_s += time.perf_counter() - began
+
+
+def _write_users(
+    app_id: int,
+    page: delta.UsersPage,
+    select: Sequence[str],
+    counts: _Counts,
+    seen: set[str] | None,
+) -> None:
+    with transaction() as session:
+        rows = {}
+        for user in page.users:
+            row = account_row(user, select)
+            rows[row["object_id"]] = row
+        # The first round of an app finds its snapshot empty: nothing to compare with.
+        existing = repo.accounts_by_object_id(session, app_id, rows) if counts.known else {}
+        changed = []
+        for object_id, row in rows.items():
+            old = existing.get(object_id)
+            if old is not None:
+                # A property Graph left out of a changed object kept its value.
+                row["attributes"] = {**(old["attributes"] or {}), **row["attributes"]}
+            if old is None or any(old[f] != row[f] for f in repo.ACCOUNT_FIELDS):
+                changed.append(row)
+        repo.upsert_accounts(session, app_id, changed)
+        counts.changed.update(r["object_id"] for r in changed)
+        counts.seen += len(rows)
+        if seen is not None:
+            seen.update(rows)
+        soft = repo.mark_deleted(session, app_id, page.soft_deleted)
+        purged = repo.delete_accounts(session, app_id, page.purged)
+        counts.changed.update(soft)
+        counts.changed.update(purged)
+        counts.removed += len(soft) + len(purged)
+        repo.extend_lease(session, app_id, LEASE_S)
+
+
+def _drop_unseen(app_id: int, seen: set[str], counts: _Counts) -> None:
+    """After a full round: rows Graph did not return are gone from the tenant. Soft-deleted
+    rows stay (a full round never returns deleted items, which may still be restored)."""
+    with transaction() as session:
+        stale = [o for o in repo.live_object_ids(session, app_id) if o not in seen]
+        removed = repo.delete_accounts(session, app_id, stale)
+        counts.changed.update(removed)
+        counts.removed += len(removed)
+
+
+async def _users_round(
+    client: GraphClient,
+    app: App,
+    link: str | None,
+    stats: delta.RoundStats,
+    counts: _Counts,
+    progress: Progress | None,
+) -> str | None:
+    assert app.id is not None
+    app_id = app.id
+    names = [p.name for p in app_parameters(app.parameters or [], app.immutable_id_attribute)]
+    select = delta.user_select(names)
+    seen: set[str] = set()
+
+    def known() -> bool:
+        with transaction() as session:
+            return repo.has_accounts(session, app_id)
+
+    counts.known = await asyncio.to_thread(known)
+
+    async def on_body(body: dict[str, Any]) -> None:
+        page = delta.users_page(body)
+        await asyncio.to_thread(
+            _write_users_page, app_id, page, select, counts, seen if stats.full else None
+        )
+        if progress is not None:
+            await asyncio.to_thread(progress, stats.pages)
+
+    async def on_restart() -> None:
+        seen.clear()
+
+    new_link = await delta.run_round(
+        client, "users/delta", {"$select": ",".join(select)}, link, stats, on_body, on_restart
+    )
+    if stats.full:
+        await asyncio.to_thread(_drop_unseen, app_id, seen, counts)
+    return new_link
+
+
+def _apply_members(app_id: int, page: delta.GroupsPage, counts: _Counts) -> None:
+    with transaction() as session:
+        removed_groups = repo.remove_groups(session, app_id, page.groups_removed)
+        added = repo.add_members(session, app_id, page.added)
+        removed = repo.remove_members(session, app_id, page.removed)
+        counts.members_changed += added + removed + len(removed_groups)
+        counts.changed.update(m for _, m in page.added)
+        counts.changed.update(m for _, m in page.removed)
+        counts.changed.update(removed_groups)
+        repo.extend_lease(session, app_id, LEASE_S)
+
+
+def _replace_members(
+    app_id: int, group_ids: Collection[str], seen: set[tuple[str, str]], counts: _Counts
+) -> None:
+    """After a full groups round: the memberships of these groups are exactly `seen`."""
+    with transaction() as session:
+        wanted = set(group_ids)
+        current = {p for p in repo.members(session, app_id) if p[0] in wanted}
+        added = repo.add_members(session, app_id, sorted(seen - current))
+        removed = repo.remove_members(session, app_id, sorted(current - seen))
+        counts.members_changed += added + removed
+        counts.changed.update(m for _, m in seen ^ current)
+
+
+async def _groups_round(
+    client: GraphClient,
+    app_id: int,
+    group_ids: list[str],
+    stored: AppSync,
+    stats: delta.RoundStats,
+    counts: _Counts,
+) -> str | None:
+    """Every 50 groups are one delta query of their own (`$filter` takes at most 50 ids);
+    their deltaLinks are stored together. A changed set of groups restarts them all."""
+    old_ids = list(stored.groups_delta_ids or [])
+    gone = sorted(set(old_ids) - set(group_ids))
+    if gone:
+
+        def drop() -> None:
+            with transaction() as session:
+                members = repo.remove_groups(session, app_id, gone)
+                counts.changed.update(members)
+                counts.members_changed += len(members)
+
+        await asyncio.to_thread(drop)
+    if not group_ids:
+        return None
+    links = (stored.groups_delta_link or "").split(GROUP_LINK_SEPARATOR)
+    parts = [group_ids[i : i + delta.MAX_FILTER_IDS] for i in range(0, len(group_ids), 50)]
+    if sorted(old_ids) != group_ids or len(links) != len(parts):
+        links = [""] * len(parts)
+    new_links: list[str] = []
+    for part, link in zip(parts, links, strict=True):
+        part_stats = delta.RoundStats()
+        seen: set[tuple[str, str]] = set()
+
+        async def on_body(
+            body: dict[str, Any],
+            seen: set[tuple[str, str]] = seen,
+            part_stats: delta.RoundStats = part_stats,
+        ) -> None:
+            page = delta.groups_page(body)
+            if part_stats.full:
+                seen.update(page.added)
+            else:
+                await asyncio.to_thread(_apply_members, app_id, page, counts)
+
+        async def on_restart(seen: set[tuple[str, str]] = seen) -> None:
+            seen.clear()
+
+        params = {"$select": "displayName,members", "$filter": delta.id_filter(part)}
+        new_link = await delta.run_round(
+            client, "groups/delta", params, link or None, part_stats, on_body, on_restart
+        )
+        if part_stats.full:
+            await asyncio.to_thread(_replace_members, app_id, part, seen, counts)
+        stats.pages += part_stats.pages
+        stats.round_trips += part_stats.round_trips
+        stats.full = stats.full or part_stats.full
+        stats.full_restart = stats.full_restart or part_stats.full_restart
+        new_links.append(new_link or "")
+    return GROUP_LINK_SEPARATOR.join(new_links)
+
+
+# --- the cycle ------------------------------------------------------------------------------
+
+
+def _start(app_id: int, force: bool) -> tuple[App, AppSync] | str:
+    with transaction() as session:
+        app = apps_repo.get(session, app_id)
+        if app is None:
+            raise NotFound(f"App {app_id} does not exist.")
+        repo.ensure_row(session, app_id)
+        if not repo.take_lease(session, app_id, LEASE_S, force=force):
+            row = repo.get(session, app_id)
+            assert row is not None
+            if row.state == SyncState.quarantined:
+                return f"quarantined until {row.quarantined_until}: {row.quarantine_reason}"
+            return "already running"
+        row = repo.get(session, app_id)
+        assert row is not None
+        session.expunge(app)
+        session.expunge(row)
+        return app, row
+
+
+async def run_cycle(
+    app_id: int,
+    *,
+    full: bool = False,
+    reason: str = "schedule",
+    runtime: GraphRuntime | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> CycleResult:
+    """Run one cycle of the app now, unless one is running (anywhere) or, without `force`,
+    the app is quarantined and its back-off has not ended."""
+    started = await asyncio.to_thread(_start, app_id, force)
+    if isinstance(started, str):
+        return CycleResult(False, started)
+    app, row = started
+    owned = runtime is None
+    runtime = runtime or GraphRuntime(get_settings())
+    begun = utcnow()
+    now = begun
+    want_full = (
+        full
+        or not row.users_delta_link
+        or (row.next_full_at is not None and _aware(row.next_full_at) <= now)
+    )
+    users_stats = delta.RoundStats()
+    groups_stats = delta.RoundStats()
+    counts = _Counts()
+    cycle: dict[str, Any] = {"reason": reason, "started_at": begun.isoformat()}
+    # Where the time went (connect, users, groups, match, drift), for the record and benches.
+    phases: dict[str, int] = {}
+    cycle["phases_ms"] = phases
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = int((now - mark) * 1000)
+        mark = now
+
+    try:
+        try:
+            connection_of(app)
+            client = await runtime.client_for(app_id)
+        except ProblemError as exc:
+            raise _Unreachable(exc.detail or exc.title) from None
+        await client.application_permissions()  # the token, before the clock of the rounds
+        lap("connect")
+        users_link = await _users_round(
+            client, app, None if want_full else row.users_delta_link, users_stats, counts, progress
+        )
+        lap("users")
+        phases["users_writes"] = int(counts.write_s * 1000)
+        group_ids = await asyncio.to_thread(_rule_groups, app_id)
+        groups_link = await _groups_round(client, app_id, group_ids, row, groups_stats, counts)
+        lap("groups")
+        figures = await asyncio.to_thread(
+            _finish,
+            app_id,
+            users_stats,
+            groups_stats,
+            counts,
+            users_link,
+            groups_link,
+            group_ids,
+            cycle,
+            begun,
+        )
+        return CycleResult(True, "ran", figures)
+    except (_Unreachable, GraphAuthError) as exc:
+        message = str(exc)
+        await asyncio.to_thread(
+            _failed, app_id, users_stats, groups_stats, counts, cycle, begun, message, True
+        )
+        if isinstance(exc, GraphAuthError):
+            await runtime.forget(app_id)
+        return CycleResult(True, f"failed: {message}", cycle)
+    except GraphError as exc:
+        message = str(exc)
+        await asyncio.to_thread(
+            _failed, app_id, users_stats, groups_stats, counts, cycle, begun, message, False
+        )
+        return CycleResult(True, f"failed: {message}", cycle)
+    except BaseException as exc:
+        await asyncio.to_thread(
+            _failed,
+            app_id,
+            users_stats,
+            groups_stats,
+            counts,
+            cycle,
+            begun,
+            f"{type(exc).__name__}: {exc}",
+            False,
+        )
+        raise
+    finally:
+        if owned:
+            await runtime.aclose()
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: naive UTC
+
+
+def _rule_groups(app_id: int) -> list[str]:
+    with transaction() as session:
+        return repo.rule_group_ids(session, app_id)
+
+
+def _figures(
+    cycle: dict[str, Any],
+    users: delta.RoundStats,
+    groups: delta.RoundStats,
+    counts: _Counts,
+    begun: datetime,
+) -> None:
+    finished = utcnow()
+    cycle.update(
+        {
+            "kind": "full" if users.full else "incremental",
+            "finished_at": finished.isoformat(),
+            "duration_ms": int((finished - begun).total_seconds() * 1000),
+            "pages": users.pages + groups.pages,
+            "round_trips": {"users": users.round_trips, "groups": groups.round_trips},
+            "accounts_seen": counts.seen,
+            "accounts_changed": len(counts.changed),
+            "accounts_removed": counts.removed,
+            "members_changed": counts.members_changed,
+            "full_restart": users.full_restart or groups.full_restart,
+        }
+    )
+
+
+def _finish(
+    app_id: int,
+    users: delta.RoundStats,
+    groups: delta.RoundStats,
+    counts: _Counts,
+    users_link: str | None,
+    groups_link: str | None,
+    group_ids: list[str],
+    cycle: dict[str, Any],
+    begun: datetime,
+) -> dict[str, Any]:
+    with transaction() as session:
+        app = apps_repo.get(session, app_id)
+        row = repo.get(session, app_id)
+        assert app is not None and row is not None
+        scope = None if users.full else sorted(counts.changed)
+        mark = time.perf_counter()
+        matched = matching.match_accounts(session, app, scope)
+        cycle["phases_ms"]["match"] = int((time.perf_counter() - mark) * 1000)
+        mark = time.perf_counter()
+        found = drift.detect_drift(session, app, scope)
+        cycle["phases_ms"]["drift"] = int((time.perf_counter() - mark) * 1000)
+        _figures(cycle, users, groups, counts, begun)
+        cycle.update(
+            {
+                "ok": True,
+                "matched": matched.total_matched,
+                "matched_by": matched.matched,
+                "conflicts": matched.conflicts,
+                "conflict_examples": matched.conflict_examples,
+                "assignments_linked": matched.assignments_linked,
+                "drift": asdict(found),
+                "tasks_planned": found.tasks_planned,
+                "error": None,
+            }
+        )
+        if matched.total_matched or matched.conflicts:
+            apps_repo.add_event(
+                session,
+                "sync.matched",
+                app_id,
+                {
+                    "matched_by": matched.matched,
+                    "conflicts": matched.conflicts,
+                    "assignments_linked": matched.assignments_linked,
+                },
+            )
+        if row.quarantine_reason is not None:
+            apps_repo.add_event(
+                session, "sync.quarantine_lifted", app_id, {"was": row.quarantine_reason}
+            )
+        now = utcnow()
+        row.users_delta_link = users_link
+        row.groups_delta_link = groups_link
+        row.groups_delta_ids = group_ids
+        row.state = SyncState.idle
+        row.lease_until = None
+        row.failures = 0
+        row.quarantine_reason = row.quarantined_at = row.quarantined_until = None
+        row.next_cycle_at = now + timedelta(seconds=app.sync_interval_s)
+        if users.full:
+            row.next_full_at = now + timedelta(seconds=app.full_sync_interval_s)
+        row.last_cycle = cycle
+        row.updated_at = now
+        session.add(row)
+    log.info(
+        "sync.cycle",
+        extra={"app_id": app_id, **{k: cycle[k] for k in ("kind", "duration_ms", "pages")}},
+    )
+    return cycle
+
+
+def _failed(
+    app_id: int,
+    users: delta.RoundStats,
+    groups: delta.RoundStats,
+    counts: _Counts,
+    cycle: dict[str, Any],
+    begun: datetime,
+    message: str,
+    unreachable: bool,
+) -> None:
+    """Record the failed cycle and release the lease; quarantine when the tenant cannot be
+    reached, or after several failed cycles in a row. What the rounds wrote stays (it is
+    what Graph said); the deltaLinks stay as they were, so the next cycle reads it again."""
+    with transaction() as session:
+        app = apps_repo.get(session, app_id)
+        row = repo.get(session, app_id)
+        if app is None or row is None:
+            return
+        _figures(cycle, users, groups, counts, begun)
+        cycle.update({"ok": False, "error": message[:2000], "tasks_planned": 0})
+        now = utcnow()
+        row.failures += 1
+        row.lease_until = None
+        row.last_cycle = cycle
+        row.updated_at = now
+        if unreachable or row.failures >= FAILURES_BEFORE_QUARANTINE:
+            backoff = min(QUARANTINE_MAX_S, QUARANTINE_FIRST_S * 2 ** (row.failures - 1))
+            newly = row.quarantine_reason is None
+            row.state = SyncState.quarantined
+            row.quarantine_reason = message[:2000]
+            row.quarantined_at = row.quarantined_at or now
+            row.quarantined_until = now + timedelta(seconds=backoff)
+            row.next_cycle_at = row.quarantined_until
+            if newly:
+                apps_repo.add_event(
+                    session,
+                    "sync.quarantined",
+                    app_id,
+                    {"reason": row.quarantine_reason, "until": row.quarantined_until.isoformat()},
+                )
+                webhooks.app_quarantined(session, app, "sync_cycle_failed", row.quarantine_reason)
+        else:
+            row.state = SyncState.idle
+            row.next_cycle_at = now + timedelta(seconds=app.sync_interval_s)
+        session.add(row)
+    log.warning("sync.cycle_failed", extra={"app_id": app_id, "error": message[:500]})
+
+
+# --- reading the state ------------------------------------------------------------------------
+
+
+def sync_read(session: Session, app_id: int) -> AppSyncRead:
+    """Where the app's cycles stand (an app never cycled: idle, nothing yet)."""
+    row = repo.get(session, app_id)
+    if row is None:
+        return AppSyncRead(
+            state=SyncState.idle,
+            last_cycle=None,
+            next_cycle_at=None,
+            next_full_at=None,
+            quarantine=None,
+        )
+    quarantine = None
+    if row.quarantine_reason is not None:
+        quarantine = QuarantineRead(
+            reason=row.quarantine_reason, since=row.quarantined_at, until=row.quarantined_until
+        )
+    last = CycleRead.model_validate(row.last_cycle) if row.last_cycle else None
+    return AppSyncRead(
+        state=SyncState(row.state),
+        last_cycle=last,
+        next_cycle_at=row.next_cycle_at,
+        next_full_at=row.next_full_at,
+        quarantine=quarantine,
+    )
+
+
+def check_can_sync(app: App) -> None:
+    """A cycle needs a tenant to talk to: 409 before a job is made for an app that has none."""
+    if not app.consented_tenant_id:
+        raise NotAuthenticated(
+            f"App {app.id} is not authenticated: grant admin consent before syncing."
+        )
+    connection_of(app)
+
+
+def due_apps(now: datetime | None = None) -> list[int]:
+    with transaction() as session:
+        return repo.due_app_ids(session, now or utcnow())
