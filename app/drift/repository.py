@@ -101,6 +101,21 @@ def open_items(session: Session, assignment_ids: Sequence[int]) -> list[DriftIte
     )
 
 
+def open_item_objects(session: Session, app_id: int, kinds: Sequence[str]) -> set[str]:
+    """The tenant object ids of the app's open drift items of these kinds."""
+    if not kinds:
+        return set()
+    return set(
+        session.execute(
+            select(col(DriftItem.object_id)).where(
+                col(DriftItem.app_id) == app_id,
+                col(DriftItem.status) == DriftStatus.open,
+                col(DriftItem.kind).in_(list(kinds)),
+            )
+        ).scalars()
+    )
+
+
 def open_items_outside(
     session: Session, app_id: int, assignment_ids: Collection[int]
 ) -> list[DriftItem]:

@@ -257,7 +257,12 @@ def detect_drift(session: Session, app: App, object_ids: Collection[str] | None)
     cycle = _Cycle(session, app, dict(policy_of(app)))
     cycle.tracked = repo.tracked_groups(session, app.id)
     cycle.skus = managed_skus(session, app.id)
-    wanted = None if object_ids is None else sorted(set(object_ids))
+    wanted = None
+    if object_ids is not None:
+        # Open drift whose kind is no longer only reported (an admin switched the policy to
+        # enforce or adopt) is judged again now, not when the account next changes.
+        acting = [str(kind) for kind, act in cycle.policy.items() if act != DriftAction.report]
+        wanted = sorted(set(object_ids) | repo.open_item_objects(session, app.id, acting))
     compared: set[int] = set()
     after = 0
     while wanted is None or wanted:
