@@ -81,6 +81,7 @@ _IDENTITY_FIELDS = ("tenant", "cloud", "client_id")
 POLICY_FIELDS = (
     "approval_required",
     "drift_policy",
+    "match_order",
     "deletion_threshold",
     "on_user_deleted",
     "on_user_suspended",
@@ -323,10 +324,23 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+def _json(value: Any) -> Any:
+    """A value as JSON stores it (enums as their strings), for comparing old with new."""
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return _plain(value)
+
+
 def _current(app: App, key: str) -> Any:
     # A drift policy never set reads as the defaults, so sending them back changes nothing.
     if key == "drift_policy":
         return DriftPolicy(**(app.drift_policy or {})).model_dump()
+    if key == "approval_required":
+        return ApprovalPolicy(**(app.approval_required or {})).model_dump()
+    if key == "match_order":
+        return [str(k) for k in app.match_order or DEFAULT_MATCH_ORDER]
     return getattr(app, key)
 
 
@@ -335,12 +349,19 @@ def privileged_fields(app: App, data: AppUpdate) -> list[str]:
     sent with the value it already has changes nothing and needs no privilege. Their values
     before and after go to the audit trail (`_audit_update`)."""
     sent = data.model_fields_set
-    dumped = data.model_dump(include={*POLICY_FIELDS, "client_id", "tenant", "cloud"})
-    changed = [
-        key
-        for key in POLICY_FIELDS
-        if key in sent and _plain(dumped[key]) != _plain(_current(app, key))
-    ]
+    dumped = data.model_dump(
+        include={*POLICY_FIELDS, "client_id", "tenant", "cloud"}, exclude_unset=True
+    )
+    changed = []
+    for key in POLICY_FIELDS:
+        if key not in sent:
+            continue
+        current = _current(app, key)
+        new = dumped[key]
+        if isinstance(new, dict) and isinstance(current, dict):
+            new = {**current, **new}  # merge patch, as `update_app` applies it
+        if _json(new) != _json(current):
+            changed.append(key)
     for key in ("client_id", "tenant", "cloud"):
         if key in sent and dumped[key] is not None and _plain(dumped[key]) != getattr(app, key):
             changed.append(key)
@@ -385,6 +406,11 @@ def update_app(
     changes = data.model_dump(
         exclude_unset=True, exclude={"client_secret", "certificate", "parameters"}
     )
+    # A PATCH of a policy object changes the keys it sends and keeps the others (JSON merge
+    # patch, RFC 7396): `{"drift_policy": {"groups": "report"}}` must not reset the rest.
+    for key in ("approval_required", "drift_policy"):
+        if isinstance(changes.get(key), dict):
+            changes[key] = {**_current(app, key), **changes[key]}
     reject_nulls(
         changes,
         (

@@ -152,10 +152,18 @@ class Run:
                     self.planned += 1
 
 
+# The approval policy names create, update, suspend and delete. Reactivating a suspended
+# account changes it (accountEnabled, and whatever else moved meanwhile): it is an update, and
+# waits whenever updates do, so a disable made by hand is never undone unapproved.
+_POLICY_KEY = {"reactivate": "update"}
+
+
 def approval_reason(app: App, action: str) -> str | None:
     """Why a task of this action waits for an admin under the app's policy (None: it does not)."""
-    if (app.approval_required or {}).get(action):
-        return f"{action} needs an admin's approval (app policy)"
+    key = _POLICY_KEY.get(action, action)
+    if (app.approval_required or {}).get(key):
+        policy = "app policy" if key == action else f"app policy: {key}"
+        return f"{action} needs an admin's approval ({policy})"
     return None
 
 

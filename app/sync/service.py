@@ -77,14 +77,34 @@ class _Unreachable(Exception):
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _storable(value: Any) -> Any:
+    """Graph's answer without NUL characters, which Postgres text and jsonb cannot hold: one
+    user with a NUL in a name (the tenant accepts it) must not stop every cycle of the app."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+def _fits(value: Any, length: int) -> str | None:
+    """A key column's value, or None when it is not a string of at most `length` characters
+    (the column's size): such an account is not matched by that key (never by a cut-off
+    value), and the whole value stays in `attributes`."""
+    return value if isinstance(value, str) and len(value) <= length else None
+
+
 def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
     """A tenant_account row from a Graph user. `attributes` keeps every selected property as
     Graph returned it (userPrincipalName, mail and onPremisesImmutableId included, since
     their columns are lowercased or indexed copies; assignedLicenses too, with its
     disabledPlans) except the id and the two flags that have columns of their own."""
+    user = _storable(user)
     licenses = user.get("assignedLicenses") or []
-    upn = user.get("userPrincipalName")
-    mail = user.get("mail")
+    upn = _fits(user.get("userPrincipalName"), 1024)
+    mail = _fits(user.get("mail"), 320)
     attributes = {
         name: user.get(name)
         for name in select
@@ -95,7 +115,7 @@ def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
         "user_principal_name": upn,
         "user_principal_name_lower": upn.lower() if isinstance(upn, str) else None,
         "mail_lower": mail.lower() if isinstance(mail, str) else None,
-        "on_premises_immutable_id": user.get("onPremisesImmutableId"),
+        "on_premises_immutable_id": _fits(user.get("onPremisesImmutableId"), 200),
         "account_enabled": user.get("accountEnabled"),
         "on_premises_sync_enabled": user.get("onPremisesSyncEnabled"),
         "assigned_licenses": sorted(
@@ -292,7 +312,7 @@ async def _groups_round(
 # --- the cycle ------------------------------------------------------------------------------
 
 
-def _start(app_id: int, force: bool) -> tuple[App, AppSync] | str:
+def _start(app_id: int, force: bool, full: bool = False) -> tuple[App, AppSync] | str:
     with transaction() as session:
         app = apps_repo.get(session, app_id)
         if app is None:
@@ -303,6 +323,11 @@ def _start(app_id: int, force: bool) -> tuple[App, AppSync] | str:
             assert row is not None
             if row.state == SyncState.quarantined:
                 return f"quarantined until {row.quarantined_until}: {row.quarantine_reason}"
+            if full:
+                # Not dropped: the running cycle's end schedules the full round at once.
+                row.next_full_at = utcnow()
+                session.add(row)
+                return "already running; a full round follows it"
             return "already running"
         row = repo.get(session, app_id)
         assert row is not None
@@ -322,7 +347,7 @@ async def run_cycle(
 ) -> CycleResult:
     """Run one cycle of the app now, unless one is running (anywhere) or, without `force`,
     the app is quarantined and its back-off has not ended."""
-    started = await asyncio.to_thread(_start, app_id, force)
+    started = await asyncio.to_thread(_start, app_id, force, full)
     if isinstance(started, str):
         return CycleResult(False, started)
     app, row = started
@@ -506,6 +531,9 @@ def _finish(
         row.next_cycle_at = now + timedelta(seconds=app.sync_interval_s)
         if users.full:
             row.next_full_at = now + timedelta(seconds=app.full_sync_interval_s)
+        elif row.next_full_at is not None and _aware(row.next_full_at) <= now:
+            # A full round was asked for while this incremental one ran: it follows at once.
+            row.next_cycle_at = now
         row.last_cycle = cycle
         row.updated_at = now
         session.add(row)

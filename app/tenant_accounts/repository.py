@@ -92,6 +92,20 @@ def by_object_id(session: Session, app_id: int, object_id: str) -> TenantAccount
     ).scalar_one_or_none()
 
 
+def lock_accounts(session: Session, app_id: int, account_ids: Sequence[int]) -> None:
+    """Row-lock these accounts of the app, in id order, until the transaction ends."""
+    if account_ids:
+        session.execute(
+            select(col(TenantAccount.id))
+            .where(
+                col(TenantAccount.app_id) == app_id,
+                col(TenantAccount.id).in_(list(account_ids)),
+            )
+            .order_by(col(TenantAccount.id))
+            .with_for_update()
+        ).all()
+
+
 def open_account_tasks(session: Session, app_id: int) -> list[Task]:
     """Open tasks of the app that belong to no assignment: deprovisioning of tenant accounts
     (few at any time; their plans name the account)."""

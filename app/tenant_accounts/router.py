@@ -12,11 +12,14 @@ from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute
 from app.apps.service import get_app, require_app
+from app.errors import Forbidden
 from app.inputs import SearchText
-from app.models import TenantAccount
+from app.models import Scope, TenantAccount
 from app.pagination import Page, PageParams, paginate
+from app.security import Principal
 from app.tenant_accounts import repository, service
 from app.tenant_accounts.schemas import (
+    AccountAction,
     AccountActionIn,
     AccountActionResult,
     AccountActionsIn,
@@ -97,18 +100,29 @@ def get_account(app_id: Id, account_id: Id, session: SessionDep, _: Reader) -> T
     return _reads(session, [service.get_account(session, app_id, account_id)])[0]
 
 
+def _may(principal: Principal, action: AccountAction) -> None:
+    """Deprovisioning an account that belongs to nobody here deletes or disables someone this
+    engine never created (perhaps the tenant's own admin): it needs the `admin` scope."""
+    if action == AccountAction.deprovision and not principal.has(Scope.admin):
+        raise Forbidden(
+            "Deprovisioning a tenant account that belongs to no directory user needs the "
+            "`admin` scope; `write` may link, import and ignore."
+        )
+
+
 @router.post(
     "/apps/{app_id:int}/tenant-accounts/{account_id:int}/actions",
     response_model=AccountActionResult,
     operation_id="tenant-accounts-act",
 )
 def act(
-    app_id: Id, account_id: Id, data: AccountActionIn, session: SessionDep, _: Writer
+    app_id: Id, account_id: Id, data: AccountActionIn, session: SessionDep, principal: Writer
 ) -> AccountActionResult:
     """One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
     policy). A refusal is the problem it met (404, 409, 422)."""
+    _may(principal, data.action)
     app = get_app(session, app_id)
     done = service.act(session, app, data.action, account_id, data.user_id)
     return AccountActionResult(
@@ -128,11 +142,12 @@ def act(
     operation_id="tenant-accounts-act-bulk",
 )
 def act_bulk(
-    app_id: Id, data: AccountActionsIn, session: SessionDep, _: Writer
+    app_id: Id, data: AccountActionsIn, session: SessionDep, principal: Writer
 ) -> AccountActionsResult:
     """One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
     accounts than the app's deletion threshold holds them all for approval."""
+    _may(principal, data.action)
     app = get_app(session, app_id)
     results = service.act_on_many(
         session,

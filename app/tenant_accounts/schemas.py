@@ -19,6 +19,9 @@ class Disposition(StrEnum):
     imported = "imported"
     deprovisioning = "deprovisioning"  # a task deletes or suspends it (maybe after approval)
     deprovisioned = "deprovisioned"
+    # The matcher found more than one directory user for it (or the user holds another
+    # account): nothing was linked; `conflict_reason` says why.
+    conflict = "conflict"
 
 
 class AccountAction(StrEnum):

@@ -85,6 +85,14 @@ def _link(session: Session, app: App, account: TenantAccount, user: User) -> Non
     and the user's assignment holds the account's object id with the tenant's state as the
     applied state, so the next run changes what differs instead of creating anyone."""
     assert user.id is not None and account.id is not None
+    pending = _deprovisioning_task(session, app, account)
+    if pending is not None:
+        # Linking would make a person of ours the target of a delete or suspend planned for
+        # an account of nobody's (and perhaps approved later without a second look).
+        raise Conflict(
+            f"Task {pending.id} deprovisions tenant account {account.id} ({pending.status}); "
+            "deny or cancel it before linking the account to a directory user."
+        )
     if account.user_id is not None and account.user_id != user.id:
         raise Conflict(
             f"Tenant account {account.id} ({account.user_principal_name}) is already linked to "
@@ -228,6 +236,14 @@ def threshold_hold(session: Session, app: App, count: int) -> str | None:
     )
 
 
+def _deprovisioning_task(session: Session, app: App, account: TenantAccount) -> Task | None:
+    """The open task that deletes or suspends this account, if any."""
+    for task in repo.open_account_tasks(session, _id(app)):
+        if (task.plan or {}).get("tenant_account_id") == account.id:
+            return task
+    return None
+
+
 def deprovision(session: Session, app: App, account_id: int, hold: str | None) -> Task:
     """Plan the delete or suspend of an account that belongs to nobody here."""
     account = get_account(session, _id(app), account_id, lock=True)
@@ -244,11 +260,12 @@ def deprovision(session: Session, app: App, account_id: int, hold: str | None) -
     action = deprovision_action(app)
     if action == TaskAction.suspend and account.account_enabled is False:
         raise Conflict(f"Tenant account {account.id} is already disabled in the tenant.")
-    for task in repo.open_account_tasks(session, _id(app)):
-        if (task.plan or {}).get("tenant_account_id") == account.id:
-            raise Conflict(
-                f"Task {task.id} already deprovisions tenant account {account.id} ({task.status})."
-            )
+    pending = _deprovisioning_task(session, app, account)
+    if pending is not None:
+        raise Conflict(
+            f"Task {pending.id} already deprovisions tenant account {account.id} "
+            f"({pending.status})."
+        )
     before = audit.snapshot(account)
     reason = planning.approval_reason(app, action) or hold
     task = Task(
@@ -315,6 +332,8 @@ def act(
         case AccountAction.ignore:
             return Done(ignore(session, app, account_id))
         case AccountAction.deprovision:
+            # One account at a time is still a run of deletes: the threshold applies to it too.
+            hold = hold if hold is not None else threshold_hold(session, app, 1)
             task = deprovision(session, app, account_id, hold)
             return Done(get_account(session, _id(app), account_id), task=task)
     raise AssertionError(action)
@@ -332,6 +351,10 @@ def act_on_many(
     duplicate username, an account linked already) leaves nothing behind and keeps no other
     item from being done. `read` turns an account into its API shape."""
     ids = list(dict.fromkeys(account_ids))
+    # Lock the accounts before the first savepoint: on SQLite that takes the write lock at
+    # once (BEGIN IMMEDIATE), where a savepoint's deferred BEGIN would fail with "database is
+    # locked" when a concurrent writer (a sync cycle) holds it; on Postgres it orders writers.
+    repo.lock_accounts(session, _id(app), ids)
     hold = threshold_hold(session, app, len(ids)) if action == AccountAction.deprovision else None
     results: list[AccountActionResult] = []
     for account_id in ids:

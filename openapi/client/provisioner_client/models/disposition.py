@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class Disposition(StrEnum):
+    CONFLICT = "conflict"
     DEPROVISIONED = "deprovisioned"
     DEPROVISIONING = "deprovisioning"
     IGNORED = "ignored"
