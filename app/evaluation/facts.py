@@ -31,6 +31,13 @@ USER_FIELDS = (
 USER_FIELD_SET = frozenset(USER_FIELDS)
 CUSTOM_PREFIX = "custom_attributes."
 
+
+def custom_attribute_name(source: str) -> str | None:
+    """The custom attribute a reference names (`custom_attributes.immutable_id` ->
+    `immutable_id`), or None for a reference to anything else."""
+    return source[len(CUSTOM_PREFIX) :] if source.startswith(CUSTOM_PREFIX) else None
+
+
 RAW = 0
 """Index of the values as given in ``Subject.text`` / ``Subject.member_of``."""
 FOLDED = 1

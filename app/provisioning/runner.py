@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -18,6 +18,7 @@ from app import recompute
 from app.apps import repository as apps_repo
 from app.db import after_commit, transaction
 from app.evaluation.desired import DesiredState
+from app.evaluation.facts import custom_attribute_name
 from app.graph import GraphAuthError, GraphError
 from app.models import (
     App,
@@ -28,6 +29,7 @@ from app.models import (
     Task,
     TaskAction,
     TaskStatus,
+    as_utc,
     utcnow,
 )
 from app.observability.context import bound_request_id
@@ -62,11 +64,6 @@ class Claimed:
     correlation_id: str | None
 
 
-def _immutable_source(attr: str) -> str | None:
-    prefix = "custom_attributes."
-    return attr[len(prefix) :] if attr.startswith(prefix) else None
-
-
 def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None:
     with transaction() as session:
         ids = repo.claim_batch(session, task_id, lease_s, limit)
@@ -80,7 +77,7 @@ def claimed(session: Session, ids: list[int]) -> Claimed:
     rows = repo.claimed_rows(session, ids)
     app = apps_repo.get(session, rows[0].app_id)
     assert app is not None and app.id is not None
-    attr = _immutable_source(app.immutable_id_attribute)
+    attr = custom_attribute_name(app.immutable_id_attribute)
     works = []
     for r in rows:
         if r.assignment_id is None:
@@ -456,7 +453,7 @@ def _finish_task(
             task.status, task.finished_at = TaskStatus.succeeded, now
             task.reason = "; ".join(outcome.notes) or None
             task.error_code = task.error_message = task.error_request_id = None
-            record_task(task.action, "succeeded", (now - _aware(task.created_at)).total_seconds())
+            record_task(task.action, "succeeded", (now - as_utc(task.created_at)).total_seconds())
         case Blocked():
             task.status, task.reason = TaskStatus.blocked, outcome.reason
             record_task(task.action, "blocked")
@@ -471,19 +468,15 @@ def _finish_task(
             task.status, task.finished_at = TaskStatus.failed, now
             task.reason = outcome.reason
             webhooks.task_failed(session, task)
-            record_task(task.action, "failed", (now - _aware(task.created_at)).total_seconds())
+            record_task(task.action, "failed", (now - as_utc(task.created_at)).total_seconds())
     session.add(task)
-
-
-def _aware(ts: Any) -> Any:
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _write_back(
     session: Session, app: App, assignment: Assignment, outcome: Outcome, task: Task
 ) -> bool:
     """The tenant's ImmutableID wins: copy it into the app's attribute on our user."""
-    attr = _immutable_source(app.immutable_id_attribute)
+    attr = custom_attribute_name(app.immutable_id_attribute)
     user = repo.get_user(session, assignment.user_id)
     if attr is None or user is None:
         return False

@@ -28,7 +28,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import (
@@ -47,7 +46,7 @@ from scim2_models import (
 from scim2_models import Group as GroupResource
 
 from app.api.ids import parse_id
-from app.models import ScimGroup, User, UserStatus
+from app.models import ScimGroup, User, UserStatus, as_utc
 from app.scim.catalog import Catalog, ScimUser
 
 EMPLOYEE_NUMBER = "employee_number"
@@ -225,16 +224,11 @@ def etag(resource: Any) -> str:
     return f'W/"{digest}"'
 
 
-def _aware(ts: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every timestamp we write is UTC.
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def _meta(kind: str, row: User | ScimGroup, location: str, version: str) -> Meta:
     return Meta(
         resource_type=kind,
-        created=_aware(row.created_at),
-        last_modified=_aware(row.updated_at),
+        created=as_utc(row.created_at),
+        last_modified=as_utc(row.updated_at),
         location=location,
         version=version,
     )

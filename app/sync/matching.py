@@ -30,11 +30,11 @@ from sqlmodel import Session
 
 from app.directory.repository import iter_fact_chunks, load_facts
 from app.evaluation.desired import app_parameters
+from app.evaluation.facts import custom_attribute_name
 from app.evaluation.parameters import compile_parameters, user_lookup
 from app.models import App, MatchKey, utcnow
 from app.sync import repository as repo
 
-CUSTOM_PREFIX = "custom_attributes."
 DEFAULT_ORDER = (MatchKey.immutable_id, MatchKey.user_principal_name, MatchKey.mail)
 EXAMPLES = 10
 FEW = 2000  # users whose facts are read by id; more are read in one pass over everyone
@@ -89,7 +89,7 @@ def _build_index(session: Session, app: App, keys: Iterable[str]) -> tuple[_Inde
     keys = set(keys)
     index = _Index()
     attr = app.immutable_id_attribute or ""
-    custom = attr[len(CUSTOM_PREFIX) :] if attr.startswith(CUSTOM_PREFIX) else None
+    custom = custom_attribute_name(attr)
     upn_known: set[int] = set()
     for user_id, _tenant_id, immutable_id, upn in repo.assignment_keys(session, app.id):
         if MatchKey.immutable_id in keys:

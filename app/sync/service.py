@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -33,7 +33,7 @@ from app.drift import service as drift
 from app.errors import NotFound, ProblemError
 from app.evaluation.desired import app_parameters
 from app.graph import GraphAuthError, GraphClient, GraphError
-from app.models import App, AppSync, SyncState, utcnow
+from app.models import App, AppSync, SyncState, as_utc, utcnow
 from app.settings import get_settings
 from app.sync import delta, matching
 from app.sync import repository as repo
@@ -358,7 +358,7 @@ async def run_cycle(
     want_full = (
         full
         or not row.users_delta_link
-        or (row.next_full_at is not None and _aware(row.next_full_at) <= now)
+        or (row.next_full_at is not None and as_utc(row.next_full_at) <= now)
     )
     users_stats = delta.RoundStats()
     groups_stats = delta.RoundStats()
@@ -434,10 +434,6 @@ async def run_cycle(
     finally:
         if owned:
             await runtime.aclose()
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: naive UTC
 
 
 def _rule_groups(app_id: int) -> list[str]:
@@ -531,7 +527,7 @@ def _finish(
         row.next_cycle_at = now + timedelta(seconds=app.sync_interval_s)
         if users.full:
             row.next_full_at = now + timedelta(seconds=app.full_sync_interval_s)
-        elif row.next_full_at is not None and _aware(row.next_full_at) <= now:
+        elif row.next_full_at is not None and as_utc(row.next_full_at) <= now:
             # A full round was asked for while this incremental one ran: it follows at once.
             row.next_cycle_at = now
         row.last_cycle = cycle

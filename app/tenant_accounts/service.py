@@ -27,6 +27,7 @@ from app.audit import service as audit
 from app.directory import service as directory
 from app.directory.schemas import UserCreate
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, ProblemError, field_error
+from app.evaluation.facts import custom_attribute_name
 from app.models import (
     App,
     Assignment,
@@ -134,11 +135,6 @@ def _assignment(session: Session, app_id: int, user_id: int) -> Assignment | Non
 # --- import ---------------------------------------------------------------------------------
 
 
-def _immutable_source(attr: str) -> str | None:
-    prefix = "custom_attributes."
-    return attr[len(prefix) :] if attr.startswith(prefix) else None
-
-
 def user_from_account(app: App, account: TenantAccount) -> UserCreate:
     """The directory user the tenant account describes (422 when its values do not make a
     valid user, e.g. no userPrincipalName)."""
@@ -147,7 +143,7 @@ def user_from_account(app: App, account: TenantAccount) -> UserCreate:
     if not upn:
         raise InvalidInput(f"Tenant account {account.id} has no userPrincipalName to import.")
     custom: dict[str, str] = {}
-    source = _immutable_source(app.immutable_id_attribute)
+    source = custom_attribute_name(app.immutable_id_attribute)
     if source and account.on_premises_immutable_id:
         custom[source] = account.on_premises_immutable_id
     values = {
