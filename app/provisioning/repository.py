@@ -213,6 +213,7 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
             col(Task.assignment_id),
             col(Task.plan),
             col(Assignment.desired),
+            col(Assignment.desired_fingerprint),
             col(Assignment.applied),
             col(Assignment.state),
             col(Assignment.tenant_object_id),

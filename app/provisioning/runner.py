@@ -98,6 +98,7 @@ def claimed(session: Session, ids: list[int]) -> Claimed:
                 attempt=r.attempts,
                 immutable_id=ours or r.immutable_id,
                 refused=Refusals.from_json(r.refused),
+                desired_fingerprint=r.desired_fingerprint,
             )
         )
     return Claimed(app.id, works, app.immutable_id_attribute, rows[0].correlation_id)
@@ -150,6 +151,7 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])
         writebacks: list[int] = []
         replan: list[Assignment] = []
+        moved: list[tuple[Assignment, Task]] = []
         unreachable: GraphError | None = None
         lines: list[dict[str, Any]] = []
         now = utcnow()
@@ -188,6 +190,15 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             _finish_task(session, task, outcome, decision, now)
             if isinstance(decision, Blocked) and decision.why is Blocker.APPROVAL:
                 _recreate_needs_approval(session, app, task, assignment, decision.reason)
+            elif (
+                isinstance(decision, Blocked | Failed)
+                and assignment.desired_fingerprint != outcome.desired_fingerprint
+            ):
+                # The desired state moved while this run carried out the old one (a rule
+                # granted a license while a held attribute blocked the task): planning saw the
+                # task running and left the change to us. Without this the change waits for
+                # the next one, and the steps that could go never run.
+                moved.append((assignment, task))
             lines.append(_outcome_line(app, task, outcome, decision))
             session.add(assignment)
             if task.status == TaskStatus.succeeded:
@@ -206,6 +217,13 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
             # step; the task just finished was their one open task, so none is running.
             if assignment.user_id not in writebacks and planning.next_plan(assignment):
                 planning.reconcile(session, app, assignment)
+        for assignment, task in moved:
+            # A task held for a value Graph would refuse is released by the new plan, other
+            # blocked tasks take it and keep waiting, a failed one is closed: a new task.
+            still_open = task.status in planning.NOT_STARTED
+            planning.reconcile(
+                session, app, assignment, open_task=task if still_open else None, prefetched=True
+            )
         task_service.purge_deleted_users(
             session, sorted({t.user_id for t in tasks.values() if t.user_id is not None})
         )

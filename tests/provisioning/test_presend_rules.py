@@ -179,3 +179,36 @@ def test_a_license_is_not_sent_for_a_user_without_a_usage_location(
     assert task["status"] == "succeeded", task
     assert user.props["usageLocation"] == "DE"
     assert [lic.sku_id for lic in user.licenses] == [seed.SKU_E3]
+
+
+def test_a_change_that_arrives_while_the_held_task_runs_is_not_left_waiting(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """A rule grants a license while the task that will hold the department is running:
+    planning leaves the running task to the runner, and the runner re-plans when the run ends
+    blocked, so the license goes without waiting for some later change."""
+    import time
+
+    app, role = _setup(api, sandbox)
+    uid = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))["id"]
+    wait_tasks(api, app["id"])
+    user = tenant_user(sandbox, "user1@contoso.com")
+
+    sandbox.state.set_behaviour({"latency_ms": 1500})
+    try:
+        api.ok("PATCH", f"/users/{uid}", json={"department": LONG_DEPARTMENT, "title": "Lead"})
+        deadline = time.monotonic() + 30
+        while not any(
+            t["status"] == "running"
+            for t in api.ok("GET", "/provisioning/tasks", params={"app_id": app["id"]})["items"]
+        ):
+            assert time.monotonic() < deadline, "the update task never started"
+            time.sleep(0.02)
+        _license_everyone(api, app["id"], seed.SKU_E3)
+    finally:
+        sandbox.state.set_behaviour({"latency_ms": 0})
+    task = wait_tasks(api, app["id"])[-1]
+
+    assert seed.SKU_E3 in [lic.sku_id for lic in user.licenses]
+    assert user.props["jobTitle"] == "Lead" and user.props["department"] == "Sales"
+    assert task["status"] == "blocked" and "department.length" in task["reason"]

@@ -30,6 +30,9 @@ class Work:
     # False for a tenant account that belongs to no directory user (its deprovisioning): if
     # it is gone there is nothing to suspend, and nobody to create.
     may_create: bool = True
+    # The assignment's desired state when the task was claimed: the runner compares it with
+    # the one it finds when recording, to re-plan what moved while the task ran.
+    desired_fingerprint: str | None = None
 
     def who(self) -> str:
         """The person, as an admin finds them: username and directory id."""
@@ -153,6 +156,7 @@ class Outcome:
     # it instead of deleting or disabling it; nothing of ours is applied there any more.
     released: bool = False
     steps: list[StepResult] = field(default_factory=list)
+    desired_fingerprint: str | None = None  # the Work's: the desired state this run carried out
 
     @property
     def failure(self) -> BaseException | None:
@@ -207,7 +211,12 @@ class ItemState:
 
     @classmethod
     def start(cls, work: Work) -> ItemState:
-        return cls(work, Outcome(work.task_id, tenant_object_id=work.tenant_object_id))
+        outcome = Outcome(
+            work.task_id,
+            tenant_object_id=work.tenant_object_id,
+            desired_fingerprint=work.desired_fingerprint,
+        )
+        return cls(work, outcome)
 
     @property
     def tenant_id(self) -> str:
