@@ -195,6 +195,7 @@ class User(SQLModel, table=True):
     __table_args__ = (
         Index("ix_directory_user_email_lower", "email_lower", unique=True),
         Index("ix_directory_user_username_lower", "username_lower", unique=True),
+        Index("ix_directory_user_source_anchor", "source_id", "source_anchor", unique=True),
         _NO_REUSE,
     )
 
@@ -217,6 +218,13 @@ class User(SQLModel, table=True):
     custom_attributes: dict[str, str] = json_column()
     # The identity provider's own id for this person, when it pushes users over SCIM.
     external_id: str | None = Field(default=None, max_length=256, index=True)
+    # The directory source (LDAP/AD) that owns this person, and the source's id for them
+    # (the anchor: objectGUID or entryUUID as a string). The fields the source maps are its
+    # own: the API refuses to change them (409 naming the source), as Azure AD Connect does.
+    source_id: int | None = Field(
+        default=None, foreign_key="directory_source.id", ondelete="SET NULL"
+    )
+    source_anchor: str | None = Field(default=None, max_length=256)
     # Manual group; a mapping may set another (mapped_group_id), which takes precedence.
     group_id: int | None = Field(
         default=None, foreign_key="directory_group.id", index=True, ondelete="SET NULL"
@@ -780,3 +788,108 @@ class DriftItem(SQLModel, table=True):
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     resolved_at: datetime | None = ts_column()
+
+
+class SourceKind(StrEnum):
+    """What a directory source is; it picks the defaults (attribute map, anchor, filters,
+    incremental method)."""
+
+    active_directory = "active_directory"  # incremental by uSNChanged, anchor objectGUID
+    ldap = "ldap"  # generic LDAP: incremental by modifyTimestamp, anchor entryUUID
+
+
+class SourceTls(StrEnum):
+    """How a source's connection is protected. Plain LDAP sends the bind password in clear
+    text: only with an explicit opt-in (`plaintext`)."""
+
+    ldaps = "ldaps"  # TLS from the first byte (ldaps://, port 636)
+    starttls = "starttls"  # ldap:// upgraded with the StartTLS extended operation (RFC 4513)
+    plaintext = "plaintext"
+
+
+class SourceAnchor(StrEnum):
+    """The source anchor: the value that follows a person for life and becomes their
+    ImmutableID (Azure AD Connect's sourceAnchor)."""
+
+    object_guid = "objectGUID"  # base64 of the GUID's 16 bytes in AD's byte order
+    # Azure AD Connect's default: ms-DS-ConsistencyGuid when set, else objectGUID
+    consistency_guid = "mS-DS-ConsistencyGuid"
+    entry_uuid = "entryUUID"  # generic LDAP (RFC 4530)
+
+
+class SourceStatus(StrEnum):
+    idle = "idle"
+    running = "running"
+    # A sync would delete or disable more than the threshold, or the source answered nothing:
+    # it stopped before changing anyone and waits for an admin (`held` lists the people).
+    held = "held"
+    error = "error"  # the last sync could not run (bind refused, TLS, search failed)
+
+
+class Source(SQLModel, table=True):
+    """A directory source: an LDAP server (one Active Directory domain controller, or a
+    generic LDAP server) whose people and groups feed our directory, as Azure AD Connect
+    feeds Entra ID."""
+
+    __tablename__ = "directory_source"
+    __table_args__ = _NO_REUSE
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=32)
+    enabled: bool = True
+    # Connection: one server (AD's uSN cursor is per domain controller), how it is protected,
+    # the CA that must have signed its certificate (PEM; None: the system's CAs).
+    url: str = Field(max_length=1000)
+    tls: str = Field(default="ldaps", max_length=16)
+    ca_certificate: str | None = None
+    bind_dn: str = Field(max_length=1000)
+    bind_password_enc: str | None = None  # write-only in the API, encrypted at rest
+    # What to read: where, which entries, and onto which of our fields.
+    base_dns: list[str] = json_column()
+    user_filter: str = Field(max_length=4000)
+    group_filter: str = Field(max_length=4000)
+    # Our field (`email`, `custom_attributes.employee_id`, ...) -> the LDAP attribute.
+    attribute_map: dict[str, str] = json_column()
+    anchor: str = Field(max_length=64)
+    # The custom attribute the anchor (base64) is written to, which an app's ImmutableID
+    # attribute reads (`custom_attributes.immutable_id` by default, as apps expect).
+    immutable_id_attribute: str | None = Field(
+        default="custom_attributes.immutable_id", max_length=200
+    )
+    # Schedule and safety
+    sync_interval_s: int = 1800  # Azure AD Connect's default cycle: 30 minutes
+    full_sync_interval_s: int = 86400
+    deletion_threshold: int = 500  # Azure AD Connect's default export deletion threshold
+    # Where syncs stand: the incremental cursor (AD: highestCommittedUSN and the DC's
+    # invocationId; LDAP: the newest modifyTimestamp seen), the lease that keeps one sync per
+    # source across workers, the last sync's figures, and what waits for an admin.
+    status: str = Field(default="idle", max_length=16)
+    status_reason: str | None = None
+    cursor: dict[str, Any] | None = json_column(nullable=True)
+    lease_until: datetime | None = ts_column()
+    next_sync_at: datetime | None = ts_column(index=True)
+    next_full_at: datetime | None = ts_column()
+    last_sync: dict[str, Any] | None = json_column(nullable=True)
+    held: dict[str, Any] | None = json_column(nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SourceGroup(SQLModel, table=True):
+    """A group as the source holds it: its direct members (DNs, lower-cased), from which the
+    nested memberships of every person are computed without one search per person."""
+
+    __tablename__ = "directory_source_group"
+    __table_args__ = (
+        UniqueConstraint("source_id", "anchor", name="uq_directory_source_group_anchor"),
+        Index("ix_directory_source_group_dn", "source_id", "dn_lower"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="directory_source.id", ondelete="CASCADE")
+    anchor: str = Field(max_length=256)
+    dn_lower: str = Field(max_length=1000)
+    name: str = Field(max_length=256)
+    members: list[str] = json_column()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
