@@ -70,6 +70,8 @@ fi
 [ "$ACTION" = start ] || usage
 
 START_TIME=$(date +%s)
+# A start that fails half-way stops what it started.
+trap 'status=$?; [ $status = 0 ] || "$0" stop "$DIR"; exit $status' EXIT
 
 # --- packages -------------------------------------------------------------------------------
 PACKAGES=()
