@@ -258,10 +258,20 @@ class LdapOu:
         if self.is_ad:
             self.conn.delete_ext_s(dn, serverctrls=[LDAPControl(TREE_DELETE_OID, True, None)])
             return
-        children = self.conn.search_s(dn, ldap.SCOPE_SUBTREE, "(objectClass=*)", ["1.1"])
-        # Deepest first: a parent cannot go before its children.
-        for child_dn, _ in sorted(children, key=lambda e: len(ldap.dn.str2dn(e[0])), reverse=True):
-            self.conn.delete_s(child_dn)
+        found = self.conn.search_s(dn, ldap.SCOPE_SUBTREE, "(objectClass=*)", ["1.1"])
+        levels: dict[int, list[str]] = {}
+        for entry_dn, _ in found:
+            levels.setdefault(len(ldap.dn.str2dn(entry_dn)), []).append(entry_dn)
+        # Deepest level first (a parent cannot go before its children); within a level the
+        # deletes are pipelined, which matters for the bench's 100,000 entries.
+        for depth in sorted(levels, reverse=True):
+            pending: list[int] = []
+            for entry_dn in levels[depth]:
+                pending.append(self.conn.delete_ext(entry_dn))
+                if len(pending) >= 512:
+                    self.conn.result(pending.pop(0))
+            for msgid in pending:
+                self.conn.result(msgid)
 
     def rename(self, dn: str, new_rdn: str, new_parent: str | None = None) -> str:
         """Renames (and optionally moves) an entry; returns its new DN."""
