@@ -8,6 +8,10 @@ incremental sync. Writes are pipelined on one connection (many requests in fligh
 collected as they come) rather than one round trip per entry: slapd's memberof overlay does the
 heavy part, writing memberOf into every member as each group arrives.
 
+Deleting that much again is slower than loading it (memberof rewrites every group a deleted
+person was in: ~3 minutes for 100k on a busy 2-core machine): a bench that loads 100k is better
+off leaving the data on the throwaway server than dropping its OU.
+
 Run alone to measure: `python bench/_ldap_load.py [--users N] [--groups N]` with the TEST_SLAPD_*
 variables of scripts/ldap-servers.sh in the environment.
 """
