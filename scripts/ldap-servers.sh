@@ -70,6 +70,9 @@ fi
 [ "$ACTION" = start ] || usage
 
 START_TIME=$(date +%s)
+if [ "$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then
+  die "Samba's AD DC must run as root (it binds ports 389 and 636 and provisions as root): run this as root or with passwordless sudo"
+fi
 # A start that fails half-way stops what it started.
 trap 'status=$?; [ $status = 0 ] || "$0" stop "$DIR"; exit $status' EXIT
 
