@@ -26,6 +26,7 @@ class ObjectType(StrEnum):
     token = "token"
     task = "task"
     scim_group = "scim_group"
+    source = "source"
 
 
 class ActorRead(BaseModel):

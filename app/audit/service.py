@@ -48,6 +48,7 @@ from app.models import (
     Role,
     RuleRow,
     ScimGroup,
+    Source,
     Task,
     TenantAccount,
     User,
@@ -122,6 +123,33 @@ def _app(app: App) -> dict[str, Any]:
     }
 
 
+def _source(source: Source) -> dict[str, Any]:
+    # The bind password as a fingerprint of its encrypted form (it changes when the password
+    # does); the CA certificate by its fingerprint (the PEM is long and says no more).
+    ca = None
+    if source.ca_certificate:
+        ca = "sha256:" + hashlib.sha256(source.ca_certificate.encode()).hexdigest()[:16]
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "enabled": source.enabled,
+        "url": source.url,
+        "tls": source.tls,
+        "ca_certificate": ca,
+        "bind_dn": source.bind_dn,
+        "bind_password": _secret_fingerprint(source.bind_password_enc),
+        "base_dns": source.base_dns,
+        "user_filter": source.user_filter,
+        "group_filter": source.group_filter,
+        "attribute_map": source.attribute_map,
+        "anchor": source.anchor,
+        "immutable_id_attribute": source.immutable_id_attribute,
+        "sync_interval_s": source.sync_interval_s,
+        "full_sync_interval_s": source.full_sync_interval_s,
+        "deletion_threshold": source.deletion_threshold,
+    }
+
+
 _FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {
     # type -> (object type, recorded columns); `App` has its own function (secrets).
     User: (
@@ -163,13 +191,15 @@ _FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {
 
 
 def object_type(row: Any) -> str:
+    if isinstance(row, Source):
+        return "source"
     return "app" if isinstance(row, App) else _FIELDS[type(row)][0]
 
 
 def _name(row: Any) -> str | None:
     if isinstance(row, User):
         return row.username
-    if isinstance(row, ApiToken | Group | Role | MappingRow | RuleRow | App):
+    if isinstance(row, ApiToken | Group | Role | MappingRow | RuleRow | App | Source):
         return row.name
     if isinstance(row, ScimGroup):
         return row.display_name
@@ -197,9 +227,14 @@ def _plain(value: Any) -> Any:
 def snapshot(row: Any, **extra: Any) -> dict[str, Any]:
     """What the record shows of `row` (never a secret), plus `extra` values (e.g. the role
     ids of a user, the app ids of a role) that live outside the row."""
-    values = (
-        _app(row) if isinstance(row, App) else {f: getattr(row, f) for f in _FIELDS[type(row)][1]}
-    )
+    if isinstance(row, Source):
+        values = _source(row)
+    else:
+        values = (
+            _app(row)
+            if isinstance(row, App)
+            else {f: getattr(row, f) for f in _FIELDS[type(row)][1]}
+        )
     return {k: _plain(v) for k, v in {**values, **extra}.items()}
 
 

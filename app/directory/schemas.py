@@ -131,6 +131,11 @@ class RoleGrant(BaseModel):
     mapping_id: int | None = None
 
 
+class SourceRef(BaseModel):
+    id: int
+    name: str
+
+
 class UserRead(BaseModel):
     id: int
     username: str
@@ -154,6 +159,12 @@ class UserRead(BaseModel):
     effective_group_id: int | None
     manual_role_ids: list[int]
     roles: list[RoleGrant] = Field(description="Effective roles, each labelled with its source")
+    source: SourceRef | None = Field(
+        None,
+        description="The directory source (LDAP, Active Directory) that owns this person: "
+        "the fields it sets, `member_of`, `status` and `distinguished_name` cannot be changed "
+        "here (409), nor can the person be deleted",
+    )
     created_at: datetime
     updated_at: datetime
 

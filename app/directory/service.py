@@ -30,6 +30,7 @@ from app.directory.schemas import (
     RoleGrant,
     RoleRead,
     RoleUpdate,
+    SourceRef,
     UserBulkCreate,
     UserBulkItem,
     UserBulkResult,
@@ -49,6 +50,8 @@ from app.errors import (
 from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, User, UserRole, UserStatus, utcnow
 from app.provisioning.rules.service import rules_referencing
+from app.sources import ownership
+from app.sources import repository as sources_repo
 
 MANUAL = "manual"
 MAPPING = "mapping"
@@ -309,12 +312,41 @@ def _audit_created(
         audit.record(session, "user.created", users[user_id], extra={"role_ids": roles[index]})
 
 
+def _changed_fields(user: User, changes: dict[str, Any]) -> list[str]:
+    """The fields (`department`, `custom_attributes.employee_id`) this update would change:
+    a field sent with the value it already has changes nothing."""
+    out = []
+    for key, value in changes.items():
+        if key == "custom_attributes":
+            own = user.custom_attributes or {}
+            out += [f"custom_attributes.{k}" for k, v in (value or {}).items() if own.get(k) != v]
+        elif (str(value) if key == "email" and value is not None else value) != getattr(user, key):
+            out.append(key)
+    return out
+
+
+def _refuse_source_owned(session: Session, user: User, changes: dict[str, Any]) -> None:
+    """409 for a change of a field the user's directory source sets (as Azure AD Connect:
+    the next sync would overwrite it). Every way of editing a user passes here: the API,
+    SCIM (replace, patch, group membership) and the CLI."""
+    if user.source_id is None:
+        return
+    source = sources_repo.get(session, user.source_id)
+    if source is None:
+        return
+    assert user.id is not None
+    owned = ownership.owned_fields(source)
+    if refused := [f for f in _changed_fields(user, changes) if f in owned]:
+        raise ownership.refusal(user.id, source, refused)
+
+
 def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     # Locked: parallel PATCHes each merge into the row the previous one committed.
     user = get_user(session, user_id, lock=True)
     before = audit.snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("username", "email", "status", "member_of"))
+    _refuse_source_owned(session, user, changes)
     _check_unique(session, changes.get("username"), changes.get("email"), user_id)
     if "group_id" in changes:
         _check_group(session, changes["group_id"])
@@ -343,6 +375,9 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
 
 def delete_user(session: Session, user_id: int) -> None:
     user = get_user(session, user_id)
+    if user.source_id is not None and (source := sources_repo.get(session, user.source_id)):
+        # The next sync would bring them back: they leave through the source.
+        raise ownership.deletion_refusal(user_id, source)
     audit.record(session, "user.deleted", user)
     recompute.user_deleting(session, user)
 
@@ -374,7 +409,7 @@ def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGr
     return out
 
 
-def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
+def to_read(user: User, roles: list[RoleGrant], source_name: str | None = None) -> UserRead:
     assert user.id is not None
     own = dict(user.custom_attributes or {})
     mapped = dict(user.mapped_attributes or {})
@@ -401,6 +436,9 @@ def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
         effective_group_id=user.mapped_group_id or user.group_id,
         manual_role_ids=[r.id for r in roles if r.source == MANUAL],
         roles=roles,
+        source=None
+        if user.source_id is None or source_name is None
+        else SourceRef(id=user.source_id, name=source_name),
         created_at=user.created_at,
         updated_at=user.updated_at,
     )
@@ -408,7 +446,12 @@ def to_read(user: User, roles: list[RoleGrant]) -> UserRead:
 
 def read_users(session: Session, users: Sequence[User]) -> list[UserRead]:
     roles = user_roles(session, users)
-    return [to_read(u, roles[u.id]) for u in users if u.id is not None]
+    sources = sources_repo.names(session, (u.source_id for u in users if u.source_id))
+    return [
+        to_read(u, roles[u.id], sources.get(u.source_id) if u.source_id else None)
+        for u in users
+        if u.id is not None
+    ]
 
 
 def set_manual_roles(

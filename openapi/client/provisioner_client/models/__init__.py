@@ -37,6 +37,7 @@ from .audit_entry_read_before_type_0 import AuditEntryReadBeforeType0
 from .audit_list_format_type_0 import AuditListFormatType0
 from .authorize_read import AuthorizeRead
 from .bulk_mode import BulkMode
+from .ca_certificate_read import CaCertificateRead
 from .catalog_item import CatalogItem
 from .certificate_in import CertificateIn
 from .certificate_read import CertificateRead
@@ -48,6 +49,8 @@ from .check_user import CheckUser
 from .check_user_parameters import CheckUserParameters
 from .check_user_result import CheckUserResult
 from .condition_in import ConditionIn
+from .connection_report import ConnectionReport
+from .connection_report_failed_step_type_0 import ConnectionReportFailedStepType0
 from .consent_read import ConsentRead
 from .cycle_read import CycleRead
 from .cycle_read_conflict_examples_item import CycleReadConflictExamplesItem
@@ -120,6 +123,7 @@ from .page_group_read import PageGroupRead
 from .page_job_read import PageJobRead
 from .page_provisioning_log_entry import PageProvisioningLogEntry
 from .page_role_read import PageRoleRead
+from .page_source_read import PageSourceRead
 from .page_task_read import PageTaskRead
 from .page_tenant_account_read import PageTenantAccountRead
 from .page_token_read import PageTokenRead
@@ -152,9 +156,28 @@ from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example_type_0 import SandboxDemoReadExampleType0
 from .scope import Scope
+from .search_result import SearchResult
+from .server_info import ServerInfo
+from .source_anchor import SourceAnchor
+from .source_create import SourceCreate
+from .source_create_attribute_map_type_0 import SourceCreateAttributeMapType0
+from .source_deleted import SourceDeleted
+from .source_kind import SourceKind
+from .source_read import SourceRead
+from .source_read_attribute_map import SourceReadAttributeMap
+from .source_read_held_type_0 import SourceReadHeldType0
+from .source_read_last_sync_type_0 import SourceReadLastSyncType0
+from .source_ref import SourceRef
+from .source_status import SourceStatus
+from .source_test_request import SourceTestRequest
+from .source_test_request_attribute_map_type_0 import SourceTestRequestAttributeMapType0
+from .source_tls import SourceTls
+from .source_update import SourceUpdate
+from .source_update_attribute_map import SourceUpdateAttributeMap
 from .step_error_read import StepErrorRead
 from .step_kind import StepKind
 from .step_read import StepRead
+from .step_result import StepResult
 from .step_status import StepStatus
 from .sync_request import SyncRequest
 from .sync_state import SyncState
@@ -232,6 +255,7 @@ __all__ = (
     "AuditListFormatType0",
     "AuthorizeRead",
     "BulkMode",
+    "CaCertificateRead",
     "CatalogItem",
     "CertificateIn",
     "CertificateRead",
@@ -243,6 +267,8 @@ __all__ = (
     "CheckUserParameters",
     "CheckUserResult",
     "ConditionIn",
+    "ConnectionReport",
+    "ConnectionReportFailedStepType0",
     "ConsentRead",
     "CycleRead",
     "CycleReadConflictExamplesItem",
@@ -315,6 +341,7 @@ __all__ = (
     "PageJobRead",
     "PageProvisioningLogEntry",
     "PageRoleRead",
+    "PageSourceRead",
     "PageTaskRead",
     "PageTenantAccountRead",
     "PageTokenRead",
@@ -347,9 +374,28 @@ __all__ = (
     "SandboxDemoReadCloud",
     "SandboxDemoReadExampleType0",
     "Scope",
+    "SearchResult",
+    "ServerInfo",
+    "SourceAnchor",
+    "SourceCreate",
+    "SourceCreateAttributeMapType0",
+    "SourceDeleted",
+    "SourceKind",
+    "SourceRead",
+    "SourceReadAttributeMap",
+    "SourceReadHeldType0",
+    "SourceReadLastSyncType0",
+    "SourceRef",
+    "SourceStatus",
+    "SourceTestRequest",
+    "SourceTestRequestAttributeMapType0",
+    "SourceTls",
+    "SourceUpdate",
+    "SourceUpdateAttributeMap",
     "StepErrorRead",
     "StepKind",
     "StepRead",
+    "StepResult",
     "StepStatus",
     "SyncRequest",
     "SyncState",

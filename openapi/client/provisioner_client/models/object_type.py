@@ -8,6 +8,7 @@ class ObjectType(StrEnum):
     ROLE = "role"
     RULE = "rule"
     SCIM_GROUP = "scim_group"
+    SOURCE = "source"
     TASK = "task"
     TOKEN = "token"
     USER = "user"

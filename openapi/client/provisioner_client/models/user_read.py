@@ -8,9 +8,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.user_status import UserStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.role_grant import RoleGrant
+    from ..models.source_ref import SourceRef
     from ..models.user_read_custom_attributes import UserReadCustomAttributes
     from ..models.user_read_effective_attributes import UserReadEffectiveAttributes
     from ..models.user_read_mapped_attributes import UserReadMappedAttributes
@@ -47,6 +49,9 @@ class UserRead:
         title (None | str):
         updated_at (datetime.datetime):
         username (str):
+        source (None | SourceRef | Unset): The directory source (LDAP, Active Directory) that owns this person: the
+            fields it sets, `member_of`, `status` and `distinguished_name` cannot be changed here (409), nor can the person
+            be deleted
     """
 
     company: None | str
@@ -73,9 +78,12 @@ class UserRead:
     title: None | str
     updated_at: datetime.datetime
     username: str
+    source: None | SourceRef | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.source_ref import SourceRef  # noqa: PLC0415
+
         company: None | str
         company = self.company
 
@@ -139,6 +147,14 @@ class UserRead:
 
         username = self.username
 
+        source: dict[str, Any] | None | Unset
+        if isinstance(self.source, Unset):
+            source = UNSET
+        elif isinstance(self.source, SourceRef):
+            source = self.source.to_dict()
+        else:
+            source = self.source
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -169,12 +185,15 @@ class UserRead:
                 "username": username,
             }
         )
+        if source is not UNSET:
+            field_dict["source"] = source
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.role_grant import RoleGrant  # noqa: PLC0415
+        from ..models.source_ref import SourceRef  # noqa: PLC0415
         from ..models.user_read_custom_attributes import UserReadCustomAttributes  # noqa: PLC0415
         from ..models.user_read_effective_attributes import UserReadEffectiveAttributes  # noqa: PLC0415
         from ..models.user_read_mapped_attributes import UserReadMappedAttributes  # noqa: PLC0415
@@ -294,6 +313,23 @@ class UserRead:
 
         username = d.pop("username")
 
+        def _parse_source(data: object) -> None | SourceRef | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                source_type_0 = SourceRef.from_dict(data)
+
+                return source_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SourceRef | Unset, data)
+
+        source = _parse_source(d.pop("source", UNSET))
+
         user_read = cls(
             company=company,
             country=country,
@@ -319,6 +355,7 @@ class UserRead:
             title=title,
             updated_at=updated_at,
             username=username,
+            source=source,
         )
 
         user_read.additional_properties = d
