@@ -5,12 +5,17 @@
 #   provisioner migrate                create or upgrade the database schema, then exit
 # See deploy/compose.yaml for the whole stack.
 
-ARG PYTHON_IMAGE=python:3.11-slim
+# Bookworm named: the runtime's OpenLDAP library package (libldap-2.5-0) is release-specific.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- builder: build the project's wheel and install it, with its pinned dependencies ------
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
+# python-ldap has no Linux wheels: it compiles against the OpenLDAP and SASL headers.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+    && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 # Metadata first: the dependency layer is reused until pyproject.toml changes.
 COPY pyproject.toml setup.py ./
@@ -30,6 +35,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=8000 \
     LOG_FORMAT=json
+# The shared libraries python-ldap links against (directory sources).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 provisioner \
     && useradd --system --uid 10001 --gid provisioner --home-dir /srv/provisioner \
        --shell /usr/sbin/nologin provisioner \

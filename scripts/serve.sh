@@ -13,6 +13,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! .venv/bin/python -c 'import app' 2>/dev/null || [ pyproject.toml -nt .venv/.installed-serve ]; then
   echo "==> installing" >&2
+  # python-ldap (directory sources) builds from source: it needs the OpenLDAP/SASL headers.
+  scripts/python-ldap-deps.sh .venv/bin/python
   .venv/bin/pip install -q -e .
   touch .venv/.installed-serve
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, runs the static checks (scripts/check) and then the whole test suite
-# against real Postgres and real Redis.
-# Installs what is missing (venv, Python packages, redis-server), starts both services in
+# against real Postgres, real Redis and real LDAP servers (slapd and Samba's AD DC).
+# Installs what is missing (venv, Python packages, redis-server), starts the services in
 # throwaway directories as an unprivileged user, and stops them on exit. Fails loudly when a
 # service cannot start: the suite never skips for want of one.
 set -euo pipefail
@@ -19,6 +19,7 @@ fi
 if ! .venv/bin/python -c 'import app, pytest, hypothesis' 2>/dev/null \
    || [ pyproject.toml -nt .venv/.installed ]; then
   log "installing the project and its test dependencies"
+  scripts/python-ldap-deps.sh .venv/bin/python || die "could not install what python-ldap needs to build"
   .venv/bin/pip install -q -e '.[dev]'
   touch .venv/.installed
 fi
@@ -60,6 +61,7 @@ cleanup() {
   set +e
   [ -f "$RUN_DIR/pg/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$RUN_DIR/pg" -m immediate stop >/dev/null 2>&1
   [ -f "$RUN_DIR/redis.pid" ] && kill "$(cat "$RUN_DIR/redis.pid")" 2>/dev/null
+  [ -d "$RUN_DIR/ldap" ] && scripts/ldap-servers.sh stop "$RUN_DIR/ldap"
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT
@@ -84,6 +86,15 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || { cat "$RUN_DIR/redis.log"; die "redis is not answering"; }
+
+# OpenLDAP slapd and Samba's Active Directory DC for the directory sources (TEST_SLAPD_*,
+# TEST_SAMBA_*, TEST_LDAP_CA_FILE, ...).
+log "starting slapd and samba (scripts/ldap-servers.sh)"
+scripts/ldap-servers.sh start "$RUN_DIR/ldap" || die "the LDAP servers did not start"
+set -a
+# shellcheck disable=SC1091
+. "$RUN_DIR/ldap/ldap.env"
+set +a
 
 export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/provisioner_test"
 export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"

@@ -17,8 +17,9 @@ from tests.support import reset_caches
 
 SECRET_KEY = Fernet.generate_key().decode()
 
-# The sandbox-tenant fixtures (`sandbox_server`, `sandbox`, `api`) for every test package.
-pytest_plugins = ("tests.tenant_fixtures",)
+# The sandbox-tenant fixtures (`sandbox_server`, `sandbox`, `api`) for every test package, and
+# the LDAP servers' fixtures (`slapd_server`, `samba_server`, `slapd_ou`, `samba_ou`).
+pytest_plugins = ("tests.tenant_fixtures", "tests.ldap_support")
 
 
 def _service_url(name: str) -> str:

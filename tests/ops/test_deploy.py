@@ -39,7 +39,7 @@ def test_dockerfile_is_multi_stage_slim_non_root_with_a_healthcheck() -> None:
     assert len(stages) >= 2
     assert any("AS builder" in s for s in stages)
     args = dict(rest.split("=", 1) for word, rest in steps if word == "ARG" and "=" in rest)
-    assert args["PYTHON_IMAGE"] == "python:3.11-slim"
+    assert args["PYTHON_IMAGE"] == "python:3.11-slim-bookworm"
     runtime = steps[max(i for i, (w, _) in enumerate(steps) if w == "FROM") :]
     users = [rest for word, rest in runtime if word == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0")
