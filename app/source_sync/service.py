@@ -35,7 +35,7 @@ from app.crypto import decrypt
 from app.db import transaction
 from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.ldap.client import LdapConnection, LdapError, connect
 from app.models import Event, Source, SourceStatus, as_utc, utcnow
 from app.source_sync import anchor as anchors
@@ -43,6 +43,7 @@ from app.source_sync import reader
 from app.source_sync import repository as repo
 from app.source_sync.groups import GroupGraph, GroupNode
 from app.source_sync.reader import GroupEntry, Person, Shape, Skipped
+from app.source_sync.schemas import HeldRead, LastSyncRead, SourceSyncRead
 
 log = logging.getLogger("app.source_sync")
 
@@ -663,3 +664,27 @@ def get_source(session: Session, source_id: int) -> Source:
     if source is None:
         raise NotFound(f"Source {source_id} does not exist.")
     return source
+
+
+def check_can_sync(source: Source) -> None:
+    if not source.enabled:
+        raise Conflict(f"Source {source.id} is disabled: enable it before syncing.")
+
+
+def check_can_release(source: Source) -> None:
+    check_can_sync(source)
+    if source.status != SourceStatus.held or not source.held:
+        raise Conflict(f"Source {source.id} has no held sync to release.")
+
+
+def sync_read(source: Source) -> SourceSyncRead:
+    assert source.id is not None
+    return SourceSyncRead(
+        source_id=source.id,
+        status=source.status,
+        status_reason=source.status_reason,
+        last_sync=LastSyncRead.model_validate(source.last_sync) if source.last_sync else None,
+        next_sync_at=source.next_sync_at,
+        next_full_at=source.next_full_at,
+        held=HeldRead.model_validate(source.held) if source.held else None,
+    )
