@@ -476,12 +476,10 @@ def _apply_changes(
                 if user is None or user.deleted_at is not None:
                     continue
                 try:
-                    UserUpdate.model_validate(
-                        {
-                            **{k: v for k, v in change.columns.items() if k != "status" or v},
-                            "custom_attributes": change.custom or None,
-                        }
-                    )
+                    values: dict[str, Any] = dict(change.columns)
+                    if change.custom:
+                        values["custom_attributes"] = change.custom
+                    UserUpdate.model_validate(values)
                 except ValidationError as exc:
                     skipped.add(
                         str(user.distinguished_name or user.username),
