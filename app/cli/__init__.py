@@ -25,6 +25,7 @@ from app.cli import (
     sandbox,
     server,
     settings,
+    source_sync,
     tasks,
     tokens,
     users,
@@ -75,6 +76,7 @@ app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(users.users_app, name="users")
 app.command("events")(events.events)
 app.add_typer(settings.settings_app, name="settings")
+app.add_typer(source_sync.sources_app, name="sources")
 
 
 def main() -> None:

@@ -87,11 +87,19 @@ from .group_create import GroupCreate
 from .group_read import GroupRead
 from .group_update import GroupUpdate
 from .health_live_response_health_live import HealthLiveResponseHealthLive
+from .held_read import HeldRead
+from .held_read_counts import HeldReadCounts
+from .held_read_deletes_item import HeldReadDeletesItem
+from .held_read_disables_item import HeldReadDisablesItem
 from .job_progress import JobProgress
 from .job_read import JobRead
 from .job_read_params import JobReadParams
 from .job_read_result_type_0 import JobReadResultType0
 from .job_status import JobStatus
+from .last_sync_read import LastSyncRead
+from .last_sync_read_errors_item import LastSyncReadErrorsItem
+from .last_sync_read_planned_type_0 import LastSyncReadPlannedType0
+from .last_sync_read_skipped_reasons import LastSyncReadSkippedReasons
 from .license_read import LicenseRead
 from .license_read_service_plans_item import LicenseReadServicePlansItem
 from .log_event import LogEvent
@@ -152,6 +160,9 @@ from .sandbox_demo_read import SandboxDemoRead
 from .sandbox_demo_read_cloud import SandboxDemoReadCloud
 from .sandbox_demo_read_example_type_0 import SandboxDemoReadExampleType0
 from .scope import Scope
+from .skipped_entry import SkippedEntry
+from .source_sync_read import SourceSyncRead
+from .source_sync_request import SourceSyncRequest
 from .step_error_read import StepErrorRead
 from .step_kind import StepKind
 from .step_read import StepRead
@@ -282,11 +293,19 @@ __all__ = (
     "GroupRead",
     "GroupUpdate",
     "HealthLiveResponseHealthLive",
+    "HeldRead",
+    "HeldReadCounts",
+    "HeldReadDeletesItem",
+    "HeldReadDisablesItem",
     "JobProgress",
     "JobRead",
     "JobReadParams",
     "JobReadResultType0",
     "JobStatus",
+    "LastSyncRead",
+    "LastSyncReadErrorsItem",
+    "LastSyncReadPlannedType0",
+    "LastSyncReadSkippedReasons",
     "LicenseRead",
     "LicenseReadServicePlansItem",
     "LogEvent",
@@ -347,6 +366,9 @@ __all__ = (
     "SandboxDemoReadCloud",
     "SandboxDemoReadExampleType0",
     "Scope",
+    "SkippedEntry",
+    "SourceSyncRead",
+    "SourceSyncRequest",
     "StepErrorRead",
     "StepKind",
     "StepRead",
