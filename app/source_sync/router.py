@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from app.api.deps import Admin, Reader, SessionDep, Writer
+from app.api.deps import Admin, Reader, SessionDep
 from app.api.ids import Id
 from app.api.routing import ProblemRoute, problem
 from app.jobs.kinds import JobKind
@@ -41,10 +41,11 @@ def get_sync(source_id: Id, session: SessionDep, _: Reader) -> SourceSyncRead:
 def run_sync(
     source_id: Id,
     session: SessionDep,
-    principal: Writer,
+    principal: Admin,
     data: Annotated[SourceSyncRequest | None, Body()] = None,
 ) -> JobRead:
-    """Sync the source now, in a job with progress (entries read). A sync already running
+    """Sync the source now (admin: a sync decides who is in the directory), in a job with
+    progress (entries read). A sync already running
     is not doubled (the job says so). Without a body: an incremental sync (a full one when
     the source never synced)."""
     service.check_can_sync(service.get_source(session, source_id))

@@ -26,6 +26,10 @@ READ_ONLY_POSTS = ("/dry-run", "/check")
 def expected_scope(method: str, path: str) -> str:
     if path.startswith(("/api/v1/tokens", "/api/v1/webhooks")):
         return "admin"  # webhooks: where the service sends data, with a secret shown once
+    if path.startswith("/api/v1/sources") and method != "GET":
+        # A source holds a bind password and decides who is in the directory; testing a
+        # saved one only talks to its server, testing settings connects anywhere.
+        return "write" if path.endswith("}/test") else "admin"
     if path.endswith(("/approve", "/deny")):
         return "approve"
     if path.endswith("/authorize"):

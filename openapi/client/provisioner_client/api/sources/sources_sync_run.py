@@ -106,7 +106,8 @@ def sync_detailed(
 ) -> Response[JobRead | Problem]:
     """Run Sync
 
-     Sync the source now, in a job with progress (entries read). A sync already running
+     Sync the source now (admin: a sync decides who is in the directory), in a job with
+    progress (entries read). A sync already running
     is not doubled (the job says so). Without a body: an incremental sync (a full one when
     the source never synced).
 
@@ -142,7 +143,8 @@ def sync(
 ) -> JobRead | Problem | None:
     """Run Sync
 
-     Sync the source now, in a job with progress (entries read). A sync already running
+     Sync the source now (admin: a sync decides who is in the directory), in a job with
+    progress (entries read). A sync already running
     is not doubled (the job says so). Without a body: an incremental sync (a full one when
     the source never synced).
 
@@ -173,7 +175,8 @@ async def asyncio_detailed(
 ) -> Response[JobRead | Problem]:
     """Run Sync
 
-     Sync the source now, in a job with progress (entries read). A sync already running
+     Sync the source now (admin: a sync decides who is in the directory), in a job with
+    progress (entries read). A sync already running
     is not doubled (the job says so). Without a body: an incremental sync (a full one when
     the source never synced).
 
@@ -207,7 +210,8 @@ async def asyncio(
 ) -> JobRead | Problem | None:
     """Run Sync
 
-     Sync the source now, in a job with progress (entries read). A sync already running
+     Sync the source now (admin: a sync decides who is in the directory), in a job with
+    progress (entries read). A sync already running
     is not doubled (the job says so). Without a body: an incremental sync (a full one when
     the source never synced).
 
