@@ -27,6 +27,7 @@ class LastSyncRead(BaseModel):
     started_at: datetime
     finished_at: datetime | None = None
     duration_ms: int | None = None
+    read_ms: int | None = Field(None, description="Of which reading the source (LDAP searches)")
     users_read: int = 0
     groups_read: int = 0
     created: int = 0

@@ -623,6 +623,7 @@ def run_sync(
         close(SourceStatus.error, reason=f"the sync failed: {type(exc).__name__}")
         raise
     figures["kind"] = "full" if reading.full else "incremental"
+    figures["read_ms"] = int((time.perf_counter() - clock) * 1000)  # LDAP searches only
     figures["users_read"] = len(reading.persons) + reading.skipped.total
     figures["groups_read"] = len(reading.groups)
     skipped = reading.skipped

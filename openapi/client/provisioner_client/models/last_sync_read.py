@@ -33,6 +33,7 @@ class LastSyncRead:
         finished_at (datetime.datetime | None | Unset):
         groups_read (int | Unset):  Default: 0.
         planned (LastSyncReadPlannedType0 | None | Unset): For a held sync: the deletes and disables it would have made
+        read_ms (int | None | Unset): Of which reading the source (LDAP searches)
         skipped (int | Unset): People the source holds that could not be synced Default: 0.
         skipped_examples (list[SkippedEntry] | Unset):
         skipped_reasons (LastSyncReadSkippedReasons | Unset):
@@ -52,6 +53,7 @@ class LastSyncRead:
     finished_at: datetime.datetime | None | Unset = UNSET
     groups_read: int | Unset = 0
     planned: LastSyncReadPlannedType0 | None | Unset = UNSET
+    read_ms: int | None | Unset = UNSET
     skipped: int | Unset = 0
     skipped_examples: list[SkippedEntry] | Unset = UNSET
     skipped_reasons: LastSyncReadSkippedReasons | Unset = UNSET
@@ -105,6 +107,12 @@ class LastSyncRead:
         else:
             planned = self.planned
 
+        read_ms: int | None | Unset
+        if isinstance(self.read_ms, Unset):
+            read_ms = UNSET
+        else:
+            read_ms = self.read_ms
+
         skipped = self.skipped
 
         skipped_examples: list[dict[str, Any]] | Unset = UNSET
@@ -149,6 +157,8 @@ class LastSyncRead:
             field_dict["groups_read"] = groups_read
         if planned is not UNSET:
             field_dict["planned"] = planned
+        if read_ms is not UNSET:
+            field_dict["read_ms"] = read_ms
         if skipped is not UNSET:
             field_dict["skipped"] = skipped
         if skipped_examples is not UNSET:
@@ -238,6 +248,15 @@ class LastSyncRead:
 
         planned = _parse_planned(d.pop("planned", UNSET))
 
+        def _parse_read_ms(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        read_ms = _parse_read_ms(d.pop("read_ms", UNSET))
+
         skipped = d.pop("skipped", UNSET)
 
         _skipped_examples = d.pop("skipped_examples", UNSET)
@@ -275,6 +294,7 @@ class LastSyncRead:
             finished_at=finished_at,
             groups_read=groups_read,
             planned=planned,
+            read_ms=read_ms,
             skipped=skipped,
             skipped_examples=skipped_examples,
             skipped_reasons=skipped_reasons,
