@@ -110,17 +110,21 @@ def users_by_keys(
     session: Session, usernames: Iterable[str], emails: Iterable[str]
 ) -> list[tuple[int, str, str, int | None]]:
     """Live users holding any of these lowercased usernames or emails: (id, username_lower,
-    email_lower, source_id)."""
+    email_lower, source_id). In chunks: a first sync of 100,000 people would otherwise be one
+    statement with more parameters than Postgres takes (65,535)."""
     names, mails = sorted(set(usernames)), sorted(set(emails))
-    if not names and not mails:
-        return []
-    stmt = select(
-        col(User.id), col(User.username_lower), col(User.email_lower), col(User.source_id)
-    ).where(
-        col(User.deleted_at).is_(None),
-        or_(col(User.username_lower).in_(names), col(User.email_lower).in_(mails)),
-    )
-    return [(int(i), n, m, s) for i, n, m, s in session.execute(stmt)]
+    out: list[tuple[int, str, str, int | None]] = []
+    chunk = 10_000
+    for start in range(0, max(len(names), len(mails)), chunk):
+        part_names, part_mails = names[start : start + chunk], mails[start : start + chunk]
+        stmt = select(
+            col(User.id), col(User.username_lower), col(User.email_lower), col(User.source_id)
+        ).where(
+            col(User.deleted_at).is_(None),
+            or_(col(User.username_lower).in_(part_names), col(User.email_lower).in_(part_mails)),
+        )
+        out.extend((int(i), n, m, s) for i, n, m, s in session.execute(stmt))
+    return out
 
 
 def lock_users(session: Session, ids: Sequence[int]) -> dict[int, User]:
