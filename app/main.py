@@ -33,6 +33,7 @@ from app.provisioning.router import router as provisioning_router
 from app.provisioning.rules.router import router as rules_router
 from app.scim.router import create_scim_app
 from app.settings import Settings, get_settings
+from app.source_sync.router import router as source_sync_router
 from app.sources.router import router as sources_router
 from app.sync.router import router as sync_router
 from app.tenant_accounts.router import router as tenant_accounts_router
@@ -67,6 +68,7 @@ def api_router() -> APIRouter:
     api.include_router(drift_router)
     api.include_router(sync_router)
     api.include_router(sources_router)
+    api.include_router(source_sync_router)
     return api
 
 

@@ -131,9 +131,12 @@ def test_every_job_kind_has_a_handler_and_every_wakeup_a_function() -> None:
     from app.webhooks.service import DELIVER_FUNCTION
 
     assert set(JOB_HANDLERS) == set(JobKind)
+    from app.source_sync import jobs as source_sync_jobs
     from app.sync.jobs import CYCLE_FUNCTION, DUE_FUNCTION
 
     expected = {
+        source_sync_jobs.SYNC_FUNCTION,
+        source_sync_jobs.DUE_FUNCTION,
         JOB_FUNCTION,
         TASK_FUNCTION,
         DELIVER_FUNCTION,
@@ -143,4 +146,10 @@ def test_every_job_kind_has_a_handler_and_every_wakeup_a_function() -> None:
     }
     assert expected == set(FUNCTIONS)
     arq_names = {f.__name__ for f in WorkerSettings.functions}
-    assert arq_names == {JOB_FUNCTION, TASK_FUNCTION, DELIVER_FUNCTION, CYCLE_FUNCTION}
+    assert arq_names == {
+        JOB_FUNCTION,
+        TASK_FUNCTION,
+        DELIVER_FUNCTION,
+        CYCLE_FUNCTION,
+        source_sync_jobs.SYNC_FUNCTION,
+    }

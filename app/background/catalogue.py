@@ -20,6 +20,7 @@ from app.jobs.service import JobHandler
 from app.mappings.jobs import reapply
 from app.provisioning.jobs import recompute_app_job
 from app.settings import Settings
+from app.source_sync import jobs as source_sync_jobs
 from app.sync import jobs as sync_jobs
 from app.webhooks import jobs as webhooks_jobs
 from app.webhooks.service import DELIVER_FUNCTION
@@ -31,6 +32,7 @@ JOB_HANDLERS: Mapping[str, JobHandler] = {
     JobKind.users_import: orphaned_import,
     JobKind.sync_run: sync_jobs.sync_now,
     JobKind.sync_import: sync_jobs.import_accounts,
+    JobKind.source_sync: source_sync_jobs.sync_now,
 }
 
 
@@ -46,6 +48,8 @@ FUNCTIONS: Mapping[str, queue.JobFunction] = {
     DELIVER_FUNCTION: webhooks_jobs.deliver_webhook,
     sync_jobs.CYCLE_FUNCTION: sync_jobs.sync_cycle,
     sync_jobs.DUE_FUNCTION: sync_jobs.sync_due,
+    source_sync_jobs.SYNC_FUNCTION: source_sync_jobs.source_sync,
+    source_sync_jobs.DUE_FUNCTION: source_sync_jobs.source_sync_due,
 }
 """What a wake-up can name (`queue.Wake.function`)."""
 
@@ -67,7 +71,10 @@ def install_dispatcher(settings: Settings) -> None:
             functions.shutdown,
             SWEEP,
             handoff.take_due,
-            periodic={sync_jobs.DUE_FUNCTION: settings.sync_check_interval_s},
+            periodic={
+                sync_jobs.DUE_FUNCTION: settings.sync_check_interval_s,
+                source_sync_jobs.DUE_FUNCTION: settings.sync_check_interval_s,
+            },
         )
 
     queue.configure(make)

@@ -15,6 +15,7 @@ from app.background.catalogue import install_dispatcher, run_job
 from app.background.functions import run_task, shutdown, startup, sweep
 from app.queue import redis_settings
 from app.settings import get_settings
+from app.source_sync.jobs import source_sync, source_sync_due
 from app.sync.jobs import sync_cycle, sync_due
 from app.webhooks.jobs import deliver_webhook
 
@@ -26,7 +27,13 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [run_job, run_task, deliver_webhook, sync_cycle]
+    functions: ClassVar[list[Any]] = [
+        run_job,
+        run_task,
+        deliver_webhook,
+        sync_cycle,
+        source_sync,
+    ]
     # The sweeper re-wakes rows whose wake-up was lost (Redis flushed, a worker killed).
     cron_jobs: ClassVar[list[Any]] = [
         cron(
@@ -42,7 +49,13 @@ class WorkerSettings:
                     sync_due,
                     second=set(range(0, 60, max(1, min(60, get_settings().sync_check_interval_s)))),
                     unique=True,
-                )
+                ),
+                # The same for directory sources; each sync takes its source's lease.
+                cron(
+                    source_sync_due,
+                    second=set(range(0, 60, max(1, min(60, get_settings().sync_check_interval_s)))),
+                    unique=True,
+                ),
             ]
             if get_settings().sync_check_interval_s > 0
             else []

@@ -25,6 +25,7 @@ from app.cli import (
     sandbox,
     server,
     settings,
+    source_sync,
     sources,
     tasks,
     tokens,
@@ -76,6 +77,7 @@ app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(users.users_app, name="users")
 app.command("events")(events.events)
 app.add_typer(settings.settings_app, name="settings")
+sources.sources_app.command("sync")(source_sync.sync)
 app.add_typer(sources.sources_app, name="sources")
 
 

@@ -20,3 +20,5 @@ class JobKind(StrEnum):
     """One delta cycle of an app now (`POST /apps/{id}/sync`)."""
     sync_import = "apps.import"
     """Read every tenant user of an app and match each to a directory user."""
+    source_sync = "sources.sync"
+    """One sync of a directory source now (`POST /sources/{id}/sync`, its release, the CLI)."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import SecretStr
 
+from app.ldap.client import LdapError, connect
 from app.models import SourceTls
 from app.sources.schemas import (
     ConnectionReport,
@@ -23,9 +24,6 @@ from app.sources.schemas import (
     Step,
     StepResult,
 )
-
-if TYPE_CHECKING:
-    from app.ldap.client import LdapError
 
 TIMEOUT_S = 10.0
 # Root DSE attributes (RFC 4512 section 5.1; Active Directory's in MS-ADTS 3.1.1.3.2).
@@ -121,7 +119,6 @@ def unusable(step: Step, code: str, message: str) -> ConnectionReport:
 
 
 def run(connection: Connection, timeout_s: float = TIMEOUT_S) -> ConnectionReport:
-    from app.ldap.client import LdapError, connect  # TEMP until B2's client lands
 
     started = time.monotonic()
     connect_step, bind_step = _ok(), _ok()
@@ -162,7 +159,6 @@ def run(connection: Connection, timeout_s: float = TIMEOUT_S) -> ConnectionRepor
 
 
 def _count(conn: Any, base: str, connection: Connection) -> SearchResult:
-    from app.ldap.client import LdapError  # TEMP until B2's client lands
 
     try:
         users = conn.count(base, connection.user_filter)

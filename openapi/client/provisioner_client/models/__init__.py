@@ -90,11 +90,19 @@ from .group_create import GroupCreate
 from .group_read import GroupRead
 from .group_update import GroupUpdate
 from .health_live_response_health_live import HealthLiveResponseHealthLive
+from .held_read import HeldRead
+from .held_read_counts import HeldReadCounts
+from .held_read_deletes_item import HeldReadDeletesItem
+from .held_read_disables_item import HeldReadDisablesItem
 from .job_progress import JobProgress
 from .job_read import JobRead
 from .job_read_params import JobReadParams
 from .job_read_result_type_0 import JobReadResultType0
 from .job_status import JobStatus
+from .last_sync_read import LastSyncRead
+from .last_sync_read_errors_item import LastSyncReadErrorsItem
+from .last_sync_read_planned_type_0 import LastSyncReadPlannedType0
+from .last_sync_read_skipped_reasons import LastSyncReadSkippedReasons
 from .license_read import LicenseRead
 from .license_read_service_plans_item import LicenseReadServicePlansItem
 from .log_event import LogEvent
@@ -158,6 +166,7 @@ from .sandbox_demo_read_example_type_0 import SandboxDemoReadExampleType0
 from .scope import Scope
 from .search_result import SearchResult
 from .server_info import ServerInfo
+from .skipped_entry import SkippedEntry
 from .source_anchor import SourceAnchor
 from .source_create import SourceCreate
 from .source_create_attribute_map_type_0 import SourceCreateAttributeMapType0
@@ -169,6 +178,8 @@ from .source_read_held_type_0 import SourceReadHeldType0
 from .source_read_last_sync_type_0 import SourceReadLastSyncType0
 from .source_ref import SourceRef
 from .source_status import SourceStatus
+from .source_sync_read import SourceSyncRead
+from .source_sync_request import SourceSyncRequest
 from .source_test_request import SourceTestRequest
 from .source_test_request_attribute_map_type_0 import SourceTestRequestAttributeMapType0
 from .source_tls import SourceTls
@@ -308,11 +319,19 @@ __all__ = (
     "GroupRead",
     "GroupUpdate",
     "HealthLiveResponseHealthLive",
+    "HeldRead",
+    "HeldReadCounts",
+    "HeldReadDeletesItem",
+    "HeldReadDisablesItem",
     "JobProgress",
     "JobRead",
     "JobReadParams",
     "JobReadResultType0",
     "JobStatus",
+    "LastSyncRead",
+    "LastSyncReadErrorsItem",
+    "LastSyncReadPlannedType0",
+    "LastSyncReadSkippedReasons",
     "LicenseRead",
     "LicenseReadServicePlansItem",
     "LogEvent",
@@ -376,6 +395,7 @@ __all__ = (
     "Scope",
     "SearchResult",
     "ServerInfo",
+    "SkippedEntry",
     "SourceAnchor",
     "SourceCreate",
     "SourceCreateAttributeMapType0",
@@ -387,6 +407,8 @@ __all__ = (
     "SourceReadLastSyncType0",
     "SourceRef",
     "SourceStatus",
+    "SourceSyncRead",
+    "SourceSyncRequest",
     "SourceTestRequest",
     "SourceTestRequestAttributeMapType0",
     "SourceTls",

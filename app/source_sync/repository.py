@@ -1,0 +1,167 @@
+"""Queries of source syncs: the source row's lease and schedule, the people a source owns,
+its stored groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlmodel import Session, col
+
+from app.models import Source, SourceGroup, SourceStatus, User, utcnow
+
+# The columns a sync compares and writes, read for every person the source owns.
+OWNED_COLUMNS = (
+    "id",
+    "source_anchor",
+    "username",
+    "email",
+    "firstname",
+    "lastname",
+    "display_name",
+    "distinguished_name",
+    "department",
+    "title",
+    "company",
+    "phone",
+    "country",
+    "status",
+    "member_of",
+    "custom_attributes",
+)
+
+
+def get(session: Session, source_id: int) -> Source | None:
+    return session.get(Source, source_id)
+
+
+def find(session: Session, ref: str) -> Source | None:
+    """A source by id or by name."""
+    if ref.isdigit():
+        found = session.get(Source, int(ref))
+        if found is not None:
+            return found
+    return session.execute(select(Source).where(col(Source.name) == ref)).scalars().first()
+
+
+def _free(now: datetime, *, scheduled: bool) -> Any:
+    """A source no sync holds: not running, or running under a lease that ran out (its worker
+    died). A scheduled sync also leaves a held source alone: it waits for an admin."""
+    not_running = or_(
+        col(Source.status) != SourceStatus.running,
+        col(Source.lease_until).is_(None),
+        col(Source.lease_until) < now,
+    )
+    if scheduled:
+        return and_(not_running, col(Source.status) != SourceStatus.held)
+    return not_running
+
+
+def take_lease(session: Session, source_id: int, lease_s: int, *, scheduled: bool) -> bool:
+    """One atomic UPDATE: whoever's UPDATE touches the row runs the sync; every other worker's
+    touches nothing."""
+    now = utcnow()
+    result = session.execute(
+        update(Source)
+        .where(col(Source.id) == source_id, col(Source.enabled), _free(now, scheduled=scheduled))
+        .values(status=SourceStatus.running, lease_until=now + timedelta(seconds=lease_s))
+        .returning(col(Source.id))
+    )
+    return result.first() is not None
+
+
+def extend_lease(session: Session, source_id: int, lease_s: int) -> None:
+    session.execute(
+        update(Source)
+        .where(col(Source.id) == source_id, col(Source.status) == SourceStatus.running)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_s))
+    )
+
+
+def due_source_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    query = (
+        select(col(Source.id))
+        .where(col(Source.enabled), _free(now, scheduled=True))
+        .where(or_(col(Source.next_sync_at).is_(None), col(Source.next_sync_at) <= now))
+        .order_by(col(Source.id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.execute(query).scalars()]
+
+
+def owned_users(session: Session, source_id: int) -> list[dict[str, Any]]:
+    """Every live person the source owns, as plain values (no ORM objects: 100,000 of them
+    would cost more to build than to compare)."""
+    cols = [getattr(User, c) for c in OWNED_COLUMNS]
+    stmt = select(*cols).where(col(User.source_id) == source_id, col(User.deleted_at).is_(None))
+    return [dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(stmt)]
+
+
+def count_owned(session: Session, source_id: int) -> int:
+    stmt = select(func.count()).where(
+        col(User.source_id) == source_id, col(User.deleted_at).is_(None)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def users_by_keys(
+    session: Session, usernames: Iterable[str], emails: Iterable[str]
+) -> list[tuple[int, str, str, int | None]]:
+    """Live users holding any of these lowercased usernames or emails: (id, username_lower,
+    email_lower, source_id). In chunks: a first sync of 100,000 people would otherwise be one
+    statement with more parameters than Postgres takes (65,535)."""
+    names, mails = sorted(set(usernames)), sorted(set(emails))
+    out: list[tuple[int, str, str, int | None]] = []
+    chunk = 10_000
+    for start in range(0, max(len(names), len(mails)), chunk):
+        part_names, part_mails = names[start : start + chunk], mails[start : start + chunk]
+        stmt = select(
+            col(User.id), col(User.username_lower), col(User.email_lower), col(User.source_id)
+        ).where(
+            col(User.deleted_at).is_(None),
+            or_(col(User.username_lower).in_(part_names), col(User.email_lower).in_(part_mails)),
+        )
+        out.extend((int(i), n, m, s) for i, n, m, s in session.execute(stmt))
+    return out
+
+
+def lock_users(session: Session, ids: Sequence[int]) -> dict[int, User]:
+    rows = session.execute(
+        select(User).where(col(User.id).in_(list(ids))).order_by(col(User.id)).with_for_update()
+    ).scalars()
+    return {u.id: u for u in rows if u.id is not None}
+
+
+def set_owner(session: Session, source_id: int, anchors: Sequence[tuple[int, str]]) -> None:
+    """Mark new people as the source's (one executemany)."""
+    if not anchors:
+        return
+    table: Any = User.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("uid"))
+        .values(source_id=source_id, source_anchor=bindparam("anchor")),
+        [{"uid": uid, "anchor": anchor} for uid, anchor in anchors],
+    )
+
+
+def groups(session: Session, source_id: int) -> list[SourceGroup]:
+    return list(
+        session.execute(select(SourceGroup).where(col(SourceGroup.source_id) == source_id))
+        .scalars()
+        .all()
+    )
+
+
+def delete_groups(session: Session, source_id: int, anchors: Iterable[str] | None) -> None:
+    stmt = delete(SourceGroup).where(col(SourceGroup.source_id) == source_id)
+    if anchors is not None:
+        stmt = stmt.where(col(SourceGroup.anchor).in_(sorted(set(anchors))))
+    session.execute(stmt)
+
+
+def insert_groups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(SourceGroup), list(rows))

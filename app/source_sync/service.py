@@ -1,0 +1,689 @@
+"""Syncing a source: read it, plan what changes in our directory, check the plan against the
+source's safety rules, then apply it through the directory's own paths.
+
+One sync per source at a time across workers: it starts by taking the source's lease (one
+atomic UPDATE of `Source.lease_until`). The plan is made before anything is written, so a
+sync that would delete or disable more people than the source's threshold, or a source that
+suddenly answers nobody, changes nothing: the source is `held` with the list and waits for an
+admin's release (`POST /sources/{id}/sync/release`), which runs the sync once allowing
+exactly those changes.
+
+Writes go in batches, each in its own transaction, with the source named as the actor of
+their audit entries: new people through `directory.service.create_users` (the batch path of
+the API, so uniqueness, mappings, assignments and planning run as for an API create),
+changes and deletions with the same audit entries and the same recompute hooks as the
+API's update and delete. Only people whose values differ are written: an incremental sync
+with 1% changed writes 1% of the rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app import recompute
+from app.audit import service as audit
+from app.crypto import decrypt
+from app.db import transaction
+from app.directory import service as directory
+from app.directory.schemas import UserCreate, UserUpdate
+from app.errors import Conflict, NotFound
+from app.ldap.client import LdapConnection, LdapError, connect
+from app.models import Event, Source, SourceStatus, as_utc, utcnow
+from app.source_sync import anchor as anchors
+from app.source_sync import reader
+from app.source_sync import repository as repo
+from app.source_sync.groups import GroupGraph, GroupNode
+from app.source_sync.reader import GroupEntry, Person, Shape, Skipped
+from app.source_sync.schemas import HeldRead, LastSyncRead, SourceSyncRead
+
+log = logging.getLogger("app.source_sync")
+
+LEASE_S = 900
+BATCH = 1000
+EMPTY_REASON = "the source answered no users (wrong base DN or permissions?)"
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Snapshot:
+    """The source row as the sync started (detached: the sync outlives the transaction)."""
+
+    id: int
+    name: str
+    kind: str
+    url: str
+    tls: str
+    ca_certificate: str | None
+    bind_dn: str
+    bind_password_enc: str | None
+    base_dns: list[str]
+    user_filter: str
+    group_filter: str
+    shape: Shape
+    deletion_threshold: int
+    cursor: dict[str, Any] | None
+    held: dict[str, Any] | None
+    want_full: bool
+
+
+@dataclass
+class Reading:
+    """What one sync read from the source."""
+
+    full: bool
+    persons: list[Person]
+    seen_anchors: set[str]  # every person's anchor, skipped ones included
+    groups: list[GroupEntry]
+    deleted: set[str]  # anchors deleted in the source (incremental, AD)
+    cursor: dict[str, Any]
+    skipped: Skipped
+
+
+@dataclass
+class Change:
+    user_id: int
+    columns: dict[str, Any]
+    custom: dict[str, str | None]
+    anchor: str | None = None  # set on a take-over: the user becomes the source's
+    disables: bool = False  # active -> suspended: counts against the deletion threshold
+    owned_anchor: str = ""  # the anchor of a person the source already owns
+
+
+@dataclass
+class Plan:
+    creates: list[Person] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    deletes: list[dict[str, Any]] = field(default_factory=list)  # id, anchor, username
+
+
+@dataclass
+class SyncOutcome:
+    ran: bool
+    detail: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def actor(source_id: int, name: str) -> audit.Actor:
+    return audit.Actor("source", name, source_id)
+
+
+# --- start and finish -----------------------------------------------------------------------
+
+
+def _start(source_id: int, *, full: bool, scheduled: bool) -> Snapshot | str:
+    with transaction() as session:
+        source = repo.get(session, source_id)
+        if source is None:
+            raise NotFound(f"Source {source_id} does not exist.")
+        if not source.enabled:
+            return "the source is disabled"
+        if not repo.take_lease(session, source_id, LEASE_S, scheduled=scheduled):
+            return "held: waiting for an admin" if source.status == "held" else "already running"
+        session.refresh(source)
+        now = utcnow()
+        want_full = (
+            full
+            or not source.cursor
+            or (source.next_full_at is not None and as_utc(source.next_full_at) <= now)
+        )
+        return Snapshot(
+            id=source_id,
+            name=source.name,
+            kind=source.kind,
+            url=source.url,
+            tls=source.tls,
+            ca_certificate=source.ca_certificate,
+            bind_dn=source.bind_dn,
+            bind_password_enc=source.bind_password_enc,
+            base_dns=list(source.base_dns or []),
+            user_filter=source.user_filter,
+            group_filter=source.group_filter,
+            shape=Shape(
+                source.kind,
+                source.anchor,
+                dict(source.attribute_map or {}),
+                source.immutable_id_attribute,
+            ),
+            deletion_threshold=source.deletion_threshold,
+            cursor=dict(source.cursor) if source.cursor else None,
+            held=dict(source.held) if source.held else None,
+            want_full=want_full,
+        )
+
+
+def _event(session: Session, kind: str, source_id: int, user_id: int | None, **data: Any) -> None:
+    session.add(Event(kind=kind, user_id=user_id, data={"source_id": source_id, **data}))
+
+
+def _finish(
+    snap: Snapshot,
+    status: SourceStatus,
+    figures: dict[str, Any],
+    *,
+    cursor: dict[str, Any] | None = None,
+    held: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    with transaction() as session:
+        source = repo.get(session, snap.id)
+        if source is None:
+            return
+        now = utcnow()
+        source.status = status
+        source.status_reason = reason
+        source.lease_until = None
+        source.last_sync = figures
+        source.held = held
+        if cursor is not None:
+            source.cursor = cursor
+            if figures.get("kind") == "full":
+                source.next_full_at = now + timedelta(seconds=source.full_sync_interval_s)
+        source.next_sync_at = now + timedelta(seconds=source.sync_interval_s)
+        source.updated_at = now
+        session.add(source)
+        if status == SourceStatus.error:
+            _event(session, "source.sync_failed", snap.id, None, source=snap.name, reason=reason)
+        elif status == SourceStatus.held:
+            _event(
+                session,
+                "source.sync_held",
+                snap.id,
+                None,
+                source=snap.name,
+                reason=(held or {}).get("reason"),
+                counts=(held or {}).get("counts"),
+            )
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _connection(snap: Snapshot) -> Any:
+    password = decrypt(snap.bind_password_enc) if snap.bind_password_enc else ""
+    return connect(snap.url, snap.tls, snap.ca_certificate, snap.bind_dn, password)
+
+
+def _read(conn: LdapConnection, snap: Snapshot, progress: Progress | None) -> Reading:
+    shape = snap.shape
+    full = snap.want_full
+    cursor: dict[str, Any] = {}
+    since: dict[str, Any] = snap.cursor or {}
+    if shape.is_ad:
+        # The position is read before the search: a change made during it is read again next
+        # time rather than missed.
+        cursor = reader.ad_position(conn)
+        if not full and (
+            since.get("dc") != cursor["dc"] or since.get("invocation_id") != cursor["invocation_id"]
+        ):
+            full = True  # another DC, or this one restored: its uSNs say nothing of ours
+    user_filter, group_filter = snap.user_filter, snap.group_filter
+    if not full:
+        if shape.is_ad:
+            extra = f"(uSNChanged>={int(since.get('usn', 0)) + 1})"
+        else:
+            extra = f"(modifyTimestamp>={since.get('modify_timestamp', '19700101000000Z')})"
+        user_filter = reader.and_filter(user_filter, extra)
+        group_filter = reader.and_filter(group_filter, extra)
+    counter = {"n": 0}
+
+    def tick() -> None:
+        counter["n"] += 1
+        if progress and counter["n"] % 5000 == 0:
+            progress(counter["n"])
+
+    skipped = Skipped()
+    persons: list[Person] = []
+    seen: set[str] = set()
+    newest = since.get("modify_timestamp", "")
+    for dn, entry in reader.entries(
+        conn, snap.base_dns, user_filter, shape.user_attributes(), tick
+    ):
+        if not shape.is_ad:
+            stamp = reader._text(entry.get("modifyTimestamp"))
+            if stamp and stamp > newest:
+                newest = stamp
+        person = shape.person(dn, entry, skipped)
+        if person is not None:
+            persons.append(person)
+            seen.add(person.anchor)
+        else:
+            with contextlib.suppress(anchors.AnchorMissing):
+                seen.add(anchors.compute(shape.anchor, entry).text)
+    groups: list[GroupEntry] = []
+    for dn, entry in reader.entries(
+        conn, snap.base_dns, group_filter, shape.group_attributes(), tick
+    ):
+        if not shape.is_ad:
+            stamp = reader._text(entry.get("modifyTimestamp"))
+            if stamp and stamp > newest:
+                newest = stamp
+        group = shape.group(dn, entry)
+        if group is not None:
+            groups.append(group)
+    deleted: set[str] = set()
+    if shape.is_ad and not full and cursor.get("naming_context"):
+        deleted = reader.deleted_anchors(
+            conn, shape, cursor["naming_context"], int(since.get("usn", 0)) + 1
+        )
+    if not shape.is_ad:
+        cursor = {"modify_timestamp": newest or since.get("modify_timestamp")}
+    if progress:
+        progress(counter["n"])
+    return Reading(full, persons, seen, groups, deleted, cursor, skipped)
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def _graph(session: Session, snap: Snapshot, reading: Reading) -> tuple[GroupGraph, bool]:
+    """The group graph after this reading, and whether any group changed."""
+    if reading.full:
+        return GroupGraph(
+            GroupNode(g.dn_lower, g.name, tuple(g.members)) for g in reading.groups
+        ), True
+    stored = {
+        g.anchor: GroupNode(g.dn_lower, g.name, tuple(g.members))
+        for g in repo.groups(session, snap.id)
+    }
+    changed = bool(reading.groups) or bool(reading.deleted & set(stored))
+    for anchor in reading.deleted:
+        stored.pop(anchor, None)
+    for g in reading.groups:
+        stored[g.anchor] = GroupNode(g.dn_lower, g.name, tuple(g.members))
+    return GroupGraph(stored.values()), changed
+
+
+def _diff(
+    current: dict[str, Any], person: Person, member_of: list[str]
+) -> tuple[dict[str, Any], dict[str, str | None]]:
+    columns: dict[str, Any] = {}
+    for name, value in person.columns.items():
+        if current.get(name) != value:
+            columns[name] = value
+    if current.get("status") != person.status:
+        columns["status"] = person.status
+    if list(current.get("member_of") or []) != member_of:
+        columns["member_of"] = member_of
+    own = current.get("custom_attributes") or {}
+    custom = {k: v for k, v in person.custom.items() if own.get(k) != v}
+    return columns, custom
+
+
+def _plan(session: Session, snap: Snapshot, reading: Reading, skipped: Skipped) -> Plan:
+    plan = Plan()
+    owned = {row["source_anchor"]: row for row in repo.owned_users(session, snap.id)}
+    graph, groups_changed = _graph(session, snap, reading)
+    touched: set[str] = set()
+    new: list[Person] = []
+    for person in reading.persons:
+        touched.add(person.anchor)
+        member_of = graph.member_of(person.dn_lower)
+        row = owned.get(person.anchor)
+        if row is None:
+            new.append(person)
+            continue
+        columns, custom = _diff(row, person, member_of)
+        if columns or custom:
+            disables = row["status"] == "active" and person.status == "suspended"
+            plan.changes.append(
+                Change(row["id"], columns, custom, disables=disables, owned_anchor=person.anchor)
+            )
+    # A changed group changes the member_of of people the reading did not list: everyone the
+    # source owns is checked against the new graph, and only those that differ are written.
+    if groups_changed and not reading.full:
+        for anchor, row in owned.items():
+            if anchor in touched or anchor in reading.deleted:
+                continue
+            member_of = graph.member_of((row["distinguished_name"] or "").lower())
+            if list(row["member_of"] or []) != member_of:
+                plan.changes.append(Change(row["id"], {"member_of": member_of}, {}))
+    # New to us: a person already in the directory with the same username or email and no
+    # source is taken over (as Azure AD Connect's soft match); one owned elsewhere is skipped.
+    if new:
+        keys = repo.users_by_keys(
+            session,
+            (str(p.columns["username"]).lower() for p in new),
+            (str(p.columns["email"]).lower() for p in new),
+        )
+        by_name = {n: (i, s) for i, n, _m, s in keys}
+        by_mail = {m: (i, s) for i, _n, m, s in keys}
+        for person in new:
+            hit = by_mail.get(str(person.columns["email"]).lower()) or by_name.get(
+                str(person.columns["username"]).lower()
+            )
+            if hit is None:
+                plan.creates.append(person)
+                continue
+            user_id, owner = hit
+            if owner is not None:
+                skipped.add(
+                    person.dn,
+                    "the username or email belongs to a person another source "
+                    "(or another entry of this one) owns",
+                )
+                continue
+            columns = dict(person.columns)
+            columns["status"] = person.status
+            columns["member_of"] = graph.member_of(person.dn_lower)
+            plan.changes.append(Change(user_id, columns, dict(person.custom), anchor=person.anchor))
+    if reading.full:
+        gone = [row for anchor, row in owned.items() if anchor not in reading.seen_anchors]
+    else:
+        gone = [owned[a] for a in reading.deleted if a in owned]
+    plan.deletes = [
+        {"id": r["id"], "anchor": r["source_anchor"], "username": r["username"]} for r in gone
+    ]
+    return plan
+
+
+def _held(
+    snap: Snapshot, plan: Plan, reading: Reading, owned_count: int, release: bool
+) -> dict[str, Any] | None:
+    """Why this plan must wait for an admin, or None. A release allows what was held (and
+    no more than the threshold beyond it)."""
+    disables = [c for c in plan.changes if c.disables]
+    allowed: set[str] = set()
+    if release and snap.held:
+        allowed = {d["anchor"] for d in snap.held.get("deletes", [])} | {
+            d["anchor"] for d in snap.held.get("disables", [])
+        }
+    held_list = {
+        "deletes": [d for d in plan.deletes][:1000],
+        "disables": [{"id": c.user_id, "anchor": _anchor_of(c)} for c in disables][:1000],
+    }
+    counts = {"deletes": len(plan.deletes), "disables": len(disables), "owned": owned_count}
+    if reading.full and not reading.persons and owned_count > 0:
+        if release and snap.held and snap.held.get("reason") == EMPTY_REASON:
+            return None
+        return {"reason": EMPTY_REASON, **held_list, "counts": counts}
+    beyond = [d for d in plan.deletes if d["anchor"] not in allowed]
+    beyond_disables = [c for c in disables if _anchor_of(c) not in allowed]
+    if len(beyond) + len(beyond_disables) > snap.deletion_threshold:
+        return {
+            "reason": f"the sync would delete {len(plan.deletes)} and disable {len(disables)} "
+            f"people, more than the deletion threshold ({snap.deletion_threshold})",
+            **held_list,
+            "counts": counts,
+        }
+    return None
+
+
+def _anchor_of(change: Change) -> str:
+    return change.anchor or change.owned_anchor
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+def _create_item(person: Person, member_of: list[str]) -> UserCreate:
+    values: dict[str, Any] = {k: v for k, v in person.columns.items() if v is not None}
+    values["status"] = person.status
+    values["member_of"] = member_of
+    values["custom_attributes"] = {k: v for k, v in person.custom.items() if v is not None}
+    return UserCreate.model_validate(values)
+
+
+def _apply_creates(
+    snap: Snapshot,
+    persons: list[Person],
+    graph: GroupGraph,
+    skipped: Skipped,
+    figures: dict[str, Any],
+) -> None:
+    for start in range(0, len(persons), BATCH):
+        batch = persons[start : start + BATCH]
+        items: list[UserCreate] = []
+        kept: list[Person] = []
+        for person in batch:
+            try:
+                items.append(_create_item(person, graph.member_of(person.dn_lower)))
+                kept.append(person)
+            except ValidationError as exc:
+                skipped.add(
+                    person.dn, f"invalid value: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}"
+                )
+        with transaction() as session:
+            audit.act_as(session, actor(snap.id, snap.name))
+            created, refused = directory.create_users(session, items, all_or_nothing=False)
+            for r in refused:
+                skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
+            repo.set_owner(session, snap.id, [(uid, kept[i].anchor) for i, uid in created])
+            repo.extend_lease(session, snap.id, LEASE_S)
+        figures["created"] += len(created)
+
+
+def _apply_changes(
+    snap: Snapshot, changes: list[Change], skipped: Skipped, figures: dict[str, Any]
+) -> None:
+    for start in range(0, len(changes), BATCH):
+        batch = changes[start : start + BATCH]
+        with transaction() as session:
+            audit.act_as(session, actor(snap.id, snap.name))
+            users = repo.lock_users(session, [c.user_id for c in batch])
+            done: list[int] = []
+            for change in batch:
+                user = users.get(change.user_id)
+                if user is None or user.deleted_at is not None:
+                    continue
+                try:
+                    values: dict[str, Any] = dict(change.columns)
+                    if change.custom:
+                        values["custom_attributes"] = change.custom
+                    UserUpdate.model_validate(values)
+                except ValidationError as exc:
+                    skipped.add(
+                        str(user.distinguished_name or user.username),
+                        f"invalid value: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
+                    )
+                    continue
+                before = audit.snapshot(user)
+                was_active = user.status == "active"
+                for key, value in change.columns.items():
+                    setattr(user, key, value)
+                if "username" in change.columns:
+                    user.username_lower = user.username.lower()
+                if "email" in change.columns:
+                    user.email_lower = user.email.lower()
+                if change.custom:
+                    merged = dict(user.custom_attributes or {})
+                    for name, value in change.custom.items():
+                        if value is None:
+                            merged.pop(name, None)
+                        else:
+                            merged[name] = value
+                    user.custom_attributes = merged
+                if change.anchor is not None:
+                    user.source_id = snap.id
+                    user.source_anchor = change.anchor
+                    _event(
+                        session,
+                        "source.user_taken_over",
+                        snap.id,
+                        user.id,
+                        source=snap.name,
+                        anchor=change.anchor,
+                    )
+                    figures["taken_over"] += 1
+                user.updated_at = utcnow()
+                session.add(user)
+                audit.record(session, "user.updated", user, before)
+                if was_active and user.status == "suspended":
+                    figures["suspended"] += 1
+                elif change.anchor is None:
+                    figures["updated"] += 1
+                assert user.id is not None
+                done.append(user.id)
+            session.flush()
+            recompute.users_changed(session, done)
+            repo.extend_lease(session, snap.id, LEASE_S)
+
+
+def _apply_deletes(snap: Snapshot, deletes: list[dict[str, Any]], figures: dict[str, Any]) -> None:
+    for start in range(0, len(deletes), BATCH):
+        with transaction() as session:
+            audit.act_as(session, actor(snap.id, snap.name))
+            users = repo.lock_users(session, [d["id"] for d in deletes[start : start + BATCH]])
+            for user in users.values():
+                if user.deleted_at is not None:
+                    continue
+                # As the API's delete: the audit entry, then each app's deprovisioning policy
+                # (`on_user_deleted`) through the recompute hook.
+                audit.record(session, "user.deleted", user)
+                recompute.user_deleting(session, user)
+                figures["deleted"] += 1
+            repo.extend_lease(session, snap.id, LEASE_S)
+
+
+def _store_groups(snap: Snapshot, reading: Reading) -> None:
+    with transaction() as session:
+        if reading.full:
+            repo.delete_groups(session, snap.id, None)
+        else:
+            repo.delete_groups(
+                session, snap.id, {g.anchor for g in reading.groups} | reading.deleted
+            )
+        now = utcnow()
+        repo.insert_groups(
+            session,
+            [
+                {
+                    "source_id": snap.id,
+                    "anchor": g.anchor,
+                    "dn_lower": g.dn_lower,
+                    "name": g.name[:256],
+                    "members": g.members,
+                    "updated_at": now,
+                }
+                for g in reading.groups
+            ],
+        )
+
+
+# --- the sync -------------------------------------------------------------------------------
+
+
+def run_sync(
+    source_id: int,
+    *,
+    full: bool = False,
+    release: bool = False,
+    reason: str = "api",
+    scheduled: bool = False,
+    progress: Progress | None = None,
+) -> SyncOutcome:
+    """One sync of the source now, unless one runs (anywhere). Blocking (python-ldap): async
+    callers run it in a thread."""
+    started = _start(source_id, full=full, scheduled=scheduled)
+    if isinstance(started, str):
+        return SyncOutcome(False, started)
+    snap = started
+    begun = utcnow()
+    clock = time.perf_counter()
+    figures: dict[str, Any] = {
+        "kind": "full" if snap.want_full else "incremental",
+        "reason": reason,
+        "started_at": begun.isoformat(),
+        "users_read": 0,
+        "groups_read": 0,
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "suspended": 0,
+        "taken_over": 0,
+        "skipped": 0,
+        "skipped_reasons": {},
+        "skipped_examples": [],
+        "errors": [],
+    }
+
+    def close(status: SourceStatus, **kw: Any) -> SyncOutcome:
+        figures["finished_at"] = utcnow().isoformat()
+        figures["duration_ms"] = int((time.perf_counter() - clock) * 1000)
+        _finish(snap, status, figures, **kw)
+        return SyncOutcome(True, str(status), figures)
+
+    try:
+        with _connection(snap) as conn:
+            reading = _read(conn, snap, progress)
+    except LdapError as exc:
+        figures["errors"].append({"code": exc.code, "message": exc.message})
+        return close(SourceStatus.error, reason=exc.message)
+    except Exception as exc:
+        figures["errors"].append({"code": "internal", "message": type(exc).__name__})
+        close(SourceStatus.error, reason=f"the sync failed: {type(exc).__name__}")
+        raise
+    figures["kind"] = "full" if reading.full else "incremental"
+    figures["read_ms"] = int((time.perf_counter() - clock) * 1000)  # LDAP searches only
+    figures["users_read"] = len(reading.persons) + reading.skipped.total
+    figures["groups_read"] = len(reading.groups)
+    skipped = reading.skipped
+    try:
+        with transaction() as session:
+            plan = _plan(session, snap, reading, skipped)
+            graph, _changed = _graph(session, snap, reading)
+            owned_count = repo.count_owned(session, snap.id)
+        hold = _held(snap, plan, reading, owned_count, release)
+        if hold is not None:
+            figures["planned"] = hold["counts"]
+            return close(SourceStatus.held, held=hold, reason=hold["reason"])
+        _apply_creates(snap, plan.creates, graph, skipped, figures)
+        if progress:
+            progress(figures["users_read"] + figures["groups_read"] + figures["created"])
+        _apply_changes(snap, plan.changes, skipped, figures)
+        _apply_deletes(snap, plan.deletes, figures)
+        _store_groups(snap, reading)
+    except Exception as exc:
+        log.exception("source sync %s failed", snap.id)
+        figures["errors"].append({"code": "internal", "message": type(exc).__name__})
+        close(SourceStatus.error, reason=f"the sync failed: {type(exc).__name__}")
+        raise
+    figures["skipped"] = skipped.total
+    figures["skipped_reasons"] = skipped.counts
+    figures["skipped_examples"] = skipped.examples[:20]
+    return close(SourceStatus.idle, cursor=reading.cursor)
+
+
+def due_sources() -> list[int]:
+    with transaction() as session:
+        return repo.due_source_ids(session, utcnow())
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    source = repo.get(session, source_id)
+    if source is None:
+        raise NotFound(f"Source {source_id} does not exist.")
+    return source
+
+
+def check_can_sync(source: Source) -> None:
+    if not source.enabled:
+        raise Conflict(f"Source {source.id} is disabled: enable it before syncing.")
+
+
+def check_can_release(source: Source) -> None:
+    check_can_sync(source)
+    if source.status != SourceStatus.held or not source.held:
+        raise Conflict(f"Source {source.id} has no held sync to release.")
+
+
+def sync_read(source: Source) -> SourceSyncRead:
+    assert source.id is not None
+    return SourceSyncRead(
+        source_id=source.id,
+        status=source.status,
+        status_reason=source.status_reason,
+        last_sync=LastSyncRead.model_validate(source.last_sync) if source.last_sync else None,
+        next_sync_at=source.next_sync_at,
+        next_full_at=source.next_full_at,
+        held=HeldRead.model_validate(source.held) if source.held else None,
+    )

@@ -1,0 +1,32 @@
+"""`provisioner sources sync`: the job goes to the server's queue and its sync lands in the
+directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from app import queue
+from app.cli import app as cli
+from app.db import transaction
+from app.models import Job
+from tests.ldap_support import LdapOu
+from tests.source_sync.helpers import make_source, owned, source_row
+
+
+def test_sources_sync_hands_the_job_over_and_the_people_arrive(env: Any, slapd_ou: LdapOu) -> None:
+    slapd_ou.add_user("gil", "Gil", "Tan", "gil@contoso.com")
+    source_id = make_source(slapd_ou)
+    name = source_row(source_id).name
+    queue.get_dispatcher()  # the server's in-process runner, which takes what the CLI hands over
+    result = CliRunner().invoke(cli, ["sources", "sync", name, "--full", "--timeout", "60"])
+    assert result.exit_code == 0, result.output
+    with transaction() as session:
+        [job] = session.execute(select(Job).where(Job.kind == "sources.sync")).scalars()
+        assert job.status == "succeeded" and job.params["source_id"] == source_id
+    assert sorted(owned(source_id)) == ["gil"]
+    assert source_row(source_id).last_sync["reason"] == "cli"  # type: ignore[index]
+    missing = CliRunner().invoke(cli, ["sources", "sync", "no-such-source"])
+    assert missing.exit_code == 1
