@@ -9,10 +9,12 @@ sentence an admin can act on; the bind password never appears in either.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import ldap
 from ldap.controls import LDAPControl, SimplePagedResultsControl
@@ -136,6 +138,16 @@ class LdapConnection:
         return sum(1 for _ in self.search(base, filterstr, ["1.1"]))
 
 
+def _answers(url: str, timeout_s: float) -> bool:
+    """Whether a TCP connection to the URL's host and port opens (ldaps:// defaults to 636)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or 636), timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 @contextmanager
 def connect(
     url: str,
@@ -179,6 +191,19 @@ def connect(
             if tls == "starttls":
                 conn.start_tls_s()
             conn.simple_bind_s(bind_dn, password)
+        except ldap.SERVER_DOWN as exc:
+            error = _translate(exc, url, during="bind")
+            if tls == "ldaps" and error.code == "unreachable" and _answers(url, timeout_s):
+                # libldap reports a failed ldaps handshake as "can't contact the server",
+                # often without the TLS library's reason: the port answers, so the handshake
+                # is what failed (a certificate from another CA, a name that does not match).
+                error = LdapError(
+                    "tls",
+                    f"TLS with {url} failed: the server answers but its certificate could not "
+                    "be verified against the configured CA, or its name does not match the "
+                    f"URL ({_diagnostic(exc)})",
+                )
+            raise error from None
         except ldap.LDAPError as exc:
             raise _translate(exc, url, during="bind") from None
         try:
