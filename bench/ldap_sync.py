@@ -44,7 +44,14 @@ def _child(mode: str, source_id: int, base_dn: str) -> None:
     else:
         from app.source_sync.service import run_sync
 
-        outcome = run_sync(source_id, full=mode == "full", reason="bench")
+        if os.environ.get("SYNC_PROFILE"):
+            import cProfile
+
+            prof = cProfile.Profile()
+            outcome = prof.runcall(run_sync, source_id, full=mode == "full", reason="bench")
+            prof.dump_stats(f"{os.environ['SYNC_PROFILE']}.{mode}")
+        else:
+            outcome = run_sync(source_id, full=mode == "full", reason="bench")
         assert outcome.ran and outcome.detail == "idle", outcome
         out["figures"] = outcome.figures
     out["wall_s"] = time.perf_counter() - started

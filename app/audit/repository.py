@@ -10,11 +10,17 @@ from typing import Any
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
+from app.db import insert_rows
 from app.models import App, Assignment, AuditEntry, Event, MappingRow, Role, RuleRow, User
 
 
 def add(session: Session, entry: AuditEntry) -> None:
     session.add(entry)
+
+
+def add_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert these entries as plain values (no ORM objects)."""
+    insert_rows(session, AuditEntry, rows)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
+from app.db import insert_rows
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
 from app.inputs import normalized
@@ -292,9 +293,8 @@ def taken_user_values(
 
 def insert_users(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert these user rows (one executemany); returns the new id of each lowercased
-    username. A plain executemany, not INSERT ... RETURNING: with RETURNING, a batch becomes
-    one statement of tens of thousands of parameters, which costs more to build than to run."""
-    session.execute(insert(User), list(rows))
+    username, read back by username (`insert_rows` returns nothing)."""
+    insert_rows(session, User, rows)
     names = [r["username_lower"] for r in rows]
     stmt = select(col(User.username_lower), col(User.id)).where(col(User.username_lower).in_(names))
     return {name: int(uid) for name, uid in session.execute(stmt)}
@@ -454,14 +454,6 @@ def _name_taken(
     if exclude is not None:
         stmt = stmt.where(col(model.id) != exclude)
     return session.execute(stmt).first() is not None
-
-
-def users_by_ids(session: Session, ids: Sequence[int]) -> dict[int, User]:
-    """These users by id, in one query (missing ids are absent)."""
-    if not ids:
-        return {}
-    rows = session.execute(select(User).where(col(User.id).in_(list(ids)))).scalars()
-    return {user.id: user for user in rows if user.id is not None}
 
 
 def existing_group_ids(session: Session, ids: Iterable[int]) -> set[int]:

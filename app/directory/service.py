@@ -7,7 +7,7 @@ entitled to ends in `recompute.users_changed`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -191,7 +191,11 @@ def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
 
 
 def create_users(
-    session: Session, items: Sequence[UserCreate], *, all_or_nothing: bool = True
+    session: Session,
+    items: Sequence[UserCreate],
+    *,
+    all_or_nothing: bool = True,
+    columns: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
@@ -199,7 +203,10 @@ def create_users(
     Returns (item index, new user id) of each created user, and the refused items. `all_or_nothing`
     writes nothing when any item is refused. Otherwise the others are written; should a
     concurrent request commit one of their usernames or emails after the check, the batch
-    is checked and written again without the items that now collide."""
+    is checked and written again without the items that now collide.
+
+    `columns`, one per item when given, are values of the row that no API caller sets (a
+    directory source's `source_id` and `source_anchor`), written with the insert itself."""
     pending = list(enumerate(items))
     refused: list[Refused] = []
     for _attempt in range(3):
@@ -210,11 +217,11 @@ def create_users(
         pending = [(i, d) for i, d in pending if i not in problems]
         if all_or_nothing:
             # A concurrent commit of the same key makes this raise: the whole request is a 409.
-            created = _insert_users(session, pending)
+            created = _insert_users(session, pending, columns)
         else:
             try:
                 with savepoint(session):
-                    created = _insert_users(session, pending)
+                    created = _insert_users(session, pending, columns)
             except IntegrityError:
                 continue
         recompute.users_changed(session, [user_id for _, user_id in created])
@@ -280,13 +287,20 @@ def _field_errors(refused: Refused) -> list[FieldError]:
 
 
 def _insert_users(
-    session: Session, items: Sequence[tuple[int, UserCreate]]
+    session: Session,
+    items: Sequence[tuple[int, UserCreate]],
+    columns: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[tuple[int, int]]:
-    """Insert these users and their manual roles; returns (item index, new user id)."""
+    """Insert these users and their manual roles, with a `user.created` audit entry each (as
+    a single create records it); returns (item index, new user id)."""
     if not items:
         return []
     now = utcnow()
-    ids = repo.insert_users(session, [_new_row(data, now) for _, data in items])
+    rows = [
+        {**_new_row(data, now), **(columns[index] if columns is not None else {})}
+        for index, data in items
+    ]
+    ids = repo.insert_users(session, rows)
     created = [(index, ids[data.username.lower()]) for index, data in items]
     repo.add_manual_roles(
         session,
@@ -297,19 +311,14 @@ def _insert_users(
         ],
         now,
     )
-    _audit_created(session, items, created)
+    audit.record_created_users(
+        session,
+        [
+            (user_id, row, {"role_ids": sorted(set(data.role_ids))})
+            for (_, data), (_, user_id), row in zip(items, created, rows, strict=True)
+        ],
+    )
     return created
-
-
-def _audit_created(
-    session: Session, items: Sequence[tuple[int, UserCreate]], created: list[tuple[int, int]]
-) -> None:
-    """A `user.created` audit entry per new user, with its manual roles, as a single create
-    records it: the batch path inserts rows without ORM objects, so they are read back once."""
-    roles = {index: sorted(set(data.role_ids)) for index, data in items}
-    users = repo.users_by_ids(session, [user_id for _, user_id in created])
-    for index, user_id in created:
-        audit.record(session, "user.created", users[user_id], extra={"role_ids": roles[index]})
 
 
 def _changed_fields(user: User, changes: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from app.models import Source, SourceGroup, SourceStatus, User, utcnow
@@ -132,19 +132,6 @@ def lock_users(session: Session, ids: Sequence[int]) -> dict[int, User]:
         select(User).where(col(User.id).in_(list(ids))).order_by(col(User.id)).with_for_update()
     ).scalars()
     return {u.id: u for u in rows if u.id is not None}
-
-
-def set_owner(session: Session, source_id: int, anchors: Sequence[tuple[int, str]]) -> None:
-    """Mark new people as the source's (one executemany)."""
-    if not anchors:
-        return
-    table: Any = User.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("uid"))
-        .values(source_id=source_id, source_anchor=bindparam("anchor")),
-        [{"uid": uid, "anchor": anchor} for uid, anchor in anchors],
-    )
 
 
 def groups(session: Session, source_id: int) -> list[SourceGroup]:

@@ -454,10 +454,14 @@ def _apply_creates(
                 )
         with transaction() as session:
             audit.act_as(session, actor(snap.id, snap.name))
-            created, refused = directory.create_users(session, items, all_or_nothing=False)
+            created, refused = directory.create_users(
+                session,
+                items,
+                all_or_nothing=False,
+                columns=[{"source_id": snap.id, "source_anchor": p.anchor} for p in kept],
+            )
             for r in refused:
                 skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
-            repo.set_owner(session, snap.id, [(uid, kept[i].anchor) for i, uid in created])
             repo.extend_lease(session, snap.id, LEASE_S)
         figures["created"] += len(created)
 

@@ -3,14 +3,17 @@ each created user is evaluated and planned like a single create."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db import transaction
-from app.models import Assignment, Task, User, UserRole
+from app.models import Assignment, AuditEntry, Task, User, UserRole
 from tests.provisioning.task_rows import add_app, install_recorder
-from tests.support import ApiClient, user_body
+from tests.support import ApiClient, reset_caches, user_body
 
 
 def count(model: Any) -> int:
@@ -153,3 +156,77 @@ def test_bulk_needs_the_write_scope(client: ApiClient) -> None:
     assert count(User) == 0
     with client.with_scopes("write") as writer:
         assert writer.ok("POST", "/users/bulk", json=body)["created"] == 1
+
+
+# Values that a JSON-carried batch insert must keep exactly: quotes, backslashes (one that
+# reads like a JSON escape), non-Latin letters, an emoji, a long value.
+ODD_VALUES = {
+    "firstname": 'Zoë "Z" O\'Brien',
+    "lastname": "Back\\slash \\u0000 not a NUL",
+    "department": "Отдел продаж 販売部 😀",
+    "title": "x" * 200,
+    "custom_attributes": {"note": '{"looks": "like json"}', "path": "C:\\Users\\zoe"},
+    "member_of": ["Office 365", "Ünïcode group"],
+}
+
+
+def test_a_batch_keeps_every_character_of_every_value(client: ApiClient) -> None:
+    created = bulk(client, [user_body(i, **ODD_VALUES) for i in (1, 2)], "all_or_nothing")
+    for item in created["items"]:
+        user = client.ok("GET", f"/users/{item['id']}")
+        for key, value in ODD_VALUES.items():
+            assert user[key] == value, key
+
+
+def _audit_after(user_id: int) -> dict[str, Any]:
+    with transaction() as session:
+        entry = session.execute(
+            select(AuditEntry).where(
+                AuditEntry.action == "user.created",  # type: ignore[arg-type]
+                AuditEntry.object_id == str(user_id),  # type: ignore[arg-type]
+            )
+        ).scalar_one()
+        assert entry.before is None and entry.actor_name == "admin"
+        assert entry.object_name == (entry.after or {}).get("username")
+        return dict(entry.after or {})
+
+
+def test_a_batch_records_the_same_audit_entry_as_single_creates(client: ApiClient) -> None:
+    role = client.ok("POST", "/roles", json={"name": "Sales"})
+    group = client.ok("POST", "/groups", json={"name": "Team"})
+    extra = {**ODD_VALUES, "role_ids": [role["id"]], "group_id": group["id"]}
+    single = client.ok("POST", "/users", json=user_body(1, **extra))
+    batch = bulk(client, [user_body(2, **extra)], "per_item")["items"][0]
+    one, many = _audit_after(single["id"]), _audit_after(batch["id"])
+    assert set(one) == set(many)
+    differ = {k for k in one if one[k] != many[k]}
+    assert differ == {"username", "email"}, differ
+    assert many["role_ids"] == [role["id"]] and many["group_id"] == group["id"]
+    assert many["custom_attributes"] == ODD_VALUES["custom_attributes"]
+
+
+@pytest.fixture
+def on_sqlite(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The embedded default: a migrated SQLite database of its own."""
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "sqlite-data"))
+    reset_caches()
+    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
+    yield
+    reset_caches()
+
+
+def test_a_batch_on_sqlite_keeps_values_and_records_each_user(on_sqlite: None) -> None:
+    admin = ApiClient.admin()
+    created = bulk(admin, [user_body(i, **ODD_VALUES) for i in (1, 2, 3)], "per_item")
+    assert created["created"] == 3
+    for item in created["items"]:
+        user = admin.ok("GET", f"/users/{item['id']}")
+        assert {k: user[k] for k in ODD_VALUES} == ODD_VALUES
+        assert _audit_after(item["id"])["department"] == ODD_VALUES["department"]
