@@ -7,6 +7,7 @@ Everything here talks LDAP and nothing else: what the server says becomes `Perso
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,12 +217,59 @@ def deleted_anchors(
     conn: LdapConnection, shape: Shape, naming_context: str, since_usn: int
 ) -> set[str]:
     """Anchors of the objects deleted since the cursor: AD keeps them as tombstones in
-    Deleted Objects, readable with the show-deleted control (their objectGUID survives)."""
+    Deleted Objects, readable with the show-deleted control. A tombstone keeps its
+    objectGUID; it keeps mS-DS-ConsistencyGuid only with the AD Recycle Bin on, so a person
+    anchored on a consistency GUID that differs from their objectGUID (set by an earlier
+    Azure AD Connect) is found gone by the next full sync instead, which compares anchors."""
     out: set[str] = set()
     flt = f"(&(isDeleted=TRUE)(uSNChanged>={since_usn}))"
-    for _dn, entry in conn.search(naming_context, flt, ["objectGUID"], controls=[SHOW_DELETED_OID]):
+    attrs = anchors.attributes(shape.anchor)
+    for _dn, entry in conn.search(naming_context, flt, attrs, controls=[SHOW_DELETED_OID]):
         try:
-            out.add(anchors.compute(anchors.OBJECT_GUID, entry).text)
+            out.add(anchors.compute(shape.anchor, entry).text)
         except anchors.AnchorMissing:
             continue
+    return out
+
+
+def scope_roots(
+    conn: LdapConnection, shape: Shape, base_dns: list[str], ad_context: str
+) -> list[str]:
+    """Where an incremental sync looks for people who left its scope: the naming contexts
+    that hold its base DNs (AD: the domain), so a person moved to an OU outside every base
+    DN is seen as changed there. A server that lists no naming context is searched under
+    the base DNs themselves (a person filtered out is still found; one moved away waits for
+    the next full sync)."""
+    if shape.is_ad and ad_context:
+        return [ad_context]
+    listed = conn.root_dse(["namingContexts"]).get("namingContexts", [])
+    contexts = [v.decode("utf-8", "replace") for v in listed]
+    roots: list[str] = []
+    for base in base_dns:
+        holding = [c for c in contexts if c and _under(base, c)]
+        root = min(holding, key=len) if holding else base
+        if root.lower() not in {r.lower() for r in roots}:
+            roots.append(root)
+    return roots
+
+
+def _under(dn: str, context: str) -> bool:
+    """Whether `dn` is `context` or below it (compared as case-insensitive RDN sequences)."""
+    tail = [r.strip().lower() for r in context.split(",")]
+    parts = [r.strip().lower() for r in dn.split(",")]
+    return len(parts) >= len(tail) and parts[len(parts) - len(tail) :] == tail
+
+
+def changed_anchors(
+    conn: LdapConnection, shape: Shape, roots: list[str], changed_filter: str
+) -> set[str]:
+    """Anchors of every entry under `roots` that changed since the cursor, in scope or not
+    (compared with the in-scope reading, the rest left the scope: moved out of the base
+    DNs, or no longer matching the user filter)."""
+    out: set[str] = set()
+    flt = and_filter("(objectClass=*)", changed_filter)
+    for root in roots:
+        for _dn, entry in conn.search(root, flt, anchors.attributes(shape.anchor)):
+            with contextlib.suppress(anchors.AnchorMissing):
+                out.add(anchors.compute(shape.anchor, entry).text)
     return out

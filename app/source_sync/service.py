@@ -85,6 +85,7 @@ class Reading:
     seen_anchors: set[str]  # every person's anchor, skipped ones included
     groups: list[GroupEntry]
     deleted: set[str]  # anchors deleted in the source (incremental, AD)
+    left_scope: set[str]  # anchors changed outside the scope (incremental): moved or filtered out
     cursor: dict[str, Any]
     skipped: Skipped
 
@@ -227,6 +228,7 @@ def _read(conn: LdapConnection, snap: Snapshot, progress: Progress | None) -> Re
         ):
             full = True  # another DC, or this one restored: its uSNs say nothing of ours
     user_filter, group_filter = snap.user_filter, snap.group_filter
+    extra = ""
     if not full:
         if shape.is_ad:
             extra = f"(uSNChanged>={int(since.get('usn', 0)) + 1})"
@@ -275,11 +277,15 @@ def _read(conn: LdapConnection, snap: Snapshot, progress: Progress | None) -> Re
         deleted = reader.deleted_anchors(
             conn, shape, cursor["naming_context"], int(since.get("usn", 0)) + 1
         )
+    left: set[str] = set()
+    if not full:
+        roots = reader.scope_roots(conn, shape, snap.base_dns, cursor.get("naming_context", ""))
+        left = reader.changed_anchors(conn, shape, roots, extra) - seen - deleted
     if not shape.is_ad:
         cursor = {"modify_timestamp": newest or since.get("modify_timestamp")}
     if progress:
         progress(counter["n"])
-    return Reading(full, persons, seen, groups, deleted, cursor, skipped)
+    return Reading(full, persons, seen, groups, deleted, left, cursor, skipped)
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -342,7 +348,7 @@ def _plan(session: Session, snap: Snapshot, reading: Reading, skipped: Skipped) 
     # source owns is checked against the new graph, and only those that differ are written.
     if groups_changed and not reading.full:
         for anchor, row in owned.items():
-            if anchor in touched or anchor in reading.deleted:
+            if anchor in touched or anchor in reading.deleted or anchor in reading.left_scope:
                 continue
             member_of = graph.member_of((row["distinguished_name"] or "").lower())
             if list(row["member_of"] or []) != member_of:
@@ -379,7 +385,9 @@ def _plan(session: Session, snap: Snapshot, reading: Reading, skipped: Skipped) 
     if reading.full:
         gone = [row for anchor, row in owned.items() if anchor not in reading.seen_anchors]
     else:
-        gone = [owned[a] for a in reading.deleted if a in owned]
+        # Deleted in the source, or left its scope (moved out of the base DNs, no longer
+        # matching the user filter): gone from it either way, as a full sync would find.
+        gone = [owned[a] for a in sorted(reading.deleted | reading.left_scope) if a in owned]
     plan.deletes = [
         {"id": r["id"], "anchor": r["source_anchor"], "username": r["username"]} for r in gone
     ]

@@ -1,0 +1,118 @@
+"""People who leave a source's scope without being deleted: moved to an OU outside every
+base DN, or changed so the user filter no longer matches them. A full sync finds them gone by
+comparing anchors; an incremental sync must find them too (it reads only what changed, so it
+also looks at changed entries outside the scope), and both go through the deletion threshold
+like a deletion. Both real servers: slapd (entryUUID, modifyTimestamp) and Samba's AD DC
+(objectGUID / mS-DS-ConsistencyGuid, uSNChanged)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from typing import Any
+
+import pytest
+
+from app.source_sync import service
+from tests.ldap_support import LdapOu
+from tests.source_sync.helpers import make_source, owned, source_row
+
+
+def _names(source_id: int) -> set[str]:
+    return {u.split("@")[0] for u in owned(source_id)}
+
+
+def _ou(request: pytest.FixtureRequest, kind: str) -> LdapOu:
+    return request.getfixturevalue("samba_ou" if kind == "ad" else "slapd_ou")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_a_person_moved_out_of_the_base_dn_leaves_on_the_next_incremental_sync(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    ou = _ou(request, kind)
+    ann = ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    ou.add_user("bob", "Bob", "Ray", "bob@contoso.com")
+    away = ou.add_ou("away")
+    source_id = make_source(ou, base_dns=[ou.people_dn])
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert _names(source_id) == {"ann", "bob"}
+
+    ou.move(ann, away)
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "incremental", outcome.figures
+    assert outcome.figures["deleted"] == 1, outcome.figures
+    assert _names(source_id) == {"bob"}
+    # Nothing else was touched, and a full sync agrees.
+    assert service.run_sync(source_id, full=True).figures["deleted"] == 0
+    assert _names(source_id) == {"bob"}
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_a_person_the_user_filter_no_longer_matches_leaves_on_the_next_incremental_sync(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    ou = _ou(request, kind)
+    ann = ou.add_user("ann", "Ann", "Lee", "ann@contoso.com", title="Engineer")
+    ou.add_user("bob", "Bob", "Ray", "bob@contoso.com", title="Engineer")
+    base = (
+        "(&(objectCategory=person)(objectClass=user))"
+        if ou.is_ad
+        else "(objectClass=inetOrgPerson)"
+    )
+    source_id = make_source(ou, user_filter=f"(&{base}(!(title=Contractor)))")
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert _names(source_id) == {"ann", "bob"}
+
+    ou.modify(ann, title="Contractor")
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "incremental" and outcome.figures["deleted"] == 1
+    assert _names(source_id) == {"bob"}
+    # Back in scope: the same person (same anchor) comes back.
+    ou.modify(ann, title="Engineer")
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["created"] + outcome.figures["updated"] >= 1, outcome.figures
+    assert _names(source_id) == {"ann", "bob"}
+
+
+def test_people_leaving_the_scope_count_against_the_deletion_threshold(
+    env: Any, slapd_ou: LdapOu
+) -> None:
+    people = [slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com") for i in range(4)]
+    away = slapd_ou.add_ou("away")
+    source_id = make_source(slapd_ou, base_dns=[slapd_ou.people_dn], deletion_threshold=2)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    for dn in people[:3]:
+        slapd_ou.move(dn, away)
+    outcome = service.run_sync(source_id)
+    assert outcome.detail == "held", outcome.figures
+    assert len(_names(source_id)) == 4  # nothing removed while held
+    held = source_row(source_id).held or {}
+    assert held["counts"]["deletes"] == 3
+
+
+def test_a_consistency_guid_set_by_an_earlier_azure_ad_connect_is_the_anchor(
+    env: Any, samba_ou: LdapOu
+) -> None:
+    """A person migrated from Azure AD Connect carries mS-DS-ConsistencyGuid, which may
+    differ from their objectGUID (an object re-created, a forest moved): it is the anchor,
+    and the ImmutableID is base64 of its bytes, so the tenant account stays the same."""
+    guid = os.urandom(16)
+    ann = samba_ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    samba_ou.modify(ann, **{"mS-DS-ConsistencyGuid": guid})
+    samba_ou.add_user("bob", "Bob", "Ray", "bob@contoso.com")  # a source never answers empty
+    object_guid = samba_ou.read(ann, ["objectGUID"])["objectGUID"][0]
+    assert object_guid != guid
+    source_id = make_source(samba_ou)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    person = owned(source_id)["ann@corp.example.com"]
+    assert person.source_anchor == str(uuid.UUID(bytes_le=guid))
+    assert person.custom_attributes["immutable_id"] == base64.b64encode(guid).decode()
+
+    # Deleted in AD: found gone by the incremental sync if the tombstone kept the
+    # consistency GUID (AD Recycle Bin), by the next full sync otherwise; never kept.
+    samba_ou.delete(ann)
+    assert service.run_sync(source_id).detail == "idle"
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert _names(source_id) == {"bob"}
