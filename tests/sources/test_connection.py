@@ -112,6 +112,17 @@ def test_a_certificate_from_another_ca_is_a_tls_failure(
         assert report["bind"]["ok"] is False
 
 
+def test_a_certificate_from_another_ca_is_a_tls_failure_on_samba_too(
+    client: ApiClient, samba_server: LdapServer, samba_ou: LdapOu
+) -> None:
+    other = Path(samba_server.other_ca_file).read_text()
+    report = client.ok(
+        "POST", "/sources/test", json=body(samba_server, samba_ou, ca_certificate=other)
+    )
+    assert (report["ok"], report["failed_step"]) == (False, "connect"), report
+    assert report["connect"]["code"] == "tls" and report["bind"]["ok"] is False
+
+
 def test_an_unreachable_server_is_reported_as_such(
     client: ApiClient, slapd_server: LdapServer, slapd_ou: LdapOu
 ) -> None:
