@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -112,27 +112,33 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     return app
 
 
+def _swagger_ui(request: Request) -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{request.app.title} - API",
+        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs-assets/swagger-ui.css",
+        swagger_favicon_url="/docs-assets/favicon.png",
+        swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
+    )
+
+
+def _redoc(request: Request) -> HTMLResponse:
+    return get_redoc_html(
+        openapi_url="/openapi.json",
+        title=f"{request.app.title} - ReDoc",
+        redoc_js_url="/docs-assets/redoc.standalone.js",
+        redoc_favicon_url="/docs-assets/favicon.png",
+        with_google_fonts=False,
+    )
+
+
 def _install_docs(app: FastAPI) -> None:
     # Served from the package's own copies: the machine running this may have no internet.
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon.png",
-            swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
-        )
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url="/docs-assets/redoc.standalone.js",
-            redoc_favicon_url="/docs-assets/favicon.png",
-            with_google_fonts=False,
-        )
+    # Module-level endpoints reading the app from the request, not closures over `app`:
+    # FastAPI caches what it learns of each endpoint function (keyed on the function), so a
+    # closure would keep its whole app alive for as long as the process lives, one per
+    # `create_app` (the test suite builds hundreds).
+    app.add_api_route("/docs", _swagger_ui, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/redoc", _redoc, methods=["GET"], include_in_schema=False)

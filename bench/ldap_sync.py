@@ -50,6 +50,12 @@ def _child(mode: str, source_id: int, base_dn: str) -> None:
             prof = cProfile.Profile()
             outcome = prof.runcall(run_sync, source_id, full=mode == "full", reason="bench")
             prof.dump_stats(f"{os.environ['SYNC_PROFILE']}.{mode}")
+        elif os.environ.get("SYNC_PROFILE_INCREMENTAL") and mode == "incremental":
+            import cProfile
+
+            prof = cProfile.Profile()
+            outcome = prof.runcall(run_sync, source_id, full=False, reason="bench")
+            prof.dump_stats(os.environ["SYNC_PROFILE_INCREMENTAL"])
         else:
             outcome = run_sync(source_id, full=mode == "full", reason="bench")
         assert outcome.ran and outcome.detail == "idle", outcome
@@ -172,6 +178,9 @@ def main() -> None:
             "incremental_touched": len(touched),
             "baseline_one_search_per_user_s": round(baseline["wall_s"], 2),
             "full_sync_ldap_read_s": round(full["figures"]["read_ms"] / 1000, 2),
+            "full_sync_plan_s": round(full["figures"]["plan_ms"] / 1000, 2),
+            "incremental_ldap_read_s": round(incremental["figures"]["read_ms"] / 1000, 2),
+            "incremental_plan_s": round(incremental["figures"]["plan_ms"] / 1000, 2),
             # Like with like: one search per person against the sync's paged reads of people
             # and groups (memberships included).
             "baseline_over_sync_read": round(

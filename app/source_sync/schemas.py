@@ -28,6 +28,9 @@ class LastSyncRead(BaseModel):
     finished_at: datetime | None = None
     duration_ms: int | None = None
     read_ms: int | None = Field(None, description="Of which reading the source (LDAP searches)")
+    plan_ms: int | None = Field(
+        None, description="Of which comparing the reading with the directory, before any write"
+    )
     users_read: int = 0
     groups_read: int = 0
     created: int = 0

@@ -644,6 +644,7 @@ def run_sync(
             plan = _plan(session, snap, reading, skipped)
             graph, _changed = _graph(session, snap, reading)
             owned_count = repo.count_owned(session, snap.id)
+        figures["plan_ms"] = int((time.perf_counter() - clock) * 1000) - figures["read_ms"]
         hold = _held(snap, plan, reading, owned_count, release)
         if hold is not None:
             figures["planned"] = hold["counts"]
