@@ -32,6 +32,7 @@ class LastSyncRead:
         errors (list[LastSyncReadErrorsItem] | Unset):
         finished_at (datetime.datetime | None | Unset):
         groups_read (int | Unset):  Default: 0.
+        plan_ms (int | None | Unset): Of which comparing the reading with the directory, before any write
         planned (LastSyncReadPlannedType0 | None | Unset): For a held sync: the deletes and disables it would have made
         read_ms (int | None | Unset): Of which reading the source (LDAP searches)
         skipped (int | Unset): People the source holds that could not be synced Default: 0.
@@ -52,6 +53,7 @@ class LastSyncRead:
     errors: list[LastSyncReadErrorsItem] | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
     groups_read: int | Unset = 0
+    plan_ms: int | None | Unset = UNSET
     planned: LastSyncReadPlannedType0 | None | Unset = UNSET
     read_ms: int | None | Unset = UNSET
     skipped: int | Unset = 0
@@ -98,6 +100,12 @@ class LastSyncRead:
             finished_at = self.finished_at
 
         groups_read = self.groups_read
+
+        plan_ms: int | None | Unset
+        if isinstance(self.plan_ms, Unset):
+            plan_ms = UNSET
+        else:
+            plan_ms = self.plan_ms
 
         planned: dict[str, Any] | None | Unset
         if isinstance(self.planned, Unset):
@@ -155,6 +163,8 @@ class LastSyncRead:
             field_dict["finished_at"] = finished_at
         if groups_read is not UNSET:
             field_dict["groups_read"] = groups_read
+        if plan_ms is not UNSET:
+            field_dict["plan_ms"] = plan_ms
         if planned is not UNSET:
             field_dict["planned"] = planned
         if read_ms is not UNSET:
@@ -231,6 +241,15 @@ class LastSyncRead:
 
         groups_read = d.pop("groups_read", UNSET)
 
+        def _parse_plan_ms(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        plan_ms = _parse_plan_ms(d.pop("plan_ms", UNSET))
+
         def _parse_planned(data: object) -> LastSyncReadPlannedType0 | None | Unset:
             if data is None:
                 return data
@@ -293,6 +312,7 @@ class LastSyncRead:
             errors=errors,
             finished_at=finished_at,
             groups_read=groups_read,
+            plan_ms=plan_ms,
             planned=planned,
             read_ms=read_ms,
             skipped=skipped,
