@@ -578,13 +578,27 @@ def main() -> None:
             print(f"  target {name}: {'met' if ok else 'MISSED'}")
         if not args.no_faults:
             _faults_run(args, sandbox, redis_url, data_dir, ceiling, args.users / wall)
+        if args.smoke:
+            # The smoke covers people arriving one by one too (one command runs every mode).
+            args.arrival_rate, args.users = 25.0, 30
+            sandbox.state.reset()
+            _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.users)
+            redis_lib.Redis.from_url(redis_url).flushdb()
+            fresh_database(DB_NAME)
+            try:
+                awall, ad = engine_run(args, sandbox, _env(args, sandbox, redis_url, data_dir))
+            finally:
+                drop_database(DB_NAME)
+            _arrival_report(args, awall, ad, bwall, bd)
 
 
 def _arrival_report(
     args: argparse.Namespace, wall: float, d: dict[str, float], bwall: float, bd: dict[str, float]
 ) -> None:
     n, bn = args.users, args.baseline_users
-    coalesce = os.environ.get("CLAIM_COALESCE_MS", "default")
+    from app.settings import get_settings
+
+    coalesce = get_settings().claim_coalesce_ms  # the workers' too: same environment
     print(
         f"arrivals  rate={args.arrival_rate:.0f}/s (POSTed at {d['posted_per_s']:.1f}/s)  "
         f"window={coalesce} ms  users/s={n / wall:.1f} (baseline {bn / bwall:.1f})  "
