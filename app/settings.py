@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         "scheduled cycles off",
     )
     worker_concurrency: int = Field(20, description="Jobs and tasks one worker runs at once")
+    # People arriving one by one each plan their own task: without a short wait every task
+    # would go to Graph alone (one round trip per step per person). Waiting this long after a
+    # task is planned lets the others planned meanwhile join its `$batch` and group writes;
+    # the wait is bounded, so a single change is still carried out within it.
+    claim_coalesce_ms: int = Field(
+        200,
+        ge=0,
+        le=5000,
+        description="How long a newly planned task waits for others to share its Graph "
+        "batches before a worker claims it (ms); 0 claims at once",
+    )
     # A worker has no HTTP app: when set, it serves its own Prometheus metrics on this port.
     metrics_port: int | None = Field(
         None, description="Port on which a worker serves its Prometheus metrics"

@@ -62,6 +62,7 @@ def _env(args: argparse.Namespace, sandbox: Any, redis_url: str, data_dir: str) 
         "LOG_LEVEL": "WARNING",
         "WORKER_CONCURRENCY": "20",
         "SWEEPER_INTERVAL_S": "5",
+        **({"CLAIM_COALESCE_MS": str(args.coalesce_ms)} if args.coalesce_ms is not None else {}),
     }
 
 
@@ -200,7 +201,8 @@ def engine_run(
                     ],
                 },
             )
-            for i in range(1, args.users + 1):
+
+            def post_user(i: int) -> None:
                 call(
                     "POST",
                     "/users",
@@ -213,6 +215,11 @@ def engine_run(
                         "role_ids": [role["id"]],
                     },
                 )
+
+            if args.arrival_rate:
+                return _arrivals(args, sandbox, call, app["id"], post_user, faults)
+            for i in range(1, args.users + 1):
+                post_user(i)
             _sandbox_budget(sandbox, args)
             if faults:
                 sandbox.state.set_behaviour(faults)
@@ -266,6 +273,123 @@ def engine_run(
             w.terminate()
         for w in workers:
             w.wait(timeout=20)
+
+
+class _Onboarded:
+    """Watches the sandbox tenant for users `bench{i}` holding the bench license and both
+    groups, and notes when each first did (the same clock as the POSTs: one process)."""
+
+    def __init__(self, sandbox: Any) -> None:
+        from app.sandbox import seed
+
+        self.tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+        self.lock = sandbox.state.lock
+        self.groups = (seed.GROUP_SALES, seed.GROUP_ENGINEERING)
+        self.posted: dict[str, float] = {}
+        self.done: dict[str, float] = {}
+        self._ids: dict[str, str] = {}  # user id -> "bench{i}"
+        self._users_seen = 0
+        self._members: dict[str, set[str]] = {g: set() for g in self.groups}
+        self._members_seen = dict.fromkeys(self.groups, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._look()
+            time.sleep(0.01)
+
+    def _look(self) -> None:
+        with self.lock:
+            # Users and members only come in this bench: read only what is new since last time.
+            fresh = list(self.tenant.users.values())[self._users_seen :]
+            self._users_seen += len(fresh)
+            for g in self.groups:
+                members = self.tenant.groups[g].members
+                self._members[g].update(members[self._members_seen[g] :])
+                self._members_seen[g] = len(members)
+            for u in fresh:
+                self._ids[u.id] = u.upn.split("@")[0].lower()
+            now = time.perf_counter()
+            waiting = [(n, u) for u, n in self._ids.items() if n in self.posted]
+            for name, uid in waiting:
+                if name in self.done:
+                    continue
+                user = self.tenant.users.get(uid)
+                if (
+                    user is not None
+                    and any(lic.sku_id == BENCH_SKU for lic in user.licenses)
+                    and all(uid in self._members[g] for g in self.groups)
+                ):
+                    self.done[name] = now
+
+
+def _arrivals(
+    args: argparse.Namespace,
+    sandbox: Any,
+    call: Any,
+    app_id: int,
+    post_user: Any,
+    faults: dict[str, Any] | None,
+) -> tuple[float, dict[str, float]]:
+    """Provisioning enabled first, then one POST per user at --arrival-rate: the wall runs
+    from the first POST until every user holds its license and groups in the tenant."""
+    _sandbox_budget(sandbox, args)
+    if faults:
+        sandbox.state.set_behaviour(faults)
+    call("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
+    time.sleep(args.window * 1.5)
+    sandbox.state.clear_log()
+    before = _counters(sandbox)
+    watch = _Onboarded(sandbox)
+    watch.start()
+    start = time.perf_counter()
+    numbers = iter(range(1, args.users + 1))
+    take = threading.Lock()
+
+    def client() -> None:
+        # Each person is one POST on the schedule; a few clients, so that one slow answer
+        # does not hold back the next arrival (people do not wait for each other).
+        while True:
+            with take:
+                i = next(numbers, None)
+            if i is None:
+                return
+            due = start + (i - 1) / args.arrival_rate
+            if (ahead := due - time.perf_counter()) > 0:
+                time.sleep(ahead)
+            post_user(i)
+            watch.posted[f"bench{i}"] = time.perf_counter()
+
+    clients = [threading.Thread(target=client) for _ in range(args.clients)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    posting = time.perf_counter() - start
+    deadline = time.perf_counter() + 120
+    while len(watch.done) < args.users and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    wall = max(watch.done.values(), default=start) - start
+    watch.stop()
+    counts = _task_counts()
+    if len(watch.done) < args.users or counts.get("failed") or counts.get("blocked"):
+        raise SystemExit(f"FAIL: {len(watch.done)} of {args.users} onboarded; tasks {counts}")
+    after = _counters(sandbox)
+    delta = _delta(after, before)
+    lat = sorted(watch.done[n] - watch.posted[n] for n in watch.done)
+    delta["p50"] = lat[len(lat) // 2]
+    delta["p99"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    delta["max"] = lat[-1]
+    delta["posted_per_s"] = args.users / posting
+    return wall, delta
 
 
 def _steady_rate(samples: list[tuple[float, float]], base: float, total: float) -> float:
@@ -378,9 +502,33 @@ def main() -> None:
         "--faults", type=float, default=0.02, help="share of calls given each injected fault"
     )
     parser.add_argument("--no-faults", action="store_true", help="skip the run with faults")
+    parser.add_argument(
+        "--lost-answers", type=float, default=None, help="share of lost answers (default --faults)"
+    )
+    parser.add_argument(
+        "--retry-after", type=float, default=0.5, help="Retry-After of injected 429s and 503s, s"
+    )
+    parser.add_argument(
+        "--arrival-rate",
+        type=float,
+        default=0.0,
+        help="users/s POSTed one at a time with provisioning already enabled (people "
+        "arriving one by one); prints the change-to-tenant latency",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="client threads sharing the arrival schedule"
+    )
+    parser.add_argument(
+        "--coalesce-ms",
+        type=int,
+        default=None,
+        help="CLAIM_COALESCE_MS for the workers (default: the setting's)",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.users, args.baseline_users, args.scale, args.latency_ms = 60, 10, 5.0, 5.0
+        if args.arrival_rate:
+            args.users = 40
 
     sys.path.insert(0, str(ROOT))
     from cryptography.fernet import Fernet
@@ -412,6 +560,9 @@ def main() -> None:
         tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
         bwall, bd = asyncio.run(baseline_run(args, sandbox))
         _report("baseline", args.baseline_users, bwall, bd, ceiling)
+        if args.arrival_rate:
+            _arrival_report(args, wall, d, bwall, bd)
+            return
         users_per_s, base_per_s = args.users / wall, args.baseline_users / bwall
         print(
             f"users/s engine={users_per_s:.1f} baseline={base_per_s:.1f} "
@@ -426,11 +577,55 @@ def main() -> None:
         for name, ok in checks.items():
             print(f"  target {name}: {'met' if ok else 'MISSED'}")
         if not args.no_faults:
-            _faults_run(args, sandbox, redis_url, data_dir, ceiling)
+            _faults_run(args, sandbox, redis_url, data_dir, ceiling, args.users / wall)
+        if args.smoke:
+            # The smoke covers people arriving one by one too (one command runs every mode).
+            args.arrival_rate, args.users = 25.0, 30
+            sandbox.state.reset()
+            _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.users)
+            redis_lib.Redis.from_url(redis_url).flushdb()
+            fresh_database(DB_NAME)
+            try:
+                awall, ad = engine_run(args, sandbox, _env(args, sandbox, redis_url, data_dir))
+            finally:
+                drop_database(DB_NAME)
+            _arrival_report(args, awall, ad, bwall, bd)
+
+
+def _arrival_report(
+    args: argparse.Namespace, wall: float, d: dict[str, float], bwall: float, bd: dict[str, float]
+) -> None:
+    n, bn = args.users, args.baseline_users
+    from app.settings import get_settings
+
+    coalesce = get_settings().claim_coalesce_ms  # the workers' too: same environment
+    print(
+        f"arrivals  rate={args.arrival_rate:.0f}/s (POSTed at {d['posted_per_s']:.1f}/s)  "
+        f"window={coalesce} ms  users/s={n / wall:.1f} (baseline {bn / bwall:.1f})  "
+        f"writes/user={d['writes'] / n:.2f} (baseline {bd['writes'] / bn:.2f})  "
+        f"round trips/user={d['http_requests'] / n:.3f} (baseline {bd['http_requests'] / bn:.2f})"
+    )
+    print(
+        f"arrivals  change-to-tenant latency p50={d['p50'] * 1000:.0f} ms  "
+        f"p99={d['p99'] * 1000:.0f} ms  max={d['max'] * 1000:.0f} ms  "
+        f"(baseline, one user's calls in a row: {bwall / bn * 1000:.0f} ms)"
+    )
+    checks = {
+        "writes/user <= 2.2": d["writes"] / n <= 2.2,
+        "round trips/user <= 0.3": d["http_requests"] / n <= 0.3,
+        "latency p99 <= 1 s": d["p99"] <= 1.0,
+    }
+    for name, ok in checks.items():
+        print(f"  target {name}: {'met' if ok else 'MISSED'}")
 
 
 def _faults_run(
-    args: argparse.Namespace, sandbox: Any, redis_url: str, data_dir: str, ceiling: float
+    args: argparse.Namespace,
+    sandbox: Any,
+    redis_url: str,
+    data_dir: str,
+    ceiling: float,
+    fault_free_per_s: float,
 ) -> None:
     """The same onboarding with each fault injected into --faults of the calls."""
     import redis as redis_lib
@@ -441,13 +636,14 @@ def _faults_run(
     _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.users)
     redis_lib.Redis.from_url(redis_url).flushdb()
     fresh_database(DB_NAME)
+    lost = args.faults if args.lost_answers is None else args.lost_answers
     faults = {
         "fault_rate_429": args.faults,
         "fault_rate_503": args.faults,
-        "fault_rate_timeout": args.faults,
+        "fault_rate_timeout": lost,
         "fault_timeout_after_commit": True,  # the write happens; its answer is lost
         "timeout_hang_s": 0.2,
-        "fault_retry_after_s": 0.5,
+        "fault_retry_after_s": args.retry_after,
         "fault_seed": 7,
         "request_log_cap": 1_000_000,
     }
@@ -466,7 +662,15 @@ def _faults_run(
         f"answer left: {d['inside_retry_after'] - d['inside_after_grace']:.0f}; sent after the "
         f"pause could be known: {d['inside_after_grace']:.0f})"
     )
+    ratio = args.users / wall / fault_free_per_s
+    share_429 = d["status_429"] / calls
+    print(
+        f"faults    users/s={args.users / wall:.1f} = {ratio:.2f} of the fault-free run's "
+        f"{fault_free_per_s:.1f}  429 share={share_429:.2%} (injected {args.faults:.0%})"
+    )
     checks = {
+        "users/s >= 0.8 of the fault-free run": ratio >= 0.8,
+        "429 share <= injected rate": share_429 <= args.faults,
         "429s not injected = 0": own_429 == 0,
         "wasted writes = 0": d["writes_unchanged"] == 0,
         "requests sent inside a known Retry-After window = 0": d["inside_after_grace"] == 0,

@@ -57,7 +57,11 @@ async def run_job(ctx: dict[str, Any], job_id: int, handlers: Mapping[str, JobHa
 async def run_task(ctx: dict[str, Any], task_id: int) -> str:
     settings = _settings(ctx)
     return await execute_task(
-        task_id, ctx["graph"], settings.task_lease_s, settings.task_max_attempts
+        task_id,
+        ctx["graph"],
+        settings.task_lease_s,
+        settings.task_max_attempts,
+        coalescing=settings.claim_coalesce_ms > 0,
     )
 
 

@@ -325,20 +325,22 @@ class GraphClient:
                 items = {}
             statuses: dict[str, int] = {}
             waits: list[float] = []
-            throttled = False
+            throttled = 0
             for request in pending:
                 result = _item_result(request, items.get(request.id.lower()), reply.headers)
                 results[request.id] = result
                 statuses[request.id.lower()] = result.status
                 if result.status in batching.RETRYABLE_ITEM_STATUSES:
-                    throttled = throttled or result.status == 429
+                    throttled += result.status == 429
                     retry_after = parse_retry_after(result.headers)
                     if retry_after is not None:
                         waits.append(retry_after)
             if throttled or waits:
                 # A throttled item, or a 503 with Retry-After, speaks for the whole tenant.
                 await self._limiter.pause(
-                    self._key, max(waits) if waits else self._backoff(round_no)
+                    self._key,
+                    max(waits) if waits else self._backoff(round_no),
+                    throttled=throttled,
                 )
             resend = batching.to_resend(pending, statuses)
             if not resend or round_no == self._max_attempts:
@@ -394,7 +396,9 @@ class GraphClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._limiter.acquire(self._key, writes=cost.writes, units=cost.units)
+            await self._limiter.acquire(
+                self._key, writes=cost.writes, units=cost.units, requests=max(1, batch_size)
+            )
             started = time.perf_counter()
             reply: _Reply | None = None
             sent = False
@@ -485,7 +489,7 @@ class GraphClient:
             if status == 429 or retry_after is not None:
                 # Graph throttles the app+tenant pair, not this one request, and a 503's
                 # Retry-After means the same (contract §11): hold everyone.
-                await self._limiter.pause(self._key, delay)
+                await self._limiter.pause(self._key, delay, throttled=int(status == 429))
             log.debug(
                 "graph.retry",
                 extra={

@@ -19,9 +19,15 @@ Two guards for when Graph's real budget is smaller than the configured one (an S
 other apps using the tenant-wide write limit):
 - our burst never exceeds half of Graph's bucket, so the other half absorbs the jitter
   between our schedule and Graph's clock even when a benchmark shrinks the window to 1 s;
-- every 429 (`pause`) also cuts the key's pace by `slowdown` (additive recovery of
+- a 429 (`pause`) also cuts the key's pace by `slowdown` (additive recovery of
   `recovery_per_s` of the ceiling per second), so a budget that is too generous converges on
   what the tenant really allows instead of hammering it (AIMD, as in TCP congestion control).
+  Only when 429s are more than `throttle_share` of the key's recent requests (counts decaying
+  over `share_window_s`): a budget that is too generous gets a large share of its requests
+  throttled, while the odd 429 of a busy service (1 in 100) says nothing about our pace, and
+  cutting it for each would leave a fifth of the budget in use (the cuts outrun the recovery).
+  A 503's Retry-After pauses the key but never slows it: the service was unavailable, the
+  budget was not spent.
 
 The bucket reserves: a caller that finds no room takes its tokens anyway (the balance goes
 negative) and is told how long to wait for its slot. Every caller is served in arrival order
@@ -66,6 +72,8 @@ class Budget:
     slowdown: float = 0.75
     min_pace: float = 0.1
     recovery_per_s: float = 0.1
+    throttle_share: float = 0.05
+    share_window_s: float = 5.0
 
     def __post_init__(self) -> None:
         if min(self.write_capacity, self.write_window_s, self.unit_capacity) <= 0:
@@ -109,6 +117,19 @@ class Pace:
 
 
 @dataclass(frozen=True)
+class Share:
+    """Requests sent and requests throttled lately, both decaying with the same clock."""
+
+    sent: float
+    throttled: float
+    stamp: float
+
+    def at(self, now: float, window_s: float) -> Share:
+        keep = math.exp(-max(0.0, now - self.stamp) / window_s)
+        return Share(self.sent * keep, self.throttled * keep, now)
+
+
+@dataclass(frozen=True)
 class BucketState:
     tokens: float  # balance at `stamp`; negative while callers wait for reserved slots
     stamp: float  # seconds; may lie in the future when slots are reserved ahead
@@ -147,12 +168,14 @@ def balance(state: BucketState | None, spec: BucketSpec, now: float, pace: float
 class RateLimiter(Protocol):
     """Shared pacing for one Graph budget key ("app id + tenant")."""
 
-    async def acquire(self, key: str, *, writes: int, units: int) -> None:
-        """Wait until both budgets have room for this request, then take it."""
+    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
+        """Wait until both budgets have room for this request, then take it. `requests`: how
+        many Graph requests it carries (a `$batch` envelope carries its items)."""
 
-    async def pause(self, key: str, seconds: float) -> None:
+    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
         """Hold every request for `key` for `seconds` (Graph answered 429, or 503 with a
-        Retry-After, for this tenant)."""
+        Retry-After, for this tenant). `throttled`: how many requests Graph answered 429
+        (0 for a 503), which slow the key's pace when they are a large share of its traffic."""
 
     async def paused_for(self, key: str) -> float:
         """Seconds left of the pause on `key` (0 when none): the client asks again right
@@ -187,11 +210,14 @@ class InProcessLimiter:
         self._state: dict[str, tuple[BucketState | None, BucketState | None]] = {}
         self._paused_until: dict[str, float] = {}
         self._pace: dict[str, Pace] = {}
+        self._share: dict[str, Share] = {}
 
-    async def acquire(self, key: str, *, writes: int, units: int) -> None:
+    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
         while (paused := self._paused_for(key)) > 0:
             await self._sleep(paused)
         now = self._clock()
+        share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
+        self._share[key] = Share(share.sent + requests, share.throttled, now)
         pace = self._pace_at(key, now)
         write_state, unit_state = self._state.get(key, (None, None))
         write_state, write_at = reserve(write_state, self._writes, now, writes, pace)
@@ -204,12 +230,18 @@ class InProcessLimiter:
         while (paused := self._paused_for(key)) > 0:
             await self._sleep(paused)
 
-    async def pause(self, key: str, seconds: float) -> None:
+    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
         now = self._clock()
         until = now + max(0.0, seconds)
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
-        slower = max(self.budget.min_pace, self._pace_at(key, now) * self.budget.slowdown)
-        self._pace[key] = Pace(factor=slower, stamp=now)
+        if throttled <= 0:
+            return
+        share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
+        share = Share(share.sent, share.throttled + throttled, now)
+        self._share[key] = share
+        if share.throttled > self.budget.throttle_share * share.sent:
+            slower = max(self.budget.min_pace, self._pace_at(key, now) * self.budget.slowdown)
+            self._pace[key] = Pace(factor=slower, stamp=now)
 
     async def paused_for(self, key: str) -> float:
         return self._paused_for(key)
@@ -247,6 +279,15 @@ local saved_pace = redis.call('HMGET', KEYS[4], 'factor', 'stamp')
 if saved_pace[1] then
   pace = math.min(1, tonumber(saved_pace[1]) + tonumber(ARGV[7]) * (now - tonumber(saved_pace[2])))
 end
+-- Requests sent lately (decaying over the share window): what a 429's share is taken of.
+local window = tonumber(ARGV[9])
+local share = redis.call('HMGET', KEYS[5], 'sent', 'throttled', 'stamp')
+local keep = math.exp(-math.max(0, now - (tonumber(share[3]) or now)) / window)
+redis.call('HSET', KEYS[5],
+           'sent', string.format('%.17g', (tonumber(share[1]) or 0) * keep + tonumber(ARGV[8])),
+           'throttled', string.format('%.17g', (tonumber(share[2]) or 0) * keep),
+           'stamp', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
 
 local function reserve(key, need, rate, capacity)
   if need <= 0 then return now end
@@ -277,15 +318,27 @@ local unit_at = reserve(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(
 return {0, math.ceil(math.max(write_at, unit_at) - now)}
 """
 
-# KEYS: pause, pace. ARGV: pause ms, slowdown, min pace, recovery per microsecond.
+# KEYS: pause, pace, share. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
+# requests throttled, throttle share, share window in microseconds.
 _PAUSE_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
+local throttled = tonumber(ARGV[5])
+if throttled <= 0 then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[7])
+local share = redis.call('HMGET', KEYS[3], 'sent', 'throttled', 'stamp')
+local keep = math.exp(-math.max(0, now - (tonumber(share[3]) or now)) / window)
+local sent = (tonumber(share[1]) or 0) * keep
+local hits = (tonumber(share[2]) or 0) * keep + throttled
+redis.call('HSET', KEYS[3], 'sent', string.format('%.17g', sent),
+           'throttled', string.format('%.17g', hits), 'stamp', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[3], math.ceil(window * 10 / 1000))
+if hits <= tonumber(ARGV[6]) * sent then return 0 end
 local pace = 1
 local saved = redis.call('HMGET', KEYS[2], 'factor', 'stamp')
 if saved[1] then
@@ -353,9 +406,15 @@ class RedisLimiter:
     def _keys(self, key: str) -> list[str]:
         # The hash tag keeps one key's three entries in one slot on Redis Cluster.
         base = f"{self._prefix}:{{{key}}}"
-        return [f"{base}:writes", f"{base}:units", f"{base}:pause", f"{base}:pace"]
+        return [
+            f"{base}:writes",
+            f"{base}:units",
+            f"{base}:pause",
+            f"{base}:pace",
+            f"{base}:share",
+        ]
 
-    async def acquire(self, key: str, *, writes: int, units: int) -> None:
+    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
         keys = self._keys(key)
         per_us = 1_000_000.0
         args: list[str | int] = [
@@ -366,6 +425,8 @@ class RedisLimiter:
             repr(self._units.rate / per_us),
             repr(self._units.capacity),
             repr(self.budget.recovery_per_s / per_us),
+            requests,
+            repr(self.budget.share_window_s * per_us),
         ]
         while True:
             paused, wait_us = await self._acquire(keys=keys, args=args)
@@ -378,7 +439,7 @@ class RedisLimiter:
         now = time.monotonic()
         self._known_pause[key] = (now, now)
 
-    async def pause(self, key: str, seconds: float) -> None:
+    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
         now = time.monotonic()
         checked, until = self._known_pause.get(key, (now, now))
@@ -389,8 +450,11 @@ class RedisLimiter:
             repr(self.budget.slowdown),
             repr(self.budget.min_pace),
             repr(self.budget.recovery_per_s / 1_000_000),
+            throttled,
+            repr(self.budget.throttle_share),
+            repr(self.budget.share_window_s * 1_000_000),
         ]
-        await self._pause(keys=[keys[2], keys[3]], args=args)
+        await self._pause(keys=[keys[2], keys[3], keys[4]], args=args)
 
     async def paused_for(self, key: str) -> float:
         now = time.monotonic()

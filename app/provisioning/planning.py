@@ -32,6 +32,7 @@ from app.models import (
 from app.observability.context import current_request_id
 from app.provisioning import repository as repo
 from app.provisioning.steps import Refusals
+from app.settings import get_settings
 from app.webhooks import service as webhooks
 
 TASK_FUNCTION = "run_task"
@@ -257,8 +258,13 @@ def task_wake(task_id: int, attempt: int, delay_s: float = 0) -> queue.Wake:
 
 def wake(session: Session, task: Task, delay_s: float = 0) -> None:
     """Wake a worker for this task once the transaction commits. The task's id is read at
-    that point (it exists by then), so callers need not flush one task at a time."""
+    that point (it exists by then), so callers need not flush one task at a time.
+
+    A task due now is woken after the coalescing window (`CLAIM_COALESCE_MS`): the tasks
+    planned meanwhile are claimed with it and share its Graph batches."""
     attempt = task.attempts or 0
+    if delay_s <= 0:
+        delay_s = get_settings().claim_coalesce_ms / 1000
 
     def _wake() -> queue.Wake:
         assert task.id is not None

@@ -161,11 +161,17 @@ def user_has_open_task(session: Session, user_id: int) -> bool:
     return found is not None
 
 
-def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> list[int]:
+def claim_batch(
+    session: Session, task_id: int, lease_s: int, limit: int, named_only: bool = False
+) -> list[int]:
     """Atomically take this task and up to `limit - 1` other due tasks of the same app.
 
     One UPDATE sets status, lease and attempt, so two workers never run the same task;
     `SKIP LOCKED` lets concurrent workers take disjoint batches instead of queueing.
+    With `named_only`, nothing is taken unless the named task itself is: under a coalescing
+    window the wake-up of a task another batch already took would otherwise take the tasks
+    planned a moment ago, before their own window let others join them (each has a
+    wake-up of its own coming).
     """
     now = utcnow()
     app_id = session.execute(
@@ -183,7 +189,7 @@ def claim_batch(session: Session, task_id: int, lease_s: int, limit: int) -> lis
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(session.execute(candidates).scalars())
-    if not ids:
+    if not ids or (named_only and task_id not in ids):
         return []
     result = session.execute(
         update(Task)

@@ -64,9 +64,11 @@ class Claimed:
     correlation_id: str | None
 
 
-def claim(task_id: int, lease_s: int, limit: int = BATCH_SIZE) -> Claimed | None:
+def claim(
+    task_id: int, lease_s: int, limit: int = BATCH_SIZE, named_only: bool = False
+) -> Claimed | None:
     with transaction() as session:
-        ids = repo.claim_batch(session, task_id, lease_s, limit)
+        ids = repo.claim_batch(session, task_id, lease_s, limit, named_only)
         if not ids:
             return None
         return claimed(session, ids)
@@ -521,9 +523,14 @@ def _write_back(
     return True
 
 
-async def run_task(task_id: int, runtime: Any, lease_s: int, max_attempts: int) -> str:
-    """The worker entry point: carry out this task (and due siblings of the same app)."""
-    taken = await asyncio.to_thread(claim, task_id, lease_s)
+async def run_task(
+    task_id: int, runtime: Any, lease_s: int, max_attempts: int, coalescing: bool = False
+) -> str:
+    """The worker entry point: carry out this task (and due siblings of the same app).
+
+    `coalescing` (a claim window is set): only the wake-up of a task still queued claims, so
+    every batch waits out the window of its oldest task and the tasks planned meanwhile."""
+    taken = await asyncio.to_thread(claim, task_id, lease_s, BATCH_SIZE, coalescing)
     if taken is None:
         return "not-claimed"
     with bound_request_id(taken.correlation_id, app_id=taken.app_id, task_id=task_id):

@@ -179,3 +179,33 @@ async def test_real_time_throughput_is_close_to_the_ceiling() -> None:
     steady = [t for t in stamps if t >= stamps[0] + 0.25]
     rate = (len(steady) - 1) / (steady[-1] - steady[0])
     assert 0.9 * budget.write_ceiling <= rate <= budget.write_ceiling * 1.01
+
+
+async def test_the_odd_429_in_a_busy_stream_does_not_slow_the_key() -> None:
+    """1 request in 100 throttled says nothing about our pace (a busy service): cutting it
+    for each would outrun the recovery and leave a fraction of the budget in use."""
+    fake = FakeTime()
+    limiter = InProcessLimiter(Budget(), clock=fake.clock, sleep=fake.sleep)
+    for _ in range(10):
+        for _ in range(5):
+            await limiter.acquire("k", writes=1, units=1, requests=20)  # $batch envelopes
+        await limiter.pause("k", 0, throttled=1)
+        fake.now += 0.5
+    assert (await limiter.usage("k"))["pace"] == 1.0
+
+
+async def test_a_large_share_of_429s_slows_the_key() -> None:
+    fake = FakeTime()
+    limiter = InProcessLimiter(Budget(), clock=fake.clock, sleep=fake.sleep)
+    for _ in range(10):
+        await limiter.acquire("k", writes=1, units=1, requests=20)
+    await limiter.pause("k", 0, throttled=15)  # 15 of 200 recent requests: over 5%
+    assert (await limiter.usage("k"))["pace"] == pytest.approx(0.75)
+
+
+async def test_a_503_pauses_the_key_without_slowing_it() -> None:
+    fake = FakeTime()
+    limiter = InProcessLimiter(Budget(), clock=fake.clock, sleep=fake.sleep)
+    await limiter.pause("k", 1.0, throttled=0)
+    usage = await limiter.usage("k")
+    assert (usage["paused_s"], usage["pace"]) == (pytest.approx(1.0), 1.0)

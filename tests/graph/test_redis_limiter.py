@@ -108,3 +108,20 @@ async def test_the_check_before_sending_sees_a_pause_from_another_process_within
     assert await there.paused_for(key) > 0.4  # the process that paused knows at once
     await asyncio.sleep(0.06)
     assert 0.3 < await here.paused_for(key) <= 0.5  # the other one, once its view is stale
+
+
+async def test_the_odd_429_does_not_slow_the_key_a_large_share_does_and_a_503_never(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    limiter = RedisLimiter(redis_clients[0], Budget())
+    odd, many, unavailable = fresh_key(), fresh_key(), fresh_key()
+    for key in (odd, many, unavailable):
+        for _ in range(10):
+            await limiter.acquire(key, writes=1, units=1, requests=20)
+    await limiter.pause(odd, 0.01, throttled=2)  # 2 of 200: 1%
+    await limiter.pause(many, 0.01, throttled=15)  # 15 of 200: over 5%
+    for _ in range(3):
+        await limiter.pause(unavailable, 0.01, throttled=0)
+    assert (await limiter.usage(odd))["pace"] > 0.99
+    assert (await limiter.usage(many))["pace"] < 0.76
+    assert (await limiter.usage(unavailable))["pace"] > 0.99
