@@ -3,7 +3,7 @@ its stored groups."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,12 +91,29 @@ def due_source_ids(session: Session, now: datetime, limit: int = 100) -> list[in
     return [int(i) for i in session.execute(query).scalars()]
 
 
-def owned_users(session: Session, source_id: int) -> list[dict[str, Any]]:
-    """Every live person the source owns, as plain values (no ORM objects: 100,000 of them
-    would cost more to build than to compare)."""
+def owned_users(
+    session: Session, source_id: int, anchors: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The live people the source owns (only those with these anchors, when given), as plain
+    values (no ORM objects: 100,000 of them would cost more to build than to compare)."""
     cols = [getattr(User, c) for c in OWNED_COLUMNS]
     stmt = select(*cols).where(col(User.source_id) == source_id, col(User.deleted_at).is_(None))
-    return [dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(stmt)]
+    if anchors is None:
+        return [dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(stmt)]
+    ordered = sorted(anchors)
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ordered), 5000):
+        part = stmt.where(col(User.source_anchor).in_(ordered[start : start + 5000]))
+        out.extend(dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(part))
+    return out
+
+
+def owned_dns(session: Session, source_id: int) -> list[tuple[str, str | None]]:
+    """(anchor, distinguished name) of every live person the source owns."""
+    stmt = select(col(User.source_anchor), col(User.distinguished_name)).where(
+        col(User.source_id) == source_id, col(User.deleted_at).is_(None)
+    )
+    return [(str(a), d) for a, d in session.execute(stmt)]
 
 
 def count_owned(session: Session, source_id: int) -> int:
