@@ -310,14 +310,20 @@ def _groups(session: Session, snap: Snapshot, reading: Reading) -> Groups:
         g.anchor: GroupNode(g.dn_lower, g.name, tuple(g.members))
         for g in repo.groups(session, snap.id)
     }
-    changed_dns = {g.dn_lower for g in reading.groups} | {
-        stored[a].dn_lower for a in reading.deleted if a in stored
-    }
+    # A group read again is a change only if its DN, name or members differ from what is
+    # stored (an incremental search also returns groups touched without a visible change,
+    # and every group stamped in the second the last sync ended).
+    read = {g.anchor: GroupNode(g.dn_lower, g.name, tuple(g.members)) for g in reading.groups}
+    changed_dns = {
+        dn
+        for anchor, node in read.items()
+        if stored.get(anchor) != node
+        for dn in (node.dn_lower, *([stored[anchor].dn_lower] if anchor in stored else []))
+    } | {stored[a].dn_lower for a in reading.deleted if a in stored}
     before = GroupGraph(stored.values()) if changed_dns else None
     for anchor in reading.deleted:
         stored.pop(anchor, None)
-    for g in reading.groups:
-        stored[g.anchor] = GroupNode(g.dn_lower, g.name, tuple(g.members))
+    stored.update(read)
     graph = GroupGraph(stored.values())
     affected: set[str] = set()
     if before is not None:
