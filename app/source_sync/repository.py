@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlmodel import Session, col
 
+from app.db import any_of
 from app.models import Source, SourceGroup, SourceStatus, User, utcnow
 
 # The columns a sync compares and writes, read for every person the source owns.
@@ -103,7 +104,7 @@ def owned_users(
     ordered = sorted(anchors)
     out: list[dict[str, Any]] = []
     for start in range(0, len(ordered), 5000):
-        part = stmt.where(col(User.source_anchor).in_(ordered[start : start + 5000]))
+        part = stmt.where(any_of(session, col(User.source_anchor), ordered[start : start + 5000]))
         out.extend(dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(part))
     return out
 
@@ -138,7 +139,10 @@ def users_by_keys(
             col(User.id), col(User.username_lower), col(User.email_lower), col(User.source_id)
         ).where(
             col(User.deleted_at).is_(None),
-            or_(col(User.username_lower).in_(part_names), col(User.email_lower).in_(part_mails)),
+            or_(
+                any_of(session, col(User.username_lower), part_names),
+                any_of(session, col(User.email_lower), part_mails),
+            ),
         )
         out.extend((int(i), n, m, s) for i, n, m, s in session.execute(stmt))
     return out
