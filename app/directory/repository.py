@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
-from app.db import insert_rows
+from app.db import any_of, insert_rows
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
 from app.inputs import normalized
@@ -281,7 +281,10 @@ def taken_user_values(
     if not names and not mails:
         return set(), set()
     stmt = select(col(User.username_lower), col(User.email_lower)).where(
-        or_(col(User.username_lower).in_(names), col(User.email_lower).in_(mails))
+        or_(
+            any_of(session, col(User.username_lower), names),
+            any_of(session, col(User.email_lower), mails),
+        )
     )
     taken_names: set[str] = set()
     taken_mails: set[str] = set()
@@ -292,11 +295,13 @@ def taken_user_values(
 
 
 def insert_users(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert these user rows (one executemany); returns the new id of each lowercased
-    username, read back by username (`insert_rows` returns nothing)."""
+    """Insert these user rows (`insert_rows`); returns the new id of each lowercased username,
+    read back by username (`insert_rows` returns nothing)."""
     insert_rows(session, User, rows)
     names = [r["username_lower"] for r in rows]
-    stmt = select(col(User.username_lower), col(User.id)).where(col(User.username_lower).in_(names))
+    stmt = select(col(User.username_lower), col(User.id)).where(
+        any_of(session, col(User.username_lower), names)
+    )
     return {name: int(uid) for name, uid in session.execute(stmt)}
 
 

@@ -47,6 +47,7 @@ from app.errors import (
     field_error,
     reject_nulls,
 )
+from app.evaluation.mappings import EMPTY_FINGERPRINT
 from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, User, UserRole, UserStatus, utcnow
 from app.provisioning.rules.service import rules_referencing
@@ -185,6 +186,9 @@ def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
         "custom_attributes": dict(data.custom_attributes),
         "mapped_attributes": {},
         "mapped_roles": {},
+        # The mapped columns above are the empty outcome, and the fingerprint says so: the
+        # mapping pass that follows writes only the new users some mapping gives something.
+        "mapping_fingerprint": EMPTY_FINGERPRINT,
         "created_at": now,
         "updated_at": now,
     }

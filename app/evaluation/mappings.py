@@ -23,6 +23,7 @@ Semantics (quoted by the API docs):
 from __future__ import annotations
 
 import collections.abc as abc
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
@@ -77,6 +78,22 @@ class MappingOutcome:
 
 
 EMPTY_OUTCOME = MappingOutcome({}, None, None, {}, ())
+
+
+def outcome_fingerprint(outcome: MappingOutcome) -> str:
+    """What `directory_user.mapping_fingerprint` holds: a digest of the outcome alone, so an
+    unchanged outcome is recognised without comparing the stored columns."""
+    payload = (
+        sorted(outcome.granted_roles.items()),
+        outcome.group_id,
+        outcome.group_mapping_id,
+        sorted(outcome.attributes.items()),
+    )
+    return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
+
+
+EMPTY_FINGERPRINT = outcome_fingerprint(EMPTY_OUTCOME)
+"""The fingerprint of a new user's row, whose mapped columns hold the empty outcome."""
 
 
 # --- validation ----------------------------------------------------------------------------

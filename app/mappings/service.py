@@ -9,7 +9,6 @@ writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -237,23 +236,13 @@ def compiled_mappings(session: Session) -> engine.CompiledMappings:
     return compiled
 
 
-def outcome_fingerprint(outcome: engine.MappingOutcome) -> str:
-    payload = (
-        sorted(outcome.granted_roles.items()),
-        outcome.group_id,
-        outcome.group_mapping_id,
-        sorted(outcome.attributes.items()),
-    )
-    return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
-
-
 def _apply(
     compiled: engine.CompiledMappings, facts: Iterable[tuple[UserFacts, str | None]]
 ) -> list[tuple[int, engine.MappingOutcome, str]]:
     changed = []
     for user, stored in facts:
         outcome = engine.evaluate(compiled, user)
-        fp = outcome_fingerprint(outcome)
+        fp = engine.outcome_fingerprint(outcome)
         if fp != stored:
             changed.append((user.id, outcome, fp))
     return changed

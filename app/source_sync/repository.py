@@ -3,13 +3,14 @@ its stored groups."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlmodel import Session, col
 
+from app.db import any_of
 from app.models import Source, SourceGroup, SourceStatus, User, utcnow
 
 # The columns a sync compares and writes, read for every person the source owns.
@@ -91,12 +92,29 @@ def due_source_ids(session: Session, now: datetime, limit: int = 100) -> list[in
     return [int(i) for i in session.execute(query).scalars()]
 
 
-def owned_users(session: Session, source_id: int) -> list[dict[str, Any]]:
-    """Every live person the source owns, as plain values (no ORM objects: 100,000 of them
-    would cost more to build than to compare)."""
+def owned_users(
+    session: Session, source_id: int, anchors: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The live people the source owns (only those with these anchors, when given), as plain
+    values (no ORM objects: 100,000 of them would cost more to build than to compare)."""
     cols = [getattr(User, c) for c in OWNED_COLUMNS]
     stmt = select(*cols).where(col(User.source_id) == source_id, col(User.deleted_at).is_(None))
-    return [dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(stmt)]
+    if anchors is None:
+        return [dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(stmt)]
+    ordered = sorted(anchors)
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ordered), 5000):
+        part = stmt.where(any_of(session, col(User.source_anchor), ordered[start : start + 5000]))
+        out.extend(dict(zip(OWNED_COLUMNS, row, strict=True)) for row in session.execute(part))
+    return out
+
+
+def owned_dns(session: Session, source_id: int) -> list[tuple[str, str | None]]:
+    """(anchor, distinguished name) of every live person the source owns."""
+    stmt = select(col(User.source_anchor), col(User.distinguished_name)).where(
+        col(User.source_id) == source_id, col(User.deleted_at).is_(None)
+    )
+    return [(str(a), d) for a, d in session.execute(stmt)]
 
 
 def count_owned(session: Session, source_id: int) -> int:
@@ -121,7 +139,10 @@ def users_by_keys(
             col(User.id), col(User.username_lower), col(User.email_lower), col(User.source_id)
         ).where(
             col(User.deleted_at).is_(None),
-            or_(col(User.username_lower).in_(part_names), col(User.email_lower).in_(part_mails)),
+            or_(
+                any_of(session, col(User.username_lower), part_names),
+                any_of(session, col(User.email_lower), part_mails),
+            ),
         )
         out.extend((int(i), n, m, s) for i, n, m, s in session.execute(stmt))
     return out

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -291,22 +292,45 @@ def _read(conn: LdapConnection, snap: Snapshot, progress: Progress | None) -> Re
 # --- planning -------------------------------------------------------------------------------
 
 
-def _graph(session: Session, snap: Snapshot, reading: Reading) -> tuple[GroupGraph, bool]:
-    """The group graph after this reading, and whether any group changed."""
+@dataclass
+class Groups:
+    """The group graph after a reading, and whose `member_of` it may have changed."""
+
+    graph: GroupGraph
+    # None: anyone's (a full sync); otherwise the lower-cased DNs held, directly or through
+    # nesting, by a group that changed, before or after the change (empty: no group changed).
+    affected: set[str] | None
+
+
+def _groups(session: Session, snap: Snapshot, reading: Reading) -> Groups:
     if reading.full:
-        return GroupGraph(
-            GroupNode(g.dn_lower, g.name, tuple(g.members)) for g in reading.groups
-        ), True
+        nodes = (GroupNode(g.dn_lower, g.name, tuple(g.members)) for g in reading.groups)
+        return Groups(GroupGraph(nodes), None)
     stored = {
         g.anchor: GroupNode(g.dn_lower, g.name, tuple(g.members))
         for g in repo.groups(session, snap.id)
     }
-    changed = bool(reading.groups) or bool(reading.deleted & set(stored))
+    # A group read again is a change only if its DN, name or members differ from what is
+    # stored (an incremental search also returns groups touched without a visible change,
+    # and every group stamped in the second the last sync ended).
+    read = {g.anchor: GroupNode(g.dn_lower, g.name, tuple(g.members)) for g in reading.groups}
+    changed_dns = {
+        dn
+        for anchor, node in read.items()
+        if stored.get(anchor) != node
+        for dn in (node.dn_lower, *([stored[anchor].dn_lower] if anchor in stored else []))
+    } | {stored[a].dn_lower for a in reading.deleted if a in stored}
+    before = GroupGraph(stored.values()) if changed_dns else None
     for anchor in reading.deleted:
         stored.pop(anchor, None)
-    for g in reading.groups:
-        stored[g.anchor] = GroupNode(g.dn_lower, g.name, tuple(g.members))
-    return GroupGraph(stored.values()), changed
+    stored.update(read)
+    graph = GroupGraph(stored.values())
+    affected: set[str] = set()
+    if before is not None:
+        # A person's groups change only if they sit below a changed group, in the graph as
+        # it was or as it is (renamed, nested elsewhere, members added or removed, deleted).
+        affected = before.members_below(changed_dns) | graph.members_below(changed_dns)
+    return Groups(graph, affected)
 
 
 def _diff(
@@ -325,10 +349,29 @@ def _diff(
     return columns, custom
 
 
-def _plan(session: Session, snap: Snapshot, reading: Reading, skipped: Skipped) -> Plan:
+def _owned(session: Session, snap: Snapshot, reading: Reading, groups: Groups) -> dict[str, Any]:
+    """The rows of the people the source owns that this reading may change, by anchor: all of
+    them on a full sync; on an incremental one, those it read, those deleted or gone out of
+    scope, and those below a changed group (reading all 100,000 to change 1,000 costs more
+    than the change)."""
+    if reading.full:
+        return {row["source_anchor"]: row for row in repo.owned_users(session, snap.id)}
+    wanted = reading.seen_anchors | reading.deleted | reading.left_scope
+    if groups.affected:
+        wanted |= {
+            anchor
+            for anchor, dn in repo.owned_dns(session, snap.id)
+            if (dn or "").lower() in groups.affected
+        }
+    return {row["source_anchor"]: row for row in repo.owned_users(session, snap.id, wanted)}
+
+
+def _plan(
+    session: Session, snap: Snapshot, reading: Reading, skipped: Skipped, groups: Groups
+) -> Plan:
     plan = Plan()
-    owned = {row["source_anchor"]: row for row in repo.owned_users(session, snap.id)}
-    graph, groups_changed = _graph(session, snap, reading)
+    owned = _owned(session, snap, reading, groups)
+    graph = groups.graph
     touched: set[str] = set()
     new: list[Person] = []
     for person in reading.persons:
@@ -344,9 +387,9 @@ def _plan(session: Session, snap: Snapshot, reading: Reading, skipped: Skipped) 
             plan.changes.append(
                 Change(row["id"], columns, custom, disables=disables, owned_anchor=person.anchor)
             )
-    # A changed group changes the member_of of people the reading did not list: everyone the
-    # source owns is checked against the new graph, and only those that differ are written.
-    if groups_changed and not reading.full:
+    # A changed group changes the member_of of people the reading did not list: those below
+    # it are checked against the new graph, and only those that differ are written.
+    if groups.affected:
         for anchor, row in owned.items():
             if anchor in touched or anchor in reading.deleted or anchor in reading.left_scope:
                 continue
@@ -441,6 +484,24 @@ def _create_item(person: Person, member_of: list[str]) -> UserCreate:
     return UserCreate.model_validate(values)
 
 
+def _prepare_creates(
+    persons: list[Person], graph: GroupGraph
+) -> tuple[list[UserCreate], list[Person], list[tuple[str, str]]]:
+    """A batch's new users, validated as the API validates them: (items, their persons,
+    (dn, reason) of each refused)."""
+    items: list[UserCreate] = []
+    kept: list[Person] = []
+    refused: list[tuple[str, str]] = []
+    for person in persons:
+        try:
+            items.append(_create_item(person, graph.member_of(person.dn_lower)))
+            kept.append(person)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            refused.append((person.dn, f"invalid value: {first['loc']} {first['msg']}"))
+    return items, kept, refused
+
+
 def _apply_creates(
     snap: Snapshot,
     persons: list[Person],
@@ -448,30 +509,32 @@ def _apply_creates(
     skipped: Skipped,
     figures: dict[str, Any],
 ) -> None:
-    for start in range(0, len(persons), BATCH):
-        batch = persons[start : start + BATCH]
-        items: list[UserCreate] = []
-        kept: list[Person] = []
-        for person in batch:
-            try:
-                items.append(_create_item(person, graph.member_of(person.dn_lower)))
-                kept.append(person)
-            except ValidationError as exc:
-                skipped.add(
-                    person.dn, f"invalid value: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}"
+    batches = [persons[start : start + BATCH] for start in range(0, len(persons), BATCH)]
+    if not batches:
+        return
+    # The next batch is validated in a thread while this one is written: validation is
+    # Python, the write mostly waits on Postgres (the driver lets go of the GIL meanwhile),
+    # so the two overlap on a second core, as `reapply_all` overlaps evaluation and writes.
+    with ThreadPoolExecutor(1, thread_name_prefix="source-sync-prepare") as pool:
+        upcoming = pool.submit(_prepare_creates, batches[0], graph)
+        for number in range(len(batches)):
+            items, kept, refused_items = upcoming.result()
+            if number + 1 < len(batches):
+                upcoming = pool.submit(_prepare_creates, batches[number + 1], graph)
+            for dn, reason in refused_items:
+                skipped.add(dn, reason)
+            with transaction() as session:
+                audit.act_as(session, actor(snap.id, snap.name))
+                created, refused = directory.create_users(
+                    session,
+                    items,
+                    all_or_nothing=False,
+                    columns=[{"source_id": snap.id, "source_anchor": p.anchor} for p in kept],
                 )
-        with transaction() as session:
-            audit.act_as(session, actor(snap.id, snap.name))
-            created, refused = directory.create_users(
-                session,
-                items,
-                all_or_nothing=False,
-                columns=[{"source_id": snap.id, "source_anchor": p.anchor} for p in kept],
-            )
-            for r in refused:
-                skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
-            repo.extend_lease(session, snap.id, LEASE_S)
-        figures["created"] += len(created)
+                for r in refused:
+                    skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
+                repo.extend_lease(session, snap.id, LEASE_S)
+            figures["created"] += len(created)
 
 
 def _apply_changes(
@@ -641,8 +704,9 @@ def run_sync(
     skipped = reading.skipped
     try:
         with transaction() as session:
-            plan = _plan(session, snap, reading, skipped)
-            graph, _changed = _graph(session, snap, reading)
+            groups = _groups(session, snap, reading)
+            plan = _plan(session, snap, reading, skipped, groups)
+            graph = groups.graph
             owned_count = repo.count_owned(session, snap.id)
         figures["plan_ms"] = int((time.perf_counter() - clock) * 1000) - figures["read_ms"]
         hold = _held(snap, plan, reading, owned_count, release)

@@ -116,3 +116,26 @@ def test_a_consistency_guid_set_by_an_earlier_azure_ad_connect_is_the_anchor(
     assert service.run_sync(source_id).detail == "idle"
     assert service.run_sync(source_id, full=True).detail == "idle"
     assert _names(source_id) == {"bob"}
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_a_group_nested_into_another_reaches_the_people_below_it_incrementally(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """Nesting a group changes the groups of the people below it without changing their
+    own entries: the incremental sync reads only the group, and must still write them."""
+    ou = _ou(request, kind)
+    ann = ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    ou.add_user("bob", "Bob", "Ray", "bob@contoso.com")
+    sales = ou.add_group("Sales", [ann])
+    source_id = make_source(ou)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    stamps = {u.split("@")[0]: p.updated_at for u, p in owned(source_id).items()}
+
+    ou.add_group("Office 365", [sales])
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "incremental", outcome.figures
+    people = {u.split("@")[0]: p for u, p in owned(source_id).items()}
+    assert people["ann"].member_of == ["Office 365", "Sales"]
+    assert people["bob"].member_of == [] and people["bob"].updated_at == stamps["bob"]
+    assert outcome.figures["updated"] == 1, outcome.figures
