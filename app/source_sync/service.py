@@ -28,17 +28,18 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import recompute
 from app.audit import service as audit
 from app.crypto import decrypt
-from app.db import transaction
+from app.db import savepoint, transaction
 from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
 from app.errors import Conflict, NotFound
 from app.ldap.client import LdapConnection, LdapError, connect
-from app.models import Event, Source, SourceStatus, as_utc, utcnow
+from app.models import Event, Source, SourceStatus, User, as_utc, utcnow
 from app.source_sync import anchor as anchors
 from app.source_sync import reader
 from app.source_sync import repository as repo
@@ -537,70 +538,140 @@ def _apply_creates(
             figures["created"] += len(created)
 
 
+TAKEN = "the username or email is held by another person"
+
+
+@dataclass
+class _BatchTally:
+    """What one batch of changes did, kept apart until its transaction commits: a batch
+    written again one change at a time must not count (or skip) anyone twice."""
+
+    updated: int = 0
+    suspended: int = 0
+    taken_over: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+
+
 def _apply_changes(
     snap: Snapshot, changes: list[Change], skipped: Skipped, figures: dict[str, Any]
 ) -> None:
     for start in range(0, len(changes), BATCH):
         batch = changes[start : start + BATCH]
-        with transaction() as session:
-            audit.act_as(session, actor(snap.id, snap.name))
-            users = repo.lock_users(session, [c.user_id for c in batch])
-            done: list[int] = []
-            for change in batch:
-                user = users.get(change.user_id)
-                if user is None or user.deleted_at is not None:
-                    continue
-                try:
-                    values: dict[str, Any] = dict(change.columns)
-                    if change.custom:
-                        values["custom_attributes"] = change.custom
-                    UserUpdate.model_validate(values)
-                except ValidationError as exc:
-                    skipped.add(
-                        str(user.distinguished_name or user.username),
-                        f"invalid value: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
-                    )
-                    continue
-                before = audit.snapshot(user)
-                was_active = user.status == "active"
-                for key, value in change.columns.items():
-                    setattr(user, key, value)
-                if "username" in change.columns:
-                    user.username_lower = user.username.lower()
-                if "email" in change.columns:
-                    user.email_lower = user.email.lower()
-                if change.custom:
-                    merged = dict(user.custom_attributes or {})
-                    for name, value in change.custom.items():
-                        if value is None:
-                            merged.pop(name, None)
-                        else:
-                            merged[name] = value
-                    user.custom_attributes = merged
-                if change.anchor is not None:
-                    user.source_id = snap.id
-                    user.source_anchor = change.anchor
-                    _event(
-                        session,
-                        "source.user_taken_over",
-                        snap.id,
-                        user.id,
-                        source=snap.name,
-                        anchor=change.anchor,
-                    )
-                    figures["taken_over"] += 1
-                user.updated_at = utcnow()
-                session.add(user)
-                audit.record(session, "user.updated", user, before)
-                if was_active and user.status == "suspended":
-                    figures["suspended"] += 1
-                elif change.anchor is None:
-                    figures["updated"] += 1
-                assert user.id is not None
-                done.append(user.id)
+        try:
+            with transaction() as session:
+                tally = _write_changes(session, snap, batch, one_by_one=False)
+        except IntegrityError:
+            # Someone's new username or email is another person's (in or outside the
+            # source, case-insensitively): write the batch again one change at a time, so
+            # only that person is skipped and the sync goes on (deletions included).
+            with transaction() as session:
+                tally = _write_changes(session, snap, batch, one_by_one=True)
+        figures["updated"] += tally.updated
+        figures["suspended"] += tally.suspended
+        figures["taken_over"] += tally.taken_over
+        for dn, reason in tally.skipped:
+            skipped.add(dn, reason)
+
+
+def _write_changes(
+    session: Session, snap: Snapshot, batch: list[Change], *, one_by_one: bool
+) -> _BatchTally:
+    """Apply a batch of changes in this transaction. Together, the people whose username or
+    email changes first let go of their old values (so two people may swap them); one by
+    one, each change has its own savepoint and a collision skips only that person."""
+    tally = _BatchTally()
+    audit.act_as(session, actor(snap.id, snap.name))
+    users = repo.lock_users(session, [c.user_id for c in batch])
+    done: list[int] = []
+    ready: list[tuple[User, Change]] = []
+    for change in batch:
+        user = users.get(change.user_id)
+        if user is None or user.deleted_at is not None:
+            continue
+        try:
+            values: dict[str, Any] = dict(change.columns)
+            if change.custom:
+                values["custom_attributes"] = change.custom
+            UserUpdate.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            tally.skipped.append(
+                (
+                    str(user.distinguished_name or user.username),
+                    f"invalid value: {first['loc']} {first['msg']}",
+                )
+            )
+            continue
+        ready.append((user, change))
+    if not one_by_one:
+        keyed = [u for u, c in ready if "username" in c.columns or "email" in c.columns]
+        for user in keyed:
+            # Values no live user can hold, for the moment between letting go and taking.
+            user.username_lower = f"#sync-{user.id}"
+            user.email_lower = f"#sync-{user.id}"
+            session.add(user)
+        if keyed:
             session.flush()
-            recompute.users_changed(session, done)
-            repo.extend_lease(session, snap.id, LEASE_S)
+        kinds = [_change_user(session, snap, user, change) for user, change in ready]
+        session.flush()
+        for kind in kinds:
+            tally.count(kind)
+        done = [user.id for user, _ in ready if user.id is not None]
+    else:
+        for user, change in ready:
+            dn = str(user.distinguished_name or user.username)
+            try:
+                with savepoint(session):
+                    kind = _change_user(session, snap, user, change)
+                    session.flush()
+            except IntegrityError:
+                tally.skipped.append((dn, TAKEN))
+                continue
+            tally.count(kind)
+            assert user.id is not None
+            done.append(user.id)
+    recompute.users_changed(session, done)
+    repo.extend_lease(session, snap.id, LEASE_S)
+    return tally
+
+
+def _change_user(session: Session, snap: Snapshot, user: User, change: Change) -> str:
+    """Apply one change to the locked user row, with its audit entry; returns what it was
+    (`updated`, `suspended` or `taken_over`) for the caller to count once it is written."""
+    before = audit.snapshot(user)
+    was_active = user.status == "active"
+    for key, value in change.columns.items():
+        setattr(user, key, value)
+    user.username_lower = user.username.lower()
+    user.email_lower = user.email.lower()
+    if change.custom:
+        merged = dict(user.custom_attributes or {})
+        for name, value in change.custom.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        user.custom_attributes = merged
+    if change.anchor is not None:
+        user.source_id = snap.id
+        user.source_anchor = change.anchor
+        _event(
+            session,
+            "source.user_taken_over",
+            snap.id,
+            user.id,
+            source=snap.name,
+            anchor=change.anchor,
+        )
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(session, "user.updated", user, before)
+    if was_active and user.status == "suspended":
+        return "suspended"
+    return "updated" if change.anchor is None else "taken_over"
 
 
 def _apply_deletes(snap: Snapshot, deletes: list[dict[str, Any]], figures: dict[str, Any]) -> None:
