@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.directory.service import derived_display_name
 from app.ldap.client import SHOW_DELETED_OID, LdapConnection
 from app.models import SourceKind
 from app.source_sync import anchor as anchors
@@ -145,6 +146,12 @@ class Shape:
             if uac is not None and int(uac) & UF_ACCOUNTDISABLE:
                 status = "suspended"
         columns.setdefault("distinguished_name", dn)
+        if "display_name" in columns and not columns["display_name"]:
+            # inetOrgPerson often has no displayName: the person gets the name a create
+            # gives them, here too, or every later sync would blank what the create set.
+            columns["display_name"] = derived_display_name(
+                columns.get("firstname"), columns.get("lastname"), str(columns["username"])
+            )
         if self.immutable_id_attribute and self.immutable_id_attribute.startswith(CUSTOM_PREFIX):
             custom[self.immutable_id_attribute[len(CUSTOM_PREFIX) :]] = anchor.immutable_id
         return Person(anchor.text, anchor.immutable_id, dn, dn.lower(), columns, custom, status)

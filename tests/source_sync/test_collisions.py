@@ -57,3 +57,19 @@ def test_two_people_swapping_emails_in_one_sync_both_change(env: Any, slapd_ou: 
         "bob@contoso.com",
         "ann@contoso.com",
     )
+
+
+def test_a_person_without_a_display_name_keeps_the_derived_one(env: Any, slapd_ou: LdapOu) -> None:
+    """inetOrgPerson often has no displayName: the person gets "first last" as an API
+    create gives, and later syncs keep it instead of blanking it (Graph requires one)."""
+    ann = slapd_ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    slapd_ou.modify(ann, displayName=None)
+    source_id = make_source(slapd_ou)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert owned(source_id)["ann"].display_name == "Ann Lee"
+    again = service.run_sync(source_id, full=True)
+    assert again.figures["updated"] == 0, again.figures
+    assert owned(source_id)["ann"].display_name == "Ann Lee"
+    slapd_ou.modify(ann, sn="Lee-Park")
+    service.run_sync(source_id, full=True)
+    assert owned(source_id)["ann"].display_name == "Ann Lee-Park"
