@@ -50,6 +50,7 @@ class Person:
     columns: dict[str, str | None]  # our column -> value (None: the source has none)
     custom: dict[str, str | None]  # custom attribute name -> value
     status: str
+    direct_groups: tuple[str, ...] = ()  # memberOf, lower-cased DNs (when the server keeps it)
 
 
 @dataclass(slots=True)
@@ -104,6 +105,7 @@ class Shape:
         names = {a.lstrip("!") for a in self.attribute_map.values()}
         names.update(anchors.attributes(self.anchor))
         names.add("userAccountControl" if self.is_ad else "modifyTimestamp")
+        names.add("memberOf")  # AD always; OpenLDAP with the memberof overlay
         if self.is_ad:
             names.add("uSNChanged")
         return sorted(names)
@@ -154,7 +156,10 @@ class Shape:
             )
         if self.immutable_id_attribute and self.immutable_id_attribute.startswith(CUSTOM_PREFIX):
             custom[self.immutable_id_attribute[len(CUSTOM_PREFIX) :]] = anchor.immutable_id
-        return Person(anchor.text, anchor.immutable_id, dn, dn.lower(), columns, custom, status)
+        direct = tuple(m.decode("utf-8", "replace").lower() for m in values.get("memberof", []))
+        return Person(
+            anchor.text, anchor.immutable_id, dn, dn.lower(), columns, custom, status, direct
+        )
 
     def group(self, dn: str, entry: dict[str, list[bytes]]) -> GroupEntry | None:
         values = {k.lower(): v for k, v in entry.items()}

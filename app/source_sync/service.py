@@ -377,7 +377,7 @@ def _plan(
     new: list[Person] = []
     for person in reading.persons:
         touched.add(person.anchor)
-        member_of = graph.member_of(person.dn_lower)
+        member_of = graph.member_of(person.dn_lower, person.direct_groups)
         row = owned.get(person.anchor)
         if row is None:
             new.append(person)
@@ -424,7 +424,7 @@ def _plan(
                 continue
             columns = dict(person.columns)
             columns["status"] = person.status
-            columns["member_of"] = graph.member_of(person.dn_lower)
+            columns["member_of"] = graph.member_of(person.dn_lower, person.direct_groups)
             plan.changes.append(Change(user_id, columns, dict(person.custom), anchor=person.anchor))
     if reading.full:
         gone = [row for anchor, row in owned.items() if anchor not in reading.seen_anchors]
@@ -495,7 +495,9 @@ def _prepare_creates(
     refused: list[tuple[str, str]] = []
     for person in persons:
         try:
-            items.append(_create_item(person, graph.member_of(person.dn_lower)))
+            items.append(
+                _create_item(person, graph.member_of(person.dn_lower, person.direct_groups))
+            )
             kept.append(person)
         except ValidationError as exc:
             first = exc.errors()[0]

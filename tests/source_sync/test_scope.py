@@ -139,3 +139,30 @@ def test_a_group_nested_into_another_reaches_the_people_below_it_incrementally(
     assert people["ann"].member_of == ["Office 365", "Sales"]
     assert people["bob"].member_of == [] and people["bob"].updated_at == stamps["bob"]
     assert outcome.figures["updated"] == 1, outcome.figures
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_a_person_moved_into_the_scope_arrives_with_their_groups(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """AD renames a moved person's DN in every group's member list without touching the
+    groups: an incremental sync reads the person but not the groups, whose stored members
+    still name the old DN, so the person's groups come from their own memberOf."""
+    ou = _ou(request, kind)
+    away = ou.add_ou("away")
+    dave = ou.add_user("dave", "Dave", "Ng", "dave@contoso.com", parent=away)
+    ou.add_user("erin", "Erin", "Ro", "erin@contoso.com")
+    sales = ou.add_group("Sales", [dave])
+    ou.add_group("Office 365", [sales])
+    source_id = make_source(ou, base_dns=[ou.people_dn, ou.groups_dn])
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert sorted(owned(source_id)) == [_upn(ou, "erin")]
+
+    ou.move(dave, ou.people_dn)
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "incremental" and outcome.figures["created"] == 1
+    assert owned(source_id)[_upn(ou, "dave")].member_of == ["Office 365", "Sales"]
+
+
+def _upn(ou: LdapOu, name: str) -> str:
+    return f"{name}@corp.example.com" if ou.is_ad else name
