@@ -46,6 +46,7 @@ from app.source_sync import repository as repo
 from app.source_sync.groups import GroupGraph, GroupNode
 from app.source_sync.reader import GroupEntry, Person, Shape, Skipped
 from app.source_sync.schemas import HeldRead, LastSyncRead, SourceSyncRead
+from app.sources.service import SCOPE_FIELDS
 
 log = logging.getLogger("app.source_sync")
 
@@ -76,6 +77,11 @@ class Snapshot:
     cursor: dict[str, Any] | None
     held: dict[str, Any] | None
     want_full: bool
+    scope: tuple[Any, ...]  # what is read and how, as the sync started (`_scope`)
+
+
+def _scope(source: Source) -> tuple[Any, ...]:
+    return tuple(getattr(source, name) for name in sorted(SCOPE_FIELDS))
 
 
 @dataclass
@@ -161,6 +167,7 @@ def _start(source_id: int, *, full: bool, scheduled: bool) -> Snapshot | str:
             cursor=dict(source.cursor) if source.cursor else None,
             held=dict(source.held) if source.held else None,
             want_full=want_full,
+            scope=_scope(source),
         )
 
 
@@ -182,6 +189,13 @@ def _finish(
         if source is None:
             return
         now = utcnow()
+        if _scope(source) != snap.scope:
+            # The scope changed while this sync ran (a PATCH forgot the cursor and asked for
+            # a full sync): its cursor and any plan it held belong to the old scope.
+            cursor = None
+            if status == SourceStatus.held:
+                status, held = SourceStatus.idle, None
+                reason = "the source's scope changed during the sync: the next sync plans again"
         source.status = status
         source.status_reason = reason
         source.lease_until = None

@@ -40,7 +40,7 @@ from app.sources.schemas import (
 )
 
 # What changes which entries are read, or what is made of them: the next sync is a full one.
-_SCOPE_FIELDS = frozenset(
+SCOPE_FIELDS = frozenset(
     {
         "url",
         "base_dns",
@@ -326,7 +326,7 @@ def update_source(session: Session, source_id: int, data: SourceUpdate) -> Sourc
             )
     if "attribute_map" in sent and data.attribute_map is not None:
         changes["attribute_map"] = _merged_map(source.attribute_map or {}, data.attribute_map)
-    rescope = any(k in changes and changes[k] != getattr(source, k) for k in _SCOPE_FIELDS)
+    rescope = any(k in changes and changes[k] != getattr(source, k) for k in SCOPE_FIELDS)
     enabling = changes.get("enabled") is True and not source.enabled
     for key, value in changes.items():
         setattr(source, key, value)
@@ -335,6 +335,14 @@ def update_source(session: Session, source_id: int, data: SourceUpdate) -> Sourc
     if rescope:
         source.cursor = None  # the next sync is a full one (see the module's docstring)
         source.next_full_at = utcnow()
+        if source.status == SourceStatus.held:
+            # The held plan was made for the old scope: releasing it would apply a list
+            # nobody reviewed for this one. The next sync plans again (and holds again if
+            # the new scope deletes too many).
+            source.status = SourceStatus.idle
+            source.status_reason = "the hold was cleared: the source's scope changed"
+            source.held = None
+            source.next_sync_at = utcnow()
     if enabling:
         source.next_sync_at = utcnow()
     source.updated_at = utcnow()
