@@ -192,6 +192,14 @@ def _merged_map(base: dict[str, str], patch: dict[str, str | None] | None) -> di
             merged.pop(key, None)
         else:
             merged[key] = value
+    inverted = sorted(k for k, v in merged.items() if v.startswith("!") and k != "status")
+    if inverted:
+        raise field_error(
+            f"attribute_map.{inverted[0]}",
+            "Only status reads an attribute inverted ('!name', for a locked/disabled flag); "
+            "other fields take the attribute's value as it is.",
+            "invalid",
+        )
     missing = [f for f in REQUIRED_FIELDS if f not in merged]
     if missing:
         raise field_error(
