@@ -68,10 +68,15 @@ class Skipped:
     counts: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, dn: str, reason: str) -> None:
+    def add(self, dn: str, reason: str, detail: str | None = None) -> None:
+        """`reason` names a kind of problem and never a person's value (the counts are keyed
+        by it and must stay a handful); `detail`, shown with the first examples only, may."""
         self.counts[reason] = self.counts.get(reason, 0) + 1
         if len(self.examples) < 100:
-            self.examples.append({"dn": dn, "reason": reason})
+            example = {"dn": dn, "reason": reason}
+            if detail:
+                example["detail"] = detail[:500]
+            self.examples.append(example)
 
     @property
     def total(self) -> int:
@@ -120,7 +125,7 @@ class Shape:
         try:
             anchor = anchors.compute(self.anchor, entry)
         except anchors.AnchorMissing as exc:
-            skipped.add(dn, f"no anchor ({exc})")
+            skipped.add(dn, f"no usable anchor ({self.anchor})", str(exc))
             return None
         columns: dict[str, str | None] = {}
         custom: dict[str, str | None] = {}

@@ -491,6 +491,12 @@ def _anchor_of(change: Change) -> str:
 # --- applying -------------------------------------------------------------------------------
 
 
+def _invalid(error: Any) -> tuple[str, str]:
+    """A validation error as (reason, detail): the reason names the field, never the value."""
+    where = ".".join(str(p) for p in error["loc"]) or "value"
+    return f"invalid value for {where}", str(error["msg"])
+
+
 def _create_item(person: Person, member_of: list[str]) -> UserCreate:
     values: dict[str, Any] = {k: v for k, v in person.columns.items() if v is not None}
     values["status"] = person.status
@@ -501,12 +507,12 @@ def _create_item(person: Person, member_of: list[str]) -> UserCreate:
 
 def _prepare_creates(
     persons: list[Person], graph: GroupGraph
-) -> tuple[list[UserCreate], list[Person], list[tuple[str, str]]]:
+) -> tuple[list[UserCreate], list[Person], list[tuple[str, str, str | None]]]:
     """A batch's new users, validated as the API validates them: (items, their persons,
     (dn, reason) of each refused)."""
     items: list[UserCreate] = []
     kept: list[Person] = []
-    refused: list[tuple[str, str]] = []
+    refused: list[tuple[str, str, str | None]] = []
     for person in persons:
         try:
             items.append(
@@ -515,7 +521,7 @@ def _prepare_creates(
             kept.append(person)
         except ValidationError as exc:
             first = exc.errors()[0]
-            refused.append((person.dn, f"invalid value: {first['loc']} {first['msg']}"))
+            refused.append((person.dn, *_invalid(first)))
     return items, kept, refused
 
 
@@ -538,8 +544,8 @@ def _apply_creates(
             items, kept, refused_items = upcoming.result()
             if number + 1 < len(batches):
                 upcoming = pool.submit(_prepare_creates, batches[number + 1], graph)
-            for dn, reason in refused_items:
-                skipped.add(dn, reason)
+            for dn, reason, detail in refused_items:
+                skipped.add(dn, reason, detail)
             with transaction() as session:
                 audit.act_as(session, actor(snap.id, snap.name))
                 created, refused = directory.create_users(
@@ -549,7 +555,10 @@ def _apply_creates(
                     columns=[{"source_id": snap.id, "source_anchor": p.anchor} for p in kept],
                 )
                 for r in refused:
-                    skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
+                    # A conflict names the taken value: the count is by kind, the example
+                    # keeps the detail.
+                    reason = TAKEN if r.error.status == 409 else f"refused: {r.error.title}"
+                    skipped.add(kept[r.index].dn, reason, r.error.detail)
                 repo.extend_lease(session, snap.id, LEASE_S)
             figures["created"] += len(created)
 
@@ -565,7 +574,7 @@ class _BatchTally:
     updated: int = 0
     suspended: int = 0
     taken_over: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def count(self, kind: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
@@ -588,8 +597,8 @@ def _apply_changes(
         figures["updated"] += tally.updated
         figures["suspended"] += tally.suspended
         figures["taken_over"] += tally.taken_over
-        for dn, reason in tally.skipped:
-            skipped.add(dn, reason)
+        for dn, reason, detail in tally.skipped:
+            skipped.add(dn, reason, detail)
 
 
 def _write_changes(
@@ -614,12 +623,7 @@ def _write_changes(
             UserUpdate.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
-            tally.skipped.append(
-                (
-                    str(user.distinguished_name or user.username),
-                    f"invalid value: {first['loc']} {first['msg']}",
-                )
-            )
+            tally.skipped.append((str(user.distinguished_name or user.username), *_invalid(first)))
             continue
         ready.append((user, change))
     if not one_by_one:
@@ -644,7 +648,7 @@ def _write_changes(
                     kind = _change_user(session, snap, user, change)
                     session.flush()
             except IntegrityError:
-                tally.skipped.append((dn, TAKEN))
+                tally.skipped.append((dn, TAKEN, None))
                 continue
             tally.count(kind)
             assert user.id is not None

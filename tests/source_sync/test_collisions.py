@@ -73,3 +73,23 @@ def test_a_person_without_a_display_name_keeps_the_derived_one(env: Any, slapd_o
     slapd_ou.modify(ann, sn="Lee-Park")
     service.run_sync(source_id, full=True)
     assert owned(source_id)["ann"].display_name == "Ann Lee-Park"
+
+
+def test_skip_reasons_name_the_kind_of_problem_not_the_value(env: Any, slapd_ou: LdapOu) -> None:
+    """`skipped_reasons` is counted by reason: with the value in it, a thousand bad entries
+    would be a thousand reasons. The examples keep the detail."""
+    slapd_ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    slapd_ou.add_user("bad1", "B", "One", "not an email")
+    slapd_ou.add_user("bad2", "B", "Two", "two@@contoso.com")
+    admin = ApiClient.admin()
+    admin.ok("POST", "/users", json=user_body(7, email="dup@contoso.com"))
+    slapd_ou.add_user("dup", "D", "Up", "dup@contoso.com")  # takes over user7 by email
+    slapd_ou.add_user("dup2", "D", "Up", "DUP@contoso.com")  # same email again
+    source_id = make_source(slapd_ou)
+    outcome = service.run_sync(source_id, full=True)
+    reasons = outcome.figures["skipped_reasons"]
+    assert reasons.get("invalid value for email") == 2, reasons
+    assert len(reasons) <= 3, reasons
+    assert all("@" not in reason for reason in reasons), reasons
+    details = [e.get("detail") for e in outcome.figures["skipped_examples"]]
+    assert any(d for d in details), outcome.figures["skipped_examples"]
