@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import ldap
+from ldap import dn as ldap_dn
+
 from app.directory.service import derived_display_name
 from app.ldap.client import SHOW_DELETED_OID, LdapConnection
 from app.models import SourceKind
@@ -116,9 +119,16 @@ class Shape:
         return sorted(names)
 
     def group_attributes(self) -> list[str]:
-        return sorted(
-            {"cn", "member", "uniqueMember", "modifyTimestamp", *anchors.attributes(self.anchor)}
-        )
+        names = {
+            "cn",
+            "member",
+            "uniqueMember",
+            "modifyTimestamp",
+            *anchors.attributes(self.anchor),
+        }
+        if self.is_ad:
+            names.add("sAMAccountName")
+        return sorted(names)
 
     def person(self, dn: str, entry: dict[str, list[bytes]], skipped: Skipped) -> Person | None:
         values = {k.lower(): v for k, v in entry.items()}
@@ -174,8 +184,10 @@ class Shape:
             return None
         raw = values.get("member", []) + values.get("uniquemember", [])
         members = sorted({m.decode("utf-8", "replace").lower() for m in raw})
-        name = _text(values.get("cn")) or dn
-        return GroupEntry(anchor.text, dn.lower(), name, members)
+        # AD: the group's sAMAccountName, unique in the domain (two groups "Admins" may sit
+        # in different OUs, with different pre-Windows 2000 names); elsewhere its cn.
+        name = (self.is_ad and _text(values.get("samaccountname"))) or _text(values.get("cn"))
+        return GroupEntry(anchor.text, dn.lower(), name or dn, members)
 
 
 @dataclass
@@ -271,10 +283,20 @@ def scope_roots(
 
 
 def _under(dn: str, context: str) -> bool:
-    """Whether `dn` is `context` or below it (compared as case-insensitive RDN sequences)."""
-    tail = [r.strip().lower() for r in context.split(",")]
-    parts = [r.strip().lower() for r in dn.split(",")]
-    return len(parts) >= len(tail) and parts[len(parts) - len(tail) :] == tail
+    """Whether `dn` is `context` or below it, compared as RDN sequences (RFC 4514 parsing, so
+    an escaped comma stays inside its value), case-insensitively."""
+    tail, parts = rdns(context), rdns(dn)
+    return tail is not None and parts is not None and parts[len(parts) - len(tail) :] == tail
+
+
+def rdns(dn: str) -> list[tuple[tuple[str, str], ...]] | None:
+    """The RDNs of a DN, each as sorted (attribute, value) pairs in lower case; None when
+    the text is not a DN."""
+    try:
+        parsed = ldap_dn.str2dn(dn)
+    except ldap.DECODING_ERROR:
+        return None
+    return [tuple(sorted((a.lower(), str(v).lower()) for a, v, _ in rdn)) for rdn in parsed]
 
 
 def changed_anchors(

@@ -166,3 +166,29 @@ def test_a_person_moved_into_the_scope_arrives_with_their_groups(
 
 def _upn(ou: LdapOu, name: str) -> str:
     return f"{name}@corp.example.com" if ou.is_ad else name
+
+
+def test_two_ad_groups_with_one_cn_keep_their_domain_unique_names(
+    env: Any, samba_ou: LdapOu
+) -> None:
+    """cn is unique only within its OU: an "Admins" anyone can create in another OU must not
+    grant what mappings give the real "Admins". AD groups are named by sAMAccountName."""
+    ann = samba_ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    bob = samba_ou.add_user("bob", "Bob", "Ray", "bob@contoso.com")
+    other = samba_ou.add_ou("other", parent=samba_ou.groups_dn)
+    samba_ou.add_group("Admins", [ann])
+    samba_ou.add_group("Admins", [bob], parent=other, sAMAccountName="Other Admins")
+    source_id = make_source(samba_ou)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    people = owned(source_id)
+    assert people[_upn(samba_ou, "ann")].member_of == ["Admins"]
+    assert people[_upn(samba_ou, "bob")].member_of == ["Other Admins"]
+
+
+def test_scope_is_judged_on_parsed_dns_not_on_commas() -> None:
+    from app.source_sync.reader import _under
+
+    assert _under("CN=Lee\\, Ann,OU=Staff,DC=corp,DC=example", "ou=staff,dc=corp,dc=example")
+    assert not _under("OU=Staff\\,DC=corp,DC=example", "dc=corp,dc=example")
+    assert not _under("OU=Staff,DC=corp", "ou=staff,dc=corp,dc=example")
+    assert not _under("not a dn", "dc=example")
