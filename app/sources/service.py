@@ -23,7 +23,15 @@ from sqlmodel import Session
 from app import crypto
 from app.audit import service as audit
 from app.errors import Conflict, InvalidInput, NotFound, field_error
-from app.models import Source, SourceAnchor, SourceKind, SourceStatus, SourceTls, utcnow
+from app.models import (
+    Source,
+    SourceAnchor,
+    SourceKind,
+    SourceStatus,
+    SourceTls,
+    as_utc,
+    utcnow,
+)
 from app.sources import probe
 from app.sources import repository as repo
 from app.sources.defaults import REQUIRED_FIELDS, defaults_for
@@ -369,8 +377,18 @@ def _differs(source: Source, key: str, data: SourceUpdate) -> bool:
 def delete_source(session: Session, source_id: int) -> SourceDeleted:
     """Delete the source; its people are released: they keep every value, lose their owner
     and become API-managed (editable, no longer synced). Its groups go with it."""
-    source = get_source(session, source_id)
+    source = repo.get_for_update(session, source_id)  # a sync starting now waits for us
+    if source is None:
+        raise NotFound(f"Source {source_id} does not exist.")
     assert source.id is not None
+    lease = source.lease_until
+    if source.status == SourceStatus.running and lease is not None and as_utc(lease) > utcnow():
+        # Its next batch would write people owned by a source that no longer exists, and
+        # the count of released people would miss them.
+        raise Conflict(
+            f"A sync of source {source.name!r} is running: delete the source once it ends "
+            "(disable it first so the schedule starts no other)."
+        )
     released = repo.user_counts(session, [source_id]).get(source_id, 0)
     repo.release_users(session, source_id)
     audit.record(session, "source.deleted", source, extra={"released_users": released})

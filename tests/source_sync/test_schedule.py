@@ -181,3 +181,30 @@ def test_a_scope_change_during_a_sync_makes_the_next_sync_full(env: Any, slapd_o
     outcome = service.run_sync(source_id)
     assert outcome.figures["kind"] == "full", outcome.figures
     assert sorted(owned(source_id)) == ["u0"] and outcome.figures["deleted"] == 2
+
+
+def test_a_source_cannot_be_deleted_while_its_sync_runs(env: Any, slapd_ou: LdapOu) -> None:
+    for i in range(3):
+        slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com")
+    source_id = make_source(slapd_ou)
+    reading, go_on = threading.Event(), threading.Event()
+
+    def progress(_n: int) -> None:
+        reading.set()
+        assert go_on.wait(30)
+
+    worker = threading.Thread(
+        target=lambda: service.run_sync(source_id, full=True, progress=progress)
+    )
+    worker.start()
+    admin = ApiClient.admin()
+    try:
+        assert reading.wait(30)
+        refused = admin.problem("DELETE", f"/sources/{source_id}", 409)
+        assert "running" in refused["detail"]
+    finally:
+        go_on.set()
+        worker.join(60)
+    assert len(owned(source_id)) == 3
+    deleted = admin.ok("DELETE", f"/sources/{source_id}")
+    assert deleted["released_users"] == 3
