@@ -74,6 +74,7 @@ class Snapshot:
     group_filter: str
     shape: Shape
     deletion_threshold: int
+    soft_match: bool
     cursor: dict[str, Any] | None
     held: dict[str, Any] | None
     want_full: bool
@@ -164,6 +165,7 @@ def _start(source_id: int, *, full: bool, scheduled: bool) -> Snapshot | str:
                 source.immutable_id_attribute,
             ),
             deletion_threshold=source.deletion_threshold,
+            soft_match=source.soft_match,
             cursor=dict(source.cursor) if source.cursor else None,
             held=dict(source.held) if source.held else None,
             want_full=want_full,
@@ -436,6 +438,9 @@ def _plan(
                     "(or another entry of this one) owns",
                 )
                 continue
+            if not snap.soft_match:
+                skipped.add(person.dn, SOFT_MATCH_OFF)
+                continue
             columns = dict(person.columns)
             columns["status"] = person.status
             columns["member_of"] = graph.member_of(person.dn_lower, person.direct_groups)
@@ -564,6 +569,9 @@ def _apply_creates(
 
 
 TAKEN = "the username or email is held by another person"
+SOFT_MATCH_OFF = (
+    "the username or email belongs to a person the API manages, and the source's soft match is off"
+)
 
 
 @dataclass

@@ -119,6 +119,7 @@ def to_read(source: Source, user_count: int) -> SourceRead:
         sync_interval_s=source.sync_interval_s,
         full_sync_interval_s=source.full_sync_interval_s,
         deletion_threshold=source.deletion_threshold,
+        soft_match=source.soft_match,
         status=SourceStatus(source.status),
         status_reason=source.status_reason,
         last_sync=source.last_sync,
@@ -289,6 +290,7 @@ def create_source(session: Session, data: SourceCreate) -> Source:
         sync_interval_s=data.sync_interval_s,
         full_sync_interval_s=data.full_sync_interval_s,
         deletion_threshold=data.deletion_threshold,
+        soft_match=data.soft_match,
         # Due now: a new (enabled) source runs its first, full, sync at the next schedule tick.
         next_sync_at=utcnow() if data.enabled else None,
     )
