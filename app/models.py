@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -861,6 +861,9 @@ class Source(SQLModel, table=True):
     sync_interval_s: int = 1800  # Azure AD Connect's default cycle: 30 minutes
     full_sync_interval_s: int = 86400
     deletion_threshold: int = 500  # Azure AD Connect's default export deletion threshold
+    # A person new to the source whose username or email an API-managed person holds is
+    # taken over (Azure AD Connect's soft match); off, they are skipped with the reason.
+    soft_match: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     # Where syncs stand: the incremental cursor (AD: highestCommittedUSN and the DC's
     # invocationId; LDAP: the newest modifyTimestamp seen), the lease that keeps one sync per
     # source across workers, the last sync's figures, and what waits for an admin.

@@ -14,6 +14,7 @@ class ActorType(StrEnum):
     scim = "scim"
     cli = "cli"
     system = "system"
+    source = "source"  # a directory source's sync: `id` is the source's, `name` its name
 
 
 class ObjectType(StrEnum):
@@ -26,13 +27,16 @@ class ObjectType(StrEnum):
     token = "token"
     task = "task"
     scim_group = "scim_group"
+    tenant_account = "tenant_account"
     source = "source"
 
 
 class ActorRead(BaseModel):
-    type: ActorType = Field(description="token (an API token), scim, cli or system")
-    id: int | None = Field(description="The token's id")
-    name: str = Field(description="The token's name, or `cli` / `system`")
+    type: ActorType = Field(
+        description="token (an API token), scim, cli, system, or source (a directory sync)"
+    )
+    id: int | None = Field(description="The token's id, or the source's")
+    name: str = Field(description="The token's or the source's name, or `cli` / `system`")
 
 
 class ObjectRead(BaseModel):

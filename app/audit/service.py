@@ -212,8 +212,13 @@ def _name(row: Any) -> str | None:
     return None
 
 
+_SCALARS = frozenset({str, int, float, bool})  # exact types: a StrEnum is a str subclass
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready copy of a column value."""
+    if value is None or type(value) in _SCALARS:
+        return value  # the common case, first: a batch of new users records a million
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Enum):

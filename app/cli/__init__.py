@@ -78,6 +78,7 @@ app.add_typer(users.users_app, name="users")
 app.command("events")(events.events)
 app.add_typer(settings.settings_app, name="settings")
 sources.sources_app.command("sync")(source_sync.sync)
+sources.sources_app.command("release")(source_sync.release)
 app.add_typer(sources.sources_app, name="sources")
 
 

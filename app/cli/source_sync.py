@@ -1,9 +1,12 @@
-"""`provisioner sources sync NAME_OR_ID [--full]`: a sync of a directory source, handed to the
-server's queue (its workers, or its in-process runner) like every command that makes work,
-and followed from here.
+"""`provisioner sources sync NAME_OR_ID [--full]` and `provisioner sources release NAME_OR_ID`:
+a sync of a directory source (or the release of a held one), handed to the server's queue
+(its workers, or its in-process runner) like every command that makes work, and followed
+from here.
 
-Exit codes: 0 the sync ran (or was started, with `--no-wait`); 1 the source does not exist,
-or the sync failed or did not end in time; 2 the schema is not migrated.
+Exit codes: 0 the sync ran and applied what it read (or was started, with `--no-wait`); 1
+the source does not exist, nothing is held (release), the sync failed, did not end in time,
+did not run (another sync of the source is running), or was held for an admin (too many
+deletions, or the source answered nobody); 2 the schema is not migrated.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import typer
 from app.cli.common import console, fail, require_schema
 from app.cli.mappings import _follow
 from app.db import transaction
+from app.errors import Conflict
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
 from app.models import JobStatus
@@ -35,7 +39,10 @@ def sync(
         row = repo.find(session, source)
         if row is None:
             raise fail(f"No source has the id or name {source!r}.")
-        service.check_can_sync(row)
+        try:
+            service.check_can_sync(row)
+        except Conflict as exc:
+            raise fail(exc.detail or exc.title) from None
         job_id = start_job(
             session,
             JobKind.source_sync,
@@ -43,6 +50,36 @@ def sync(
             created_by="cli:sources-sync",
         ).id
     assert job_id is not None
+    _report(job_id, source, wait, timeout)
+
+
+def release(
+    source: Annotated[str, typer.Argument(help="The source's name or id")],
+    wait: Annotated[bool, typer.Option(help="Follow the job until it ends")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the job")] = 3600.0,
+) -> None:
+    """Run a held sync once, allowing the deletions and disables it listed (see `GET
+    /api/v1/sources/{id}/sync` for the list)."""
+    require_schema()
+    with transaction() as session:
+        row = repo.find(session, source)
+        if row is None:
+            raise fail(f"No source has the id or name {source!r}.")
+        try:
+            service.check_can_release(row)
+        except Conflict as exc:
+            raise fail(exc.detail or exc.title) from None
+        job_id = start_job(
+            session,
+            JobKind.source_sync,
+            {"source_id": row.id, "full": True, "release": True, "reason": "cli"},
+            created_by="cli:sources-release",
+        ).id
+    assert job_id is not None
+    _report(job_id, source, wait, timeout)
+
+
+def _report(job_id: int, source: str, wait: bool, timeout: float) -> None:
     console.print(f"job {job_id}: {JobKind.source_sync} of source {source}")
     if not wait:
         console.print(f"handed to the server's queue; `GET /api/v1/jobs/{job_id}` follows it")
@@ -50,4 +87,15 @@ def sync(
     status, error, result = _follow(job_id, f"syncing {source}", timeout)
     if status != JobStatus.succeeded:
         raise fail(f"job {job_id} {status}: {error or ''}")
-    console.print(f"[green]job {job_id} succeeded[/green] {json.dumps(result or {})}")
+    outcome = result or {}
+    if not outcome.get("ran"):
+        raise fail(f"job {job_id}: the sync did not run ({outcome.get('detail')})")
+    if outcome.get("detail") == "held":
+        planned = outcome.get("planned") or {}
+        raise fail(
+            f"job {job_id}: the sync is held for an admin and changed nothing "
+            f"({planned.get('deletes', 0)} deletions, {planned.get('disables', 0)} disables "
+            f"planned); review `GET /api/v1/sources/{{id}}/sync`, then "
+            f"`provisioner sources release {source}`"
+        )
+    console.print(f"[green]job {job_id} succeeded[/green] {json.dumps(outcome)}")

@@ -168,14 +168,19 @@ def check_new_users(
     return problems
 
 
+def derived_display_name(firstname: str | None, lastname: str | None, username: str) -> str:
+    """The display name of a person given none, as most directories show them: first and
+    last name, else the username (Graph requires a displayName on every user)."""
+    full = " ".join(p for p in (firstname, lastname) if p)
+    return full or username
+
+
 def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
     """The `directory_user` row of a new user, as plain values (a batch is inserted in one
     executemany: building ORM objects costs more than the insert itself)."""
     fields = data.model_dump(exclude={"role_ids", "custom_attributes", "member_of", "status"})
     if not fields.get("display_name"):
-        # Like most directories: a person without an explicit display name shows as their name.
-        full = " ".join(p for p in (data.firstname, data.lastname) if p)
-        fields["display_name"] = full or data.username
+        fields["display_name"] = derived_display_name(data.firstname, data.lastname, data.username)
     return {
         **fields,
         "email": str(data.email),

@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.db import transaction
 from app.jobs import repository as repo
 from app.jobs.service import JobContext, JobHandler
@@ -45,7 +47,7 @@ async def execute_job(
                 result = await handler(JobContext(job_id, params, runtime, lease_s))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job_id, kind)
-                error = f"{type(exc).__name__}: {exc}"
+                error = _error_text(exc, job_id)
 
         def _finish() -> None:
             with transaction() as session:
@@ -63,3 +65,11 @@ async def execute_job(
             extra={"result": outcome, "duration_ms": round(elapsed * 1000, 1), "error": error},
         )
     return outcome
+
+
+def _error_text(exc: Exception, job_id: int) -> str:
+    """What a failed job shows (to any `read` token). A database error's text holds the SQL
+    and its parameters, people's values among them: it goes to the server's log only."""
+    if isinstance(exc, SQLAlchemyError):
+        return f"{type(exc).__name__}: a database error; the server's log has it (job {job_id})"
+    return f"{type(exc).__name__}: {exc}"

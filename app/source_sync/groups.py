@@ -55,12 +55,16 @@ class GroupGraph:
             known = self._closure[group_dn_lower] = self._groups_holding(group_dn_lower)
         return known
 
-    def member_of(self, dn_lower: str) -> list[str]:
+    def member_of(self, dn_lower: str, direct: Iterable[str] = ()) -> list[str]:
         """Names of the groups holding this person, sorted (so an unchanged set compares
-        equal to what is stored and writes nothing)."""
-        direct = self._parents.get(dn_lower, ())
+        equal to what is stored and writes nothing).
+
+        `direct`: the groups the person's own entry names (`memberOf`, lower-cased DNs), of
+        which those in the graph count too. The server keeps memberOf current when a person
+        moves, while a group's `member` values as stored here still carry the old DN until
+        the group itself is read again (AD renames link values without touching the group)."""
         dns: set[str] = set()
-        for group in direct:
+        for group in {*self._parents.get(dn_lower, ()), *(d for d in direct if d in self.groups)}:
             dns.add(group)
             dns |= self.ancestors(group)
         return sorted({self.groups[d].name for d in dns})

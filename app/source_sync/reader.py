@@ -12,6 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import ldap
+from ldap import dn as ldap_dn
+
+from app.directory.service import derived_display_name
 from app.ldap.client import SHOW_DELETED_OID, LdapConnection
 from app.models import SourceKind
 from app.source_sync import anchor as anchors
@@ -49,6 +53,7 @@ class Person:
     columns: dict[str, str | None]  # our column -> value (None: the source has none)
     custom: dict[str, str | None]  # custom attribute name -> value
     status: str
+    direct_groups: tuple[str, ...] = ()  # memberOf, lower-cased DNs (when the server keeps it)
 
 
 @dataclass(slots=True)
@@ -66,10 +71,15 @@ class Skipped:
     counts: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, dn: str, reason: str) -> None:
+    def add(self, dn: str, reason: str, detail: str | None = None) -> None:
+        """`reason` names a kind of problem and never a person's value (the counts are keyed
+        by it and must stay a handful); `detail`, shown with the first examples only, may."""
         self.counts[reason] = self.counts.get(reason, 0) + 1
         if len(self.examples) < 100:
-            self.examples.append({"dn": dn, "reason": reason})
+            example = {"dn": dn, "reason": reason}
+            if detail:
+                example["detail"] = detail[:500]
+            self.examples.append(example)
 
     @property
     def total(self) -> int:
@@ -103,21 +113,29 @@ class Shape:
         names = {a.lstrip("!") for a in self.attribute_map.values()}
         names.update(anchors.attributes(self.anchor))
         names.add("userAccountControl" if self.is_ad else "modifyTimestamp")
+        names.add("memberOf")  # AD always; OpenLDAP with the memberof overlay
         if self.is_ad:
             names.add("uSNChanged")
         return sorted(names)
 
     def group_attributes(self) -> list[str]:
-        return sorted(
-            {"cn", "member", "uniqueMember", "modifyTimestamp", *anchors.attributes(self.anchor)}
-        )
+        names = {
+            "cn",
+            "member",
+            "uniqueMember",
+            "modifyTimestamp",
+            *anchors.attributes(self.anchor),
+        }
+        if self.is_ad:
+            names.add("sAMAccountName")
+        return sorted(names)
 
     def person(self, dn: str, entry: dict[str, list[bytes]], skipped: Skipped) -> Person | None:
         values = {k.lower(): v for k, v in entry.items()}
         try:
             anchor = anchors.compute(self.anchor, entry)
         except anchors.AnchorMissing as exc:
-            skipped.add(dn, f"no anchor ({exc})")
+            skipped.add(dn, f"no usable anchor ({self.anchor})", str(exc))
             return None
         columns: dict[str, str | None] = {}
         custom: dict[str, str | None] = {}
@@ -145,9 +163,18 @@ class Shape:
             if uac is not None and int(uac) & UF_ACCOUNTDISABLE:
                 status = "suspended"
         columns.setdefault("distinguished_name", dn)
+        if "display_name" in columns and not columns["display_name"]:
+            # inetOrgPerson often has no displayName: the person gets the name a create
+            # gives them, here too, or every later sync would blank what the create set.
+            columns["display_name"] = derived_display_name(
+                columns.get("firstname"), columns.get("lastname"), str(columns["username"])
+            )
         if self.immutable_id_attribute and self.immutable_id_attribute.startswith(CUSTOM_PREFIX):
             custom[self.immutable_id_attribute[len(CUSTOM_PREFIX) :]] = anchor.immutable_id
-        return Person(anchor.text, anchor.immutable_id, dn, dn.lower(), columns, custom, status)
+        direct = tuple(m.decode("utf-8", "replace").lower() for m in values.get("memberof", []))
+        return Person(
+            anchor.text, anchor.immutable_id, dn, dn.lower(), columns, custom, status, direct
+        )
 
     def group(self, dn: str, entry: dict[str, list[bytes]]) -> GroupEntry | None:
         values = {k.lower(): v for k, v in entry.items()}
@@ -157,8 +184,10 @@ class Shape:
             return None
         raw = values.get("member", []) + values.get("uniquemember", [])
         members = sorted({m.decode("utf-8", "replace").lower() for m in raw})
-        name = _text(values.get("cn")) or dn
-        return GroupEntry(anchor.text, dn.lower(), name, members)
+        # AD: the group's sAMAccountName, unique in the domain (two groups "Admins" may sit
+        # in different OUs, with different pre-Windows 2000 names); elsewhere its cn.
+        name = (self.is_ad and _text(values.get("samaccountname"))) or _text(values.get("cn"))
+        return GroupEntry(anchor.text, dn.lower(), name or dn, members)
 
 
 @dataclass
@@ -254,10 +283,20 @@ def scope_roots(
 
 
 def _under(dn: str, context: str) -> bool:
-    """Whether `dn` is `context` or below it (compared as case-insensitive RDN sequences)."""
-    tail = [r.strip().lower() for r in context.split(",")]
-    parts = [r.strip().lower() for r in dn.split(",")]
-    return len(parts) >= len(tail) and parts[len(parts) - len(tail) :] == tail
+    """Whether `dn` is `context` or below it, compared as RDN sequences (RFC 4514 parsing, so
+    an escaped comma stays inside its value), case-insensitively."""
+    tail, parts = rdns(context), rdns(dn)
+    return tail is not None and parts is not None and parts[len(parts) - len(tail) :] == tail
+
+
+def rdns(dn: str) -> list[tuple[tuple[str, str], ...]] | None:
+    """The RDNs of a DN, each as sorted (attribute, value) pairs in lower case; None when
+    the text is not a DN."""
+    try:
+        parsed = ldap_dn.str2dn(dn)
+    except ldap.DECODING_ERROR:
+        return None
+    return [tuple(sorted((a.lower(), str(v).lower()) for a, v, _ in rdn)) for rdn in parsed]
 
 
 def changed_anchors(

@@ -18,7 +18,8 @@ class SourceSyncRequest(BaseModel):
 
 class SkippedEntry(BaseModel):
     dn: str
-    reason: str
+    reason: str = Field(description="The kind of problem (what `skipped_reasons` counts)")
+    detail: str | None = Field(None, description="What was wrong with this entry's values")
 
 
 class LastSyncRead(BaseModel):

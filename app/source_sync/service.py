@@ -28,23 +28,25 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import recompute
 from app.audit import service as audit
 from app.crypto import decrypt
-from app.db import transaction
+from app.db import savepoint, transaction
 from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
 from app.errors import Conflict, NotFound
 from app.ldap.client import LdapConnection, LdapError, connect
-from app.models import Event, Source, SourceStatus, as_utc, utcnow
+from app.models import Event, Source, SourceStatus, User, as_utc, utcnow
 from app.source_sync import anchor as anchors
 from app.source_sync import reader
 from app.source_sync import repository as repo
 from app.source_sync.groups import GroupGraph, GroupNode
 from app.source_sync.reader import GroupEntry, Person, Shape, Skipped
 from app.source_sync.schemas import HeldRead, LastSyncRead, SourceSyncRead
+from app.sources.service import SCOPE_FIELDS
 
 log = logging.getLogger("app.source_sync")
 
@@ -72,9 +74,15 @@ class Snapshot:
     group_filter: str
     shape: Shape
     deletion_threshold: int
+    soft_match: bool
     cursor: dict[str, Any] | None
     held: dict[str, Any] | None
     want_full: bool
+    scope: tuple[Any, ...]  # what is read and how, as the sync started (`_scope`)
+
+
+def _scope(source: Source) -> tuple[Any, ...]:
+    return tuple(getattr(source, name) for name in sorted(SCOPE_FIELDS))
 
 
 @dataclass
@@ -157,9 +165,11 @@ def _start(source_id: int, *, full: bool, scheduled: bool) -> Snapshot | str:
                 source.immutable_id_attribute,
             ),
             deletion_threshold=source.deletion_threshold,
+            soft_match=source.soft_match,
             cursor=dict(source.cursor) if source.cursor else None,
             held=dict(source.held) if source.held else None,
             want_full=want_full,
+            scope=_scope(source),
         )
 
 
@@ -181,6 +191,13 @@ def _finish(
         if source is None:
             return
         now = utcnow()
+        if _scope(source) != snap.scope:
+            # The scope changed while this sync ran (a PATCH forgot the cursor and asked for
+            # a full sync): its cursor and any plan it held belong to the old scope.
+            cursor = None
+            if status == SourceStatus.held:
+                status, held = SourceStatus.idle, None
+                reason = "the source's scope changed during the sync: the next sync plans again"
         source.status = status
         source.status_reason = reason
         source.lease_until = None
@@ -376,7 +393,7 @@ def _plan(
     new: list[Person] = []
     for person in reading.persons:
         touched.add(person.anchor)
-        member_of = graph.member_of(person.dn_lower)
+        member_of = graph.member_of(person.dn_lower, person.direct_groups)
         row = owned.get(person.anchor)
         if row is None:
             new.append(person)
@@ -421,9 +438,12 @@ def _plan(
                     "(or another entry of this one) owns",
                 )
                 continue
+            if not snap.soft_match:
+                skipped.add(person.dn, SOFT_MATCH_OFF)
+                continue
             columns = dict(person.columns)
             columns["status"] = person.status
-            columns["member_of"] = graph.member_of(person.dn_lower)
+            columns["member_of"] = graph.member_of(person.dn_lower, person.direct_groups)
             plan.changes.append(Change(user_id, columns, dict(person.custom), anchor=person.anchor))
     if reading.full:
         gone = [row for anchor, row in owned.items() if anchor not in reading.seen_anchors]
@@ -476,6 +496,12 @@ def _anchor_of(change: Change) -> str:
 # --- applying -------------------------------------------------------------------------------
 
 
+def _invalid(error: Any) -> tuple[str, str]:
+    """A validation error as (reason, detail): the reason names the field, never the value."""
+    where = ".".join(str(p) for p in error["loc"]) or "value"
+    return f"invalid value for {where}", str(error["msg"])
+
+
 def _create_item(person: Person, member_of: list[str]) -> UserCreate:
     values: dict[str, Any] = {k: v for k, v in person.columns.items() if v is not None}
     values["status"] = person.status
@@ -486,19 +512,21 @@ def _create_item(person: Person, member_of: list[str]) -> UserCreate:
 
 def _prepare_creates(
     persons: list[Person], graph: GroupGraph
-) -> tuple[list[UserCreate], list[Person], list[tuple[str, str]]]:
+) -> tuple[list[UserCreate], list[Person], list[tuple[str, str, str | None]]]:
     """A batch's new users, validated as the API validates them: (items, their persons,
     (dn, reason) of each refused)."""
     items: list[UserCreate] = []
     kept: list[Person] = []
-    refused: list[tuple[str, str]] = []
+    refused: list[tuple[str, str, str | None]] = []
     for person in persons:
         try:
-            items.append(_create_item(person, graph.member_of(person.dn_lower)))
+            items.append(
+                _create_item(person, graph.member_of(person.dn_lower, person.direct_groups))
+            )
             kept.append(person)
         except ValidationError as exc:
             first = exc.errors()[0]
-            refused.append((person.dn, f"invalid value: {first['loc']} {first['msg']}"))
+            refused.append((person.dn, *_invalid(first)))
     return items, kept, refused
 
 
@@ -521,8 +549,8 @@ def _apply_creates(
             items, kept, refused_items = upcoming.result()
             if number + 1 < len(batches):
                 upcoming = pool.submit(_prepare_creates, batches[number + 1], graph)
-            for dn, reason in refused_items:
-                skipped.add(dn, reason)
+            for dn, reason, detail in refused_items:
+                skipped.add(dn, reason, detail)
             with transaction() as session:
                 audit.act_as(session, actor(snap.id, snap.name))
                 created, refused = directory.create_users(
@@ -532,9 +560,32 @@ def _apply_creates(
                     columns=[{"source_id": snap.id, "source_anchor": p.anchor} for p in kept],
                 )
                 for r in refused:
-                    skipped.add(kept[r.index].dn, r.error.detail or r.error.title)
+                    # A conflict names the taken value: the count is by kind, the example
+                    # keeps the detail.
+                    reason = TAKEN if r.error.status == 409 else f"refused: {r.error.title}"
+                    skipped.add(kept[r.index].dn, reason, r.error.detail)
                 repo.extend_lease(session, snap.id, LEASE_S)
             figures["created"] += len(created)
+
+
+TAKEN = "the username or email is held by another person"
+SOFT_MATCH_OFF = (
+    "the username or email belongs to a person the API manages, and the source's soft match is off"
+)
+
+
+@dataclass
+class _BatchTally:
+    """What one batch of changes did, kept apart until its transaction commits: a batch
+    written again one change at a time must not count (or skip) anyone twice."""
+
+    updated: int = 0
+    suspended: int = 0
+    taken_over: int = 0
+    skipped: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
 
 
 def _apply_changes(
@@ -542,65 +593,113 @@ def _apply_changes(
 ) -> None:
     for start in range(0, len(changes), BATCH):
         batch = changes[start : start + BATCH]
-        with transaction() as session:
-            audit.act_as(session, actor(snap.id, snap.name))
-            users = repo.lock_users(session, [c.user_id for c in batch])
-            done: list[int] = []
-            for change in batch:
-                user = users.get(change.user_id)
-                if user is None or user.deleted_at is not None:
-                    continue
-                try:
-                    values: dict[str, Any] = dict(change.columns)
-                    if change.custom:
-                        values["custom_attributes"] = change.custom
-                    UserUpdate.model_validate(values)
-                except ValidationError as exc:
-                    skipped.add(
-                        str(user.distinguished_name or user.username),
-                        f"invalid value: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
-                    )
-                    continue
-                before = audit.snapshot(user)
-                was_active = user.status == "active"
-                for key, value in change.columns.items():
-                    setattr(user, key, value)
-                if "username" in change.columns:
-                    user.username_lower = user.username.lower()
-                if "email" in change.columns:
-                    user.email_lower = user.email.lower()
-                if change.custom:
-                    merged = dict(user.custom_attributes or {})
-                    for name, value in change.custom.items():
-                        if value is None:
-                            merged.pop(name, None)
-                        else:
-                            merged[name] = value
-                    user.custom_attributes = merged
-                if change.anchor is not None:
-                    user.source_id = snap.id
-                    user.source_anchor = change.anchor
-                    _event(
-                        session,
-                        "source.user_taken_over",
-                        snap.id,
-                        user.id,
-                        source=snap.name,
-                        anchor=change.anchor,
-                    )
-                    figures["taken_over"] += 1
-                user.updated_at = utcnow()
-                session.add(user)
-                audit.record(session, "user.updated", user, before)
-                if was_active and user.status == "suspended":
-                    figures["suspended"] += 1
-                elif change.anchor is None:
-                    figures["updated"] += 1
-                assert user.id is not None
-                done.append(user.id)
+        try:
+            with transaction() as session:
+                tally = _write_changes(session, snap, batch, one_by_one=False)
+        except IntegrityError:
+            # Someone's new username or email is another person's (in or outside the
+            # source, case-insensitively): write the batch again one change at a time, so
+            # only that person is skipped and the sync goes on (deletions included).
+            with transaction() as session:
+                tally = _write_changes(session, snap, batch, one_by_one=True)
+        figures["updated"] += tally.updated
+        figures["suspended"] += tally.suspended
+        figures["taken_over"] += tally.taken_over
+        for dn, reason, detail in tally.skipped:
+            skipped.add(dn, reason, detail)
+
+
+def _write_changes(
+    session: Session, snap: Snapshot, batch: list[Change], *, one_by_one: bool
+) -> _BatchTally:
+    """Apply a batch of changes in this transaction. Together, the people whose username or
+    email changes first let go of their old values (so two people may swap them); one by
+    one, each change has its own savepoint and a collision skips only that person."""
+    tally = _BatchTally()
+    audit.act_as(session, actor(snap.id, snap.name))
+    users = repo.lock_users(session, [c.user_id for c in batch])
+    done: list[int] = []
+    ready: list[tuple[User, Change]] = []
+    for change in batch:
+        user = users.get(change.user_id)
+        if user is None or user.deleted_at is not None:
+            continue
+        try:
+            values: dict[str, Any] = dict(change.columns)
+            if change.custom:
+                values["custom_attributes"] = change.custom
+            UserUpdate.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            tally.skipped.append((str(user.distinguished_name or user.username), *_invalid(first)))
+            continue
+        ready.append((user, change))
+    if not one_by_one:
+        keyed = [u for u, c in ready if "username" in c.columns or "email" in c.columns]
+        for user in keyed:
+            # Values no live user can hold, for the moment between letting go and taking.
+            user.username_lower = f"#sync-{user.id}"
+            user.email_lower = f"#sync-{user.id}"
+            session.add(user)
+        if keyed:
             session.flush()
-            recompute.users_changed(session, done)
-            repo.extend_lease(session, snap.id, LEASE_S)
+        kinds = [_change_user(session, snap, user, change) for user, change in ready]
+        session.flush()
+        for kind in kinds:
+            tally.count(kind)
+        done = [user.id for user, _ in ready if user.id is not None]
+    else:
+        for user, change in ready:
+            dn = str(user.distinguished_name or user.username)
+            try:
+                with savepoint(session):
+                    kind = _change_user(session, snap, user, change)
+                    session.flush()
+            except IntegrityError:
+                tally.skipped.append((dn, TAKEN, None))
+                continue
+            tally.count(kind)
+            assert user.id is not None
+            done.append(user.id)
+    recompute.users_changed(session, done)
+    repo.extend_lease(session, snap.id, LEASE_S)
+    return tally
+
+
+def _change_user(session: Session, snap: Snapshot, user: User, change: Change) -> str:
+    """Apply one change to the locked user row, with its audit entry; returns what it was
+    (`updated`, `suspended` or `taken_over`) for the caller to count once it is written."""
+    before = audit.snapshot(user)
+    was_active = user.status == "active"
+    for key, value in change.columns.items():
+        setattr(user, key, value)
+    user.username_lower = user.username.lower()
+    user.email_lower = user.email.lower()
+    if change.custom:
+        merged = dict(user.custom_attributes or {})
+        for name, value in change.custom.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        user.custom_attributes = merged
+    if change.anchor is not None:
+        user.source_id = snap.id
+        user.source_anchor = change.anchor
+        _event(
+            session,
+            "source.user_taken_over",
+            snap.id,
+            user.id,
+            source=snap.name,
+            anchor=change.anchor,
+        )
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(session, "user.updated", user, before)
+    if was_active and user.status == "suspended":
+        return "suspended"
+    return "updated" if change.anchor is None else "taken_over"
 
 
 def _apply_deletes(snap: Snapshot, deletes: list[dict[str, Any]], figures: dict[str, Any]) -> None:

@@ -130,8 +130,11 @@ _ATTRIBUTE = re.compile(
 
 
 def check_attribute(text: str) -> str:
+    """An attribute name (RFC 4512), optionally after `!`: the attribute map's `status`
+    reads a "disabled"/"locked" flag inverted (the service refuses `!` on other fields)."""
     value = text.strip()
-    if len(value) > 200 or not _ATTRIBUTE.match(value):
+    name = value[1:] if value.startswith("!") else value
+    if len(value) > 200 or not _ATTRIBUTE.match(name):
         raise ValueError(
             f"{text!r} is not an LDAP attribute name (RFC 4512: a letter then letters, digits "
             "or hyphens, such as givenName, or a numeric OID such as 2.5.4.42)"

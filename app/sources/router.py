@@ -83,7 +83,10 @@ def update_source(source_id: Id, data: SourceUpdate, session: SessionDep, _: Adm
 
 
 @router.delete(
-    "/sources/{source_id:int}", response_model=SourceDeleted, operation_id="sources-delete"
+    "/sources/{source_id:int}",
+    response_model=SourceDeleted,
+    operation_id="sources-delete",
+    responses={409: problem(409, "A sync of the source is running: delete it once it ends")},
 )
 def delete_source(source_id: Id, session: SessionDep, _: Admin) -> SourceDeleted:
     """Delete a source. Its people are released, not deleted: they keep their values and

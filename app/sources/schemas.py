@@ -173,6 +173,12 @@ class SourceCreate(_SourceFields):
     sync_interval_s: SyncInterval = 1800
     full_sync_interval_s: FullSyncInterval = 86_400
     deletion_threshold: DeletionThreshold = 500
+    soft_match: bool = Field(
+        True,
+        description="A person new to the source whose username or email a person the API "
+        "manages holds is taken over by the source (Azure AD Connect's soft match); false "
+        "skips them with the reason and leaves that person alone",
+    )
 
 
 class SourceUpdate(_SourceFields, Patch):
@@ -204,6 +210,7 @@ class SourceUpdate(_SourceFields, Patch):
     sync_interval_s: SyncInterval | None = None
     full_sync_interval_s: FullSyncInterval | None = None
     deletion_threshold: DeletionThreshold | None = None
+    soft_match: bool | None = None
 
 
 class SourceTestRequest(SourceCreate):
@@ -241,6 +248,7 @@ class SourceRead(BaseModel):
     sync_interval_s: int
     full_sync_interval_s: int
     deletion_threshold: int
+    soft_match: bool
     status: SourceStatus = Field(description="Read-only: idle, running, held or error")
     status_reason: str | None = Field(description="Read-only: why it is held or in error")
     last_sync: dict[str, Any] | None = Field(description="Read-only: the last sync's figures")

@@ -23,7 +23,15 @@ from sqlmodel import Session
 from app import crypto
 from app.audit import service as audit
 from app.errors import Conflict, InvalidInput, NotFound, field_error
-from app.models import Source, SourceAnchor, SourceKind, SourceStatus, SourceTls, utcnow
+from app.models import (
+    Source,
+    SourceAnchor,
+    SourceKind,
+    SourceStatus,
+    SourceTls,
+    as_utc,
+    utcnow,
+)
 from app.sources import probe
 from app.sources import repository as repo
 from app.sources.defaults import REQUIRED_FIELDS, defaults_for
@@ -40,7 +48,7 @@ from app.sources.schemas import (
 )
 
 # What changes which entries are read, or what is made of them: the next sync is a full one.
-_SCOPE_FIELDS = frozenset(
+SCOPE_FIELDS = frozenset(
     {
         "url",
         "base_dns",
@@ -111,6 +119,7 @@ def to_read(source: Source, user_count: int) -> SourceRead:
         sync_interval_s=source.sync_interval_s,
         full_sync_interval_s=source.full_sync_interval_s,
         deletion_threshold=source.deletion_threshold,
+        soft_match=source.soft_match,
         status=SourceStatus(source.status),
         status_reason=source.status_reason,
         last_sync=source.last_sync,
@@ -192,6 +201,14 @@ def _merged_map(base: dict[str, str], patch: dict[str, str | None] | None) -> di
             merged.pop(key, None)
         else:
             merged[key] = value
+    inverted = sorted(k for k, v in merged.items() if v.startswith("!") and k != "status")
+    if inverted:
+        raise field_error(
+            f"attribute_map.{inverted[0]}",
+            "Only status reads an attribute inverted ('!name', for a locked/disabled flag); "
+            "other fields take the attribute's value as it is.",
+            "invalid",
+        )
     missing = [f for f in REQUIRED_FIELDS if f not in merged]
     if missing:
         raise field_error(
@@ -273,6 +290,7 @@ def create_source(session: Session, data: SourceCreate) -> Source:
         sync_interval_s=data.sync_interval_s,
         full_sync_interval_s=data.full_sync_interval_s,
         deletion_threshold=data.deletion_threshold,
+        soft_match=data.soft_match,
         # Due now: a new (enabled) source runs its first, full, sync at the next schedule tick.
         next_sync_at=utcnow() if data.enabled else None,
     )
@@ -326,7 +344,7 @@ def update_source(session: Session, source_id: int, data: SourceUpdate) -> Sourc
             )
     if "attribute_map" in sent and data.attribute_map is not None:
         changes["attribute_map"] = _merged_map(source.attribute_map or {}, data.attribute_map)
-    rescope = any(k in changes and changes[k] != getattr(source, k) for k in _SCOPE_FIELDS)
+    rescope = any(k in changes and changes[k] != getattr(source, k) for k in SCOPE_FIELDS)
     enabling = changes.get("enabled") is True and not source.enabled
     for key, value in changes.items():
         setattr(source, key, value)
@@ -335,6 +353,14 @@ def update_source(session: Session, source_id: int, data: SourceUpdate) -> Sourc
     if rescope:
         source.cursor = None  # the next sync is a full one (see the module's docstring)
         source.next_full_at = utcnow()
+        if source.status == SourceStatus.held:
+            # The held plan was made for the old scope: releasing it would apply a list
+            # nobody reviewed for this one. The next sync plans again (and holds again if
+            # the new scope deletes too many).
+            source.status = SourceStatus.idle
+            source.status_reason = "the hold was cleared: the source's scope changed"
+            source.held = None
+            source.next_sync_at = utcnow()
     if enabling:
         source.next_sync_at = utcnow()
     source.updated_at = utcnow()
@@ -353,8 +379,18 @@ def _differs(source: Source, key: str, data: SourceUpdate) -> bool:
 def delete_source(session: Session, source_id: int) -> SourceDeleted:
     """Delete the source; its people are released: they keep every value, lose their owner
     and become API-managed (editable, no longer synced). Its groups go with it."""
-    source = get_source(session, source_id)
+    source = repo.get_for_update(session, source_id)  # a sync starting now waits for us
+    if source is None:
+        raise NotFound(f"Source {source_id} does not exist.")
     assert source.id is not None
+    lease = source.lease_until
+    if source.status == SourceStatus.running and lease is not None and as_utc(lease) > utcnow():
+        # Its next batch would write people owned by a source that no longer exists, and
+        # the count of released people would miss them.
+        raise Conflict(
+            f"A sync of source {source.name!r} is running: delete the source once it ends "
+            "(disable it first so the schedule starts no other)."
+        )
     released = repo.user_counts(session, [source_id]).get(source_id, 0)
     repo.release_users(session, source_id)
     audit.record(session, "source.deleted", source, extra={"released_users": released})

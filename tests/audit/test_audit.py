@@ -237,3 +237,27 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(api: ApiClient) -> None:
     names = [r["object_name"] for r in rows]
     assert names == ['\'=HYPERLINK("http://x")', "Chloé's team"]
     assert "Chloé" in rows[1]["after"]
+
+
+def test_every_actor_and_object_the_trail_records_can_be_read(api: ApiClient) -> None:
+    """The reader's types cover everything the recorder writes: an entry it cannot show
+    would make every list that includes it fail."""
+    from app.audit import service as audit_service
+    from app.audit.schemas import ActorType, ObjectType
+
+    recorded = {kind for kind, _ in audit_service._FIELDS.values()} | {"app", "source"}
+    assert recorded <= {t.value for t in ObjectType}
+    actors = [audit_service.SYSTEM, audit_service.CLI, Actor("source", "corp-ad", 7)]
+    assert {a.type for a in actors} | {"token", "scim"} <= {t.value for t in ActorType}
+    group = api.ok("POST", "/groups", json={"name": "Readers"})
+    with transaction() as session:
+        row = session.get(Group, group["id"])
+        for actor in actors:
+            act_as(session, actor)
+            record(session, "group.updated", row, {"description": "old"})
+    items = api.ok("GET", "/audit", params={"object_type": "group", "limit": 100})["items"]
+    assert {(e["actor"]["type"], e["actor"]["name"]) for e in items} >= {
+        ("system", "system"),
+        ("cli", "cli"),
+        ("source", "corp-ad"),
+    }

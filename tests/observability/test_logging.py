@@ -173,3 +173,50 @@ def test_an_unexpected_error_is_a_problem_carrying_the_request_id(env: dict[str,
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["title"] == "Internal server error" and "kaput" not in resp.text
     assert resp.headers["X-Request-ID"] == "rid-500"
+
+
+def test_a_job_failing_on_the_database_shows_no_sql_or_values(env: dict[str, str]) -> None:
+    """A failed job's error is readable by any `read` token: a database error's text (the
+    statement and its parameters, people's emails among them) stays in the server's log."""
+    import asyncio
+
+    from sqlalchemy.exc import IntegrityError
+
+    from app import queue
+    from app.db import transaction
+    from app.jobs.runner import execute_job
+    from app.jobs.service import start_job
+    from app.models import Job
+
+    async def boom(_ctx: object) -> dict[str, object]:
+        raise IntegrityError(
+            "UPDATE directory_user SET email=%(email)s", {"email": "ann@secret.example"}, None
+        )
+
+    async def fine_but_ours(_ctx: object) -> dict[str, object]:
+        raise RuntimeError("the source answered nobody")
+
+    class Held:  # keeps the wake-ups: this test runs the jobs itself
+        def enqueue_many(self, wakes: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    previous = queue.set_dispatcher(Held())  # type: ignore[arg-type]
+    try:
+        with transaction() as session:
+            db_job = start_job(session, "x.db").id
+            own_job = start_job(session, "x.own").id
+    finally:
+        queue.set_dispatcher(previous)
+    assert db_job is not None and own_job is not None
+    handlers = {"x.db": boom, "x.own": fine_but_ours}
+    assert asyncio.run(execute_job(db_job, {}, 60, handlers)) == "failed"
+    assert asyncio.run(execute_job(own_job, {}, 60, handlers)) == "failed"
+    with transaction() as session:
+        db_error = session.get(Job, db_job).error or ""  # type: ignore[union-attr]
+        own_error = session.get(Job, own_job).error or ""  # type: ignore[union-attr]
+    assert db_error.startswith("IntegrityError") and "secret" not in db_error
+    assert "UPDATE" not in db_error
+    assert own_error == "RuntimeError: the source answered nobody"

@@ -30,3 +30,23 @@ def test_sources_sync_hands_the_job_over_and_the_people_arrive(env: Any, slapd_o
     assert source_row(source_id).last_sync["reason"] == "cli"  # type: ignore[index]
     missing = CliRunner().invoke(cli, ["sources", "sync", "no-such-source"])
     assert missing.exit_code == 1
+
+
+def test_a_held_sync_exits_1_and_sources_release_applies_it(env: Any, slapd_ou: LdapOu) -> None:
+    people = [slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com") for i in range(4)]
+    source_id = make_source(slapd_ou, deletion_threshold=1)
+    name = source_row(source_id).name
+    queue.get_dispatcher()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sources", "sync", name, "--full", "--timeout", "60"]).exit_code == 0
+    nothing_held = runner.invoke(cli, ["sources", "release", name, "--timeout", "60"])
+    assert nothing_held.exit_code == 1, nothing_held.output
+    for dn in people[:2]:
+        slapd_ou.delete(dn)
+    held = runner.invoke(cli, ["sources", "sync", name, "--full", "--timeout", "60"])
+    assert held.exit_code == 1, held.output
+    assert source_row(source_id).status == "held" and len(owned(source_id)) == 4
+    released = runner.invoke(cli, ["sources", "release", name, "--timeout", "60"])
+    assert released.exit_code == 0, released.output
+    assert sorted(owned(source_id)) == ["u2", "u3"]
+    assert source_row(source_id).status == "idle"

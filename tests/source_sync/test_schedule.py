@@ -12,6 +12,7 @@ from app.models import Source, SourceStatus, utcnow
 from app.source_sync import service
 from tests.ldap_support import LdapOu
 from tests.source_sync.helpers import LDAP_MAP, make_source, owned, source_row
+from tests.support import ApiClient
 
 
 def _set(source_id: int, **values: Any) -> None:
@@ -127,3 +128,83 @@ def test_a_status_attribute_marked_with_a_bang_reads_as_locked(env: Any, slapd_o
     assert service.run_sync(source_id, full=True).detail == "idle"
     status = {u.split("@")[0]: p.status for u, p in owned(source_id).items()}
     assert status == {"ann": "suspended", "bob": "active", "cat": "active"}
+
+
+def test_a_scope_change_clears_a_held_plan_and_the_next_sync_plans_again(
+    env: Any, slapd_ou: LdapOu
+) -> None:
+    people = [slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com") for i in range(4)]
+    source_id = make_source(slapd_ou, deletion_threshold=1)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    for dn in people[:2]:
+        slapd_ou.delete(dn)
+    assert service.run_sync(source_id, full=True).detail == "held"
+    admin = ApiClient.admin()
+    narrowed = "(&(objectClass=inetOrgPerson)(uid=u3))"
+    admin.ok("PATCH", f"/sources/{source_id}", json={"user_filter": narrowed})
+    row = source_row(source_id)
+    assert (row.status, row.held, row.cursor) == ("idle", None, None)
+    # Nothing left to release: the old list no longer applies ...
+    admin.problem("POST", f"/sources/{source_id}/sync/release", 409)
+    # ... and the new scope's plan (three people gone) is held on its own merits.
+    assert service.run_sync(source_id).detail == "held"
+    assert len(owned(source_id)) == 4
+    assert (source_row(source_id).held or {})["counts"]["deletes"] == 3
+
+
+def test_a_scope_change_during_a_sync_makes_the_next_sync_full(env: Any, slapd_ou: LdapOu) -> None:
+    for i in range(3):
+        slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com")
+    source_id = make_source(slapd_ou)
+    reading, go_on = threading.Event(), threading.Event()
+
+    def progress(_n: int) -> None:
+        reading.set()
+        assert go_on.wait(30)
+
+    worker = threading.Thread(
+        target=lambda: service.run_sync(source_id, full=True, progress=progress)
+    )
+    worker.start()
+    try:
+        assert reading.wait(30)
+        ApiClient.admin().ok(
+            "PATCH",
+            f"/sources/{source_id}",
+            json={"user_filter": "(&(objectClass=inetOrgPerson)(uid=u0))"},
+        )
+    finally:
+        go_on.set()
+        worker.join(60)
+    row = source_row(source_id)
+    assert row.status == "idle" and row.cursor is None  # the old scope's cursor is not kept
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "full", outcome.figures
+    assert sorted(owned(source_id)) == ["u0"] and outcome.figures["deleted"] == 2
+
+
+def test_a_source_cannot_be_deleted_while_its_sync_runs(env: Any, slapd_ou: LdapOu) -> None:
+    for i in range(3):
+        slapd_ou.add_user(f"u{i}", "U", f"N{i}", f"u{i}@contoso.com")
+    source_id = make_source(slapd_ou)
+    reading, go_on = threading.Event(), threading.Event()
+
+    def progress(_n: int) -> None:
+        reading.set()
+        assert go_on.wait(30)
+
+    worker = threading.Thread(
+        target=lambda: service.run_sync(source_id, full=True, progress=progress)
+    )
+    worker.start()
+    admin = ApiClient.admin()
+    try:
+        assert reading.wait(30)
+        refused = admin.problem("DELETE", f"/sources/{source_id}", 409)
+        assert "running" in refused["detail"]
+    finally:
+        go_on.set()
+        worker.join(60)
+    assert len(owned(source_id)) == 3
+    deleted = admin.ok("DELETE", f"/sources/{source_id}")
+    assert deleted["released_users"] == 3

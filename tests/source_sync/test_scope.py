@@ -139,3 +139,56 @@ def test_a_group_nested_into_another_reaches_the_people_below_it_incrementally(
     assert people["ann"].member_of == ["Office 365", "Sales"]
     assert people["bob"].member_of == [] and people["bob"].updated_at == stamps["bob"]
     assert outcome.figures["updated"] == 1, outcome.figures
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_a_person_moved_into_the_scope_arrives_with_their_groups(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """AD renames a moved person's DN in every group's member list without touching the
+    groups: an incremental sync reads the person but not the groups, whose stored members
+    still name the old DN, so the person's groups come from their own memberOf."""
+    ou = _ou(request, kind)
+    away = ou.add_ou("away")
+    dave = ou.add_user("dave", "Dave", "Ng", "dave@contoso.com", parent=away)
+    ou.add_user("erin", "Erin", "Ro", "erin@contoso.com")
+    sales = ou.add_group("Sales", [dave])
+    ou.add_group("Office 365", [sales])
+    source_id = make_source(ou, base_dns=[ou.people_dn, ou.groups_dn])
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    assert sorted(owned(source_id)) == [_upn(ou, "erin")]
+
+    ou.move(dave, ou.people_dn)
+    outcome = service.run_sync(source_id)
+    assert outcome.figures["kind"] == "incremental" and outcome.figures["created"] == 1
+    assert owned(source_id)[_upn(ou, "dave")].member_of == ["Office 365", "Sales"]
+
+
+def _upn(ou: LdapOu, name: str) -> str:
+    return f"{name}@corp.example.com" if ou.is_ad else name
+
+
+def test_two_ad_groups_with_one_cn_keep_their_domain_unique_names(
+    env: Any, samba_ou: LdapOu
+) -> None:
+    """cn is unique only within its OU: an "Admins" anyone can create in another OU must not
+    grant what mappings give the real "Admins". AD groups are named by sAMAccountName."""
+    ann = samba_ou.add_user("ann", "Ann", "Lee", "ann@contoso.com")
+    bob = samba_ou.add_user("bob", "Bob", "Ray", "bob@contoso.com")
+    other = samba_ou.add_ou("other", parent=samba_ou.groups_dn)
+    samba_ou.add_group("Admins", [ann])
+    samba_ou.add_group("Admins", [bob], parent=other, sAMAccountName="Other Admins")
+    source_id = make_source(samba_ou)
+    assert service.run_sync(source_id, full=True).detail == "idle"
+    people = owned(source_id)
+    assert people[_upn(samba_ou, "ann")].member_of == ["Admins"]
+    assert people[_upn(samba_ou, "bob")].member_of == ["Other Admins"]
+
+
+def test_scope_is_judged_on_parsed_dns_not_on_commas() -> None:
+    from app.source_sync.reader import _under
+
+    assert _under("CN=Lee\\, Ann,OU=Staff,DC=corp,DC=example", "ou=staff,dc=corp,dc=example")
+    assert not _under("OU=Staff\\,DC=corp,DC=example", "dc=corp,dc=example")
+    assert not _under("OU=Staff,DC=corp", "ou=staff,dc=corp,dc=example")
+    assert not _under("not a dn", "dc=example")

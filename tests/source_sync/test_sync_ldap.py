@@ -183,3 +183,25 @@ def test_bad_password_and_wrong_ca_are_reported(
     ) as conn:
         assert conn.count(slapd_ou.dn, "(objectClass=organizationalUnit)") == 3
     assert outcome.ran
+
+
+def test_with_soft_match_off_an_api_managed_person_is_left_alone(
+    env: Any, slapd_ou: LdapOu
+) -> None:
+    from tests.support import ApiClient, user_body
+
+    admin = ApiClient.admin()
+    mine = admin.ok("POST", "/users", json=user_body(1, username="gil", email="gil@contoso.com"))
+    slapd_ou.add_user("gil", "Gil", "Tan", "gil@contoso.com")
+    slapd_ou.add_user("hal", "Hal", "Orr", "hal@contoso.com")
+    source_id = make_source(slapd_ou, soft_match=False)
+    outcome = service.run_sync(source_id, full=True)
+    assert sorted(owned(source_id)) == ["hal"]
+    assert list(outcome.figures["skipped_reasons"]) == [service.SOFT_MATCH_OFF]
+    kept = admin.ok("GET", f"/users/{mine['id']}")
+    assert kept["source"] is None and kept["lastname"] == mine["lastname"]
+    # Turned on, the next sync takes the person over (Azure AD Connect's soft match).
+    admin.ok("PATCH", f"/sources/{source_id}", json={"soft_match": True})
+    assert admin.ok("GET", f"/sources/{source_id}")["soft_match"] is True
+    service.run_sync(source_id, full=True)
+    assert sorted(owned(source_id)) == ["gil", "hal"]

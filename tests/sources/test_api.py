@@ -113,6 +113,8 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str, str]] = [
     ({"attribute_map": {"department": "depart ment"}}, "attribute_map", "RFC 4512"),
     ({"attribute_map": {"title": "9title"}}, "attribute_map", "RFC 4512"),
     ({"attribute_map": {"email": None}}, "attribute_map.email", "email"),
+    ({"attribute_map": {"title": "!title"}}, "attribute_map.title", "Only status"),
+    ({"attribute_map": {"status": "!9locked"}}, "attribute_map", "RFC 4512"),
     (
         {"ca_certificate": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"},
         "ca_certificate",
@@ -134,6 +136,17 @@ def test_a_bad_setting_is_a_422_naming_it_and_nothing_is_stored(
     assert all_sources() == []
     # The same settings tried before saving are refused the same way.
     client.problem("POST", "/sources/test", 422, json=ad_body(**overrides))
+
+
+def test_status_may_read_a_locked_flag_inverted(client: ApiClient) -> None:
+    created = client.ok(
+        "POST", "/sources", json=ldap_body(attribute_map={"status": " !nsAccountLock"})
+    )
+    assert created["attribute_map"]["status"] == "!nsAccountLock"
+    patched = client.ok(
+        "PATCH", f"/sources/{created['id']}", json={"attribute_map": {"status": "!pwdLocked"}}
+    )
+    assert patched["attribute_map"]["status"] == "!pwdLocked"
 
 
 def test_an_expired_ca_is_refused_and_a_good_one_is_shown_by_fingerprint(

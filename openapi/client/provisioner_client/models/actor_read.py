@@ -15,8 +15,8 @@ T = TypeVar("T", bound="ActorRead")
 class ActorRead:
     """
     Attributes:
-        id (int | None): The token's id
-        name (str): The token's name, or `cli` / `system`
+        id (int | None): The token's id, or the source's
+        name (str): The token's or the source's name, or `cli` / `system`
         type_ (ActorType):
     """
 

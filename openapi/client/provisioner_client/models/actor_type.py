@@ -4,6 +4,7 @@ from enum import StrEnum
 class ActorType(StrEnum):
     CLI = "cli"
     SCIM = "scim"
+    SOURCE = "source"
     SYSTEM = "system"
     TOKEN = "token"
 

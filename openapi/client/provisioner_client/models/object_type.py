@@ -10,6 +10,7 @@ class ObjectType(StrEnum):
     SCIM_GROUP = "scim_group"
     SOURCE = "source"
     TASK = "task"
+    TENANT_ACCOUNT = "tenant_account"
     TOKEN = "token"
     USER = "user"
 

@@ -51,6 +51,9 @@ class SourceCreate:
         group_filter (None | str | Unset): Which entries are groups (RFC 4515); the kind's default when left out
         immutable_id_attribute (None | str | Unset): The custom attribute the anchor (base64) is written to, which an
             app's ImmutableID reads; null writes none Default: 'custom_attributes.immutable_id'.
+        soft_match (bool | Unset): A person new to the source whose username or email a person the API manages holds is
+            taken over by the source (Azure AD Connect's soft match); false skips them with the reason and leaves that
+            person alone Default: True.
         sync_interval_s (int | Unset): Seconds between incremental syncs Default: 1800.
         tls (None | SourceTls | Unset): `ldaps` with an `ldaps://` URL; `starttls` (the default for `ldap://`) or
             `plaintext` with an `ldap://` URL. `plaintext` sends the bind password and every person's data in clear text
@@ -73,6 +76,7 @@ class SourceCreate:
     full_sync_interval_s: int | Unset = 86400
     group_filter: None | str | Unset = UNSET
     immutable_id_attribute: None | str | Unset = "custom_attributes.immutable_id"
+    soft_match: bool | Unset = True
     sync_interval_s: int | Unset = 1800
     tls: None | SourceTls | Unset = UNSET
     user_filter: None | str | Unset = UNSET
@@ -134,6 +138,8 @@ class SourceCreate:
         else:
             immutable_id_attribute = self.immutable_id_attribute
 
+        soft_match = self.soft_match
+
         sync_interval_s = self.sync_interval_s
 
         tls: None | str | Unset
@@ -180,6 +186,8 @@ class SourceCreate:
             field_dict["group_filter"] = group_filter
         if immutable_id_attribute is not UNSET:
             field_dict["immutable_id_attribute"] = immutable_id_attribute
+        if soft_match is not UNSET:
+            field_dict["soft_match"] = soft_match
         if sync_interval_s is not UNSET:
             field_dict["sync_interval_s"] = sync_interval_s
         if tls is not UNSET:
@@ -275,6 +283,8 @@ class SourceCreate:
 
         immutable_id_attribute = _parse_immutable_id_attribute(d.pop("immutable_id_attribute", UNSET))
 
+        soft_match = d.pop("soft_match", UNSET)
+
         sync_interval_s = d.pop("sync_interval_s", UNSET)
 
         def _parse_tls(data: object) -> None | SourceTls | Unset:
@@ -319,6 +329,7 @@ class SourceCreate:
             full_sync_interval_s=full_sync_interval_s,
             group_filter=group_filter,
             immutable_id_attribute=immutable_id_attribute,
+            soft_match=soft_match,
             sync_interval_s=sync_interval_s,
             tls=tls,
             user_filter=user_filter,

@@ -48,6 +48,7 @@ class SourceRead:
         last_sync (None | SourceReadLastSyncType0): Read-only: the last sync's figures
         name (str):
         next_sync_at (datetime.datetime | None): Read-only
+        soft_match (bool):
         status (SourceStatus):
         status_reason (None | str): Read-only: why it is held or in error
         sync_interval_s (int):
@@ -77,6 +78,7 @@ class SourceRead:
     last_sync: None | SourceReadLastSyncType0
     name: str
     next_sync_at: datetime.datetime | None
+    soft_match: bool
     status: SourceStatus
     status_reason: None | str
     sync_interval_s: int
@@ -148,6 +150,8 @@ class SourceRead:
         else:
             next_sync_at = self.next_sync_at
 
+        soft_match = self.soft_match
+
         status = self.status.value
 
         status_reason: None | str
@@ -187,6 +191,7 @@ class SourceRead:
                 "last_sync": last_sync,
                 "name": name,
                 "next_sync_at": next_sync_at,
+                "soft_match": soft_match,
                 "status": status,
                 "status_reason": status_reason,
                 "sync_interval_s": sync_interval_s,
@@ -306,6 +311,8 @@ class SourceRead:
 
         next_sync_at = _parse_next_sync_at(d.pop("next_sync_at"))
 
+        soft_match = d.pop("soft_match")
+
         status = SourceStatus(d.pop("status"))
 
         def _parse_status_reason(data: object) -> None | str:
@@ -346,6 +353,7 @@ class SourceRead:
             last_sync=last_sync,
             name=name,
             next_sync_at=next_sync_at,
+            soft_match=soft_match,
             status=status,
             status_reason=status_reason,
             sync_interval_s=sync_interval_s,

@@ -53,6 +53,9 @@ class SourceTestRequest:
             immutable_id_attribute (None | str | Unset): The custom attribute the anchor (base64) is written to, which an
                 app's ImmutableID reads; null writes none Default: 'custom_attributes.immutable_id'.
             name (str | Unset):  Default: 'untitled'.
+            soft_match (bool | Unset): A person new to the source whose username or email a person the API manages holds is
+                taken over by the source (Azure AD Connect's soft match); false skips them with the reason and leaves that
+                person alone Default: True.
             sync_interval_s (int | Unset): Seconds between incremental syncs Default: 1800.
             tls (None | SourceTls | Unset): `ldaps` with an `ldaps://` URL; `starttls` (the default for `ldap://`) or
                 `plaintext` with an `ldap://` URL. `plaintext` sends the bind password and every person's data in clear text
@@ -75,6 +78,7 @@ class SourceTestRequest:
     group_filter: None | str | Unset = UNSET
     immutable_id_attribute: None | str | Unset = "custom_attributes.immutable_id"
     name: str | Unset = "untitled"
+    soft_match: bool | Unset = True
     sync_interval_s: int | Unset = 1800
     tls: None | SourceTls | Unset = UNSET
     user_filter: None | str | Unset = UNSET
@@ -136,6 +140,8 @@ class SourceTestRequest:
 
         name = self.name
 
+        soft_match = self.soft_match
+
         sync_interval_s = self.sync_interval_s
 
         tls: None | str | Unset
@@ -183,6 +189,8 @@ class SourceTestRequest:
             field_dict["immutable_id_attribute"] = immutable_id_attribute
         if name is not UNSET:
             field_dict["name"] = name
+        if soft_match is not UNSET:
+            field_dict["soft_match"] = soft_match
         if sync_interval_s is not UNSET:
             field_dict["sync_interval_s"] = sync_interval_s
         if tls is not UNSET:
@@ -278,6 +286,8 @@ class SourceTestRequest:
 
         name = d.pop("name", UNSET)
 
+        soft_match = d.pop("soft_match", UNSET)
+
         sync_interval_s = d.pop("sync_interval_s", UNSET)
 
         def _parse_tls(data: object) -> None | SourceTls | Unset:
@@ -322,6 +332,7 @@ class SourceTestRequest:
             group_filter=group_filter,
             immutable_id_attribute=immutable_id_attribute,
             name=name,
+            soft_match=soft_match,
             sync_interval_s=sync_interval_s,
             tls=tls,
             user_filter=user_filter,

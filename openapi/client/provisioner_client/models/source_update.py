@@ -41,6 +41,7 @@ class SourceUpdate:
         group_filter (str | Unset):
         immutable_id_attribute (None | str | Unset):
         name (str | Unset):
+        soft_match (bool | Unset):
         sync_interval_s (int | Unset): Seconds between incremental syncs
         tls (SourceTls | Unset): How a source's connection is protected. Plain LDAP sends the bind password in clear
             text: only with an explicit opt-in (`plaintext`).
@@ -63,6 +64,7 @@ class SourceUpdate:
     group_filter: str | Unset = UNSET
     immutable_id_attribute: None | str | Unset = UNSET
     name: str | Unset = UNSET
+    soft_match: bool | Unset = UNSET
     sync_interval_s: int | Unset = UNSET
     tls: SourceTls | Unset = UNSET
     url: str | Unset = UNSET
@@ -109,6 +111,8 @@ class SourceUpdate:
 
         name = self.name
 
+        soft_match = self.soft_match
+
         sync_interval_s = self.sync_interval_s
 
         tls: str | Unset = UNSET
@@ -148,6 +152,8 @@ class SourceUpdate:
             field_dict["immutable_id_attribute"] = immutable_id_attribute
         if name is not UNSET:
             field_dict["name"] = name
+        if soft_match is not UNSET:
+            field_dict["soft_match"] = soft_match
         if sync_interval_s is not UNSET:
             field_dict["sync_interval_s"] = sync_interval_s
         if tls is not UNSET:
@@ -214,6 +220,8 @@ class SourceUpdate:
 
         name = d.pop("name", UNSET)
 
+        soft_match = d.pop("soft_match", UNSET)
+
         sync_interval_s = d.pop("sync_interval_s", UNSET)
 
         _tls = d.pop("tls", UNSET)
@@ -241,6 +249,7 @@ class SourceUpdate:
             group_filter=group_filter,
             immutable_id_attribute=immutable_id_attribute,
             name=name,
+            soft_match=soft_match,
             sync_interval_s=sync_interval_s,
             tls=tls,
             url=url,
