@@ -12,7 +12,8 @@ deletions, or the source answered nobody); 2 the schema is not migrated.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -22,7 +23,7 @@ from app.db import transaction
 from app.errors import Conflict
 from app.jobs.kinds import JobKind
 from app.jobs.service import start_job
-from app.models import JobStatus
+from app.models import JobStatus, Source
 from app.source_sync import repository as repo
 from app.source_sync import service
 
@@ -35,21 +36,12 @@ def sync(
 ) -> None:
     """Sync a directory source now (a job on the server's queue)."""
     require_schema()
-    with transaction() as session:
-        row = repo.find(session, source)
-        if row is None:
-            raise fail(f"No source has the id or name {source!r}.")
-        try:
-            service.check_can_sync(row)
-        except Conflict as exc:
-            raise fail(exc.detail or exc.title) from None
-        job_id = start_job(
-            session,
-            JobKind.source_sync,
-            {"source_id": row.id, "full": full, "reason": "cli"},
-            created_by="cli:sources-sync",
-        ).id
-    assert job_id is not None
+    job_id = _start(
+        source,
+        service.check_can_sync,
+        {"full": full, "reason": "cli"},
+        created_by="cli:sources-sync",
+    )
     _report(job_id, source, wait, timeout)
 
 
@@ -61,22 +53,32 @@ def release(
     """Run a held sync once, allowing the deletions and disables it listed (see `GET
     /api/v1/sources/{id}/sync` for the list)."""
     require_schema()
+    job_id = _start(
+        source,
+        service.check_can_release,
+        {"full": True, "release": True, "reason": "cli"},
+        created_by="cli:sources-release",
+    )
+    _report(job_id, source, wait, timeout)
+
+
+def _start(
+    source: str, check: Callable[[Source], None], params: dict[str, Any], created_by: str
+) -> int:
+    """The source by name or id, checked (`check` raises Conflict), and its sync job."""
     with transaction() as session:
         row = repo.find(session, source)
         if row is None:
             raise fail(f"No source has the id or name {source!r}.")
         try:
-            service.check_can_release(row)
+            check(row)
         except Conflict as exc:
             raise fail(exc.detail or exc.title) from None
         job_id = start_job(
-            session,
-            JobKind.source_sync,
-            {"source_id": row.id, "full": True, "release": True, "reason": "cli"},
-            created_by="cli:sources-release",
+            session, JobKind.source_sync, {"source_id": row.id, **params}, created_by=created_by
         ).id
     assert job_id is not None
-    _report(job_id, source, wait, timeout)
+    return job_id
 
 
 def _report(job_id: int, source: str, wait: bool, timeout: float) -> None:

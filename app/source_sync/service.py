@@ -584,8 +584,9 @@ class _BatchTally:
     taken_over: int = 0
     skipped: list[tuple[str, str, str | None]] = field(default_factory=list)
 
-    def count(self, kind: str) -> None:
-        setattr(self, kind, getattr(self, kind) + 1)
+    def count(self, *kinds: str) -> None:
+        for kind in kinds:
+            setattr(self, kind, getattr(self, kind) + 1)
 
 
 def _apply_changes(
@@ -645,8 +646,8 @@ def _write_changes(
             session.flush()
         kinds = [_change_user(session, snap, user, change) for user, change in ready]
         session.flush()
-        for kind in kinds:
-            tally.count(kind)
+        for each in kinds:
+            tally.count(*each)
         done = [user.id for user, _ in ready if user.id is not None]
     else:
         for user, change in ready:
@@ -658,7 +659,7 @@ def _write_changes(
             except IntegrityError:
                 tally.skipped.append((dn, TAKEN, None))
                 continue
-            tally.count(kind)
+            tally.count(*kind)
             assert user.id is not None
             done.append(user.id)
     recompute.users_changed(session, done)
@@ -666,9 +667,10 @@ def _write_changes(
     return tally
 
 
-def _change_user(session: Session, snap: Snapshot, user: User, change: Change) -> str:
+def _change_user(session: Session, snap: Snapshot, user: User, change: Change) -> list[str]:
     """Apply one change to the locked user row, with its audit entry; returns what it was
-    (`updated`, `suspended` or `taken_over`) for the caller to count once it is written."""
+    (`taken_over`, and `suspended` or `updated`), for the caller to count once it is
+    written. A take-over that also suspends counts as both, as before the batch rewrite."""
     before = audit.snapshot(user)
     was_active = user.status == "active"
     for key, value in change.columns.items():
@@ -697,9 +699,12 @@ def _change_user(session: Session, snap: Snapshot, user: User, change: Change) -
     user.updated_at = utcnow()
     session.add(user)
     audit.record(session, "user.updated", user, before)
+    kinds = ["taken_over"] if change.anchor is not None else []
     if was_active and user.status == "suspended":
-        return "suspended"
-    return "updated" if change.anchor is None else "taken_over"
+        kinds.append("suspended")
+    elif change.anchor is None:
+        kinds.append("updated")
+    return kinds
 
 
 def _apply_deletes(snap: Snapshot, deletes: list[dict[str, Any]], figures: dict[str, Any]) -> None:

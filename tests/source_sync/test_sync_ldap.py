@@ -205,3 +205,18 @@ def test_with_soft_match_off_an_api_managed_person_is_left_alone(
     assert admin.ok("GET", f"/sources/{source_id}")["soft_match"] is True
     service.run_sync(source_id, full=True)
     assert sorted(owned(source_id)) == ["gil", "hal"]
+
+
+def test_a_take_over_that_suspends_counts_as_both(env: Any, slapd_ou: LdapOu) -> None:
+    from tests.source_sync.helpers import LDAP_MAP
+    from tests.support import ApiClient, user_body
+
+    ApiClient.admin().ok(
+        "POST", "/users", json=user_body(1, username="gil", email="gil@contoso.com")
+    )
+    slapd_ou.add_user("gil", "Gil", "Tan", "gil@contoso.com", employeeType="disabled")
+    source_id = make_source(slapd_ou, attribute_map={**LDAP_MAP, "status": "employeeType"})
+    outcome = service.run_sync(source_id, full=True)
+    assert (outcome.figures["taken_over"], outcome.figures["suspended"]) == (1, 1), outcome.figures
+    assert outcome.figures["updated"] == 0
+    assert owned(source_id)["gil"].status == "suspended"
