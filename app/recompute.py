@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from app.directory import repository as directory_repo
-from app.mappings.service import apply_to_users
+from app.evaluation.facts import UserFacts
+from app.mappings.service import apply_to_new_users, apply_to_users
 from app.models import User, utcnow
 from app.provisioning import service as provisioning
 from app.provisioning.assignments import recompute_users
@@ -26,6 +27,14 @@ def users_changed(session: Session, user_ids: Sequence[int]) -> None:
         return
     apply_to_users(session, user_ids)
     mapping_outcomes_changed(session, user_ids)
+
+
+def users_created(session: Session, facts: Sequence[UserFacts]) -> None:
+    """Users were just inserted with these facts: `users_changed` without reading them back."""
+    if not facts:
+        return
+    apply_to_new_users(session, facts)
+    mapping_outcomes_changed(session, [f.id for f in facts])
 
 
 def mapping_outcomes_changed(

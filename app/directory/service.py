@@ -47,6 +47,7 @@ from app.errors import (
     field_error,
     reject_nulls,
 )
+from app.evaluation.facts import UserFacts
 from app.evaluation.mappings import EMPTY_FINGERPRINT
 from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, User, UserRole, UserStatus, utcnow
@@ -226,14 +227,14 @@ def create_users(
         pending = [(i, d) for i, d in pending if i not in problems]
         if all_or_nothing:
             # A concurrent commit of the same key makes this raise: the whole request is a 409.
-            created = _insert_users(session, pending, columns)
+            created, facts = _insert_users(session, pending, columns)
         else:
             try:
                 with savepoint(session):
-                    created = _insert_users(session, pending, columns)
+                    created, facts = _insert_users(session, pending, columns)
             except IntegrityError:
                 continue
-        recompute.users_changed(session, [user_id for _, user_id in created])
+        recompute.users_created(session, facts)
         return created, sorted(refused, key=lambda r: r.index)
     raise Conflict(
         "Concurrent requests keep creating the same users; nothing of this request was kept."
@@ -299,11 +300,11 @@ def _insert_users(
     session: Session,
     items: Sequence[tuple[int, UserCreate]],
     columns: Sequence[Mapping[str, Any]] | None = None,
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], list[UserFacts]]:
     """Insert these users and their manual roles, with a `user.created` audit entry each (as
-    a single create records it); returns (item index, new user id)."""
+    a single create records it); returns (item index, new user id) and their facts."""
     if not items:
-        return []
+        return [], []
     now = utcnow()
     rows = [
         {**_new_row(data, now), **(columns[index] if columns is not None else {})}
@@ -327,7 +328,11 @@ def _insert_users(
             for (_, data), (_, user_id), row in zip(items, created, rows, strict=True)
         ],
     )
-    return created
+    facts = [
+        repo.new_user_facts(user_id, row, data.role_ids)
+        for (_, data), (_, user_id), row in zip(items, created, rows, strict=True)
+    ]
+    return created, facts
 
 
 def _changed_fields(user: User, changes: dict[str, Any]) -> list[str]:

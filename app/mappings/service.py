@@ -251,7 +251,17 @@ def _apply(
 def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
     """Re-evaluate these users now; returns the ids whose mapping outcome changed."""
     session.flush()
-    facts = load_facts(session, user_ids)
+    return _write_changed(session, load_facts(session, user_ids))
+
+
+def apply_to_new_users(session: Session, facts: Sequence[UserFacts]) -> list[int]:
+    """Evaluate users just inserted, from their facts as inserted (`new_user_facts`): their
+    stored outcome is the empty one, so only those some mapping gives something are
+    written. Returns their ids."""
+    return _write_changed(session, [(f, engine.EMPTY_FINGERPRINT) for f in facts])
+
+
+def _write_changed(session: Session, facts: Sequence[tuple[UserFacts, str | None]]) -> list[int]:
     if not facts:
         return []
     changed = _apply(compiled_mappings(session), facts)

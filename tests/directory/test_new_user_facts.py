@@ -1,0 +1,69 @@
+"""A batch create evaluates new users from the values it inserted (`new_user_facts`), not
+from a read back: those facts must be exactly what `load_facts` reads from the database, for
+every kind of value a user can be created with, or mappings would see a different person
+on the first evaluation than on every later one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db import transaction
+from app.directory import repository as repo
+from app.directory import service as directory
+from app.directory.schemas import UserCreate
+from tests.support import ApiClient
+
+
+def bodies(role_id: int, group_id: int) -> list[dict[str, Any]]:
+    return [
+        {"username": "plain", "email": "plain@contoso.com"},
+        {
+            "username": "Full.Person",
+            "email": "Full.Person@Contoso.com",
+            "firstname": "Zoë",
+            "lastname": "Ñúñez",
+            "display_name": "Zoë Ñúñez (Sales)",
+            "distinguished_name": "CN=Zoë Ñúñez,OU=Sales,DC=contoso,DC=com",
+            "department": "Sales",
+            "title": "Lead",
+            "company": "Contoso",
+            "phone": "+1 555 0100",
+            "country": "de",
+            "status": "suspended",
+            "member_of": ["Office 365", "office 365", "Sales EU"],
+            "custom_attributes": {"employee_id": "00042", "cost_center": ""},
+            "role_ids": [role_id, role_id],
+            "group_id": group_id,
+        },
+        {"username": "nameless", "email": "n@contoso.com", "firstname": "Ann"},
+        {"username": "active", "email": "a@contoso.com", "status": "active", "member_of": []},
+    ]
+
+
+def test_facts_of_new_users_are_what_the_database_reads_back(client: ApiClient) -> None:
+    role = client.ok("POST", "/roles", json={"name": "Office 365"})
+    group = client.ok("POST", "/groups", json={"name": "Sales"})
+    items = [UserCreate.model_validate(b) for b in bodies(role["id"], group["id"])]
+    captured: list[Any] = []
+
+    with transaction() as session:
+        original = directory.recompute.users_created
+
+        def capture(s: Any, facts: Any) -> None:
+            captured.extend(facts)
+            original(s, facts)
+
+        directory.recompute.users_created = capture  # type: ignore[assignment]
+        try:
+            created, refused = directory.create_users(session, items)
+        finally:
+            directory.recompute.users_created = original  # type: ignore[assignment]
+    assert not refused and len(captured) == len(items)
+
+    with transaction() as session:
+        stored = {f.id: f for f, _ in repo.load_facts(session, [uid for _, uid in created])}
+    for facts in captured:
+        assert facts == stored[facts.id]
+        # Equal as values and as the types the evaluation compares and prints.
+        for name, value in facts.fields.items():
+            assert type(value) is type(stored[facts.id].fields[name]), name
