@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from app.directory import repository as directory_repo
 from app.evaluation.facts import UserFacts
+from app.evaluation.mappings import EMPTY_OUTCOME, stored_form
 from app.mappings.service import apply_to_new_users, apply_to_users
 from app.models import User, utcnow
 from app.provisioning import service as provisioning
-from app.provisioning.assignments import recompute_users
+from app.provisioning.assignments import recompute_users, user_state
 from app.provisioning.planning import Run
 
 
@@ -33,8 +34,12 @@ def users_created(session: Session, facts: Sequence[UserFacts]) -> None:
     """Users were just inserted with these facts: `users_changed` without reading them back."""
     if not facts:
         return
-    apply_to_new_users(session, facts)
-    mapping_outcomes_changed(session, [f.id for f in facts])
+    outcomes = apply_to_new_users(session, facts)
+    # Their states as the rows now store them (`load_user_states` would read the same).
+    states = [
+        user_state(f, stored_form(outcomes.get(f.id, EMPTY_OUTCOME)), deleted=False) for f in facts
+    ]
+    recompute_users(session, [f.id for f in facts], created=states)
 
 
 def mapping_outcomes_changed(

@@ -438,6 +438,11 @@ def dry_run_mapping(
     return results
 
 
+def stored_form(outcome: MappingOutcome) -> MappingOutcome:
+    """An outcome as the user row keeps it and `stored_outcome` gives it back."""
+    return stored_outcome(outcome.granted_roles, outcome.group_id, outcome.attributes)
+
+
 def stored_outcome(
     mapped_roles: Any, mapped_group_id: int | None, mapped_attributes: Any
 ) -> MappingOutcome:

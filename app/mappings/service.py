@@ -251,17 +251,22 @@ def _apply(
 def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
     """Re-evaluate these users now; returns the ids whose mapping outcome changed."""
     session.flush()
-    return _write_changed(session, load_facts(session, user_ids))
+    return [uid for uid, _, _ in _write_changed(session, load_facts(session, user_ids))]
 
 
-def apply_to_new_users(session: Session, facts: Sequence[UserFacts]) -> list[int]:
+def apply_to_new_users(
+    session: Session, facts: Sequence[UserFacts]
+) -> dict[int, engine.MappingOutcome]:
     """Evaluate users just inserted, from their facts as inserted (`new_user_facts`): their
     stored outcome is the empty one, so only those some mapping gives something are
-    written. Returns their ids."""
-    return _write_changed(session, [(f, engine.EMPTY_FINGERPRINT) for f in facts])
+    written. Returns their outcomes, by user id."""
+    changed = _write_changed(session, [(f, engine.EMPTY_FINGERPRINT) for f in facts])
+    return {uid: outcome for uid, outcome, _ in changed}
 
 
-def _write_changed(session: Session, facts: Sequence[tuple[UserFacts, str | None]]) -> list[int]:
+def _write_changed(
+    session: Session, facts: Sequence[tuple[UserFacts, str | None]]
+) -> list[tuple[int, engine.MappingOutcome, str]]:
     if not facts:
         return []
     changed = _apply(compiled_mappings(session), facts)
@@ -269,7 +274,7 @@ def _write_changed(session: Session, facts: Sequence[tuple[UserFacts, str | None
         repo.write_outcomes(session, changed)
         # The bulk statements bypass the identity map; make loaded users re-read their rows.
         session.expire_all()
-    return [uid for uid, _, _ in changed]
+    return changed
 
 
 def dry_run(

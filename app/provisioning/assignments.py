@@ -19,7 +19,8 @@ from app.db import transaction
 from app.directory.repository import load_facts
 from app.drift import adopt
 from app.evaluation import desired as desired_mod
-from app.evaluation.mappings import effective_facts, stored_outcome
+from app.evaluation.facts import UserFacts
+from app.evaluation.mappings import MappingOutcome, effective_facts, stored_outcome
 from app.models import App, Assignment, utcnow
 from app.provisioning import planning
 from app.provisioning import repository as repo
@@ -75,13 +76,17 @@ def load_user_states(session: Session, user_ids: Sequence[int]) -> list[desired_
     for f, _ in facts:
         mapped_roles, mapped_group, mapped_attrs, deleted_at = extra[f.id]
         outcome = stored_outcome(mapped_roles, mapped_group, mapped_attrs)
-        sources: dict[int, str] = {r: "manual" for r in f.role_ids}
-        for rid, mid in outcome.granted_roles.items():
-            sources.setdefault(rid, f"mapping:{mid}")
-        out.append(
-            desired_mod.UserState(effective_facts(f, outcome), deleted_at is not None, sources)
-        )
+        out.append(user_state(f, outcome, deleted_at is not None))
     return out
+
+
+def user_state(facts: UserFacts, outcome: MappingOutcome, deleted: bool) -> desired_mod.UserState:
+    """A user's state for `desired.compute`: own facts merged with the mapping outcome as the
+    user row stores it (`stored_outcome`), and where each role comes from."""
+    sources: dict[int, str] = {r: "manual" for r in facts.role_ids}
+    for rid, mid in outcome.granted_roles.items():
+        sources.setdefault(rid, f"mapping:{mid}")
+    return desired_mod.UserState(effective_facts(facts, outcome), deleted, sources)
 
 
 def recompute_users(
@@ -90,8 +95,13 @@ def recompute_users(
     run: planning.Run | None = None,
     cache: AppCache | None = None,
     only_app: int | None = None,
+    created: Sequence[desired_mod.UserState] | None = None,
 ) -> int:
     """Recompute every assignment of these users; returns how many desired states changed.
+
+    `created`: these users were inserted by this transaction and evaluated by the caller,
+    and these are their states as `load_user_states` would read them, in the same order. No
+    assignment of theirs can exist yet (nothing else sees them), so none is looked up.
 
     Tasks are planned when the run finishes, once the whole run is known: a run that would
     delete or suspend more users than an app's threshold holds those tasks for approval.
@@ -106,14 +116,18 @@ def recompute_users(
         # No role grants an app and no assignment exists anywhere: a directory without
         # connected tenants has nothing to recompute (and a bulk reapply skips a big IN query).
         return 0
-    existing: dict[tuple[int, int], Assignment] = {
-        (a.app_id, a.user_id): a for a in repo.assignments_of_users(session, user_ids, only_app)
-    }
+    existing: dict[tuple[int, int], Assignment] = (
+        {}
+        if created is not None
+        else {
+            (a.app_id, a.user_id): a for a in repo.assignments_of_users(session, user_ids, only_app)
+        }
+    )
     if not existing and not cache.role_apps:
         # No role grants an app and nobody has an assignment: a directory without connected
         # tenants (or a bulk reapply before any app exists) has nothing to load here.
         return 0
-    states = load_user_states(session, user_ids)
+    states = created if created is not None else load_user_states(session, user_ids)
     changed = 0
     # Assignments are written in one flush at the end (one batched INSERT for a batch of new
     # users, not a round trip per user); the run notes them once they have ids.
@@ -145,8 +159,9 @@ def recompute_users(
     # New assignments of users an account was linked to before the app was granted hold
     # that account (one query per app; read before the run plans their tasks).
     linking.take_links(session, fresh)
+    inserted = {id(a) for a in fresh}  # by identity: model equality compares fields
     for app, assignment in to_note:
-        run.note(app, assignment)
+        run.note(app, assignment, fresh=id(assignment) in inserted)
     if own_run:
         run.finish(session)
     session.flush()

@@ -97,15 +97,20 @@ class Run:
     tasks knowing how many deletes/suspends the whole run holds per app."""
 
     noted: dict[int, set[int]] = field(default_factory=dict)  # app id -> assignment ids
+    fresh: dict[int, Assignment] = field(default_factory=dict)
+    """Assignments inserted by this run's transaction, by id: no other transaction sees
+    them, so they need no lock, no read back and have no open task."""
     destructive: dict[int, int] = field(default_factory=dict)
     planned: int = 0
     # The API request (or job) that caused this run; its tasks carry it into the worker and
     # from there into Graph's client-request-id.
     correlation_id: str | None = field(default_factory=current_request_id)
 
-    def note(self, app: App, assignment: Assignment) -> None:
+    def note(self, app: App, assignment: Assignment, fresh: bool = False) -> None:
         assert app.id is not None and assignment.id is not None
         self.noted.setdefault(app.id, set()).add(assignment.id)
+        if fresh:
+            self.fresh[assignment.id] = assignment
         plan = next_plan(assignment)
         if plan is not None and plan.action in DESTRUCTIVE:
             self.destructive[app.id] = self.destructive.get(app.id, 0) + 1
@@ -113,11 +118,15 @@ class Run:
     def finish(self, session: Session) -> None:
         self._plan(session, {a: sorted(ids) for a, ids in self.noted.items()})
         self.noted.clear()
+        self.fresh.clear()
 
     def finish_in_chunks(
         self, factory: Callable[[], AbstractContextManager[Session]], chunk: int = 2000
     ) -> None:
         """Plan a large run in several transactions (each enqueues after its own commit)."""
+        # Each chunk is its own transaction: an assignment inserted by an earlier one is
+        # committed by then, and is locked and read like any other.
+        self.fresh.clear()
         for app_id, ids in self.noted.items():
             ordered = sorted(ids)
             for start in range(0, len(ordered), chunk):
@@ -140,10 +149,21 @@ class Run:
             )
             if over:
                 webhooks.deletion_threshold_reached(session, app, self.destructive[app_id])
-            repo.lock_assignments(session, assignment_ids)
-            rows = repo.assignments_by_id(session, assignment_ids).values()
-            # One query for every open task of the chunk instead of one per assignment.
-            open_tasks = repo.open_tasks(session, assignment_ids)
+            # Assignments this transaction inserted are the objects at hand (only when the
+            # plan runs in the session that inserted them); the others are locked and read.
+            fresh = {
+                i: self.fresh[i]
+                for i in assignment_ids
+                if i in self.fresh and self.fresh[i] in session
+            }
+            others = [i for i in assignment_ids if i not in fresh]
+            rows: list[Assignment] = list(fresh.values())
+            open_tasks: dict[int, Task] = {}
+            if others:
+                repo.lock_assignments(session, others)
+                rows.extend(repo.assignments_by_id(session, others).values())
+                # One query for every open task of the chunk instead of one per assignment.
+                open_tasks = repo.open_tasks(session, others)
             for assignment in rows:
                 assert assignment.id is not None
                 task = open_tasks.get(assignment.id)

@@ -67,3 +67,62 @@ def test_facts_of_new_users_are_what_the_database_reads_back(client: ApiClient) 
         # Equal as values and as the types the evaluation compares and prints.
         for name, value in facts.fields.items():
             assert type(value) is type(stored[facts.id].fields[name]), name
+
+
+def test_states_of_new_users_are_what_the_database_reads_back(client: ApiClient) -> None:
+    """The assignments of new users are computed from their states in memory: the same as
+    `load_user_states` reads once the mapping outcome is stored (roles by hand and by
+    mapping, the mapped group, mapped attributes)."""
+    from app import recompute
+    from app.provisioning.assignments import load_user_states
+
+    by_hand = client.ok("POST", "/roles", json={"name": "By hand"})
+    mapped = client.ok("POST", "/roles", json={"name": "Mapped"})
+    group = client.ok("POST", "/groups", json={"name": "Mapped group"})
+    client.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [
+                {"action": "add_role", "value": [str(mapped["id"])]},
+                {"action": "set_group", "value": [str(group["id"])]},
+                {"action": "set_attribute", "value": ["region", "EU"]},
+            ],
+        },
+    )
+    items = [
+        UserCreate.model_validate(b)
+        for b in (
+            {"username": "s1", "email": "s1@contoso.com", "department": "Sales"},
+            {"username": "s2", "email": "s2@contoso.com", "role_ids": [by_hand["id"]]},
+            {
+                "username": "s3",
+                "email": "s3@contoso.com",
+                "department": "Sales",
+                "role_ids": [by_hand["id"], mapped["id"]],
+                "status": "suspended",
+            },
+        )
+    ]
+    captured: list[Any] = []
+    original = recompute.recompute_users
+
+    def capture(session: Any, user_ids: Any, **kwargs: Any) -> int:
+        captured.extend(kwargs["created"])
+        return original(session, user_ids, **kwargs)
+
+    recompute.recompute_users = capture  # type: ignore[assignment]
+    try:
+        with transaction() as session:
+            created, _ = directory.create_users(session, items)
+    finally:
+        recompute.recompute_users = original  # type: ignore[assignment]
+
+    with transaction() as session:
+        stored = load_user_states(session, [uid for _, uid in created])
+    assert len(captured) == 3
+    assert captured == stored
+    assert captured[0].facts.custom_attributes["region"] == "EU"
+    assert captured[2].role_sources[mapped["id"]] == "manual"
