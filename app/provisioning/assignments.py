@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from sqlmodel import Session
 
 from app.apps import repository as apps_repo
-from app.db import transaction
+from app.db import insert_objects, transaction
 from app.directory.repository import load_facts
 from app.drift import adopt
 from app.evaluation import desired as desired_mod
@@ -128,37 +128,42 @@ def recompute_users(
         # tenants (or a bulk reapply before any app exists) has nothing to load here.
         return 0
     states = created if created is not None else load_user_states(session, user_ids)
+    apps_held: dict[int, set[int]] = {}
+    for app_id, user_id in existing:
+        apps_held.setdefault(user_id, set()).add(app_id)
     changed = 0
-    # Assignments are written in one flush at the end (one batched INSERT for a batch of new
-    # users, not a round trip per user); the run notes them once they have ids.
+    # Changed assignments are written in one flush at the end, new ones in one insert
+    # (`insert_objects`); the run notes them once they have ids.
     to_note: list[tuple[App, Assignment]] = []
     fresh: list[Assignment] = []
     for user in states:
-        app_ids: set[int] = set()
+        app_ids = set(apps_held.get(user.facts.id, ()))
         for rid in user.facts.role_ids:
             app_ids.update(cache.role_apps.get(rid, ()))
-        app_ids.update(app_id for (app_id, uid) in existing if uid == user.facts.id)
         for app_id in sorted(app_ids):
             policy = cache.policies.get(app_id)
             if policy is None:
                 continue
             assignment = existing.get((app_id, user.facts.id))
             want = desired_mod.compute(policy, user)
-            new = assignment is None
             if assignment is None:
                 if not want.assigned:
                     continue
                 assignment = Assignment(app_id=app_id, user_id=user.facts.id)
-            if _store(assignment, want):
-                changed += 1
-                if new:
-                    fresh.append(assignment)
+                _store(assignment, want)
+                fresh.append(assignment)
+            elif _store(assignment, want):
                 session.add(assignment)
+            else:
+                to_note.append((cache.apps[app_id], assignment))
+                continue
+            changed += 1
             to_note.append((cache.apps[app_id], assignment))
     session.flush()
     # New assignments of users an account was linked to before the app was granted hold
-    # that account (one query per app; read before the run plans their tasks).
+    # that account (one query per app; read before they are inserted and their tasks planned).
     linking.take_links(session, fresh)
+    insert_objects(session, fresh, key=("app_id", "user_id"))
     inserted = {id(a) for a in fresh}  # by identity: model equality compares fields
     for app, assignment in to_note:
         run.note(app, assignment, fresh=id(assignment) in inserted)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app import queue
 from app.apps import repository as apps_repo
+from app.db import insert_objects
 from app.evaluation.desired import DesiredState, Plan, diff
 from app.graph.errors import GraphRuleViolation
 from app.models import (
@@ -164,6 +165,7 @@ class Run:
                 rows.extend(repo.assignments_by_id(session, others).values())
                 # One query for every open task of the chunk instead of one per assignment.
                 open_tasks = repo.open_tasks(session, others)
+            rows.sort(key=lambda a: a.id or 0)
             for assignment in rows:
                 assert assignment.id is not None
                 task = open_tasks.get(assignment.id)
@@ -171,6 +173,11 @@ class Run:
                     session, app, assignment, hold, self.correlation_id, task, prefetched=True
                 ):
                     self.planned += 1
+            # The chunk's new tasks in one insert (at most one open task per assignment).
+            chunk = set(assignment_ids)
+            created = [t for t in session.new if isinstance(t, Task) and t.assignment_id in chunk]
+            created.sort(key=lambda t: t.assignment_id or 0)
+            insert_objects(session, created, key=("assignment_id",))
 
 
 # The approval policy names create, update, suspend and delete. Reactivating a suspended

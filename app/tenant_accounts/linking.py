@@ -66,7 +66,10 @@ def adopt(session: Session, assignment: Assignment, account: TenantAccount) -> N
 
 
 def take_links(session: Session, assignments: Sequence[Assignment]) -> None:
-    """New assignments of users an account of the app is linked to: each holds its account."""
+    """New assignments of users an account of the app is linked to: each holds its account.
+
+    The assignments are not yet in the session (their caller inserts them afterwards), and
+    are not added here: a query below would flush them one at a time."""
     by_app: dict[int, list[Assignment]] = {}
     for a in assignments:
         if a.tenant_object_id is None:
@@ -76,4 +79,3 @@ def take_links(session: Session, assignments: Sequence[Assignment]) -> None:
         for a in rows:
             if (account := accounts.get(a.user_id)) is not None:
                 adopt(session, a, account)
-                session.add(a)
