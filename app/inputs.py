@@ -89,6 +89,20 @@ IdentifierEmail = Annotated[EmailStr, BeforeValidator(nfkc)]
 """An email address, NFKC-normalized before it is validated."""
 
 
+def lowercase_fits(limit: int) -> AfterValidator:
+    """A value kept unique case-insensitively through a lowercased copy in a column of
+    `limit` characters (usernames, emails) must fit there once lowercased: `str.lower` can
+    lengthen a value (U+0130, "İ", becomes two code points), so a value within its own limit
+    could pass validation and then fail at the database."""
+
+    def check(value: Any) -> Any:
+        if len(str(value).lower()) > limit:
+            raise ValueError(f"Value should have at most {limit} characters once lowercased")
+        return value
+
+    return AfterValidator(check)
+
+
 class Input(BaseModel):
     """Base of every request body: unknown fields are refused, and so is hidden text."""
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from app.directory import repository as directory_repo
+from app.directory.schemas import EMAIL_MAX, USERNAME_MAX
 from app.evaluation.facts import UserFacts
 from app.evaluation.mappings import EMPTY_OUTCOME, stored_form
 from app.mappings.service import apply_to_new_users, apply_to_users
@@ -58,11 +59,6 @@ def role_apps_changed(session: Session, role_id: int) -> None:
 def entitlements_refreshed(session: Session, app_id: int) -> None:
     """Blocked tasks waiting for seats are retried here."""
     provisioning.unblock_for_seats(session, app_id)
-
-
-USERNAME_MAX = 256
-EMAIL_MAX = 320
-"""Lengths of the `username_lower` and `email_lower` columns."""
 
 
 def _freed(value: str, user_id: int, limit: int) -> str:

@@ -18,13 +18,19 @@ from pydantic import (
 from app.api.ids import Id
 from app.errors import Problem
 from app.evaluation.facts import USER_FIELD_SET
-from app.inputs import Identifier, IdentifierEmail, Input, Patch
+from app.inputs import Identifier, IdentifierEmail, Input, Patch, lowercase_fits
 from app.models import UserStatus
 
 Name = Annotated[Identifier, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# The column lengths of `username_lower` and `email_lower` (app/models.py).
+USERNAME_MAX = 256
+EMAIL_MAX = 320
 Username = Annotated[
-    Identifier, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)
+    Identifier,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=USERNAME_MAX),
+    lowercase_fits(USERNAME_MAX),
 ]
+Email = Annotated[IdentifierEmail, lowercase_fits(EMAIL_MAX)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=1000)]
 
@@ -63,7 +69,7 @@ class UserBase(Input):
 
 class UserCreate(UserBase):
     username: Username
-    email: IdentifierEmail
+    email: Email
     custom_attributes: dict[AttrName, AttrValue] = Field(
         default_factory=dict, max_length=MAX_CUSTOM_ATTRIBUTES, description=CUSTOM_ATTRIBUTES_DOC
     )
@@ -115,7 +121,7 @@ class UserUpdate(UserBase, Patch):
     nullable = (USER_FIELD_SET - {"username", "email", "status"}) | {"group_id"}
 
     username: Username | None = None
-    email: IdentifierEmail | None = None
+    email: Email | None = None
     custom_attributes: dict[AttrName, AttrValue | None] | None = Field(
         default=None,
         max_length=MAX_CUSTOM_ATTRIBUTES,

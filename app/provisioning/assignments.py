@@ -162,7 +162,10 @@ def recompute_users(
     session.flush()
     # New assignments of users an account was linked to before the app was granted hold
     # that account (one query per app; read before they are inserted and their tasks planned).
-    linking.take_links(session, fresh)
+    # Autoflush off: a lookup there must not insert an assignment it has already touched
+    # one row at a time, under `insert_objects`' feet.
+    with session.no_autoflush:
+        linking.take_links(session, fresh)
     insert_objects(session, fresh, key=("app_id", "user_id"))
     inserted = {id(a) for a in fresh}  # by identity: model equality compares fields
     for app, assignment in to_note:

@@ -68,8 +68,8 @@ def adopt(session: Session, assignment: Assignment, account: TenantAccount) -> N
 def take_links(session: Session, assignments: Sequence[Assignment]) -> None:
     """New assignments of users an account of the app is linked to: each holds its account.
 
-    The assignments are not yet in the session (their caller inserts them afterwards), and
-    are not added here: a query below would flush them one at a time."""
+    The assignments are not yet rows: their caller inserts them afterwards, and runs this
+    with autoflush off (`adopt` may add them to the session)."""
     by_app: dict[int, list[Assignment]] = {}
     for a in assignments:
         if a.tenant_object_id is None:

@@ -108,3 +108,27 @@ def test_manual_roles(client: ApiClient) -> None:
     assert client.ok("GET", f"/users/{uid}")["manual_role_ids"] == [b["id"]]
     client.problem("DELETE", f"/users/{uid}/roles/{a['id']}", 404)
     client.problem("PUT", f"/users/{uid}/roles", 422, json={"role_ids": [12345]})
+
+
+def test_a_username_or_email_too_long_once_lowercased_is_a_422(client: ApiClient) -> None:
+    """Usernames are unique through a lowercased copy in a column of 256 characters; "İ"
+    (U+0130) lowercases to two characters, so 200 of them fit the username's limit but not
+    the column. (An email cannot overflow its column: its local part is at most 64.) Refused up front as a 422 naming the field, on every path,
+    instead of failing at the database (a 400 for the whole request, a bulk included)."""
+    long_name = "İ" * 200
+    body = client.problem("POST", "/users", 422, json=user_body(1, username=long_name))
+    assert [e["field"] for e in body["errors"]] == ["username"]
+    assert client.ok("GET", "/users")["items"] == []
+    # In a per-item bulk only that item is refused; the other is created.
+    result = client.ok(
+        "POST",
+        "/users/bulk",
+        json={"mode": "per_item", "users": [user_body(2, username=long_name), user_body(3)]},
+    )
+    assert [i["status"] for i in result["items"]] == [422, 201]
+    # A rename to such a value, too.
+    uid = result["items"][1]["id"]
+    client.problem("PATCH", f"/users/{uid}", 422, json={"username": long_name})
+    assert client.ok("GET", f"/users/{uid}")["username"] == user_body(3)["username"]
+    # At the limit once lowercased it is accepted.
+    client.ok("POST", "/users", json=user_body(4, username="İ" * 128), expect=201)

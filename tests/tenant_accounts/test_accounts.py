@@ -12,6 +12,7 @@ from app.db import transaction
 from app.models import Assignment, AuditEntry, User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
+from tests.apps.helpers import app_body
 from tests.provisioning.conftest import make_app, wait_tasks
 from tests.support import ApiClient, user_body
 from tests.tenant_accounts.snapshot import account, add_tenant_user, copy_tenant, wait_jobs
@@ -198,6 +199,54 @@ def test_a_link_turns_the_planned_create_into_an_update_and_the_run_patches(
     assert tenant.users[old.id].upn == f"jdoe@{seed.DOMAIN_DEFAULT}"
     assert sum(1 for u in tenant.live_users() if u.upn.startswith("jdoe")) == 1
     assert _assignment(aid, uid).state == "provisioned"
+
+
+def test_accounts_linked_before_a_grant_are_held_by_every_new_assignment_at_once(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Several people linked to tenant accounts before any role granted the app, then one
+    change grants it to all of them, in this app and another: every new assignment holds its
+    account (an update is planned, never a create), whichever way the grant arrives."""
+    app = make_app(api, sandbox)
+    aid = app["id"]
+    later = api.ok("POST", "/roles", json={"name": "Later", "app_ids": []})
+    people = {}
+    for n, upn in enumerate(("ann.old@contoso.com", "bob.old@contoso.com"), start=1):
+        add_tenant_user(sandbox, upn, f"Person {n}", mail=upn)
+        people[upn] = api.ok(
+            "POST", "/users", json=user_body(n, email=f"p{n}@example.com", role_ids=[later["id"]])
+        )["id"]
+    ids = copy_tenant(sandbox, aid)
+    for upn, uid in people.items():
+        _act(api, aid, ids[upn], action="link", user_id=uid)
+
+    # One role change grants the app to both linked people.
+    api.ok("PATCH", f"/roles/{later['id']}", json={"app_ids": [aid]})
+
+    for upn, uid in people.items():
+        assert _assignment(aid, uid).tenant_object_id == account(ids[upn]).object_id
+    assert api.ok("GET", f"/apps/{aid}/plan")["totals"] == {"update": 2}
+
+    # A mapping granting a role of this app and a second one to a third linked person.
+    other = api.ok("POST", "/apps", json=app_body(2))["id"]
+    both = api.ok("POST", "/roles", json={"name": "Both", "app_ids": [aid, other]})
+    add_tenant_user(sandbox, "cy.old@contoso.com", "Person 3", mail="cy.old@contoso.com")
+    cy = api.ok("POST", "/users", json=user_body(3, email="p3@example.com", department="Ops"))["id"]
+    ids = copy_tenant(sandbox, aid)
+    _act(api, aid, ids["cy.old@contoso.com"], action="link", user_id=cy)
+    api.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "ops",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Ops"}],
+            "actions": [{"action": "add_role", "value": [str(both["id"])]}],
+        },
+    )
+    job = api.ok("POST", "/mappings/reapply", expect=202)
+    assert api.wait_job(job["id"])["status"] == "succeeded"
+    assert _assignment(aid, cy).tenant_object_id == account(ids["cy.old@contoso.com"]).object_id
+    assert _assignment(other, cy).tenant_object_id is None
 
 
 def test_import_makes_the_directory_user_from_the_tenant_and_a_later_grant_links_it(
