@@ -213,7 +213,8 @@ def create_users(
     Returns (item index, new user id) of each created user, and the refused items. `all_or_nothing`
     writes nothing when any item is refused. Otherwise the others are written; should a
     concurrent request commit one of their usernames or emails after the check, the batch
-    is checked and written again without the items that now collide.
+    is checked and written again without the items that now collide, and after three such
+    rounds written one item at a time, an item that still collides refused (409).
 
     `columns`, one per item when given, are values of the row that no API caller sets (a
     directory source's `source_id` and `source_anchor`), written with the insert itself."""
@@ -236,9 +237,28 @@ def create_users(
                 continue
         recompute.users_created(session, facts)
         return created, sorted(refused, key=lambda r: r.index)
-    raise Conflict(
-        "Concurrent requests keep creating the same users; nothing of this request was kept."
-    )
+    if all_or_nothing:
+        raise Conflict(
+            "Concurrent requests keep creating the same users; nothing of this request was kept."
+        )
+    # Other requests keep taking some of these keys between our check and our insert: one
+    # item at a time now, so only an item that still collides is refused.
+    created, facts = [], []
+    for index, data in pending:
+        try:
+            with savepoint(session):
+                one, its = _insert_users(session, [(index, data)], columns)
+        except IntegrityError:
+            conflict = Conflict(
+                f"Another request created a user with the username {data.username!r} or the "
+                f"email {data.email!r} meanwhile."
+            )
+            refused.append(Refused(index, conflict, "username"))
+            continue
+        created.extend(one)
+        facts.extend(its)
+    recompute.users_created(session, facts)
+    return created, sorted(refused, key=lambda r: r.index)
 
 
 def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:

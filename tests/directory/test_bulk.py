@@ -127,6 +127,37 @@ def test_per_item_creates_the_good_ones_and_reports_each_bad_one(client: ApiClie
     assert planned == {result["items"][0]["id"]}  # only the holder of the granting role
 
 
+def test_per_item_under_lasting_contention_refuses_only_the_colliding_items(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other requests keep committing some of a per-item batch's usernames between its check
+    and its insert (simulated: the check sees none of them). After three rounds the batch is
+    written one item at a time: the items that collide are refused with a 409, the others are
+    created, instead of the whole request failing."""
+    from app.directory import service
+
+    taken = client.ok("POST", "/users", json=user_body(1))
+    monkeypatch.setattr(service, "check_new_users", lambda session, items: {})
+    users = [user_body(2), user_body(3, username=taken["username"]), user_body(4)]
+
+    result = bulk(client, users, "per_item")
+
+    assert [i["status"] for i in result["items"]] == [201, 409, 201]
+    assert result["created"] == 2 and result["refused"] == 1
+    assert usernames() == {taken["username"], users[0]["username"], users[2]["username"]}
+    # all_or_nothing still refuses the whole request.
+    client.problem(
+        "POST",
+        "/users/bulk",
+        409,
+        json={
+            "mode": "all_or_nothing",
+            "users": [user_body(5), user_body(6, username=taken["username"])],
+        },
+    )
+    assert count(User) == 3
+
+
 def test_size_limits(client: ApiClient) -> None:
     too_many = [user_body(i) for i in range(1001)]
     body = bulk(client, too_many, "per_item", 422)

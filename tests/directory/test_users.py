@@ -113,8 +113,9 @@ def test_manual_roles(client: ApiClient) -> None:
 def test_a_username_or_email_too_long_once_lowercased_is_a_422(client: ApiClient) -> None:
     """Usernames are unique through a lowercased copy in a column of 256 characters; "İ"
     (U+0130) lowercases to two characters, so 200 of them fit the username's limit but not
-    the column. (An email cannot overflow its column: its local part is at most 64.) Refused up front as a 422 naming the field, on every path,
-    instead of failing at the database (a 400 for the whole request, a bulk included)."""
+    the column. (An email cannot overflow its column: its local part is at most 64.)
+    Refused up front as a 422 naming the field, on every path, instead of failing at the
+    database (a 400 for the whole request, a bulk included)."""
     long_name = "İ" * 200
     body = client.problem("POST", "/users", 422, json=user_body(1, username=long_name))
     assert [e["field"] for e in body["errors"]] == ["username"]
