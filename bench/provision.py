@@ -664,13 +664,17 @@ def _faults_run(
     )
     ratio = args.users / wall / fault_free_per_s
     share_429 = d["status_429"] / calls
+    # The injection draws each call at random: the rate it reached is the comparison (the
+    # nominal one alone would make the check pass or fail by the draw).
+    injected_share = d["injected_429"] / calls
     print(
         f"faults    users/s={args.users / wall:.1f} = {ratio:.2f} of the fault-free run's "
-        f"{fault_free_per_s:.1f}  429 share={share_429:.2%} (injected {args.faults:.0%})"
+        f"{fault_free_per_s:.1f}  429 share={share_429:.2%} (injected: {injected_share:.2%} "
+        f"of the calls, {args.faults:.0%} asked)"
     )
     checks = {
         "users/s >= 0.8 of the fault-free run": ratio >= 0.8,
-        "429 share <= injected rate": share_429 <= args.faults,
+        "429 share <= injected rate": share_429 <= injected_share,
         "429s not injected = 0": own_429 == 0,
         "wasted writes = 0": d["writes_unchanged"] == 0,
         "requests sent inside a known Retry-After window = 0": d["inside_after_grace"] == 0,

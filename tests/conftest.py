@@ -70,6 +70,9 @@ def env(
         "QUEUE_MODE": "inline",
         "SANDBOX_ENABLED": "false",
         "SWEEPER_INTERVAL_S": "1",
+        # The default claim window (500 ms) is chosen for people arriving one by one; tests
+        # that wait for tasks run with a shorter one (the coalescing tests set their own).
+        "CLAIM_COALESCE_MS": "200",
         # Scheduled delta cycles would add Graph calls to tests that count them; the sync
         # tests turn them on where they test the schedule.
         "SYNC_CHECK_INTERVAL_S": "0",
