@@ -71,7 +71,8 @@ def env(
         "SANDBOX_ENABLED": "false",
         "SWEEPER_INTERVAL_S": "1",
         # The default claim window (500 ms) is chosen for people arriving one by one; tests
-        # that wait for tasks run with a shorter one (the coalescing tests set their own).
+        # wait for tasks with the shorter one they were written against (bench/provision.py
+        # measures the window itself).
         "CLAIM_COALESCE_MS": "200",
         # Scheduled delta cycles would add Graph calls to tests that count them; the sync
         # tests turn them on where they test the schedule.
