@@ -60,7 +60,7 @@ def _env(args: argparse.Namespace, sandbox: Any, redis_url: str, data_dir: str) 
         "GRAPH_UNITS_CAPACITY": str(ceiling * 4 * args.window),
         "GRAPH_UNITS_WINDOW_S": str(args.window),
         "LOG_LEVEL": "WARNING",
-        "WORKER_CONCURRENCY": "20",
+        "WORKER_CONCURRENCY": str(args.concurrency),
         "SWEEPER_INTERVAL_S": "5",
         **({"CLAIM_COALESCE_MS": str(args.coalesce_ms)} if args.coalesce_ms is not None else {}),
     }
@@ -497,6 +497,9 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=1.0, help="bucket window, seconds")
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--concurrency", type=int, default=20, help="WORKER_CONCURRENCY: tasks per worker at once"
+    )
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
     parser.add_argument(
         "--faults", type=float, default=0.02, help="share of calls given each injected fault"
