@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import Session
 
 from app.cli.common import console, fail, require_schema
 from app.cli.mappings import _follow
@@ -36,13 +37,13 @@ def sync(
 ) -> None:
     """Sync a directory source now (a job on the server's queue)."""
     require_schema()
-    job_id = _start(
+    job_id, source_id = _start(
         source,
-        service.check_can_sync,
+        lambda _session, row: service.check_can_sync(row),
         {"full": full, "reason": "cli"},
         created_by="cli:sources-sync",
     )
-    _report(job_id, source, wait, timeout)
+    _report(job_id, source_id, source, wait, timeout)
 
 
 def release(
@@ -51,37 +52,48 @@ def release(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the job")] = 3600.0,
 ) -> None:
     """Run a held sync once, allowing the deletions and disables it listed (see `GET
-    /api/v1/sources/{id}/sync` for the list)."""
+    /api/v1/sources/{id}/sync` for the list); people lost since then count against the
+    deletion threshold as in any sync."""
     require_schema()
-    job_id = _start(
+    job_id, source_id = _start(
         source,
-        service.check_can_release,
+        _release_checked,
         {"full": True, "release": True, "reason": "cli"},
         created_by="cli:sources-release",
     )
-    _report(job_id, source, wait, timeout)
+    _report(job_id, source_id, source, wait, timeout)
+
+
+def _release_checked(session: Session, source: Source) -> None:
+    service.check_can_release(source)
+    service.record_release(session, source)
 
 
 def _start(
-    source: str, check: Callable[[Source], None], params: dict[str, Any], created_by: str
-) -> int:
-    """The source by name or id, checked (`check` raises Conflict), and its sync job."""
+    source: str,
+    check: Callable[[Session, Source], None],
+    params: dict[str, Any],
+    created_by: str,
+) -> tuple[int, int]:
+    """The source by name or id, checked (`check` raises Conflict), and its sync job: (job
+    id, source id)."""
     with transaction() as session:
         row = repo.find(session, source)
         if row is None:
             raise fail(f"No source has the id or name {source!r}.")
         try:
-            check(row)
+            check(session, row)
         except Conflict as exc:
             raise fail(exc.detail or exc.title) from None
         job_id = start_job(
             session, JobKind.source_sync, {"source_id": row.id, **params}, created_by=created_by
         ).id
-    assert job_id is not None
-    return job_id
+        source_id = row.id
+    assert job_id is not None and source_id is not None
+    return job_id, source_id
 
 
-def _report(job_id: int, source: str, wait: bool, timeout: float) -> None:
+def _report(job_id: int, source_id: int, source: str, wait: bool, timeout: float) -> None:
     console.print(f"job {job_id}: {JobKind.source_sync} of source {source}")
     if not wait:
         console.print(f"handed to the server's queue; `GET /api/v1/jobs/{job_id}` follows it")
@@ -97,7 +109,7 @@ def _report(job_id: int, source: str, wait: bool, timeout: float) -> None:
         raise fail(
             f"job {job_id}: the sync is held for an admin and changed nothing "
             f"({planned.get('deletes', 0)} deletions, {planned.get('disables', 0)} disables "
-            f"planned); review `GET /api/v1/sources/{{id}}/sync`, then "
+            f"planned); review `GET /api/v1/sources/{source_id}/sync`, then "
             f"`provisioner sources release {source}`"
         )
     console.print(f"[green]job {job_id} succeeded[/green] {json.dumps(outcome)}")

@@ -66,10 +66,13 @@ def run_sync(
     responses=_DISABLED,
 )
 def release_sync(source_id: Id, session: SessionDep, principal: Admin) -> JobRead:
-    """Run the held sync once, allowing the deletions and disables it was held for (no more
-    than the threshold beyond them): a full sync, in a job."""
+    """Run the held sync once, a full sync in a job, allowing the deletions and disables it
+    was held for. People the source lost since the hold count against the deletion
+    threshold as in any sync: up to the threshold of them go too, more hold it again. The
+    audit trail records the release (`source.sync_released`) with the held list."""
     source = service.get_source(session, source_id)
     service.check_can_release(source)
+    service.record_release(session, source)
     job = start_job(
         session,
         JobKind.source_sync,

@@ -45,6 +45,15 @@ class LastSyncRead(BaseModel):
     skipped_reasons: dict[str, int] = Field(default_factory=dict)
     skipped_examples: list[SkippedEntry] = Field(default_factory=list)
     errors: list[dict[str, str]] = Field(default_factory=list)
+    groups_outside_scope: int = Field(
+        0,
+        description="Groups the memberOf of the people this sync read names that are not under "
+        "the base DNs (or not matched by the group filter): not read, so in nobody's member_of. "
+        "List their OU in base_dns for mappings on them to work",
+    )
+    groups_outside_scope_examples: list[str] = Field(
+        default_factory=list, description="Up to 5 of those groups' DNs (lower-cased)"
+    )
     planned: dict[str, int] | None = Field(
         None, description="For a held sync: the deletes and disables it would have made"
     )

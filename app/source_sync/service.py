@@ -460,8 +460,9 @@ def _plan(
 def _held(
     snap: Snapshot, plan: Plan, reading: Reading, owned_count: int, release: bool
 ) -> dict[str, Any] | None:
-    """Why this plan must wait for an admin, or None. A release allows what was held (and
-    no more than the threshold beyond it)."""
+    """Why this plan must wait for an admin, or None. A release allows what was held; what
+    the source lost since counts against the threshold as in any sync (up to it goes ahead,
+    more holds again)."""
     disables = [c for c in plan.changes if c.disables]
     allowed: set[str] = set()
     if release and snap.held:
@@ -812,6 +813,11 @@ def run_sync(
             plan = _plan(session, snap, reading, skipped, groups)
             graph = groups.graph
             owned_count = repo.count_owned(session, snap.id)
+        # Groups the people's own memberOf names but no group search returned: outside the
+        # base DNs (or the group filter). Said, because a mapping on one would match nobody.
+        outside = {d for p in reading.persons for d in p.direct_groups if d not in graph.groups}
+        figures["groups_outside_scope"] = len(outside)
+        figures["groups_outside_scope_examples"] = sorted(outside)[:5]
         figures["plan_ms"] = int((time.perf_counter() - clock) * 1000) - figures["read_ms"]
         hold = _held(snap, plan, reading, owned_count, release)
         if hold is not None:
@@ -855,6 +861,22 @@ def check_can_release(source: Source) -> None:
     check_can_sync(source)
     if source.status != SourceStatus.held or not source.held:
         raise Conflict(f"Source {source.id} has no held sync to release.")
+
+
+def record_release(session: Session, source: Source) -> None:
+    """An admin lets a held sync through: the audit trail keeps who did, and what the hold
+    listed (the deletions it then carries out are recorded as the source's own)."""
+    held = source.held or {}
+    audit.record_values(
+        session,
+        "source.sync_released",
+        source,
+        {"reason": held.get("reason"), "counts": held.get("counts")},
+        {
+            "deletes": [d.get("anchor") for d in held.get("deletes", [])],
+            "disables": [d.get("anchor") for d in held.get("disables", [])],
+        },
+    )
 
 
 def sync_read(source: Source) -> SourceSyncRead:

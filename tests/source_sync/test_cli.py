@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app import queue
 from app.cli import app as cli
 from app.db import transaction
-from app.models import Job
+from app.models import AuditEntry, Job
 from tests.ldap_support import LdapOu
 from tests.source_sync.helpers import make_source, owned, source_row
 
@@ -46,7 +46,19 @@ def test_a_held_sync_exits_1_and_sources_release_applies_it(env: Any, slapd_ou: 
     held = runner.invoke(cli, ["sources", "sync", name, "--full", "--timeout", "60"])
     assert held.exit_code == 1, held.output
     assert source_row(source_id).status == "held" and len(owned(source_id)) == 4
+    assert f"GET /api/v1/sources/{source_id}/sync" in held.output
+    # One more person goes after the hold: within the threshold, as any sync would allow.
+    slapd_ou.delete(people[2])
     released = runner.invoke(cli, ["sources", "release", name, "--timeout", "60"])
     assert released.exit_code == 0, released.output
-    assert sorted(owned(source_id)) == ["u2", "u3"]
+    assert sorted(owned(source_id)) == ["u3"]
     assert source_row(source_id).status == "idle"
+    # The release is in the audit trail, by whoever released it, with the list it allowed.
+    with transaction() as session:
+        [entry] = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "source.sync_released")
+        ).scalars()
+    assert entry.object_type == "source" and entry.object_id == str(source_id)
+    assert entry.actor_type == "cli"
+    assert entry.before is not None and entry.before["counts"]["deletes"] == 2
+    assert entry.after is not None and len(entry.after["deletes"]) == 2

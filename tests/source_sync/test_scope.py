@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from app.db import transaction
+from app.models import Source
 from app.source_sync import service
 from tests.ldap_support import LdapOu
 from tests.source_sync.helpers import make_source, owned, source_row
@@ -162,6 +164,34 @@ def test_a_person_moved_into_the_scope_arrives_with_their_groups(
     outcome = service.run_sync(source_id)
     assert outcome.figures["kind"] == "incremental" and outcome.figures["created"] == 1
     assert owned(source_id)[_upn(ou, "dave")].member_of == ["Office 365", "Sales"]
+
+
+@pytest.mark.parametrize("kind", ["ldap", "ad"])
+def test_groups_outside_the_base_dns_are_reported_not_silently_dropped(
+    env: Any, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """Groups are read under the base DNs: a source that lists only the people's OU reads no
+    group, and every member_of is empty. The sync says so (the groups the people's memberOf
+    names that it did not read), and once their OU is listed the groups arrive."""
+    ou = _ou(request, kind)
+    fay = ou.add_user("fay", "Fay", "Oh", "fay@contoso.com")
+    office = ou.add_group("Office 365", [fay])
+    source_id = make_source(ou, base_dns=[ou.people_dn])
+
+    outcome = service.run_sync(source_id, full=True)
+
+    assert outcome.figures["groups_outside_scope"] == 1, outcome.figures
+    assert outcome.figures["groups_outside_scope_examples"] == [office.lower()]
+    assert owned(source_id)[_upn(ou, "fay")].member_of == []
+    assert source_row(source_id).last_sync["groups_outside_scope"] == 1  # type: ignore[index]
+
+    with transaction() as session:
+        row = session.get(Source, source_id)
+        assert row is not None
+        row.base_dns = [ou.people_dn, ou.groups_dn]
+    outcome = service.run_sync(source_id, full=True)
+    assert outcome.figures["groups_outside_scope"] == 0, outcome.figures
+    assert owned(source_id)[_upn(ou, "fay")].member_of == ["Office 365"]
 
 
 def _upn(ou: LdapOu, name: str) -> str:

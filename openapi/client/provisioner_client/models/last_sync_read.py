@@ -31,6 +31,10 @@ class LastSyncRead:
         duration_ms (int | None | Unset):
         errors (list[LastSyncReadErrorsItem] | Unset):
         finished_at (datetime.datetime | None | Unset):
+        groups_outside_scope (int | Unset): Groups the memberOf of the people this sync read names that are not under
+            the base DNs (or not matched by the group filter): not read, so in nobody's member_of. List their OU in base_dns
+            for mappings on them to work Default: 0.
+        groups_outside_scope_examples (list[str] | Unset): Up to 5 of those groups' DNs (lower-cased)
         groups_read (int | Unset):  Default: 0.
         plan_ms (int | None | Unset): Of which comparing the reading with the directory, before any write
         planned (LastSyncReadPlannedType0 | None | Unset): For a held sync: the deletes and disables it would have made
@@ -52,6 +56,8 @@ class LastSyncRead:
     duration_ms: int | None | Unset = UNSET
     errors: list[LastSyncReadErrorsItem] | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
+    groups_outside_scope: int | Unset = 0
+    groups_outside_scope_examples: list[str] | Unset = UNSET
     groups_read: int | Unset = 0
     plan_ms: int | None | Unset = UNSET
     planned: LastSyncReadPlannedType0 | None | Unset = UNSET
@@ -98,6 +104,12 @@ class LastSyncRead:
             finished_at = self.finished_at.isoformat()
         else:
             finished_at = self.finished_at
+
+        groups_outside_scope = self.groups_outside_scope
+
+        groups_outside_scope_examples: list[str] | Unset = UNSET
+        if not isinstance(self.groups_outside_scope_examples, Unset):
+            groups_outside_scope_examples = self.groups_outside_scope_examples
 
         groups_read = self.groups_read
 
@@ -161,6 +173,10 @@ class LastSyncRead:
             field_dict["errors"] = errors
         if finished_at is not UNSET:
             field_dict["finished_at"] = finished_at
+        if groups_outside_scope is not UNSET:
+            field_dict["groups_outside_scope"] = groups_outside_scope
+        if groups_outside_scope_examples is not UNSET:
+            field_dict["groups_outside_scope_examples"] = groups_outside_scope_examples
         if groups_read is not UNSET:
             field_dict["groups_read"] = groups_read
         if plan_ms is not UNSET:
@@ -239,6 +255,10 @@ class LastSyncRead:
 
         finished_at = _parse_finished_at(d.pop("finished_at", UNSET))
 
+        groups_outside_scope = d.pop("groups_outside_scope", UNSET)
+
+        groups_outside_scope_examples = cast(list[str], d.pop("groups_outside_scope_examples", UNSET))
+
         groups_read = d.pop("groups_read", UNSET)
 
         def _parse_plan_ms(data: object) -> int | None | Unset:
@@ -311,6 +331,8 @@ class LastSyncRead:
             duration_ms=duration_ms,
             errors=errors,
             finished_at=finished_at,
+            groups_outside_scope=groups_outside_scope,
+            groups_outside_scope_examples=groups_outside_scope_examples,
             groups_read=groups_read,
             plan_ms=plan_ms,
             planned=planned,

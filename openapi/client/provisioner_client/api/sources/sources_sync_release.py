@@ -93,8 +93,10 @@ def sync_detailed(
 ) -> Response[JobRead | Problem]:
     """Release Sync
 
-     Run the held sync once, allowing the deletions and disables it was held for (no more
-    than the threshold beyond them): a full sync, in a job.
+     Run the held sync once, a full sync in a job, allowing the deletions and disables it
+    was held for. People the source lost since the hold count against the deletion
+    threshold as in any sync: up to the threshold of them go too, more hold it again. The
+    audit trail records the release (`source.sync_released`) with the held list.
 
     Args:
         source_id (int):
@@ -125,8 +127,10 @@ def sync(
 ) -> JobRead | Problem | None:
     """Release Sync
 
-     Run the held sync once, allowing the deletions and disables it was held for (no more
-    than the threshold beyond them): a full sync, in a job.
+     Run the held sync once, a full sync in a job, allowing the deletions and disables it
+    was held for. People the source lost since the hold count against the deletion
+    threshold as in any sync: up to the threshold of them go too, more hold it again. The
+    audit trail records the release (`source.sync_released`) with the held list.
 
     Args:
         source_id (int):
@@ -152,8 +156,10 @@ async def asyncio_detailed(
 ) -> Response[JobRead | Problem]:
     """Release Sync
 
-     Run the held sync once, allowing the deletions and disables it was held for (no more
-    than the threshold beyond them): a full sync, in a job.
+     Run the held sync once, a full sync in a job, allowing the deletions and disables it
+    was held for. People the source lost since the hold count against the deletion
+    threshold as in any sync: up to the threshold of them go too, more hold it again. The
+    audit trail records the release (`source.sync_released`) with the held list.
 
     Args:
         source_id (int):
@@ -182,8 +188,10 @@ async def asyncio(
 ) -> JobRead | Problem | None:
     """Release Sync
 
-     Run the held sync once, allowing the deletions and disables it was held for (no more
-    than the threshold beyond them): a full sync, in a job.
+     Run the held sync once, a full sync in a job, allowing the deletions and disables it
+    was held for. People the source lost since the hold count against the deletion
+    threshold as in any sync: up to the threshold of them go too, more hold it again. The
+    audit trail records the release (`source.sync_released`) with the held list.
 
     Args:
         source_id (int):
