@@ -52,7 +52,10 @@ log = logging.getLogger("app.source_sync")
 
 LEASE_S = 900
 BATCH = 1000
-EMPTY_REASON = "the source answered no users (wrong base DN or permissions?)"
+EMPTY_REASON = (
+    "the source answered no users it could sync (wrong base DN, filter or permissions? "
+    "`last_sync` counts those read and skipped)"
+)
 
 Progress = Callable[[int], None]
 
@@ -822,6 +825,9 @@ def run_sync(
         hold = _held(snap, plan, reading, owned_count, release)
         if hold is not None:
             figures["planned"] = hold["counts"]
+            # Held before any write, but what was read and skipped is said all the same (a
+            # source whose every person is skipped is held as answering nobody).
+            _count_skips(figures, skipped)
             return close(SourceStatus.held, held=hold, reason=hold["reason"])
         _apply_creates(snap, plan.creates, graph, skipped, figures)
         if progress:
@@ -834,10 +840,14 @@ def run_sync(
         figures["errors"].append({"code": "internal", "message": type(exc).__name__})
         close(SourceStatus.error, reason=f"the sync failed: {type(exc).__name__}")
         raise
+    _count_skips(figures, skipped)
+    return close(SourceStatus.idle, cursor=reading.cursor)
+
+
+def _count_skips(figures: dict[str, Any], skipped: Skipped) -> None:
     figures["skipped"] = skipped.total
     figures["skipped_reasons"] = skipped.counts
     figures["skipped_examples"] = skipped.examples[:20]
-    return close(SourceStatus.idle, cursor=reading.cursor)
 
 
 def due_sources() -> list[int]:

@@ -130,6 +130,29 @@ def test_a_source_answering_nobody_never_empties_the_directory(env: Any, slapd_o
     assert len(owned(source_id)) == 2
 
 
+def test_a_source_whose_every_person_is_skipped_is_held_and_says_what_it_read(
+    env: Any, slapd_ou: LdapOu
+) -> None:
+    """People read but none of them syncable (no email here) count as an empty answer for
+    the hold, and `last_sync` says how many were read and why each was skipped."""
+    _people(slapd_ou, 2)
+    source_id = make_source(slapd_ou, deletion_threshold=500)
+    service.run_sync(source_id, full=True)
+    away = slapd_ou.add_ou("away")
+    for name in ("x1", "x2", "x3"):
+        slapd_ou.add_user(name, "No", "Mail", None, parent=away)
+    with transaction() as session:
+        source = session.get(__import__("app.models").models.Source, source_id)
+        source.base_dns = [away]
+        session.add(source)
+    outcome = service.run_sync(source_id, full=True)
+    assert outcome.detail == "held"
+    last = source_row(source_id).last_sync
+    assert last is not None and last["users_read"] == 3
+    assert last["skipped"] == 3 and sum(last["skipped_reasons"].values()) == 3, last
+    assert len(owned(source_id)) == 2
+
+
 def test_a_person_already_in_the_directory_is_taken_over(env: Any, slapd_ou: LdapOu) -> None:
     slapd_ou.add_user("dan", "Dan", "Fox", "dan@contoso.com")
     with transaction() as session:
