@@ -75,7 +75,10 @@ def _translate(exc: ldap.LDAPError, url: str, *, during: str) -> LdapError:
     if isinstance(exc, (ldap.SERVER_DOWN, ldap.TIMEOUT)):
         return LdapError("unreachable", f"cannot reach {url} ({detail})")
     if isinstance(exc, ldap.NO_SUCH_OBJECT):
-        return LdapError("no_such_object", f"the base DN does not exist on the server ({detail})")
+        # `during` names the search and so the base DN (a source has several).
+        return LdapError(
+            "no_such_object", f"{during}: the base DN does not exist on the server ({detail})"
+        )
     if isinstance(exc, (ldap.SIZELIMIT_EXCEEDED, ldap.ADMINLIMIT_EXCEEDED)):
         return LdapError("size_limit", f"the server's size limit stopped the {during} ({detail})")
     return LdapError("search_failed", f"the {during} failed ({detail})")

@@ -142,3 +142,5 @@ def test_an_unknown_base_dn_fails_the_search_step(
     good, bad = report["searches"]
     assert good["ok"] is True and good["users"] == 0
     assert (bad["ok"], bad["code"]) == (False, "no_such_object")
+    # The message names the base DN (a sync's status_reason carries it too, with several).
+    assert missing in bad["message"], bad
