@@ -150,14 +150,12 @@ def recompute_users(
                 if not want.assigned:
                     continue
                 assignment = Assignment(app_id=app_id, user_id=user.facts.id)
-                _store(assignment, want)
+                _store(assignment, want)  # a new assignment always takes the desired state
                 fresh.append(assignment)
+                changed += 1
             elif _store(assignment, want):
                 session.add(assignment)
-            else:
-                to_note.append((cache.apps[app_id], assignment))
-                continue
-            changed += 1
+                changed += 1
             to_note.append((cache.apps[app_id], assignment))
     session.flush()
     # New assignments of users an account was linked to before the app was granted hold

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.db import transaction
 from app.directory import repository as repo
 from app.directory import service as directory
@@ -40,24 +42,23 @@ def bodies(role_id: int, group_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def test_facts_of_new_users_are_what_the_database_reads_back(client: ApiClient) -> None:
+def test_facts_of_new_users_are_what_the_database_reads_back(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     role = client.ok("POST", "/roles", json={"name": "Office 365"})
     group = client.ok("POST", "/groups", json={"name": "Sales"})
     items = [UserCreate.model_validate(b) for b in bodies(role["id"], group["id"])]
     captured: list[Any] = []
 
+    original = directory.recompute.users_created
+
+    def capture(s: Any, facts: Any) -> None:
+        captured.extend(facts)
+        original(s, facts)
+
+    monkeypatch.setattr(directory.recompute, "users_created", capture)
     with transaction() as session:
-        original = directory.recompute.users_created
-
-        def capture(s: Any, facts: Any) -> None:
-            captured.extend(facts)
-            original(s, facts)
-
-        directory.recompute.users_created = capture  # type: ignore[assignment]
-        try:
-            created, refused = directory.create_users(session, items)
-        finally:
-            directory.recompute.users_created = original  # type: ignore[assignment]
+        created, refused = directory.create_users(session, items)
     assert not refused and len(captured) == len(items)
 
     with transaction() as session:
@@ -69,7 +70,9 @@ def test_facts_of_new_users_are_what_the_database_reads_back(client: ApiClient) 
             assert type(value) is type(stored[facts.id].fields[name]), name
 
 
-def test_states_of_new_users_are_what_the_database_reads_back(client: ApiClient) -> None:
+def test_states_of_new_users_are_what_the_database_reads_back(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The assignments of new users are computed from their states in memory: the same as
     `load_user_states` reads once the mapping outcome is stored (roles by hand and by
     mapping, the mapped group, mapped attributes)."""
@@ -113,12 +116,9 @@ def test_states_of_new_users_are_what_the_database_reads_back(client: ApiClient)
         captured.extend(kwargs["created"])
         return original(session, user_ids, **kwargs)
 
-    recompute.recompute_users = capture  # type: ignore[assignment]
-    try:
-        with transaction() as session:
-            created, _ = directory.create_users(session, items)
-    finally:
-        recompute.recompute_users = original  # type: ignore[assignment]
+    monkeypatch.setattr(recompute, "recompute_users", capture)
+    with transaction() as session:
+        created, _ = directory.create_users(session, items)
 
     with transaction() as session:
         stored = load_user_states(session, [uid for _, uid in created])
