@@ -123,6 +123,33 @@ def compare(
     return found
 
 
+def outstanding(
+    desired: DesiredState | None, applied: DesiredState | None, kind: str, target: str
+) -> bool:
+    """Whether what we want for one drift item's target differs from what we applied, i.e.
+    whether a task has yet to send it. `desired` None: the account should not exist; `applied`
+    None: nothing of ours exists in the tenant.
+
+    An enforced item is judged with this once it is no longer seen: enforcing rewrote applied to
+    the tenant's value, so "not seen" alone says nothing until a task put ours back."""
+    if kind == DriftKind.deleted or desired is None or applied is None:
+        return (desired is None) != (applied is None)
+    if kind == DriftKind.account_enabled:
+        return desired.enabled != applied.enabled
+    if kind == DriftKind.attributes:
+        return bool(
+            normalized(desired.attributes.get(target)) != normalized(applied.attributes.get(target))
+        )
+    low = target.lower()
+    if kind == DriftKind.licenses:
+        return _holds(desired.licenses, low) != _holds(applied.licenses, low)
+    return _holds(desired.groups, low) != _holds(applied.groups, low)
+
+
+def _holds(ids: Iterable[str], low: str) -> bool:
+    return any(i.lower() == low for i in ids)
+
+
 def as_tenant_holds(
     applied: DesiredState | None, state: str, account: Account | None, found: Iterable[Found]
 ) -> tuple[DesiredState | None, str]:

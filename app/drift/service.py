@@ -15,9 +15,10 @@ open `drift_item` per difference, and does what the app's policy says for its ki
 * `adopt` (attributes): accept the tenant's value as applied and keep it as an override until
   our own value changes (`app.drift.adopt`); the item is closed as `adopted` at once.
 
-Drift that is no longer seen is closed as `fixed` (`drift.fixed`). Seeing the same drift again
-only moves `last_seen_at`: no new row, no new event. A cycle that found new drift sends one
-`drift.detected` webhook with counts per kind and examples.
+Drift that is no longer seen is closed as `fixed` (`drift.fixed`); enforced drift only once its
+task succeeded (or a later one sent what we want), so a failed fix stays open. Seeing the same
+drift again only moves `last_seen_at`: no new row, no new event. A cycle that found new drift
+sends one `drift.detected` webhook with counts per kind and examples.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from app.models import (
     OPEN_TASK_STATUSES,
     App,
     Assignment,
+    AssignmentTarget,
     DriftAction,
     DriftItem,
     DriftKind,
     DriftStatus,
+    Task,
     TaskStatus,
     TenantAccount,
     utcnow,
@@ -183,16 +186,37 @@ class _Cycle:
             elif action == DriftAction.adopt:
                 self.adopt(assignment, f, item)
         for item in items:
-            if (item.kind, item.target) not in seen and not self.still_enforcing(item):
+            if (item.kind, item.target) not in seen and self.put_back(assignment, item):
                 self.resolve(item, DriftStatus.fixed, now)
         if enforce:
             self.enforce(assignment, account, enforce)
 
-    def still_enforcing(self, item: DriftItem) -> bool:
+    def put_back(self, assignment: Assignment, item: DriftItem) -> bool:
+        """Whether drift the round no longer sees is really gone.
+
+        Reported drift: the tenant holds what we applied again. Enforced drift (`task_id`
+        set): enforcing rewrote applied to the tenant's value, so only a task can have put ours
+        back. The item stays open while the assignment has an open task (a retry or a later
+        plan takes the item over), and after its task ended without success until a later
+        task applied what we want for the target."""
         if item.task_id is None:
-            return False
+            return True
         task = provisioning_repo.open_task(self.session, item.assignment_id)
-        return task is not None and task.id == item.task_id and task.status in OPEN_TASK_STATUSES
+        if task is not None and task.status in OPEN_TASK_STATUSES:
+            if task.id != item.task_id:
+                item.task_id = task.id
+                self.session.add(item)
+            return False
+        ended = self.session.get(Task, item.task_id)
+        if ended is not None and ended.status == TaskStatus.succeeded:
+            return True
+        desired = (
+            DesiredState.from_json(assignment.desired)
+            if assignment.desired is not None and assignment.target != AssignmentTarget.deleted
+            else None
+        )
+        applied = planning.applied_state(assignment)
+        return not compare.outstanding(desired, applied, item.kind, item.target)
 
     def resolve(self, item: DriftItem, status: DriftStatus, now: Any, **extra: Any) -> None:
         item.status = status

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.drift import adopt
-from app.drift.compare import Account, Found, as_tenant_holds, compare
+from app.drift.compare import Account, Found, as_tenant_holds, compare, outstanding
 from app.evaluation.desired import DesiredState, diff
 from app.models import DriftKind
 
@@ -177,3 +177,34 @@ def test_a_value_is_not_adopted_over_a_change_of_ours_still_to_be_sent() -> None
     ours = applied(attributes={"department": "Finance"})  # we want Finance, applied was Sales
     desired, held = adopt.adopt(ours, None, "department", "Marketing", "Sales")
     assert desired == ours and held is None
+
+
+def test_outstanding_says_whether_a_task_has_yet_to_send_an_items_target() -> None:
+    ours = applied()
+    assert not any(
+        outstanding(ours, ours, kind, target)
+        for kind, target in [
+            (DriftKind.attributes, "department"),
+            (DriftKind.licenses, SKU.upper()),
+            (DriftKind.groups, SALES),
+            (DriftKind.account_enabled, ""),
+            (DriftKind.deleted, ""),
+        ]
+    )
+    tenant_kept = {  # applied as enforce left it (the tenant's value), desired still ours
+        DriftKind.attributes: ("department", applied(attributes={"department": "Marketing"})),
+        DriftKind.licenses: (SKU.upper(), applied(licenses={})),
+        DriftKind.groups: (SALES, applied(groups=frozenset())),
+        DriftKind.account_enabled: ("", applied(enabled=False)),
+        DriftKind.deleted: ("", None),
+    }
+    for kind, (target, left) in tenant_kept.items():
+        assert outstanding(ours, left, kind, target), kind
+        # Another target of the same kind is not this item's business.
+        assert not outstanding(ours, ours, kind, "jobTitle" if target == "department" else target)
+    # We want it gone, and it still exists; gone and wanted gone is nothing to do.
+    assert outstanding(None, ours, DriftKind.deleted, "")
+    assert not outstanding(None, None, DriftKind.deleted, "")
+    # An unset value is null, "" or [] alike (as the executor compares).
+    unset = applied(attributes={"department": ""})
+    assert not outstanding(unset, applied(attributes={}), DriftKind.attributes, "department")

@@ -506,3 +506,63 @@ def test_a_suspended_account_deleted_in_the_tenant_is_only_reported(
     assert (item.tenant_value, item.applied_value, item.status) == ("deleted", "suspended", "open")
     assert _events(app_id)[0][1]["policy"] == "report"
     assert len(wait_tasks(api, app_id)) == 2 and _user(sandbox, oid).is_deleted
+
+
+def _sku_gone(sb: SandboxServer) -> Undo:
+    """The subscription ended: assigning E3 is refused for good (a failed step)."""
+    skus = sb.state.tenant(seed.DEMO_TENANT_ID).skus
+    sku = skus.pop(seed.SKU_E3)
+    return lambda: skus.__setitem__(seed.SKU_E3, sku)
+
+
+def _group_made_dynamic(sb: SandboxServer) -> Undo:
+    """Sales became a dynamic group: adding a member is refused for good (a failed step)."""
+    types = sb.state.tenant(seed.DEMO_TENANT_ID).groups[seed.GROUP_SALES].group_types
+    types.append("DynamicMembership")
+    return lambda: types.remove("DynamicMembership")
+
+
+FAILED_ENFORCE = {
+    "licenses": (remove_license, _sku_gone),
+    "groups": (remove_member, _group_made_dynamic),
+}
+
+
+@pytest.mark.parametrize("kind", list(FAILED_ENFORCE))
+def test_enforced_drift_whose_task_fails_stays_open_until_a_task_puts_it_back(
+    kind: str, api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Enforcing rewrites applied to the tenant's value, so the next round no longer sees the
+    difference; only the task's success may close the item. A failed task leaves it open (the
+    tenant still lacks what we want), and the admin's successful retry closes it."""
+    ctx = _provisioned(api, sandbox, policy={kind: "enforce"})
+    app_id, oid = ctx["app_id"], ctx["object_id"]
+    change, refusal = FAILED_ENFORCE[kind]
+    change(sandbox, oid)
+    allow = refusal(sandbox)
+    copy_snapshot(sandbox, app_id, GROUPS)
+
+    run_cycle(app_id, [oid])
+    [_, enforced] = wait_tasks(api, app_id)
+    assert enforced["status"] == "failed", enforced
+    copy_snapshot(sandbox, app_id, GROUPS)
+    after = [run_cycle(app_id, [oid]), run_cycle(app_id)]  # incremental, then full
+
+    assert not put_back(kind, sandbox, oid)
+    assert [(s.fixed, s.found, s.tasks_planned) for s in after] == [(0, {kind: 1}, 0)] * 2
+    [item] = _items(app_id)
+    assert (item.status, item.task_id, item.resolved_at) == ("open", enforced["id"], None)
+    listed = api.ok("GET", f"/apps/{app_id}/drift")
+    assert listed["total"] == 1 and listed["counts"][kind] == 1
+    assert [k for k, _ in _events(app_id)] == ["drift.found", "drift.enforced"]
+
+    allow()
+    api.ok("POST", f"/provisioning/tasks/{enforced['id']}/retry")
+    assert wait_tasks(api, app_id)[-1]["status"] == "succeeded"
+    assert put_back(kind, sandbox, oid)
+    copy_snapshot(sandbox, app_id, GROUPS)
+    fixed = run_cycle(app_id, [oid])
+
+    assert (fixed.fixed, fixed.found) == (1, {})
+    assert [i.status for i in _items(app_id)] == ["fixed"]
+    assert [k for k, _ in _events(app_id)][-1] == "drift.fixed"
