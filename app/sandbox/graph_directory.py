@@ -7,6 +7,7 @@ from typing import Any
 
 from app.sandbox.errors import conflict, not_found
 from app.sandbox.graph_core import GraphContext, GraphResponse, json_response, no_content, route
+from app.sandbox.graph_privileged import refuse_privileged
 from app.sandbox.graph_users import (
     READ_USERS,
     USER_FILTERS,
@@ -139,6 +140,7 @@ def get_deleted_item(ctx: GraphContext, params: dict[str, str]) -> GraphResponse
 @route("POST", "/directory/deletedItems/{item}/restore", permissions=WRITE_USERS)
 def restore_deleted_item(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = _deleted_user(ctx, params["item"])
+    refuse_privileged(user)
     if ctx.tenant.user_by_upn(user.upn) is not None:
         raise conflict("userPrincipalName")
     user.deleted_at = None

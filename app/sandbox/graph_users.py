@@ -35,6 +35,7 @@ from app.sandbox.graph_core import (
     require_body,
     route,
 )
+from app.sandbox.graph_privileged import refuse_privileged, refuse_sensitive_update
 from app.sandbox.graph_synced import refuse_delete, refuse_mastered_changes
 from app.sandbox.odata import (
     FilterCapabilities,
@@ -483,6 +484,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     check_known_properties(body)
     check_values(body)
     refuse_mastered_changes(user, body)
+    refuse_sensitive_update(user, body)
     tenant = ctx.tenant
     changes: dict[str, Any] = {}
     for name, value in body.items():
@@ -530,6 +532,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
 def delete_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     user = ctx.find_user(params["user"])
     refuse_delete(user)
+    refuse_privileged(user)
     user.deleted_at = datetime.now(UTC)
     ctx.tenant.touch(user)
     return no_content()

@@ -84,6 +84,8 @@ def _user_data(user: User) -> dict[str, Any]:
         data["password"] = user.password
     if user.on_premises_sync is not None:
         data["synced"] = user.on_premises_sync
+    if user.admin_roles:
+        data["admin_roles"] = list(user.admin_roles)
     return data
 
 
@@ -100,6 +102,7 @@ def _load_user(data: dict[str, Any]) -> User:
         change_seq=data["seq"],
         password=data.get("password"),
         on_premises_sync=data.get("synced"),
+        admin_roles=list(data.get("admin_roles", [])),
     )
     user.created_at = _parse_time(data["created"]) or user.created_at
     # Users kept from an earlier run exist "since long ago": past any replication delay.

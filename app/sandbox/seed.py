@@ -275,7 +275,7 @@ def seed_demo_tenant(state: SandboxState) -> DemoTenant:
             "MOD Administrator",
             user_id=USER_ADMIN,
             licenses=[SKU_M365_E5],
-        )
+        ).admin_roles.append("Global Administrator")
         add_user(
             tenant,
             f"meganb@{DOMAIN_DEFAULT}",

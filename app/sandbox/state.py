@@ -185,6 +185,9 @@ class User:
     password: str | None = None
     # Mastered by an on-premises directory (Azure AD Connect): `onPremisesSyncEnabled` true.
     on_premises_sync: bool | None = None
+    # Privileged Entra roles held ("Global Administrator"): Graph then refuses an app-only
+    # caller sensitive updates, deletes and restores (app/sandbox/graph_privileged.py).
+    admin_roles: list[str] = field(default_factory=list)
 
     @property
     def upn(self) -> str:

@@ -458,3 +458,23 @@ def test_the_plan_counts_people_already_in_the_tenant_as_link(
     # The app matches on mail only: the UPN and the ImmutableID no longer count.
     api.ok("PATCH", f"/apps/{aid}", json={"match_order": ["mail"]})
     assert api.ok("GET", f"/apps/{aid}/plan")["totals"] == {"link": 1, "create": 3}
+
+
+def test_deprovisioning_the_tenants_global_admin_is_refused_by_graph_and_says_so(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """An app-only caller may not disable an administrator (Graph's sensitive-action rule): the
+    task fails with Graph's answer, the account stays enabled, and nothing claims otherwise."""
+    app, _ = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
+    aid = app["id"]
+    ids = copy_tenant(sandbox, aid)
+
+    result = _act(api, aid, ids[ADMIN], action="deprovision")
+    [task] = [t for t in wait_tasks(api, aid) if t["id"] == result["task_id"]]
+
+    assert (task["action"], task["status"]) == ("suspend", "failed"), task
+    assert task["error"]["code"] == "Authorization_RequestDenied"
+    admin = sandbox.state.tenant(seed.DEMO_TENANT_ID).users[seed.USER_ADMIN]
+    assert admin.props["accountEnabled"] is True and not admin.is_deleted
+    row = account(ids[ADMIN])
+    assert row.account_enabled is True and row.disposition != "deprovisioned"
