@@ -13,6 +13,26 @@ such as users and contacts ... Even if a higher value is specified, the API will
 size to these limits", and users/delta observed at "200 or fewer records" per call,
 https://learn.microsoft.com/answers/questions/5875141). The sandbox caps the same way, so a
 client asking for 999 gets 200, as it would from Graph.
+
+Large member lists: Graph may answer one group several times in a round, each time with a
+different part of its `members@delta`, on the same page or on later ones, and tells clients
+to merge each group's entries and assume no order ("Paging through members in a large group",
+https://learn.microsoft.com/graph/delta-query-groups). Graph documents no figures, so the
+sandbox picks its own: at most `Behaviour.delta_members_per_entry` members per group entry
+and `Behaviour.delta_members_per_page` members per page (the group entry repeated), so every
+client of the sandbox meets the split that Graph may send.
+
+Soft-deleted members: Graph keeps a soft-deleted user's group memberships (that is how a
+restore puts them back) and reports nothing in `members@delta` when a user is soft-deleted
+or restored; only a permanent deletion removes the user from its groups. The docs say so
+("Only users that have been permanently deleted are removed from groups. Users that have been
+temporary deleted keep their group memberships and won't appear in the delta result until
+they're permanently deleted", https://learn.microsoft.com/graph/delta-query-groups,
+deltaLink response); a restored user goes back into its groups (microsoftgraph/
+microsoft-graph-docs#5544); field reports agree that a soft delete shows nothing in the next
+groups delta (microsoftgraph/microsoft-graph-docs#18628, #7115) while the first round lists
+the deleted members. So both rounds here list a soft-deleted member as a member, and only a
+purge is reported as `@removed`: a full round and an incremental one agree.
 """
 
 from __future__ import annotations
@@ -93,6 +113,9 @@ class Cursor:
     after: str
     sel: list[str] | None
     ids: list[str] | None
+    # How many entries of the object `after` names were already answered: 0 when it is done;
+    # more while a group's member list is split across pages.
+    part: int = 0
 
     def encode(self, ctx: GraphContext, kind: str, **changes: Any) -> str:
         payload = {
@@ -103,6 +126,7 @@ class Cursor:
             "after": self.after,
             "sel": self.sel,
             "ids": self.ids,
+            "part": self.part,
         }
         payload.update(changes)
         return ctx.codec.encode(payload)
@@ -116,9 +140,9 @@ class DeltaResource:
     select: Callable[[GraphContext], list[str] | None]
     # Every id a round may answer, sorted: the candidates it pages through.
     candidates: Callable[[Tenant, Cursor], list[str]]
-    # One id's entry in the round, or None when it has nothing to say (a deleted user on a
-    # first round).
-    render: Callable[[Tenant, str, Cursor], dict[str, Any] | None]
+    # One id's entries in the round: none when it has nothing to say (a deleted user on a
+    # first round), several when a group's members are split (see the module docstring).
+    render: Callable[[GraphContext, str, Cursor], list[dict[str, Any]]]
 
 
 def _cursor(ctx: GraphContext, resource: DeltaResource) -> Cursor:
@@ -151,11 +175,13 @@ def _cursor(ctx: GraphContext, resource: DeltaResource) -> Cursor:
         after=decoded.get("after", ""),
         sel=decoded["sel"],
         ids=decoded["ids"],
+        part=int(decoded.get("part") or 0),
     )
     if deltatoken is not None:
         # A new round: changes since the last round began, up to now.
         cursor.snap = tenant.seq
         cursor.after = ""
+        cursor.part = 0
     return cursor
 
 
@@ -181,15 +207,28 @@ def run_round(ctx: GraphContext, resource: DeltaResource) -> GraphResponse:
         DELTA_PAGE_SIZE,
     )
     candidates = resource.candidates(tenant, cursor)
-    index = bisect_right(candidates, cursor.after)
+    # A group cut short on the last page starts this one, at the entry where it stopped.
+    skip = cursor.part
+    index = (bisect_left if skip else bisect_right)(candidates, cursor.after)
+    members_left = ctx.state.behaviour.delta_members_per_page
     values: list[dict[str, Any]] = []
-    last = cursor.after
+    last, part = cursor.after, cursor.part
     while index < len(candidates) and len(values) < page_size:
         object_id = candidates[index]
-        entry = resource.render(tenant, object_id, cursor)
-        if entry is not None:
+        entries = resource.render(ctx, object_id, cursor)[skip:]
+        sent = 0
+        for entry in entries:
+            size = len(entry.get("members@delta") or ())
+            # A page takes at least one entry, so a round always moves on.
+            if len(values) >= page_size or (values and size > members_left):
+                break
             values.append(entry)
-        last = object_id
+            members_left -= size
+            sent += 1
+        if sent < len(entries):
+            last, part = object_id, skip + sent
+            break
+        last, part, skip = object_id, 0, 0
         index += 1
 
     path = f"/{resource.name}/delta"
@@ -197,10 +236,10 @@ def run_round(ctx: GraphContext, resource: DeltaResource) -> GraphResponse:
         "@odata.context": ctx.context_url(f"{resource.name}{select_fragment(cursor.sel)}"),
     }
     if index < len(candidates):
-        token = cursor.encode(ctx, "skip", after=last)
+        token = cursor.encode(ctx, "skip", after=last, part=part)
         body["@odata.nextLink"] = f"{ctx.graph_base}{path}?$skiptoken={token}"
     else:
-        token = cursor.encode(ctx, "delta", since=cursor.snap, after="")
+        token = cursor.encode(ctx, "delta", since=cursor.snap, after="", part=0)
         body["@odata.deltaLink"] = f"{ctx.graph_base}{path}?$deltatoken={token}"
     body["value"] = values
     return json_response(200, body)
@@ -233,17 +272,17 @@ def _user_candidates(tenant: Tenant, cursor: Cursor) -> list[str]:
     return cached_candidates(tenant, ("users", since, tenant.seq, ids_key), build)
 
 
-def _render_user(tenant: Tenant, object_id: str, cursor: Cursor) -> dict[str, Any] | None:
-    user = tenant.users.get(object_id)
+def _render_user(ctx: GraphContext, object_id: str, cursor: Cursor) -> list[dict[str, Any]]:
+    user = ctx.tenant.users.get(object_id)
     if cursor.since is None:
-        return None if user is None or user.is_deleted else user_view(user, cursor.sel)
+        return [] if user is None or user.is_deleted else [user_view(user, cursor.sel)]
     if user is None:
         # Only ids purged after `since` are candidates of a later round.
-        return {"id": object_id, "@removed": {"reason": "deleted"}}
+        return [{"id": object_id, "@removed": {"reason": "deleted"}}]
     if user.is_deleted:
         # Soft deleted, still restorable (contract §7).
-        return {"id": object_id, "@removed": {"reason": "changed"}}
-    return user_view(user, cursor.sel)
+        return [{"id": object_id, "@removed": {"reason": "changed"}}]
+    return [user_view(user, cursor.sel)]
 
 
 USERS = DeltaResource(
@@ -289,9 +328,10 @@ def _member(member_id: str) -> dict[str, Any]:
     return {"@odata.type": USER_TYPE, "id": member_id}
 
 
-def _members_now(tenant: Tenant, group: Group) -> list[dict[str, Any]]:
-    live = (m for m in group.members if (u := tenant.users.get(m)) and not u.is_deleted)
-    return [_member(m) for m in sorted(live)]
+def _members_now(group: Group) -> list[dict[str, Any]]:
+    """Every member the group holds, soft-deleted users included: they keep their memberships
+    until purged (see the module docstring), so a first round agrees with later ones."""
+    return [_member(m) for m in sorted(set(group.members))]
 
 
 def _member_changes(group: Group, since: int) -> list[dict[str, Any]]:
@@ -311,22 +351,27 @@ def _member_changes(group: Group, since: int) -> list[dict[str, Any]]:
     return changes
 
 
-def _render_group(tenant: Tenant, object_id: str, cursor: Cursor) -> dict[str, Any] | None:
-    group = tenant.groups.get(object_id)
+def _render_group(ctx: GraphContext, object_id: str, cursor: Cursor) -> list[dict[str, Any]]:
+    group = ctx.tenant.groups.get(object_id)
     if group is None:
-        return {"id": object_id, "@removed": {"reason": "deleted"}}
+        return [{"id": object_id, "@removed": {"reason": "deleted"}}]
     select = cursor.sel
     properties = [p for p in select if p != "members"] if select else None
     # `$select=members` alone shows only the id and the members.
     entry = group_view(group, properties if properties else (["id"] if select else None))
-    if select is None or "members" in select:
-        if cursor.since is None:
-            entry["members@delta"] = _members_now(tenant, group)
-        else:
-            changes = _member_changes(group, cursor.since)
-            if changes:
-                entry["members@delta"] = changes
-    return entry
+    if select is not None and "members" not in select:
+        return [entry]
+    # A first round lists every member; a later one what changed since its token.
+    since = cursor.since
+    changes = _members_now(group) if since is None else _member_changes(group, since)
+    if not changes:
+        return [entry]
+    # A long list is split: the same group entry again, with the next part of its members.
+    size = max(1, ctx.state.behaviour.delta_members_per_entry)
+    return [
+        {**entry, "members@delta": changes[start : start + size]}
+        for start in range(0, len(changes), size)
+    ]
 
 
 GROUPS = DeltaResource(

@@ -66,6 +66,10 @@ class Behaviour:
     fault_methods: list[str] | None = None
     fault_path_prefix: str | None = None
     shuffle_batch_responses: bool = True
+    # Groups delta splits a long member list (graph_delta's docstring): at most this many
+    # members per group entry, and per page (the group entry is repeated across pages).
+    delta_members_per_entry: int = 20
+    delta_members_per_page: int = 100
     request_log_cap: int = 2000
     token_lifetime_s: int = 3599
 

@@ -256,9 +256,11 @@ async def _groups_round(
     stored: AppSync,
     stats: delta.RoundStats,
     counts: _Counts,
+    full: bool = False,
 ) -> str | None:
     """Every 50 groups are one delta query of their own (`$filter` takes at most 50 ids);
-    their deltaLinks are stored together. A changed set of groups restarts them all."""
+    their deltaLinks are stored together. A changed set of groups restarts them all, and so
+    does a full cycle: the full reconciliation re-reads memberships as it re-reads users."""
     old_ids = list(stored.groups_delta_ids or [])
     gone = sorted(set(old_ids) - set(group_ids))
     if gone:
@@ -274,7 +276,7 @@ async def _groups_round(
         return None
     links = (stored.groups_delta_link or "").split(GROUP_LINK_SEPARATOR)
     parts = [group_ids[i : i + delta.MAX_FILTER_IDS] for i in range(0, len(group_ids), 50)]
-    if sorted(old_ids) != group_ids or len(links) != len(parts):
+    if full or sorted(old_ids) != group_ids or len(links) != len(parts):
         links = [""] * len(parts)
     new_links: list[str] = []
     for part, link in zip(parts, links, strict=True):
@@ -389,7 +391,9 @@ async def run_cycle(
         lap("users")
         phases["users_writes"] = int(counts.write_s * 1000)
         group_ids = await asyncio.to_thread(_rule_groups, app_id)
-        groups_link = await _groups_round(client, app_id, group_ids, row, groups_stats, counts)
+        groups_link = await _groups_round(
+            client, app_id, group_ids, row, groups_stats, counts, full=users_stats.full
+        )
         lap("groups")
         figures = await asyncio.to_thread(
             _finish,
