@@ -257,6 +257,35 @@ def mark_deleted(session: Session, app_id: int, object_ids: Collection[str]) -> 
     return changed
 
 
+def insert_deleted(session: Session, app_id: int, object_ids: Collection[str]) -> list[str]:
+    """Soft-deleted accounts the snapshot never held (made and deleted between two rounds,
+    e.g. one the engine created after the last cycle): a row marked deleted, so drift sees
+    the account is in deleted items. Returns the ids inserted (held ones are left alone)."""
+    values = [
+        {
+            "app_id": app_id,
+            "object_id": o,
+            "assigned_licenses": [],
+            "attributes": {},
+            "deleted": True,
+            "first_seen_at": utcnow(),
+            "changed_at": utcnow(),
+        }
+        for o in sorted(set(object_ids))
+        if len(o) <= 64  # the column's size; Graph's ids are GUIDs
+    ]
+    inserted: list[str] = []
+    for part in chunks(values):
+        stmt = _insert(session, TenantAccount).values(list(part))
+        result = session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["app_id", "object_id"]).returning(
+                col(TenantAccount.object_id)
+            )
+        )
+        inserted.extend(str(o) for o in result.scalars())
+    return inserted
+
+
 def delete_accounts(session: Session, app_id: int, object_ids: Collection[str]) -> list[str]:
     """Gone for good (purged, or not in a full round): the rows and their memberships."""
     removed: list[str] = []

@@ -168,10 +168,14 @@ def _write_users(
         if seen is not None:
             seen.update(rows)
         soft = repo.mark_deleted(session, app_id, page.soft_deleted)
+        # A removal of an account the snapshot never held (created and removed since the
+        # last round, as one the engine made meanwhile) is still the tenant's state: a
+        # soft-deleted one is recorded as deleted, and both count as changed so drift
+        # compares the assignment that holds the id (deleted, or gone).
+        unknown = repo.insert_deleted(session, app_id, page.soft_deleted)
         purged = repo.delete_accounts(session, app_id, page.purged)
-        counts.changed.update(soft)
-        counts.changed.update(purged)
-        counts.removed += len(soft) + len(purged)
+        counts.changed.update(soft, unknown, purged, page.purged)
+        counts.removed += len(soft) + len(unknown) + len(purged)
         repo.extend_lease(session, app_id, LEASE_S)
 
 
@@ -480,12 +484,21 @@ def _finish(
         app = apps_repo.get(session, app_id)
         row = repo.get(session, app_id)
         assert app is not None and row is not None
+        # Drift tracks the groups this round read (`tracked_groups`): a group the rules
+        # started using is compared in the cycle that first read its members.
+        row.groups_delta_ids = group_ids
+        session.add(row)
+        session.flush()
         scope = None if users.full else sorted(counts.changed)
         mark = time.perf_counter()
         matched = matching.match_accounts(session, app, scope)
         cycle["phases_ms"]["match"] = int((time.perf_counter() - mark) * 1000)
         mark = time.perf_counter()
-        found = drift.detect_drift(session, app, scope)
+        # A full groups round (a group the rules newly use, a deltaLink Graph refused) knows
+        # memberships only as they are now: one added and removed since the last round, or
+        # one we applied and Graph never listed, changed nobody's row. Drift then compares
+        # every assignment, as after a full users round.
+        found = drift.detect_drift(session, app, None if groups.full else scope)
         cycle["phases_ms"]["drift"] = int((time.perf_counter() - mark) * 1000)
         _figures(cycle, users, groups, counts, begun)
         cycle.update(
