@@ -15,8 +15,8 @@ from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import make_app, wait_tasks
 from tests.support import ApiClient, user_body
-from tests.tenant_accounts.snapshot import wait_jobs
 from tests.sync.conftest import accounts
+from tests.tenant_accounts.snapshot import wait_jobs
 
 
 def _sync(api: ApiClient, app_id: int, full: bool = False) -> dict[str, Any]:
