@@ -78,12 +78,15 @@ class _Unreachable(Exception):
 
 
 def _storable(value: Any) -> Any:
-    """Graph's answer without NUL characters, which Postgres text and jsonb cannot hold: one
-    user with a NUL in a name (the tenant accepts it) must not stop every cycle of the app."""
+    """Graph's answer as text Postgres and SQLite can hold (`delta.clean_text`): without NUL
+    characters, and with every lone UTF-16 surrogate (`"x\\ud800y"` is valid JSON and the
+    tenant takes it; Postgres refuses it, and on SQLite every later read that encodes it
+    fails) replaced by U+FFFD. One user with such a name must not stop every cycle of the app, nor
+    later fail every read of the snapshot."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return delta.clean_text(value)
     if isinstance(value, dict):
-        return {k: _storable(v) for k, v in value.items()}
+        return {delta.clean_text(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_storable(v) for v in value]
     return value
@@ -96,13 +99,51 @@ def _fits(value: Any, length: int) -> str | None:
     return value if isinstance(value, str) and len(value) <= length else None
 
 
+# Selected properties that are not strings. Every other one we select is a string: the base
+# set's keys, and the properties our parameters compute (which are strings).
+BOOL_PROPERTIES = frozenset({"accountEnabled", "onPremisesSyncEnabled"})
+LIST_PROPERTIES = frozenset({"businessPhones", "otherMails", "proxyAddresses", "imAddresses"})
+
+
+def _typed(name: str, value: Any) -> Any:
+    """A property's value as its Graph type, for a tenant that holds one of another type
+    (the tenant's own API refuses them, odd data and emulators do not): a flag that is not a
+    bool is unknown (None: drift does not compare it); a number where a string belongs is
+    that number's text (what the tenant shows, comparable with ours); a list keeps its
+    strings and numbers' text; any other value of the wrong type is no value (None)."""
+    if value is None:
+        return None
+    if name in BOOL_PROPERTIES:
+        return value if isinstance(value, bool) else None
+    if name in LIST_PROPERTIES:
+        if not isinstance(value, list):
+            return None
+        return [t for t in (_text(v) for v in value) if t is not None]
+    if name == "assignedLicenses":
+        return value if isinstance(value, list) else None
+    return _text(value)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
     """A tenant_account row from a Graph user. `attributes` keeps every selected property as
     Graph returned it (userPrincipalName, mail and onPremisesImmutableId included, since
     their columns are lowercased or indexed copies; assignedLicenses too, with its
-    disabledPlans) except the id and the two flags that have columns of their own."""
+    disabledPlans) except the id and the two flags that have columns of their own. Text is
+    made storable and each value typed (`_storable`, `_typed`): one odd account never stops
+    a cycle, nor fails a later read."""
     user = _storable(user)
-    licenses = user.get("assignedLicenses") or []
+    user = {name: _typed(name, value) for name, value in user.items() if name != "id"} | {
+        "id": user["id"]
+    }
+    licenses = [lic for lic in user.get("assignedLicenses") or [] if isinstance(lic, dict)]
     upn = _fits(user.get("userPrincipalName"), 1024)
     mail = _fits(user.get("mail"), 320)
     attributes = {
@@ -119,7 +160,11 @@ def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
         "account_enabled": user.get("accountEnabled"),
         "on_premises_sync_enabled": user.get("onPremisesSyncEnabled"),
         "assigned_licenses": sorted(
-            {str(lic.get("skuId", "")).lower() for lic in licenses if lic.get("skuId")}
+            {
+                str(lic["skuId"]).lower()
+                for lic in licenses
+                if isinstance(lic.get("skuId"), str) and lic["skuId"]
+            }
         ),
         "attributes": attributes,
         "deleted": False,
@@ -431,13 +476,22 @@ async def run_cycle(
             counts,
             cycle,
             begun,
-            f"{type(exc).__name__}: {exc}",
+            failure_reason(exc),
             False,
         )
         raise
     finally:
         if owned:
             await runtime.aclose()
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short reason for an unexpected failure: the error's class and the first line of its
+    message. A database error's text goes on with the whole SQL statement and its
+    parameters (a page of tenant users): not a reason an admin reads, nor one to keep."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def _rule_groups(app_id: int) -> list[str]:
