@@ -540,6 +540,44 @@ def link_assignments(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(update(Assignment), list(part))
 
 
+def assignments_by_id(session: Session, ids: Sequence[int]) -> list[Assignment]:
+    """These assignments, read fresh (their links were just written by a bulk UPDATE)."""
+    stmt = (
+        select(Assignment)
+        .where(col(Assignment.id).in_(list(ids)))
+        .order_by(col(Assignment.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def accounts_by_object_ids(
+    session: Session, app_id: int, object_ids: Sequence[str]
+) -> dict[str, TenantAccount]:
+    rows = session.execute(
+        select(TenantAccount).where(
+            col(TenantAccount.app_id) == app_id, col(TenantAccount.object_id).in_(list(object_ids))
+        )
+    ).scalars()
+    return {r.object_id: r for r in rows}
+
+
+def groups_of_accounts(
+    session: Session, app_id: int, object_ids: Sequence[str]
+) -> dict[str, set[str]]:
+    """member id -> the groups the snapshot has it in."""
+    rows = session.execute(
+        select(col(TenantGroupMember.member_id), col(TenantGroupMember.group_id)).where(
+            col(TenantGroupMember.app_id) == app_id,
+            col(TenantGroupMember.member_id).in_(list(object_ids)),
+        )
+    )
+    out: dict[str, set[str]] = {}
+    for member_id, group_id in rows:
+        out.setdefault(str(member_id), set()).add(str(group_id))
+    return out
+
+
 def count_unmatched(session: Session, app_id: int) -> int:
     return int(
         session.execute(
