@@ -28,12 +28,15 @@ from sqlmodel import Session
 from app.apps import repository as apps_repo
 from app.apps.errors import NotAuthenticated
 from app.apps.runtime import GraphRuntime, connection_of
+from app.audit import activity
 from app.db import transaction
 from app.drift import service as drift
 from app.errors import NotFound, ProblemError
 from app.evaluation.desired import app_parameters
-from app.graph import GraphAuthError, GraphClient, GraphError
+from app.graph import GraphAuthError, GraphCallRecord, GraphClient, GraphError
+from app.graph.trail import collecting
 from app.models import App, AppSync, SyncState, as_utc, utcnow
+from app.observability.context import current_request_id
 from app.settings import get_settings
 from app.sync import delta, matching
 from app.sync import repository as repo
@@ -47,6 +50,9 @@ QUARANTINE_FIRST_S = 300  # 5 minutes, doubling per failed cycle...
 QUARANTINE_MAX_S = 6 * 3600  # ...up to 6 hours
 FAILURES_BEFORE_QUARANTINE = 3  # cycles in a row failing for other reasons (most calls failing)
 GROUP_LINK_SEPARATOR = "\n"  # one deltaLink per 50 groups; URLs hold no line feed
+# A cycle's Graph calls kept in its activity event: the first and the last this many (a full
+# round of 100,000 users is 500 pages), with the count of those left out between them.
+CALLS_KEPT = 50
 
 Progress = Callable[[int], None]
 
@@ -68,6 +74,7 @@ class _Counts:
     members_changed: int = 0
     known: bool = True  # the snapshot held accounts when the round began
     write_s: float = 0.0  # time spent writing pages (they overlap the next page's request)
+    calls: list[GraphCallRecord] = field(default_factory=list)  # every Graph exchange
 
 
 class _Unreachable(Exception):
@@ -409,8 +416,6 @@ async def run_cycle(
         or not row.users_delta_link
         or (row.next_full_at is not None and as_utc(row.next_full_at) <= now)
     )
-    users_stats = delta.RoundStats()
-    groups_stats = delta.RoundStats()
     counts = _Counts()
     cycle: dict[str, Any] = {"reason": reason, "started_at": begun.isoformat()}
     # Where the time went (connect, users, groups, match, drift), for the record and benches.
@@ -424,6 +429,28 @@ async def run_cycle(
         phases[name] = int((now - mark) * 1000)
         mark = now
 
+    with collecting() as counts.calls:
+        return await _run(app, row, runtime, owned, want_full, counts, cycle, begun, lap, progress)
+
+
+async def _run(
+    app: App,
+    row: AppSync,
+    runtime: GraphRuntime,
+    owned: bool,
+    want_full: bool,
+    counts: _Counts,
+    cycle: dict[str, Any],
+    begun: datetime,
+    lap: Callable[[str], None],
+    progress: Progress | None,
+) -> CycleResult:
+    """The cycle itself, inside `collecting()` so every Graph exchange lands in `counts`."""
+    assert app.id is not None
+    app_id = app.id
+    phases: dict[str, int] = cycle["phases_ms"]
+    users_stats = delta.RoundStats()
+    groups_stats = delta.RoundStats()
     try:
         try:
             connection_of(app)
@@ -600,11 +627,37 @@ def _finish(
         row.last_cycle = cycle
         row.updated_at = now
         session.add(row)
+        _record_calls(session, app_id, counts.calls, None)
     log.info(
         "sync.cycle",
         extra={"app_id": app_id, **{k: cycle[k] for k in ("kind", "duration_ms", "pages")}},
     )
     return cycle
+
+
+def _record_calls(
+    session: Session, app_id: int, calls: Sequence[GraphCallRecord], error: str | None
+) -> None:
+    """The cycle's Graph calls (delta pages with Graph's request ids, the token's check) as
+    one `app.graph_calls` event, beside the app's other operations (`GET /apps/{id}/activity`):
+    the first and last `CALLS_KEPT`, and how many were left out between them."""
+    calls = list(calls)
+    omitted = max(0, len(calls) - 2 * CALLS_KEPT)
+    kept = calls if not omitted else [*calls[:CALLS_KEPT], *calls[-CALLS_KEPT:]]
+    apps_repo.add_event(
+        session,
+        activity.KIND,
+        app_id,
+        {
+            "operation": "sync_cycle",
+            "outcome": "failed" if error else "succeeded",
+            "error": error,
+            "request_id": current_request_id(),
+            "calls": [activity.call_json(c) for c in kept],
+            "calls_total": len(calls),
+            "calls_omitted": omitted,
+        },
+    )
 
 
 def _failed(
@@ -627,6 +680,7 @@ def _failed(
             return
         _figures(cycle, users, groups, counts, begun)
         cycle.update({"ok": False, "error": message[:2000], "tasks_planned": 0})
+        _record_calls(session, app_id, counts.calls, message[:2000])
         now = utcnow()
         row.failures += 1
         row.lease_until = None

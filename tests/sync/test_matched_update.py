@@ -75,6 +75,7 @@ def test_import_plans_a_matched_account_as_an_update_of_what_differs(
     assert (task["action"], task["status"]) == ("update", "succeeded"), task
     assert task["plan"]["attributes_changed"] == {"department": "Sales"}, task["plan"]
     [patch] = sandbox.state.calls_to("PATCH", f"/users/{legal.id}")
+    assert patch.body == {"department": "Sales"}
     assert sandbox.state.calls_to("POST", "/users") == []
     user = sandbox.state.tenant(T).users[legal.id]
     assert (
