@@ -14,6 +14,7 @@ restarts the round in full without a token (`FullRestart` says why, for the cycl
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,34 @@ class GroupsPage:
     groups_seen: list[str] = field(default_factory=list)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_ID = 64  # the snapshot's id columns; Graph's object ids are GUIDs
+
+
+def clean_text(text: str) -> str:
+    """`text` without NUL characters (Postgres cannot store them) and with each lone UTF-16
+    surrogate, which JSON allows (`"\\ud800"`) and no database or encoder takes, replaced by
+    U+FFFD. A surrogate left in a Python string read from JSON is always a lone one (a pair
+    is decoded into one character)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _object_id(item: Any) -> str:
+    """An entry's object id, lower case; "" (the entry is skipped) when it cannot be one."""
+    raw = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(raw, str):
+        return ""
+    object_id = clean_text(raw).lower()
+    return object_id if len(object_id) <= MAX_ID else ""
+
+
 def user_select(parameter_names: Sequence[str]) -> list[str]:
     """`$select` of a users round: every property our parameters manage plus the base set."""
     return list(dict.fromkeys([*BASE_USER_SELECT, *parameter_names]))
@@ -76,7 +105,7 @@ def user_select(parameter_names: Sequence[str]) -> list[str]:
 def users_page(body: dict[str, Any]) -> UsersPage:
     page = UsersPage()
     for item in body.get("value") or []:
-        object_id = str(item.get("id") or "").lower()
+        object_id = _object_id(item)
         if not object_id:
             continue
         removed = item.get("@removed")
@@ -93,7 +122,7 @@ def users_page(body: dict[str, Any]) -> UsersPage:
 def groups_page(body: dict[str, Any]) -> GroupsPage:
     page = GroupsPage()
     for item in body.get("value") or []:
-        group_id = str(item.get("id") or "").lower()
+        group_id = _object_id(item)
         if not group_id:
             continue
         if isinstance(item.get("@removed"), dict):
@@ -101,7 +130,7 @@ def groups_page(body: dict[str, Any]) -> GroupsPage:
             continue
         page.groups_seen.append(group_id)
         for member in item.get("members@delta") or []:
-            member_id = str(member.get("id") or "").lower()
+            member_id = _object_id(member)
             if not member_id:
                 continue
             if isinstance(member.get("@removed"), dict):

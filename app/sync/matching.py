@@ -33,7 +33,9 @@ from app.evaluation.desired import app_parameters
 from app.evaluation.facts import custom_attribute_name
 from app.evaluation.parameters import compile_parameters, user_lookup
 from app.models import App, MatchKey, utcnow
+from app.provisioning import planning
 from app.sync import repository as repo
+from app.tenant_accounts import linking
 
 DEFAULT_ORDER = (MatchKey.immutable_id, MatchKey.user_principal_name, MatchKey.mail)
 EXAMPLES = 10
@@ -252,10 +254,12 @@ def _write(
     if not immutable_of:
         return
     updates = []
+    chosen: dict[int, str | None] = {}  # assignment id -> its immutable id
     for assignment_id, user_id, ours in repo.unlinked_assignments(
         session, app.id, list(immutable_of)
     ):
         object_id, theirs = immutable_of[user_id]
+        chosen[assignment_id] = ours or theirs
         updates.append(
             {
                 "id": assignment_id,
@@ -266,3 +270,28 @@ def _write(
         )
     repo.link_assignments(session, updates)
     summary.assignments_linked = len(updates)
+    _adopt(session, app, chosen)
+
+
+def _adopt(session: Session, app: App, immutable_ids: dict[int, str | None]) -> None:
+    """Each newly linked assignment takes the tenant's state of what we want as its applied
+    state, as a manual link does (`linking.adopt`), and is planned again: the plan is the
+    difference (an update of what really differs, under update approval, or nothing), not a
+    create whose PATCH would rewrite every attribute, the UPN included, unseen."""
+    assert app.id is not None
+    run = planning.Run()
+    for part in repo.chunks(sorted(immutable_ids)):
+        assignments = repo.assignments_by_id(session, part)
+        object_ids = [a.tenant_object_id for a in assignments if a.tenant_object_id]
+        accounts = repo.accounts_by_object_ids(session, app.id, object_ids)
+        groups = repo.groups_of_accounts(session, app.id, object_ids)
+        for assignment in assignments:
+            account = accounts.get(assignment.tenant_object_id or "")
+            if account is None:
+                continue
+            linking.adopt(session, assignment, account, groups.get(account.object_id, set()))
+            # Matching's choice stands: ours, else the account's (`_write`).
+            assignment.immutable_id = immutable_ids[assignment.id or 0]
+            session.flush()
+            run.note(app, assignment)
+    run.finish(session)

@@ -257,6 +257,35 @@ def mark_deleted(session: Session, app_id: int, object_ids: Collection[str]) -> 
     return changed
 
 
+def insert_deleted(session: Session, app_id: int, object_ids: Collection[str]) -> list[str]:
+    """Soft-deleted accounts the snapshot never held (made and deleted between two rounds,
+    e.g. one the engine created after the last cycle): a row marked deleted, so drift sees
+    the account is in deleted items. Returns the ids inserted (held ones are left alone)."""
+    values = [
+        {
+            "app_id": app_id,
+            "object_id": o,
+            "assigned_licenses": [],
+            "attributes": {},
+            "deleted": True,
+            "first_seen_at": utcnow(),
+            "changed_at": utcnow(),
+        }
+        for o in sorted(set(object_ids))
+        if len(o) <= 64  # the column's size; Graph's ids are GUIDs
+    ]
+    inserted: list[str] = []
+    for part in chunks(values):
+        stmt = _insert(session, TenantAccount).values(list(part))
+        result = session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["app_id", "object_id"]).returning(
+                col(TenantAccount.object_id)
+            )
+        )
+        inserted.extend(str(o) for o in result.scalars())
+    return inserted
+
+
 def delete_accounts(session: Session, app_id: int, object_ids: Collection[str]) -> list[str]:
     """Gone for good (purged, or not in a full round): the rows and their memberships."""
     removed: list[str] = []
@@ -509,6 +538,44 @@ def unlinked_assignments(
 def link_assignments(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     for part in chunks(list(rows)):
         session.execute(update(Assignment), list(part))
+
+
+def assignments_by_id(session: Session, ids: Sequence[int]) -> list[Assignment]:
+    """These assignments, read fresh (their links were just written by a bulk UPDATE)."""
+    stmt = (
+        select(Assignment)
+        .where(col(Assignment.id).in_(list(ids)))
+        .order_by(col(Assignment.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def accounts_by_object_ids(
+    session: Session, app_id: int, object_ids: Sequence[str]
+) -> dict[str, TenantAccount]:
+    rows = session.execute(
+        select(TenantAccount).where(
+            col(TenantAccount.app_id) == app_id, col(TenantAccount.object_id).in_(list(object_ids))
+        )
+    ).scalars()
+    return {r.object_id: r for r in rows}
+
+
+def groups_of_accounts(
+    session: Session, app_id: int, object_ids: Sequence[str]
+) -> dict[str, set[str]]:
+    """member id -> the groups the snapshot has it in."""
+    rows = session.execute(
+        select(col(TenantGroupMember.member_id), col(TenantGroupMember.group_id)).where(
+            col(TenantGroupMember.app_id) == app_id,
+            col(TenantGroupMember.member_id).in_(list(object_ids)),
+        )
+    )
+    out: dict[str, set[str]] = {}
+    for member_id, group_id in rows:
+        out.setdefault(str(member_id), set()).add(str(group_id))
+    return out
 
 
 def count_unmatched(session: Session, app_id: int) -> int:

@@ -28,12 +28,15 @@ from sqlmodel import Session
 from app.apps import repository as apps_repo
 from app.apps.errors import NotAuthenticated
 from app.apps.runtime import GraphRuntime, connection_of
+from app.audit import activity
 from app.db import transaction
 from app.drift import service as drift
 from app.errors import NotFound, ProblemError
 from app.evaluation.desired import app_parameters
-from app.graph import GraphAuthError, GraphClient, GraphError
+from app.graph import GraphAuthError, GraphCallRecord, GraphClient, GraphError
+from app.graph.trail import collecting
 from app.models import App, AppSync, SyncState, as_utc, utcnow
+from app.observability.context import current_request_id
 from app.settings import get_settings
 from app.sync import delta, matching
 from app.sync import repository as repo
@@ -47,6 +50,9 @@ QUARANTINE_FIRST_S = 300  # 5 minutes, doubling per failed cycle...
 QUARANTINE_MAX_S = 6 * 3600  # ...up to 6 hours
 FAILURES_BEFORE_QUARANTINE = 3  # cycles in a row failing for other reasons (most calls failing)
 GROUP_LINK_SEPARATOR = "\n"  # one deltaLink per 50 groups; URLs hold no line feed
+# A cycle's Graph calls kept in its activity event: the first and the last this many (a full
+# round of 100,000 users is 500 pages), with the count of those left out between them.
+CALLS_KEPT = 50
 
 Progress = Callable[[int], None]
 
@@ -68,6 +74,7 @@ class _Counts:
     members_changed: int = 0
     known: bool = True  # the snapshot held accounts when the round began
     write_s: float = 0.0  # time spent writing pages (they overlap the next page's request)
+    calls: list[GraphCallRecord] = field(default_factory=list)  # every Graph exchange
 
 
 class _Unreachable(Exception):
@@ -78,12 +85,15 @@ class _Unreachable(Exception):
 
 
 def _storable(value: Any) -> Any:
-    """Graph's answer without NUL characters, which Postgres text and jsonb cannot hold: one
-    user with a NUL in a name (the tenant accepts it) must not stop every cycle of the app."""
+    """Graph's answer as text Postgres and SQLite can hold (`delta.clean_text`): without NUL
+    characters, and with every lone UTF-16 surrogate (`"x\\ud800y"` is valid JSON and the
+    tenant takes it; Postgres refuses it, and on SQLite every later read that encodes it
+    fails) replaced by U+FFFD. One user with such a name must not stop every cycle of the app, nor
+    later fail every read of the snapshot."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return delta.clean_text(value)
     if isinstance(value, dict):
-        return {k: _storable(v) for k, v in value.items()}
+        return {delta.clean_text(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_storable(v) for v in value]
     return value
@@ -96,13 +106,51 @@ def _fits(value: Any, length: int) -> str | None:
     return value if isinstance(value, str) and len(value) <= length else None
 
 
+# Selected properties that are not strings. Every other one we select is a string: the base
+# set's keys, and the properties our parameters compute (which are strings).
+BOOL_PROPERTIES = frozenset({"accountEnabled", "onPremisesSyncEnabled"})
+LIST_PROPERTIES = frozenset({"businessPhones", "otherMails", "proxyAddresses", "imAddresses"})
+
+
+def _typed(name: str, value: Any) -> Any:
+    """A property's value as its Graph type, for a tenant that holds one of another type
+    (the tenant's own API refuses them, odd data and emulators do not): a flag that is not a
+    bool is unknown (None: drift does not compare it); a number where a string belongs is
+    that number's text (what the tenant shows, comparable with ours); a list keeps its
+    strings and numbers' text; any other value of the wrong type is no value (None)."""
+    if value is None:
+        return None
+    if name in BOOL_PROPERTIES:
+        return value if isinstance(value, bool) else None
+    if name in LIST_PROPERTIES:
+        if not isinstance(value, list):
+            return None
+        return [t for t in (_text(v) for v in value) if t is not None]
+    if name == "assignedLicenses":
+        return value if isinstance(value, list) else None
+    return _text(value)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
     """A tenant_account row from a Graph user. `attributes` keeps every selected property as
     Graph returned it (userPrincipalName, mail and onPremisesImmutableId included, since
     their columns are lowercased or indexed copies; assignedLicenses too, with its
-    disabledPlans) except the id and the two flags that have columns of their own."""
+    disabledPlans) except the id and the two flags that have columns of their own. Text is
+    made storable and each value typed (`_storable`, `_typed`): one odd account never stops
+    a cycle, nor fails a later read."""
     user = _storable(user)
-    licenses = user.get("assignedLicenses") or []
+    user = {name: _typed(name, value) for name, value in user.items() if name != "id"} | {
+        "id": user["id"]
+    }
+    licenses = [lic for lic in user.get("assignedLicenses") or [] if isinstance(lic, dict)]
     upn = _fits(user.get("userPrincipalName"), 1024)
     mail = _fits(user.get("mail"), 320)
     attributes = {
@@ -119,7 +167,11 @@ def account_row(user: dict[str, Any], select: Sequence[str]) -> dict[str, Any]:
         "account_enabled": user.get("accountEnabled"),
         "on_premises_sync_enabled": user.get("onPremisesSyncEnabled"),
         "assigned_licenses": sorted(
-            {str(lic.get("skuId", "")).lower() for lic in licenses if lic.get("skuId")}
+            {
+                str(lic["skuId"]).lower()
+                for lic in licenses
+                if isinstance(lic.get("skuId"), str) and lic["skuId"]
+            }
         ),
         "attributes": attributes,
         "deleted": False,
@@ -168,10 +220,14 @@ def _write_users(
         if seen is not None:
             seen.update(rows)
         soft = repo.mark_deleted(session, app_id, page.soft_deleted)
+        # A removal of an account the snapshot never held (created and removed since the
+        # last round, as one the engine made meanwhile) is still the tenant's state: a
+        # soft-deleted one is recorded as deleted, and both count as changed so drift
+        # compares the assignment that holds the id (deleted, or gone).
+        unknown = repo.insert_deleted(session, app_id, page.soft_deleted)
         purged = repo.delete_accounts(session, app_id, page.purged)
-        counts.changed.update(soft)
-        counts.changed.update(purged)
-        counts.removed += len(soft) + len(purged)
+        counts.changed.update(soft, unknown, purged, page.purged)
+        counts.removed += len(soft) + len(unknown) + len(purged)
         repo.extend_lease(session, app_id, LEASE_S)
 
 
@@ -362,8 +418,6 @@ async def run_cycle(
         or not row.users_delta_link
         or (row.next_full_at is not None and as_utc(row.next_full_at) <= now)
     )
-    users_stats = delta.RoundStats()
-    groups_stats = delta.RoundStats()
     counts = _Counts()
     cycle: dict[str, Any] = {"reason": reason, "started_at": begun.isoformat()}
     # Where the time went (connect, users, groups, match, drift), for the record and benches.
@@ -377,6 +431,28 @@ async def run_cycle(
         phases[name] = int((now - mark) * 1000)
         mark = now
 
+    with collecting() as counts.calls:
+        return await _run(app, row, runtime, owned, want_full, counts, cycle, begun, lap, progress)
+
+
+async def _run(
+    app: App,
+    row: AppSync,
+    runtime: GraphRuntime,
+    owned: bool,
+    want_full: bool,
+    counts: _Counts,
+    cycle: dict[str, Any],
+    begun: datetime,
+    lap: Callable[[str], None],
+    progress: Progress | None,
+) -> CycleResult:
+    """The cycle itself, inside `collecting()` so every Graph exchange lands in `counts`."""
+    assert app.id is not None
+    app_id = app.id
+    phases: dict[str, int] = cycle["phases_ms"]
+    users_stats = delta.RoundStats()
+    groups_stats = delta.RoundStats()
     try:
         try:
             connection_of(app)
@@ -431,13 +507,22 @@ async def run_cycle(
             counts,
             cycle,
             begun,
-            f"{type(exc).__name__}: {exc}",
+            failure_reason(exc),
             False,
         )
         raise
     finally:
         if owned:
             await runtime.aclose()
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short reason for an unexpected failure: the error's class and the first line of its
+    message. A database error's text goes on with the whole SQL statement and its
+    parameters (a page of tenant users): not a reason an admin reads, nor one to keep."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def _rule_groups(app_id: int) -> list[str]:
@@ -484,12 +569,21 @@ def _finish(
         app = apps_repo.get(session, app_id)
         row = repo.get(session, app_id)
         assert app is not None and row is not None
+        # Drift tracks the groups this round read (`tracked_groups`): a group the rules
+        # started using is compared in the cycle that first read its members.
+        row.groups_delta_ids = group_ids
+        session.add(row)
+        session.flush()
         scope = None if users.full else sorted(counts.changed)
         mark = time.perf_counter()
         matched = matching.match_accounts(session, app, scope)
         cycle["phases_ms"]["match"] = int((time.perf_counter() - mark) * 1000)
         mark = time.perf_counter()
-        found = drift.detect_drift(session, app, scope)
+        # A full groups round (a group the rules newly use, a deltaLink Graph refused) knows
+        # memberships only as they are now: one added and removed since the last round, or
+        # one we applied and Graph never listed, changed nobody's row. Drift then compares
+        # every assignment, as after a full users round.
+        found = drift.detect_drift(session, app, None if groups.full else scope)
         cycle["phases_ms"]["drift"] = int((time.perf_counter() - mark) * 1000)
         _figures(cycle, users, groups, counts, begun)
         cycle.update(
@@ -537,11 +631,37 @@ def _finish(
         row.last_cycle = cycle
         row.updated_at = now
         session.add(row)
+        _record_calls(session, app_id, counts.calls, None)
     log.info(
         "sync.cycle",
         extra={"app_id": app_id, **{k: cycle[k] for k in ("kind", "duration_ms", "pages")}},
     )
     return cycle
+
+
+def _record_calls(
+    session: Session, app_id: int, calls: Sequence[GraphCallRecord], error: str | None
+) -> None:
+    """The cycle's Graph calls (delta pages with Graph's request ids, the token's check) as
+    one `app.graph_calls` event, beside the app's other operations (`GET /apps/{id}/activity`):
+    the first and last `CALLS_KEPT`, and how many were left out between them."""
+    calls = list(calls)
+    omitted = max(0, len(calls) - 2 * CALLS_KEPT)
+    kept = calls if not omitted else [*calls[:CALLS_KEPT], *calls[-CALLS_KEPT:]]
+    apps_repo.add_event(
+        session,
+        activity.KIND,
+        app_id,
+        {
+            "operation": "sync_cycle",
+            "outcome": "failed" if error else "succeeded",
+            "error": error,
+            "request_id": current_request_id(),
+            "calls": [activity.call_json(c) for c in kept],
+            "calls_total": len(calls),
+            "calls_omitted": omitted,
+        },
+    )
 
 
 def _failed(
@@ -564,6 +684,7 @@ def _failed(
             return
         _figures(cycle, users, groups, counts, begun)
         cycle.update({"ok": False, "error": message[:2000], "tasks_planned": 0})
+        _record_calls(session, app_id, counts.calls, message[:2000])
         now = utcnow()
         row.failures += 1
         row.lease_until = None

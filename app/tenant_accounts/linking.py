@@ -30,11 +30,17 @@ def tenant_view(account: TenantAccount) -> dict[str, Any]:
     return view
 
 
-def adopt(session: Session, assignment: Assignment, account: TenantAccount) -> None:
+def adopt(
+    session: Session,
+    assignment: Assignment,
+    account: TenantAccount,
+    members: set[str] | None = None,
+) -> None:
     """The assignment now holds the account: its applied state is what the tenant holds of
     what we want (so the plan is the difference, never a create). Licenses and groups count
     as applied only where the tenant has them and we want them: only what this engine
-    applied is ever removed, so a license assigned by hand in the tenant stays."""
+    applied is ever removed, so a license assigned by hand in the tenant stays. `members`:
+    the account's groups when the caller read them in bulk (else read here)."""
     assignment.tenant_object_id = account.object_id
     if account.on_premises_immutable_id:
         assignment.immutable_id = account.on_premises_immutable_id
@@ -45,8 +51,11 @@ def adopt(session: Session, assignment: Assignment, account: TenantAccount) -> N
     ):
         desired = DesiredState.from_json(assignment.desired or {})
         tenant = tenant_view(account)
-        members = repo.groups_of(session, assignment.app_id, account.object_id)
-        held = set(account.assigned_licenses or [])
+        if members is None:
+            members = repo.groups_of(session, assignment.app_id, account.object_id)
+        # The snapshot keeps ids lower case; a rule may name a SKU or group in any case.
+        member_of = {g.lower() for g in members}
+        held = {s.lower() for s in account.assigned_licenses or []}
         enabled = account.account_enabled is not False
         applied = DesiredState(
             attributes={
@@ -54,8 +63,8 @@ def adopt(session: Session, assignment: Assignment, account: TenantAccount) -> N
                 for name in desired.attributes
                 if tenant.get(name) not in (None, "", [])
             },
-            licenses={sku: frozenset() for sku in desired.licenses if sku in held},
-            groups=frozenset(desired.groups & members),
+            licenses={sku: frozenset() for sku in desired.licenses if sku.lower() in held},
+            groups=frozenset(g for g in desired.groups if g.lower() in member_of),
             enabled=enabled,
         )
         assignment.applied = applied.to_json()
