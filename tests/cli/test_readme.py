@@ -87,7 +87,7 @@ def test_the_readmes_sandbox_user_example_makes_a_user(sandbox: SandboxServer) -
     (command,) = [
         block
         for block in re.findall(r"```sh\n(.*?)```", text, re.S)
-        if "/_sandbox/tenants/contoso.com/users" in block and " -d " in block
+        if "/_sandbox/tenants/contoso.com/users" in block and "user_principal_name" in block
     ]
     words = shlex.split(command.replace("\\\n", " "))
     url = words[words.index("curl") + 2].replace("${SANDBOX_PORT:-8443}", "0")
