@@ -376,9 +376,31 @@ def _audit_update(session: Session, app: App, before: dict[str, Any]) -> None:
     """An update in the audit trail: policy and credential changes each as their own entry
     (always recorded, easy to find), then the rest."""
     audit.record(session, "app.policy_changed", app, before, fields=POLICY_FIELDS)
+    _policy_event(session, app, before)
     audit.record(session, "app.credentials_changed", app, before, fields=_CREDENTIAL_RECORD)
     rest = set(before) - set(POLICY_FIELDS) - set(_CREDENTIAL_RECORD)
     audit.record(session, "app.updated", app, before, fields=rest)
+
+
+def _policy_event(session: Session, app: App, before: dict[str, Any]) -> None:
+    """A policy change is also an event (`provisioner events --kind app.policy_changed`), as
+    consent is: the admins' feed beside the engine's notes, with who changed which policy
+    from what to what. Policy values hold no secret."""
+    after = audit.snapshot(app)
+    changed = [k for k in POLICY_FIELDS if before.get(k) != after.get(k)]
+    if not changed:
+        return
+    repo.add_event(
+        session,
+        "app.policy_changed",
+        app.id,
+        {
+            "fields": changed,
+            "before": {k: before.get(k) for k in changed},
+            "after": {k: after[k] for k in changed},
+            "by": audit.actor_of(session).name,
+        },
+    )
 
 
 def update_app(

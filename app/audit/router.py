@@ -113,8 +113,8 @@ def list_audit(
     ),
 ) -> Page[AuditEntryRead] | Response:
     """Every change to apps (credentials and policy included), approvals, mappings, rules,
-    roles, users, groups and tokens: who, when, what, and the changed fields before and
-    after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
+    roles, users, groups, tokens and webhooks: who, when, what, and the changed fields before
+    and after. Oldest first, in cursor pages; as CSV, every matching entry in one file."""
     f = repository.AuditFilter(
         actor, actor_id, object_type, object_ref, tuple(action or ()), since, until, request_id
     )

@@ -29,6 +29,7 @@ class ObjectType(StrEnum):
     scim_group = "scim_group"
     tenant_account = "tenant_account"
     source = "source"
+    webhook = "webhook"
 
 
 class ActorRead(BaseModel):

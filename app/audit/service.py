@@ -1,6 +1,6 @@
 """The audit trail: every change to apps (their credentials and policy included), approvals,
-mappings, rules, roles, users, groups and tokens, with who made it, when, and the values of
-the fields it changed before and after.
+mappings, rules, roles, users, groups, tokens and webhooks, with who made it, when, and the
+values of the fields it changed before and after.
 
 Why a table of its own (`audit_entry`) and not the `event` table: events are the engine's
 notes about provisioning (a user linked, an ImmutableID written back, deletes held by the
@@ -24,7 +24,8 @@ work with no actor named (background jobs) is recorded as `system`.
 
 Secrets never enter an entry: a client secret shows as a short fingerprint of its encrypted
 form (it changes whenever the secret is replaced, and says nothing about the secret), a
-certificate as its public thumbprint, token secrets and token caches not at all.
+certificate as its public thumbprint, a webhook's signing secret as a fingerprint and its URL
+as scheme, host and a fingerprint (`_url_record`), token secrets and token caches not at all.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
@@ -52,6 +54,7 @@ from app.models import (
     Task,
     TenantAccount,
     User,
+    WebhookEndpoint,
     utcnow,
 )
 from app.observability.context import current_request_id
@@ -119,8 +122,12 @@ def _app(app: App) -> dict[str, Any]:
         "on_user_suspended": app.on_user_suspended,
         "on_app_removed": app.on_app_removed,
         "deletion_threshold": app.deletion_threshold,
+        "drift_policy": app.drift_policy,
+        "match_order": app.match_order,
         "immutable_id_attribute": app.immutable_id_attribute,
         "parameters": app.parameters,
+        "sync_interval_s": app.sync_interval_s,
+        "full_sync_interval_s": app.full_sync_interval_s,
     }
 
 
@@ -148,6 +155,28 @@ def _source(source: Source) -> dict[str, Any]:
         "sync_interval_s": source.sync_interval_s,
         "full_sync_interval_s": source.full_sync_interval_s,
         "deletion_threshold": source.deletion_threshold,
+    }
+
+
+def _url_record(url: str) -> str:
+    """A webhook URL as the trail shows it: where data goes (scheme, host, port) and a
+    fingerprint of the whole URL. The path and query stay out: many receivers (chat incoming
+    webhooks) put their credential there, and the trail is readable with `read` while
+    webhooks are `admin`'s. The fingerprint changes with any part of the URL."""
+    parts = urlsplit(url)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]} (sha256:{digest})"
+
+
+def _webhook(row: WebhookEndpoint) -> dict[str, Any]:
+    # The signing secret as a fingerprint of its encrypted form, like a client secret.
+    return {
+        "app_id": row.app_id,
+        "url": _url_record(row.url),
+        "description": row.description,
+        "event_types": row.event_types,
+        "enabled": row.enabled,
+        "secret": _secret_fingerprint(row.secret_enc),
     }
 
 
@@ -194,6 +223,8 @@ _FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {
 def object_type(row: Any) -> str:
     if isinstance(row, Source):
         return "source"
+    if isinstance(row, WebhookEndpoint):
+        return "webhook"
     return "app" if isinstance(row, App) else _FIELDS[type(row)][0]
 
 
@@ -206,6 +237,8 @@ def _name(row: Any) -> str | None:
         return row.display_name
     if isinstance(row, TenantAccount):
         return row.user_principal_name or row.object_id
+    if isinstance(row, WebhookEndpoint):
+        return _url_record(row.url).split(" ", 1)[0]
     if isinstance(row, Task):
         whom = f"user {row.user_id}" if row.user_id is not None else "a tenant account"
         return f"{row.action} of {whom} in app {row.app_id}"
@@ -235,6 +268,8 @@ def snapshot(row: Any, **extra: Any) -> dict[str, Any]:
     ids of a user, the app ids of a role) that live outside the row."""
     if isinstance(row, Source):
         values = _source(row)
+    elif isinstance(row, WebhookEndpoint):
+        values = _webhook(row)
     else:
         values = (
             _app(row)

@@ -102,7 +102,8 @@ def users_show(
         bool, typer.Option("--json", help='{"user": UserRead, "apps": [AssignmentRead]}')
     ] = False,
 ) -> None:
-    """One user, and each app's assignment: state, open task, step errors and why."""
+    """One user, and each app's assignment: state, open task, step errors, open drift (what
+    the tenant changed since) and why."""
     require_schema()
     with transaction() as session:
         try:
@@ -164,6 +165,8 @@ def _assignment_table(a: AssignmentRead) -> Any:
     }
     for i, e in enumerate(a.step_errors, start=1):
         rows[f"step error {i}"] = _compact(e)
+    for i, d in enumerate(a.drift, start=1):
+        rows[f"drift {i}"] = _compact(d)
     for name, value in rows.items():
         out.add_row(name, "" if value is None else str(value))
     return out

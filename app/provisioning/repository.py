@@ -16,6 +16,8 @@ from app.directory.repository import has_mapped_role
 from app.models import (
     OPEN_TASK_STATUSES,
     Assignment,
+    DriftItem,
+    DriftStatus,
     Event,
     RoleApp,
     Task,
@@ -129,6 +131,25 @@ def open_tasks(session: Session, assignment_ids: Sequence[int | None]) -> dict[i
         )
     ).scalars()
     return {t.assignment_id: t for t in rows if t.assignment_id is not None}
+
+
+def open_drift(
+    session: Session, assignment_ids: Sequence[int | None]
+) -> dict[int, list[DriftItem]]:
+    """The open drift items of each of these assignments (one query for a whole page),
+    oldest first."""
+    rows = session.execute(
+        select(DriftItem)
+        .where(
+            col(DriftItem.assignment_id).in_([i for i in assignment_ids if i is not None]),
+            col(DriftItem.status) == DriftStatus.open,
+        )
+        .order_by(col(DriftItem.first_seen_at), col(DriftItem.id))
+    ).scalars()
+    out: dict[int, list[DriftItem]] = {}
+    for item in rows:
+        out.setdefault(item.assignment_id, []).append(item)
+    return out
 
 
 def blocked_tasks(session: Session, app_id: int) -> list[Task]:

@@ -179,7 +179,7 @@ def app_users(
     state: AssignmentState | None = Query(None),
 ) -> Page[AssignmentRead]:
     """Everyone assigned to this app, with tenant object id, state, last applied state, the
-    ImmutableID, the last error, and why (role, mapping, rule)."""
+    ImmutableID, the last error, open drift, and why (role, mapping, rule)."""
     require_app(session, app_id)
     stmt = repository.app_assignment_query(app_id, state)
     rows, cursor, url = paginate(session, stmt, Assignment.id, page)
@@ -194,6 +194,8 @@ def app_users(
     tags=["assignments"],
 )
 def user_apps(user_id: Id, session: SessionDep, _: Reader) -> list[AssignmentRead]:
+    """Each app's assignment of this user: `state` (what we applied), the open task, step
+    errors, `drift` (what the tenant changed since, e.g. the account deleted by hand) and why."""
     get_user(session, user_id)
     rows = repository.user_assignments(session, user_id)
     return service.assignment_reads(session, service.assignment_views(session, rows))

@@ -12,6 +12,7 @@ from app.audit.schemas import GraphCallRead, WhyRead
 from app.models import (
     AssignmentState,
     AssignmentTarget,
+    DriftKind,
     StepKind,
     StepStatus,
     TaskAction,
@@ -106,6 +107,21 @@ class OpenTask(BaseModel):
     status: TaskStatus
 
 
+class AssignmentDrift(BaseModel):
+    """One open difference between the tenant and what we applied (`GET /apps/{id}/drift`
+    lists them per app)."""
+
+    kind: DriftKind
+    target: str = Field(
+        description="The attribute's Graph name, the skuId or the group id; empty for the "
+        "account's enabled or deleted state"
+    )
+    tenant_value: Any = Field(description="What the tenant holds (as the last delta round saw)")
+    applied_value: Any = Field(description="What we last applied and believed the tenant held")
+    task_id: int | None = Field(description="The task planned to put the tenant back (enforce)")
+    first_seen_at: datetime
+
+
 class AssignmentRead(BaseModel):
     id: int
     app_id: int
@@ -131,6 +147,13 @@ class AssignmentRead(BaseModel):
         "empty when the tenant holds the whole desired state",
     )
     open_task: OpenTask | None
+    drift: list[AssignmentDrift] = Field(
+        default_factory=list,
+        description="Open drift: where the tenant no longer holds what we applied (an account "
+        "deleted or disabled by hand, a license or group removed, an attribute changed), oldest "
+        "first. `state` says what we applied; this says what the tenant did since. Empty when "
+        "the last delta round found the tenant as we left it",
+    )
     updated_at: datetime
 
 

@@ -17,11 +17,16 @@ from app.apps import repository as apps_repo
 from app.audit import service as audit
 from app.audit.explain import Names, why_read
 from app.errors import Conflict, NotFound
-from app.models import App, Assignment, Task, TaskStatus, utcnow
+from app.models import App, Assignment, DriftItem, DriftKind, Task, TaskStatus, utcnow
 from app.provisioning import repository as repo
 from app.provisioning.planning import NOT_STARTED, next_plan, wake
-from app.provisioning.schemas import AssignmentRead, AssignmentStepError, OpenTask
-from app.tenant_accounts import matching
+from app.provisioning.schemas import (
+    AssignmentDrift,
+    AssignmentRead,
+    AssignmentStepError,
+    OpenTask,
+)
+from app.tenant_accounts import matching, withdrawn
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -79,7 +84,7 @@ def approve(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
 def deny(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
     """Deny pending tasks. A denied plan never runs: it is not retried, and only a new plan
     (which waits for approval again) can bring the change back."""
-    return _decide(
+    tasks = _decide(
         session,
         task_ids,
         "denied",
@@ -87,6 +92,8 @@ def deny(session: Session, task_ids: Sequence[int], who: str) -> list[Task]:
         denied_by=who,
         finished_at=utcnow(),
     )
+    withdrawn.restore_dispositions(session, tasks)
+    return tasks
 
 
 RETRYABLE = (TaskStatus.failed, TaskStatus.blocked)
@@ -145,6 +152,7 @@ def cancel(session: Session, task_id: int, who: str) -> Task:
     audit.record_values(
         session, "task.cancelled", task, {"status": before}, {"status": TaskStatus.cancelled}
     )
+    withdrawn.restore_dispositions(session, [task])
     return task
 
 
@@ -189,13 +197,23 @@ class AssignmentView:
     assignment: Assignment
     username: str | None
     open_task: Task | None
+    # Open drift: `state` is what we applied, which stays `provisioned` after someone deletes
+    # the account in the tenant by hand under a `report` policy; the drift says so.
+    drift: list[DriftItem] = field(default_factory=list)
 
 
 def assignment_views(session: Session, rows: Sequence[Assignment]) -> list[AssignmentView]:
     names = repo.usernames(session, {a.user_id for a in rows})
-    open_tasks = repo.open_tasks(session, [a.id for a in rows])
+    ids = [a.id for a in rows]
+    open_tasks = repo.open_tasks(session, ids)
+    drift = repo.open_drift(session, ids)
     return [
-        AssignmentView(a, names.get(a.user_id), open_tasks.get(a.id) if a.id else None)
+        AssignmentView(
+            a,
+            names.get(a.user_id),
+            open_tasks.get(a.id) if a.id else None,
+            drift.get(a.id, []) if a.id else [],
+        )
         for a in rows
     ]
 
@@ -229,6 +247,17 @@ def assignment_reads(session: Session, views: Sequence[AssignmentView]) -> list[
                 open_task=OpenTask(id=t.id, action=t.action, status=t.status)
                 if t and t.id
                 else None,
+                drift=[
+                    AssignmentDrift(
+                        kind=DriftKind(d.kind),
+                        target=d.target,
+                        tenant_value=d.tenant_value,
+                        applied_value=d.applied_value,
+                        task_id=d.task_id,
+                        first_seen_at=d.first_seen_at,
+                    )
+                    for d in v.drift
+                ],
                 updated_at=a.updated_at,
             )
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import Group as GroupResource
@@ -206,12 +206,19 @@ def _ordered(expr: Any, op: Op, value: Any, name: str) -> Clause:
 
 
 def _as_datetime(value: Any, name: str) -> datetime:
-    if isinstance(value, datetime):
-        return value
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidFilterException(detail=f"'{name}' compares with a dateTime.") from None
+        when = (
+            value
+            if isinstance(value, datetime)
+            else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        )
+        # In UTC, as the API's timestamps are (`app.api.timestamps`): SQLite keeps no offset.
+        # Year 1 at +14:00 is no date-time in UTC: an OverflowError, a 500 unless caught.
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidFilterException(
+            detail=f"'{name}' compares with a dateTime (in UTC, in the years 1 to 9999)."
+        ) from None
 
 
 # More comparisons than any client sends: a flat chain of a thousand `or`s is an expression

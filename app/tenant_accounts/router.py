@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
-from app.api.routing import ProblemRoute
+from app.api.routing import ProblemRoute, problem
 from app.apps.service import get_app, require_app
 from app.errors import Forbidden
 from app.inputs import SearchText
@@ -100,13 +100,26 @@ def get_account(app_id: Id, account_id: Id, session: SessionDep, _: Reader) -> T
     return _reads(session, [service.get_account(session, app_id, account_id)])[0]
 
 
+# Taking over an account that belongs to nobody here is as strong as deprovisioning it: once
+# linked (or imported) it is a directory user's, and a `write` token may suspend or delete
+# that user's account (PATCH the user, DELETE /users/{id}). So link and import need `admin`
+# like deprovision; ignore only hides the account from the list and stays `write`.
+ADMIN_ACTIONS = frozenset({AccountAction.link, AccountAction.import_, AccountAction.deprovision})
+
+_FORBIDDEN = problem(
+    403,
+    "Token lacks the required scope: `link`, `import` and `deprovision` need `admin` (they "
+    "take over, delete or suspend an account that belongs to no directory user); `ignore` "
+    "needs `write`",
+)
+
+
 def _may(principal: Principal, action: AccountAction) -> None:
-    """Deprovisioning an account that belongs to nobody here deletes or disables someone this
-    engine never created (perhaps the tenant's own admin): it needs the `admin` scope."""
-    if action == AccountAction.deprovision and not principal.has(Scope.admin):
+    if action in ADMIN_ACTIONS and not principal.has(Scope.admin):
         raise Forbidden(
-            "Deprovisioning a tenant account that belongs to no directory user needs the "
-            "`admin` scope; `write` may link, import and ignore."
+            f"`{action.value}` on a tenant account that belongs to no directory user needs the "
+            "`admin` scope (linking or importing hands the account to a directory user, whom "
+            "`write` may then suspend or delete); `write` may only ignore it."
         )
 
 
@@ -114,6 +127,7 @@ def _may(principal: Principal, action: AccountAction) -> None:
     "/apps/{app_id:int}/tenant-accounts/{account_id:int}/actions",
     response_model=AccountActionResult,
     operation_id="tenant-accounts-act",
+    responses={403: _FORBIDDEN},
 )
 def act(
     app_id: Id, account_id: Id, data: AccountActionIn, session: SessionDep, principal: Writer
@@ -121,7 +135,8 @@ def act(
     """One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
-    policy). A refusal is the problem it met (404, 409, 422)."""
+    policy). `link`, `import` and `deprovision` need `admin`, `ignore` needs `write`. A
+    refusal is the problem it met (403, 404, 409, 422)."""
     _may(principal, data.action)
     app = get_app(session, app_id)
     done = service.act(session, app, data.action, account_id, data.user_id)
@@ -140,13 +155,15 @@ def act(
     "/apps/{app_id:int}/tenant-accounts/actions",
     response_model=AccountActionsResult,
     operation_id="tenant-accounts-act-bulk",
+    responses={403: _FORBIDDEN},
 )
 def act_bulk(
     app_id: Id, data: AccountActionsIn, session: SessionDep, principal: Writer
 ) -> AccountActionsResult:
     """One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
-    accounts than the app's deletion threshold holds them all for approval."""
+    accounts than the app's deletion threshold holds them all for approval. The scopes are
+    those of the single action (`link`, `import`, `deprovision`: `admin`; `ignore`: `write`)."""
     _may(principal, data.action)
     app = get_app(session, app_id)
     results = service.act_on_many(

@@ -197,6 +197,15 @@ def ignore(session: Session, app: App, account_id: int) -> TenantAccount:
             f"Tenant account {account.id} is linked to directory user {account.user_id}; "
             "only accounts that belong to nobody here are ignored."
         )
+    pending = _deprovisioning_task(session, app, account)
+    if pending is not None:
+        # Refused rather than cancelling the task: the deprovision was an `admin`'s call (and
+        # may be awaiting an approver), which an `ignore` with `write` must not undo in
+        # passing; nor may the account look ignored while a task still deletes or suspends it.
+        raise Conflict(
+            f"Task {pending.id} deprovisions tenant account {account.id} ({pending.status}); "
+            "deny or cancel it before ignoring the account."
+        )
     before = audit.snapshot(account)
     account.disposition = IGNORED
     account.changed_at = utcnow()
@@ -274,6 +283,8 @@ def deprovision(session: Session, app: App, account_id: int, hold: str | None) -
             "tenant_account_id": account.id,
             "tenant_object_id": account.object_id,
             "user_principal_name": account.user_principal_name,
+            # What a denied or cancelled deprovision puts back (`withdrawn.restore_dispositions`).
+            "disposition_before": account.disposition,
         },
         status=TaskStatus.queued if reason is None else TaskStatus.pending_approval,
         reason=reason,

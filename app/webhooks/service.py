@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from app import crypto, queue
 from app.apps import repository as apps_repo
+from app.audit import service as audit
 from app.errors import NotFound, field_error
 from app.models import (
     App,
@@ -158,11 +159,15 @@ def create_endpoint(session: Session, data: WebhookCreate) -> tuple[WebhookEndpo
     session.add(row)
     session.flush()
     session.info.pop(_SUBSCRIBERS, None)
+    # Where the service sends data is a privileged choice: who made, changed or removed an
+    # endpoint is in the audit trail (the secret only as a fingerprint).
+    audit.record(session, "webhook.created", row)
     return row, secret
 
 
 def update_endpoint(session: Session, endpoint_id: int, data: WebhookUpdate) -> WebhookEndpoint:
     row = get_endpoint(session, endpoint_id, lock=True)
+    before = audit.snapshot(row)
     sent = data.model_fields_set
     if data.url is not None:
         row.url = check_url(data.url, get_settings())
@@ -177,12 +182,15 @@ def update_endpoint(session: Session, endpoint_id: int, data: WebhookUpdate) -> 
     row.updated_at = utcnow()
     session.add(row)
     session.info.pop(_SUBSCRIBERS, None)
+    audit.record(session, "webhook.updated", row, before)
     return row
 
 
 def delete_endpoint(session: Session, endpoint_id: int) -> None:
     """The endpoint and its delivery history go; deliveries in flight are dropped."""
-    session.delete(get_endpoint(session, endpoint_id))
+    row = get_endpoint(session, endpoint_id)
+    audit.record(session, "webhook.deleted", row)
+    session.delete(row)
     session.info.pop(_SUBSCRIBERS, None)
 
 

@@ -96,3 +96,44 @@ def test_json_that_does_not_parse_names_the_body_and_the_position(
     assert (error["field"], error["code"]) == ("body", "json_invalid")
     assert "at character" in error["message"]
     assert client.ok("GET", "/users")["items"] == []
+
+
+EDGES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
+"""The first and last day of the range with a far offset: no date-time in UTC (year 0, 10000)."""
+
+
+@pytest.mark.parametrize("value", EDGES)
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/audit", "since"),
+        ("/audit", "until"),
+        ("/provisioning/log", "since"),
+        ("/provisioning/log", "until"),
+        ("/provisioning/tasks", "since"),
+        ("/provisioning/tasks", "until"),
+        ("/jobs", "since"),
+        ("/users", "updated_since"),
+    ],
+)
+def test_a_date_time_out_of_range_in_utc_is_a_422_naming_the_field(
+    client: ApiClient, url: str, field: str, value: str
+) -> None:
+    body = client.problem("GET", url, 422, params={field: value})
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert "out of range" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("value", EDGES)
+def test_a_token_expiring_out_of_range_is_a_422_and_no_token(client: ApiClient, value: str) -> None:
+    before = client.ok("GET", "/tokens")["items"]
+    body = client.problem(
+        "POST", "/tokens", 422, json={"name": "edge", "scopes": ["read"], "expires_at": value}
+    )
+    assert [e["field"] for e in body["errors"]] == ["expires_at"]
+    assert client.ok("GET", "/tokens")["items"] == before
+
+
+def test_the_edges_of_the_range_in_utc_are_still_accepted(client: ApiClient) -> None:
+    for value in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00"):
+        client.ok("GET", "/audit", params={"since": value, "until": value})

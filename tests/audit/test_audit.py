@@ -98,6 +98,65 @@ def test_app_policy_credentials_and_deletion_are_recorded(
     assert _one("app.deleted", app["id"]).before is not None
 
 
+def _audit(api: ApiClient, **params: Any) -> list[dict[str, Any]]:
+    return api.ok("GET", "/audit", params={"limit": 500, **params})["items"]
+
+
+def test_drift_match_and_sync_settings_changes_are_recorded(api: ApiClient) -> None:
+    app = api.ok("POST", "/apps", json=app_body())
+    api.ok(
+        "PATCH",
+        f"/apps/{app['id']}",
+        json={"drift_policy": {"groups": "enforce"}, "match_order": ["mail"]},
+    )
+    api.ok("PATCH", f"/apps/{app['id']}", json={"sync_interval_s": 600})
+    api.ok("PATCH", f"/apps/{app['id']}", json={"full_sync_interval_s": 7200})
+
+    (policy,) = _audit(api, action="app.policy_changed", object_type="app", object=app["id"])
+    assert set(policy["after"]) == {"drift_policy", "match_order"}
+    assert policy["before"]["drift_policy"]["groups"] == "report"
+    assert policy["after"]["drift_policy"]["groups"] == "enforce"
+    assert policy["before"]["match_order"] == ["immutable_id", "user_principal_name", "mail"]
+    assert policy["after"]["match_order"] == ["mail"]
+    updates = _audit(api, action="app.updated", object_type="app", object=app["id"])
+    assert [(u["before"], u["after"]) for u in updates] == [
+        ({"sync_interval_s": 300}, {"sync_interval_s": 600}),
+        ({"full_sync_interval_s": 86400}, {"full_sync_interval_s": 7200}),
+    ]
+
+
+def test_webhook_endpoints_are_recorded_without_their_secret_or_url_path(
+    api: ApiClient,
+) -> None:
+    url = "https://hooks.example.com/services/T0/B0/capability-in-the-path"
+    created = api.ok("POST", "/webhooks", json={"url": url, "description": "ops"})
+    hook = created["id"]
+    api.ok("PATCH", f"/webhooks/{hook}", json={"url": "https://other.example.net:8443/in"})
+    api.ok("PATCH", f"/webhooks/{hook}", json={"secret": created["secret"][:-4] + "AAA="})
+    api.ok("DELETE", f"/webhooks/{hook}", expect=204)
+
+    entries = _audit(api, object_type="webhook", object=hook)
+    assert [e["action"] for e in entries] == [
+        "webhook.created",
+        "webhook.updated",
+        "webhook.updated",
+        "webhook.deleted",
+    ]
+    made, moved, rekeyed, gone = entries
+    assert made["actor"]["name"] == "admin" and made["after"]["description"] == "ops"
+    assert made["after"]["url"].startswith("https://hooks.example.com (sha256:")
+    assert made["after"]["secret"].startswith("set:")
+    assert set(moved["after"]) == {"url"}
+    assert moved["before"]["url"] == made["after"]["url"]
+    assert moved["after"]["url"].startswith("https://other.example.net:8443 (sha256:")
+    assert set(rekeyed["after"]) == {"secret"}
+    assert rekeyed["before"]["secret"] != rekeyed["after"]["secret"]
+    assert gone["after"] is None and gone["before"]["url"] == moved["after"]["url"]
+    everything = str(_audit(api))
+    assert created["secret"] not in everything and "capability-in-the-path" not in everything
+    assert created["secret"][6:-4] not in everything
+
+
 def test_mappings_rules_tokens_and_approvals_are_recorded(
     api: ApiClient, sandbox: SandboxServer, o365: dict[str, Any]
 ) -> None:

@@ -5,14 +5,17 @@ sandbox tenant."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from app import crypto
+from app.cli import app as cli
 from app.db import transaction
 from app.models import Assignment, DriftItem, Event, WebhookDelivery, WebhookEndpoint
 from app.sandbox import seed
@@ -566,3 +569,32 @@ def test_enforced_drift_whose_task_fails_stays_open_until_a_task_puts_it_back(
     assert (fixed.fixed, fixed.found) == (1, {})
     assert [i.status for i in _items(app_id)] == ["fixed"]
     assert [k for k, _ in _events(app_id)][-1] == "drift.fixed"
+
+
+def test_a_users_apps_show_the_open_drift_beside_the_state(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    # The account deleted by hand under `report`: the assignment still says `provisioned`
+    # (what we applied); only /apps/{id}/drift told, now the user's own views do too.
+    ctx = _provisioned(api, sandbox)
+    app_id, uid, oid = ctx["app_id"], ctx["user_id"], ctx["object_id"]
+    (before,) = api.ok("GET", f"/users/{uid}/apps")
+    assert before["drift"] == []
+    soft_delete(sandbox, oid)
+    copy_snapshot(sandbox, app_id, GROUPS)
+    run_cycle(app_id, [oid])
+    [item] = _items(app_id)
+
+    (shown,) = api.ok("GET", f"/users/{uid}/apps")
+    assert shown["state"] == "provisioned"
+    assert [
+        (d["kind"], d["target"], d["tenant_value"], d["applied_value"], d["task_id"])
+        for d in shown["drift"]
+    ] == [("deleted", "", "deleted", "present", None)]
+    assert datetime.fromisoformat(shown["drift"][0]["first_seen_at"]) == item.first_seen_at
+    listed = api.ok("GET", f"/apps/{app_id}/users")["items"]
+    assert [a["drift"] for a in listed] == [shown["drift"]]
+
+    result = CliRunner().invoke(cli, ["users", "show", str(uid), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["apps"] == [shown]

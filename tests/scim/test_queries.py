@@ -44,6 +44,7 @@ FILTERS = (
     ),
     ('userName co "100%"', []),  # LIKE wildcards are escaped
     ('meta.lastModified gt "2000-01-01T00:00:00Z"', [1, 2, 3, 4, 5]),
+    ('meta.lastModified gt "0001-01-01T00:00:00Z"', [1, 2, 3, 4, 5]),
 )
 
 
@@ -59,6 +60,9 @@ INVALID_FILTERS = (
     'noSuchThing eq "x"',
     'active eq "yes"',
     "userName gt 3",
+    # No date-time in UTC (the years 0 and 10000): an OverflowError, once a 500.
+    'meta.lastModified gt "0001-01-01T00:00:00+14:00"',
+    'meta.lastModified lt "9999-12-31T23:59:59-14:00"',
 )
 
 

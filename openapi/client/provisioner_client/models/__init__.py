@@ -23,6 +23,7 @@ from .app_sync_read import AppSyncRead
 from .app_update import AppUpdate
 from .app_update_cloud import AppUpdateCloud
 from .approval_policy import ApprovalPolicy
+from .assignment_drift import AssignmentDrift
 from .assignment_read import AssignmentRead
 from .assignment_read_applied_type_0 import AssignmentReadAppliedType0
 from .assignment_read_desired_type_0 import AssignmentReadDesiredType0
@@ -252,6 +253,7 @@ __all__ = (
     "AppSyncRead",
     "AppUpdate",
     "AppUpdateCloud",
+    "AssignmentDrift",
     "AssignmentRead",
     "AssignmentReadAppliedType0",
     "AssignmentReadDesiredType0",

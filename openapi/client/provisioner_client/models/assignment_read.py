@@ -12,6 +12,7 @@ from ..models.assignment_target import AssignmentTarget
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.assignment_drift import AssignmentDrift
     from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0
     from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0
     from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0
@@ -44,6 +45,9 @@ class AssignmentRead:
         username (None | str):
         why (None | WhyRead): Roles (and the mappings granting them), and the rules behind each license, group and
             parameter, by name and id
+        drift (list[AssignmentDrift] | Unset): Open drift: where the tenant no longer holds what we applied (an account
+            deleted or disabled by hand, a license or group removed, an attribute changed), oldest first. `state` says what
+            we applied; this says what the tenant did since. Empty when the last delta round found the tenant as we left it
         step_errors (list[AssignmentStepError] | Unset): Every step of the last run that did not apply, with Graph's
             error; empty when the tenant holds the whole desired state
     """
@@ -63,6 +67,7 @@ class AssignmentRead:
     user_id: int
     username: None | str
     why: None | WhyRead
+    drift: list[AssignmentDrift] | Unset = UNSET
     step_errors: list[AssignmentStepError] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -126,6 +131,13 @@ class AssignmentRead:
         else:
             why = self.why
 
+        drift: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.drift, Unset):
+            drift = []
+            for drift_item_data in self.drift:
+                drift_item = drift_item_data.to_dict()
+                drift.append(drift_item)
+
         step_errors: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.step_errors, Unset):
             step_errors = []
@@ -154,6 +166,8 @@ class AssignmentRead:
                 "why": why,
             }
         )
+        if drift is not UNSET:
+            field_dict["drift"] = drift
         if step_errors is not UNSET:
             field_dict["step_errors"] = step_errors
 
@@ -161,6 +175,7 @@ class AssignmentRead:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.assignment_drift import AssignmentDrift  # noqa: PLC0415
         from ..models.assignment_read_applied_type_0 import AssignmentReadAppliedType0  # noqa: PLC0415
         from ..models.assignment_read_desired_type_0 import AssignmentReadDesiredType0  # noqa: PLC0415
         from ..models.assignment_read_last_error_type_0 import AssignmentReadLastErrorType0  # noqa: PLC0415
@@ -279,6 +294,15 @@ class AssignmentRead:
 
         why = _parse_why(d.pop("why"))
 
+        _drift = d.pop("drift", UNSET)
+        drift: list[AssignmentDrift] | Unset = UNSET
+        if _drift is not UNSET:
+            drift = []
+            for drift_item_data in _drift:
+                drift_item = AssignmentDrift.from_dict(drift_item_data)
+
+                drift.append(drift_item)
+
         _step_errors = d.pop("step_errors", UNSET)
         step_errors: list[AssignmentStepError] | Unset = UNSET
         if _step_errors is not UNSET:
@@ -304,6 +328,7 @@ class AssignmentRead:
             user_id=user_id,
             username=username,
             why=why,
+            drift=drift,
             step_errors=step_errors,
         )
 

@@ -13,6 +13,7 @@ class ObjectType(StrEnum):
     TENANT_ACCOUNT = "tenant_account"
     TOKEN = "token"
     USER = "user"
+    WEBHOOK = "webhook"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -119,7 +119,7 @@ def sync_detailed(
     """App Users
 
      Everyone assigned to this app, with tenant object id, state, last applied state, the
-    ImmutableID, the last error, and why (role, mapping, rule).
+    ImmutableID, the last error, open drift, and why (role, mapping, rule).
 
     Args:
         app_id (int):
@@ -160,7 +160,7 @@ def sync(
     """App Users
 
      Everyone assigned to this app, with tenant object id, state, last applied state, the
-    ImmutableID, the last error, and why (role, mapping, rule).
+    ImmutableID, the last error, open drift, and why (role, mapping, rule).
 
     Args:
         app_id (int):
@@ -196,7 +196,7 @@ async def asyncio_detailed(
     """App Users
 
      Everyone assigned to this app, with tenant object id, state, last applied state, the
-    ImmutableID, the last error, and why (role, mapping, rule).
+    ImmutableID, the last error, open drift, and why (role, mapping, rule).
 
     Args:
         app_id (int):
@@ -235,7 +235,7 @@ async def asyncio(
     """App Users
 
      Everyone assigned to this app, with tenant object id, state, last applied state, the
-    ImmutableID, the last error, and why (role, mapping, rule).
+    ImmutableID, the last error, open drift, and why (role, mapping, rule).
 
     Args:
         app_id (int):

@@ -92,6 +92,9 @@ def sync_detailed(
 ) -> Response[Problem | list[AssignmentRead]]:
     """User Apps
 
+     Each app's assignment of this user: `state` (what we applied), the open task, step
+    errors, `drift` (what the tenant changed since, e.g. the account deleted by hand) and why.
+
     Args:
         user_id (int):
 
@@ -121,6 +124,9 @@ def sync(
 ) -> Problem | list[AssignmentRead] | None:
     """User Apps
 
+     Each app's assignment of this user: `state` (what we applied), the open task, step
+    errors, `drift` (what the tenant changed since, e.g. the account deleted by hand) and why.
+
     Args:
         user_id (int):
 
@@ -144,6 +150,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | list[AssignmentRead]]:
     """User Apps
+
+     Each app's assignment of this user: `state` (what we applied), the open task, step
+    errors, `drift` (what the tenant changed since, e.g. the account deleted by hand) and why.
 
     Args:
         user_id (int):
@@ -171,6 +180,9 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | list[AssignmentRead] | None:
     """User Apps
+
+     Each app's assignment of this user: `state` (what we applied), the open task, step
+    errors, `drift` (what the tenant changed since, e.g. the account deleted by hand) and why.
 
     Args:
         user_id (int):

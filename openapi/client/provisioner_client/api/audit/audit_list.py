@@ -192,8 +192,8 @@ def sync_detailed(
     """List Audit
 
      Every change to apps (credentials and policy included), approvals, mappings, rules,
-    roles, users, groups and tokens: who, when, what, and the changed fields before and
-    after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
+    roles, users, groups, tokens and webhooks: who, when, what, and the changed fields before
+    and after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
 
     Args:
         actor (None | str | Unset): The actor's name
@@ -258,8 +258,8 @@ def sync(
     """List Audit
 
      Every change to apps (credentials and policy included), approvals, mappings, rules,
-    roles, users, groups and tokens: who, when, what, and the changed fields before and
-    after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
+    roles, users, groups, tokens and webhooks: who, when, what, and the changed fields before
+    and after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
 
     Args:
         actor (None | str | Unset): The actor's name
@@ -319,8 +319,8 @@ async def asyncio_detailed(
     """List Audit
 
      Every change to apps (credentials and policy included), approvals, mappings, rules,
-    roles, users, groups and tokens: who, when, what, and the changed fields before and
-    after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
+    roles, users, groups, tokens and webhooks: who, when, what, and the changed fields before
+    and after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
 
     Args:
         actor (None | str | Unset): The actor's name
@@ -383,8 +383,8 @@ async def asyncio(
     """List Audit
 
      Every change to apps (credentials and policy included), approvals, mappings, rules,
-    roles, users, groups and tokens: who, when, what, and the changed fields before and
-    after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
+    roles, users, groups, tokens and webhooks: who, when, what, and the changed fields before
+    and after. Oldest first, in cursor pages; as CSV, every matching entry in one file.
 
     Args:
         actor (None | str | Unset): The actor's name

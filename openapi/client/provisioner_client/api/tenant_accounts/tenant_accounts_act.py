@@ -113,7 +113,8 @@ def sync_detailed(
      One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
-    policy). A refusal is the problem it met (404, 409, 422).
+    policy). `link`, `import` and `deprovision` need `admin`, `ignore` needs `write`. A
+    refusal is the problem it met (403, 404, 409, 422).
 
     Args:
         app_id (int):
@@ -153,7 +154,8 @@ def sync(
      One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
-    policy). A refusal is the problem it met (404, 409, 422).
+    policy). `link`, `import` and `deprovision` need `admin`, `ignore` needs `write`. A
+    refusal is the problem it met (403, 404, 409, 422).
 
     Args:
         app_id (int):
@@ -188,7 +190,8 @@ async def asyncio_detailed(
      One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
-    policy). A refusal is the problem it met (404, 409, 422).
+    policy). `link`, `import` and `deprovision` need `admin`, `ignore` needs `write`. A
+    refusal is the problem it met (403, 404, 409, 422).
 
     Args:
         app_id (int):
@@ -226,7 +229,8 @@ async def asyncio(
      One action on one account: `link` (to `user_id`), `import` (a new directory user from
     the account's attributes, then link), `ignore`, or `deprovision` (delete or suspend it
     under the app's on_user_deleted, as a task that waits for approval under the app's
-    policy). A refusal is the problem it met (404, 409, 422).
+    policy). `link`, `import` and `deprovision` need `admin`, `ignore` needs `write`. A
+    refusal is the problem it met (403, 404, 409, 422).
 
     Args:
         app_id (int):

@@ -109,7 +109,8 @@ def sync_detailed(
 
      One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
-    accounts than the app's deletion threshold holds them all for approval.
+    accounts than the app's deletion threshold holds them all for approval. The scopes are
+    those of the single action (`link`, `import`, `deprovision`: `admin`; `ignore`: `write`).
 
     Args:
         app_id (int):
@@ -145,7 +146,8 @@ def sync(
 
      One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
-    accounts than the app's deletion threshold holds them all for approval.
+    accounts than the app's deletion threshold holds them all for approval. The scopes are
+    those of the single action (`link`, `import`, `deprovision`: `admin`; `ignore`: `write`).
 
     Args:
         app_id (int):
@@ -176,7 +178,8 @@ async def asyncio_detailed(
 
      One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
-    accounts than the app's deletion threshold holds them all for approval.
+    accounts than the app's deletion threshold holds them all for approval. The scopes are
+    those of the single action (`link`, `import`, `deprovision`: `admin`; `ignore`: `write`).
 
     Args:
         app_id (int):
@@ -210,7 +213,8 @@ async def asyncio(
 
      One action on many accounts, each on its own: the answer has every item's result
     (a refused item is undone alone and carries its status and reason). Deprovisioning more
-    accounts than the app's deletion threshold holds them all for approval.
+    accounts than the app's deletion threshold holds them all for approval. The scopes are
+    those of the single action (`link`, `import`, `deprovision`: `admin`; `ignore`: `write`).
 
     Args:
         app_id (int):
