@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.models import DriftKind
+from app.provisioning.schemas import AssignmentDrift
 
 
-class DriftItemRead(BaseModel):
+class DriftItemRead(AssignmentDrift):
+    """One open drift item of an app, with whose assignment it is."""
+
     id: int
     user_id: int
     user_name: str | None = Field(description="The directory user's username")
     object_id: str = Field(description="The tenant user's object id")
-    kind: DriftKind
-    target: str = Field(
-        description="The attribute's Graph name, the skuId or the group id; empty for the "
-        "account's enabled or deleted state"
-    )
-    tenant_value: Any = Field(description="What the tenant holds (as the last delta round saw)")
-    applied_value: Any = Field(description="What we last applied and believed the tenant held")
-    task_id: int | None = Field(description="The task planned to put the tenant back (enforce)")
-    first_seen_at: datetime
     last_seen_at: datetime
 
 

@@ -17,8 +17,8 @@ import redis
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import live_users, make_app, members, wait_tasks
-from tests.provisioning.workers import WorkerPool
-from tests.support import ApiClient, reset_caches, user_body
+from tests.provisioning.workers import WorkerPool, arq_environment
+from tests.support import ApiClient, user_body
 
 USERS = 20
 
@@ -27,20 +27,7 @@ USERS = 20
 def arq_env(
     env: dict[str, str], sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
-    values = {
-        **env,
-        "QUEUE_MODE": "arq",
-        "SANDBOX_URL": sandbox.base_url,
-        "SANDBOX_CA_FILE": str(sandbox.ca_file),
-        "TASK_LEASE_S": "5",
-        "SWEEPER_INTERVAL_S": "2",
-        "LOG_FORMAT": "json",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    redis.Redis.from_url(values["REDIS_URL"]).flushdb()
-    reset_caches()
-    return values
+    return arq_environment(env, sandbox, monkeypatch, TASK_LEASE_S="5", SWEEPER_INTERVAL_S="2")
 
 
 @pytest.fixture

@@ -9,7 +9,33 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+import redis
+
+from app.sandbox.server import SandboxServer
+from tests.support import reset_caches
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def arq_environment(
+    env: dict[str, str], sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, **extra: str
+) -> dict[str, str]:
+    """The test's environment switched to the arq queue on the test Redis (emptied), pointing
+    at the sandbox, with `extra` settings; set in this process too, for the API client."""
+    values = {
+        **env,
+        "QUEUE_MODE": "arq",
+        "SANDBOX_URL": sandbox.base_url,
+        "SANDBOX_CA_FILE": str(sandbox.ca_file),
+        "LOG_FORMAT": "json",
+        **extra,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    redis.Redis.from_url(values["REDIS_URL"]).flushdb()
+    reset_caches()
+    return values
 
 
 class WorkerPool:

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body, authenticate
-from tests.provisioning.workers import WorkerPool
-from tests.support import ApiClient, reset_caches
+from tests.provisioning.workers import WorkerPool, arq_environment
+from tests.support import ApiClient
 from tests.sync.conftest import delta_calls, sync_row
 
 
@@ -24,21 +23,9 @@ from tests.sync.conftest import delta_calls, sync_row
 def arq_env(
     env: dict[str, str], sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
-    values = {
-        **env,
-        "QUEUE_MODE": "arq",
-        "SANDBOX_URL": sandbox.base_url,
-        "SANDBOX_CA_FILE": str(sandbox.ca_file),
-        # One job at a time per worker: with one job running, the other job can only be
-        # taken by the other process.
-        "WORKER_CONCURRENCY": "1",
-        "LOG_FORMAT": "json",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    redis.Redis.from_url(values["REDIS_URL"]).flushdb()
-    reset_caches()
-    return values
+    # One job at a time per worker: with one job running, the other job can only be taken
+    # by the other process.
+    return arq_environment(env, sandbox, monkeypatch, WORKER_CONCURRENCY="1")
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ T = TypeVar("T", bound="DriftItemRead")
 
 @_attrs_define
 class DriftItemRead:
-    """
+    """One open drift item of an app, with whose assignment it is.
+
     Attributes:
         applied_value (Any): What we last applied and believed the tenant held
         first_seen_at (datetime.datetime):
