@@ -100,6 +100,10 @@ def transition(
 
 
 def open_task(session: Session, assignment_id: int | None) -> Task | None:
+    """The assignment's open task. None for no assignment: a tenant account's deprovision has
+    none, and `assignment_id IS NULL` would match every such task of the app at once."""
+    if assignment_id is None:
+        return None
     return session.execute(
         select(Task).where(
             col(Task.assignment_id) == assignment_id, col(Task.status).in_(OPEN_TASK_STATUSES)

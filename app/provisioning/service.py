@@ -110,8 +110,15 @@ def retry(session: Session, task_id: int, who: str) -> Task:
             "approval again."
         )
     before = task.status
-    if task.status != TaskStatus.blocked and repo.open_task(session, task.assignment_id):
+    # A deprovision of a tenant account has no assignment (`open_task(None)` would match every
+    # such task of every account): its own check is the account's.
+    if (
+        task.assignment_id is not None
+        and task.status != TaskStatus.blocked
+        and repo.open_task(session, task.assignment_id)
+    ):
         raise Conflict("Another task for this assignment is open; it supersedes this one.")
+    withdrawn.check_retry(session, task)
     moved = repo.transition(
         session,
         [task_id],

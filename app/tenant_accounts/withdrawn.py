@@ -1,5 +1,6 @@
 """A deprovision of a tenant account that will never run (denied or cancelled) gives the
-account back its disposition from before the deprovision was planned.
+account back its disposition from before the deprovision was planned; one that ended without
+success runs again only on the account as it was planned for (`check_retry`).
 
 `service.deprovision` marks the account `deprovisioning` while its task is open; nothing else
 takes that mark off but the task's success (`deprovisioned`, written by the runner). Left in
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from app.audit import service as audit
+from app.errors import Conflict
 from app.models import Task, TaskStatus, utcnow
 from app.tenant_accounts import repository as repo
 from app.tenant_accounts.repository import DEPROVISIONING
@@ -41,3 +43,31 @@ def restore_dispositions(session: Session, tasks: Iterable[Task]) -> None:
         account.changed_at = utcnow()
         session.add(account)
         audit.record(session, "tenant_account.deprovision_withdrawn", account, before)
+
+
+def check_retry(session: Session, task: Task) -> None:
+    """A failed or blocked deprovision of a tenant account runs again only on the account it
+    was planned for as it was then: still belonging to nobody and still marked for it. Since
+    the task ended, the account may have been linked to a directory user or imported (link and
+    import only wait for *open* deprovisions): sending the old plan then would disable or
+    delete a person's account that nobody asked to deprovision. Raises Conflict (409)."""
+    if task.assignment_id is not None:
+        return
+    plan = task.plan or {}
+    account = repo.get(session, task.app_id, plan.get("tenant_account_id"), lock=True)
+    if account is None:
+        raise Conflict(
+            f"Task {task.id} deprovisions a tenant account that the snapshot no longer holds; "
+            "it is not run again."
+        )
+    if account.user_id is not None or account.disposition != DEPROVISIONING:
+        held = (
+            f"is linked to directory user {account.user_id}"
+            if account.user_id is not None
+            else f"is now {account.disposition or 'unmatched'}"
+        )
+        raise Conflict(
+            f"Tenant account {account.id} ({account.user_principal_name}) {held} since task "
+            f"{task.id} ended; the old deprovision is not run again. Plan a new one if it is "
+            "still wanted."
+        )

@@ -478,3 +478,49 @@ def test_deprovisioning_the_tenants_global_admin_is_refused_by_graph_and_says_so
     assert admin.props["accountEnabled"] is True and not admin.is_deleted
     row = account(ids[ADMIN])
     assert row.account_enabled is True and row.disposition != "deprovisioned"
+
+
+def test_a_failed_deprovision_is_not_retried_on_an_account_linked_since(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Link waits only for an open deprovision; a failed one can be retried later. By then the
+    account may belong to someone: the retry is refused and nothing is sent."""
+    app, role = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
+    aid = app["id"]
+    ids = copy_tenant(sandbox, aid)
+    first = _act(api, aid, ids[ADMIN], action="deprovision")
+    other = _act(api, aid, ids[MEGAN], action="deprovision")
+    tasks = {t["id"]: t for t in wait_tasks(api, aid)}
+    assert tasks[first["task_id"]]["status"] == "failed"  # Graph refuses it for an admin
+    assert tasks[other["task_id"]]["status"] == "succeeded"
+    uid = api.ok("POST", "/users", json=user_body(7, role_ids=[role["id"]]))["id"]
+    _act(api, aid, ids[ADMIN], action="link", user_id=uid)
+
+    refused = api.problem("POST", f"/provisioning/tasks/{first['task_id']}/retry", 409)
+
+    assert f"linked to directory user {uid}" in refused["detail"]
+    [task] = [t for t in wait_tasks(api, aid) if t["id"] == first["task_id"]]
+    assert (task["status"], task["attempts"]) == ("failed", tasks[first["task_id"]]["attempts"])
+    admin = sandbox.state.tenant(seed.DEMO_TENANT_ID).users[seed.USER_ADMIN]
+    assert admin.props["accountEnabled"] is True
+
+
+def test_a_failed_deprovision_of_an_account_still_of_nobody_can_be_retried(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Even while another account's deprovision is open: an account task has no assignment, so
+    "another open task of the same assignment" must not mean any open account task."""
+    app, _ = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
+    aid = app["id"]
+    ids = copy_tenant(sandbox, aid)
+    first = _act(api, aid, ids[ADMIN], action="deprovision")
+    assert [t["status"] for t in wait_tasks(api, aid)] == ["failed"]
+    api.ok("PATCH", f"/apps/{aid}", json={"deletion_threshold": 0})
+    held = _act(api, aid, ids[NESTOR], action="deprovision")
+
+    retried = api.ok("POST", f"/provisioning/tasks/{first['task_id']}/retry")
+
+    assert retried["status"] == "queued"
+    tasks = {t["id"]: t for t in wait_tasks(api, aid)}
+    assert tasks[first["task_id"]]["status"] == "failed"  # Graph still refuses an admin
+    assert tasks[held["task_id"]]["status"] == "pending_approval"
