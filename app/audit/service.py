@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
+from app import crypto
 from app.audit import repository as repo
 from app.models import (
     ApiToken,
@@ -162,10 +163,12 @@ def _url_record(url: str) -> str:
     """A webhook URL as the trail shows it: where data goes (scheme, host, port) and a
     fingerprint of the whole URL. The path and query stay out: many receivers (chat incoming
     webhooks) put their credential there, and the trail is readable with `read` while
-    webhooks are `admin`'s. The fingerprint changes with any part of the URL."""
+    webhooks are `admin`'s. The fingerprint changes with any part of the URL. It is keyed
+    (HMAC with the service's key, `crypto.derived_id`): a plain hash of a short, guessable path
+    could be confirmed offline by anyone who reads the trail."""
     parts = urlsplit(url)
-    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]} (sha256:{digest})"
+    digest = crypto.derived_id("webhook-url:" + url)[:16]
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]} (hmac:{digest})"
 
 
 def _webhook(row: WebhookEndpoint) -> dict[str, Any]:

@@ -9,8 +9,10 @@ has one: the engine asks for Graph permissions only) when it
 - deletes or restores such a user: User.ReadWrite.All is not enough
   (https://learn.microsoft.com/graph/api/user-delete; contract §2).
 The answer is 403 `Authorization_RequestDenied` "Insufficient privileges to complete the
-operation.", the one Graph gives for any missing privilege. `businessPhones` is on Entra's list
-of sensitive properties next to the three the update page names.
+operation.", the one Graph gives for any missing privilege. The sensitive properties are
+Entra's table "Who can perform sensitive actions" (learn.microsoft.com/entra/identity/
+role-based-access-control/privileged-roles-permissions): accountEnabled, businessPhones,
+mobilePhone, onPremisesImmutableId, otherMails, passwordProfile, userPrincipalName.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from typing import Any
 from app.sandbox.errors import forbidden
 from app.sandbox.state import User
 
-SENSITIVE = frozenset({"accountEnabled", "mobilePhone", "otherMails", "businessPhones"})
+SENSITIVE = frozenset(
+    {
+        "accountEnabled",
+        "businessPhones",
+        "mobilePhone",
+        "onPremisesImmutableId",
+        "otherMails",
+        "passwordProfile",
+        "userPrincipalName",
+    }
+)
 
 
 def refuse_sensitive_update(user: User, body: dict[str, Any]) -> None:

@@ -86,7 +86,7 @@ def _link(session: Session, app: App, account: TenantAccount, user: User) -> Non
     and the user's assignment holds the account's object id with the tenant's state as the
     applied state, so the next run changes what differs instead of creating anyone."""
     assert user.id is not None and account.id is not None
-    pending = _deprovisioning_task(session, app, account)
+    pending = repo.open_deprovision(session, _id(app), account.id)
     if pending is not None:
         # Linking would make a person of ours the target of a delete or suspend planned for
         # an account of nobody's (and perhaps approved later without a second look).
@@ -197,7 +197,7 @@ def ignore(session: Session, app: App, account_id: int) -> TenantAccount:
             f"Tenant account {account.id} is linked to directory user {account.user_id}; "
             "only accounts that belong to nobody here are ignored."
         )
-    pending = _deprovisioning_task(session, app, account)
+    pending = repo.open_deprovision(session, _id(app), account.id)
     if pending is not None:
         # Refused rather than cancelling the task: the deprovision was an `admin`'s call (and
         # may be awaiting an approver), which an `ignore` with `write` must not undo in
@@ -241,14 +241,6 @@ def threshold_hold(session: Session, app: App, count: int) -> str | None:
     )
 
 
-def _deprovisioning_task(session: Session, app: App, account: TenantAccount) -> Task | None:
-    """The open task that deletes or suspends this account, if any."""
-    for task in repo.open_account_tasks(session, _id(app)):
-        if (task.plan or {}).get("tenant_account_id") == account.id:
-            return task
-    return None
-
-
 def deprovision(session: Session, app: App, account_id: int, hold: str | None) -> Task:
     """Plan the delete or suspend of an account that belongs to nobody here."""
     account = get_account(session, _id(app), account_id, lock=True)
@@ -265,7 +257,7 @@ def deprovision(session: Session, app: App, account_id: int, hold: str | None) -
     action = deprovision_action(app)
     if action == TaskAction.suspend and account.account_enabled is False:
         raise Conflict(f"Tenant account {account.id} is already disabled in the tenant.")
-    pending = _deprovisioning_task(session, app, account)
+    pending = repo.open_deprovision(session, _id(app), account.id)
     if pending is not None:
         raise Conflict(
             f"Task {pending.id} already deprovisions tenant account {account.id} "

@@ -47,13 +47,15 @@ def restore_dispositions(session: Session, tasks: Iterable[Task]) -> None:
 
 def check_retry(session: Session, task: Task) -> None:
     """A failed or blocked deprovision of a tenant account runs again only on the account it
-    was planned for as it was then: still belonging to nobody and still marked for it. Since
-    the task ended, the account may have been linked to a directory user or imported (link and
-    import only wait for *open* deprovisions): sending the old plan then would disable or
-    delete a person's account that nobody asked to deprovision. Raises Conflict (409)."""
-    if task.assignment_id is not None:
-        return
+    was planned for as it was then: still belonging to nobody, still marked for it, and with
+    no other deprovision of it open. Since the task ended, the account may have been linked to
+    a directory user or imported (link and import only wait for *open* deprovisions): sending
+    the old plan then would disable or delete a person's account that nobody asked to
+    deprovision. Raises Conflict (409). Other tasks (of a directory user, even one deleted
+    since, whose task lost its assignment) are not this function's business."""
     plan = task.plan or {}
+    if task.assignment_id is not None or "tenant_account_id" not in plan:
+        return
     account = repo.get(session, task.app_id, plan.get("tenant_account_id"), lock=True)
     if account is None:
         raise Conflict(
@@ -70,4 +72,10 @@ def check_retry(session: Session, task: Task) -> None:
             f"Tenant account {account.id} ({account.user_principal_name}) {held} since task "
             f"{task.id} ended; the old deprovision is not run again. Plan a new one if it is "
             "still wanted."
+        )
+    other = repo.open_deprovision(session, task.app_id, account.id)
+    if other is not None and other.id != task.id:
+        raise Conflict(
+            f"Task {other.id} already deprovisions tenant account {account.id} "
+            f"({other.status}); it supersedes task {task.id}."
         )

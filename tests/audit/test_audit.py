@@ -5,6 +5,7 @@ leaves none); filters, cursor pages and the CSV export."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from typing import Any
 
@@ -144,16 +145,19 @@ def test_webhook_endpoints_are_recorded_without_their_secret_or_url_path(
     ]
     made, moved, rekeyed, gone = entries
     assert made["actor"]["name"] == "admin" and made["after"]["description"] == "ops"
-    assert made["after"]["url"].startswith("https://hooks.example.com (sha256:")
+    assert made["after"]["url"].startswith("https://hooks.example.com (hmac:")
     assert made["after"]["secret"].startswith("set:")
     assert set(moved["after"]) == {"url"}
     assert moved["before"]["url"] == made["after"]["url"]
-    assert moved["after"]["url"].startswith("https://other.example.net:8443 (sha256:")
+    assert moved["after"]["url"].startswith("https://other.example.net:8443 (hmac:")
     assert set(rekeyed["after"]) == {"secret"}
     assert rekeyed["before"]["secret"] != rekeyed["after"]["secret"]
     assert gone["after"] is None and gone["before"]["url"] == moved["after"]["url"]
     everything = str(_audit(api))
     assert created["secret"] not in everything and "capability-in-the-path" not in everything
+    # The fingerprint is keyed: a plain hash of a guessed URL does not confirm it.
+    plain = hashlib.sha256(url.encode()).hexdigest()
+    assert plain[:12] not in everything and plain[:16] not in everything
     assert created["secret"][6:-4] not in everything
 
 

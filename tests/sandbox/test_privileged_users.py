@@ -25,6 +25,14 @@ from tests.sandbox.helpers import error_of
         {"mobilePhone": "+1 555 0100"},
         {"otherMails": ["x@example.com"]},
         {"businessPhones": ["+1 555 0101"]},
+        {"userPrincipalName": "renamed@contoso.com"},
+        {"onPremisesImmutableId": "dGFrZW4tb3Zlcg=="},
+        {
+            "passwordProfile": {
+                "password": "Str0ng!Passw0rd#2026",
+                "forceChangePasswordNextSignIn": True,
+            }
+        },
         {"department": "IT", "accountEnabled": False},  # one sensitive property refuses all
     ],
 )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from app.db import transaction
-from app.models import Assignment, AuditEntry, User
+from app.models import Assignment, AuditEntry, Task, TaskStatus, User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.apps.helpers import app_body
@@ -524,3 +524,42 @@ def test_a_failed_deprovision_of_an_account_still_of_nobody_can_be_retried(
     tasks = {t["id"]: t for t in wait_tasks(api, aid)}
     assert tasks[first["task_id"]]["status"] == "failed"  # Graph still refuses an admin
     assert tasks[held["task_id"]]["status"] == "pending_approval"
+
+
+def test_a_failed_deprovision_is_not_retried_while_another_of_the_same_account_is_open(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    app, _ = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
+    aid = app["id"]
+    ids = copy_tenant(sandbox, aid)
+    first = _act(api, aid, ids[ADMIN], action="deprovision")
+    assert [t["status"] for t in wait_tasks(api, aid)] == ["failed"]
+    api.ok("PATCH", f"/apps/{aid}", json={"deletion_threshold": 0})
+    again = _act(api, aid, ids[ADMIN], action="deprovision")  # held by the threshold
+
+    refused = api.problem("POST", f"/provisioning/tasks/{first['task_id']}/retry", 409)
+
+    assert f"Task {again['task_id']} already deprovisions" in refused["detail"]
+    tasks = {t["id"]: t["status"] for t in wait_tasks(api, aid)}
+    assert tasks == {first["task_id"]: "failed", again["task_id"]: "pending_approval"}
+
+
+def test_a_task_whose_user_and_assignment_are_gone_is_not_retried_as_an_account_task(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """A deleted user's assignment goes once its tasks end, and their tasks keep NULL in its
+    place: such a task is not a tenant account's deprovision, and there is nothing to run."""
+    app, role = _app(api, sandbox, provisioning_enabled=True)
+    aid = app["id"]
+    api.ok("POST", "/users", json=user_body(3, role_ids=[role["id"]]))
+    [task] = wait_tasks(api, aid)
+    with transaction() as session:
+        row = session.get(Task, task["id"])
+        assert row is not None
+        row.status, row.assignment_id = TaskStatus.failed, None
+        session.add(row)
+
+    refused = api.problem("POST", f"/provisioning/tasks/{task['id']}/retry", 409)
+
+    assert "assignment that no longer exists" in refused["detail"]
+    assert [t["status"] for t in wait_tasks(api, aid)] == ["failed"]
