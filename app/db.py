@@ -56,6 +56,11 @@ def build_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # SQLite's own lower() folds ASCII only, so `q=Ås`, a SCIM `displayName eq`, a
+            # group search or a name's uniqueness check missed non-ASCII names that Postgres
+            # (with a UTF-8 locale) finds. Python's folds all of Unicode, as the `*_lower`
+            # columns the app stores already are.
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     return create_engine(
@@ -65,6 +70,13 @@ def build_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         pool_timeout=settings.db_pool_timeout_s,
     )
+
+
+def _unicode_lower(value: Any) -> Any:
+    """SQLite's `lower()` for every Unicode letter (NULL stays NULL, a blob stays itself)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).lower()
 
 
 def pool_exhausted(engine: Engine) -> bool:

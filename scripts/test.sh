@@ -69,7 +69,7 @@ trap cleanup EXIT
 log "starting postgres on port $PG_PORT"
 mkdir -p "$RUN_DIR/pg"
 [ "$(id -u)" = 0 ] && chown postgres "$RUN_DIR" "$RUN_DIR/pg"
-as_pg "$PG_BIN/initdb" -D "$RUN_DIR/pg" -U postgres -A trust --no-sync >"$RUN_DIR/initdb.log" 2>&1 \
+as_pg "$PG_BIN/initdb" -D "$RUN_DIR/pg" -U postgres -A trust --no-sync --encoding=UTF8 --locale=C.UTF-8 >"$RUN_DIR/initdb.log" 2>&1 \
   || { cat "$RUN_DIR/initdb.log"; die "initdb failed"; }
 as_pg "$PG_BIN/pg_ctl" -D "$RUN_DIR/pg" -l "$RUN_DIR/pg.log" -w -t 60 start \
   -o "-p $PG_PORT -k $RUN_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \

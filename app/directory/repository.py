@@ -366,17 +366,57 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.updated_since is not None:
         stmt = stmt.where(col(User.updated_at) >= f.updated_since)
     if f.q:
-        pattern = contains_pattern(normalized(f.q).lower())
+        text_ = normalized(f.q).lower()
+        pattern = contains_pattern(text_)
+        # The separator cannot reach here through the API (`SearchText` refuses controls);
+        # were it in the text, the joined search text could match across two fields.
         stmt = stmt.where(
-            or_(
-                col(User.username_lower).like(pattern, escape=LIKE_ESCAPE),
-                col(User.email_lower).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(User.firstname).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(User.lastname).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
-            )
+            _Searches(literal(pattern, Text()))
+            if SEARCH_SEPARATOR not in text_
+            else _searched_fields(literal(pattern, Text()))
         )
     return stmt
+
+
+SEARCH_SEPARATOR = "\x1f"
+"""What joins the searched fields in `directory_user_search.search_text` (migration 0021)."""
+
+
+class _Searches(FunctionElement[bool]):
+    """`q=`: a LIKE pattern matches the user's username, email, first, last or display name
+    (each lower-cased). On Postgres it is read from `directory_user_search` (migration 0021),
+    whose trigram index serves it and which a reapply never writes; elsewhere (SQLite) from
+    the user row itself."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "user_searches"
+
+
+def _searched_fields(pattern: Any) -> Any:
+    return or_(
+        col(User.username_lower).like(pattern, escape=LIKE_ESCAPE),
+        col(User.email_lower).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(User.firstname).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(User.lastname).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
+    )
+
+
+@compiles(_Searches, "postgresql")
+def _searches_pg(element: _Searches, compiler: Any, **kw: Any) -> str:
+    (pattern,) = list(element.clauses)
+    return (
+        f"({compiler.process(col(User.id), **kw)} IN (SELECT directory_user_search.user_id "
+        "FROM directory_user_search WHERE directory_user_search.search_text LIKE "
+        f"{compiler.process(pattern, **kw)} ESCAPE '\\'))"
+    )
+
+
+@compiles(_Searches)
+def _searches(element: _Searches, compiler: Any, **kw: Any) -> str:
+    (pattern,) = list(element.clauses)
+    return str(compiler.process(_searched_fields(pattern), **kw))
 
 
 LIKE_ESCAPE = "\\"

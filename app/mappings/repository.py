@@ -63,15 +63,21 @@ def _roles_json(outcome: MappingOutcome) -> dict[str, int]:
 
 def _write_outcomes_pg(session: Session, changed: Changed) -> None:
     # One statement per chunk over arrays: unnest() beats a round trip per row by far.
+    ids = [uid for uid, _, _ in changed]
     session.execute(
         text(
             "UPDATE directory_user AS u SET mapped_roles = v.r::jsonb, mapped_group_id = v.g, "
             "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
             "FROM unnest(CAST(:ids AS int[]), CAST(:roles AS text[]), CAST(:groups AS int[]), "
-            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id"
+            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id "
+            # The bounds let the merge join start at the chunk's first id: without them it
+            # walks the primary key from the table's first row on every chunk.
+            "AND u.id BETWEEN :lo AND :hi"
         ),
         {
-            "ids": [uid for uid, _, _ in changed],
+            "ids": ids,
+            "lo": min(ids),
+            "hi": max(ids),
             "roles": [json.dumps(_roles_json(o)) for _, o, _ in changed],
             "groups": [o.group_id for _, o, _ in changed],
             "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],

@@ -291,7 +291,9 @@ def dry_run(
     return [(f.id, r) for (f, _), r in zip(facts, results, strict=True)]
 
 
-def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -> dict[str, int]:
+def reapply_all(
+    session_factory: Any, progress: Any = None, chunk: int = 5000, writers: int = 1
+) -> dict[str, int]:
     """Re-evaluate every user, chunk by chunk, each chunk written in its own transaction.
 
     Writing chunk N overlaps evaluating chunk N+1: the database works on one core while Python
@@ -313,17 +315,21 @@ def reapply_all(session_factory: Any, progress: Any = None, chunk: int = 5000) -
         if progress:
             progress(done, total)
 
-    pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reapply-writer") as writer:
+    pending: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="reapply-writer") as writer:
         for facts in _chunk_reader(session_factory, chunk, needs):
             changed = _apply(compiled, facts)
             processed += len(facts)
             changed_total += len(changed)
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(write, changed, processed)
-        if pending is not None:
-            pending.result()
+            for f in pending:
+                f.result()
+            step = max(1, -(-len(changed) // writers))
+            pending = [
+                writer.submit(write, changed[i : i + step], processed)
+                for i in range(0, max(1, len(changed)), step)
+            ]
+        for f in pending:
+            f.result()
     # Tasks are planned once the whole run is known, so deletion thresholds see all of it.
     run.finish_in_chunks(session_factory)
     return {"processed": processed, "changed": changed_total, "total": total, "tasks": run.planned}

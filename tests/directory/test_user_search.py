@@ -1,0 +1,149 @@
+"""`GET /users?q=` (substring of username, email, first, last or display name) through every
+write path, on Postgres, where the searched text lives in `directory_user_search` kept by
+triggers (migration 0021), and on SQLite, where it is read from the user rows.
+
+What could go wrong with a separate search table, each tested here: a write path that skips it
+(single, bulk, PATCH, delete), a stale entry after a rename, a match across two fields of the
+joined text, wildcards taken as wildcards, and (the reason it exists) a reapply rewriting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+from app.db import get_engine
+from tests.support import ApiClient, reset_caches, user_body
+
+
+@pytest.fixture
+def sqlite_client(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ApiClient]:
+    """The API on a fresh SQLite database (no DATABASE_URL: the embedded default)."""
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "sqlite-data"))
+    reset_caches()
+    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
+    assert get_engine().dialect.name == "sqlite"
+    with ApiClient.admin() as api:
+        yield api
+    reset_caches()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def api(request: pytest.FixtureRequest) -> ApiClient:
+    fixture = "client" if request.param == "postgresql" else "sqlite_client"
+    client: ApiClient = request.getfixturevalue(fixture)
+    return client
+
+
+def found(api: ApiClient, q: str) -> list[str]:
+    names: list[str] = []
+    page = api.ok("GET", "/users", params={"q": q, "limit": 2})
+    names += [u["username"] for u in page["items"]]
+    while page["next"]:
+        page = api.get(page["next"]).json()
+        names += [u["username"] for u in page["items"]]
+    return sorted(names)
+
+
+def test_every_write_path_is_searchable_and_renames_follow(api: ApiClient) -> None:
+    api.ok(
+        "POST",
+        "/users",
+        json=user_body(
+            1, username="ola.nordmann", email="ola@fjord.no", firstname="Ola", lastname="Nordmann"
+        ),
+    )
+    result = api.ok(
+        "POST",
+        "/users/bulk",
+        json={
+            "users": [
+                user_body(
+                    2, username="kari", email="kari@fjord.no", firstname="Kari", lastname="Vik"
+                ),
+                user_body(3, username="per", email="per@dal.se", firstname="Per", lastname="Ås"),
+            ]
+        },
+    )
+    per_id = next(item["id"] for item in result["items"] if item["index"] == 1)
+    # Each field, in any case, as a substring.
+    assert found(api, "NORDM") == ["ola.nordmann"]  # lastname and username
+    assert found(api, "fjord") == ["kari", "ola.nordmann"]  # email
+    assert found(api, "kar") == ["kari"]
+    assert found(api, "ås") == ["per"]  # lastname, non-ASCII (display name as well)
+    # A rename through PATCH: the new name is found, the old one no longer.
+    api.ok("PATCH", f"/users/{per_id}", json={"lastname": "Berg", "display_name": "Per Berg"})
+    assert found(api, "berg") == ["per"]
+    assert found(api, "ås") == []
+    api.ok("PATCH", f"/users/{per_id}", json={"email": "per@berg.example"})
+    assert found(api, "dal.se") == []
+    assert found(api, "per@berg") == ["per"]
+    # A deleted user is no longer listed, whatever matches.
+    api.ok("DELETE", f"/users/{per_id}", expect=204)
+    assert found(api, "berg") == []
+
+
+def test_no_match_across_fields_and_wildcards_are_literal(api: ApiClient) -> None:
+    api.ok(
+        "POST",
+        "/users",
+        json=user_body(1, username="abc", email="abc@x.io", firstname="Def", lastname="Ghi"),
+    )
+    api.ok(
+        "POST",
+        "/users",
+        json=user_body(2, username="a_b%c", email="odd@x.io", firstname="Odd", lastname="Case"),
+    )
+    # The end of one field and the start of the next are not one substring.
+    assert found(api, "iodef") == []
+    assert found(api, "x.iodef") == []
+    assert found(api, "defghi") == []
+    assert found(api, "def ghi") == ["abc"]  # the display name holds both, with the space
+    # `%` and `_` are themselves, not wildcards.
+    assert found(api, "a_b%") == ["a_b%c"]
+    assert found(api, "a%c") == []
+    assert found(api, "_") == ["a_b%c"]
+
+
+def test_search_rows_follow_the_users_and_a_reapply_writes_none(client: ApiClient) -> None:
+    """Postgres: one search row per user, kept by the triggers, untouched by a reapply that
+    rewrites every user's mapping outcome (why the text lives apart from the user row)."""
+    role = client.ok("POST", "/roles", json={"name": "Staff"})
+    client.ok("POST", "/users/bulk", json={"users": [user_body(n) for n in range(1, 41)]})
+    with get_engine().connect() as conn:
+        before = dict(
+            conn.execute(text("SELECT user_id, xmin::text FROM directory_user_search")).all()
+        )
+        user_xmins = dict(conn.execute(text("SELECT id, xmin::text FROM directory_user")).all())
+    assert set(before) == set(user_xmins) and len(before) == 40
+    client.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "everyone is staff",
+            "conditions": [{"source": "username", "operator": "exists"}],
+            "actions": [{"action": "add_role", "value": [str(role["id"])]}],
+        },
+    )
+    job = client.wait_job(client.ok("POST", "/mappings/reapply")["id"])
+    assert job["status"] == "succeeded" and job["result"]["changed"] == 40
+    assert client.ok("GET", "/users", params={"role_id": role["id"], "limit": 100})["items"]
+    with get_engine().connect() as conn:
+        after = dict(
+            conn.execute(text("SELECT user_id, xmin::text FROM directory_user_search")).all()
+        )
+        rewritten = dict(conn.execute(text("SELECT id, xmin::text FROM directory_user")).all())
+    assert all(rewritten[u] != user_xmins[u] for u in user_xmins)  # the reapply wrote users
+    assert after == before  # and no search row
+    # A hard delete (purge) takes the search row with it (ON DELETE CASCADE).
+    with get_engine().begin() as conn:
+        conn.execute(text("DELETE FROM directory_user WHERE username_lower = 'user1'"))
+        assert conn.execute(text("SELECT count(*) FROM directory_user_search")).scalar() == 39
