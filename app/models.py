@@ -476,6 +476,17 @@ class Task(SQLModel, table=True):
     started_at: datetime | None = ts_column()
     finished_at: datetime | None = ts_column()
 
+    @property
+    def deprovisioned_account_id(self) -> int | None:
+        """The tenant account this task deprovisions, when it is the deprovisioning of an
+        account that belongs to no directory user (no assignment; the plan names the account,
+        see `app.tenant_accounts.service.deprovision`); None for every other task. The one
+        test of "is this an account's deprovision" for the runner, retries and withdrawals."""
+        if self.assignment_id is not None:
+            return None
+        account_id = (self.plan or {}).get("tenant_account_id")
+        return account_id if isinstance(account_id, int) else None
+
 
 class Event(SQLModel, table=True):
     """Something worth telling an admin: an ImmutableID written back, a link to an existing

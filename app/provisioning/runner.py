@@ -277,7 +277,7 @@ def _record_account(
     for kind, data in outcome.events:
         repo.add_event(session, kind, app_id=app_id, user_id=None, task_id=task.id, data=data)
     _finish_task(session, task, outcome, decision, now)
-    account = accounts_repo.get(session, app_id, (task.plan or {}).get("tenant_account_id"))
+    account = accounts_repo.get(session, app_id, task.deprovisioned_account_id)
     if account is not None and task.status == TaskStatus.succeeded:
         if task.action == TaskAction.delete:
             account.deleted = True

@@ -118,7 +118,7 @@ def retry(session: Session, task_id: int, who: str) -> Task:
         and repo.open_task(session, task.assignment_id)
     ):
         raise Conflict("Another task for this assignment is open; it supersedes this one.")
-    if task.assignment_id is None and "tenant_account_id" not in (task.plan or {}):
+    if task.assignment_id is None and task.deprovisioned_account_id is None:
         raise Conflict(
             f"Task {task.id} belonged to an assignment that no longer exists (its user was "
             "deleted here); there is nothing to run it for."

@@ -31,13 +31,13 @@ def restore_dispositions(session: Session, tasks: Iterable[Task]) -> None:
     """For each denied or cancelled task that deprovisions a tenant account: the account's
     disposition as it was before (none for an account that was simply unmatched)."""
     for task in tasks:
-        plan = task.plan or {}
-        if task.assignment_id is not None or task.status not in WITHDRAWN:
+        account_id = task.deprovisioned_account_id
+        if account_id is None or task.status not in WITHDRAWN:
             continue
-        account = repo.get(session, task.app_id, plan.get("tenant_account_id"), lock=True)
+        account = repo.get(session, task.app_id, account_id, lock=True)
         if account is None or account.disposition != DEPROVISIONING:
             continue
-        previous = plan.get("disposition_before")
+        previous = task.plan.get("disposition_before")
         before = audit.snapshot(account)
         account.disposition = None if previous == DEPROVISIONING else previous
         account.changed_at = utcnow()
@@ -53,10 +53,10 @@ def check_retry(session: Session, task: Task) -> None:
     the old plan then would disable or delete a person's account that nobody asked to
     deprovision. Raises Conflict (409). Other tasks (of a directory user, even one deleted
     since, whose task lost its assignment) are not this function's business."""
-    plan = task.plan or {}
-    if task.assignment_id is not None or "tenant_account_id" not in plan:
+    account_id = task.deprovisioned_account_id
+    if account_id is None:
         return
-    account = repo.get(session, task.app_id, plan.get("tenant_account_id"), lock=True)
+    account = repo.get(session, task.app_id, account_id, lock=True)
     if account is None:
         raise Conflict(
             f"Task {task.id} deprovisions a tenant account that the snapshot no longer holds; "
