@@ -11,9 +11,9 @@ import httpx
 
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import make_app, wait_tasks
+from tests.provisioning.conftest import wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import T
+from tests.sync.conftest import T, everyone_app
 
 
 def _sync(api: ApiClient, app_id: int, full: bool = False) -> dict[str, Any]:
@@ -25,20 +25,10 @@ def _sync(api: ApiClient, app_id: int, full: bool = False) -> dict[str, Any]:
 def test_a_hand_made_change_is_found_reported_then_put_back(
     api: ApiClient, sandbox: SandboxServer, portal: httpx.Client
 ) -> None:
-    app = make_app(api, sandbox)
-    app_id = app["id"]
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [{"action": "set_licenses", "value": [seed.SKU_E3]}],
-        },
+    app_id, role_id, _ = everyone_app(
+        api, sandbox, {"action": "set_licenses", "value": [seed.SKU_E3]}
     )
-    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))
+    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))
     assert {t["status"] for t in wait_tasks(api, app_id)} == {"succeeded"}
     (assignment,) = api.ok("GET", f"/users/{user['id']}/apps")
     oid = assignment["tenant_object_id"]

@@ -13,9 +13,9 @@ import httpx
 
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import make_app, wait_tasks
+from tests.provisioning.conftest import wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import accounts
+from tests.sync.conftest import accounts, everyone_app
 from tests.tenant_accounts.snapshot import wait_jobs
 
 
@@ -33,23 +33,14 @@ def _provisioned_after_a_cycle(
     """An app whose rule grants everyone E3 (and Sales with `groups`), cycled once, then
     one person provisioned (created, and added to Sales) before the next cycle. Without a
     group no membership round mentions the person: only the users round does."""
-    app_id = make_app(api, sandbox)["id"]
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [
-                {"action": "set_licenses", "value": [seed.SKU_E3]},
-                *([{"action": "set_groups", "value": [seed.GROUP_SALES]}] if groups else []),
-            ],
-        },
+    app_id, role_id, _ = everyone_app(
+        api,
+        sandbox,
+        {"action": "set_licenses", "value": [seed.SKU_E3]},
+        *([{"action": "set_groups", "value": [seed.GROUP_SALES]}] if groups else []),
     )
     assert _sync(api, app_id, full=True)["kind"] == "full"
-    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))
+    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))
     assert {t["status"] for t in wait_tasks(api, app_id)} == {"succeeded"}
     (assignment,) = api.ok("GET", f"/users/{user['id']}/apps")
     return app_id, str(assignment["tenant_object_id"])
@@ -113,19 +104,10 @@ def test_a_membership_removed_before_the_groups_first_round_is_drift(
     """A rule starts using Sales: the engine adds the person, someone drops them before the
     next cycle, whose groups round is the group's first (full): it lists no such member, so
     no row changed, and only comparing every assignment finds the membership we applied."""
-    app_id = make_app(api, sandbox)["id"]
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    rule = api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [{"action": "set_licenses", "value": [seed.SKU_E3]}],
-        },
+    app_id, role_id, rule = everyone_app(
+        api, sandbox, {"action": "set_licenses", "value": [seed.SKU_E3]}
     )
-    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))
+    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))
     assert {t["status"] for t in wait_tasks(api, app_id)} == {"succeeded"}
     (assignment,) = api.ok("GET", f"/users/{user['id']}/apps")
     oid = assignment["tenant_object_id"]

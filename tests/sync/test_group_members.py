@@ -14,9 +14,9 @@ from app.db import transaction
 from app.models import DriftItem, RuleRow
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import make_app, wait_tasks
+from tests.provisioning.conftest import wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import T, accounts, cycle, members
+from tests.sync.conftest import T, accounts, cycle, everyone_app, members
 
 
 def _track(app_id: int, group_id: str) -> None:
@@ -119,20 +119,10 @@ def test_drift_of_a_member_deleted_and_restored_in_the_tenant(
     """What an admin expects: while the account is deleted, one `deleted` item (not a
     `groups` item per group as well); once it is restored with its memberships, that item
     is fixed and nothing else is reported."""
-    created = make_app(api, sandbox)
-    app_id = created["id"]
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [{"action": "set_groups", "value": [seed.GROUP_SALES]}],
-        },
+    app_id, role_id, _ = everyone_app(
+        api, sandbox, {"action": "set_groups", "value": [seed.GROUP_SALES]}
     )
-    api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))
+    api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))
     [task] = wait_tasks(api, app_id)
     assert task["status"] == "succeeded", task
     oid = next(u.id for u in sandbox.state.tenant(T).users.values() if u.upn.startswith("user1@"))

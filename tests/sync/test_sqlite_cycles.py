@@ -16,9 +16,9 @@ from app.db import get_engine, transaction
 from app.models import User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import make_app, wait_tasks
+from tests.provisioning.conftest import wait_tasks
 from tests.support import ApiClient, reset_caches, user_body
-from tests.sync.conftest import T, accounts, cycle, live_ids
+from tests.sync.conftest import T, accounts, cycle, everyone_app, live_ids
 
 TENANT_USERS = 200
 MATCHED = 50
@@ -48,24 +48,14 @@ def test_cycles_match_and_drift_on_sqlite(
     sqlite_api: ApiClient, sandbox: SandboxServer, portal: httpx.Client
 ) -> None:
     api = sqlite_api
-    app = make_app(api, sandbox)
-    app_id = app["id"]
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [
-                {"action": "set_licenses", "value": [seed.SKU_E3]},
-                {"action": "set_groups", "value": [seed.GROUP_SALES]},
-            ],
-        },
+    app_id, role_id, _ = everyone_app(
+        api,
+        sandbox,
+        {"action": "set_licenses", "value": [seed.SKU_E3]},
+        {"action": "set_groups", "value": [seed.GROUP_SALES]},
     )
     # One person provisioned by the engine (so drift has an applied state to compare)...
-    uid = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))["id"]
+    uid = api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))["id"]
     [task] = wait_tasks(api, app_id)
     assert task["status"] == "succeeded", task
     # ...and a tenant of 200 people the engine never made, 50 of them in our directory.
