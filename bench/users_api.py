@@ -8,7 +8,7 @@ run and with the load average at that moment (the machine is shared; read figure
 
   lists   p50/p99 of `GET /users` by role, by group, by an empty group, by status, by exact
           email, by `q=` substring and a deep cursor page. Baseline: the same requests with
-          the list indexes of migration 0011 dropped (then recreated). Each query's plan
+          the list indexes of migrations 0018 and 0021 dropped (then recreated). Each query's plan
           (EXPLAIN ANALYZE) is summarised next to it.
   ingest  users/s of `POST /users` from 8 concurrent clients; baseline: one client.
   bulk    users/s of `POST /users/bulk` (1,000 per request, all-or-nothing and per-item);
@@ -41,7 +41,7 @@ from _common import drop_database, fresh_database, timed
 DB_NAME = "provisioner_bench_users_api"
 ROOT = Path(__file__).resolve().parent.parent
 LIST_INDEXES = (
-    "ix_directory_user_search_trgm",
+    "ix_directory_user_search_text_trgm",
     "ix_directory_user_live_status_id",
     "ix_directory_user_live_effective_group_id",
     "ix_directory_user_mapped_roles",
