@@ -8,6 +8,7 @@ and the executor plans a follow-up when it finishes if the desired state moved m
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -106,15 +107,19 @@ class Run:
     # The API request (or job) that caused this run; its tasks carry it into the worker and
     # from there into Graph's client-request-id.
     correlation_id: str | None = field(default_factory=current_request_id)
+    # A reapply notes from two writer threads at once; a lost increment of `destructive`
+    # would let a run past the deletion threshold.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def note(self, app: App, assignment: Assignment, fresh: bool = False) -> None:
         assert app.id is not None and assignment.id is not None
-        self.noted.setdefault(app.id, set()).add(assignment.id)
-        if fresh:
-            self.fresh[assignment.id] = assignment
         plan = next_plan(assignment)
-        if plan is not None and plan.action in DESTRUCTIVE:
-            self.destructive[app.id] = self.destructive.get(app.id, 0) + 1
+        with self._lock:
+            self.noted.setdefault(app.id, set()).add(assignment.id)
+            if fresh:
+                self.fresh[assignment.id] = assignment
+            if plan is not None and plan.action in DESTRUCTIVE:
+                self.destructive[app.id] = self.destructive.get(app.id, 0) + 1
 
     def finish(self, session: Session) -> None:
         self._plan(session, {a: sorted(ids) for a, ids in self.noted.items()})
