@@ -63,13 +63,26 @@ def build_engine(settings: Settings) -> Engine:
             dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
         pool_timeout=settings.db_pool_timeout_s,
     )
+
+    @event.listens_for(engine, "connect")
+    def _custom_plans(dbapi_conn: Any, _record: Any) -> None:
+        # psycopg prepares a statement on the server after five runs, and Postgres then may
+        # switch to one generic plan for every parameter value. The user list's plans depend
+        # on the values (a rare or a common `q=` pattern, a dense or an empty group, a cursor
+        # deep in the table): with the generic plan, `GET /users?q=` took 43 ms instead of
+        # 26 ms at 20,000 users. Planning each run costs well under a millisecond.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def _unicode_lower(value: Any) -> Any:
