@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.support import reset_caches
+from tests.support import reset_caches, use_sqlite
 
 SECRET_KEY = Fernet.generate_key().decode()
 
@@ -102,3 +102,13 @@ def client(env: dict[str, str]) -> Iterator[object]:
 
     with ApiClient.admin() as api:
         yield api
+
+
+@pytest.fixture
+def on_sqlite(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """The embedded default instead of Postgres: a migrated SQLite database of the test's own
+    (the other settings as `env` set them); yields the database file."""
+    yield use_sqlite(tmp_path, monkeypatch)
+    reset_caches()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,6 +19,24 @@ def reset_caches() -> None:
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
     crypto._fernet.cache_clear()
+
+
+def use_sqlite(tmp_path: Path, monkeypatch: Any) -> Path:
+    """Point the app at a fresh, migrated SQLite database of its own under `tmp_path` (the
+    embedded default: no DATABASE_URL); returns the database file. Call `reset_caches()`
+    when done (the fixtures that use this do)."""
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.db import get_engine
+
+    data = tmp_path / "sqlite-data"
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("DATA_DIR", str(data))
+    reset_caches()
+    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
+    assert get_engine().dialect.name == "sqlite"
+    return data / "provisioner.db"
 
 
 def truncate_all() -> None:

@@ -7,31 +7,13 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from app.cli import app as cli
 from app.db import transaction
 from app.directory import service
 from app.directory.schemas import UserCreate, UserUpdate
-from tests.support import ApiClient, reset_caches
-
-
-@pytest.fixture
-def on_sqlite(
-    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    data = tmp_path / "sqlite-data"
-    monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("DATA_DIR", str(data))
-    reset_caches()
-    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
-    yield data / "provisioner.db"
-    reset_caches()
+from tests.support import ApiClient
 
 
 def test_parallel_custom_attribute_merges_keep_every_key(on_sqlite: Path) -> None:

@@ -3,7 +3,6 @@ each created user is evaluated and planned like a single create."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from app.db import transaction
 from app.models import Assignment, AuditEntry, Task, User, UserRole
 from tests.provisioning.task_rows import add_app, install_recorder
-from tests.support import ApiClient, reset_caches, user_body
+from tests.support import ApiClient, user_body
 
 
 def count(model: Any) -> int:
@@ -236,24 +235,7 @@ def test_a_batch_records_the_same_audit_entry_as_single_creates(client: ApiClien
     assert many["custom_attributes"] == ODD_VALUES["custom_attributes"]
 
 
-@pytest.fixture
-def on_sqlite(
-    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """The embedded default: a migrated SQLite database of its own."""
-    from typer.testing import CliRunner
-
-    from app.cli import app as cli
-
-    monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "sqlite-data"))
-    reset_caches()
-    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
-    yield
-    reset_caches()
-
-
-def test_a_batch_on_sqlite_keeps_values_and_records_each_user(on_sqlite: None) -> None:
+def test_a_batch_on_sqlite_keeps_values_and_records_each_user(on_sqlite: Path) -> None:
     admin = ApiClient.admin()
     created = bulk(admin, [user_body(i, **ODD_VALUES) for i in (1, 2, 3)], "per_item")
     assert created["created"] == 3

@@ -14,26 +14,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from app.cli import app as cli
 from app.db import get_engine
-from tests.support import ApiClient, reset_caches, user_body
+from tests.support import ApiClient, user_body
 
 
 @pytest.fixture
-def sqlite_client(
-    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ApiClient]:
-    """The API on a fresh SQLite database (no DATABASE_URL: the embedded default)."""
-    monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "sqlite-data"))
-    reset_caches()
-    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
-    assert get_engine().dialect.name == "sqlite"
+def sqlite_client(on_sqlite: Path) -> Iterator[ApiClient]:
     with ApiClient.admin() as api:
         yield api
-    reset_caches()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -11,15 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy.exc import StatementError
-from typer.testing import CliRunner
 
-from app.cli import app as cli
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from app.sync import repository as sync_repo
 from tests.apps.helpers import app_body, authenticate
 from tests.provisioning.conftest import make_app, wait_tasks
-from tests.support import ApiClient, reset_caches, user_body
+from tests.support import ApiClient, reset_caches, use_sqlite, user_body
 from tests.sync.conftest import T, cycle, sync_row
 
 ODD = {
@@ -86,12 +84,7 @@ def test_odd_values_neither_stop_a_cycle_nor_fail_a_read_on_postgres(
 @pytest.fixture
 def on_sqlite(api: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The embedded default database, with the sandbox settings `api` set."""
-    data = tmp_path / "sqlite-data"
-    monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("DATA_DIR", str(data))
-    reset_caches()
-    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
-    yield data / "provisioner.db"
+    yield use_sqlite(tmp_path, monkeypatch)
     reset_caches()
 
 

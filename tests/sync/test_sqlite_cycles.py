@@ -9,15 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from app.cli import app as cli
-from app.db import get_engine, transaction
+from app.db import transaction
 from app.models import User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import wait_tasks
-from tests.support import ApiClient, reset_caches, user_body
+from tests.support import ApiClient, reset_caches, use_sqlite, user_body
 from tests.sync.conftest import T, accounts, cycle, everyone_app, live_ids
 
 TENANT_USERS = 200
@@ -32,13 +30,9 @@ def sqlite_api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ApiClient]:
     """The API on a fresh SQLite database (no DATABASE_URL: the embedded default)."""
-    monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "sqlite-data"))
     monkeypatch.setenv("SANDBOX_URL", sandbox.base_url)
     monkeypatch.setenv("SANDBOX_CA_FILE", str(sandbox.ca_file))
-    reset_caches()
-    assert CliRunner().invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
-    assert get_engine().dialect.name == "sqlite"
+    use_sqlite(tmp_path, monkeypatch)
     with ApiClient.admin() as client:
         yield client
     reset_caches()
