@@ -7,8 +7,8 @@ GIN although no searched field changed: measured at 100,000 users, the trigram G
 a full reapply's write time (17.8 s with it, 8.9 s without, same machine, minutes apart).
 
 The searched text now lives in `directory_user_search` (one row per user: username, email,
-first, last and display name, lower-cased, joined by U+001F, which `SearchText` refuses in a
-query, so a search can never match across two fields). Triggers keep it in step from every
+first, last and display name, each folded by Postgres's lower(), joined by U+001F, which
+`SearchText` refuses in a query, so a search can never match across two fields). Triggers keep it in step from every
 write path (API, bulk, CSV, SCIM, directory sources): one INSERT per statement on insert, and a
 row update only when a searched column really changed. A reapply never touches it.
 
@@ -30,16 +30,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _text(row: str) -> str:
+    # Postgres's own lower() on every field, username and email too (not the `*_lower`
+    # columns, which Python folds): the query folds its pattern with the same lower(), so
+    # both sides agree however a letter folds (a final Σ, a dotted İ).
     return (
-        f"concat_ws(chr(31), {row}.username_lower, {row}.email_lower, lower({row}.firstname), "
+        f"concat_ws(chr(31), lower({row}.username), lower({row}.email), lower({row}.firstname), "
         f"lower({row}.lastname), lower({row}.display_name))"
     )
 
 
-SEARCHED = ("username_lower", "email_lower", "firstname", "lastname", "display_name")
+SEARCHED = ("username", "email", "firstname", "lastname", "display_name")
 CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SEARCHED)
 
 UPGRADE = [
+    # No user is written between the backfill and the triggers (one would have no search row,
+    # or a stale one, for good): writers wait until the migration commits.
+    "LOCK TABLE directory_user IN SHARE ROW EXCLUSIVE MODE",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE TABLE directory_user_search ("
     " user_id integer PRIMARY KEY REFERENCES directory_user (id) ON DELETE CASCADE,"

@@ -120,13 +120,18 @@ def needs_for(text_keys: Iterable[tuple[str, str | None]], member_of: bool) -> N
 
 
 def iter_fact_chunks(
-    session: Session, chunk: int = 5000, needs: Needs | None = None
+    session: Session,
+    chunk: int = 5000,
+    needs: Needs | None = None,
+    seen: dict[int, datetime] | None = None,
 ) -> Iterator[list[tuple[UserFacts, str | None]]]:
     """Every user, in id order, a chunk at a time (keyset paging keeps each query cheap).
 
     With `needs`, only the referenced columns are read and, on Postgres, only the referenced
     custom attributes are extracted server-side: decoding every user's JSON documents costs
-    more than evaluating all mappings.
+    more than evaluating all mappings. `seen` receives each user's `updated_at` as read with
+    its facts (every write of a user's facts moves it), so a later write can tell whether
+    the facts changed meanwhile.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     if needs is None or not postgres:
@@ -141,7 +146,7 @@ def iter_fact_chunks(
         columns = [User.id, *(getattr(User, f) for f in field_names)]
         columns.append(User.member_of if with_members else literal(None))
         columns.extend(User.custom_attributes.op("->>")(k) for k in custom_keys)  # type: ignore[attr-defined]
-    columns += [User.group_id, User.mapping_fingerprint]
+    columns += [User.group_id, User.mapping_fingerprint, User.updated_at]
     n = len(field_names)
     after = 0
     while True:
@@ -178,9 +183,11 @@ def iter_fact_chunks(
                 member_of=tuple(r[1 + n] or ()),
                 custom_attributes=custom,
                 role_ids=frozenset(role_set) if role_set else empty,
-                group_id=r[-2],
+                group_id=r[-3],
             )
-            out.append((facts, r[-1]))
+            out.append((facts, r[-2]))
+            if seen is not None:
+                seen[r[0]] = r[-1]
         yield out
         after = hi
 
@@ -366,14 +373,15 @@ def user_query(f: UserFilter) -> Select[User]:
     if f.updated_since is not None:
         stmt = stmt.where(col(User.updated_at) >= f.updated_since)
     if f.q:
-        text_ = normalized(f.q).lower()
-        pattern = contains_pattern(text_)
+        text_ = normalized(f.q)
+        # Folded by the database's lower(), as the searched text is: Python's lower() folds
+        # some letters otherwise (a final Σ to ς, İ to i plus a combining dot), and then the
+        # exact name as stored was not found.
+        pattern = func.lower(literal(contains_pattern(text_), Text()))
         # The separator cannot reach here through the API (`SearchText` refuses controls);
         # were it in the text, the joined search text could match across two fields.
         stmt = stmt.where(
-            _Searches(literal(pattern, Text()))
-            if SEARCH_SEPARATOR not in text_
-            else _searched_fields(literal(pattern, Text()))
+            _Searches(pattern) if SEARCH_SEPARATOR not in text_ else _searched_fields(pattern)
         )
     return stmt
 
@@ -384,9 +392,9 @@ SEARCH_SEPARATOR = "\x1f"
 
 class _Searches(FunctionElement[bool]):
     """`q=`: a LIKE pattern matches the user's username, email, first, last or display name
-    (each lower-cased). On Postgres it is read from `directory_user_search` (migration 0021),
-    whose trigram index serves it and which a reapply never writes; elsewhere (SQLite) from
-    the user row itself."""
+    (each folded by the database's lower(), as the pattern is). On Postgres it is read from
+    `directory_user_search` (migration 0021), whose trigram index serves it and which a
+    reapply never writes; elsewhere (SQLite) from the user row itself."""
 
     inherit_cache = True
     type = Boolean()
@@ -395,8 +403,8 @@ class _Searches(FunctionElement[bool]):
 
 def _searched_fields(pattern: Any) -> Any:
     return or_(
-        col(User.username_lower).like(pattern, escape=LIKE_ESCAPE),
-        col(User.email_lower).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(User.username).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(User.email).like(pattern, escape=LIKE_ESCAPE),
         func.lower(User.firstname).like(pattern, escape=LIKE_ESCAPE),
         func.lower(User.lastname).like(pattern, escape=LIKE_ESCAPE),
         func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),

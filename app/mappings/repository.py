@@ -5,7 +5,7 @@ Functions take the caller's session and never commit (the edge owns the transact
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, text
@@ -43,36 +43,45 @@ def next_position(session: Session) -> int:
     return 0 if top is None else int(top) + 1
 
 
-def write_outcomes(session: Session, changed: Changed) -> None:
-    """Store these users' mapping outcomes and fingerprints, in bulk.
+def write_outcomes(
+    session: Session, changed: Changed, seen: Mapping[int, datetime] | None = None
+) -> set[int]:
+    """Store these users' mapping outcomes and fingerprints, in bulk; returns the ids written.
+
+    `seen`: each user's `updated_at` when its facts were read (a reapply reads them in one
+    transaction and writes in another). A user whose row moved since is left alone: its own
+    write re-evaluated it, or will, and an outcome from the facts before it would undo it.
 
     The statements bypass the identity map: expire loaded users afterwards if they are read
     again in the same session.
     """
     if not changed:
-        return
+        return set()
     if session.get_bind().dialect.name == "postgresql":
-        _write_outcomes_pg(session, changed)
-    else:
-        _write_outcomes_generic(session, changed)
+        return _write_outcomes_pg(session, changed, seen)
+    return _write_outcomes_generic(session, changed, seen)
 
 
 def _roles_json(outcome: MappingOutcome) -> dict[str, int]:
     return {str(rid): mid for rid, mid in outcome.granted_roles.items()}
 
 
-def _write_outcomes_pg(session: Session, changed: Changed) -> None:
+def _write_outcomes_pg(
+    session: Session, changed: Changed, seen: Mapping[int, datetime] | None
+) -> set[int]:
     # One statement per chunk over arrays: unnest() beats a round trip per row by far.
     ids = [uid for uid, _, _ in changed]
-    session.execute(
+    result = session.execute(
         text(
             "UPDATE directory_user AS u SET mapped_roles = v.r::jsonb, mapped_group_id = v.g, "
             "mapped_attributes = v.a::jsonb, mapping_fingerprint = v.f, updated_at = :now "
             "FROM unnest(CAST(:ids AS int[]), CAST(:roles AS text[]), CAST(:groups AS int[]), "
-            "CAST(:attrs AS text[]), CAST(:fps AS text[])) AS v(id, r, g, a, f) WHERE u.id = v.id "
+            "CAST(:attrs AS text[]), CAST(:fps AS text[]), CAST(:seen AS timestamptz[])) "
+            "AS v(id, r, g, a, f, s) WHERE u.id = v.id "
+            "AND (v.s IS NULL OR u.updated_at = v.s) "
             # The bounds let the merge join start at the chunk's first id: without them it
             # walks the primary key from the table's first row on every chunk.
-            "AND u.id BETWEEN :lo AND :hi"
+            "AND u.id BETWEEN :lo AND :hi RETURNING u.id"
         ),
         {
             "ids": ids,
@@ -82,26 +91,43 @@ def _write_outcomes_pg(session: Session, changed: Changed) -> None:
             "groups": [o.group_id for _, o, _ in changed],
             "attrs": [json.dumps(dict(o.attributes)) for _, o, _ in changed],
             "fps": [fp for _, _, fp in changed],
+            "seen": [None if seen is None else seen.get(uid) for uid in ids],
             "now": utcnow(),
         },
     )
+    return {int(uid) for (uid,) in result.all()}
 
 
-def _write_outcomes_generic(session: Session, changed: Changed) -> None:
+def _write_outcomes_generic(
+    session: Session, changed: Changed, seen: Mapping[int, datetime] | None
+) -> set[int]:
     table = User.__table__  # type: ignore[attr-defined]
-    session.execute(
+    now = utcnow()
+    values = {
+        "mapped_roles": bindparam("r"),
+        "mapped_group_id": bindparam("g"),
+        "mapped_attributes": bindparam("a"),
+        "mapping_fingerprint": bindparam("f"),
+        "updated_at": now,
+    }
+    rows = [
+        {"uid": uid, "r": _roles_json(o), "g": o.group_id, "a": dict(o.attributes), "f": fp}
+        for uid, o, fp in changed
+    ]
+    if seen is None:
         # Core (not ORM) update: executemany keyed on our own bind names.
+        session.execute(table.update().where(table.c.id == bindparam("uid")).values(values), rows)
+        return {uid for uid, _, _ in changed}
+    # Row by row, to learn which rows moved since they were read (SQLite, the embedded
+    # default, holds small directories).
+    guarded = (
         table.update()
-        .where(table.c.id == bindparam("uid"))
-        .values(
-            mapped_roles=bindparam("r"),
-            mapped_group_id=bindparam("g"),
-            mapped_attributes=bindparam("a"),
-            mapping_fingerprint=bindparam("f"),
-            updated_at=utcnow(),
-        ),
-        [
-            {"uid": uid, "r": _roles_json(o), "g": o.group_id, "a": dict(o.attributes), "f": fp}
-            for uid, o, fp in changed
-        ],
+        .where(table.c.id == bindparam("uid"), table.c.updated_at == bindparam("s"))
+        .values(values)
     )
+    written: set[int] = set()
+    for (uid, _, _), row in zip(changed, rows, strict=True):
+        result = session.execute(guarded, {**row, "s": seen.get(uid)})
+        if result.rowcount:  # type: ignore[attr-defined]
+            written.add(uid)
+    return written

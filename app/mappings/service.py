@@ -315,22 +315,30 @@ def reapply_all(
     processed = changed_total = 0
     needs = needs_for(compiled.text_keys, compiled.uses_member_of)
 
+    seen: dict[int, datetime] = {}  # each user's updated_at as its facts were read
+
     def write(changed: list[tuple[int, engine.MappingOutcome, str]]) -> None:
-        if changed:
-            with session_factory() as session:
-                repo.write_outcomes(session, changed)
-                recompute_users(session, [uid for uid, _, _ in changed], run=run)
+        if not changed:
+            return
+        with session_factory() as session:
+            written = repo.write_outcomes(session, changed, seen)
+            # Edited since their facts were read (the edit evaluated them too): evaluated
+            # again from their facts as they are now, never written from the old ones.
+            moved = [uid for uid, _, _ in changed if uid not in written]
+            again = apply_to_users(session, moved) if moved else []
+            recompute_users(session, [*sorted(written), *again], run=run)
 
     def written(parts: list[Future[None]], done: int) -> None:
         for part in parts:
             part.result()
         if progress and parts:
-            progress(done, total)  # from this thread only, once per chunk
+            # From this thread only, once per chunk; users created meanwhile are counted.
+            progress(done, max(total, done))
 
     pending: list[Future[None]] = []
     pending_done = 0
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="reapply-writer") as pool:
-        for facts in _chunk_reader(session_factory, chunk, needs):
+        for facts in _chunk_reader(session_factory, chunk, needs, seen):
             changed = _apply(compiled, facts)
             processed += len(facts)
             changed_total += len(changed)
@@ -349,8 +357,8 @@ def reapply_all(
 
 
 def _chunk_reader(
-    session_factory: Any, chunk: int, needs: Needs
+    session_factory: Any, chunk: int, needs: Needs, seen: dict[int, datetime]
 ) -> Iterable[list[tuple[UserFacts, str | None]]]:
     # Read with one long-lived session (keyset paging); writes use short transactions.
     with session_factory() as session:
-        yield from iter_fact_chunks(session, chunk, needs)
+        yield from iter_fact_chunks(session, chunk, needs, seen)
