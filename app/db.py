@@ -9,6 +9,7 @@ sent then, all in one call.
 from __future__ import annotations
 
 import importlib.resources
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -58,9 +59,10 @@ def build_engine(settings: Settings) -> Engine:
             cur.close()
             # SQLite's own lower() folds ASCII only, so `q=Ås`, a SCIM `displayName eq`, a
             # group search or a name's uniqueness check missed non-ASCII names that Postgres
-            # (with a UTF-8 locale) finds. Python's folds all of Unicode, as the `*_lower`
-            # columns the app stores already are.
+            # (with a UTF-8 locale) finds. This one folds all of Unicode, a letter at a time
+            # as Postgres does.
             dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
+            dbapi_conn.create_function("search_fold", 1, search_fold, deterministic=True)
 
         return engine
     engine = create_engine(
@@ -86,10 +88,29 @@ def build_engine(settings: Settings) -> Engine:
 
 
 def _unicode_lower(value: Any) -> Any:
-    """SQLite's `lower()` for every Unicode letter (NULL stays NULL, a blob stays itself)."""
+    """SQLite's `lower()` for every Unicode letter (NULL stays NULL, a blob stays itself).
+
+    A letter at a time, each to one letter, as Postgres's lower() does under a UTF-8 locale:
+    Python's `str.lower()` looks at the context (a Σ at the end of a word becomes ς, so
+    `%ΔΥΣ%` became `%δυς%` and no longer matched `δυσκολος`) and turns İ into two code
+    points."""
     if value is None or isinstance(value, bytes):
         return value
-    return str(value).lower()
+    return "".join(_lower_letter(c) for c in str(value))
+
+
+def _lower_letter(char: str) -> str:
+    lowered = char.lower()
+    return lowered if len(lowered) == 1 else lowered[0]
+
+
+def search_fold(value: Any) -> Any:
+    """How `q=` compares on SQLite (registered as `search_fold`): NFKC, as the query is
+    normalized, then `lower()` as above. Postgres's search text is built the same way (migration
+    0021)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return _unicode_lower(unicodedata.normalize("NFKC", str(value)))
 
 
 def pool_exhausted(engine: Engine) -> bool:

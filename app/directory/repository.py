@@ -14,7 +14,19 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Select, Text, delete, func, insert, literal, or_, select, text
+from sqlalchemy import (
+    Boolean,
+    Select,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
@@ -374,14 +386,13 @@ def user_query(f: UserFilter) -> Select[User]:
         stmt = stmt.where(col(User.updated_at) >= f.updated_since)
     if f.q:
         text_ = normalized(f.q)
-        # Folded by the database's lower(), as the searched text is: Python's lower() folds
-        # some letters otherwise (a final Σ to ς, İ to i plus a combining dot), and then the
-        # exact name as stored was not found.
-        pattern = func.lower(literal(contains_pattern(text_), Text()))
+        pattern = literal(contains_pattern(text_), Text())
         # The separator cannot reach here through the API (`SearchText` refuses controls);
         # were it in the text, the joined search text could match across two fields.
         stmt = stmt.where(
-            _Searches(pattern) if SEARCH_SEPARATOR not in text_ else _searched_fields(pattern)
+            _Searches(pattern)
+            if SEARCH_SEPARATOR not in text_
+            else _searched_fields(pattern, func.lower)
         )
     return stmt
 
@@ -391,23 +402,36 @@ SEARCH_SEPARATOR = "\x1f"
 
 
 class _Searches(FunctionElement[bool]):
-    """`q=`: a LIKE pattern matches the user's username, email, first, last or display name
-    (each folded by the database's lower(), as the pattern is). On Postgres it is read from
-    `directory_user_search` (migration 0021), whose trigram index serves it and which a
-    reapply never writes; elsewhere (SQLite) from the user row itself."""
+    """`q=`: a LIKE pattern (NFKC, as `normalized` gives it) matches the user's username,
+    email, first, last or display name, pattern and fields folded by the same function:
+    Python's lower() folds some letters otherwise than the database's (a final Σ, a dotted
+    İ), and then a name as stored was not found.
+
+    On Postgres the fields are read from `directory_user_search` (migration 0021: NFKC and
+    Postgres's lower(), kept by triggers), whose trigram index serves the search and which a
+    reapply never writes, and the pattern goes through the same lower(). Elsewhere (SQLite)
+    both go through `search_fold` (`app.db`: NFKC, then lower() a letter at a time)."""
 
     inherit_cache = True
     type = Boolean()
     name = "user_searches"
 
 
-def _searched_fields(pattern: Any) -> Any:
+def _searched_fields(pattern: Any, fold: Any) -> Any:
+    """The five searched fields of the user row, each `fold`ed, matching the `fold`ed
+    pattern."""
+    folded = fold(pattern)
     return or_(
-        func.lower(User.username).like(pattern, escape=LIKE_ESCAPE),
-        func.lower(User.email).like(pattern, escape=LIKE_ESCAPE),
-        func.lower(User.firstname).like(pattern, escape=LIKE_ESCAPE),
-        func.lower(User.lastname).like(pattern, escape=LIKE_ESCAPE),
-        func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
+        *(
+            fold(column).like(folded, escape=LIKE_ESCAPE)
+            for column in (
+                User.username,
+                User.email,
+                User.firstname,
+                User.lastname,
+                User.display_name,
+            )
+        )
     )
 
 
@@ -417,14 +441,14 @@ def _searches_pg(element: _Searches, compiler: Any, **kw: Any) -> str:
     return (
         f"({compiler.process(col(User.id), **kw)} IN (SELECT directory_user_search.user_id "
         "FROM directory_user_search WHERE directory_user_search.search_text LIKE "
-        f"{compiler.process(pattern, **kw)} ESCAPE '\\'))"
+        f"lower({compiler.process(pattern, **kw)}) ESCAPE '\\'))"
     )
 
 
 @compiles(_Searches)
 def _searches(element: _Searches, compiler: Any, **kw: Any) -> str:
     (pattern,) = list(element.clauses)
-    return str(compiler.process(_searched_fields(pattern), **kw))
+    return str(compiler.process(_searched_fields(pattern, func.search_fold), **kw))
 
 
 LIKE_ESCAPE = "\\"
@@ -546,6 +570,13 @@ def role_names(session: Session, role_ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(col(Role.id), col(Role.name)).where(col(Role.id).in_(wanted)))
     return {int(i): str(n) for i, n in rows}
+
+
+def touch_users(session: Session, user_ids: Sequence[int], now: datetime) -> None:
+    """Move these users' `updated_at`: their facts changed by a statement on another table
+    (a deleted group's members lose it, a deleted role's holders lose it)."""
+    if user_ids:
+        session.execute(update(User).where(col(User.id).in_(list(user_ids))).values(updated_at=now))
 
 
 def group_members(session: Session, group_id: int) -> list[int]:

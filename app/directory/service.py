@@ -605,6 +605,10 @@ def _delete(session: Session, row: Group | Role, *, affected: list[int]) -> None
     audit.record(session, f"{audit.object_type(row)}.deleted", row)
     session.delete(row)
     session.flush()
+    # The database took the group or role from them (ON DELETE): their facts changed, so
+    # their rows say so (a reapply running now must not write an outcome from before).
+    repo.touch_users(session, affected, utcnow())
+    session.expire_all()
     recompute.users_changed(session, affected)
 
 

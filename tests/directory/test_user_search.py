@@ -100,6 +100,27 @@ def test_names_are_found_as_stored_whatever_their_letters_fold_to(api: ApiClient
     assert found(api, "İlker") == ["ilker"]
     assert found(api, "İ") == ["ilker"]
     assert found(api, "IŞIK") == ["ilker"]
+    # A capital Σ inside a pattern is not a word's end (Python would fold it to ς).
+    api.ok("POST", "/users", json=user_body(3, username="dys", lastname="ΔΥΣΚΟΛΟΣ"))
+    assert found(api, "ΔΥΣ") == ["dys"]
+    assert found(api, "δυσκ") == ["dys"]
+
+
+def test_compatibility_forms_are_found_as_the_letters_they_stand_for(api: ApiClient) -> None:
+    """The query is NFKC-normalized; the searched names are too, so half-width katakana and
+    full-width Latin letters match their plain forms, either way round."""
+    api.ok(
+        "POST", "/users", json=user_body(1, username="yamada", lastname="\uff94\uff8f\uff80\uff9e")
+    )
+    api.ok(
+        "POST",
+        "/users",
+        json=user_body(2, username="tanaka", lastname="\uff34\uff41\uff4e\uff41\uff4b\uff41"),
+    )
+    assert found(api, "\u30e4\u30de\u30c0") == ["yamada"]  # full-width katakana
+    assert found(api, "\uff94\uff8f") == ["yamada"]  # as stored, half-width
+    assert found(api, "tanaka") == ["tanaka"]
+    assert found(api, "\uff34\uff41\uff4e") == ["tanaka"]
 
 
 def test_no_match_across_fields_and_wildcards_are_literal(api: ApiClient) -> None:

@@ -62,9 +62,7 @@ def test_an_edit_between_the_read_and_the_write_is_not_undone(
         "PATCH",
         f"/mappings/{mapping['id']}",
         json={
-            "conditions": [
-                {"source": "department", "operator": "equals", "value": "Engineering"}
-            ]
+            "conditions": [{"source": "department", "operator": "equals", "value": "Engineering"}]
         },
     )
     # ...while `moving` is moved to Engineering after the reapply read it as Sales.
@@ -88,3 +86,23 @@ def test_an_edit_between_the_read_and_the_write_is_not_undone(
     assert set(_roles(engineer)) == {str(role)}
     shown = api.ok("GET", f"/users/{moving}")["roles"]
     assert [(r["id"], r["source"]) for r in shown] == [(role, "mapping")]
+
+
+def test_deleting_a_group_or_role_moves_its_members_rows(api: ApiClient) -> None:
+    """The guard above sees a change of facts by `updated_at`. Deleting a group or a role
+    changes its members' facts through the database (ON DELETE), not through their rows:
+    their `updated_at` must move as well, or a reapply running then would write an outcome
+    from the facts before."""
+    group = api.ok("POST", "/groups", json={"name": "Oslo"})["id"]
+    role = api.ok("POST", "/roles", json={"name": "Staff"})["id"]
+    member = api.ok("POST", "/users", json=user_body(1, group_id=group, role_ids=[role]))
+    other = api.ok("POST", "/users", json=user_body(2))
+    api.ok("DELETE", f"/groups/{group}", expect=204)
+    after_group = api.ok("GET", f"/users/{member['id']}")
+    assert after_group["group_id"] is None
+    assert after_group["updated_at"] > member["updated_at"]
+    api.ok("DELETE", f"/roles/{role}", expect=204)
+    after_role = api.ok("GET", f"/users/{member['id']}")
+    assert after_role["manual_role_ids"] == []
+    assert after_role["updated_at"] > after_group["updated_at"]
+    assert api.ok("GET", f"/users/{other['id']}")["updated_at"] == other["updated_at"]
