@@ -9,31 +9,23 @@ import pytest
 from app.licensing import license_label, product, product_name
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import make_app, wait_tasks
+from tests.provisioning.conftest import everyone_app, make_app, wait_tasks
 from tests.support import ApiClient, user_body
 
 
 def test_a_refused_license_is_logged_with_graphs_answer_and_names(
     api: ApiClient, sandbox: SandboxServer
 ) -> None:
-    app = make_app(api, sandbox)
-    api.ok("PATCH", f"/apps/{app['id']}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
-    rule = api.ok(
-        "POST",
-        f"/apps/{app['id']}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": [
-                {"action": "set_licenses", "value": [seed.SKU_M365_E5]},
-                {"action": "set_groups", "value": [seed.GROUP_SALES]},
-            ],
-        },
+    app_id, role_id, rule = everyone_app(
+        api,
+        sandbox,
+        {"action": "set_licenses", "value": [seed.SKU_M365_E5]},
+        {"action": "set_groups", "value": [seed.GROUP_SALES]},
     )
+    app = api.ok("GET", f"/apps/{app_id}")
     for job in api.ok("GET", "/jobs")["items"]:
         api.wait_job(job["id"])
-    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role["id"]]))
+    user = api.ok("POST", "/users", json=user_body(1, role_ids=[role_id]))
     [task] = wait_tasks(api, app["id"])
     assert task["status"] == "blocked"  # every E5 seat is taken in the demo tenant
 

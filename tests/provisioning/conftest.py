@@ -46,6 +46,26 @@ def make_app(api: ApiClient, sb: SandboxServer, **overrides: Any) -> dict[str, A
     return app
 
 
+def everyone_app(
+    api: ApiClient, sandbox: SandboxServer, *actions: dict[str, Any]
+) -> tuple[int, int, dict[str, Any]]:
+    """An app on the demo tenant with provisioning on, a role `M365` granting it, and one rule
+    `everyone` with these actions; returns (app id, role id, the rule)."""
+    app_id = int(make_app(api, sandbox)["id"])
+    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
+    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
+    rule = api.ok(
+        "POST",
+        f"/apps/{app_id}/rules",
+        json={
+            "name": "everyone",
+            "conditions": [{"source": "username", "operator": "exists"}],
+            "actions": list(actions),
+        },
+    )
+    return app_id, int(role["id"]), dict(rule)
+
+
 def wait_tasks(api: ApiClient, app_id: int, timeout: float = 60) -> list[dict[str, Any]]:
     """Wait until no task of the app is queued or running; returns all its tasks."""
     import time

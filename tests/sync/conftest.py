@@ -59,29 +59,6 @@ def live_ids(sb: SandboxServer) -> set[str]:
     return {u.id for u in sb.state.tenant(T).live_users()}
 
 
-def everyone_app(
-    api: ApiClient, sandbox: SandboxServer, *actions: dict[str, Any]
-) -> tuple[int, int, dict[str, Any]]:
-    """An app on the demo tenant with provisioning on, a role `M365` granting it, and one rule
-    `everyone` with these actions; returns (app id, role id, the rule). The set-up of every
-    test that provisions someone and then cycles."""
-    from tests.provisioning.conftest import make_app
-
-    app_id = int(make_app(api, sandbox)["id"])
-    api.ok("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
-    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app_id]})
-    rule = api.ok(
-        "POST",
-        f"/apps/{app_id}/rules",
-        json={
-            "name": "everyone",
-            "conditions": [{"source": "username", "operator": "exists"}],
-            "actions": list(actions),
-        },
-    )
-    return app_id, int(role["id"]), dict(rule)
-
-
 @pytest.fixture
 def app(api: ApiClient, sandbox: SandboxServer) -> dict[str, Any]:
     """An app on the demo tenant with admin consent (no provisioning enabled)."""

@@ -11,9 +11,9 @@ import httpx
 
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import wait_tasks
+from tests.provisioning.conftest import everyone_app, wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import T, everyone_app
+from tests.sync.conftest import T
 
 
 def _sync(api: ApiClient, app_id: int, full: bool = False) -> dict[str, Any]:

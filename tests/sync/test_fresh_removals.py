@@ -13,9 +13,9 @@ import httpx
 
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import wait_tasks
+from tests.provisioning.conftest import everyone_app, wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import accounts, everyone_app
+from tests.sync.conftest import accounts
 from tests.tenant_accounts.snapshot import wait_jobs
 
 

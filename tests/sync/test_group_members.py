@@ -14,9 +14,9 @@ from app.db import transaction
 from app.models import DriftItem, RuleRow
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import wait_tasks
+from tests.provisioning.conftest import everyone_app, wait_tasks
 from tests.support import ApiClient, user_body
-from tests.sync.conftest import T, accounts, cycle, everyone_app, members
+from tests.sync.conftest import T, accounts, cycle, members
 
 
 def _track(app_id: int, group_id: str) -> None:

@@ -14,9 +14,9 @@ from app.db import transaction
 from app.models import User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.conftest import wait_tasks
+from tests.provisioning.conftest import everyone_app, wait_tasks
 from tests.support import ApiClient, reset_caches, use_sqlite, user_body
-from tests.sync.conftest import T, accounts, cycle, everyone_app, live_ids
+from tests.sync.conftest import T, accounts, cycle, live_ids
 
 TENANT_USERS = 200
 MATCHED = 50

@@ -505,17 +505,27 @@ def test_a_failed_deprovision_is_not_retried_on_an_account_linked_since(
     assert admin.props["accountEnabled"] is True
 
 
-def test_a_failed_deprovision_of_an_account_still_of_nobody_can_be_retried(
+def _failed_admin_deprovision(
     api: ApiClient, sandbox: SandboxServer
-) -> None:
-    """Even while another account's deprovision is open: an account task has no assignment, so
-    "another open task of the same assignment" must not mean any open account task."""
+) -> tuple[int, dict[str, int], dict[str, Any]]:
+    """An app whose deprovision of the Global Administrator's account failed (Graph refuses
+    an app-only caller), with a deletion threshold of 0 from then on, so the next
+    deprovision is held; returns (app id, its account ids, the failed action's result)."""
     app, _ = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
     aid = app["id"]
     ids = copy_tenant(sandbox, aid)
     first = _act(api, aid, ids[ADMIN], action="deprovision")
     assert [t["status"] for t in wait_tasks(api, aid)] == ["failed"]
     api.ok("PATCH", f"/apps/{aid}", json={"deletion_threshold": 0})
+    return aid, ids, first
+
+
+def test_a_failed_deprovision_of_an_account_still_of_nobody_can_be_retried(
+    api: ApiClient, sandbox: SandboxServer
+) -> None:
+    """Even while another account's deprovision is open: an account task has no assignment, so
+    "another open task of the same assignment" must not mean any open account task."""
+    aid, ids, first = _failed_admin_deprovision(api, sandbox)
     held = _act(api, aid, ids[NESTOR], action="deprovision")
 
     retried = api.ok("POST", f"/provisioning/tasks/{first['task_id']}/retry")
@@ -529,12 +539,7 @@ def test_a_failed_deprovision_of_an_account_still_of_nobody_can_be_retried(
 def test_a_failed_deprovision_is_not_retried_while_another_of_the_same_account_is_open(
     api: ApiClient, sandbox: SandboxServer
 ) -> None:
-    app, _ = _app(api, sandbox, provisioning_enabled=True, on_user_deleted="suspend")
-    aid = app["id"]
-    ids = copy_tenant(sandbox, aid)
-    first = _act(api, aid, ids[ADMIN], action="deprovision")
-    assert [t["status"] for t in wait_tasks(api, aid)] == ["failed"]
-    api.ok("PATCH", f"/apps/{aid}", json={"deletion_threshold": 0})
+    aid, ids, first = _failed_admin_deprovision(api, sandbox)
     again = _act(api, aid, ids[ADMIN], action="deprovision")  # held by the threshold
 
     refused = api.problem("POST", f"/provisioning/tasks/{first['task_id']}/retry", 409)
