@@ -123,7 +123,7 @@ def open_account_tasks(session: Session, app_id: int) -> list[Task]:
 def open_deprovision(session: Session, app_id: int, account_id: int | None) -> Task | None:
     """The open task that deletes or suspends this account, if any."""
     for task in open_account_tasks(session, app_id):
-        if (task.plan or {}).get("tenant_account_id") == account_id:
+        if task.deprovisioned_account_id == account_id:
             return task
     return None
 
