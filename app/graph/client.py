@@ -85,7 +85,7 @@ class GraphClient:
         backoff_max: float = 30,
         transport: httpx.AsyncBaseTransport | None = None,
         on_call: Callable[[GraphCallRecord], None] | None = None,
-        batch_concurrency: int = 4,
+        batch_concurrency: int = 8,
         request_id_provider: Callable[[], str | None] | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -270,12 +270,9 @@ class GraphClient:
         """
         batching.validate(requests)
 
-        async def run(chunk: list[BatchRequest]) -> dict[str, BatchResult]:
-            async with self._batch_slots:
-                return await self._batch_chunk(chunk)
-
         results: dict[str, BatchResult] = {}
-        for part in await asyncio.gather(*(run(c) for c in batching.plan_chunks(requests))):
+        chunks = batching.plan_chunks(requests)
+        for part in await asyncio.gather(*(self._batch_chunk(c) for c in chunks)):
             results.update(part)
         return results
 
@@ -294,16 +291,20 @@ class GraphClient:
                 cost = cost + request_cost(r.method, r.url)
             payload = {"requests": [batching.to_wire(r, ids) for r in pending]}
             try:
-                reply = await self._send(
-                    "POST",
-                    f"{self._base}/$batch",
-                    body=payload,
-                    headers={},
-                    cost=cost,
-                    client_request_id=client_request_id,
-                    batch_size=len(pending),
-                    resend_unanswered=reads_only,
-                )
+                # A slot is held while the envelope is on its way, not while its throttled
+                # items wait out a Retry-After: other envelopes must be ready to go the moment
+                # the pause ends, or every pause costs its length again in a trickle of resends.
+                async with self._batch_slots:
+                    reply = await self._send(
+                        "POST",
+                        f"{self._base}/$batch",
+                        body=payload,
+                        headers={},
+                        cost=cost,
+                        client_request_id=client_request_id,
+                        batch_size=len(pending),
+                        resend_unanswered=reads_only,
+                    )
             except GraphError as exc:
                 results.update(
                     {r.id: BatchResult(r.id, exc.status, {}, None, exc) for r in pending}

@@ -33,6 +33,15 @@ The bucket reserves: a caller that finds no room takes its tokens anyway (the ba
 negative) and is told how long to wait for its slot. Every caller is served in arrival order
 with one round trip and no polling, and a request bigger than the burst (a `$batch` of 20
 writes) is simply paced by the debt it leaves behind.
+
+A pause (Retry-After) banks what refills during it, beyond the burst, up to `pause_fill` of
+Graph's bucket. Nothing is sent while a key is paused, so Graph's bucket refills all that
+time too; capping the bank at one burst threw that refill away, and when Retry-After is long
+next to the burst (a 1 s Retry-After against a bucket of 1 s, as in bench/provision.py) each
+pause cost its whole length in lost budget. The bank starts from no more than an empty
+bucket (a 429 may mean Graph's was empty whatever ours said), and what it holds above the
+burst is spent first and never refilled outside a pause. Graph's level therefore stays at
+least `1 - pause_fill` of its bucket above ours after a pause, instead of half of it.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ import redis.asyncio as aioredis
 class BucketSpec:
     rate: float  # tokens per second
     capacity: float  # most tokens that can be banked (the burst)
+    pause_capacity: float = 0.0  # most tokens a pause may bank (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class Budget:
     recovery_per_s: float = 0.1
     throttle_share: float = 0.05
     share_window_s: float = 5.0
+    pause_fill: float = 0.9
 
     def __post_init__(self) -> None:
         if min(self.write_capacity, self.write_window_s, self.unit_capacity) <= 0:
@@ -82,6 +93,8 @@ class Budget:
             raise ValueError("unit window, scale and burst must be positive")
         if not 0 < self.headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
+        if not 0 <= self.pause_fill <= 1:
+            raise ValueError("pause_fill must be in [0, 1]")
         if not 0 < self.min_pace <= self.slowdown <= 1 or self.recovery_per_s < 0:
             raise ValueError("need 0 < min_pace <= slowdown <= 1 and recovery_per_s >= 0")
 
@@ -103,7 +116,12 @@ class Budget:
 
     def _spec(self, ceiling: float, server_capacity: float) -> BucketSpec:
         rate = ceiling * self.headroom
-        return BucketSpec(rate=rate, capacity=min(server_capacity / 2, rate * self.burst_s))
+        capacity = min(server_capacity / 2, rate * self.burst_s)
+        return BucketSpec(
+            rate=rate,
+            capacity=capacity,
+            pause_capacity=max(capacity, server_capacity * self.pause_fill),
+        )
 
     def pace(self, pace: float, since: float) -> float:
         """The pace factor `since` seconds after it was last cut to `pace`."""
@@ -136,14 +154,21 @@ class BucketState:
 
 
 def reserve(
-    state: BucketState | None, spec: BucketSpec, now: float, need: float, pace: float = 1.0
+    state: BucketState | None,
+    spec: BucketSpec,
+    now: float,
+    need: float,
+    pace: float = 1.0,
+    paused_until: float | None = None,
 ) -> tuple[BucketState | None, float]:
     """Take `need` tokens; return the new state and the time the caller may go.
 
     A caller may go once the balance covers its need (or the whole capacity, for needs larger
     than the burst). Slots are handed out in order: a new caller queues behind the last
-    reservation. `pace` scales the refill rate after 429s. The Lua script in `RedisLimiter` is a
-    line-for-line copy of this function.
+    reservation. `pace` scales the refill rate after 429s. `paused_until`: when the key's last
+    pause ended (callers never reserve during one); what refilled up to then is banked up to
+    `spec.pause_capacity`. The Lua script in `RedisLimiter` is a line-for-line copy of this
+    function.
     """
     if need <= 0:
         return state, now
@@ -151,18 +176,29 @@ def reserve(
         state = BucketState(tokens=spec.capacity, stamp=now)
     rate = spec.rate * pace
     start = max(now, state.stamp)
-    available = min(spec.capacity, state.tokens + (start - state.stamp) * rate)
+    available = _refilled(state, spec, start, rate)
+    if paused_until is not None and state.stamp < paused_until <= start:
+        # Callers holding slots before the pause's end go when it ends too: the bank and
+        # they together stay within the pause capacity.
+        refill = min(spec.pause_capacity, (paused_until - state.stamp) * rate)
+        available = max(available, min(state.tokens, 0.0) + refill)
     wanted = min(need, spec.capacity)
     at = start if available >= wanted else start + (wanted - available) / rate
     balance = available + (at - start) * rate - need
     return BucketState(tokens=balance, stamp=at), at
 
 
+def _refilled(state: BucketState, spec: BucketSpec, at: float, rate: float) -> float:
+    """The balance at `at` by the usual refill: up to the burst, while a surplus a pause
+    banked is kept until spent but never grows."""
+    return min(max(spec.capacity, state.tokens), state.tokens + (at - state.stamp) * rate)
+
+
 def balance(state: BucketState | None, spec: BucketSpec, now: float, pace: float = 1.0) -> float:
     """Tokens available now (negative: that many are already promised to waiting callers)."""
     if state is None:
         return spec.capacity
-    return min(spec.capacity, state.tokens + (now - state.stamp) * spec.rate * pace)
+    return _refilled(state, spec, now, spec.rate * pace)
 
 
 class RateLimiter(Protocol):
@@ -220,8 +256,9 @@ class InProcessLimiter:
         self._share[key] = Share(share.sent + requests, share.throttled, now)
         pace = self._pace_at(key, now)
         write_state, unit_state = self._state.get(key, (None, None))
-        write_state, write_at = reserve(write_state, self._writes, now, writes, pace)
-        unit_state, unit_at = reserve(unit_state, self._units, now, units, pace)
+        until = self._paused_until.get(key)
+        write_state, write_at = reserve(write_state, self._writes, now, writes, pace, until)
+        unit_state, unit_at = reserve(unit_state, self._units, now, units, pace, until)
         self._state[key] = (write_state, unit_state)
         wait = max(write_at, unit_at) - now
         if wait > 0:
@@ -289,7 +326,9 @@ redis.call('HSET', KEYS[5],
            'stamp', string.format('%.17g', now))
 redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
 
-local function reserve(key, need, rate, capacity)
+local paused_until = tonumber(redis.call('GET', KEYS[6]))
+
+local function reserve(key, need, rate, capacity, pause_capacity)
   if need <= 0 then return now end
   rate = rate * pace
   local saved = redis.call('HMGET', key, 'tokens', 'stamp')
@@ -300,36 +339,49 @@ local function reserve(key, need, rate, capacity)
     stamp = now
   end
   local start = math.max(now, stamp)
-  local available = math.min(capacity, tokens + (start - stamp) * rate)
+  local available = math.min(math.max(capacity, tokens), tokens + (start - stamp) * rate)
+  if paused_until ~= nil and stamp < paused_until and paused_until <= start then
+    local refill = math.min(pause_capacity, (paused_until - stamp) * rate)
+    available = math.max(available, math.min(tokens, 0) + refill)
+  end
   local wanted = math.min(need, capacity)
   local at = start
   if available < wanted then at = start + (wanted - available) / rate end
   local balance = available + (at - start) * rate - need
   redis.call('HSET', key, 'tokens', string.format('%.17g', balance),
              'stamp', string.format('%.17g', at))
-  -- An idle bucket refills to full, so it can expire once it would be full again.
-  local idle_us = (at - now) + (capacity - balance) / rate
+  -- An idle bucket refills to full, so it can expire once it would be full again (a
+  -- surplus a pause banked expires with it: the bucket comes back at its burst).
+  local idle_us = (at - now) + math.max(0, capacity - balance) / rate
   redis.call('PEXPIRE', key, math.ceil(idle_us / 1000) + 1000)
   return at
 end
 
-local write_at = reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
-local unit_at = reserve(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+local write_at = reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
+                         tonumber(ARGV[10]))
+local unit_at = reserve(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
+                        tonumber(ARGV[11]))
 return {0, math.ceil(math.max(write_at, unit_at) - now)}
 """
 
-# KEYS: pause, pace, share. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
+# KEYS: pause, pace, share, pause end. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
 # requests throttled, throttle share, share window in microseconds.
 _PAUSE_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
+-- When the pause ends, on the buckets' clock: what refills until then may be banked.
+local ends = now + ms * 1000
+local known = tonumber(redis.call('GET', KEYS[4]))
+if known == nil or known < ends then
+  redis.call('SET', KEYS[4], string.format('%.17g', ends), 'PX', ms + 600000)
+end
 local throttled = tonumber(ARGV[5])
 if throttled <= 0 then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[7])
 local share = redis.call('HMGET', KEYS[3], 'sent', 'throttled', 'stamp')
 local keep = math.exp(-math.max(0, now - (tonumber(share[3]) or now)) / window)
@@ -369,7 +421,8 @@ local function balance(key, rate, capacity)
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
   if tokens == nil or stamp == nil then return tostring(capacity) end
-  return string.format('%.17g', math.min(capacity, tokens + (now - stamp) * rate))
+  return string.format('%.17g',
+                       math.min(math.max(capacity, tokens), tokens + (now - stamp) * rate))
 end
 return {balance(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])),
         balance(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])),
@@ -412,6 +465,7 @@ class RedisLimiter:
             f"{base}:pause",
             f"{base}:pace",
             f"{base}:share",
+            f"{base}:paused_until",
         ]
 
     async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
@@ -427,6 +481,8 @@ class RedisLimiter:
             repr(self.budget.recovery_per_s / per_us),
             requests,
             repr(self.budget.share_window_s * per_us),
+            repr(self._writes.pause_capacity),
+            repr(self._units.pause_capacity),
         ]
         while True:
             paused, wait_us = await self._acquire(keys=keys, args=args)
@@ -454,7 +510,7 @@ class RedisLimiter:
             repr(self.budget.throttle_share),
             repr(self.budget.share_window_s * 1_000_000),
         ]
-        await self._pause(keys=[keys[2], keys[3], keys[4]], args=args)
+        await self._pause(keys=[keys[2], keys[3], keys[4], keys[5]], args=args)
 
     async def paused_for(self, key: str) -> float:
         now = time.monotonic()

@@ -130,6 +130,7 @@ def add_change_routes(
             if changes:
                 # Only a real change is a change: delta must not report a no-op edit.
                 user.props.update(changes)
+                found.reindex(user)
                 found.touch(user)
             return user_view(found, user)
 

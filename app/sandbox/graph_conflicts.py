@@ -28,21 +28,16 @@ def check_unique(tenant: Tenant, body: dict[str, Any], exclude: User | None = No
     """Refuse `body` (a create, or a PATCH of `exclude`) when it takes someone else's value."""
     nickname = body.get("mailNickname")
     if isinstance(nickname, str) and nickname:
-        wanted = nickname.lower()
-        for other in tenant.live_users():
-            if other is not exclude and str(other.props.get("mailNickname") or "").lower() == (
-                wanted
-            ):
+        for other in tenant.holders("mailNickname", nickname):
+            if other is not exclude and not other.is_deleted:
                 raise conflict("mailNickname")
     mail = body.get("mail")
     if isinstance(mail, str) and mail:
         address = f"smtp:{mail.lower()}"
-        for other in tenant.users.values():
-            if other is exclude:
-                continue
-            # The sandbox's users hold one proxy address, their mail (graph_users.user_value).
-            held = other.props.get("mail")
-            if isinstance(held, str) and f"smtp:{held.lower()}" == address:
+        # The sandbox's users hold one proxy address, their mail (graph_users.user_value);
+        # soft-deleted users keep theirs.
+        for other in tenant.holders("mail", mail):
+            if other is not exclude:
                 raise _proxy_conflict(other.id)
         for group in tenant.groups.values():
             if group.mail and f"smtp:{group.mail.lower()}" == address:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,10 +62,23 @@ def _authenticate(state: SandboxState, header: str | None) -> TokenGrant:
     return grant
 
 
-def _to_http(response: GraphResponse) -> Response:
+class _StampedResponse(Response):
+    """A response that notes when it really leaves: the server runs one request's handler
+    at a time, so an answer may wait behind the next request's work after it was made, and
+    a Retry-After window opens when the client can first read it."""
+
+    on_send: Callable[[], None] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.on_send is not None:
+            self.on_send()
+        await super().__call__(scope, receive, send)
+
+
+def _to_http(response: GraphResponse) -> _StampedResponse:
     headers = dict(response.headers)
     if isinstance(response.body, dict):
-        return Response(
+        return _StampedResponse(
             content=json.dumps(response.body),
             status_code=response.status,
             headers=headers,
@@ -72,10 +86,10 @@ def _to_http(response: GraphResponse) -> Response:
         )
     if isinstance(response.body, str):
         media = headers.pop("Content-Type", "text/plain")
-        return Response(
+        return _StampedResponse(
             content=response.body, status_code=response.status, headers=headers, media_type=media
         )
-    return Response(status_code=response.status, headers=headers)
+    return _StampedResponse(status_code=response.status, headers=headers)
 
 
 def build_graph_router(state: SandboxState) -> APIRouter:
@@ -139,25 +153,30 @@ def build_graph_router(state: SandboxState) -> APIRouter:
                 response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         response.headers["request-id"] = request_id
         response.headers["client-request-id"] = client_request_id
+        entry = RequestLogEntry(
+            timestamp=datetime.now(UTC).isoformat(),
+            method=request.method,
+            path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            status=response.status,
+            client_request_id=client_request_id,
+            request_id=request_id,
+            items=items,
+            item_statuses=item_statuses,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            received_at=received_at,
+            answered_at=state.clock(),
+            retry_after_s=_announced_retry_after(response),
+        )
         with state.lock:
             state.counters.http_requests += 1
-            state.log(
-                RequestLogEntry(
-                    timestamp=datetime.now(UTC).isoformat(),
-                    method=request.method,
-                    path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                    status=response.status,
-                    client_request_id=client_request_id,
-                    request_id=request_id,
-                    items=items,
-                    item_statuses=item_statuses,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    received_at=received_at,
-                    answered_at=state.clock(),
-                    retry_after_s=_announced_retry_after(response),
-                )
-            )
-        return _to_http(response)
+            state.log(entry)
+        out = _to_http(response)
+
+        def sent() -> None:
+            entry.answered_at = state.clock()
+
+        out.on_send = sent
+        return out
 
     return router
 

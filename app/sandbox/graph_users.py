@@ -38,14 +38,17 @@ from app.sandbox.graph_core import (
 from app.sandbox.graph_privileged import refuse_privileged, refuse_sensitive_update
 from app.sandbox.graph_synced import refuse_delete, refuse_mastered_changes
 from app.sandbox.odata import (
+    BoolOp,
+    Compare,
     FilterCapabilities,
+    InList,
     Node,
     evaluate,
     parse_filter,
     parse_select,
     parse_top,
 )
-from app.sandbox.state import Tenant, User
+from app.sandbox.state import UNIQUE_PROPS, Tenant, User
 
 READ_USERS = {"User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}
 WRITE_USERS = {"User.ReadWrite.All", "Directory.ReadWrite.All"}
@@ -291,9 +294,10 @@ def check_immutable_id(tenant: Tenant, value: Any, exclude: User | None) -> None
     if not user_checks.immutable_id_ok(value):
         raise bad_request(MSG_INVALID_PROPERTY.format(prop="onPremisesImmutableId"))
     # Soft-deleted users keep their source anchor, so they still block reuse of the value.
-    for other in tenant.users.values():
-        if other is not exclude and other.props.get("onPremisesImmutableId") == value:
-            raise conflict("onPremisesImmutableId")
+    # The anchor is base64: its case is part of the value, so only an exact match conflicts.
+    holders = tenant.holders("onPremisesImmutableId", value)
+    if any(o is not exclude and o.props.get("onPremisesImmutableId") == value for o in holders):
+        raise conflict("onPremisesImmutableId")
 
 
 def check_usage_location(value: Any) -> str | None:
@@ -404,6 +408,10 @@ def filtered_users(ctx: GraphContext) -> list[User]:
     if raw_filter:
         node = parse_filter(raw_filter)
         USER_FILTERS.check(node, ctx.advanced)
+        among = _candidates(ctx.tenant, node)
+        if among is not None:
+            # Only these can match; the filter itself still decides (and the order stays).
+            users = [u for u in users if u.id in among]
         users = [u for u in users if _user_matches(u, node)]
     raw_search = ctx.q("$search")
     if raw_search:
@@ -412,6 +420,34 @@ def filtered_users(ctx: GraphContext) -> list[User]:
         terms = _search_terms(raw_search)
         users = [u for u in users if _matches_search(u, terms, " OR " in raw_search)]
     return users
+
+
+def _candidates(tenant: Tenant, node: Node) -> set[str] | None:
+    """The ids that can match `node`, from the tenant's value index, or None when the filter
+    is not one the index answers (then every user is evaluated). A look-up by UPN or source
+    anchor (`in` of 15 values) otherwise evaluated the filter on every user: a 20-item
+    `$batch` of them took the sandbox half a second at 1,500 users."""
+    match node:
+        case Compare(prop, "eq", value) if prop in UNIQUE_PROPS or prop == "id":
+            return _holding(tenant, prop, [value])
+        case InList(prop, values) if prop in UNIQUE_PROPS or prop == "id":
+            return _holding(tenant, prop, list(values))
+        case BoolOp("or", left, right):
+            a, b = _candidates(tenant, left), _candidates(tenant, right)
+            return None if a is None or b is None else a | b
+        case BoolOp("and", left, right):
+            a, b = _candidates(tenant, left), _candidates(tenant, right)
+            if a is None or b is None:
+                return a if b is None else b
+            return a & b
+    return None
+
+
+def _holding(tenant: Tenant, prop: str, values: list[Any]) -> set[str]:
+    if prop == "id":
+        wanted = {v.lower() for v in values if isinstance(v, str)}
+        return {i for i in tenant.users if i.lower() in wanted}
+    return {u.id for v in values for u in tenant.holders(prop, v)}
 
 
 def _user_matches(user: User, node: Node) -> bool:
@@ -524,6 +560,7 @@ def update_user(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     check_unique(tenant, body, exclude=user)
     if changes or "passwordProfile" in body:
         user.props.update(changes)
+        tenant.reindex(user)
         tenant.touch(user)
     return no_content()
 

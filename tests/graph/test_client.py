@@ -232,6 +232,41 @@ async def test_batch_tolerates_an_outer_424_and_resends_only_throttled_items() -
     assert graph.times[1] - graph.times[0] >= 0.2
 
 
+async def test_an_envelope_waiting_out_a_retry_after_leaves_its_slot_to_others() -> None:
+    """With one slot, the second envelope must not queue behind the first one's resend: it
+    waits at the tenant's pause and goes the moment the pause ends (before the resend, which
+    now waits for the slot), so a pause is not followed by a trickle of one-item resends."""
+    sizes: list[int] = []
+    times: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["requests"]
+        sizes.append(len(items))
+        times.append(time.monotonic())
+        first = len(sizes) == 1
+        return ok(
+            {
+                "responses": [
+                    {"id": r["id"], "status": 429, "headers": {"Retry-After": "0.3"}}
+                    if first and r["id"] == "0"
+                    else {"id": r["id"], "status": 204}
+                    for r in items
+                ]
+            }
+        )
+
+    graph = ScriptedGraph(*([answer] * 3))
+    async with make_client(graph, batch_concurrency=1) as client:
+        started = time.monotonic()
+        results = await client.batch(
+            [BatchRequest(str(i), "PATCH", f"/users/u{i}", body={"x": i}) for i in range(40)]
+        )
+    assert all(r.status == 204 for r in results.values())
+    assert sizes == [20, 20, 1]
+    # The second envelope honoured the pause, then went before the resend.
+    assert times[1] - started >= 0.3
+
+
 async def test_debug_logs_and_records_never_hold_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -209,3 +209,126 @@ async def test_a_503_pauses_the_key_without_slowing_it() -> None:
     await limiter.pause("k", 1.0, throttled=0)
     usage = await limiter.usage("k")
     assert (usage["paused_s"], usage["pace"]) == (pytest.approx(1.0), 1.0)
+
+
+def test_a_pause_banks_its_refill_beyond_the_burst_up_to_the_pause_capacity() -> None:
+    spec = BucketSpec(rate=10, capacity=5, pause_capacity=18)
+    state, _ = reserve(None, spec, 0.0, 5)  # the burst spent at 0
+    # Paused from 0.1 to 3.0: 30 tokens refilled, 18 may be banked and go at once.
+    times = []
+    for _ in range(20):
+        state, at = reserve(state, spec, 3.0, 1, paused_until=3.0)
+        times.append(round(at, 6))
+    assert times[:18] == [3.0] * 18
+    assert times[18:] == [3.1, 3.2]
+    # Without the pause only the burst would have gone at once.
+    plain, _ = reserve(None, spec, 0.0, 5)
+    slots = []
+    for _ in range(6):
+        plain, at = reserve(plain, spec, 3.0, 1)
+        slots.append(round(at, 6))
+    assert slots == [3.0] * 5 + [3.1]
+
+
+def _at_once(
+    state: BucketState | None, spec: BucketSpec, now: float, paused_until: float | None = None
+) -> int:
+    """How many one-token requests go at `now` (the rest are queued behind them)."""
+    n = 0
+    while True:
+        state, at = reserve(state, spec, now, 1, paused_until=paused_until)
+        if at > now:
+            return n
+        n += 1
+
+
+def test_the_bank_counts_from_no_more_than_an_empty_bucket_and_after_the_debt() -> None:
+    spec = BucketSpec(rate=10, capacity=5, pause_capacity=50)
+    # Paused 0..1 with a full bucket: it banks the 10 that refilled, not 5 + 10, since Graph
+    # may have been empty when it said 429.
+    assert _at_once(BucketState(tokens=5, stamp=0.0), spec, 1.0, paused_until=1.0) == 10
+    # Reservations queued until 0.5 (a debt of 4 then) eat into the refill: 15 - 4.
+    assert _at_once(BucketState(tokens=-4, stamp=0.5), spec, 2.0, paused_until=2.0) == 11
+    # Those 4 go when the pause ends as well: with them, no more than the pause capacity.
+    small = BucketSpec(rate=10, capacity=5, pause_capacity=12)
+    assert _at_once(BucketState(tokens=-4, stamp=0.5), small, 3.0, paused_until=3.0) == 8
+    # A pause that ended before the last reservation banks nothing more.
+    assert _at_once(BucketState(tokens=0, stamp=2.5), spec, 3.0, paused_until=2.0) == 5
+    # A surplus is kept until spent but never refilled outside a pause.
+    assert _at_once(BucketState(tokens=9, stamp=2.0), spec, 5.0) == 9
+
+
+_gaps = st.one_of(st.just(0.0), st.just(0.0), st.floats(0, 0.5))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    events=st.lists(
+        st.one_of(
+            # Mostly back to back: what queues up behind a pause is what tests the bank.
+            st.tuples(st.just("send"), _gaps, st.integers(1, 20)),
+            st.tuples(st.just("pause"), _gaps, st.floats(0.05, 3.0)),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    window=st.floats(0.5, 5.0),
+)
+def test_graph_never_throttles_what_the_limiter_lets_through(
+    events: list[tuple[str, float, float]], window: float
+) -> None:
+    """Graph's bucket (capacity = rate x window, full at the start) against our reservations
+    under pauses: a request goes at its slot, or when the pause it falls into ends. Graph
+    must always have room for what arrives (the same headroom as in production)."""
+    budget = Budget(write_capacity=100, write_window_s=window, unit_capacity=10**6)
+    spec = budget.writes()
+    graph_rate, graph_cap = 100 / window, 100.0
+    now, state, paused_until = 0.0, None, None
+    sends: list[tuple[float, float]] = []
+    pauses: list[tuple[float, float]] = []
+    for kind, gap, value in events:
+        now += gap
+        if paused_until is not None and now < paused_until:
+            now = paused_until  # callers wait out a pause before reserving
+        if kind == "pause":
+            end = max(paused_until or 0.0, now + value)
+            pauses.append((now, end))
+            paused_until = end
+            continue
+        state, at = reserve(state, spec, now, value, paused_until=paused_until)
+        sends.append((at, value))
+    # A send whose slot falls inside a pause leaves when the pause ends; one whose slot came
+    # when the pause was set had already left (a pause is set by an answer that came back).
+    going = []
+    for at, need in sends:
+        for start, end in pauses:
+            if start < at < end:
+                at = end
+        going.append((at, need))
+    level, clock = graph_cap, 0.0
+    for at, need in sorted(going):
+        level = min(graph_cap, level + (at - clock) * graph_rate)
+        clock = at
+        level -= need
+        # A request bigger than our burst may leave a debt at most its own size.
+        assert level >= -max(0.0, need - spec.capacity) - 1e-6
+
+
+async def test_in_process_limiter_banks_the_refill_of_a_pause() -> None:
+    fake = FakeTime()
+    # 10 writes/s against Graph's 10-write bucket: burst 5, a pause may bank 9.
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0)
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=fake.sleep)
+    assert (budget.writes().capacity, budget.writes().pause_capacity) == (5, 9)
+    for _ in range(5):
+        await limiter.acquire("k", writes=1, units=1)
+    await limiter.pause("k", 2.0, throttled=0)
+    start = fake.now
+    await limiter.acquire("k", writes=1, units=1)
+    paused_end = fake.now
+    assert paused_end - start == pytest.approx(2.0)
+    for _ in range(8):
+        await limiter.acquire("k", writes=1, units=1)
+    assert fake.now == paused_end  # nine went at once
+    await limiter.acquire("k", writes=1, units=1)
+    assert fake.now - paused_end == pytest.approx(0.1)

@@ -125,3 +125,23 @@ async def test_the_odd_429_does_not_slow_the_key_a_large_share_does_and_a_503_ne
     assert (await limiter.usage(odd))["pace"] > 0.99
     assert (await limiter.usage(many))["pace"] < 0.76
     assert (await limiter.usage(unavailable))["pace"] > 0.99
+
+
+async def test_a_pause_banks_its_refill_for_every_process(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    # 50 writes/s against Graph's 50-write bucket: burst 10 (0.2 s), a pause may bank 45.
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.2)  # fmt: skip
+    first, second = (RedisLimiter(c, budget) for c in redis_clients)
+    key = fresh_key()
+    for _ in range(10):
+        await first.acquire(key, writes=1, units=1)
+    await first.pause(key, 1.0, throttled=0)
+    await asyncio.sleep(1.0)
+    started = time.monotonic()
+    for i in range(40):  # 45 refilled during the pause: all 40 go at once
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.25
+    usage = await second.usage(key)
+    assert 0 < usage["writes_available"] <= 45 - 40 + 0.5 * 50  # the rest of the bank, at most
