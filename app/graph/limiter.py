@@ -30,9 +30,8 @@ other apps using the tenant-wide write limit):
   budget was not spent.
 
 The bucket reserves: a caller that finds no room takes its tokens anyway (the balance goes
-negative) and is told how long to wait for its slot. Every caller is served in arrival order
-with one round trip and no polling, and a request bigger than the burst (a `$batch` of 20
-writes) is simply paced by the debt it leaves behind.
+negative) and is told how long to wait for its slot, in arrival order, and a request bigger
+than the burst (a `$batch` of 20 writes) is simply paced by the debt it leaves behind.
 
 A pause (Retry-After) banks what refills during it, beyond the burst, up to `pause_fill` of
 Graph's bucket. Nothing is sent while a key is paused, so Graph's bucket refills all that
@@ -42,6 +41,12 @@ pause cost its whole length in lost budget. The bank starts from no more than an
 bucket (a 429 may mean Graph's was empty whatever ours said), and what it holds above the
 burst is spent first and never refilled outside a pause. Graph's level therefore stays at
 least `1 - pause_fill` of its bucket above ours after a pause, instead of half of it.
+
+A caller holds a slot at most `queue_s` ahead; one further back sleeps and asks again. Every
+caller holding a slot inside a pause goes when it ends, so a long queue of held slots
+(seconds of budget under heavy demand) went out at once after each pause, on top of the
+bank, and overran Graph's bucket. With the queue this short, what goes when a pause ends is
+the bank and no more than `queue_s` of refill.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class BucketSpec:
     rate: float  # tokens per second
     capacity: float  # most tokens that can be banked (the burst)
     pause_capacity: float = 0.0  # most tokens a pause may bank (see the module docstring)
+    largest_need: float = 0.0  # most tokens one request takes (a full `$batch`)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ class Budget:
     throttle_share: float = 0.05
     share_window_s: float = 5.0
     pause_fill: float = 0.9
+    queue_s: float = 0.1
 
     def __post_init__(self) -> None:
         if min(self.write_capacity, self.write_window_s, self.unit_capacity) <= 0:
@@ -95,6 +102,8 @@ class Budget:
             raise ValueError("headroom must be in (0, 1]")
         if not 0 <= self.pause_fill <= 1:
             raise ValueError("pause_fill must be in [0, 1]")
+        if self.queue_s <= 0:
+            raise ValueError("queue_s must be positive")
         if not 0 < self.min_pace <= self.slowdown <= 1 or self.recovery_per_s < 0:
             raise ValueError("need 0 < min_pace <= slowdown <= 1 and recovery_per_s >= 0")
 
@@ -109,18 +118,21 @@ class Budget:
         return self.unit_capacity * self.scale / self.unit_window_s
 
     def writes(self) -> BucketSpec:
-        return self._spec(self.write_ceiling, self.write_capacity * self.scale)
+        # A `$batch` carries at most 20 requests of one write each (graph/batching.py).
+        return self._spec(self.write_ceiling, self.write_capacity * self.scale, 20)
 
     def units(self) -> BucketSpec:
-        return self._spec(self.unit_ceiling, self.unit_capacity * self.scale)
+        # ... and at most 5 resource units each (graph/costs.py, the published table).
+        return self._spec(self.unit_ceiling, self.unit_capacity * self.scale, 100)
 
-    def _spec(self, ceiling: float, server_capacity: float) -> BucketSpec:
+    def _spec(self, ceiling: float, server_capacity: float, largest: float) -> BucketSpec:
         rate = ceiling * self.headroom
         capacity = min(server_capacity / 2, rate * self.burst_s)
         return BucketSpec(
             rate=rate,
             capacity=capacity,
             pause_capacity=max(capacity, server_capacity * self.pause_fill),
+            largest_need=min(capacity, largest),
         )
 
     def pace(self, pace: float, since: float) -> float:
@@ -160,15 +172,17 @@ def reserve(
     need: float,
     pace: float = 1.0,
     paused_until: float | None = None,
+    paused_from: float | None = None,
 ) -> tuple[BucketState | None, float]:
     """Take `need` tokens; return the new state and the time the caller may go.
 
     A caller may go once the balance covers its need (or the whole capacity, for needs larger
     than the burst). Slots are handed out in order: a new caller queues behind the last
     reservation. `pace` scales the refill rate after 429s. `paused_until`: when the key's last
-    pause ended (callers never reserve during one); what refilled up to then is banked up to
-    `spec.pause_capacity`. The Lua script in `RedisLimiter` is a line-for-line copy of this
-    function.
+    pause ended (callers never reserve during one), `paused_from` when it began; what refilled
+    during it is banked so that, with the slots already held inside it, no more than
+    `spec.pause_capacity` goes when it ends. The Lua script in `RedisLimiter` is a
+    line-for-line copy of this function (and the caller's `queue_s` check).
     """
     if need <= 0:
         return state, now
@@ -178,9 +192,14 @@ def reserve(
     start = max(now, state.stamp)
     available = _refilled(state, spec, start, rate)
     if paused_until is not None and state.stamp < paused_until <= start:
-        # Callers holding slots before the pause's end go when it ends too: the bank and
-        # they together stay within the pause capacity.
-        refill = min(spec.pause_capacity, (paused_until - state.stamp) * rate)
+        # Callers holding slots inside the pause go when it ends too: the bank and they
+        # together stay within the pause capacity. The refill from the pause's start to the
+        # last held slot paid for them, and the first of them may have been paid partly
+        # before the pause began (at most one request's worth); a debt is in the balance.
+        held = 0.0
+        if paused_from is not None and state.stamp > paused_from:
+            held = (state.stamp - paused_from) * rate + spec.largest_need
+        refill = min(spec.pause_capacity - held, (paused_until - state.stamp) * rate)
         available = max(available, min(state.tokens, 0.0) + refill)
     wanted = min(need, spec.capacity)
     at = start if available >= wanted else start + (wanted - available) / rate
@@ -245,22 +264,30 @@ class InProcessLimiter:
         self._sleep = sleep
         self._state: dict[str, tuple[BucketState | None, BucketState | None]] = {}
         self._paused_until: dict[str, float] = {}
+        self._paused_from: dict[str, float] = {}
         self._pace: dict[str, Pace] = {}
         self._share: dict[str, Share] = {}
 
     async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
-        while (paused := self._paused_for(key)) > 0:
-            await self._sleep(paused)
-        now = self._clock()
+        while True:
+            while (paused := self._paused_for(key)) > 0:
+                await self._sleep(paused)
+            now = self._clock()
+            pace = self._pace_at(key, now)
+            write_state, unit_state = self._state.get(key, (None, None))
+            until, since = self._paused_until.get(key), self._paused_from.get(key)
+            write_state, write_at = reserve(
+                write_state, self._writes, now, writes, pace, until, since
+            )
+            unit_state, unit_at = reserve(unit_state, self._units, now, units, pace, until, since)
+            wait = max(write_at, unit_at) - now
+            if wait <= self.budget.queue_s + 1e-6:
+                break
+            # Not held (see the module docstring): come back when the slot is within reach.
+            await self._sleep(max(wait - self.budget.queue_s, 1e-3))
+        self._state[key] = (write_state, unit_state)
         share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
         self._share[key] = Share(share.sent + requests, share.throttled, now)
-        pace = self._pace_at(key, now)
-        write_state, unit_state = self._state.get(key, (None, None))
-        until = self._paused_until.get(key)
-        write_state, write_at = reserve(write_state, self._writes, now, writes, pace, until)
-        unit_state, unit_at = reserve(unit_state, self._units, now, units, pace, until)
-        self._state[key] = (write_state, unit_state)
-        wait = max(write_at, unit_at) - now
         if wait > 0:
             await self._sleep(wait)
         # A 429 may have paused the tenant while we waited for our slot.
@@ -270,6 +297,8 @@ class InProcessLimiter:
     async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
         now = self._clock()
         until = now + max(0.0, seconds)
+        if self._paused_for(key) <= 0:
+            self._paused_from[key] = now
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
         if throttled <= 0:
             return
@@ -316,20 +345,12 @@ local saved_pace = redis.call('HMGET', KEYS[4], 'factor', 'stamp')
 if saved_pace[1] then
   pace = math.min(1, tonumber(saved_pace[1]) + tonumber(ARGV[7]) * (now - tonumber(saved_pace[2])))
 end
--- Requests sent lately (decaying over the share window): what a 429's share is taken of.
-local window = tonumber(ARGV[9])
-local share = redis.call('HMGET', KEYS[5], 'sent', 'throttled', 'stamp')
-local keep = math.exp(-math.max(0, now - (tonumber(share[3]) or now)) / window)
-redis.call('HSET', KEYS[5],
-           'sent', string.format('%.17g', (tonumber(share[1]) or 0) * keep + tonumber(ARGV[8])),
-           'throttled', string.format('%.17g', (tonumber(share[2]) or 0) * keep),
-           'stamp', string.format('%.17g', now))
-redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
+local pause_log = redis.call('HMGET', KEYS[6], 'from', 'until')
+local paused_from = tonumber(pause_log[1])
+local paused_until = tonumber(pause_log[2])
 
-local paused_until = tonumber(redis.call('GET', KEYS[6]))
-
-local function reserve(key, need, rate, capacity, pause_capacity)
-  if need <= 0 then return now end
+local function plan(key, need, rate, capacity, pause_capacity, largest_need)
+  if need <= 0 then return now, nil end
   rate = rate * pace
   local saved = redis.call('HMGET', key, 'tokens', 'stamp')
   local tokens = tonumber(saved[1])
@@ -341,27 +362,50 @@ local function reserve(key, need, rate, capacity, pause_capacity)
   local start = math.max(now, stamp)
   local available = math.min(math.max(capacity, tokens), tokens + (start - stamp) * rate)
   if paused_until ~= nil and stamp < paused_until and paused_until <= start then
-    local refill = math.min(pause_capacity, (paused_until - stamp) * rate)
+    local held = 0
+    if paused_from ~= nil and stamp > paused_from then
+      held = (stamp - paused_from) * rate + largest_need
+    end
+    local refill = math.min(pause_capacity - held, (paused_until - stamp) * rate)
     available = math.max(available, math.min(tokens, 0) + refill)
   end
   local wanted = math.min(need, capacity)
   local at = start
   if available < wanted then at = start + (wanted - available) / rate end
   local balance = available + (at - start) * rate - need
-  redis.call('HSET', key, 'tokens', string.format('%.17g', balance),
-             'stamp', string.format('%.17g', at))
   -- An idle bucket refills to full, so it can expire once it would be full again (a
   -- surplus a pause banked expires with it: the bucket comes back at its burst).
   local idle_us = (at - now) + math.max(0, capacity - balance) / rate
-  redis.call('PEXPIRE', key, math.ceil(idle_us / 1000) + 1000)
-  return at
+  return at, {key, balance, at, math.ceil(idle_us / 1000) + 1000}
 end
 
-local write_at = reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
-                         tonumber(ARGV[10]))
-local unit_at = reserve(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
-                        tonumber(ARGV[11]))
-return {0, math.ceil(math.max(write_at, unit_at) - now)}
+local function commit(saved)
+  if saved == nil then return end
+  redis.call('HSET', saved[1], 'tokens', string.format('%.17g', saved[2]),
+             'stamp', string.format('%.17g', saved[3]))
+  redis.call('PEXPIRE', saved[1], saved[4])
+end
+
+local write_at, write_saved = plan(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
+                                   tonumber(ARGV[3]), tonumber(ARGV[10]), tonumber(ARGV[13]))
+local unit_at, unit_saved = plan(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]),
+                                 tonumber(ARGV[6]), tonumber(ARGV[11]), tonumber(ARGV[14]))
+local at = math.max(write_at, unit_at)
+-- A slot further ahead than the horizon is not held: come back when it is within reach.
+local horizon = tonumber(ARGV[12])
+if at - now > horizon then return {1, math.ceil(at - now - horizon)} end
+commit(write_saved)
+commit(unit_saved)
+-- Requests sent lately (decaying over the share window): what a 429's share is taken of.
+local window = tonumber(ARGV[9])
+local share = redis.call('HMGET', KEYS[5], 'sent', 'throttled', 'stamp')
+local keep = math.exp(-math.max(0, now - (tonumber(share[3]) or now)) / window)
+redis.call('HSET', KEYS[5],
+           'sent', string.format('%.17g', (tonumber(share[1]) or 0) * keep + tonumber(ARGV[8])),
+           'throttled', string.format('%.17g', (tonumber(share[2]) or 0) * keep),
+           'stamp', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
+return {0, math.ceil(at - now)}
 """
 
 # KEYS: pause, pace, share, pause end. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
@@ -371,15 +415,21 @@ if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-if redis.call('PTTL', KEYS[1]) < ms then
+local left = redis.call('PTTL', KEYS[1])
+if left < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
--- When the pause ends, on the buckets' clock: what refills until then may be banked.
+-- When the pause began and ends, on the buckets' clock: what refills during it may be
+-- banked (acquire).
 local ends = now + ms * 1000
-local known = tonumber(redis.call('GET', KEYS[4]))
-if known == nil or known < ends then
-  redis.call('SET', KEYS[4], string.format('%.17g', ends), 'PX', ms + 600000)
+local known = tonumber(redis.call('HGET', KEYS[4], 'until'))
+if left <= 0 then
+  redis.call('HSET', KEYS[4], 'from', string.format('%.17g', now))
 end
+if known == nil or known < ends then
+  redis.call('HSET', KEYS[4], 'until', string.format('%.17g', ends))
+end
+redis.call('PEXPIRE', KEYS[4], ms + 600000)
 local throttled = tonumber(ARGV[5])
 if throttled <= 0 then return 0 end
 local window = tonumber(ARGV[7])
@@ -483,6 +533,9 @@ class RedisLimiter:
             repr(self.budget.share_window_s * per_us),
             repr(self._writes.pause_capacity),
             repr(self._units.pause_capacity),
+            repr(self.budget.queue_s * per_us),
+            repr(self._writes.largest_need),
+            repr(self._units.largest_need),
         ]
         while True:
             paused, wait_us = await self._acquire(keys=keys, args=args)

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.graph.limiter import BucketSpec, BucketState, Budget, InProcessLimiter, reserve
+from app.graph.limiter import (
+    BucketSpec,
+    BucketState,
+    Budget,
+    InProcessLimiter,
+    balance,
+    reserve,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -151,14 +158,30 @@ async def test_usage_reports_balances_and_debt() -> None:
     fresh = await limiter.usage("k")
     assert fresh["writes_available"] == pytest.approx(2.0)
     assert fresh["writes_per_s"] == pytest.approx(2.0)
-    limiter._sleep = _no_sleep  # reserve without letting time pass
-    for _ in range(6):
+    for _ in range(2):
         await limiter.acquire("k", writes=1, units=1)
-    assert (await limiter.usage("k"))["writes_available"] == pytest.approx(-4.0)
+    assert (await limiter.usage("k"))["writes_available"] == pytest.approx(0.0)
+    # Slots held ahead show as debt: what is already promised to waiting callers.
+    spec = budget.writes()
+    state, _ = reserve(None, spec, 0.0, 2)
+    state, at = reserve(state, spec, 0.0, 1)
+    assert at == pytest.approx(0.5)
+    assert balance(state, spec, 0.0) == pytest.approx(-1.0)
 
 
-async def _no_sleep(seconds: float) -> None:
-    return None
+async def test_a_slot_further_ahead_than_the_queue_is_not_held() -> None:
+    """Callers hold slots at most `queue_s` ahead: the rest wait and ask again, so a pause
+    never finds seconds of held slots that would all go the moment it ends."""
+    fake = FakeTime()
+    budget = Budget(scale=0.1, headroom=1.0, queue_s=0.25)  # 2 writes/s, burst 2
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=fake.sleep)
+    start = fake.now
+    for _ in range(5):
+        await limiter.acquire("k", writes=1, units=1)
+    assert fake.now - start == pytest.approx(1.5)  # two at once, then one each 0.5 s
+    # Every wait was either a slot within the queue or a wait to come back for one.
+    assert all(s <= 0.25 + 1e-9 for s in fake.slept)
+    assert (await limiter.usage("k"))["writes_available"] == pytest.approx(0.0)
 
 
 async def test_real_time_throughput_is_close_to_the_ceiling() -> None:
@@ -283,7 +306,7 @@ def test_graph_never_throttles_what_the_limiter_lets_through(
     budget = Budget(write_capacity=100, write_window_s=window, unit_capacity=10**6)
     spec = budget.writes()
     graph_rate, graph_cap = 100 / window, 100.0
-    now, state, paused_until = 0.0, None, None
+    now, state, paused_until, paused_from = 0.0, None, None, None
     sends: list[tuple[float, float]] = []
     pauses: list[tuple[float, float]] = []
     for kind, gap, value in events:
@@ -291,11 +314,13 @@ def test_graph_never_throttles_what_the_limiter_lets_through(
         if paused_until is not None and now < paused_until:
             now = paused_until  # callers wait out a pause before reserving
         if kind == "pause":
+            if paused_until is None or paused_until <= now:
+                paused_from = now  # a new pause, not one prolonged
             end = max(paused_until or 0.0, now + value)
             pauses.append((now, end))
             paused_until = end
             continue
-        state, at = reserve(state, spec, now, value, paused_until=paused_until)
+        state, at = reserve(state, spec, now, value, 1.0, paused_until, paused_from)
         sends.append((at, value))
     # A send whose slot falls inside a pause leaves when the pause ends; one whose slot came
     # when the pause was set had already left (a pause is set by an answer that came back).
