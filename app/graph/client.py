@@ -17,6 +17,7 @@ Two rules about retries:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as jsonlib
 import logging
 import random
@@ -291,20 +292,17 @@ class GraphClient:
                 cost = cost + request_cost(r.method, r.url)
             payload = {"requests": [batching.to_wire(r, ids) for r in pending]}
             try:
-                # A slot is held while the envelope is on its way, not while its throttled
-                # items wait out a Retry-After: other envelopes must be ready to go the moment
-                # the pause ends, or every pause costs its length again in a trickle of resends.
-                async with self._batch_slots:
-                    reply = await self._send(
-                        "POST",
-                        f"{self._base}/$batch",
-                        body=payload,
-                        headers={},
-                        cost=cost,
-                        client_request_id=client_request_id,
-                        batch_size=len(pending),
-                        resend_unanswered=reads_only,
-                    )
+                reply = await self._send(
+                    "POST",
+                    f"{self._base}/$batch",
+                    body=payload,
+                    headers={},
+                    cost=cost,
+                    client_request_id=client_request_id,
+                    batch_size=len(pending),
+                    resend_unanswered=reads_only,
+                    slots=self._batch_slots,
+                )
             except GraphError as exc:
                 results.update(
                     {r.id: BatchResult(r.id, exc.status, {}, None, exc) for r in pending}
@@ -385,6 +383,7 @@ class GraphClient:
         retry_not_found: bool = False,
         batch_size: int = 0,
         resend_unanswered: bool = True,
+        slots: asyncio.Semaphore | None = None,
     ) -> _Reply:
         """Send with retries; return the final reply (any status) or raise a transient error.
 
@@ -405,19 +404,26 @@ class GraphClient:
             sent = False
             try:
                 token = await self._tokens.token()
-                # Admitted is not sent: a 429 or a 503's Retry-After may have paused the
-                # tenant while this request waited for its slot or its token.
-                while (paused := await self._limiter.paused_for(self._key)) > 0:
-                    await asyncio.sleep(paused)
-                request_headers = {
-                    **headers,
-                    "Authorization": f"Bearer {token}",
-                    "client-request-id": client_request_id,
-                }
-                started = time.perf_counter()
-                sent = True
-                response = await self._http.request(method, url, json=body, headers=request_headers)
-                reply = _Reply(response.status_code, response.headers, _json_or_none(response))
+                # `slots` (a `$batch` envelope's) is held while the request is on its way,
+                # never while it sleeps before a resend: other envelopes must be ready to go
+                # the moment a pause ends, or every pause costs its length again in a trickle
+                # of one-item resends.
+                async with slots if slots is not None else contextlib.nullcontext():
+                    # Admitted is not sent: a 429 or a 503's Retry-After may have paused the
+                    # tenant while this request waited for its slot or its token.
+                    while (paused := await self._limiter.paused_for(self._key)) > 0:
+                        await asyncio.sleep(paused)
+                    request_headers = {
+                        **headers,
+                        "Authorization": f"Bearer {token}",
+                        "client-request-id": client_request_id,
+                    }
+                    started = time.perf_counter()
+                    sent = True
+                    response = await self._http.request(
+                        method, url, json=body, headers=request_headers
+                    )
+                    reply = _Reply(response.status_code, response.headers, _json_or_none(response))
                 failure: GraphError | None = None
             except httpx.TimeoutException as exc:
                 failure = GraphTransientError(

@@ -163,6 +163,82 @@ class Share:
 class BucketState:
     tokens: float  # balance at `stamp`; negative while callers wait for reserved slots
     stamp: float  # seconds; may lie in the future when slots are reserved ahead
+    # Tokens of queued requests the other bucket made wait past their slot here (they were
+    # paid earlier than their slot says), and the last of those slots.
+    lag: float = 0.0
+    lag_until: float = 0.0
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a request would queue in one bucket: from `start` (the queue's tail, or now)
+    with `available` tokens, going at `at`. Nothing is taken until `commit`."""
+
+    start: float
+    available: float
+    at: float
+    need: float
+    rate: float
+
+
+def plan(
+    state: BucketState | None,
+    spec: BucketSpec,
+    now: float,
+    need: float,
+    pace: float = 1.0,
+    paused_until: float | None = None,
+    paused_from: float | None = None,
+) -> Slot:
+    """Where a request taking `need` tokens would queue (see `reserve`)."""
+    rate = spec.rate * pace
+    if state is None:
+        state = BucketState(tokens=spec.capacity, stamp=now)
+    start = max(now, state.stamp)
+    available = _refilled(state, spec, start, rate)
+    if paused_until is not None and state.stamp < paused_until <= start:
+        available = max(available, _banked(state, spec, rate, paused_until, paused_from))
+    wanted = min(need, spec.capacity)
+    at = start if available >= wanted else start + (wanted - available) / rate
+    return Slot(start, available, at, need, rate)
+
+
+def _banked(
+    state: BucketState, spec: BucketSpec, rate: float, until: float, since: float | None
+) -> float:
+    """The balance at the end of a pause (`since` to `until`), from what refilled during it.
+
+    Callers holding slots inside the pause go when it ends too: the bank and they together
+    stay within the pause capacity. The refill from the pause's start to the last held slot
+    paid for them, and the first of them may have been paid partly before the pause began
+    (at most one request's worth); a debt is in the balance. Only the pause's own refill is
+    banked, from no more than an empty bucket."""
+    since = state.stamp if since is None else since
+    if state.stamp > since:
+        held = (state.stamp - since) * rate + spec.largest_need
+        if state.lag_until > since:
+            held += state.lag
+        return min(state.tokens, 0.0) + min(
+            spec.pause_capacity - held, (until - state.stamp) * rate
+        )
+    before = min(_refilled(state, spec, since, rate), 0.0)
+    return before + min(spec.pause_capacity, (until - since) * rate)
+
+
+def commit(
+    slot: Slot, spec: BucketSpec, at: float, state: BucketState | None = None
+) -> BucketState:
+    """Take the slot's tokens at `at` (its own time, or later when another bucket makes the
+    request wait longer): the bucket's queue then ends at `at`, where the request goes. A
+    request made to wait past its own slot is noted as lag (`_banked` counts it as held)."""
+    refilled = slot.available + (at - slot.start) * slot.rate
+    tokens = min(max(spec.capacity, slot.available), refilled) - slot.need
+    lag, lag_until = (state.lag, state.lag_until) if state is not None else (0.0, 0.0)
+    if at > slot.at:
+        # Still queued lag (its last slot not yet past) adds up; a past one is forgotten.
+        lag = (lag if lag_until >= slot.start else 0.0) + slot.need
+        lag_until = at
+    return BucketState(tokens=tokens, stamp=at, lag=lag, lag_until=lag_until)
 
 
 def reserve(
@@ -181,30 +257,15 @@ def reserve(
     reservation. `pace` scales the refill rate after 429s. `paused_until`: when the key's last
     pause ended (callers never reserve during one), `paused_from` when it began; what refilled
     during it is banked so that, with the slots already held inside it, no more than
-    `spec.pause_capacity` goes when it ends. The Lua script in `RedisLimiter` is a
-    line-for-line copy of this function (and the caller's `queue_s` check).
+    `spec.pause_capacity` goes when it ends. A request that takes from two buckets goes at
+    the later of its two slots and is committed there in both (`plan`, `commit`). The Lua
+    script in `RedisLimiter` is a line-for-line copy of these functions and of the caller's
+    `queue_s` check.
     """
     if need <= 0:
         return state, now
-    if state is None:
-        state = BucketState(tokens=spec.capacity, stamp=now)
-    rate = spec.rate * pace
-    start = max(now, state.stamp)
-    available = _refilled(state, spec, start, rate)
-    if paused_until is not None and state.stamp < paused_until <= start:
-        # Callers holding slots inside the pause go when it ends too: the bank and they
-        # together stay within the pause capacity. The refill from the pause's start to the
-        # last held slot paid for them, and the first of them may have been paid partly
-        # before the pause began (at most one request's worth); a debt is in the balance.
-        held = 0.0
-        if paused_from is not None and state.stamp > paused_from:
-            held = (state.stamp - paused_from) * rate + spec.largest_need
-        refill = min(spec.pause_capacity - held, (paused_until - state.stamp) * rate)
-        available = max(available, min(state.tokens, 0.0) + refill)
-    wanted = min(need, spec.capacity)
-    at = start if available >= wanted else start + (wanted - available) / rate
-    balance = available + (at - start) * rate - need
-    return BucketState(tokens=balance, stamp=at), at
+    slot = plan(state, spec, now, need, pace, paused_until, paused_from)
+    return commit(slot, spec, slot.at, state), slot.at
 
 
 def _refilled(state: BucketState, spec: BucketSpec, at: float, rate: float) -> float:
@@ -276,16 +337,25 @@ class InProcessLimiter:
             pace = self._pace_at(key, now)
             write_state, unit_state = self._state.get(key, (None, None))
             until, since = self._paused_until.get(key), self._paused_from.get(key)
-            write_state, write_at = reserve(
-                write_state, self._writes, now, writes, pace, until, since
-            )
-            unit_state, unit_at = reserve(unit_state, self._units, now, units, pace, until, since)
-            wait = max(write_at, unit_at) - now
-            if wait <= self.budget.queue_s + 1e-6:
+            slots = [
+                (plan(st, spec, now, need, pace, until, since), spec, st)
+                for st, spec, need in (
+                    (write_state, self._writes, writes),
+                    (unit_state, self._units, units),
+                )
+            ]
+            taking = [(slot, spec) for slot, spec, _ in slots if slot.need > 0]
+            # The queue ahead must be within reach (see the module docstring); the request's
+            # own slot may lie further, by what it takes itself.
+            ahead = max((slot.start for slot, _ in taking), default=now) - now
+            if ahead <= self.budget.queue_s + 1e-6:
                 break
-            # Not held (see the module docstring): come back when the slot is within reach.
-            await self._sleep(max(wait - self.budget.queue_s, 1e-3))
-        self._state[key] = (write_state, unit_state)
+            await self._sleep(max(ahead - self.budget.queue_s, 1e-3))
+        at = max((slot.at for slot, _ in taking), default=now)
+        wait = at - now
+        self._state[key] = tuple(  # type: ignore[assignment]
+            commit(slot, spec, at, st) if slot.need > 0 else st for slot, spec, st in slots
+        )
         share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
         self._share[key] = Share(share.sent + requests, share.throttled, now)
         if wait > 0:
@@ -348,54 +418,85 @@ end
 local pause_log = redis.call('HMGET', KEYS[6], 'from', 'until')
 local paused_from = tonumber(pause_log[1])
 local paused_until = tonumber(pause_log[2])
+-- The pause key expires on a whole millisecond; the recorded end is exact.
+if paused_until ~= nil and now < paused_until then
+  return {1, math.max(1000, paused_until - now)}
+end
+
+local function refilled(tokens, stamp, at, rate, capacity)
+  return math.min(math.max(capacity, tokens), tokens + (at - stamp) * rate)
+end
 
 local function plan(key, need, rate, capacity, pause_capacity, largest_need)
-  if need <= 0 then return now, nil end
+  if need <= 0 then return nil end
   rate = rate * pace
-  local saved = redis.call('HMGET', key, 'tokens', 'stamp')
+  local saved = redis.call('HMGET', key, 'tokens', 'stamp', 'lag', 'lag_until')
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
+  local lag = tonumber(saved[3]) or 0
+  local lag_until = tonumber(saved[4]) or 0
   if tokens == nil or stamp == nil then
     tokens = capacity
     stamp = now
   end
   local start = math.max(now, stamp)
-  local available = math.min(math.max(capacity, tokens), tokens + (start - stamp) * rate)
+  local available = refilled(tokens, stamp, start, rate, capacity)
   if paused_until ~= nil and stamp < paused_until and paused_until <= start then
-    local held = 0
-    if paused_from ~= nil and stamp > paused_from then
-      held = (stamp - paused_from) * rate + largest_need
+    local since = paused_from or stamp
+    local banked
+    if stamp > since then
+      local held = (stamp - since) * rate + largest_need
+      if lag_until > since then held = held + lag end
+      banked = math.min(tokens, 0) + math.min(pause_capacity - held, (paused_until - stamp) * rate)
+    else
+      local before = math.min(refilled(tokens, stamp, since, rate, capacity), 0)
+      banked = before + math.min(pause_capacity, (paused_until - since) * rate)
     end
-    local refill = math.min(pause_capacity - held, (paused_until - stamp) * rate)
-    available = math.max(available, math.min(tokens, 0) + refill)
+    available = math.max(available, banked)
   end
   local wanted = math.min(need, capacity)
   local at = start
   if available < wanted then at = start + (wanted - available) / rate end
-  local balance = available + (at - start) * rate - need
+  return {key, start, available, at, need, rate, capacity, lag, lag_until}
+end
+
+local function commit(slot, at)
+  if slot == nil then return end
+  local refill = slot[3] + (at - slot[2]) * slot[6]
+  local balance = math.min(math.max(slot[7], slot[3]), refill) - slot[5]
+  local lag, lag_until = slot[8], slot[9]
+  if at > slot[4] then
+    if lag_until < slot[2] then lag = 0 end
+    lag = lag + slot[5]
+    lag_until = at
+  end
+  redis.call('HSET', slot[1], 'tokens', string.format('%.17g', balance),
+             'stamp', string.format('%.17g', at), 'lag', string.format('%.17g', lag),
+             'lag_until', string.format('%.17g', lag_until))
   -- An idle bucket refills to full, so it can expire once it would be full again (a
   -- surplus a pause banked expires with it: the bucket comes back at its burst).
-  local idle_us = (at - now) + math.max(0, capacity - balance) / rate
-  return at, {key, balance, at, math.ceil(idle_us / 1000) + 1000}
+  local idle_us = (at - now) + math.max(0, slot[7] - balance) / slot[6]
+  redis.call('PEXPIRE', slot[1], math.ceil(idle_us / 1000) + 1000)
 end
 
-local function commit(saved)
-  if saved == nil then return end
-  redis.call('HSET', saved[1], 'tokens', string.format('%.17g', saved[2]),
-             'stamp', string.format('%.17g', saved[3]))
-  redis.call('PEXPIRE', saved[1], saved[4])
+local write_slot = plan(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
+                        tonumber(ARGV[10]), tonumber(ARGV[13]))
+local unit_slot = plan(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
+                       tonumber(ARGV[11]), tonumber(ARGV[14]))
+-- The queue ahead must be within reach; the request's own slot may lie further, by what it
+-- takes itself. It goes at the later of its two slots, and is committed there in both.
+local ahead = now
+local at = now
+for _, slot in pairs({write_slot or false, unit_slot or false}) do
+  if slot then
+    ahead = math.max(ahead, slot[2])
+    at = math.max(at, slot[4])
+  end
 end
-
-local write_at, write_saved = plan(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
-                                   tonumber(ARGV[3]), tonumber(ARGV[10]), tonumber(ARGV[13]))
-local unit_at, unit_saved = plan(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]),
-                                 tonumber(ARGV[6]), tonumber(ARGV[11]), tonumber(ARGV[14]))
-local at = math.max(write_at, unit_at)
--- A slot further ahead than the horizon is not held: come back when it is within reach.
 local horizon = tonumber(ARGV[12])
-if at - now > horizon then return {1, math.ceil(at - now - horizon)} end
-commit(write_saved)
-commit(unit_saved)
+if ahead - now > horizon then return {1, math.max(1000, math.ceil(ahead - now - horizon))} end
+commit(write_slot, at)
+commit(unit_slot, at)
 -- Requests sent lately (decaying over the share window): what a 429's share is taken of.
 local window = tonumber(ARGV[9])
 local share = redis.call('HMGET', KEYS[5], 'sent', 'throttled', 'stamp')
@@ -416,7 +517,7 @@ local ms = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local left = redis.call('PTTL', KEYS[1])
-if left < ms then
+if ms > 0 and left < ms then
   redis.call('SET', KEYS[1], '1', 'PX', ms)
 end
 -- When the pause began and ends, on the buckets' clock: what refills during it may be
@@ -489,13 +590,13 @@ class RedisLimiter:
         budget: Budget | None = None,
         *,
         prefix: str = "graph:ratelimit",
-        pause_fresh_s: float = 0.05,
+        pause_fresh_s: float = 0.0,
     ) -> None:
         self.budget = budget or Budget()
         # What this process knows of each key's pause: (when read, paused until), monotonic.
-        # `paused_for` answers from it while it is fresher than `pause_fresh_s` (a pause set
-        # here is known at once; one set by another process within that time), so checking
-        # right before each request does not cost a Redis round trip of its own.
+        # `paused_for` answers from it while it is fresher than `pause_fresh_s`; by default
+        # it asks Redis right before every request (well under a millisecond), so a pause
+        # another worker has just set holds here at once. A pause set here is known at once.
         self._pause_fresh_s = pause_fresh_s
         self._known_pause: dict[str, tuple[float, float]] = {}
         self._writes = self.budget.writes()
@@ -571,7 +672,8 @@ class RedisLimiter:
         if now - checked > self._pause_fresh_s:
             pttl = max(0, int(await self._redis.pttl(self._keys(key)[2])))
             now = time.monotonic()
-            until = now + pttl / 1000
+            # A pause this process has just set may not have reached Redis yet.
+            until = max(until, now + pttl / 1000)
             self._known_pause[key] = (now, until)
         return max(0.0, until - now)
 

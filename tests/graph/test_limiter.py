@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 
 import pytest
@@ -179,8 +180,8 @@ async def test_a_slot_further_ahead_than_the_queue_is_not_held() -> None:
     for _ in range(5):
         await limiter.acquire("k", writes=1, units=1)
     assert fake.now - start == pytest.approx(1.5)  # two at once, then one each 0.5 s
-    # Every wait was either a slot within the queue or a wait to come back for one.
-    assert all(s <= 0.25 + 1e-9 for s in fake.slept)
+    # A slot was held only with at most the queue ahead of it (0.25 s) plus its own refill.
+    assert all(s <= 0.25 + 0.5 + 1e-9 for s in fake.slept)
     assert (await limiter.usage("k"))["writes_available"] == pytest.approx(0.0)
 
 
@@ -342,7 +343,9 @@ def test_graph_never_throttles_what_the_limiter_lets_through(
 async def test_in_process_limiter_banks_the_refill_of_a_pause() -> None:
     fake = FakeTime()
     # 10 writes/s against Graph's 10-write bucket: burst 5, a pause may bank 9.
-    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0)
+    budget = Budget(
+        write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0, pause_fill=0.9
+    )
     limiter = InProcessLimiter(budget, clock=fake.clock, sleep=fake.sleep)
     assert (budget.writes().capacity, budget.writes().pause_capacity) == (5, 9)
     for _ in range(5):
@@ -357,3 +360,95 @@ async def test_in_process_limiter_banks_the_refill_of_a_pause() -> None:
     assert fake.now == paused_end  # nine went at once
     await limiter.acquire("k", writes=1, units=1)
     assert fake.now - paused_end == pytest.approx(0.1)
+
+
+class VirtualTime:
+    """Many callers on one virtual clock: each sleep is a timer, run in time order."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._timers, (self.now + max(0.0, seconds), self._seq, future))
+        await future
+
+    async def run(self, until: float) -> None:
+        while True:
+            for _ in range(30):
+                await asyncio.sleep(0)
+            if not self._timers or self._timers[0][0] > until:
+                return
+            at, _, future = heapq.heappop(self._timers)
+            self.now = max(self.now, at)
+            future.set_result(None)
+
+
+async def test_a_full_batch_is_not_starved_by_a_stream_of_small_requests() -> None:
+    """A `$batch` needing a whole burst gets its turn: callers hold slots by how long the
+    queue ahead of them is, not by how far off their own slot lies."""
+    vt = VirtualTime()
+    limiter = InProcessLimiter(Budget(), clock=vt.clock, sleep=vt.sleep)  # 19.6 writes/s
+    waited: list[float] = []
+
+    async def small() -> None:
+        while True:
+            await limiter.acquire("k", writes=1, units=1)
+
+    async def batch() -> None:
+        await vt.sleep(0.5)
+        asked = vt.now
+        await limiter.acquire("k", writes=20, units=20, requests=20)
+        waited.append(vt.now - asked)
+
+    tasks = [asyncio.create_task(small()) for _ in range(16)] + [asyncio.create_task(batch())]
+    await vt.run(vt.now + 30)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert waited and waited[0] < 3.0
+
+
+async def test_requests_held_by_the_other_bucket_count_against_the_bank() -> None:
+    """Writers whose writes were free but whose units slot lay inside a pause go when it
+    ends, with the bank: together they must fit Graph's write bucket."""
+    vt = VirtualTime()
+    budget = Budget(write_capacity=100, write_window_s=1, unit_capacity=1000, unit_window_s=1)
+    limiter = InProcessLimiter(budget, clock=vt.clock, sleep=vt.sleep)
+    start = vt.now
+    pause_at = start + 2.0
+    sends: list[tuple[float, int]] = []
+
+    async def reader() -> None:  # look-ups keep the units bucket busy
+        while True:
+            await limiter.acquire("k", writes=0, units=50)
+
+    async def writer() -> None:
+        await vt.sleep(pause_at - 0.001 - vt.now)
+        while True:
+            await limiter.acquire("k", writes=2, units=1)
+            sends.append((vt.now, 2))
+
+    async def pauser() -> None:
+        await vt.sleep(pause_at - vt.now)
+        await limiter.pause("k", 2.0, throttled=0)
+
+    tasks = [asyncio.create_task(reader()) for _ in range(3)]
+    tasks += [asyncio.create_task(writer()) for _ in range(25)]
+    tasks.append(asyncio.create_task(pauser()))
+    await vt.run(start + 6)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    level, clock = 100.0, start  # Graph's write bucket, full at the start
+    for at, need in sorted(sends):
+        level = min(100.0, level + (at - clock) * 100.0)
+        clock = at
+        level -= need
+        assert level >= 0, (at - pause_at, level)

@@ -145,3 +145,19 @@ async def test_a_pause_banks_its_refill_for_every_process(
     assert time.monotonic() - started < 0.25
     usage = await second.usage(key)
     assert 0 < usage["writes_available"] <= 45 - 40 + 0.5 * 50  # the rest of the bank, at most
+
+
+async def test_a_pause_of_no_time_is_accepted_and_banks_nothing(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.2)  # fmt: skip
+    limiter = RedisLimiter(redis_clients[0], budget)
+    key = fresh_key()
+    await limiter.pause(key, 0.0, throttled=0)  # `Retry-After: 0`
+    started = time.monotonic()
+    for _ in range(10):  # the burst, and no more, goes at once
+        await limiter.acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.1
+    await limiter.acquire(key, writes=1, units=1)
+    assert time.monotonic() - started >= 0.015
