@@ -30,8 +30,10 @@ other apps using the tenant-wide write limit):
   budget was not spent.
 
 The bucket reserves: a caller that finds no room takes its tokens anyway (the balance goes
-negative) and is told how long to wait for its slot, in arrival order, and a request bigger
-than the burst (a `$batch` of 20 writes) is simply paced by the debt it leaves behind.
+negative) and is told how long to wait for its slot, behind the callers before it, and a
+request bigger than the burst (a `$batch` of 20 writes) is simply paced by the debt it leaves
+behind. A request takes from both buckets and goes at the later of its two slots; both
+buckets record it there.
 
 A pause (Retry-After) banks what refills during it, beyond the burst, up to `pause_fill` of
 Graph's bucket. Nothing is sent while a key is paused, so Graph's bucket refills all that
@@ -42,11 +44,14 @@ bucket (a 429 may mean Graph's was empty whatever ours said), and what it holds 
 burst is spent first and never refilled outside a pause. Graph's level therefore stays at
 least `1 - pause_fill` of its bucket above ours after a pause, instead of half of it.
 
-A caller holds a slot at most `queue_s` ahead; one further back sleeps and asks again. Every
-caller holding a slot inside a pause goes when it ends, so a long queue of held slots
-(seconds of budget under heavy demand) went out at once after each pause, on top of the
-bank, and overran Graph's bucket. With the queue this short, what goes when a pause ends is
-the bank and no more than `queue_s` of refill.
+Every caller holding a slot inside a pause goes when it ends, so those slots are counted
+against the bank: the refill from the pause's start to the queue's tail, plus one request
+that may have been paid before the pause began, plus the requests the other bucket made
+wait past their slot here (`lag`). A caller takes a slot only while the queue ahead of it is
+at most `queue_s` long, and otherwise sleeps and asks again: under heavy demand the queue
+held seconds of budget, every slot of it inside a pause went at once when it ended, and
+Graph's bucket was overrun. (Holding by the caller's own slot instead starved a `$batch`
+needing a whole burst behind a stream of single writes.)
 """
 
 from __future__ import annotations
