@@ -443,7 +443,9 @@ def _candidates(tenant: Tenant, node: Node) -> set[str] | None:
     return None
 
 
-def _holding(tenant: Tenant, prop: str, values: list[Any]) -> set[str]:
+def _holding(tenant: Tenant, prop: str, values: list[Any]) -> set[str] | None:
+    if not all(isinstance(v, str) and v for v in values):
+        return None  # `eq null` or `eq ''` matches users without a value: not in the index
     if prop == "id":
         wanted = {v.lower() for v in values if isinstance(v, str)}
         return {i for i in tenant.users if i.lower() in wanted}

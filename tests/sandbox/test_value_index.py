@@ -90,3 +90,15 @@ def test_users_put_into_the_tenant_directly_are_indexed_too(
     # Seeded and admin-made users are filed as well.
     added = add_user(tenant, "seeded.person@contoso.com", "Seeded Person")
     assert tenant.user_by_upn("SEEDED.person@contoso.com") is added
+
+
+def test_a_look_up_for_no_value_is_not_answered_from_the_index(graph: httpx.Client) -> None:
+    made = graph.post("/users", json=new_user_body("idx.nomail"))
+    assert made.status_code == 201, made.text
+    response = graph.get(
+        "/users",
+        params={"$filter": "mail eq null", "$select": "id", "$count": "true"},
+        headers={"ConsistencyLevel": "eventual"},
+    )
+    assert response.status_code == 200, response.text
+    assert made.json()["id"] in {u["id"] for u in response.json()["value"]}
