@@ -396,19 +396,24 @@ class GraphClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._limiter.acquire(
-                self._key, writes=cost.writes, units=cost.units, requests=max(1, batch_size)
-            )
             started = time.perf_counter()
             reply: _Reply | None = None
             sent = False
             try:
-                token = await self._tokens.token()
-                # `slots` (a `$batch` envelope's) is held while the request is on its way,
-                # never while it sleeps before a resend: other envelopes must be ready to go
-                # the moment a pause ends, or every pause costs its length again in a trickle
-                # of one-item resends.
+                # `slots` (a `$batch` envelope's) is held from the limiter's admission until
+                # the answer is in, never while the envelope sleeps before a resend: other
+                # envelopes must be ready to go the moment a pause ends, or every pause costs
+                # its length again in a trickle of one-item resends. Admission comes inside
+                # the slot: admitted and then kept waiting for one, a request would go later
+                # than its slot says, perhaps with the burst after a pause.
                 async with slots if slots is not None else contextlib.nullcontext():
+                    await self._limiter.acquire(
+                        self._key,
+                        writes=cost.writes,
+                        units=cost.units,
+                        requests=max(1, batch_size),
+                    )
+                    token = await self._tokens.token()
                     # Admitted is not sent: a 429 or a 503's Retry-After may have paused the
                     # tenant while this request waited for its slot or its token.
                     while (paused := await self._limiter.paused_for(self._key)) > 0:
