@@ -342,24 +342,27 @@ class InProcessLimiter:
             pace = self._pace_at(key, now)
             write_state, unit_state = self._state.get(key, (None, None))
             until, since = self._paused_until.get(key), self._paused_from.get(key)
-            slots = [
-                (plan(st, spec, now, need, pace, until, since), spec, st)
-                for st, spec, need in (
-                    (write_state, self._writes, writes),
-                    (unit_state, self._units, units),
-                )
-            ]
-            taking = [(slot, spec) for slot, spec, _ in slots if slot.need > 0]
+            # As the Lua script: a bucket the request takes nothing from has no slot.
+            write_slot = (
+                plan(write_state, self._writes, now, writes, pace, until, since)
+                if writes > 0
+                else None
+            )
+            unit_slot = (
+                plan(unit_state, self._units, now, units, pace, until, since) if units > 0 else None
+            )
+            taking = [slot for slot in (write_slot, unit_slot) if slot is not None]
             # The queue ahead must be within reach (see the module docstring); the request's
             # own slot may lie further, by what it takes itself.
-            ahead = max((slot.start for slot, _ in taking), default=now) - now
+            ahead = max((slot.start for slot in taking), default=now) - now
             if ahead <= self.budget.queue_s + 1e-6:
                 break
             await self._sleep(max(ahead - self.budget.queue_s, 1e-3))
-        at = max((slot.at for slot, _ in taking), default=now)
+        at = max((slot.at for slot in taking), default=now)
         wait = at - now
-        self._state[key] = tuple(  # type: ignore[assignment]
-            commit(slot, spec, at, st) if slot.need > 0 else st for slot, spec, st in slots
+        self._state[key] = (
+            commit(write_slot, self._writes, at, write_state) if write_slot else write_state,
+            commit(unit_slot, self._units, at, unit_state) if unit_slot else unit_state,
         )
         share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
         self._share[key] = Share(share.sent + requests, share.throttled, now)

@@ -447,7 +447,7 @@ def _holding(tenant: Tenant, prop: str, values: list[Any]) -> set[str] | None:
     if not all(isinstance(v, str) and v for v in values):
         return None  # `eq null` or `eq ''` matches users without a value: not in the index
     if prop == "id":
-        wanted = {v.lower() for v in values if isinstance(v, str)}
+        wanted = {v.lower() for v in values}
         return {i for i in tenant.users if i.lower() in wanted}
     return {u.id for v in values for u in tenant.holders(prop, v)}
 
