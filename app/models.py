@@ -251,9 +251,11 @@ class UserRole(SQLModel, table=True):
     """A role a user holds by hand. Mapping-granted roles live in `User.mapped_roles`."""
 
     __tablename__ = "user_role"
+    # Look-ups by role (the list's role filter, in the list's `id` order): migration 0022.
+    __table_args__ = (Index("ix_user_role_role_user", "role_id", "user_id"),)
 
     user_id: int = Field(foreign_key="directory_user.id", primary_key=True, ondelete="CASCADE")
-    role_id: int = Field(foreign_key="role.id", primary_key=True, index=True, ondelete="CASCADE")
+    role_id: int = Field(foreign_key="role.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

@@ -36,6 +36,16 @@ def test_the_migration_made_the_list_indexes_and_pg_trgm(env: dict[str, str]) ->
     assert "pg_trgm" in extensions
 
 
+def test_one_index_serves_look_ups_by_role(env: dict[str, str]) -> None:
+    """Migration 0022: (role_id, user_id) alone; a role_id-only index would duplicate it."""
+    with get_engine().connect() as conn:
+        rows = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'user_role'")
+        ).scalars()
+        by_role = [d for d in rows if "(role_id" in d]
+    assert len(by_role) == 1 and "(role_id, user_id)" in by_role[0]
+
+
 @pytest.fixture
 def users(env: dict[str, str]) -> None:
     """A few thousand users with fresh statistics: on an empty table every plan costs the
