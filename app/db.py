@@ -156,6 +156,22 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
 
 
 @contextmanager
+def reading(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for one or two reads that need no snapshot together (a token's look-up):
+    its connection is in autocommit, so no BEGIN and no COMMIT go to the database, two of
+    the four round trips such a read took. Each statement sees what was committed when it
+    began, as under READ COMMITTED. Nothing may be written through it: a write would commit
+    on its own."""
+    with Session(_autocommit(engine or get_engine()), expire_on_commit=False) as session:
+        yield session
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """A nested transaction. When it rolls back, the wake-ups and after-commit callbacks it
     registered go with it: nothing may be announced for rows that were never written."""

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.db import transaction
+from app.db import reading
 from app.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
 from app.scim.errors import error_response
 from app.security import Principal, forbid_unless, principal_for
@@ -44,7 +44,8 @@ def _bearer(scope: Scope) -> str | None:
 
 
 def _lookup(raw: str) -> Principal:
-    with transaction() as session:
+    # Every request to the API pays for this look-up: one read, outside a transaction.
+    with reading() as session:
         return principal_for(session, raw)
 
 

@@ -13,6 +13,7 @@ from arq import cron
 
 from app.background.catalogue import install_dispatcher, run_job
 from app.background.functions import run_task, shutdown, startup, sweep
+from app.process import settle_heap
 from app.queue import redis_settings
 from app.settings import get_settings
 from app.source_sync.jobs import source_sync, source_sync_due
@@ -24,6 +25,8 @@ async def _startup(ctx: dict[str, Any]) -> None:
     # The sweeper re-wakes rows through the same dispatcher the API uses: arq on Redis.
     install_dispatcher(get_settings())
     await startup(ctx)
+    # Everything a worker needs is loaded by now (`app.process`).
+    settle_heap()
 
 
 class WorkerSettings:

@@ -4,6 +4,7 @@ deployment runs (the image's entry points) and the one that keeps the committed 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from app.db import check_schema, current_revision, get_engine
 from app.db import migrate as migrate_schema
 from app.logging import configure_logging
 from app.openapi import render_openapi
+from app.process import settle_heap
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.serve")
@@ -88,6 +90,11 @@ def serve(
     threading.Thread(
         target=_report_callback, args=(settings, CALLBACK_PATH), name="callback-check", daemon=True
     ).start()
+    if not reload:
+        # The app is built here (uvicorn then finds the module imported) so that what it
+        # loaded can be frozen out of the garbage collector's way (`app.process`).
+        importlib.import_module("app.asgi")
+        settle_heap()
     code = 0
     try:
         uvicorn.run(

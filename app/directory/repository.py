@@ -22,9 +22,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -562,6 +564,39 @@ def existing_role_ids(session: Session, ids: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     return set(session.execute(select(col(Role.id)).where(col(Role.id).in_(wanted))).scalars())
+
+
+def role_grants(
+    session: Session, user_ids: Sequence[int], mapped_role_ids: Iterable[int]
+) -> tuple[dict[int, set[int]], dict[int, str]]:
+    """In one statement (a user read answers with its roles, and every round trip shows in
+    the list's latency): the roles each of these users holds by hand, and the names of
+    those roles and of `mapped_role_ids`. Roles that no longer exist are left out."""
+    mapped = sorted(set(mapped_role_ids))
+    parts: list[Any] = []
+    if user_ids:
+        parts.append(
+            select(col(UserRole.user_id), col(Role.id), col(Role.name))
+            .join(Role, col(Role.id) == col(UserRole.role_id))
+            .where(any_of(session, col(UserRole.user_id), user_ids))
+        )
+    if mapped:
+        parts.append(
+            select(null().label("user_id"), col(Role.id), col(Role.name)).where(
+                any_of(session, col(Role.id), mapped)
+            )
+        )
+    manual: dict[int, set[int]] = {}
+    names: dict[int, str] = {}
+    if not parts:
+        return manual, names
+    for user_id, role_id, name in session.execute(
+        union_all(*parts) if len(parts) > 1 else parts[0]
+    ):
+        names[int(role_id)] = str(name)
+        if user_id is not None:
+            manual.setdefault(int(user_id), set()).add(int(role_id))
+    return manual, names
 
 
 def role_names(session: Session, role_ids: Iterable[int]) -> dict[int, str]:

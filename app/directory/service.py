@@ -427,12 +427,12 @@ def delete_user(session: Session, user_id: int) -> None:
 
 def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGrant]]:
     """Effective roles per user: manual ones, then mapping-granted ones, each with its source."""
-    held = repo.manual_roles(session, [u.id for u in users if u.id is not None])
+    held, names = repo.role_grants(
+        session,
+        [u.id for u in users if u.id is not None],
+        (int(k) for u in users for k in (u.mapped_roles or {})),
+    )
     manual = {uid: sorted(roles) for uid, roles in held.items()}
-    role_ids = {r for rs in manual.values() for r in rs}
-    for u in users:
-        role_ids.update(int(k) for k in (u.mapped_roles or {}))
-    names = repo.role_names(session, role_ids)
     out: dict[int, list[RoleGrant]] = {}
     for u in users:
         if u.id is None:
