@@ -136,6 +136,7 @@ def recompute_users(
     # (`insert_objects`); the run notes them once they have ids.
     to_note: list[tuple[App, Assignment]] = []
     fresh: list[Assignment] = []
+    now = utcnow()
     for user in states:
         app_ids = set(apps_held.get(user.facts.id, ()))
         for rid in user.facts.role_ids:
@@ -149,7 +150,10 @@ def recompute_users(
             if assignment is None:
                 if not want.assigned:
                     continue
-                assignment = Assignment(app_id=app_id, user_id=user.facts.id)
+                # Times given: see `planning.reconcile`.
+                assignment = Assignment(
+                    app_id=app_id, user_id=user.facts.id, created_at=now, updated_at=now
+                )
                 _store(assignment, want)  # a new assignment always takes the desired state
                 fresh.append(assignment)
                 changed += 1

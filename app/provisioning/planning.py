@@ -263,7 +263,12 @@ def reconcile(
             task.reason = None if task.status == TaskStatus.queued else reason
         session.add(task)
     else:
+        now = utcnow()
         task = Task(
+            # Both times given, not left to the model's factories: pydantic inspects a
+            # factory's signature on every call, a tenth of a 1,000-user bulk create.
+            created_at=now,
+            updated_at=now,
             assignment_id=assignment.id,
             app_id=app.id,
             user_id=assignment.user_id,
