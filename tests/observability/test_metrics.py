@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import httpx
 from prometheus_client import REGISTRY
@@ -105,6 +106,14 @@ def test_jobs_are_counted_by_kind_and_outcome(client: ApiClient) -> None:
     before = sample("provisioner_jobs_total", kind="mappings.reapply", outcome="succeeded")
     job = client.ok("POST", "/mappings/reapply")
     assert client.wait_job(job["id"])["status"] == "succeeded"
+    # The runner counts the job once its end is committed, so a moment after the job reads
+    # `succeeded`.
+    deadline = time.monotonic() + 5
+    while (
+        time.monotonic() < deadline
+        and sample("provisioner_jobs_total", kind="mappings.reapply", outcome="succeeded") == before
+    ):
+        time.sleep(0.02)
     assert sample("provisioner_jobs_total", kind="mappings.reapply", outcome="succeeded") == (
         before + 1
     )
