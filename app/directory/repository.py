@@ -450,7 +450,10 @@ def _searches_pg(element: _Searches, compiler: Any, **kw: Any) -> str:
 @compiles(_Searches)
 def _searches(element: _Searches, compiler: Any, **kw: Any) -> str:
     (pattern,) = list(element.clauses)
-    return str(compiler.process(_searched_fields(pattern, func.search_fold), **kw))
+    # Parenthesized, as the Postgres form is: the OR of the five fields stands inside the
+    # list's other conditions (`deleted_at IS NULL AND … AND id > cursor`), and bare it
+    # would bind them to its first and last field only (SQLite paged `q=` forever).
+    return f"({compiler.process(_searched_fields(pattern, func.search_fold), **kw)})"
 
 
 LIKE_ESCAPE = "\\"

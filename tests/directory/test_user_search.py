@@ -32,14 +32,19 @@ def api(request: pytest.FixtureRequest) -> ApiClient:
     return client
 
 
-def found(api: ApiClient, q: str) -> list[str]:
+def found(api: ApiClient, q: str, limit: int = 2) -> list[str]:
+    """Every user `q=` finds, following `next`; fails on a page repeated or out of order."""
     names: list[str] = []
-    page = api.ok("GET", "/users", params={"q": q, "limit": 2})
-    names += [u["username"] for u in page["items"]]
-    while page["next"]:
-        page = api.get(page["next"]).json()
+    last = 0
+    page = api.ok("GET", "/users", params={"q": q, "limit": limit})
+    while True:
+        ids = [u["id"] for u in page["items"]]
+        assert ids == sorted(ids) and all(i > last for i in ids), (last, ids)
+        last = ids[-1] if ids else last
         names += [u["username"] for u in page["items"]]
-    return sorted(names)
+        if not page["next"]:
+            return sorted(names)
+        page = api.get(page["next"]).json()
 
 
 def test_every_write_path_is_searchable_and_renames_follow(api: ApiClient) -> None:
@@ -143,6 +148,40 @@ def test_no_match_across_fields_and_wildcards_are_literal(api: ApiClient) -> Non
     assert found(api, "a_b%") == ["a_b%c"]
     assert found(api, "a%c") == []
     assert found(api, "_") == ["a_b%c"]
+
+
+def test_a_search_keeps_every_other_condition_of_the_list(api: ApiClient) -> None:
+    """`q=` matching any of its five fields is one condition among the list's others: the
+    cursor, the live-users rule, `status=`. Found on SQLite, where `q=` matching a username
+    ignored the cursor (a client following `next` looped forever) and the other filters."""
+    ids = [
+        api.ok(
+            "POST",
+            "/users",
+            json=user_body(
+                n,
+                username=f"pagedq{n}",
+                email=f"x{n}@example.com",
+                firstname="F",
+                lastname=f"L{n}",
+                display_name=f"D{n}",
+                status="suspended" if n % 3 == 0 else "active",
+            ),
+        )["id"]
+        for n in range(12)
+    ]
+    gone = api.ok(
+        "POST", "/users", json=user_body(99, email="pagedq-gone@example.com", lastname="Z")
+    )["id"]
+    api.ok("DELETE", f"/users/{gone}", expect=204)
+    # Matched by username (the first field) and by email (the second), paged 5 at a time.
+    for q in ("pagedq", "x1"):
+        assert sorted(found(api, q, limit=5)) == sorted(
+            f"pagedq{n}" for n in range(12) if q == "pagedq" or f"x{n}@".startswith("x1")
+        )
+    suspended = api.ok("GET", "/users", params={"q": "pagedq", "status": "suspended"})["items"]
+    assert sorted(u["id"] for u in suspended) == [ids[n] for n in range(12) if n % 3 == 0]
+    assert api.ok("GET", "/users", params={"q": "pagedq-gone"})["items"] == []
 
 
 def test_search_rows_follow_the_users_and_a_reapply_writes_none(client: ApiClient) -> None:
