@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -157,6 +157,25 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+def unavailable() -> ServiceUnavailable:
+    """The answer to a database error of the operational kind (`OperationalError`): the
+    connection was lost or refused (a restart, a failover: `AdminShutdown`, "the database
+    system is starting up"), the statement was cancelled, a lock or the SQLite file was
+    busy, a serialization or deadlock failure. The request's transaction was rolled back
+    and nothing of it kept, and the same request may well succeed a moment later: 503 with
+    Retry-After, never a 500."""
+    return ServiceUnavailable(
+        "The database is unavailable or busy; nothing was changed. Retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def reason(exc: OperationalError) -> str:
+    """What to log of a database error: its driver class only. Its text holds the SQL and
+    its parameters, which may be people's values."""
+    return type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -211,6 +230,13 @@ def install_handlers(app: FastAPI) -> None:
             "store (for example an id above 2147483647, or a NUL character)."
         ).to_problem(request.url.path)
         return problem_response(problem)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, reason(exc)
+        )
+        return problem_response(unavailable().to_problem(request.url.path), {"Retry-After": "1"})
 
     @app.exception_handler(SATimeoutError)
     async def _pool_timeout(request: Request, exc: SATimeoutError) -> JSONResponse:

@@ -16,11 +16,13 @@ about the endpoint and lets them make the service parse what they send. Two laye
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from anyio import to_thread
 from fastapi.dependencies.models import Dependant
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -28,10 +30,19 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import reading
-from app.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
+from app.errors import (
+    ProblemError,
+    ServiceUnavailable,
+    Unauthorized,
+    problem_response,
+    reason,
+    unavailable,
+)
 from app.scim.errors import error_response
 from app.security import Principal, forbid_unless, principal_for
 from app.security import Scope as TokenScope
+
+log = logging.getLogger("app.auth")
 
 PROTECTED = ("/api/v1/", "/scim/v2/")
 
@@ -80,6 +91,12 @@ class AuthGateMiddleware:
                 "The service is busy; retry shortly.", headers={"Retry-After": "1"}
             )
             await _refusal(path, busy)(scope, receive, send)
+            return
+        except OperationalError as exc:
+            # The database went away or refused (a restart): the routes answer 503 for the
+            # same (`errors.unavailable`).
+            log.warning("database unavailable at the token look-up: %s", reason(exc))
+            await _refusal(path, unavailable())(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

@@ -9,7 +9,8 @@ own `responses=` still wins for a status it describes itself.
 What can answer what:
 
 - every operation: 400 (a value the database cannot store, a cursor we did not issue),
-  401 (no or bad token), 403 (scope), 422 (validation), 503 (every connection busy);
+  401 (no or bad token), 403 (scope), 422 (validation), 503 (every connection busy, or
+  the database unavailable or busy: `errors.unavailable`);
 - a path with an id or a parent id, or a body (which may name ids: `role_ids`, `task_ids`,
   an app, a mapping's references): 404;
 - a write (POST, PUT, PATCH, DELETE): 409 (a duplicate, a state transition that no longer
@@ -37,7 +38,7 @@ DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with the current state (a duplicate, a state transition, a reference)",
     413: "Request body too large",
     422: "Malformed or invalid input",
-    503: "The service is busy; retry shortly",
+    503: "The service or its database is busy or unavailable; retry shortly (Retry-After)",
 }
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -143,3 +143,51 @@ def test_no_free_connection_for_the_lookup_is_a_503_not_a_500(
     assert resp.headers["content-type"].startswith(PROBLEM_JSON)
     resp = anon.post("/scim/v2/Users", content=MALFORMED, headers=auth)
     assert (resp.status_code, resp.json()["schemas"]) == (503, [SCIM_ERROR]), resp.text
+
+
+@pytest.fixture
+def database_gone(anon: ApiClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
+    """The server up, then its database unreachable (as during a restart): every new
+    connection is refused by the driver, a real `OperationalError`."""
+    from app import db, settings
+    from tests.ops.conftest import free_port
+    from tests.support import reset_caches
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x")
+    settings.get_settings.cache_clear()
+    db.get_engine().dispose()
+    db.get_engine.cache_clear()
+    try:
+        yield anon
+    finally:
+        monkeypatch.undo()
+        reset_caches()
+
+
+def test_a_database_gone_is_a_503_at_the_token_look_up_and_in_routes(
+    database_gone: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by an attack: a Postgres restart turned requests in flight into 500s (the driver's
+    `AdminShutdown`, "the database system is starting up", "connection refused")."""
+    from app.api import auth_gate
+    from app.security import Principal, Scope
+
+    auth = {"Authorization": "Bearer pvn_any"}
+    for method, path in [("GET", "/api/v1/users"), ("POST", "/api/v1/users")]:
+        resp = database_gone.request(method, path, json={}, headers=auth)
+        assert (resp.status_code, resp.headers["retry-after"]) == (503, "1"), resp.text
+        assert resp.headers["content-type"].startswith(PROBLEM_JSON)
+    resp = database_gone.get("/scim/v2/Users", headers=auth)
+    assert (resp.status_code, resp.json()["schemas"]) == (503, [SCIM_ERROR]), resp.text
+
+    # Past the gate (the token known), the route's own session meets the same.
+    admin = Principal(1, "admin", frozenset({Scope.admin}))
+    monkeypatch.setattr(auth_gate, "_lookup", lambda _raw: admin)
+    for method, path, body in [
+        ("GET", "/api/v1/users", None),
+        ("POST", "/api/v1/roles", {"name": "R"}),
+        ("GET", "/scim/v2/Users", None),
+    ]:
+        resp = database_gone.request(method, path, json=body, headers=auth)
+        assert resp.status_code == 503, resp.text
+        assert resp.headers["retry-after"] == "1"
