@@ -6,28 +6,12 @@ makes reads outside a transaction (`db.reading`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from app.db import get_engine, reading
 from tests.support import ApiClient, user_body
-
-
-@pytest.fixture
-def sqlite_client(on_sqlite: Path) -> Iterator[ApiClient]:
-    with ApiClient.admin() as api:
-        yield api
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def api(request: pytest.FixtureRequest) -> ApiClient:
-    fixture = "client" if request.param == "postgresql" else "sqlite_client"
-    client: ApiClient = request.getfixturevalue(fixture)
-    return client
 
 
 def grants(user: dict[str, Any]) -> list[tuple[str, str]]:

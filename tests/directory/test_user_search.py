@@ -9,27 +9,10 @@ joined text, wildcards taken as wildcards, and (the reason it exists) a reapply 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 
 from app.db import get_engine
 from tests.support import ApiClient, user_body
-
-
-@pytest.fixture
-def sqlite_client(on_sqlite: Path) -> Iterator[ApiClient]:
-    with ApiClient.admin() as api:
-        yield api
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def api(request: pytest.FixtureRequest) -> ApiClient:
-    fixture = "client" if request.param == "postgresql" else "sqlite_client"
-    client: ApiClient = request.getfixturevalue(fixture)
-    return client
 
 
 def found(api: ApiClient, q: str, limit: int = 2) -> list[str]:
