@@ -236,7 +236,8 @@ def install_handlers(app: FastAPI) -> None:
         log.warning(
             "database unavailable on %s %s: %s", request.method, request.url.path, reason(exc)
         )
-        return problem_response(unavailable().to_problem(request.url.path), {"Retry-After": "1"})
+        answer = unavailable()
+        return problem_response(answer.to_problem(request.url.path), answer.headers)
 
     @app.exception_handler(SATimeoutError)
     async def _pool_timeout(request: Request, exc: SATimeoutError) -> JSONResponse:
