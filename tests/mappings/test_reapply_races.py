@@ -8,7 +8,6 @@ commits first, as a concurrent PATCH would."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,16 +19,6 @@ from app.mappings import repository as mappings_repo
 from app.mappings.service import reapply_all
 from app.models import User
 from tests.support import ApiClient, user_body
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def api(request: pytest.FixtureRequest) -> ApiClient:
-    if request.param == "sqlite":
-        on_sqlite: Path = request.getfixturevalue("on_sqlite")
-        assert on_sqlite.exists()
-        return ApiClient.admin()
-    client: ApiClient = request.getfixturevalue("client")
-    return client
 
 
 def _roles(user_id: int) -> dict[str, Any]:
