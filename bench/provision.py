@@ -25,7 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -118,6 +120,35 @@ def _report(name: str, users: int, wall: float, d: dict[str, float], ceiling: fl
     )
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The API as `provisioner serve` runs it, in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(env["DATA_DIR"]) / "api.log", "wb"),
+    )
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(base + "/readyz", timeout=2, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the API did not start: see {log}")
+
+
 def engine_run(
     args: argparse.Namespace,
     sandbox: Any,
@@ -203,22 +234,40 @@ def engine_run(
                 },
             )
 
+            def person(i: int) -> dict[str, Any]:
+                return {
+                    "username": f"bench{i}",
+                    "email": f"bench{i}@contoso.com",
+                    "firstname": "Bench",
+                    "lastname": f"User{i}",
+                    "country": "US",
+                    "role_ids": [role["id"]],
+                }
+
             def post_user(i: int) -> None:
-                call(
-                    "POST",
-                    "/users",
-                    json={
-                        "username": f"bench{i}",
-                        "email": f"bench{i}@contoso.com",
-                        "firstname": "Bench",
-                        "lastname": f"User{i}",
-                        "country": "US",
-                        "role_ids": [role["id"]],
-                    },
-                )
+                call("POST", "/users", json=person(i))
 
             if args.arrival_rate:
-                return _arrivals(args, sandbox, call, app["id"], post_user, faults)
+                # Arrivals go to the API as production runs it: its own process, over HTTP.
+                # Served from this process, the API's Python shared one GIL with the sandbox
+                # (the fake Graph): POSTs fell behind the schedule (19 of 25/s) and Graph's
+                # answers waited on them.
+                port = _free_port()
+                workers.append(_serve(env, port))
+                base = f"http://127.0.0.1:{port}"
+                _wait_ready(base, workers[-1], Path(env["DATA_DIR"]) / "api.log")
+                with httpx.Client(
+                    base_url=base + "/api/v1",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                    trust_env=False,
+                ) as http:
+
+                    def post_over_http(i: int) -> None:
+                        r = http.post("/users", json=person(i))
+                        assert r.status_code == 201, (r.status_code, r.text)
+
+                    return _arrivals(args, sandbox, call, app["id"], post_over_http, faults)
             for i in range(1, args.users + 1):
                 post_user(i)
             _sandbox_budget(sandbox, args)
@@ -316,7 +365,7 @@ class _Onboarded:
     def _look(self) -> None:
         with self.lock:
             # Users and members only come in this bench: read only what is new since last time.
-            fresh = list(self.tenant.users.values())[self._users_seen :]
+            fresh = list(itertools.islice(self.tenant.users.values(), self._users_seen, None))
             self._users_seen += len(fresh)
             for g in self.groups:
                 members = self.tenant.groups[g].members
@@ -325,10 +374,11 @@ class _Onboarded:
             for u in fresh:
                 self._ids[u.id] = u.upn.split("@")[0].lower()
             now = time.perf_counter()
+            # Only users not yet onboarded: this runs every 10 ms in the fake Graph's process,
+            # and a pass over everyone would delay its answers more as the run goes on.
             waiting = [(n, u) for u, n in self._ids.items() if n in self.posted]
             for name, uid in waiting:
-                if name in self.done:
-                    continue
+                del self._ids[uid]
                 user = self.tenant.users.get(uid)
                 if (
                     user is not None
@@ -336,6 +386,8 @@ class _Onboarded:
                     and all(uid in self._members[g] for g in self.groups)
                 ):
                     self.done[name] = now
+                else:
+                    self._ids[uid] = name
 
 
 def _arrivals(
@@ -354,6 +406,10 @@ def _arrivals(
     call("PATCH", f"/apps/{app_id}", json={"provisioning_enabled": True})
     time.sleep(args.window * 1.5)
     sandbox.state.clear_log()
+    # As in the loaded-first run: this process is the fake Graph, and a full collection of
+    # its heap stalls every answer (see engine_run).
+    gc.collect()
+    gc.freeze()
     before = _counters(sandbox)
     watch = _Onboarded(sandbox)
     watch.start()
@@ -624,6 +680,9 @@ def _arrival_report(
         "writes/user <= 2.2": d["writes"] / n <= 2.2,
         "round trips/user <= 0.3": d["http_requests"] / n <= 0.3,
         "latency p99 <= 1 s": d["p99"] <= 1.0,
+        # Otherwise the run measured fewer arrivals per window than the target asks about.
+        "POSTs kept the arrival rate (>= 0.95 of it)": d["posted_per_s"]
+        >= 0.95 * args.arrival_rate,
     }
     for name, ok in checks.items():
         print(f"  target {name}: {'met' if ok else 'MISSED'}")
