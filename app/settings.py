@@ -139,10 +139,10 @@ class Settings(BaseSettings):
     # would go to Graph alone (one round trip per step per person). Waiting this long after a
     # task is planned lets the others planned meanwhile join its `$batch` and group writes;
     # the wait is bounded, so a single change is still carried out within it.
-    # 500 ms from bench/provision.py --arrival-rate 25 (see docs/architecture.md): the
-    # shortest window meeting 2.2 writes and 0.3 round trips per user, p99 still under 1 s.
+    # 450 ms from bench/provision.py --arrival-rate 25 (see docs/architecture.md): the
+    # window that leaves a margin to each of 2.2 writes, 0.3 round trips and p99 1 s per user.
     claim_coalesce_ms: int = Field(
-        500,
+        450,
         ge=0,
         le=5000,
         description="How long a newly planned task waits for others to share its Graph "

@@ -4,7 +4,7 @@ app, sending `$batch` items under typed keys and noting Graph's request ids on e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,15 +37,98 @@ class Planned:
         return (self.state,) if self.state is not None else self.shared
 
 
+class _Shared:
+    """Phases running `together`: how many are running (not waiting on `batch` or a pause),
+    and the `batch` calls waiting to go out with the others'."""
+
+    def __init__(self, phases: int) -> None:
+        self.running = phases
+        self.waiting: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+
+
 class Exchange:
     def __init__(self, client: GraphClient, app: AppInfo) -> None:
         self.client = client
         self.app = app
+        self._shared: _Shared | None = None
+
+    async def together(self, *phases: Coroutine[Any, Any, None]) -> None:
+        """Run phases that do not depend on each other at once, their `$batch` calls sent
+        together: a call waits until every other phase is waiting too (or has finished), and
+        then all of them go in one `client.batch` (20 items per envelope). Licenses and
+        group memberships of a claim's new users are one round trip this way, not two.
+
+        Every phase runs to its end even if another fails; then the first failure is raised,
+        as it would have been had they run one after the other."""
+        if self._shared is not None:
+            raise RuntimeError("Exchange.together does not nest")
+        shared = self._shared = _Shared(len(phases))
+
+        async def run(phase: Coroutine[Any, Any, None]) -> None:
+            try:
+                await phase
+            finally:
+                shared.running -= 1
+                await self._flush(shared)
+
+        try:
+            ended = await asyncio.gather(*(run(p) for p in phases), return_exceptions=True)
+        finally:
+            self._shared = None
+        for result in ended:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def pause(self, attempt: int) -> None:
+        """Wait out a replication delay (contract §0) before trying again; in `together`,
+        the other phases' calls go meanwhile instead of waiting for this one."""
+        shared = self._shared
+        if shared is None:
+            await replication_pause(attempt)
+            return
+        shared.running -= 1
+        try:
+            await self._flush(shared)
+            await replication_pause(attempt)
+        finally:
+            shared.running += 1
 
     async def batch(self, items: Sequence[Planned]) -> dict[BatchKey, BatchResult]:
         """Send `items` through `$batch` (20 per envelope); every key gets its result."""
         if not items:
             return {}
+        shared = self._shared
+        if shared is None:
+            return await self._send_batch(items)
+        answer: asyncio.Future[dict[BatchKey, BatchResult]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        shared.waiting.append((list(items), answer))
+        shared.running -= 1
+        await self._flush(shared)
+        return await answer
+
+    async def _flush(self, shared: _Shared) -> None:
+        """Once no phase is running, send every waiting call in one `client.batch` and hand
+        each its own keys' results (or the failure of the whole exchange)."""
+        if shared.running or not shared.waiting:
+            return
+        waiting, shared.waiting = shared.waiting, []
+        shared.running += len(waiting)  # each resumes with its answer
+        try:
+            results = await self._send_batch([p for items, _ in waiting for p in items])
+        except asyncio.CancelledError:
+            for _, answer in waiting:
+                answer.cancel()
+            raise
+        except Exception as exc:
+            for _, answer in waiting:
+                answer.set_exception(exc)
+            return
+        for items, answer in waiting:
+            answer.set_result({p.key: results[p.key] for p in items if p.key in results})
+
+    async def _send_batch(self, items: Sequence[Planned]) -> dict[BatchKey, BatchResult]:
         results = await self.client.batch([p.call.batch_item(p.key.encode()) for p in items])
         by_key = {BatchKey.decode(raw): result for raw, result in results.items()}
         for p in items:

@@ -55,8 +55,9 @@ class Executor:
             _note_created(creating)
             _enter(converge, None)
             await users.patch(ex, [s for s in converge if not s.done and not s.created])
-            await licenses.apply(ex, [s for s in converge if not s.done])
-            await groups.apply(ex, [s for s in converge if not s.done])
+            # Independent of each other: one round trip for both (`Exchange.together`).
+            pending = [s for s in converge if not s.done]
+            await ex.together(licenses.apply(ex, pending), groups.apply(ex, pending))
         except GraphError as exc:
             # A failure of the whole exchange (auth, exhausted retries): every item not yet
             # finished shares it.

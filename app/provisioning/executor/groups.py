@@ -30,7 +30,6 @@ from app.provisioning.executor.exchange import (
     Exchange,
     Planned,
     chunks,
-    replication_pause,
 )
 from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.types import ItemState, StepResult
@@ -164,7 +163,7 @@ async def _bind(ex: Exchange, adds: dict[str, list[ItemState]], steps: Steps) ->
                     _settle(steps, s, StepKind.group_add, gid, res.error)
         pending = list(_regroup(again))
         if pending:
-            await replication_pause(attempt)
+            await ex.pause(attempt)
     for gid, chunk in pending:
         for s in chunk:
             _settle(

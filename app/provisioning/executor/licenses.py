@@ -20,7 +20,6 @@ from app.provisioning.executor.exchange import (
     REPLICATION_RETRIES,
     Exchange,
     Planned,
-    replication_pause,
 )
 from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.types import ItemState, StepResult
@@ -91,7 +90,7 @@ async def _send(ex: Exchange, calls: list[Call], *, split: bool) -> list[Call]:
                     s.settle(step, error)  # `decide` holds "no free seats" as blocked
         pending = again
         if pending:
-            await replication_pause(attempt)
+            await ex.pause(attempt)
     for s, changes, _ in pending:
         for step in changes:
             s.settle(

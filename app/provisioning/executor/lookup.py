@@ -22,7 +22,7 @@ from typing import Any
 
 from app.graph import requests
 from app.graph.errors import GraphConflictError, GraphNotFoundError
-from app.provisioning.executor.exchange import Exchange, Planned, chunks, replication_pause
+from app.provisioning.executor.exchange import Exchange, Planned, chunks
 from app.provisioning.executor.keys import BatchKey, Step
 from app.provisioning.executor.restore import restore_ids
 from app.provisioning.executor.types import ItemState
@@ -213,7 +213,7 @@ async def resolve_conflict(
         if live or deleted:
             break
         if attempt == 0:
-            await replication_pause(1)  # a value taken moments ago may not be readable yet
+            await ex.pause(1)  # a value taken moments ago may not be readable yet
     if not live and not deleted:
         s.stop(error)  # permanent, with Graph's own code, message and request id
         return

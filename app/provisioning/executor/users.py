@@ -76,8 +76,8 @@ async def release(ex: Exchange, states: list[ItemState], action: str) -> None:
         return
     for s in states:
         _strip_grants(s, action)
-    await licenses.apply(ex, [s for s in states if not s.done])
-    await groups.apply(ex, [s for s in states if not s.done])
+    pending = [s for s in states if not s.done]
+    await ex.together(licenses.apply(ex, pending), groups.apply(ex, pending))
 
 
 async def create(ex: Exchange, states: list[ItemState]) -> None:

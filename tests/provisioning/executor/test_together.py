@@ -1,0 +1,187 @@
+"""Licenses and group memberships do not depend on each other: the executor sends both phases'
+`$batch` items in one round trip (`Exchange.together`). A round trip saved per claim is what
+keeps people arriving one by one under 0.3 round trips each (issue 15 §2).
+
+First against the sandbox tenant (what went on the wire, what the tenant holds), then the
+exchange's own rules with a recording client: calls wait for every other phase, a phase
+waiting out a replication delay holds nobody, a failure reaches every phase that shared it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from app.graph import BatchResult, GraphClient, GraphError
+from app.graph.errors import GraphTransientError
+from app.graph.requests import get_user
+from app.provisioning.executor.exchange import Exchange, Planned
+from app.provisioning.executor.keys import BatchKey, Step
+from app.sandbox import seed
+from app.sandbox.server import SandboxServer
+from tests.provisioning.executor.conftest import Wire, app_info, person, run, tenant, work
+
+pytestmark = pytest.mark.anyio
+
+GROUPS = (seed.GROUP_SALES, seed.GROUP_ENGINEERING)
+
+
+@pytest.mark.parametrize("people", [1, 12, 18])
+async def test_new_people_get_licenses_and_groups_in_one_round_trip(
+    graph: GraphClient, sandbox: SandboxServer, wire: Wire, people: int
+) -> None:
+    works = [
+        work(n, person(f"joiner{n}@contoso.com", licenses={seed.SKU_E3: ()}, groups=GROUPS))
+        for n in range(1, people + 1)
+    ]
+
+    outcomes = await run(graph, sandbox, *works)
+
+    assert [o.status for o in outcomes] == ["succeeded"] * people
+    held = tenant(sandbox)
+    for outcome in outcomes:
+        assert outcome.tenant_object_id is not None
+        user = held.users[outcome.tenant_object_id]
+        assert [lic.sku_id for lic in user.licenses] == [seed.SKU_E3]
+        assert all(user.id in held.groups[g].members for g in GROUPS)
+    # Look-up, create, then licenses with memberships: one assignLicense per person and one
+    # members@odata.bind per group, all in the third envelope.
+    assert len(wire.batches) == 3 and not wire.direct
+    last = wire.batches[2]
+    assert sorted(i["method"] for i in last) == ["PATCH"] * 2 + ["POST"] * people
+    assert len(wire.items("POST")) == 2 * people  # creates and assignLicense, nothing resent
+
+
+class RecordingClient:
+    """Answers every batch item 200 after `delay_s`, noting what each `batch` call held and
+    when; `fail` makes the next call raise instead."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.calls: list[tuple[float, list[str]]] = []
+        self.delay_s = delay_s
+        self.fail: GraphError | None = None
+
+    async def batch(self, items: Sequence[Any]) -> Mapping[str, BatchResult]:
+        self.calls.append((time.monotonic(), [i.id for i in items]))
+        await asyncio.sleep(self.delay_s)
+        if self.fail is not None:
+            error, self.fail = self.fail, None
+            raise error
+        return {i.id: BatchResult(i.id, 200, {}, {"id": i.id}) for i in items}
+
+
+def _item(step: Step, task: int, index: int = 0) -> Planned:
+    return Planned(None, BatchKey(step, task, index), get_user(f"user-{task}"))
+
+
+def _exchange(client: RecordingClient, sandbox: SandboxServer) -> Exchange:
+    return Exchange(client, app_info(sandbox))  # type: ignore[arg-type]
+
+
+async def test_each_call_waits_for_the_other_phases(sandbox: SandboxServer) -> None:
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    got: dict[str, list[BatchKey]] = {}
+
+    async def twice() -> None:
+        first = await ex.batch([_item(Step.ASSIGN_LICENSE, 1), _item(Step.ASSIGN_LICENSE, 2)])
+        second = await ex.batch([_item(Step.ASSIGN_LICENSE, 1, 1)])
+        got["twice"] = [*first, *second]
+
+    async def once() -> None:
+        await ex.batch([])  # nothing to send: no wait, no call
+        got["once"] = list(await ex.batch([_item(Step.BIND_MEMBERS, None, 0)]))
+
+    await ex.together(twice(), once())
+
+    assert [ids for _, ids in client.calls] == [
+        ["lic.1.0", "lic.2.0", "bind..0"],
+        ["lic.1.1"],
+    ]
+    # Each phase gets its own keys' answers, not the other's.
+    assert got["once"] == [BatchKey(Step.BIND_MEMBERS, None, 0)]
+    assert got["twice"] == [
+        BatchKey(Step.ASSIGN_LICENSE, 1),
+        BatchKey(Step.ASSIGN_LICENSE, 2),
+        BatchKey(Step.ASSIGN_LICENSE, 1, 1),
+    ]
+    # Afterwards the exchange sends alone again.
+    await ex.batch([_item(Step.READ_USER, 3)])
+    assert len(client.calls) == 3
+
+
+async def test_a_replication_pause_holds_no_other_phase(sandbox: SandboxServer) -> None:
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    start = time.monotonic()
+
+    async def pausing() -> None:
+        await ex.pause(0)  # 0.25 s
+        await ex.batch([_item(Step.ASSIGN_LICENSE, 1)])
+
+    async def eager() -> None:
+        await ex.batch([_item(Step.BIND_MEMBERS, None, 0)])
+
+    await ex.together(pausing(), eager())
+
+    (t_eager, eager_ids), (t_late, late_ids) = client.calls
+    assert eager_ids == ["bind..0"] and late_ids == ["lic.1.0"]
+    assert t_eager - start < 0.2 <= t_late - start
+
+
+async def test_a_failed_exchange_reaches_every_phase_and_each_runs_to_its_end(
+    sandbox: SandboxServer,
+) -> None:
+    client = RecordingClient(delay_s=0.01)
+    client.fail = GraphTransientError(503, "ServiceUnavailable", "down")
+    ex = _exchange(client, sandbox)
+    seen: dict[str, BaseException] = {}
+    finished: list[str] = []
+
+    async def phase(name: str, step: Step) -> None:
+        try:
+            await ex.batch([_item(step, 1)])
+        except GraphError as exc:
+            seen[name] = exc
+            raise
+        finally:
+            finished.append(name)
+
+    with pytest.raises(GraphTransientError):
+        await ex.together(phase("licenses", Step.ASSIGN_LICENSE), phase("groups", Step.READ_GROUPS))
+
+    assert set(seen) == {"licenses", "groups"} and seen["licenses"] is seen["groups"]
+    assert sorted(finished) == ["groups", "licenses"]
+    assert len(client.calls) == 1
+
+
+async def test_a_phase_failing_on_its_own_does_not_strand_the_others(
+    sandbox: SandboxServer,
+) -> None:
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+
+    async def broken() -> None:
+        raise ValueError("a bug in one phase")
+
+    async def sending() -> None:
+        await ex.batch([_item(Step.ASSIGN_LICENSE, 1)])
+
+    with pytest.raises(ValueError, match="a bug"):
+        await asyncio.wait_for(ex.together(sending(), broken()), timeout=5)
+    assert [ids for _, ids in client.calls] == [["lic.1.0"]]
+
+
+async def test_together_does_not_nest(sandbox: SandboxServer) -> None:
+    ex = _exchange(RecordingClient(), sandbox)
+
+    async def inner() -> None:
+        nothing: list[Any] = []
+        await ex.together(*nothing)
+
+    with pytest.raises(RuntimeError, match="does not nest"):
+        await ex.together(inner())
