@@ -44,6 +44,8 @@ class _Shared:
     def __init__(self, phases: int) -> None:
         self.running = phases
         self.waiting: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+        # The run was cancelled (worker shutdown, job timeout): nothing more may be sent.
+        self.cancelled = False
 
 
 class Exchange:
@@ -59,7 +61,8 @@ class Exchange:
         group memberships of a claim's new users are one round trip this way, not two.
 
         Every phase runs to its end even if another fails; then the first failure is raised,
-        as it would have been had they run one after the other."""
+        as it would have been had they run one after the other, with the others' as notes.
+        Cancelled, nothing more is sent: the calls still waiting are dropped."""
         if self._shared is not None:
             raise RuntimeError("Exchange.together does not nest")
         shared = self._shared = _Shared(len(phases))
@@ -67,6 +70,9 @@ class Exchange:
         async def run(phase: Coroutine[Any, Any, None]) -> None:
             try:
                 await phase
+            except asyncio.CancelledError:
+                shared.cancelled = True
+                raise
             finally:
                 shared.running -= 1
                 await self._flush(shared)
@@ -75,9 +81,12 @@ class Exchange:
             ended = await asyncio.gather(*(run(p) for p in phases), return_exceptions=True)
         finally:
             self._shared = None
-        for result in ended:
-            if isinstance(result, BaseException):
-                raise result
+        failures = [r for r in ended if isinstance(r, BaseException)]
+        if failures:
+            first = failures[0]
+            for other in failures[1:]:
+                first.add_note(f"another phase failed too: {other!r}")
+            raise first
 
     async def pause(self, attempt: int) -> None:
         """Wait out a replication delay (contract §0) before trying again; in `together`,
@@ -88,8 +97,8 @@ class Exchange:
             return
         shared.running -= 1
         try:
-            await self._flush(shared)
-            await replication_pause(attempt)
+            # Whatever this sends goes out during the pause, not before it.
+            await asyncio.gather(self._flush(shared), replication_pause(attempt))
         finally:
             shared.running += 1
 
@@ -109,24 +118,47 @@ class Exchange:
         return await answer
 
     async def _flush(self, shared: _Shared) -> None:
-        """Once no phase is running, send every waiting call in one `client.batch` and hand
-        each its own keys' results (or the failure of the whole exchange)."""
+        """Once no phase is running, send every waiting call and hand each its own keys'
+        results (or the failure of the exchange that carried it).
+
+        Calls that only read go in envelopes of their own, sent alongside: the client resends
+        an envelope whose answer was lost only when it holds nothing but reads, so a read
+        sharing an envelope with writes would be lost with it (and a retried task's
+        membership read is what spares its group writes)."""
+        if shared.cancelled:
+            dropped, shared.waiting = shared.waiting, []
+            for _, answer in dropped:
+                answer.cancel()
+            return
         if shared.running or not shared.waiting:
             return
         waiting, shared.waiting = shared.waiting, []
         shared.running += len(waiting)  # each resumes with its answer
+        reads: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+        writes: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+        for call in waiting:
+            (reads if all(p.call.method == "GET" for p in call[0]) else writes).append(call)
+        parts = [part for part in (reads, writes) if part]
         try:
-            results = await self._send_batch([p for items, _ in waiting for p in items])
+            sent = await asyncio.gather(
+                *(self._send_batch([p for items, _ in part for p in items]) for part in parts),
+                return_exceptions=True,
+            )
         except asyncio.CancelledError:
+            shared.cancelled = True
             for _, answer in waiting:
                 answer.cancel()
             raise
-        except Exception as exc:
-            for _, answer in waiting:
-                answer.set_exception(exc)
-            return
-        for items, answer in waiting:
-            answer.set_result({p.key: results[p.key] for p in items if p.key in results})
+        for part, outcome in zip(parts, sent, strict=True):
+            for items, answer in part:
+                if answer.done():
+                    continue
+                if isinstance(outcome, asyncio.CancelledError):
+                    answer.cancel()
+                elif isinstance(outcome, BaseException):
+                    answer.set_exception(outcome)
+                else:
+                    answer.set_result({p.key: outcome[p.key] for p in items if p.key in outcome})
 
     async def _send_batch(self, items: Sequence[Planned]) -> dict[BatchKey, BatchResult]:
         results = await self.client.batch([p.call.batch_item(p.key.encode()) for p in items])

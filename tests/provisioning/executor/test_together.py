@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from app.graph import BatchResult, GraphClient, GraphError
+from app.graph import BatchResult, GraphClient, GraphError, requests
 from app.graph.errors import GraphTransientError
 from app.graph.requests import get_user
 from app.provisioning.executor.exchange import Exchange, Planned
 from app.provisioning.executor.keys import BatchKey, Step
 from app.sandbox import seed
+from app.sandbox.seed import add_user
 from app.sandbox.server import SandboxServer
 from tests.provisioning.executor.conftest import Wire, app_info, person, run, tenant, work
 
@@ -185,3 +186,97 @@ async def test_together_does_not_nest(sandbox: SandboxServer) -> None:
 
     with pytest.raises(RuntimeError, match="does not nest"):
         await ex.together(inner())
+
+
+async def test_a_cancelled_run_sends_nothing_more(sandbox: SandboxServer) -> None:
+    # `late` comes back from a pause while `early`'s call is on the wire and waits for it;
+    # then the run is cancelled (a worker shutting down, a job timing out).
+    client = RecordingClient(delay_s=0.5)
+    ex = _exchange(client, sandbox)
+
+    async def late() -> None:
+        await ex.pause(0)  # 0.25 s
+        await ex.batch([_item(Step.BIND_MEMBERS, None, 0)])
+
+    async def early() -> None:
+        await ex.batch([_item(Step.ASSIGN_LICENSE, 1)])
+
+    run = asyncio.ensure_future(ex.together(late(), early()))
+    await asyncio.sleep(0.4)
+    run.cancel()
+    cancelled_at = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert time.monotonic() - cancelled_at < 0.1
+    await asyncio.sleep(0.7)  # a call still queued would have gone by now
+    assert [ids for _, ids in client.calls] == [["lic.1.0"]]
+    # The exchange is usable again, alone.
+    client.delay_s = 0
+    await ex.batch([_item(Step.READ_USER, 2)])
+    assert len(client.calls) == 2
+
+
+async def test_every_failure_is_reported_not_only_the_first(sandbox: SandboxServer) -> None:
+    ex = _exchange(RecordingClient(), sandbox)
+
+    async def fails(message: str) -> None:
+        await ex.batch([_item(Step.ASSIGN_LICENSE, len(message))])
+        raise ValueError(message)
+
+    with pytest.raises(ValueError, match="licenses broke") as raised:
+        await ex.together(fails("licenses broke"), fails("groups broke too"))
+    assert any("groups broke too" in note for note in raised.value.__notes__)
+
+
+async def test_reads_go_in_envelopes_of_their_own(sandbox: SandboxServer) -> None:
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    write = Planned(
+        None,
+        BatchKey(Step.ASSIGN_LICENSE, 1),
+        requests.assign_license("user-1", {seed.SKU_E3: frozenset()}, []),
+    )
+
+    async def reading() -> None:
+        await ex.batch([_item(Step.READ_GROUPS, 1), _item(Step.READ_GROUPS, 2)])
+
+    async def writing() -> None:
+        await ex.batch([write])
+
+    await ex.together(reading(), writing())
+
+    sent = sorted(ids for _, ids in client.calls)
+    assert sent == [["lic.1.0"], ["rgrp.1.0", "rgrp.2.0"]]
+    (t1, _), (t2, _) = client.calls
+    assert abs(t1 - t2) < 0.05  # side by side, not one after the other
+
+
+async def test_a_lost_answer_costs_a_retried_task_no_wasted_group_writes(
+    graph: GraphClient, sandbox: SandboxServer, wire: Wire
+) -> None:
+    # An earlier attempt added everyone to both groups (its answer was lost); the license
+    # change from E1 to E3 is still to go. This attempt reads the memberships first: were the
+    # reads in the envelope of the license writes, a lost answer would lose them too (the
+    # client resends only envelopes of reads), and the adds would go again for nothing.
+    held = tenant(sandbox)
+    works = []
+    for n in range(1, 11):
+        user = add_user(held, f"again{n}@contoso.com", f"Again {n}", licenses=[seed.SKU_E1])
+        for group in GROUPS:
+            held.groups[group].members.append(user.id)
+        names = {"displayName": f"Again {n}", "mailNickname": user.props["mailNickname"]}
+        before = person(user.upn, licenses={seed.SKU_E1: ()}, **names)
+        after = person(user.upn, licenses={seed.SKU_E3: ()}, groups=GROUPS, **names)
+        retried = work(n, after, action="update", applied=before, tenant_object_id=user.id)
+        retried.attempt = 2
+        works.append(retried)
+    sandbox.state.set_behaviour({"lose_batch_answers": 1, "timeout_hang_s": 0.05})
+
+    outcomes = await run(graph, sandbox, *works)
+
+    assert not [i for i in wire.writes() if "/groups/" in i["url"]]
+    assert sandbox.state.counters.writes_unchanged == 0
+    for outcome in outcomes:
+        for step in outcome.steps:
+            if "group" in str(step.kind):
+                assert step.answered and step.cause is None, (outcome.task_id, step)
