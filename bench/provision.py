@@ -27,7 +27,6 @@ import asyncio
 import gc
 import itertools
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from _common import drop_database, fresh_database
+from _common import drop_database, free_port, fresh_database
 
 DB_NAME = "provisioner_bench_provision"
 BENCH_SKU = "b3c4d5e6-0000-4000-8000-00000000be11"  # a SKU with enough seats for the run
@@ -118,12 +117,6 @@ def _report(name: str, users: int, wall: float, d: dict[str, float], ceiling: fl
         f"({wps / ceiling:5.2f} of {ceiling:.0f})  writes/user={d['writes'] / users:5.2f}  "
         f"round trips/user={d['http_requests'] / users:5.3f}  429s={share_429:6.2%}"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -252,7 +245,7 @@ def engine_run(
                 # Served from this process, the API's Python shared one GIL with the sandbox
                 # (the fake Graph): POSTs fell behind the schedule (19 of 25/s) and Graph's
                 # answers waited on them.
-                port = _free_port()
+                port = free_port()
                 workers.append(_serve(env, port))
                 base = f"http://127.0.0.1:{port}"
                 _wait_ready(base, workers[-1], Path(env["DATA_DIR"]) / "api.log")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import drop_database, fresh_database, timed
+from _common import drop_database, free_port, fresh_database, timed
 
 DB_NAME = "provisioner_bench_users_api"
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +51,6 @@ LIST_INDEXES = (
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load {one:4.1f}/{five:4.1f}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _engine() -> Any:
@@ -118,7 +111,7 @@ class Services:
     """The API (uvicorn, one process, as `provisioner serve` runs it) and two arq workers."""
 
     def __init__(self, redis_url: str, workers: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.dir = tempfile.mkdtemp(prefix="bench-users-api-")
         self.env = {

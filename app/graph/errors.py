@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any
 
 
@@ -158,7 +159,9 @@ def error_from_response(status: int, headers: Mapping[str, str] | None, body: An
     """
     error = _error_object(body)
     code = str(error.get("code") or _default_code(status))
-    message = str(error.get("message") or "")
+    # A task's `reason` is this message: an answer without one (a gateway's bare 504, an
+    # error object with an empty message) still says what happened.
+    message = str(error.get("message") or "").strip() or _default_message(status, code)
     inner = error.get("innerError") or error.get("innererror") or {}
     if not isinstance(inner, dict):
         inner = {}
@@ -207,6 +210,14 @@ def _error_object(body: Any) -> dict[str, Any]:
         if isinstance(error, dict):
             return error
     return {}
+
+
+def _default_message(status: int, code: str) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "an unknown status"
+    return f"Graph answered {status} ({phrase}, {code}) without an error message."
 
 
 def _default_code(status: int) -> str:

@@ -61,7 +61,9 @@ def test_class_follows_status_and_code(
 ) -> None:
     error = error_from_response(status, {}, body(code, message))
     assert type(error) is expected
-    assert (error.status, error.code, error.message) == (status, code, message)
+    assert (error.status, error.code) == (status, code)
+    # Graph's own message, or one saying there was none (a task's reason is never empty).
+    assert error.message == message if message else code in error.message
 
 
 def test_upn_conflict_is_recognised_by_its_object_conflict_detail() -> None:
@@ -144,6 +146,27 @@ def test_unparseable_or_empty_bodies_still_give_a_typed_error() -> None:
     empty = error_from_response(404, {}, None)
     assert isinstance(empty, GraphNotFoundError)
     assert empty.code == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "code"),
+    [
+        (504, None, "GatewayTimeout"),
+        (504, b"", "GatewayTimeout"),
+        (503, {"error": {"code": "ServiceUnavailable", "message": ""}}, "ServiceUnavailable"),
+        (500, {"error": {"code": "generalException", "message": "   "}}, "generalException"),
+        (400, {"error": {"code": "Request_BadRequest"}}, "Request_BadRequest"),
+        (599, None, "HTTP599"),
+    ],
+)
+def test_an_answer_without_a_message_still_says_what_happened(
+    status: int, answer: object, code: str
+) -> None:
+    # A task's reason is the error's message: an empty one left admins with nothing to read.
+    error = error_from_response(status, {}, answer)
+    assert error.code == code
+    assert str(status) in error.message and code in error.message
+    assert error.message.strip() == error.message != ""
 
 
 def test_retry_after_forms() -> None:
