@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import (
     Boolean,
     Select,
@@ -158,7 +159,9 @@ def iter_fact_chunks(
         custom_keys = tuple(sorted(needs.custom_keys))
         with_members = needs.member_of
         columns = [User.id, *(getattr(User, f) for f in field_names)]
-        columns.append(User.member_of if with_members else literal(None))
+        # As text, decoded below by orjson: psycopg decodes jsonb with the standard library,
+        # which took 9% of a pass over 100,000 users. `member_of` is a list of group names.
+        columns.append(User.member_of.cast(Text) if with_members else literal(None))  # type: ignore[attr-defined]
         columns.extend(User.custom_attributes.op("->>")(k) for k in custom_keys)  # type: ignore[attr-defined]
     columns += [User.group_id, User.mapping_fingerprint, User.updated_at]
     n = len(field_names)
@@ -194,7 +197,7 @@ def iter_fact_chunks(
             facts = UserFacts(
                 id=r[0],
                 fields=dict(zip(field_names, r[1 : 1 + n], strict=True)),
-                member_of=tuple(r[1 + n] or ()),
+                member_of=tuple(_members(r[1 + n])),
                 custom_attributes=custom,
                 role_ids=frozenset(role_set) if role_set else empty,
                 group_id=r[-3],
@@ -204,6 +207,13 @@ def iter_fact_chunks(
                 seen[r[0]] = r[-1]
         yield out
         after = hi
+
+
+def _members(value: Any) -> Any:
+    """`member_of` as read: a list (decoded by the driver), None, or jsonb text to decode."""
+    if isinstance(value, str):
+        return orjson.loads(value) or ()
+    return value or ()
 
 
 def _fetch(session: Session, stmt: Any) -> list[Any]:

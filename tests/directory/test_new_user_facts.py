@@ -126,3 +126,49 @@ def test_states_of_new_users_are_what_the_database_reads_back(
     assert captured == stored
     assert captured[0].facts.custom_attributes["region"] == "EU"
     assert captured[2].role_sources[mapped["id"]] == "manual"
+
+
+def test_a_bulk_pass_reads_the_same_facts_it_was_asked_for(client: ApiClient) -> None:
+    # A reapply reads only what the mappings use, and on Postgres decodes `member_of` itself
+    # (from jsonb text, with orjson): what it reads must equal the full read.
+    role = client.ok("POST", "/roles", json={"name": "Office 365"})
+    group = client.ok("POST", "/groups", json={"name": "Sales"})
+    items = [UserCreate.model_validate(b) for b in bodies(role["id"], group["id"])]
+    items.append(
+        UserCreate.model_validate(
+            {
+                "username": "odd",
+                "email": "odd@contoso.com",
+                "member_of": ['Quote "q"', "back\\slash", "Ærø 🙂", "null", "0012", "[]"],
+            }
+        )
+    )
+    with transaction() as session:
+        created, refused = directory.create_users(session, items)
+    assert not refused
+    ids = [uid for _, uid in created]
+    needs = repo.needs_for(
+        [("department", None), ("status", None), ("custom_attributes.employee_id", "employee_id")],
+        True,
+    )
+    with transaction() as session:
+        full = {f.id: f for f, _ in repo.load_facts(session, ids)}
+        # Chunks of 2: the keyset paging crosses several chunks.
+        partial = {f.id: f for part in repo.iter_fact_chunks(session, 2, needs) for f, _ in part}
+    assert set(partial) >= set(ids)
+    for uid in ids:
+        assert partial[uid].member_of == full[uid].member_of
+        assert partial[uid].role_ids == full[uid].role_ids
+        assert partial[uid].group_id == full[uid].group_id
+        assert partial[uid].fields["department"] == full[uid].fields["department"]
+        assert dict(partial[uid].custom_attributes) == {
+            k: v for k, v in full[uid].custom_attributes.items() if k == "employee_id"
+        }
+    assert partial[ids[-1]].member_of == (
+        'Quote "q"',
+        "back\\slash",
+        "Ærø 🙂",
+        "null",
+        "0012",
+        "[]",
+    )
