@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from _common import drop_database, free_port, fresh_database
+from _common import drop_database, free_port, fresh_database, wait_ready
 
 DB_NAME = "provisioner_bench_provision"
 BENCH_SKU = "b3c4d5e6-0000-4000-8000-00000000be11"  # a SKU with enough seats for the run
@@ -128,18 +128,6 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=open(Path(env["DATA_DIR"]) / "api.log", "wb"),
     )
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(base + "/readyz", timeout=2, trust_env=False).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the API did not start: see {log}")
 
 
 def engine_run(
@@ -248,7 +236,7 @@ def engine_run(
                 port = free_port()
                 workers.append(_serve(env, port))
                 base = f"http://127.0.0.1:{port}"
-                _wait_ready(base, workers[-1], Path(env["DATA_DIR"]) / "api.log")
+                wait_ready(base, workers[-1], Path(env["DATA_DIR"]) / "api.log")
                 with httpx.Client(
                     base_url=base + "/api/v1",
                     headers={"Authorization": f"Bearer {token}"},

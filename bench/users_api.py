@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import drop_database, free_port, fresh_database, timed
+from _common import drop_database, free_port, fresh_database, timed, wait_ready
 
 DB_NAME = "provisioner_bench_users_api"
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,18 +142,12 @@ class Services:
         self._start("api", "serve", "--host", "127.0.0.1", "--port", str(self.port))
         for i in range(self.workers):
             self._start(f"worker{i}", "worker")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.procs[0].poll() is not None:
-                break
-            time.sleep(0.2)
-        self.__exit__()
-        raise SystemExit(f"the API did not start: see {self.dir}/api.log")
+        try:
+            wait_ready(self.base, self.procs[0], Path(self.dir) / "api.log")
+        except SystemExit:
+            self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *_: object) -> None:
         for proc in self.procs:
