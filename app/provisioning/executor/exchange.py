@@ -37,13 +37,17 @@ class Planned:
         return (self.state,) if self.state is not None else self.shared
 
 
+_Waiting = tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]
+"""A `batch` call waiting in `together`: its items, and where its answer goes."""
+
+
 class _Shared:
     """Phases running `together`: how many are running (not waiting on `batch` or a pause),
     and the `batch` calls waiting to go out with the others'."""
 
     def __init__(self, phases: int) -> None:
         self.running = phases
-        self.waiting: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+        self.waiting: list[_Waiting] = []
         # The run was cancelled (worker shutdown, job timeout): nothing more may be sent.
         self.cancelled = False
 
@@ -134,8 +138,8 @@ class Exchange:
             return
         waiting, shared.waiting = shared.waiting, []
         shared.running += len(waiting)  # each resumes with its answer
-        reads: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
-        writes: list[tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]] = []
+        reads: list[_Waiting] = []
+        writes: list[_Waiting] = []
         for call in waiting:
             (reads if all(p.call.method == "GET" for p in call[0]) else writes).append(call)
         parts = [part for part in (reads, writes) if part]
