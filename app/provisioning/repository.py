@@ -4,7 +4,7 @@ claims. Functions take the caller's session and never commit (the edge owns the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -162,6 +162,17 @@ def blocked_tasks(session: Session, app_id: int) -> list[Task]:
             select(Task).where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.blocked)
         ).scalars()
     )
+
+
+def blocked_outside(session: Session, app_id: int, task_ids: Collection[int]) -> bool:
+    """Whether the app has a blocked task other than these: one indexed probe, where
+    loading every held task made each run of a quarantined app cost what it had held."""
+    stmt = select(col(Task.id)).where(
+        col(Task.app_id) == app_id,
+        col(Task.status) == TaskStatus.blocked,
+        col(Task.id).not_in(list(task_ids)),
+    )
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def count_waiting(session: Session, app_id: int) -> dict[str, int]:

@@ -333,7 +333,7 @@ def _unreachable(decision: Decision) -> GraphError | None:
 def _held_before(session: Session, app_id: int, batch: dict[int, Task]) -> bool:
     """Whether tasks of the app outside this batch were already held: then the app was
     already reported as quarantined, and this batch only met the same wall."""
-    return any(t.id not in batch for t in repo.blocked_tasks(session, app_id))
+    return repo.blocked_outside(session, app_id, list(batch))
 
 
 def _apply_to_assignment(assignment: Assignment, task: Task, outcome: Outcome, status: str) -> None:
