@@ -8,7 +8,7 @@ the services that call it, so the dependency runs one way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session
 
@@ -31,8 +31,14 @@ def users_changed(session: Session, user_ids: Sequence[int]) -> None:
     mapping_outcomes_changed(session, user_ids)
 
 
-def users_created(session: Session, facts: Sequence[UserFacts]) -> None:
-    """Users were just inserted with these facts: `users_changed` without reading them back."""
+def users_created(
+    session: Session,
+    facts: Sequence[UserFacts],
+    causes: Mapping[int, str | None] | None = None,
+) -> None:
+    """Users were just inserted with these facts: `users_changed` without reading them back.
+    `causes` (user id -> request id) names each user's own request where several were
+    written together; their tasks carry it."""
     if not facts:
         return
     outcomes = apply_to_new_users(session, facts)
@@ -40,7 +46,10 @@ def users_created(session: Session, facts: Sequence[UserFacts]) -> None:
     states = [
         user_state(f, stored_form(outcomes.get(f.id, EMPTY_OUTCOME)), deleted=False) for f in facts
     ]
-    recompute_users(session, [f.id for f in facts], created=states)
+    run = Run(by_user=causes or {})
+    recompute_users(session, [f.id for f in facts], run=run, created=states)
+    run.finish(session)
+    session.flush()
 
 
 def mapping_outcomes_changed(

@@ -360,10 +360,14 @@ def record_values(
 
 
 def record_created_users(
-    session: Session, created: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]]]
+    session: Session,
+    created: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]]],
+    request_ids: Sequence[str | None] | None = None,
 ) -> None:
     """`record(session, "user.created", user, extra=...)` for many new users at once, from
     the values they were inserted with: (user id, inserted row values, extra values).
+    `request_ids`, one per entry, for users created by separate requests written together
+    (each entry names its own request); the current request's id otherwise.
 
     The same entries as one `record` each, written in one executemany without building a
     `User` or an `AuditEntry` object per person: for a batch of 1,000 (the bulk endpoint, a
@@ -372,7 +376,8 @@ def record_created_users(
     if not created:
         return
     actor = actor_of(session)
-    request_id = current_request_id()
+    if request_ids is None:
+        request_ids = [current_request_id()] * len(created)
     fields = _FIELDS[User][1]
     now = utcnow()
     repo.add_many(
@@ -393,7 +398,7 @@ def record_created_users(
                 },
                 "request_id": request_id,
             }
-            for user_id, values, extra in created
+            for (user_id, values, extra), request_id in zip(created, request_ids, strict=True)
         ],
     )
 

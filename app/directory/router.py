@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute, problem
 from app.api.timestamps import Timestamp
+from app.audit import service as audit
+from app.combine import Combiner
+from app.db import transaction
 from app.directory import repository, service
 from app.directory.schemas import (
     GroupCreate,
@@ -23,8 +28,10 @@ from app.directory.schemas import (
     UserRead,
     UserUpdate,
 )
+from app.errors import ProblemError
 from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
+from app.observability.context import current_request_id
 from app.pagination import Page, PageParams, paginate
 
 router = APIRouter(route_class=ProblemRoute)
@@ -54,8 +61,26 @@ def list_users(
     "/users", status_code=201, response_model=UserRead, operation_id="users-create", tags=["users"]
 )
 def create_user(data: UserCreate, session: SessionDep, _: Writer) -> UserRead:
-    user = service.create_user(session, data)
-    return service.read_users(session, [user])[0]
+    """Create a user. Requests that arrive while others are being written are written
+    together, one transaction for the lot, each still answered (and refused) on its own."""
+    return _creates.submit(audit.actor_of(session), (current_request_id(), data))
+
+
+def _write_created(
+    actor: audit.Actor, requests: Sequence[tuple[str | None, UserCreate]]
+) -> list[UserRead | ProblemError]:
+    """The edge of a combined batch of `POST /users`: its own transaction, under the
+    requests' actor (a batch holds one actor's requests), answered once committed."""
+    with transaction() as session:
+        audit.act_as(session, actor)
+        return service.create_requested_users(session, requests)
+
+
+# At most as many requests as a batch may take; the server's thread pool (40 threads) bounds
+# how many wait at once anyway.
+_creates: Combiner[audit.Actor, tuple[str | None, UserCreate], UserRead] = Combiner(
+    _write_created, max_batch=100
+)
 
 
 @router.post(

@@ -116,6 +116,31 @@ def create_user(session: Session, data: UserCreate) -> User:
     return get_user(session, created[0][1])
 
 
+def create_requested_users(
+    session: Session, requests: Sequence[tuple[str | None, UserCreate]]
+) -> list[UserRead | ProblemError]:
+    """Separate `POST /users` requests, (request id, body) each, written in one transaction
+    (`app.combine` gathers them). Each is held to the rules of a single create and refused
+    on its own (its 409 or 422 problem in its place), as if the requests had run one after
+    the other in this order; each created user is answered as `GET /users/{id}` shows it,
+    and its audit entry and tasks carry its own request id."""
+    created, refused = create_users(
+        session,
+        [data for _, data in requests],
+        all_or_nothing=False,
+        causes=[cause for cause, _ in requests],
+    )
+    users = repo.users_by_id(session, [user_id for _, user_id in created])
+    reads = {r.id: r for r in read_users(session, list(users.values()))}
+    out: list[UserRead | ProblemError | None] = [None] * len(requests)
+    for index, user_id in created:
+        out[index] = reads[user_id]
+    for refusal in refused:
+        out[refusal.index] = refusal.error
+    assert all(o is not None for o in out), "every request is answered"
+    return [o for o in out if o is not None]
+
+
 @dataclass(frozen=True)
 class Refused:
     """Why the item at `index` of a batch was not created: a 409 or 422 problem."""
@@ -127,11 +152,15 @@ class Refused:
 
 
 def check_new_users(
-    session: Session, items: Sequence[tuple[int, UserCreate]]
+    session: Session, items: Sequence[tuple[int, UserCreate]], *, separate: bool = False
 ) -> dict[int, Refused]:
     """The rules of creating a user, for a whole batch in three queries: username and email
     unique (case-insensitively, against stored users and earlier accepted items of the same
-    batch: 409), group and roles exist (422). Returns the problem of each refused item."""
+    batch: 409), group and roles exist (422). Returns the problem of each refused item.
+
+    `separate`: the items are separate requests written together (`create_requested_users`);
+    an item that collides with an earlier one gets the 409 it would get had that one been
+    committed first, which names no item of a batch the caller never sent."""
     names = [d.username.lower() for _, d in items]
     mails = [str(d.email).lower() for _, d in items]
     taken_names, taken_mails = repo.taken_user_values(session, names, mails)
@@ -150,12 +179,16 @@ def check_new_users(
             problem = Conflict(f"Another user already has the email {data.email!r}.")
         elif name in seen_names:
             problem = Conflict(
-                f"Item {seen_names[name]} of this request has the username {data.username!r}."
+                f"Another user already has the username {data.username!r}."
+                if separate
+                else f"Item {seen_names[name]} of this request has the username {data.username!r}."
             )
         elif mail in seen_mails:
             field = "email"
             problem = Conflict(
-                f"Item {seen_mails[mail]} of this request has the email {data.email!r}."
+                f"Another user already has the email {data.email!r}."
+                if separate
+                else f"Item {seen_mails[mail]} of this request has the email {data.email!r}."
             )
         elif data.group_id is not None and data.group_id not in groups:
             problem = field_error("group_id", f"Group {data.group_id} does not exist.", "not_found")
@@ -206,6 +239,7 @@ def create_users(
     *,
     all_or_nothing: bool = True,
     columns: Sequence[Mapping[str, Any]] | None = None,
+    causes: Sequence[str | None] | None = None,
 ) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
@@ -217,25 +251,30 @@ def create_users(
     rounds written one item at a time, an item that still collides refused (409).
 
     `columns`, one per item when given, are values of the row that no API caller sets (a
-    directory source's `source_id` and `source_anchor`), written with the insert itself."""
+    directory source's `source_id` and `source_anchor`), written with the insert itself.
+
+    `causes`, one per item when given, makes the items separate requests written together
+    (`create_requested_users`): each item's audit entry and tasks carry its own request id,
+    and collisions between items read as collisions with another user."""
     pending = list(enumerate(items))
     refused: list[Refused] = []
+    separate = causes is not None
     for _attempt in range(3):
-        problems = check_new_users(session, pending)
+        problems = check_new_users(session, pending, separate=separate)
         refused.extend(problems.values())
         if refused and all_or_nothing:
             return [], sorted(refused, key=lambda r: r.index)
         pending = [(i, d) for i, d in pending if i not in problems]
         if all_or_nothing:
             # A concurrent commit of the same key makes this raise: the whole request is a 409.
-            created, facts = _insert_users(session, pending, columns)
+            created, facts = _insert_users(session, pending, columns, causes)
         else:
             try:
                 with savepoint(session):
-                    created, facts = _insert_users(session, pending, columns)
+                    created, facts = _insert_users(session, pending, columns, causes)
             except IntegrityError:
                 continue
-        recompute.users_created(session, facts)
+        recompute.users_created(session, facts, _causes_of(created, causes))
         return created, sorted(refused, key=lambda r: r.index)
     if all_or_nothing:
         raise Conflict(
@@ -247,7 +286,7 @@ def create_users(
     for index, data in pending:
         try:
             with savepoint(session):
-                one, its = _insert_users(session, [(index, data)], columns)
+                one, its = _insert_users(session, [(index, data)], columns, causes)
         except IntegrityError:
             conflict = Conflict(
                 f"Another request created a user with the username {data.username!r} or the "
@@ -257,8 +296,17 @@ def create_users(
             continue
         created.extend(one)
         facts.extend(its)
-    recompute.users_created(session, facts)
+    recompute.users_created(session, facts, _causes_of(created, causes))
     return created, sorted(refused, key=lambda r: r.index)
+
+
+def _causes_of(
+    created: Sequence[tuple[int, int]], causes: Sequence[str | None] | None
+) -> dict[int, str | None] | None:
+    """New user id -> the request id of the item it was created from."""
+    if causes is None:
+        return None
+    return {user_id: causes[index] for index, user_id in created}
 
 
 def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
@@ -320,9 +368,11 @@ def _insert_users(
     session: Session,
     items: Sequence[tuple[int, UserCreate]],
     columns: Sequence[Mapping[str, Any]] | None = None,
+    causes: Sequence[str | None] | None = None,
 ) -> tuple[list[tuple[int, int]], list[UserFacts]]:
     """Insert these users and their manual roles, with a `user.created` audit entry each (as
-    a single create records it); returns (item index, new user id) and their facts."""
+    a single create records it; with `causes`, each under its own request id); returns (item
+    index, new user id) and their facts."""
     if not items:
         return [], []
     now = utcnow()
@@ -347,6 +397,7 @@ def _insert_users(
             (user_id, row, {"role_ids": sorted(set(data.role_ids))})
             for (_, data), (_, user_id), row in zip(items, created, rows, strict=True)
         ],
+        None if causes is None else [causes[index] for index, _ in items],
     )
     facts = [
         repo.new_user_facts(user_id, row, data.role_ids)

@@ -9,7 +9,7 @@ and the executor plans a follow-up when it finishes if the desired state moved m
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +107,9 @@ class Run:
     # The API request (or job) that caused this run; its tasks carry it into the worker and
     # from there into Graph's client-request-id.
     correlation_id: str | None = field(default_factory=current_request_id)
+    by_user: Mapping[int, str | None] = field(default_factory=dict)
+    """A user's own cause, where one run plans for several requests (`POST /users` requests
+    written together): their tasks carry their own request's id, not the run's."""
     # A reapply notes from two writer threads at once; a lost increment of `destructive`
     # would let a run past the deletion threshold.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -174,9 +177,8 @@ class Run:
             for assignment in rows:
                 assert assignment.id is not None
                 task = open_tasks.get(assignment.id)
-                if reconcile(
-                    session, app, assignment, hold, self.correlation_id, task, prefetched=True
-                ):
+                cause = self.by_user.get(assignment.user_id or 0) or self.correlation_id
+                if reconcile(session, app, assignment, hold, cause, task, prefetched=True):
                     self.planned += 1
             # The chunk's new tasks in one insert (at most one open task per assignment).
             chunk = set(assignment_ids)

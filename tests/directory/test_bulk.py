@@ -136,7 +136,7 @@ def test_per_item_under_lasting_contention_refuses_only_the_colliding_items(
     from app.directory import service
 
     taken = client.ok("POST", "/users", json=user_body(1))
-    monkeypatch.setattr(service, "check_new_users", lambda session, items: {})
+    monkeypatch.setattr(service, "check_new_users", lambda session, items, **_: {})
     users = [user_body(2), user_body(3, username=taken["username"]), user_body(4)]
 
     result = bulk(client, users, "per_item")

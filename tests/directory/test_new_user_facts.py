@@ -52,9 +52,9 @@ def test_facts_of_new_users_are_what_the_database_reads_back(
 
     original = directory.recompute.users_created
 
-    def capture(s: Any, facts: Any) -> None:
+    def capture(s: Any, facts: Any, causes: Any = None) -> None:
         captured.extend(facts)
-        original(s, facts)
+        original(s, facts, causes)
 
     monkeypatch.setattr(directory.recompute, "users_created", capture)
     with transaction() as session:

@@ -1,0 +1,155 @@
+"""Concurrent `POST /users` requests are written together (`app.combine`), one transaction per
+batch: each request is still answered, refused and recorded on its own, as if the requests had
+run one after the other. On both databases."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from app.db import transaction
+from app.directory import service
+from app.models import AuditEntry, Task, User
+from tests.apps.helpers import app_body
+from tests.support import ApiClient, make_token, user_body
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches written. The first batch waits a moment before it writes, so
+    the requests sent meanwhile queue behind it and go together in the next."""
+    sizes: list[int] = []
+    lock = threading.Lock()
+    original = service.create_requested_users
+
+    def held(session: Any, requests: Any) -> Any:
+        with lock:
+            sizes.append(len(requests))
+            first = len(sizes) == 1
+        if first:
+            time.sleep(0.5)
+        return original(session, requests)
+
+    monkeypatch.setattr(service, "create_requested_users", held)
+    return sizes
+
+
+def _parallel(n: int, call: Callable[[int], Any]) -> list[Any]:
+    def staggered(i: int) -> Any:
+        time.sleep(0.05 if i else 0)  # the first request leads; the rest find it writing
+        return call(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(staggered, range(n)))
+
+
+def _created_entries() -> dict[str, AuditEntry]:
+    with transaction() as session:
+        rows = session.execute(
+            select(AuditEntry).where(col(AuditEntry.action) == "user.created")
+        ).scalars()
+        return {str(e.object_name): e for e in rows}
+
+
+def test_each_request_gets_its_own_user_audit_entry_and_task_cause(
+    api: ApiClient, batches: list[int]
+) -> None:
+    app = api.ok("POST", "/apps", json=app_body(provisioning_enabled=True))
+    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
+
+    def post(i: int) -> Any:
+        body = user_body(i, role_ids=[role["id"]], department=f"Dept {i}")
+        answer = api.post("/api/v1/users", json=body, headers={"X-Request-ID": f"req-{i}"})
+        return answer.status_code, answer.json(), answer.headers.get("x-request-id")
+
+    answers = _parallel(10, post)
+    assert max(batches) > 1, f"the requests were never written together: {batches}"
+    assert sum(batches) == 10
+    for i, (status, body, request_id) in enumerate(answers):
+        assert status == 201 and request_id == f"req-{i}"
+        assert body["username"] == f"user{i}" and body["department"] == f"Dept {i}"
+        assert body == api.ok("GET", f"/users/{body['id']}")
+
+    entries = _created_entries()
+    with transaction() as session:
+        tasks = session.execute(select(Task, User).join(User, col(Task.user_id) == User.id)).all()
+    assert {name: e.request_id for name, e in entries.items()} == {
+        f"user{i}": f"req-{i}" for i in range(10)
+    }
+    assert {str(e.object_id) for e in entries.values()} == {str(b["id"]) for _, b, _ in answers}
+    assert sorted((u.username, t.correlation_id) for t, u in tasks) == sorted(
+        (f"user{i}", f"req-{i}") for i in range(10)
+    )
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_requests_racing_for_one_name_give_one_user_and_plain_409s(
+    api: ApiClient, batches: list[int], field: str
+) -> None:
+    def post(i: int) -> Any:
+        body = user_body(i)
+        body[field] = "same" if field == "username" else "same@example.com"
+        answer = api.post("/api/v1/users", json=body)
+        return answer.status_code, answer.json()
+
+    answers = _parallel(8, post)
+    assert max(batches) > 1
+    assert sorted(status for status, _ in answers) == [201] + [409] * 7
+    for status, body in answers:
+        if status == 409:
+            # Each request was one user: no talk of items of a batch it never sent.
+            assert body["detail"].startswith(f"Another user already has the {field}")
+            assert "Item" not in body["detail"]
+    with transaction() as session:
+        users = session.execute(select(User)).scalars().all()
+    assert len(users) == 1
+    assert [e.object_name for e in _created_entries().values()] == [users[0].username]
+
+
+def test_a_refused_request_changes_nothing_and_spoils_no_other(
+    api: ApiClient, batches: list[int]
+) -> None:
+    group = api.ok("POST", "/groups", json={"name": "Sales"})["id"]
+
+    def post(i: int) -> Any:
+        body = user_body(i, group_id=group)
+        if i == 3:
+            body["role_ids"] = [424242]
+        if i == 5:
+            body["group_id"] = 434343
+        answer = api.post("/api/v1/users", json=body)
+        return answer.status_code, answer.json()
+
+    answers = _parallel(8, post)
+    assert max(batches) > 1
+    assert [status for status, _ in answers] == [201, 201, 201, 422, 201, 422, 201, 201]
+    assert answers[3][1]["errors"][0]["field"] == "role_ids"
+    assert answers[5][1]["errors"][0]["field"] == "group_id"
+    with transaction() as session:
+        names = set(session.execute(select(User.username)).scalars())
+    assert names == {f"user{i}" for i in (0, 1, 2, 4, 6, 7)}
+    assert set(_created_entries()) == names
+
+
+def test_each_token_is_recorded_as_the_actor_of_its_own_users(
+    api: ApiClient, batches: list[int]
+) -> None:
+    others = ApiClient(make_token("admin", name="hr-feed"))
+
+    def post(i: int) -> int:
+        client = api if i % 2 == 0 else others
+        return int(client.post("/api/v1/users", json=user_body(i)).status_code)
+
+    with others:
+        assert _parallel(8, post) == [201] * 8
+    actors = {name: e.actor_name for name, e in _created_entries().items()}
+    assert {name for name, actor in actors.items() if actor == "hr-feed"} == {
+        f"user{i}" for i in (1, 3, 5, 7)
+    }
+    assert len({actors[f"user{i}"] for i in (0, 2, 4, 6)} - {"hr-feed"}) == 1
