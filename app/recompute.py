@@ -46,10 +46,7 @@ def users_created(
     states = [
         user_state(f, stored_form(outcomes.get(f.id, EMPTY_OUTCOME)), deleted=False) for f in facts
     ]
-    run = Run(by_user=causes or {})
-    recompute_users(session, [f.id for f in facts], run=run, created=states)
-    run.finish(session)
-    session.flush()
+    recompute_users(session, [f.id for f in facts], created=states, causes=causes)
 
 
 def mapping_outcomes_changed(

@@ -8,7 +8,7 @@ unchanged desired state touches nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
@@ -96,6 +96,7 @@ def recompute_users(
     cache: AppCache | None = None,
     only_app: int | None = None,
     created: Sequence[desired_mod.UserState] | None = None,
+    causes: Mapping[int, str | None] | None = None,
 ) -> int:
     """Recompute every assignment of these users; returns how many desired states changed.
 
@@ -105,12 +106,13 @@ def recompute_users(
 
     Tasks are planned when the run finishes, once the whole run is known: a run that would
     delete or suspend more users than an app's threshold holds those tasks for approval.
-    Without `run`, a run is made and finished here, in this transaction.
+    Without `run`, a run is made and finished here, in this transaction; `causes` names
+    the request each user's tasks come from (`planning.Run.by_user`).
     """
     if not user_ids:
         return 0
     own_run = run is None
-    run = run or planning.Run()
+    run = run or planning.Run(by_user=causes or {})
     cache = cache or AppCache.load(session, None if only_app is None else [only_app])
     if not cache.role_apps and not repo.any_assignment(session):
         # No role grants an app and no assignment exists anywhere: a directory without
