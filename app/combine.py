@@ -11,9 +11,14 @@ queued by then. Under load a batch holds about as many requests as arrived durin
 one, which is what group commit in databases does with their log flushes.
 
 Each request still gets its own answer. The caller's `run` returns one result per item, an
-exception for an item refused on its own (that request raises it); an exception raised by
-`run` itself (a database that went away, a bug) fails every item of that batch, so a batch of
-more than one is then run again an item at a time, and only the item at fault fails.
+exception for an item refused on its own (that request raises it). An exception raised by
+`run` itself (a value the database refused, a bug) may come from one item, so a batch of more
+than one is then run again an item at a time, and only the item at fault fails. A failure no
+item can cause, or one after which running again would be wrong, `run` raises as `Unsplit`:
+every item gets it at once. Two such: the database unreachable or its pool exhausted (each
+item alone would wait out the same timeout again, one after the other), and a failure during
+or after the commit (the batch may be written; run again, each item would meet itself as
+"another user").
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class Unsplit(Exception):
+    """Raised by a batch runner for a failure that every item of the batch shares and that
+    running the items one by one must not follow: each item's caller gets `cause`."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 @dataclass(eq=False)
@@ -93,6 +107,8 @@ class Combiner(Generic[K, T, R]):
     def _answer(self, key: K, batch: list[_Slot[T, R]]) -> None:
         try:
             outcomes = self._outcomes(key, batch)
+        except Unsplit as shared:
+            outcomes = [shared.cause] * len(batch)
         except BaseException as exc:
             # One item may have broken the batch for all: alone, only it fails.
             alone = len(batch) == 1
@@ -114,5 +130,7 @@ class Combiner(Generic[K, T, R]):
     def _alone(self, key: K, slot: _Slot[T, R]) -> R | BaseException:
         try:
             return self._outcomes(key, [slot])[0]
+        except Unsplit as shared:
+            return shared.cause
         except BaseException as exc:
             return exc

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.combine import Combiner
+from app.combine import Combiner, Unsplit
 
 
 class Recorder:
@@ -165,3 +165,30 @@ def test_no_caller_is_left_waiting_under_random_arrivals() -> None:
 def test_max_batch_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Combiner(lambda key, items: [], max_batch=0)
+
+
+def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> None:
+    """A failure the whole batch shares (no connection free, a doubtful commit) goes to every
+    caller at once: running each item again alone would wait again, or write twice."""
+    batches: list[list[int]] = []
+    gate = threading.Event()
+
+    def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
+        batches.append(list(items))
+        if items == [0]:
+            assert gate.wait(5)
+            return [0]
+        raise Unsplit(TimeoutError("no connection free"))
+
+    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = pool.submit(combiner.submit, "a", 0)
+        time.sleep(0.1)
+        futures = [pool.submit(combiner.submit, "a", i) for i in (1, 2, 3)]
+        time.sleep(0.2)
+        gate.set()
+        assert first.result(5) == 0
+        for future in futures:
+            with pytest.raises(TimeoutError, match="no connection free"):
+                future.result(5)
+    assert batches == [[0], [1, 2, 3]]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from app.api.deps import Reader, SessionDep, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute, problem
 from app.api.timestamps import Timestamp
 from app.audit import service as audit
-from app.combine import Combiner
+from app.combine import Combiner, Unsplit
 from app.db import transaction
 from app.directory import repository, service
 from app.directory.schemas import (
@@ -70,10 +72,25 @@ def _write_created(
     actor: audit.Actor, requests: Sequence[tuple[str | None, UserCreate]]
 ) -> list[UserRead | ProblemError]:
     """The edge of a combined batch of `POST /users`: its own transaction, under the
-    requests' actor (a batch holds one actor's requests), answered once committed."""
-    with transaction() as session:
-        audit.act_as(session, actor)
-        return service.create_requested_users(session, requests)
+    requests' actor (a batch holds one actor's requests), answered once committed.
+
+    Failures every request of the batch shares are raised `Unsplit`, so no request is run
+    again alone: the database unreachable or no connection free (503 for each, after one
+    wait rather than one per request), and anything from the commit on (the users may be
+    written; run again, each would be refused as its own "another user")."""
+    committing = False
+    try:
+        with transaction() as session:
+            audit.act_as(session, actor)
+            answers = service.create_requested_users(session, requests)
+            committing = True
+    except (OperationalError, InterfaceError, SATimeoutError) as exc:
+        raise Unsplit(exc) from exc
+    except Exception as exc:
+        if committing:
+            raise Unsplit(exc) from exc
+        raise
+    return answers
 
 
 # At most as many requests as a batch may take; the server's thread pool (40 threads) bounds

@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
-from app.db import transaction
+from app import db, queue
+from app.db import get_engine, transaction
 from app.directory import service
 from app.models import AuditEntry, Task, User
 from tests.apps.helpers import app_body
@@ -153,3 +155,101 @@ def test_each_token_is_recorded_as_the_actor_of_its_own_users(
         f"user{i}" for i in (1, 3, 5, 7)
     }
     assert len({actors[f"user{i}"] for i in (0, 2, 4, 6)} - {"hr-feed"}) == 1
+
+
+def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every connection taken while requests queue behind a batch: the next batch waits out
+    the pool timeout once and each of its requests is shed with a 503, rather than each
+    being run again alone and waiting out the timeout again, one after the other."""
+    engine = get_engine()
+    monkeypatch.setattr(engine.pool, "_timeout", 1.0)  # DB_POOL_TIMEOUT_S, for this engine
+    held: list[Any] = []
+    first_writing, taken = threading.Event(), threading.Event()
+    original = service.create_requested_users
+
+    def first_holds(session: Any, requests: Any) -> Any:
+        if not first_writing.is_set():
+            session.execute(text("SELECT 1"))  # this batch holds its connection
+            first_writing.set()
+            assert taken.wait(10)
+        else:
+            # The next batch asks for a connection once the taker has the first one's too.
+            deadline = time.monotonic() + 10
+            while len(held) < 30 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return original(session, requests)
+
+    monkeypatch.setattr(service, "create_requested_users", first_holds)
+
+    def take_the_pool() -> None:
+        first_writing.wait(10)
+        time.sleep(0.3)  # the other requests are queued behind the first batch by now
+        held.extend(engine.connect() for _ in range(29))  # all but the first batch's
+        taken.set()
+        held.append(engine.connect())  # and that one, the moment it is given back
+
+    taker = threading.Thread(target=take_the_pool)
+    taker.start()
+
+    def post(i: int) -> tuple[int, float]:
+        started = time.monotonic()
+        answer = client.post("/api/v1/users", json=user_body(i))
+        return answer.status_code, time.monotonic() - started
+
+    try:
+        answers = _parallel(8, post)
+    finally:
+        taker.join()
+        for connection in held:
+            connection.close()
+    assert len(held) == 30
+    assert answers[0][0] == 201
+    assert {status for status, _ in answers[1:]} == {503}
+    # One wait of the pool timeout (1 s) after the first batch, not one per request (7 s).
+    assert max(t for _, t in answers[1:]) < answers[0][1] + 3, answers
+    with transaction() as session:
+        assert list(session.execute(select(User.username)).scalars()) == ["user0"]
+
+
+def test_a_failure_once_committed_is_never_answered_as_another_users_name(
+    api: ApiClient, batches: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The users of a batch are written, then a step after the commit fails (a connection
+    lost during COMMIT leaves the same doubt): its requests get that error, never a 409
+    saying another user holds the name they were created with."""
+    failing = threading.Event()
+    real_send = queue.send
+    second: list[int] = []
+    original = service.create_requested_users
+
+    def noted(session: Any, requests: Any) -> Any:
+        answers = original(session, requests)
+        if len(batches) == 2:  # written, not committed yet
+            second.append(threading.get_ident())
+        return answers
+
+    def send(wakes: Any) -> None:
+        # The second batch's commit, not a request's own (empty) transaction afterwards.
+        if threading.get_ident() in second and not failing.is_set():
+            failing.set()
+            raise RuntimeError("after the commit")
+        real_send(wakes)
+
+    monkeypatch.setattr(service, "create_requested_users", noted)
+    monkeypatch.setattr(db.queue, "send", send)
+
+    def post(i: int) -> int:
+        try:
+            return int(api.post("/api/v1/users", json=user_body(i)).status_code)
+        except RuntimeError:  # the test client re-raises what the server did not handle
+            return 500
+
+    answers = _parallel(6, post)
+    assert failing.is_set() and max(batches) > 1
+    assert 409 not in answers and answers[0] == 201
+    assert len(batches) == 2, f"the failed batch was run again: {batches}"
+    with transaction() as session:
+        stored = set(session.execute(select(User.username)).scalars())
+    assert stored == {f"user{i}" for i in range(6)}
