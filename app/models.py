@@ -471,7 +471,7 @@ class Task(SQLModel, table=True):
     approved_by: str | None = Field(default=None, max_length=200)
     denied_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = ts_column()
-    correlation_id: str | None = Field(default=None, max_length=64)
+    correlation_id: str | None = Field(default=None, max_length=128)
     run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
