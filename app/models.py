@@ -10,7 +10,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text, true
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -128,6 +138,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that always hands back an aware UTC datetime. Postgres does
+    (timestamptz); SQLite stores no offset and handed back naive values, so a row read back
+    showed `03:59:31.066552` where the answer that wrote it had said `03:59:31.066552Z`. An
+    aware value is written as UTC, so what SQLite keeps is UTC too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def as_utc(ts: datetime) -> datetime:
     """A stored timestamp as an aware UTC one: SQLite hands back naive datetimes, and every
     timestamp we write is UTC."""
@@ -139,9 +169,7 @@ def json_column(nullable: bool = False) -> Any:
 
 
 def ts_column(nullable: bool = True, index: bool = False) -> Any:
-    return Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index)
-    )
+    return Field(default=None, sa_column=Column(UtcDateTime, nullable=nullable, index=index))
 
 
 class ApiToken(SQLModel, table=True):
@@ -153,7 +181,7 @@ class ApiToken(SQLModel, table=True):
     prefix: str = Field(max_length=16)
     token_hash: str = Field(max_length=64, unique=True)
     scopes: list[str] = json_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     last_used_at: datetime | None = ts_column()
     revoked_at: datetime | None = ts_column()
     expires_at: datetime | None = ts_column()
@@ -166,8 +194,8 @@ class Group(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     description: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class Role(SQLModel, table=True):
@@ -177,8 +205,8 @@ class Role(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     description: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class RoleApp(SQLModel, table=True):
@@ -241,10 +269,8 @@ class User(SQLModel, table=True):
     mapping_fingerprint: str | None = Field(default=None, max_length=64)
     # Set when the user is deleted here; the row stays until its deprovisioning tasks finish.
     deleted_at: datetime | None = ts_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
 
 
 class UserRole(SQLModel, table=True):
@@ -256,7 +282,7 @@ class UserRole(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="directory_user.id", primary_key=True, ondelete="CASCADE")
     role_id: int = Field(foreign_key="role.id", primary_key=True, ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class MappingRow(SQLModel, table=True):
@@ -270,8 +296,8 @@ class MappingRow(SQLModel, table=True):
     position: int = Field(default=0, index=True)
     conditions: list[dict[str, Any]] = json_column()
     actions: list[dict[str, Any]] = json_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class Job(SQLModel, table=True):
@@ -291,7 +317,7 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     lease_until: datetime | None = ts_column()
     created_by: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     started_at: datetime | None = ts_column()
     finished_at: datetime | None = ts_column()
 
@@ -344,8 +370,8 @@ class App(SQLModel, table=True):
     full_sync_interval_s: int = Field(default=86400)
     drift_policy: dict[str, str] | None = json_column(nullable=True)
     match_order: list[str] | None = json_column(nullable=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class OAuthState(SQLModel, table=True):
@@ -356,7 +382,7 @@ class OAuthState(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     state_hash: str = Field(max_length=64, unique=True)
     app_id: int = Field(foreign_key="app.id", ondelete="CASCADE")
-    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=UtcDateTime)
     used_at: datetime | None = ts_column()
 
 
@@ -374,8 +400,8 @@ class RuleRow(SQLModel, table=True):
     position: int = 0
     conditions: list[dict[str, Any]] = json_column()
     actions: list[dict[str, Any]] = json_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 OPEN_TASK_STATUSES = (
@@ -422,8 +448,8 @@ class Assignment(SQLModel, table=True):
     # tenant's value, now applied and desired; "desired": our own value when it was adopted}.
     # Kept while our own value stays the same (see app/drift/adopt.py).
     adopted: dict[str, Any] | None = json_column(nullable=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class Task(SQLModel, table=True):
@@ -473,8 +499,8 @@ class Task(SQLModel, table=True):
     decided_at: datetime | None = ts_column()
     correlation_id: str | None = Field(default=None, max_length=128)
     run_id: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     started_at: datetime | None = ts_column()
     finished_at: datetime | None = ts_column()
 
@@ -503,7 +529,7 @@ class Event(SQLModel, table=True):
     user_id: int | None = Field(default=None, index=True)
     task_id: int | None = None
     data: dict[str, Any] = json_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -518,7 +544,7 @@ class AuditEntry(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     # Who: "token" (an API token), "scim" (an identity provider's token), "cli", "system".
     actor_type: str = Field(max_length=16)
     actor_id: int | None = Field(default=None, index=True)
@@ -548,8 +574,8 @@ class ScimGroup(SQLModel, table=True):
     display_name: str = Field(max_length=256)
     display_name_lower: str = Field(max_length=256)
     external_id: str | None = Field(default=None, max_length=256, index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class WebhookEventType(StrEnum):
@@ -585,8 +611,8 @@ class WebhookEndpoint(SQLModel, table=True):
     enabled: bool = True
     # The signing secret (`whsec_...`), encrypted like client secrets; never returned by reads.
     secret_enc: str
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class WebhookDelivery(SQLModel, table=True):
@@ -614,7 +640,7 @@ class WebhookDelivery(SQLModel, table=True):
     lease_until: datetime | None = ts_column()
     # Each attempt: number, when, HTTP status, the answer's first bytes, duration, error.
     attempt_log: list[dict[str, Any]] = json_column()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     finished_at: datetime | None = ts_column()
 
 
@@ -630,8 +656,8 @@ class Wakeup(SQLModel, table=True):
     args: list[Any] = json_column()
     # The wake-up's `job_id`: arq collapses duplicates of the same attempt by it.
     job_id: str | None = Field(default=None, max_length=200)
-    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    due_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class DriftKind(StrEnum):
@@ -699,7 +725,7 @@ class AppSync(SQLModel, table=True):
     # The last cycle: kind (incremental/full), started_at, finished_at, duration_ms, pages,
     # users seen and changed, drift found and fixed, tasks planned, error.
     last_cycle: dict[str, Any] | None = json_column(nullable=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class TenantAccount(SQLModel, table=True):
@@ -742,8 +768,8 @@ class TenantAccount(SQLModel, table=True):
     # Why matching linked nothing (disposition "conflict"): the users or accounts that
     # matched the same key, so an admin can settle it by hand.
     conflict_reason: str | None = None
-    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class TenantGroupMember(SQLModel, table=True):
@@ -798,8 +824,8 @@ class DriftItem(SQLModel, table=True):
     applied_value: Any = json_column(nullable=True)
     status: str = Field(default="open", max_length=16)
     task_id: int | None = Field(default=None)
-    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     resolved_at: datetime | None = ts_column()
 
 
@@ -888,8 +914,8 @@ class Source(SQLModel, table=True):
     next_full_at: datetime | None = ts_column()
     last_sync: dict[str, Any] | None = json_column(nullable=True)
     held: dict[str, Any] | None = json_column(nullable=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class SourceGroup(SQLModel, table=True):
@@ -908,4 +934,4 @@ class SourceGroup(SQLModel, table=True):
     dn_lower: str = Field(max_length=1000)
     name: str = Field(max_length=256)
     members: list[str] = json_column()
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

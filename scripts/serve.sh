@@ -5,6 +5,12 @@
 # serves on 18431 and the admin-consent callback (PUBLIC_URL) follows.
 # On every start it says where the admin token is (and makes one the first time).
 set -euo pipefail
+if [ $# -gt 0 ]; then
+  # Flags would reach `serve` but not the settings the consent callback is built from.
+  echo "serve.sh takes no arguments; set them in the environment or .env instead," >&2
+  echo "for example: PORT=18431 SANDBOX_PORT=18443 ./scripts/serve.sh" >&2
+  exit 2
+fi
 cd "$(dirname "$0")/.."
 
 if [ ! -x .venv/bin/python ]; then
