@@ -166,8 +166,9 @@ def check_new_users(
     taken_names, taken_mails = repo.taken_user_values(session, names, mails)
     groups = repo.existing_group_ids(session, (d.group_id for _, d in items if d.group_id))
     roles = repo.existing_role_ids(session, (r for _, d in items for r in d.role_ids))
-    seen_names: dict[str, int] = {}
-    seen_mails: dict[str, int] = {}
+    # The first accepted item with each key: (its index, the value as it was sent).
+    seen_names: dict[str, tuple[int, str]] = {}
+    seen_mails: dict[str, tuple[int, str]] = {}
     problems: dict[int, Refused] = {}
     for (index, data), name, mail in zip(items, names, mails, strict=True):
         problem: ProblemError | None = None
@@ -178,17 +179,21 @@ def check_new_users(
             field = "email"
             problem = Conflict(f"Another user already has the email {data.email!r}.")
         elif name in seen_names:
+            first, value = seen_names[name]
             problem = Conflict(
                 f"Another user already has the username {data.username!r}."
                 if separate
-                else f"Item {seen_names[name]} of this request has the username {data.username!r}."
+                else f"Item {first} of this request already has the username {value!r} "
+                "(usernames are compared without regard to case)."
             )
         elif mail in seen_mails:
             field = "email"
+            first, value = seen_mails[mail]
             problem = Conflict(
                 f"Another user already has the email {data.email!r}."
                 if separate
-                else f"Item {seen_mails[mail]} of this request has the email {data.email!r}."
+                else f"Item {first} of this request already has the email {value!r} "
+                "(emails are compared without regard to case)."
             )
         elif data.group_id is not None and data.group_id not in groups:
             problem = field_error("group_id", f"Group {data.group_id} does not exist.", "not_found")
@@ -197,8 +202,8 @@ def check_new_users(
         if problem is not None:
             problems[index] = Refused(index, problem, field)
         else:
-            seen_names[name] = index
-            seen_mails[mail] = index
+            seen_names[name] = (index, data.username)
+            seen_mails[mail] = (index, str(data.email))
     return problems
 
 
@@ -245,10 +250,12 @@ def create_users(
     recompute pass (mappings, then assignments and tasks) for the whole batch.
 
     Returns (item index, new user id) of each created user, and the refused items. `all_or_nothing`
-    writes nothing when any item is refused. Otherwise the others are written; should a
-    concurrent request commit one of their usernames or emails after the check, the batch
-    is checked and written again without the items that now collide, and after three such
-    rounds written one item at a time, an item that still collides refused (409).
+    writes nothing when any item is refused. Otherwise the others are written. Should a
+    concurrent request commit one of their usernames or emails after the check, the batch is
+    checked again: all or nothing, the items that now collide are refused with their reasons
+    (as if that request had come first) and nothing is written; otherwise the batch is written
+    again without them, and after three such rounds one item at a time, an item that still
+    collides refused (409).
 
     `columns`, one per item when given, are values of the row that no API caller sets (a
     directory source's `source_id` and `source_anchor`), written with the insert itself.
@@ -265,15 +272,14 @@ def create_users(
         if refused and all_or_nothing:
             return [], sorted(refused, key=lambda r: r.index)
         pending = [(i, d) for i, d in pending if i not in problems]
-        if all_or_nothing:
-            # A concurrent commit of the same key makes this raise: the whole request is a 409.
-            created, facts = _insert_users(session, pending, columns, causes)
-        else:
-            try:
-                with savepoint(session):
-                    created, facts = _insert_users(session, pending, columns, causes)
-            except IntegrityError:
-                continue
+        try:
+            with savepoint(session):
+                created, facts = _insert_users(session, pending, columns, causes)
+        except IntegrityError:
+            # Another request committed one of these keys (or removed a group or role) after
+            # the check: the next check refuses the items that now collide, as if that
+            # request had come first; all or nothing, the whole request with their reasons.
+            continue
         recompute.users_created(session, facts, _causes_of(created, causes))
         return created, sorted(refused, key=lambda r: r.index)
     if all_or_nothing:

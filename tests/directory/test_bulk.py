@@ -243,3 +243,46 @@ def test_a_batch_on_sqlite_keeps_values_and_records_each_user(on_sqlite: Path) -
         user = admin.ok("GET", f"/users/{item['id']}")
         assert {k: user[k] for k in ODD_VALUES} == ODD_VALUES
         assert _audit_after(item["id"])["department"] == ODD_VALUES["department"]
+
+
+def test_all_or_nothing_losing_a_race_names_the_items_as_if_the_winner_came_first(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request commits one of the batch's usernames between its check and its
+    insert (simulated: the first check sees nothing). The request is checked again and
+    refused as it would be had the other come first: a 422 naming the item, not a bare 409."""
+    from app.directory import service
+
+    taken = client.ok("POST", "/users", json=user_body(1))
+    real = service.check_new_users
+    calls: list[int] = []
+
+    def late(session: Any, items: Any, **kwargs: Any) -> Any:
+        calls.append(len(items))
+        return {} if len(calls) == 1 else real(session, items, **kwargs)
+
+    monkeypatch.setattr(service, "check_new_users", late)
+    users = [user_body(2), user_body(3, username=taken["username"].upper())]
+    body = bulk(client, users, "all_or_nothing", 422)
+
+    assert len(calls) == 2
+    assert [e["field"] for e in body["errors"]] == ["users.1.username"]
+    assert "Another user already has the username" in body["errors"][0]["message"]
+    assert count(User) == 1 and usernames() == {taken["username"]}
+
+
+def test_a_duplicate_within_the_request_quotes_the_earlier_items_value(
+    client: ApiClient,
+) -> None:
+    users = [user_body(1, username="bulk.a"), user_body(2, username="BULK.A")]
+    result = bulk(client, users, "per_item")
+    assert [i["status"] for i in result["items"]] == [201, 409]
+    detail = result["items"][1]["problem"]["detail"]
+    assert "Item 0 of this request already has the username 'bulk.a'" in detail
+    users = [user_body(3, email="Mix@Example.com"), user_body(4, email="mix@example.com")]
+    body = bulk(client, users, "all_or_nothing", 422)
+    assert body["errors"][0]["field"] == "users.1.email"
+    assert (
+        "Item 0 of this request already has the email 'Mix@example.com'"
+        in (body["errors"][0]["message"])
+    )
