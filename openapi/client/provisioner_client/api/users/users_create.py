@@ -98,6 +98,9 @@ def sync_detailed(
 ) -> Response[Problem | UserRead]:
     """Create User
 
+     Create a user. Requests that arrive while others are being written are written
+    together, one transaction for the lot, each still answered (and refused) on its own.
+
     Args:
         body (UserCreate):
 
@@ -127,6 +130,9 @@ def sync(
 ) -> Problem | UserRead | None:
     """Create User
 
+     Create a user. Requests that arrive while others are being written are written
+    together, one transaction for the lot, each still answered (and refused) on its own.
+
     Args:
         body (UserCreate):
 
@@ -150,6 +156,9 @@ async def asyncio_detailed(
     body: UserCreate,
 ) -> Response[Problem | UserRead]:
     """Create User
+
+     Create a user. Requests that arrive while others are being written are written
+    together, one transaction for the lot, each still answered (and refused) on its own.
 
     Args:
         body (UserCreate):
@@ -177,6 +186,9 @@ async def asyncio(
     body: UserCreate,
 ) -> Problem | UserRead | None:
     """Create User
+
+     Create a user. Requests that arrive while others are being written are written
+    together, one transaction for the lot, each still answered (and refused) on its own.
 
     Args:
         body (UserCreate):
