@@ -158,12 +158,6 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
 
-def as_utc(ts: datetime) -> datetime:
-    """A stored timestamp as an aware UTC one: SQLite hands back naive datetimes, and every
-    timestamp we write is UTC."""
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def json_column(nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
 

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -584,10 +584,7 @@ def claim_state(session: Session, state: str | None) -> tuple[int, bool]:
         raise ConsentFailed(
             "This consent link was already used: start again from `apps-authorize`."
         )
-    expires_at = row.expires_at
-    if expires_at.tzinfo is None:  # SQLite hands back naive UTC
-        expires_at = expires_at.replace(tzinfo=UTC)
-    return row.app_id, expires_at <= utcnow()
+    return row.app_id, row.expires_at <= utcnow()
 
 
 def consent_answer(params: dict[str, str]) -> str:

@@ -29,7 +29,6 @@ from app.models import (
     Task,
     TaskAction,
     TaskStatus,
-    as_utc,
     utcnow,
 )
 from app.observability.context import bound_request_id
@@ -473,7 +472,7 @@ def _finish_task(
             task.status, task.finished_at = TaskStatus.succeeded, now
             task.reason = "; ".join(outcome.notes) or None
             task.error_code = task.error_message = task.error_request_id = None
-            record_task(task.action, "succeeded", (now - as_utc(task.created_at)).total_seconds())
+            record_task(task.action, "succeeded", (now - task.created_at).total_seconds())
         case Blocked():
             task.status, task.reason = TaskStatus.blocked, outcome.reason
             record_task(task.action, "blocked")
@@ -488,7 +487,7 @@ def _finish_task(
             task.status, task.finished_at = TaskStatus.failed, now
             task.reason = outcome.reason
             webhooks.task_failed(session, task)
-            record_task(task.action, "failed", (now - as_utc(task.created_at)).total_seconds())
+            record_task(task.action, "failed", (now - task.created_at).total_seconds())
     session.add(task)
 
 

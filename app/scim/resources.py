@@ -46,7 +46,7 @@ from scim2_models import (
 from scim2_models import Group as GroupResource
 
 from app.api.ids import parse_id
-from app.models import ScimGroup, User, UserStatus, as_utc
+from app.models import ScimGroup, User, UserStatus
 from app.scim.catalog import Catalog, ScimUser
 
 EMPLOYEE_NUMBER = "employee_number"
@@ -227,8 +227,8 @@ def etag(resource: Any) -> str:
 def _meta(kind: str, row: User | ScimGroup, location: str, version: str) -> Meta:
     return Meta(
         resource_type=kind,
-        created=as_utc(row.created_at),
-        last_modified=as_utc(row.updated_at),
+        created=row.created_at,
+        last_modified=row.updated_at,
         location=location,
         version=version,
     )

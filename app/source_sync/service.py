@@ -39,7 +39,7 @@ from app.directory import service as directory
 from app.directory.schemas import UserCreate, UserUpdate
 from app.errors import Conflict, NotFound
 from app.ldap.client import LdapConnection, LdapError, connect
-from app.models import Event, Source, SourceStatus, User, as_utc, utcnow
+from app.models import Event, Source, SourceStatus, User, utcnow
 from app.source_sync import anchor as anchors
 from app.source_sync import reader
 from app.source_sync import repository as repo
@@ -147,7 +147,7 @@ def _start(source_id: int, *, full: bool, scheduled: bool) -> Snapshot | str:
         want_full = (
             full
             or not source.cursor
-            or (source.next_full_at is not None and as_utc(source.next_full_at) <= now)
+            or (source.next_full_at is not None and source.next_full_at <= now)
         )
         return Snapshot(
             id=source_id,

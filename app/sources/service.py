@@ -29,7 +29,6 @@ from app.models import (
     SourceKind,
     SourceStatus,
     SourceTls,
-    as_utc,
     utcnow,
 )
 from app.sources import probe
@@ -384,7 +383,7 @@ def delete_source(session: Session, source_id: int) -> SourceDeleted:
         raise NotFound(f"Source {source_id} does not exist.")
     assert source.id is not None
     lease = source.lease_until
-    if source.status == SourceStatus.running and lease is not None and as_utc(lease) > utcnow():
+    if source.status == SourceStatus.running and lease is not None and lease > utcnow():
         # Its next batch would write people owned by a source that no longer exists, and
         # the count of released people would miss them.
         raise Conflict(

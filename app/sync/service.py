@@ -35,7 +35,7 @@ from app.errors import NotFound, ProblemError
 from app.evaluation.desired import app_parameters
 from app.graph import GraphAuthError, GraphCallRecord, GraphClient, GraphError
 from app.graph.trail import collecting
-from app.models import App, AppSync, SyncState, as_utc, utcnow
+from app.models import App, AppSync, SyncState, utcnow
 from app.observability.context import current_request_id
 from app.settings import get_settings
 from app.sync import delta, matching
@@ -416,7 +416,7 @@ async def run_cycle(
     want_full = (
         full
         or not row.users_delta_link
-        or (row.next_full_at is not None and as_utc(row.next_full_at) <= now)
+        or (row.next_full_at is not None and row.next_full_at <= now)
     )
     counts = _Counts()
     cycle: dict[str, Any] = {"reason": reason, "started_at": begun.isoformat()}
@@ -625,7 +625,7 @@ def _finish(
         row.next_cycle_at = now + timedelta(seconds=app.sync_interval_s)
         if users.full:
             row.next_full_at = now + timedelta(seconds=app.full_sync_interval_s)
-        elif row.next_full_at is not None and as_utc(row.next_full_at) <= now:
+        elif row.next_full_at is not None and row.next_full_at <= now:
             # A full round was asked for while this incremental one ran: it follows at once.
             row.next_cycle_at = now
         row.last_cycle = cycle

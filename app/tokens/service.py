@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.errors import NotFound, Unauthorized
-from app.models import ApiToken, Scope, as_utc, utcnow
+from app.models import ApiToken, Scope, utcnow
 from app.tokens import repository as repo
 
 TOKEN_PREFIX = "pvn_"
@@ -66,6 +66,6 @@ def authenticate(session: Session, raw: str) -> ApiToken:
     now = utcnow()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is unknown or has been revoked.")
-    if row.expires_at is not None and as_utc(row.expires_at) <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("The token has expired.")
     return row
