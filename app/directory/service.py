@@ -173,26 +173,26 @@ def check_new_users(
     for (index, data), name, mail in zip(items, names, mails, strict=True):
         problem: ProblemError | None = None
         field = "username"
-        if name in taken_names:
+        # Separate requests see an earlier one as stored: the same checks, in the same order,
+        # as had it been committed first.
+        name_taken = name in taken_names or (separate and name in seen_names)
+        mail_taken = mail in taken_mails or (separate and mail in seen_mails)
+        if name_taken:
             problem = Conflict(f"Another user already has the username {data.username!r}.")
-        elif mail in taken_mails:
+        elif mail_taken:
             field = "email"
             problem = Conflict(f"Another user already has the email {data.email!r}.")
         elif name in seen_names:
             first, value = seen_names[name]
             problem = Conflict(
-                f"Another user already has the username {data.username!r}."
-                if separate
-                else f"Item {first} of this request already has the username {value!r} "
+                f"Item {first} of this request already has the username {value!r} "
                 "(usernames are compared without regard to case)."
             )
         elif mail in seen_mails:
             field = "email"
             first, value = seen_mails[mail]
             problem = Conflict(
-                f"Another user already has the email {data.email!r}."
-                if separate
-                else f"Item {first} of this request already has the email {value!r} "
+                f"Item {first} of this request already has the email {value!r} "
                 "(emails are compared without regard to case)."
             )
         elif data.group_id is not None and data.group_id not in groups:

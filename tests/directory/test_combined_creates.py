@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from app import db, queue
 from app.db import get_engine, transaction
 from app.directory import service
+from app.directory.schemas import UserCreate
 from app.models import AuditEntry, Task, User
 from tests.apps.helpers import app_body
 from tests.support import ApiClient, make_token, user_body
@@ -253,3 +254,25 @@ def test_a_failure_once_committed_is_never_answered_as_another_users_name(
     with transaction() as session:
         stored = set(session.execute(select(User.username)).scalars())
     assert stored == {f"user{i}" for i in range(6)}
+
+
+def test_an_earlier_request_counts_as_stored_so_the_username_is_checked_first(
+    api: ApiClient,
+) -> None:
+    """Request 1 collides with request 0's username and with a stored user's email. Had
+    request 0 been committed first, request 1 would be refused on its username (checked before
+    the email), so that is what it gets written together too; within one bulk request the
+    stored email comes first, as there."""
+    api.ok("POST", "/users", json=user_body(1, email="stored@example.com"))
+    items = [
+        (0, UserCreate(**user_body(2, username="dup"))),
+        (1, UserCreate(**user_body(3, username="DUP", email="STORED@example.com"))),
+    ]
+    with transaction() as session:
+        separate = service.check_new_users(session, items, separate=True)
+        bulk = service.check_new_users(session, items)
+    assert list(separate) == list(bulk) == [1]
+    assert separate[1].field == "username"
+    assert separate[1].error.detail == "Another user already has the username 'DUP'."
+    assert bulk[1].field == "email"
+    assert bulk[1].error.detail == "Another user already has the email 'STORED@example.com'."
