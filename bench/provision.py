@@ -304,6 +304,7 @@ def engine_run(
                     len(sandbox.state.inside_retry_windows(grace_s=grace))
                 )
                 delta["logged"] = float(len(sandbox.state.request_log))
+                delta.update(_bursts(list(sandbox.state.request_log), args.retry_after))
             return wall, delta
     finally:
         for w in workers:
@@ -444,6 +445,38 @@ def _steady_rate(samples: list[tuple[float, float]], base: float, total: float) 
     if lo is None or hi is None or hi[0] <= lo[0]:
         return 0.0
     return (hi[1] - lo[1]) / (hi[0] - lo[0])
+
+
+def _bursts(entries: list[Any], retry_after: float) -> dict[str, float]:
+    """What a run with faults is made of: bursts of requests, each followed by a pause that
+    ends a Retry-After after the burst's last announcing answer (every answer's window is
+    honoured). Requests that arrive less than half a Retry-After apart are one burst. Returns
+    how many bursts there were (`bursts`), the Graph calls a burst carried (`burst_items`,
+    mean), the time from a burst's first request to the next burst's (`burst_cycle_s`,
+    mean) and from its last announcing answer to the next burst (`burst_pause_s`, mean).
+    Only whole cycles (a burst that some burst follows) are counted."""
+    entries = sorted(entries, key=lambda e: e.received_at)
+    groups: list[list[Any]] = []
+    for e in entries:
+        if groups and e.received_at - groups[-1][-1].received_at < retry_after / 2:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    items, cycles, pauses = [], [], []
+    for burst, after in itertools.pairwise(groups):
+        items.append(sum(e.items or 1 for e in burst))
+        cycles.append(after[0].received_at - burst[0].received_at)
+        announced = [e.answered_at for e in burst if e.retry_after_s is not None]
+        if announced:
+            pauses.append(after[0].received_at - max(announced))
+    if not cycles:
+        return {"bursts": 0.0, "burst_items": 0.0, "burst_cycle_s": 0.0, "burst_pause_s": 0.0}
+    return {
+        "bursts": float(len(cycles)),
+        "burst_items": sum(items) / len(items),
+        "burst_cycle_s": sum(cycles) / len(cycles),
+        "burst_pause_s": sum(pauses) / len(pauses) if pauses else 0.0,
+    }
 
 
 def _task_counts() -> dict[str, int]:
@@ -716,6 +749,15 @@ def _faults_run(
         f"answer left: {d['inside_retry_after'] - d['inside_after_grace']:.0f}; sent after the "
         f"pause could be known: {d['inside_after_grace']:.0f})"
     )
+    if d["bursts"]:
+        # The shape that bounds the run: every burst meets a fault (2% of ~180 calls), and
+        # nothing goes until a Retry-After after its last announcing answer.
+        print(
+            f"faults    {d['bursts']:.0f} bursts of {d['burst_items']:.0f} Graph calls (mean), "
+            f"one every {d['burst_cycle_s']:.3f} s; the next burst came "
+            f"{d['burst_pause_s']:.3f} s after a burst's last Retry-After answer: at most "
+            f"{d['burst_items'] / d['burst_cycle_s']:.0f} calls/s in this shape"
+        )
     ratio = args.users / wall / fault_free_per_s
     share_429 = d["status_429"] / calls
     # The injection draws each call at random: the rate it reached is the comparison (the
