@@ -304,7 +304,9 @@ def engine_run(
                     len(sandbox.state.inside_retry_windows(grace_s=grace))
                 )
                 delta["logged"] = float(len(sandbox.state.request_log))
-                delta.update(_bursts(list(sandbox.state.request_log), args.retry_after))
+                with sandbox.state.lock:
+                    logged = list(sandbox.state.request_log)
+                delta.update(_bursts(logged, args.retry_after))
             return wall, delta
     finally:
         for w in workers:
@@ -450,15 +452,16 @@ def _steady_rate(samples: list[tuple[float, float]], base: float, total: float) 
 def _bursts(entries: list[Any], retry_after: float) -> dict[str, float]:
     """What a run with faults is made of: bursts of requests, each followed by a pause that
     ends a Retry-After after the burst's last announcing answer (every answer's window is
-    honoured). Requests that arrive less than half a Retry-After apart are one burst. Returns
-    how many bursts there were (`bursts`), the Graph calls a burst carried (`burst_items`,
-    mean), the time from a burst's first request to the next burst's (`burst_cycle_s`,
-    mean) and from its last announcing answer to the next burst (`burst_pause_s`, mean).
-    Only whole cycles (a burst that some burst follows) are counted."""
-    entries = sorted(entries, key=lambda e: e.received_at)
+    honoured). Requests less than half a Retry-After apart (at least 0.1 s: the workers'
+    own idle gaps are shorter) are one burst. Over whole cycles (a burst with the next one
+    after it): how many (`cycles`), the Graph calls a burst carried (`burst_items`, mean) and
+    the time from its first request to the next burst's (`cycle_s`, mean); over the cycles
+    whose burst announced a Retry-After (`paused_cycles`), the time from its last announcing
+    answer to the next burst (`pause_s`, mean)."""
+    gap = max(retry_after / 2, 0.1)
     groups: list[list[Any]] = []
-    for e in entries:
-        if groups and e.received_at - groups[-1][-1].received_at < retry_after / 2:
+    for e in sorted(entries, key=lambda e: e.received_at):
+        if groups and e.received_at - groups[-1][-1].received_at < gap:
             groups[-1].append(e)
         else:
             groups.append([e])
@@ -469,13 +472,12 @@ def _bursts(entries: list[Any], retry_after: float) -> dict[str, float]:
         announced = [e.answered_at for e in burst if e.retry_after_s is not None]
         if announced:
             pauses.append(after[0].received_at - max(announced))
-    if not cycles:
-        return {"bursts": 0.0, "burst_items": 0.0, "burst_cycle_s": 0.0, "burst_pause_s": 0.0}
     return {
-        "bursts": float(len(cycles)),
-        "burst_items": sum(items) / len(items),
-        "burst_cycle_s": sum(cycles) / len(cycles),
-        "burst_pause_s": sum(pauses) / len(pauses) if pauses else 0.0,
+        "cycles": float(len(cycles)),
+        "burst_items": sum(items) / len(items) if items else 0.0,
+        "cycle_s": sum(cycles) / len(cycles) if cycles else 0.0,
+        "paused_cycles": float(len(pauses)),
+        "pause_s": sum(pauses) / len(pauses) if pauses else 0.0,
     }
 
 
@@ -749,14 +751,19 @@ def _faults_run(
         f"answer left: {d['inside_retry_after'] - d['inside_after_grace']:.0f}; sent after the "
         f"pause could be known: {d['inside_after_grace']:.0f})"
     )
-    if d["bursts"]:
-        # The shape that bounds the run: every burst meets a fault (2% of ~180 calls), and
-        # nothing goes until a Retry-After after its last announcing answer.
+    if d["cycles"]:
+        # The shape that bounds the run: a burst of ~180 calls almost always meets a fault,
+        # and nothing goes until a Retry-After after its last announcing answer.
+        pause = (
+            f"{d['pause_s']:.3f} s after its last Retry-After answer "
+            f"({d['paused_cycles']:.0f} of them announced one)"
+            if d["paused_cycles"]
+            else "no burst announced a Retry-After"
+        )
         print(
-            f"faults    {d['bursts']:.0f} bursts of {d['burst_items']:.0f} Graph calls (mean), "
-            f"one every {d['burst_cycle_s']:.3f} s; the next burst came "
-            f"{d['burst_pause_s']:.3f} s after a burst's last Retry-After answer: at most "
-            f"{d['burst_items'] / d['burst_cycle_s']:.0f} calls/s in this shape"
+            f"faults    {d['cycles']:.0f} burst cycles: {d['burst_items']:.0f} Graph calls a "
+            f"burst (mean), the next burst {d['cycle_s']:.3f} s after a burst began, {pause}: "
+            f"{d['burst_items'] / d['cycle_s']:.0f} calls/s in this shape"
         )
     ratio = args.users / wall / fault_free_per_s
     share_429 = d["status_429"] / calls
