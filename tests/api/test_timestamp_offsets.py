@@ -8,23 +8,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from tests.apps.helpers import app_body
+from tests.both_databases import api, sqlite_client
 from tests.support import ApiClient, user_body
+
+__all__ = ["api", "sqlite_client"]  # both-database fixtures
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 WITH_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def api(request: pytest.FixtureRequest) -> Iterator[ApiClient]:
-    if request.param == "sqlite":
-        request.getfixturevalue("on_sqlite")
-        with ApiClient.admin() as client:
-            yield client
-    else:
-        yield request.getfixturevalue("client")
 
 
 def _date_times(value: Any, path: str = "") -> Iterator[tuple[str, str]]:

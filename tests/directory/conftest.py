@@ -1,25 +1,6 @@
-"""Fixtures for tests that must hold on both databases the service runs on."""
+"""The directory's rules must hold on both databases the service runs on: `api` is an admin
+client once on Postgres and once on SQLite (`tests.both_databases`)."""
 
-from __future__ import annotations
+from tests.both_databases import api, sqlite_client
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.support import ApiClient
-
-
-@pytest.fixture
-def sqlite_client(on_sqlite: Path) -> Iterator[ApiClient]:
-    """An admin client of the embedded default (SQLite)."""
-    with ApiClient.admin() as api:
-        yield api
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def api(request: pytest.FixtureRequest) -> ApiClient:
-    """An admin client, once on Postgres and once on SQLite."""
-    fixture = "client" if request.param == "postgresql" else "sqlite_client"
-    client: ApiClient = request.getfixturevalue(fixture)
-    return client
+__all__ = ["api", "sqlite_client"]
