@@ -303,9 +303,9 @@ def engine_run(
                 delta["inside_after_grace"] = float(
                     len(sandbox.state.inside_retry_windows(grace_s=grace))
                 )
-                delta["logged"] = float(len(sandbox.state.request_log))
                 with sandbox.state.lock:
                     logged = list(sandbox.state.request_log)
+                delta["logged"] = float(len(logged))
                 delta.update(_bursts(logged, args.retry_after))
             return wall, delta
     finally:
