@@ -23,11 +23,19 @@ from tests.apps.helpers import app_body
 from tests.support import ApiClient, make_token, user_body
 
 
+class Batches(list[int]):
+    """The sizes of the batches written, and the moment the first began writing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_writing = threading.Event()
+
+
 @pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The sizes of the batches written. The first batch waits a moment before it writes, so
-    the requests sent meanwhile queue behind it and go together in the next."""
-    sizes: list[int] = []
+def batches(monkeypatch: pytest.MonkeyPatch) -> Batches:
+    """The first batch waits a moment before it writes, so the requests sent meanwhile queue
+    behind it and go together in the next."""
+    sizes = Batches()
     lock = threading.Lock()
     original = service.create_requested_users
 
@@ -36,6 +44,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             sizes.append(len(requests))
             first = len(sizes) == 1
         if first:
+            sizes.first_writing.set()
             time.sleep(0.5)
         return original(session, requests)
 
@@ -43,9 +52,14 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return sizes
 
 
-def _parallel(n: int, call: Callable[[int], Any]) -> list[Any]:
+def _parallel(n: int, call: Callable[[int], Any], led: threading.Event) -> list[Any]:
+    """Runs `call(0)` .. `call(n - 1)` side by side. Request 0 leads: the others are sent only
+    once `led` is set (the first batch is writing), so request 0 alone makes the first batch
+    and the rest queue behind it, however the threads are scheduled on a loaded machine."""
+
     def staggered(i: int) -> Any:
-        time.sleep(0.05 if i else 0)  # the first request leads; the rest find it writing
+        if i:
+            assert led.wait(10), "the first request never began writing"
         return call(i)
 
     with ThreadPoolExecutor(max_workers=n) as pool:
@@ -61,7 +75,7 @@ def _created_entries() -> dict[str, AuditEntry]:
 
 
 def test_each_request_gets_its_own_user_audit_entry_and_task_cause(
-    api: ApiClient, batches: list[int]
+    api: ApiClient, batches: Batches
 ) -> None:
     app = api.ok("POST", "/apps", json=app_body(provisioning_enabled=True))
     role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
@@ -71,7 +85,7 @@ def test_each_request_gets_its_own_user_audit_entry_and_task_cause(
         answer = api.post("/api/v1/users", json=body, headers={"X-Request-ID": f"req-{i}"})
         return answer.status_code, answer.json(), answer.headers.get("x-request-id")
 
-    answers = _parallel(10, post)
+    answers = _parallel(10, post, batches.first_writing)
     assert max(batches) > 1, f"the requests were never written together: {batches}"
     assert sum(batches) == 10
     for i, (status, body, request_id) in enumerate(answers):
@@ -93,7 +107,7 @@ def test_each_request_gets_its_own_user_audit_entry_and_task_cause(
 
 @pytest.mark.parametrize("field", ["username", "email"])
 def test_requests_racing_for_one_name_give_one_user_and_plain_409s(
-    api: ApiClient, batches: list[int], field: str
+    api: ApiClient, batches: Batches, field: str
 ) -> None:
     def post(i: int) -> Any:
         body = user_body(i)
@@ -101,7 +115,7 @@ def test_requests_racing_for_one_name_give_one_user_and_plain_409s(
         answer = api.post("/api/v1/users", json=body)
         return answer.status_code, answer.json()
 
-    answers = _parallel(8, post)
+    answers = _parallel(8, post, batches.first_writing)
     assert max(batches) > 1
     assert sorted(status for status, _ in answers) == [201] + [409] * 7
     for status, body in answers:
@@ -116,7 +130,7 @@ def test_requests_racing_for_one_name_give_one_user_and_plain_409s(
 
 
 def test_a_refused_request_changes_nothing_and_spoils_no_other(
-    api: ApiClient, batches: list[int]
+    api: ApiClient, batches: Batches
 ) -> None:
     group = api.ok("POST", "/groups", json={"name": "Sales"})["id"]
 
@@ -129,7 +143,7 @@ def test_a_refused_request_changes_nothing_and_spoils_no_other(
         answer = api.post("/api/v1/users", json=body)
         return answer.status_code, answer.json()
 
-    answers = _parallel(8, post)
+    answers = _parallel(8, post, batches.first_writing)
     assert max(batches) > 1
     assert [status for status, _ in answers] == [201, 201, 201, 422, 201, 422, 201, 201]
     assert answers[3][1]["errors"][0]["field"] == "role_ids"
@@ -141,7 +155,7 @@ def test_a_refused_request_changes_nothing_and_spoils_no_other(
 
 
 def test_each_token_is_recorded_as_the_actor_of_its_own_users(
-    api: ApiClient, batches: list[int]
+    api: ApiClient, batches: Batches
 ) -> None:
     others = ApiClient(make_token("admin", name="hr-feed"))
 
@@ -150,7 +164,7 @@ def test_each_token_is_recorded_as_the_actor_of_its_own_users(
         return int(client.post("/api/v1/users", json=user_body(i)).status_code)
 
     with others:
-        assert _parallel(8, post) == [201] * 8
+        assert _parallel(8, post, batches.first_writing) == [201] * 8
     actors = {name: e.actor_name for name, e in _created_entries().items()}
     assert {name for name, actor in actors.items() if actor == "hr-feed"} == {
         f"user{i}" for i in (1, 3, 5, 7)
@@ -200,7 +214,7 @@ def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
         return answer.status_code, time.monotonic() - started
 
     try:
-        answers = _parallel(8, post)
+        answers = _parallel(8, post, first_writing)
     finally:
         taker.join()
         for connection in held:
@@ -215,7 +229,7 @@ def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
 
 
 def test_a_failure_once_committed_is_never_answered_as_another_users_name(
-    api: ApiClient, batches: list[int], monkeypatch: pytest.MonkeyPatch
+    api: ApiClient, batches: Batches, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The users of a batch are written, then a step after the commit fails (a connection
     lost during COMMIT leaves the same doubt): its requests get that error, never a 409
@@ -247,7 +261,7 @@ def test_a_failure_once_committed_is_never_answered_as_another_users_name(
         except RuntimeError:  # the test client re-raises what the server did not handle
             return 500
 
-    answers = _parallel(6, post)
+    answers = _parallel(6, post, batches.first_writing)
     assert failing.is_set() and max(batches) > 1
     assert 409 not in answers and answers[0] == 201
     assert len(batches) == 2, f"the failed batch was run again: {batches}"
