@@ -33,6 +33,15 @@ class Recorder:
         return [ValueError(f"odd {i}") if i % 2 else i * 10 for i in items]
 
 
+def _wait_queued(combiner: Combiner[str, int, int], key: str, n: int) -> None:
+    """Waits until `n` requests of `key` are queued behind the running batch: on a loaded
+    machine a fixed sleep may end before every submitting thread has run."""
+    deadline = time.monotonic() + 10
+    while len(combiner._queued.get(key, [])) < n:
+        assert time.monotonic() < deadline, f"{n} requests never queued"
+        time.sleep(0.005)
+
+
 def test_a_lone_request_runs_at_once_in_a_batch_of_its_own() -> None:
     run = Recorder()
     combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
@@ -49,7 +58,7 @@ def test_requests_arriving_during_a_batch_go_together_in_the_next() -> None:
         first = pool.submit(combiner.submit, "a", 0)
         assert run.running.wait(5)
         later = [pool.submit(combiner.submit, "a", i) for i in (2, 4, 6, 8)]
-        time.sleep(0.2)  # all four queued behind the running batch
+        _wait_queued(combiner, "a", 4)
         run.release.set()
         assert first.result(5) == 0
         assert [f.result(5) for f in later] == [20, 40, 60, 80]
@@ -63,7 +72,7 @@ def test_each_caller_gets_its_own_result_or_error() -> None:
         first = pool.submit(combiner.submit, "a", 100)
         assert run.running.wait(5)
         futures = {i: pool.submit(combiner.submit, "a", i) for i in range(1, 7)}
-        time.sleep(0.2)
+        _wait_queued(combiner, "a", 6)
         run.release.set()
         assert first.result(5) == 1000
         for i, future in futures.items():
@@ -81,7 +90,11 @@ def test_keys_never_share_a_batch() -> None:
         first = pool.submit(combiner.submit, "a", 0)
         assert run.running.wait(5)
         others = [pool.submit(combiner.submit, key, i) for key, i in [("a", 2), ("b", 4)]]
-        time.sleep(0.2)
+        _wait_queued(combiner, "a", 1)  # "a" waits behind its running batch ...
+        deadline = time.monotonic() + 10
+        while ("b", [4]) not in run.batches:  # ... while "b" runs beside it
+            assert time.monotonic() < deadline, run.batches
+            time.sleep(0.005)
         run.release.set()
         assert first.result(5) == 0 and [f.result(5) for f in others] == [20, 40]
     assert sorted(run.batches) == [("a", [0]), ("a", [2]), ("b", [4])]
@@ -94,9 +107,9 @@ def test_a_batch_takes_at_most_max_batch_items() -> None:
         first = pool.submit(combiner.submit, "a", 0)
         assert run.running.wait(5)
         later = []
-        for i in range(2, 16, 2):
+        for n, i in enumerate(range(2, 16, 2), start=1):
             later.append(pool.submit(combiner.submit, "a", i))
-            time.sleep(0.02)  # queued in this order
+            _wait_queued(combiner, "a", n)  # queued in this order
         run.release.set()
         assert first.result(5) == 0 and [f.result(5) for f in later] == list(range(20, 160, 20))
     assert [items for _, items in run.batches] == [[0], [2, 4, 6], [8, 10, 12], [14]]
@@ -106,11 +119,12 @@ def test_a_batch_that_fails_as_a_whole_is_run_again_item_by_item() -> None:
     """One item breaking the batch (a bug, a value the database refuses) fails only its
     own request; the others are answered from a run of their own."""
     batches: list[list[int]] = []
-    gate = threading.Event()
+    gate, first_running = threading.Event(), threading.Event()
 
     def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
         batches.append(list(items))
         if items == [0]:
+            first_running.set()
             assert gate.wait(5)
         if 13 in items:
             raise RuntimeError("poisoned")
@@ -119,9 +133,9 @@ def test_a_batch_that_fails_as_a_whole_is_run_again_item_by_item() -> None:
     combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
     with ThreadPoolExecutor(max_workers=8) as pool:
         first = pool.submit(combiner.submit, "a", 0)
-        time.sleep(0.1)
+        assert first_running.wait(5)
         futures = [pool.submit(combiner.submit, "a", i) for i in (12, 13, 14)]
-        time.sleep(0.2)
+        _wait_queued(combiner, "a", 3)
         gate.set()
         assert first.result(5) == 1
         assert futures[0].result(5) == 13 and futures[2].result(5) == 15
@@ -171,11 +185,12 @@ def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> N
     """A failure the whole batch shares (no connection free, a doubtful commit) goes to every
     caller at once: running each item again alone would wait again, or write twice."""
     batches: list[list[int]] = []
-    gate = threading.Event()
+    gate, first_running = threading.Event(), threading.Event()
 
     def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
         batches.append(list(items))
         if items == [0]:
+            first_running.set()
             assert gate.wait(5)
             return [0]
         raise Unsplit(TimeoutError("no connection free"))
@@ -183,9 +198,9 @@ def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> N
     combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
     with ThreadPoolExecutor(max_workers=8) as pool:
         first = pool.submit(combiner.submit, "a", 0)
-        time.sleep(0.1)
+        assert first_running.wait(5)
         futures = [pool.submit(combiner.submit, "a", i) for i in (1, 2, 3)]
-        time.sleep(0.2)
+        _wait_queued(combiner, "a", 3)
         gate.set()
         assert first.result(5) == 0
         for future in futures:
