@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -170,7 +170,19 @@ def unavailable() -> ServiceUnavailable:
     )
 
 
-def reason(exc: OperationalError) -> str:
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error says the database, not the request, failed, so `unavailable`
+    answers it: an `OperationalError`, or a driver error of another class that SQLAlchemy's
+    dialect recognised as a lost connection (`connection_invalidated`: psycopg2 raises
+    `InterfaceError: connection already closed`, and SQLAlchemy then discards the pooled
+    connection). Another `InterfaceError` (PEP 249: a misuse of the driver) is a fault of
+    ours, a 500."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def reason(exc: DBAPIError) -> str:
     """What to log of a database error: its driver class only. Its text holds the SQL and
     its parameters, which may be people's values."""
     return type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
@@ -231,8 +243,12 @@ def install_handlers(app: FastAPI) -> None:
         ).to_problem(request.url.path)
         return problem_response(problem)
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    # Integrity and data errors have their own handlers above (Starlette picks the nearest
+    # class); every other driver error lands here.
+    @app.exception_handler(DBAPIError)
+    async def _database_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
         log.warning(
             "database unavailable on %s %s: %s", request.method, request.url.path, reason(exc)
         )

@@ -22,7 +22,7 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi.dependencies.models import Dependant
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -34,6 +34,7 @@ from app.errors import (
     ProblemError,
     ServiceUnavailable,
     Unauthorized,
+    database_unavailable,
     problem_response,
     reason,
     unavailable,
@@ -92,9 +93,11 @@ class AuthGateMiddleware:
             )
             await _refusal(path, busy)(scope, receive, send)
             return
-        except OperationalError as exc:
+        except DBAPIError as exc:
             # The database went away or refused (a restart): the routes answer 503 for the
-            # same (`errors.unavailable`).
+            # same (`errors.unavailable`). Any other driver error is ours: a 500, as there.
+            if not database_unavailable(exc):
+                raise
             log.warning("database unavailable at the token look-up: %s", reason(exc))
             await _refusal(path, unavailable())(scope, receive, send)
             return

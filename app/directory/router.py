@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from app.api.deps import Reader, SessionDep, Writer
@@ -30,7 +30,7 @@ from app.directory.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.errors import ProblemError
+from app.errors import ProblemError, database_unavailable
 from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
 from app.observability.context import current_request_id
@@ -84,10 +84,10 @@ def _write_created(
             audit.act_as(session, actor)
             answers = service.create_requested_users(session, requests)
             committing = True
-    except (OperationalError, InterfaceError, SATimeoutError) as exc:
+    except SATimeoutError as exc:
         raise Unsplit(exc) from exc
     except Exception as exc:
-        if committing:
+        if committing or (isinstance(exc, DBAPIError) and database_unavailable(exc)):
             raise Unsplit(exc) from exc
         raise
     return answers

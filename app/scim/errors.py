@@ -16,11 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from scim2_models import Error, SCIMException
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import ProblemError, reason, unavailable
+from app.errors import ProblemError, database_unavailable, reason, unavailable
 
 SCIM_JSON = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -94,8 +94,11 @@ def install_handlers(app: FastAPI) -> None:
         log.info("scim data error: %s", exc.orig)
         return error_response(400, "A value is out of range or cannot be stored.", "invalidValue")
 
-    @app.exception_handler(OperationalError)
-    async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    # As the REST API: every driver error but integrity and data errors (handled above).
+    @app.exception_handler(DBAPIError)
+    async def _unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
         log.warning("database unavailable on SCIM %s: %s", request.url.path, reason(exc))
         busy = unavailable()
         return error_response(busy.status, busy.detail, None, busy.headers)
