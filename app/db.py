@@ -12,16 +12,16 @@ import importlib.resources
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ARRAY, Engine, any_, bindparam, event, insert, inspect, text
 from sqlalchemy.orm import Session as SASession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import instrumentation, make_transient_to_detached
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from app import queue
 from app.settings import Settings, get_settings
@@ -352,6 +352,42 @@ def insert_rows(
         return list(session.execute(statement, full).all())
     session.execute(insert(table), full)
     return []
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+@cache
+def _fields(model: type[SQLModel]) -> tuple[tuple[str, Any], ...]:
+    """(name, field info) of each field of a table model, read once: pydantic's
+    `model_fields` costs tens of microseconds a read."""
+    return tuple(model.model_fields.items())
+
+
+def new_object(model: type[M], **values: Any) -> M:
+    """A new (transient) object of table model `model`, equal to `model(**values)`: the same
+    fields, the fields left out at their defaults (a factory called), the same fields-set.
+
+    For objects made by the thousand (a bulk create's tasks and assignments): SQLModel's
+    `__init__` sets each field through `__setattr__`, SQLAlchemy's instrumentation and
+    pydantic's in turn, about 65 microseconds an object, 9 times what this costs. Here the
+    object is made as SQLAlchemy makes one it loads (`ClassManager.new_instance`, which runs
+    SQLModel's `__new__` for its pydantic state) and its values are put in place at once. No
+    validation is lost: a table model's `__init__` does not validate either. Nothing listens
+    for SQLAlchemy's `init` event, which this does not fire."""
+    obj: M = instrumentation.manager_of_class(model).new_instance()
+    state: dict[str, Any] = {}
+    for name, info in _fields(model):
+        if name in values:
+            state[name] = values[name]
+        elif not info.is_required():
+            state[name] = info.get_default(call_default_factory=True)
+    unknown = values.keys() - state.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {sorted(unknown)[0]!r}")
+    obj.__dict__.update(state)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    return obj
 
 
 def insert_objects(session: Session, objects: Sequence[Any], key: Sequence[str]) -> None:

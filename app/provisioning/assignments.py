@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from sqlmodel import Session
 
 from app.apps import repository as apps_repo
-from app.db import insert_objects, transaction
+from app.db import insert_objects, new_object, transaction
 from app.directory.repository import load_facts
 from app.drift import adopt
 from app.evaluation import desired as desired_mod
@@ -152,9 +152,9 @@ def recompute_users(
             if assignment is None:
                 if not want.assigned:
                     continue
-                # Times given: see `planning.reconcile`.
-                assignment = Assignment(
-                    app_id=app_id, user_id=user.facts.id, created_at=now, updated_at=now
+                # Made and timed as `planning.reconcile` makes a task, for the same reason.
+                assignment = new_object(
+                    Assignment, app_id=app_id, user_id=user.facts.id, created_at=now, updated_at=now
                 )
                 _store(assignment, want)  # a new assignment always takes the desired state
                 fresh.append(assignment)
