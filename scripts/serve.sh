@@ -25,21 +25,9 @@ if ! .venv/bin/python -c 'import app' 2>/dev/null || [ pyproject.toml -nt .venv/
   touch .venv/.installed-serve
 fi
 provisioner=.venv/bin/provisioner
+# Migrates, and makes sure DATA_DIR/admin-token holds a live admin token (made the first time,
+# and again if the database was reset); says where it is.
 echo "==> migrating" >&2
-"$provisioner" migrate
-# Asked of the settings, not assumed: DATA_DIR may be set in the environment or in .env.
-data_dir=$("$provisioner" settings get DATA_DIR)
-token_file="$data_dir/admin-token"
-mkdir -p "$data_dir"
-if [ -s "$token_file" ] && ! "$provisioner" token check <"$token_file" 2>/dev/null; then
-  # A reset database leaves the file with a token nobody knows any more.
-  echo "==> $token_file holds no live token (was the database reset?): making a new one" >&2
-  rm -f "$token_file"
-fi
-if [ ! -s "$token_file" ]; then
-  (umask 077 && "$provisioner" token create --scope admin --name first-admin >"$token_file")
-  echo "==> made an admin token" >&2
-fi
-echo "==> admin token in $token_file (paste it into Authorize at /docs, or: export T=\$(cat $token_file))" >&2
+"$provisioner" setup
 # exec: Ctrl-C reaches the server itself, which stops within a second or two.
 exec "$provisioner" serve

@@ -66,6 +66,7 @@ def _hand_work_over(ctx: typer.Context) -> None:
 # Commands first, then groups, in the order `provisioner --help` has always listed them.
 app.command("reapply")(mappings.reapply)
 app.command("migrate")(server.migrate)
+app.command("setup")(server.setup)
 app.command("serve")(server.serve)
 app.command("worker")(server.worker)
 app.command("sandbox")(sandbox.sandbox)

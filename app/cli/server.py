@@ -20,12 +20,15 @@ from app import queue
 from app.background import install_dispatcher
 from app.background.worker import WorkerSettings
 from app.cli.common import console, database_label, fail
-from app.db import check_schema, current_revision, get_engine
+from app.db import check_schema, current_revision, get_engine, transaction
 from app.db import migrate as migrate_schema
+from app.errors import Unauthorized
 from app.logging import configure_logging
+from app.models import Scope
 from app.openapi import render_openapi
 from app.process import settle_heap
 from app.settings import Settings, get_settings
+from app.tokens.service import authenticate, create_token
 
 log = logging.getLogger("app.serve")
 
@@ -45,6 +48,60 @@ def migrate(revision: str = "head") -> None:
     migrate_schema(engine, revision)
     after = current_revision(engine)
     console.print(f"schema: {before or 'empty'} -> {after} ({database_label(get_settings())})")
+
+
+ADMIN_TOKEN_NAME = "first-admin"
+
+
+def setup(
+    admin_token_file: Annotated[
+        Path | None,
+        typer.Option(help="Where the admin token is kept (default: DATA_DIR/admin-token)"),
+    ] = None,
+) -> None:
+    """Migrate, then make sure the admin token file holds a live admin token: made the first
+    time, made again when the database no longer knows the one kept (it was reset). Says
+    where the token is, never what it is. `scripts/serve.sh` runs this before `serve`: one
+    command, where it used to run four, each paying the CLI's start-up."""
+    migrate()
+    path = admin_token_file or get_settings().data_dir / "admin-token"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    if kept and not _live(kept):
+        console.print(
+            f"{path} holds no live token (was the database reset?): making a new one",
+            soft_wrap=True,  # a path is never broken across lines
+        )
+        kept = ""
+    if not kept:
+        with transaction() as session:
+            _, raw = create_token(session, ADMIN_TOKEN_NAME, [Scope.admin])
+        _write_private(path, raw + "\n")
+        console.print("made an admin token")
+    console.print(
+        f"admin token in {path} (paste it into Authorize at /docs, or: export T=$(cat {path}))",
+        soft_wrap=True,
+    )
+
+
+def _live(raw: str) -> bool:
+    try:
+        with transaction() as session:
+            authenticate(session, raw)
+    except Unauthorized:
+        return False
+    return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only from the first byte (the file is
+    made 0600, not narrowed after), through a temporary file so no reader sees half of it."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    temporary.replace(path)
 
 
 def serve(

@@ -188,3 +188,42 @@ def test_the_wrapper_runs_this_checkout_from_any_directory(
         names = [r[0] for r in conn.execute("SELECT username FROM directory_user ORDER BY id")]
     assert names == ["ann", "bob"]
     assert sorted(p.name for p in elsewhere.iterdir()) == ["people.csv"]  # no ./data made here
+
+
+def test_setup_keeps_one_live_admin_token_and_makes_another_after_a_reset(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`provisioner setup` (what `serve.sh` runs before serving) on the embedded default:
+    migrates a new DATA_DIR and keeps an admin token in DATA_DIR/admin-token, readable by its
+    owner only; a second run keeps the same token; a reset database gets a new one."""
+    from app.models import ApiToken
+    from app.tokens.service import authenticate
+
+    data = tmp_path / "fresh"
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("DATA_DIR", str(data))
+    reset_caches()
+    token_file = data / "admin-token"
+
+    first = run("setup")
+    assert first.exit_code == 0, first.output
+    raw = token_file.read_text().strip()
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert raw not in first.output and str(token_file) in first.output
+    with transaction() as session:
+        assert authenticate(session, raw).scopes == ["admin"]
+    assert count(ApiToken) == 1
+
+    assert run("setup").exit_code == 0
+    assert token_file.read_text().strip() == raw and count(ApiToken) == 1
+
+    (data / "provisioner.db").unlink()  # the database reset; the token file left behind
+    reset_caches()
+    again = run("setup")
+    assert again.exit_code == 0, again.output
+    assert "no live token" in again.output
+    fresh = token_file.read_text().strip()
+    assert fresh != raw
+    with transaction() as session:
+        assert authenticate(session, fresh).name == "first-admin"
+    assert not list(data.glob(".*.tmp"))
