@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
-from app.db import transaction
+from app.db import get_engine, transaction
 from app.models import App, TaskStatus, utcnow
 from app.provisioning.repository import claim_batch, stale_tasks
 from tests.provisioning.task_rows import add_app, add_assignment, add_task, get_task
@@ -91,6 +92,39 @@ def test_a_claimed_task_is_not_claimed_again(env: dict[str, str]) -> None:
 
     assert claim(task_id) == []
     assert get_task(task_id).attempts == 1
+
+
+def test_a_wake_up_of_a_task_already_taken_reads_its_row_and_takes_nothing(
+    env: dict[str, str],
+) -> None:
+    """Under a coalescing window (`named_only`) every planned task has a wake-up of its own and
+    one batch takes many of them: the wake-ups of the tasks it took must end at their own row
+    (one indexed read), not sort every queued task of the app to find the others due."""
+    ids = new_queue(6)
+    assert claim(ids[0], limit=2) == ids[:2]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with transaction() as session:
+            assert claim_batch(session, ids[1], LEASE_S, 10, named_only=True) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [s.split()[0] for s in statements if not s.startswith(("BEGIN", "COMMIT"))] == ["SELECT"]
+    assert [get_task(i).status for i in ids[2:]] == [TaskStatus.queued] * 4
+
+    # Not due yet: the same. Queued and due: it leads a batch of the others.
+    with transaction() as session:
+        later = get_task(ids[2])
+        later.next_attempt_at = utcnow() + timedelta(minutes=5)
+        session.add(later)
+    with transaction() as session:
+        assert claim_batch(session, ids[2], LEASE_S, 10, named_only=True) == []
+        assert claim_batch(session, ids[3], LEASE_S, 10, named_only=True) == ids[3:]
 
 
 def test_claiming_a_task_that_does_not_exist_takes_nothing(env: dict[str, str]) -> None:
