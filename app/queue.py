@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -50,6 +50,10 @@ class Wake:
     args: tuple[Any, ...]
     job_id: str | None = None
     defer_s: float = 0
+    shared: tuple[Hashable, int] | None = None
+    """(key, n): wake-ups that each wake a claim of up to n rows of the same kind. Of those a
+    transaction notes under one key, the first of every n is sent (`take_pending`): a claim
+    takes the rows of its key in bulk, so one wake-up per n rows wakes them all."""
 
 
 class Dispatcher(Protocol):
@@ -74,9 +78,21 @@ def wake(session: Session, wake: Wake | Callable[[], Wake]) -> None:
 
 
 def take_pending(session: Session) -> list[Wake]:
-    """The wake-ups noted in this transaction (cleared), in order, without duplicates."""
+    """The wake-ups noted in this transaction (cleared), in order, without duplicates; of
+    those `shared` under one key, the first of every n (see `Wake.shared`)."""
     pending: list[Wake | Callable[[], Wake]] = session.info.pop(_PENDING, [])
-    return list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
+    wakes = dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending)
+    seen: dict[Hashable, int] = {}
+    sent = []
+    for w in wakes:
+        if w.shared is not None:
+            key, n = w.shared
+            count = seen.get(key, 0)
+            seen[key] = count + 1
+            if count % n:
+                continue
+        sent.append(w)
+    return sent
 
 
 def drop_pending(session: Session) -> None:

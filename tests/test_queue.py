@@ -23,6 +23,7 @@ from app.background.functions import sweep
 from app.background.handoff import HandoffDispatcher
 from app.db import get_engine, savepoint, transaction
 from app.models import App, Assignment, Task, TaskStatus, utcnow
+from app.provisioning import planning
 from app.provisioning.planning import Run, reconcile, task_wake
 from app.settings import get_settings
 from tests.provisioning.task_rows import (
@@ -52,7 +53,10 @@ class CommitWitness(Recorder):
 
 
 @pytest.fixture
-def witness(env: dict[str, str]) -> CommitWitness:
+def witness(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> CommitWitness:
+    """Every task its own wake-up (a claim of one task at a time), so each one noted can be
+    followed; `test_one_wake_up_per_claim_batch_of_an_app` has the batches."""
+    monkeypatch.setattr(planning, "CLAIM_BATCH", 1)
     recorder = CommitWitness()
     queue.set_dispatcher(recorder)
     return recorder
@@ -88,6 +92,26 @@ def test_a_commit_that_plans_n_tasks_sends_one_call_with_n_wake_ups_after_commit
     assert sorted(witness.job_ids) == sorted(f"task:{t}:0" for t in task_ids)
     assert {w.function for w in witness.calls[0]} == {"run_task"}
     assert witness.visible == [7]  # sent once the rows were committed, not before
+
+
+def test_one_wake_up_per_claim_batch_of_an_app(
+    witness: CommitWitness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim takes up to CLAIM_BATCH due tasks of an app: of the wake-ups a commit notes
+    for one app, the first of every CLAIM_BATCH is sent (a full claim sends on a drain for the
+    rest, `tests/provisioning/test_claiming.py`); another app's tasks have their own."""
+    monkeypatch.setattr(planning, "CLAIM_BATCH", 3)
+    ids = assignments(7)
+    other = assignments(2)
+
+    with transaction() as session:
+        for i in [*ids[:4], *other, *ids[4:]]:
+            plan_in(session, i)
+
+    tasks = [tasks_of(i)[0].id for i in ids]
+    others = [tasks_of(i)[0].id for i in other]
+    assert len(witness.calls) == 1
+    assert witness.job_ids == [f"task:{t}:0" for t in (tasks[0], tasks[3], others[0], tasks[6])]
 
 
 def test_a_rolled_back_transaction_sends_nothing(witness: CommitWitness) -> None:

@@ -38,6 +38,8 @@ from app.settings import get_settings
 from app.webhooks import service as webhooks
 
 TASK_FUNCTION = "run_task"
+CLAIM_BATCH = 100
+"""The most tasks one claim takes (one app's, in one executor run)."""
 NOT_STARTED = (TaskStatus.pending_approval, TaskStatus.queued, TaskStatus.blocked)
 DESTRUCTIVE = (TaskAction.delete, TaskAction.suspend)
 
@@ -291,10 +293,26 @@ def reconcile(
     return True
 
 
-def task_wake(task_id: int, attempt: int, delay_s: float = 0) -> queue.Wake:
+def task_wake(
+    task_id: int, attempt: int, delay_s: float = 0, app_id: int | None = None
+) -> queue.Wake:
     """The wake-up of one attempt of a task. Its job id collapses duplicates of the same
-    attempt (a sweeper re-wake, a second planner), never two different attempts."""
-    return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s)
+    attempt (a sweeper re-wake, a second planner), never two different attempts.
+
+    With `app_id`, it is shared (`queue.Wake.shared`) with the wake-ups the same transaction
+    notes for that app's tasks due at the same time: a claim takes up to `CLAIM_BATCH` due
+    tasks of the app, so one in `CLAIM_BATCH` is sent. A claim that comes back full sends on
+    a wake-up for the rest (`drain_wake`), so none is left for the sweeper: a bulk create of
+    20,000 users sends 200 wake-ups, not 20,000, and the workers claim 200 times."""
+    shared = (("task", app_id, delay_s), CLAIM_BATCH) if app_id is not None else None
+    return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s, shared)
+
+
+def drain_wake(task_id: int, attempt: int) -> queue.Wake:
+    """A wake-up sent by a claim that took a whole batch (`task_id`, at `attempt`, being one
+    of them): it claims the app's due tasks still queued, whichever wake-up was theirs, until
+    a claim comes back short. Its job id is the claim's own, so it is sent once."""
+    return queue.Wake(TASK_FUNCTION, (task_id, True), f"task-drain:{task_id}:{attempt}")
 
 
 def wake(session: Session, task: Task, delay_s: float = 0) -> None:
@@ -309,6 +327,6 @@ def wake(session: Session, task: Task, delay_s: float = 0) -> None:
 
     def _wake() -> queue.Wake:
         assert task.id is not None
-        return task_wake(task.id, attempt, delay_s)
+        return task_wake(task.id, attempt, delay_s, task.app_id)
 
     queue.wake(session, _wake)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app import recompute
+from app import queue, recompute
 from app.apps import repository as apps_repo
 from app.db import after_commit, transaction
 from app.evaluation.desired import DesiredState
@@ -52,7 +52,7 @@ from app.webhooks import service as webhooks
 
 log = logging.getLogger("app.provisioning")
 
-BATCH_SIZE = 100
+BATCH_SIZE = planning.CLAIM_BATCH
 
 
 @dataclass
@@ -523,15 +523,27 @@ def _write_back(
 
 
 async def run_task(
-    task_id: int, runtime: Any, lease_s: int, max_attempts: int, coalescing: bool = False
+    task_id: int,
+    runtime: Any,
+    lease_s: int,
+    max_attempts: int,
+    coalescing: bool = False,
+    drain: bool = False,
 ) -> str:
     """The worker entry point: carry out this task (and due siblings of the same app).
 
     `coalescing` (a claim window is set): only the wake-up of a task still queued claims, so
-    every batch waits out the window of its oldest task and the tasks planned meanwhile."""
-    taken = await asyncio.to_thread(claim, task_id, lease_s, BATCH_SIZE, coalescing)
+    every batch waits out the window of its oldest task and the tasks planned meanwhile.
+    `drain` (`planning.drain_wake`): claim the app's due tasks whatever the named one's state.
+    A claim that takes a whole batch sends a drain wake-up before it runs its batch: the
+    tasks beyond it may have no wake-up of their own (`planning.task_wake`), and another
+    worker slot takes the next batch meanwhile."""
+    taken = await asyncio.to_thread(claim, task_id, lease_s, BATCH_SIZE, coalescing and not drain)
     if taken is None:
         return "not-claimed"
+    if len(taken.works) >= BATCH_SIZE:
+        last = max(taken.works, key=lambda w: w.task_id)
+        await asyncio.to_thread(queue.send, [planning.drain_wake(last.task_id, last.attempt)])
     with bound_request_id(taken.correlation_id, app_id=taken.app_id, task_id=task_id):
         return await execute(taken, runtime, max_attempts)
 

@@ -3,6 +3,7 @@ wake-up or their worker (`stale_tasks`)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 from typing import Any
@@ -13,8 +14,15 @@ from sqlmodel import Session
 
 from app.db import get_engine, transaction
 from app.models import App, TaskStatus, utcnow
+from app.provisioning import runner
 from app.provisioning.repository import claim_batch, stale_tasks
-from tests.provisioning.task_rows import add_app, add_assignment, add_task, get_task
+from tests.provisioning.task_rows import (
+    add_app,
+    add_assignment,
+    add_task,
+    get_task,
+    install_recorder,
+)
 
 LEASE_S = 120
 
@@ -258,3 +266,39 @@ def test_tasks_that_are_not_stale(
 
     assert sweep_rows() == []
     assert get_task(task_id).status == status
+
+
+# --- drains: a full claim wakes the next -------------------------------------------------------
+
+
+def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_short(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit sends one wake-up per CLAIM_BATCH tasks of an app (`planning.task_wake`),
+    and a wake-up's claim may take tasks another wake-up was sent for: so a claim that takes
+    a whole batch sends a drain wake-up, which claims the due tasks left whatever their own
+    wake-up, until a claim comes back short. Here no task but the first has a wake-up."""
+    monkeypatch.setattr(runner, "BATCH_SIZE", 3)
+    recorder = install_recorder()
+    ran: list[list[int]] = []
+
+    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
+        ran.append(sorted(w.task_id for w in claimed.works))
+        return "ran"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    ids = new_queue(7)
+
+    def run(task_id: int, drain: bool = False) -> str:
+        return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
+
+    assert run(ids[0]) == "ran"
+    while recorder.calls:
+        (wake,) = recorder.calls.pop(0)
+        assert wake.job_id is not None and wake.job_id.startswith("task-drain:")
+        assert run(*wake.args) == "ran"
+    assert ran == [ids[0:3], ids[3:6], ids[6:7]]
+    # A drain finds nothing left: nothing claimed, nothing sent on.
+    assert run(ids[0], True) == "not-claimed" and recorder.calls == []
+    # A wake-up of a task a drain took (its own, sent before the drain ran) takes nothing.
+    assert run(ids[4]) == "not-claimed"
