@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
@@ -50,10 +52,22 @@ class Wake:
     args: tuple[Any, ...]
     job_id: str | None = None
     defer_s: float = 0
-    shared: tuple[Hashable, int] | None = None
-    """(key, n): wake-ups that each wake a claim of up to n rows of the same kind. Of those a
-    transaction notes under one key, the first of every n is sent (`take_pending`): a claim
-    takes the rows of its key in bulk, so one wake-up per n rows wakes them all."""
+    shared: Shared | None = None
+    """Set on a wake-up of one row of many that a single claim may take together."""
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A wake-up of one row whose claim takes up to `per` rows of `key` at once. When a
+    transaction notes one wake-up of a key, that wake-up is sent as it is; when it notes
+    several, `stand_in` of the first of every `per` is sent instead (`take_pending`), a
+    wake-up that claims whichever rows of the key are due (not only its own row, which may be
+    gone by then) and that carries no job id of a single row's (so it is never taken for a
+    duplicate of one)."""
+
+    key: Hashable
+    per: int
+    stand_in: Wake
 
 
 class Dispatcher(Protocol):
@@ -79,19 +93,20 @@ def wake(session: Session, wake: Wake | Callable[[], Wake]) -> None:
 
 def take_pending(session: Session) -> list[Wake]:
     """The wake-ups noted in this transaction (cleared), in order, without duplicates; of
-    those `shared` under one key, the first of every n (see `Wake.shared`)."""
+    several noted under one `Shared` key, a stand-in for the first of every `per`."""
     pending: list[Wake | Callable[[], Wake]] = session.info.pop(_PENDING, [])
-    wakes = dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending)
-    seen: dict[Hashable, int] = {}
+    wakes = list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
+    noted = Counter(w.shared.key for w in wakes if w.shared is not None)
+    seen: Counter[Hashable] = Counter()
     sent = []
     for w in wakes:
-        if w.shared is not None:
-            key, n = w.shared
-            count = seen.get(key, 0)
-            seen[key] = count + 1
-            if count % n:
-                continue
-        sent.append(w)
+        shared = w.shared
+        if shared is None or noted[shared.key] == 1:
+            sent.append(w)
+            continue
+        seen[shared.key] += 1
+        if (seen[shared.key] - 1) % shared.per == 0:
+            sent.append(shared.stand_in)
     return sent
 
 
@@ -182,7 +197,7 @@ class ArqDispatcher:
         now = timestamp_ms()
         async with self._pool.pipeline(transaction=False) as pipe:
             for w in wakes:
-                job_id = w.job_id or f"{w.function}:{now}:{id(w)}"
+                job_id = w.job_id or f"{w.function}:{uuid.uuid4().hex}"
                 defer_ms = round(w.defer_s * 1000) if w.defer_s > 0 else 0
                 payload = serialize_job(w.function, w.args, {}, None, now)
                 await script(

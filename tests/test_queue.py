@@ -46,6 +46,11 @@ class CommitWitness(Recorder):
         super().__init__()
         self.visible: list[int] = []
 
+    @property
+    def woken(self) -> list[int]:
+        """The task each wake-up names (a group's stand-in names its first)."""
+        return [w.args[0] for call in self.calls for w in call]
+
     def enqueue_many(self, wakes: Sequence[queue.Wake]) -> None:
         super().enqueue_many(wakes)
         with get_engine().connect() as conn:
@@ -55,7 +60,7 @@ class CommitWitness(Recorder):
 @pytest.fixture
 def witness(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> CommitWitness:
     """Every task its own wake-up (a claim of one task at a time), so each one noted can be
-    followed; `test_one_wake_up_per_claim_batch_of_an_app` has the batches."""
+    followed (`woken`); `test_one_wake_up_per_claim_batch_of_an_app` has the batches."""
     monkeypatch.setattr(planning, "CLAIM_BATCH", 1)
     recorder = CommitWitness()
     queue.set_dispatcher(recorder)
@@ -89,7 +94,7 @@ def test_a_commit_that_plans_n_tasks_sends_one_call_with_n_wake_ups_after_commit
 
     task_ids = [tasks_of(i)[0].id for i in ids]
     assert len(witness.calls) == 1
-    assert sorted(witness.job_ids) == sorted(f"task:{t}:0" for t in task_ids)
+    assert sorted(witness.woken) == sorted(task_ids)
     assert {w.function for w in witness.calls[0]} == {"run_task"}
     assert witness.visible == [7]  # sent once the rows were committed, not before
 
@@ -98,20 +103,33 @@ def test_one_wake_up_per_claim_batch_of_an_app(
     witness: CommitWitness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A claim takes up to CLAIM_BATCH due tasks of an app: of the wake-ups a commit notes
-    for one app, the first of every CLAIM_BATCH is sent (a full claim sends on a drain for the
-    rest, `tests/provisioning/test_claiming.py`); another app's tasks have their own."""
+    for one app, a group wake-up stands in for the first of every CLAIM_BATCH. It claims the
+    app's due tasks whatever became of its first (`drain`, the second argument) and has no
+    job id of a single task's, which a pending wake-up of that task would swallow. A commit
+    that plans one task of an app sends that task's own wake-up."""
     monkeypatch.setattr(planning, "CLAIM_BATCH", 3)
     ids = assignments(7)
     other = assignments(2)
+    lone = assignments(1)
 
     with transaction() as session:
-        for i in [*ids[:4], *other, *ids[4:]]:
+        for i in [*ids[:4], *other, *ids[4:], *lone]:
             plan_in(session, i)
 
     tasks = [tasks_of(i)[0].id for i in ids]
     others = [tasks_of(i)[0].id for i in other]
+    alone = tasks_of(lone[0])[0].id
     assert len(witness.calls) == 1
-    assert witness.job_ids == [f"task:{t}:0" for t in (tasks[0], tasks[3], others[0], tasks[6])]
+    (call,) = witness.calls
+    assert [w.args for w in call] == [
+        (tasks[0], True),
+        (tasks[3], True),
+        (others[0], True),
+        (tasks[6], True),
+        (alone,),
+    ]
+    assert [w.job_id for w in call] == [None, None, None, None, f"task:{alone}:0"]
+    assert {w.defer_s for w in call} == {get_settings().claim_coalesce_ms / 1000}
 
 
 def test_a_rolled_back_transaction_sends_nothing(witness: CommitWitness) -> None:
@@ -140,7 +158,7 @@ def test_a_rolled_back_savepoint_drops_only_its_own_wake_ups(witness: CommitWitn
 
     kept = [tasks_of(before)[0].id, tasks_of(after)[0].id]
     assert tasks_of(inside) == []
-    assert witness.job_ids == [f"task:{t}:0" for t in kept]
+    assert witness.woken == kept
 
 
 def test_a_committed_savepoint_keeps_its_wake_ups_in_the_one_call(

@@ -299,12 +299,17 @@ def task_wake(
     """The wake-up of one attempt of a task. Its job id collapses duplicates of the same
     attempt (a sweeper re-wake, a second planner), never two different attempts.
 
-    With `app_id`, it is shared (`queue.Wake.shared`) with the wake-ups the same transaction
-    notes for that app's tasks due at the same time: a claim takes up to `CLAIM_BATCH` due
-    tasks of the app, so one in `CLAIM_BATCH` is sent. A claim that comes back full sends on
-    a wake-up for the rest (`drain_wake`), so none is left for the sweeper: a bulk create of
-    20,000 users sends 200 wake-ups, not 20,000, and the workers claim 200 times."""
-    shared = (("task", app_id, delay_s), CLAIM_BATCH) if app_id is not None else None
+    With `app_id` it is `Shared` with the wake-ups the same transaction notes for that app's
+    tasks due at the same moment: a claim takes up to `CLAIM_BATCH` due tasks of the app, so
+    a commit that plans many sends one group wake-up (`drain_wake`'s kind: it claims the
+    app's due tasks, whatever became of this one meanwhile) per `CLAIM_BATCH` of them, and a
+    claim that comes back full sends a drain for the rest (`runner.run_task`). A bulk create
+    of 20,000 users sends 200 wake-ups, not 20,000. A commit that plans one task (people
+    arriving one by one) sends this wake-up as it is."""
+    shared = None
+    if app_id is not None:
+        group = queue.Wake(TASK_FUNCTION, (task_id, True), None, delay_s)
+        shared = queue.Shared(("task", app_id, delay_s), CLAIM_BATCH, group)
     return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s, shared)
 
 

@@ -206,8 +206,8 @@ def claim_batch(
     `SKIP LOCKED` lets concurrent workers take disjoint batches instead of queueing.
     With `named_only`, nothing is taken unless the named task itself is: under a coalescing
     window the wake-up of a task another batch already took would otherwise take the tasks
-    planned a moment ago, before their own window let others join them (each has a
-    wake-up of its own coming).
+    planned a moment ago, before their own window let others join them (their commit's
+    wake-up is coming; see `planning.task_wake`).
     """
     now = utcnow()
     named = session.execute(
@@ -222,11 +222,20 @@ def claim_batch(
         status != TaskStatus.queued or (next_attempt_at is not None and next_attempt_at > now)
     ):
         # The named task cannot be taken (another batch has it, or it is not due): say so
-        # from its own row. Every task planned has a wake-up of its own and one batch takes
-        # up to `limit` of them, so most wake-ups end here; the candidates query below sorts
-        # every queued task of the app, which for an app with tens of thousands queued (a
-        # bulk create) cost each of them milliseconds of the database's time.
+        # from its own row, before the candidates query below sorts every queued task of
+        # the app (milliseconds of the database's time with tens of thousands queued).
         return []
+    if named_only and session.get_bind().dialect.name == "postgresql":
+        # Lock the named row before any other: should another claimer hold it, give up
+        # having locked nothing. Locking others first and then giving up would have made
+        # that claimer skip them, come back short and send no drain (`planning.drain_wake`).
+        held = session.execute(
+            select(col(Task.id))
+            .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.queued)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if held is None:
+            return []
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
     candidates = (
         select(col(Task.id))

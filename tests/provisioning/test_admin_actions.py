@@ -169,9 +169,9 @@ def test_api_approves_in_bulk_with_one_wake_up_call(client: ApiClient, woken: Re
     assert [t["status"] for t in body] == ["queued"] * 3
     assert status_of(ids) == [S.queued] * 3
     assert all((get_task(i).approved_by or "").endswith(":admin") for i in ids)
-    # One wake-up, for the first: its claim takes the app's other due tasks with it.
+    # One group wake-up standing in for the three: its claim takes the app's due tasks.
     assert len(woken.calls) == 1
-    assert woken.job_ids == [f"task:{ids[0]}:0"]
+    assert [w.args for call in woken.calls for w in call] == [(ids[0], True)]
 
 
 @pytest.mark.parametrize("action", ["approve", "deny"])
@@ -312,8 +312,8 @@ def test_unblocking_releases_only_tasks_whose_skus_all_have_free_seats(woken: Re
     statuses = status_of([t.id for t in (free, none_wanted, full, partly, unknown, other_app)])
     assert statuses == [S.queued, S.queued, S.blocked, S.blocked, S.blocked, S.blocked]
     assert get_task(free.id).reason == "seats available again"
-    # One wake-up for the app's two released tasks: its claim takes both.
-    assert woken.job_ids == [f"task:{free.id}:0"]
+    # One group wake-up for the app's two released tasks: its claim takes both.
+    assert [w.args for call in woken.calls for w in call] == [(free.id, True)]
 
 
 def test_unblocking_an_app_that_does_not_exist_releases_nothing(woken: Recorder) -> None:

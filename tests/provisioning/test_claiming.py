@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.db import get_engine, transaction
-from app.models import App, TaskStatus, utcnow
+from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import runner
+from app.provisioning.planning import reconcile
 from app.provisioning.repository import claim_batch, stale_tasks
 from tests.provisioning.task_rows import (
     add_app,
@@ -22,6 +23,7 @@ from tests.provisioning.task_rows import (
     add_task,
     get_task,
     install_recorder,
+    tasks_of,
 )
 
 LEASE_S = 120
@@ -302,3 +304,57 @@ def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_sh
     assert run(ids[0], True) == "not-claimed" and recorder.calls == []
     # A wake-up of a task a drain took (its own, sent before the drain ran) takes nothing.
     assert run(ids[4]) == "not-claimed"
+
+
+def test_a_group_wake_up_claims_its_commits_tasks_whatever_became_of_its_first(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit plans five tasks of an app and sends one group wake-up, naming the first.
+    The first is cancelled before the wake-up runs (an admin, a correction planned at once):
+    the wake-up still claims the other four, with no sweep."""
+    recorder = install_recorder()
+    ran: list[list[int]] = []
+
+    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
+        ran.append(sorted(w.task_id for w in claimed.works))
+        return "ran"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    with transaction() as session:
+        app = add_app(session)
+        assignments = [add_assignment(session, app) for _ in range(5)]
+    with transaction() as session:
+        for a in assignments:
+            row = session.get(Assignment, a.id)
+            assert row is not None
+            found = session.get(App, row.app_id)
+            assert found is not None
+            reconcile(session, found, row)
+    ids = [t.id for a in assignments for t in tasks_of(a.id)]
+    (call,) = recorder.calls
+    (wake,) = call
+    assert wake.args == (ids[0], True)
+    with transaction() as session:
+        first = session.get(Task, ids[0])
+        assert first is not None
+        first.status = TaskStatus.cancelled
+    (task_id, drain) = wake.args
+    result = asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
+    assert result == "ran" and ran == [ids[1:]]
+
+
+def test_a_named_claim_that_cannot_have_its_task_locks_no_other(env: dict[str, str]) -> None:
+    """Another claimer holds the named task: the claim gives up having locked nothing, so
+    that claimer's scan (SKIP LOCKED) finds the others free and takes them."""
+    ids = new_queue(4)
+    with transaction() as holder:
+        holder.execute(select(Task).where(col(Task.id) == ids[0]).with_for_update())
+        with transaction() as claimer:
+            assert claim_batch(claimer, ids[0], LEASE_S, 10, named_only=True) == []
+            with get_engine().connect() as third:
+                free = third.execute(
+                    select(col(Task.id))
+                    .where(col(Task.id).in_(ids[1:]))
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+                assert sorted(free) == ids[1:]
