@@ -4,11 +4,14 @@ deployment runs (the image's entry points) and the one that keeps the committed 
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import json
 import logging
 import os
+import shlex
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -65,21 +68,34 @@ def setup(
     command, where it used to run four, each paying the CLI's start-up."""
     migrate()
     path = admin_token_file or get_settings().data_dir / "admin-token"
+    if path.exists() and not path.is_file():
+        raise fail(f"{path} is not a file: the admin token is kept in a file there.", 2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    kept = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
-    if kept and not _live(kept):
-        console.print(
-            f"{path} holds no live token (was the database reset?): making a new one",
-            soft_wrap=True,  # a path is never broken across lines
-        )
-        kept = ""
-    if not kept:
-        with transaction() as session:
-            _, raw = create_token(session, ADMIN_TOKEN_NAME, [Scope.admin])
-        _write_private(path, raw + "\n")
-        console.print("made an admin token")
+    # Two starts at once must not both make a token: the second waits, then finds the first's.
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            # Bytes that are no UTF-8 are no token either: replaced below like a stale one.
+            kept = path.read_text("utf-8", errors="replace").strip() if path.exists() else ""
+        except OSError as exc:
+            message = f"{path} cannot be read ({exc.strerror}): fix or remove it."
+            raise fail(message, 2) from None
+        if kept and not _live(kept):
+            console.print(
+                f"{path} holds no live token (was the database reset?): making a new one",
+                soft_wrap=True,  # a path is never broken across lines
+            )
+            kept = ""
+        if not kept:
+            # Written before the token's transaction commits: a token that could not be kept
+            # in the file is never made.
+            with transaction() as session:
+                _, raw = create_token(session, ADMIN_TOKEN_NAME, [Scope.admin])
+                _write_private(path, raw + "\n")
+            console.print("made an admin token")
+    quoted = shlex.quote(str(path))
     console.print(
-        f"admin token in {path} (paste it into Authorize at /docs, or: export T=$(cat {path}))",
+        f"admin token in {path} (paste it into Authorize at /docs, or: export T=$(cat {quoted}))",
         soft_wrap=True,
     )
 
@@ -94,14 +110,16 @@ def _live(raw: str) -> bool:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path`, readable by its owner only from the first byte (the file is
-    made 0600, not narrowed after), through a temporary file so no reader sees half of it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    temporary.replace(path)
+    """Write `text` to `path`, readable by its owner only from the first byte (a temporary
+    file made 0600 by `mkstemp`, then renamed over it), so no reader sees half of it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def serve(

@@ -3,6 +3,7 @@ by accident; and imports that keep nothing when they say so (SQLite and Postgres
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,4 +228,46 @@ def test_setup_keeps_one_live_admin_token_and_makes_another_after_a_reset(
     assert fresh != raw
     with transaction() as session:
         assert authenticate(session, fresh).name == "first-admin"
-    assert not list(data.glob(".*.tmp"))
+    assert [p.name for p in data.glob(".admin-token*")] == [".admin-token.lock"]  # no temp left
+
+    # Garbage in the file is no token: replaced. A directory in its place: refused, no token.
+    token_file.write_bytes(b"\xff\xfe not a token")
+    assert run("setup").exit_code == 0
+    replaced = token_file.read_text().strip()
+    assert replaced.startswith("pvn_") and count(ApiToken) == 2
+    token_file.unlink()
+    token_file.mkdir()
+    refused = run("setup")
+    assert refused.exit_code == 2 and "is not a file" in refused.output
+    assert count(ApiToken) == 2
+
+
+def test_setup_run_twice_at_once_makes_one_token(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve.sh started twice side by side: the second `setup` waits for the first's lock and
+    finds its token, rather than both making one (and one file naming an orphan)."""
+    import subprocess
+    import sys
+
+    from app.models import ApiToken
+
+    data = tmp_path / "twice"
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("DATA_DIR", str(data))
+    reset_caches()
+    assert run("migrate").exit_code == 0
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "setup"],
+            cwd=ROOT,
+            env={**os.environ, "DATA_DIR": str(data)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outputs
+    assert sum("made an admin token" in o for o in outputs) == 1, outputs
+    assert count(ApiToken) == 1
