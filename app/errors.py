@@ -175,8 +175,10 @@ def database_unavailable(exc: BaseException) -> bool:
     answers it: an `OperationalError`, or a driver error of another class that SQLAlchemy's
     dialect recognised as a lost connection (`connection_invalidated`: psycopg2 raises
     `InterfaceError: connection already closed`, and SQLAlchemy then discards the pooled
-    connection). Another `InterfaceError` (PEP 249: a misuse of the driver) is a fault of
-    ours, a 500."""
+    connection). Another `InterfaceError` (PEP 249: a misuse of the driver) or a
+    `ProgrammingError` is a fault of ours, a 500. (SQLite raises even a statement it cannot
+    parse as an `OperationalError`, so there such a fault is answered 503 too; the suite runs
+    every statement on both databases.)"""
     if isinstance(exc, OperationalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
