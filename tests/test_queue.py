@@ -104,7 +104,8 @@ def test_one_wake_up_per_claim_batch_of_an_app(
 ) -> None:
     """A claim takes up to CLAIM_BATCH due tasks of an app: of the wake-ups a commit notes
     for one app, a group wake-up stands in for the first of every CLAIM_BATCH. It claims the
-    app's due tasks whatever became of its first (`drain`, the second argument) and has no
+    app's due tasks planned at least its window ago, whatever became of its first (`drain`,
+    the second argument) and has no
     job id of a single task's, which a pending wake-up of that task would swallow. A commit
     that plans one task of an app sends that task's own wake-up."""
     monkeypatch.setattr(planning, "CLAIM_BATCH", 3)
@@ -121,15 +122,16 @@ def test_one_wake_up_per_claim_batch_of_an_app(
     alone = tasks_of(lone[0])[0].id
     assert len(witness.calls) == 1
     (call,) = witness.calls
+    window = get_settings().claim_coalesce_ms / 1000
     assert [w.args for w in call] == [
-        (tasks[0], True),
-        (tasks[3], True),
-        (others[0], True),
-        (tasks[6], True),
+        (tasks[0], window),
+        (tasks[3], window),
+        (others[0], window),
+        (tasks[6], window),
         (alone,),
     ]
     assert [w.job_id for w in call] == [None, None, None, None, f"task:{alone}:0"]
-    assert {w.defer_s for w in call} == {get_settings().claim_coalesce_ms / 1000}
+    assert {w.defer_s for w in call} == {window}
 
 
 def test_a_rolled_back_transaction_sends_nothing(witness: CommitWitness) -> None:

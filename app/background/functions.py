@@ -54,7 +54,7 @@ async def run_job(ctx: dict[str, Any], job_id: int, handlers: Mapping[str, JobHa
     return await execute_job(job_id, ctx, _settings(ctx).task_lease_s, handlers)
 
 
-async def run_task(ctx: dict[str, Any], task_id: int, drain: bool = False) -> str:
+async def run_task(ctx: dict[str, Any], task_id: int, drain: float | None = None) -> str:
     settings = _settings(ctx)
     return await execute_task(
         task_id,
@@ -63,6 +63,7 @@ async def run_task(ctx: dict[str, Any], task_id: int, drain: bool = False) -> st
         settings.task_max_attempts,
         coalescing=settings.claim_coalesce_ms > 0,
         drain=drain,
+        window_s=settings.claim_coalesce_ms / 1000,
     )
 
 

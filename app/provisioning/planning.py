@@ -308,16 +308,17 @@ def task_wake(
     arriving one by one) sends this wake-up as it is."""
     shared = None
     if app_id is not None:
-        group = queue.Wake(TASK_FUNCTION, (task_id, True), None, delay_s)
+        group = queue.Wake(TASK_FUNCTION, (task_id, delay_s), None, delay_s)
         shared = queue.Shared(("task", app_id, delay_s), CLAIM_BATCH, group)
     return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s, shared)
 
 
-def drain_wake(task_id: int, attempt: int) -> queue.Wake:
+def drain_wake(task_id: int, attempt: int, window_s: float) -> queue.Wake:
     """A wake-up sent by a claim that took a whole batch (`task_id`, at `attempt`, being one
-    of them): it claims the app's due tasks still queued, whichever wake-up was theirs, until
-    a claim comes back short. Its job id is the claim's own, so it is sent once."""
-    return queue.Wake(TASK_FUNCTION, (task_id, True), f"task-drain:{task_id}:{attempt}")
+    of them): it claims the app's due tasks still queued and planned at least `window_s` ago
+    (younger ones have their own commit's wake-up coming), whichever wake-up was theirs,
+    until a claim comes back short. Its job id is the claim's own, so it is sent once."""
+    return queue.Wake(TASK_FUNCTION, (task_id, window_s), f"task-drain:{task_id}:{attempt}")
 
 
 def wake(session: Session, task: Task, delay_s: float = 0) -> None:

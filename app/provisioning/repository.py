@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, true, update
 from sqlmodel import Session, col
 
 from app.directory.repository import has_mapped_role
@@ -198,7 +198,12 @@ def user_has_open_task(session: Session, user_id: int) -> bool:
 
 
 def claim_batch(
-    session: Session, task_id: int, lease_s: int, limit: int, named_only: bool = False
+    session: Session,
+    task_id: int,
+    lease_s: int,
+    limit: int,
+    named_only: bool = False,
+    planned_before: datetime | None = None,
 ) -> list[int]:
     """Atomically take this task and up to `limit - 1` other due tasks of the same app.
 
@@ -207,7 +212,9 @@ def claim_batch(
     With `named_only`, nothing is taken unless the named task itself is: under a coalescing
     window the wake-up of a task another batch already took would otherwise take the tasks
     planned a moment ago, before their own window let others join them (their commit's
-    wake-up is coming; see `planning.task_wake`).
+    wake-up is coming; see `planning.task_wake`). `planned_before`: take only tasks last
+    planned (`updated_at`) before then, leaving the younger ones to their own commit's
+    wake-up, which waits out their window (a group's or a drain's claim, `run_task`).
     """
     now = utcnow()
     named = session.execute(
@@ -237,9 +244,10 @@ def claim_batch(
         if held is None:
             return []
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
+    settled = true() if planned_before is None else col(Task.updated_at) <= planned_before
     candidates = (
         select(col(Task.id))
-        .where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.queued, due)
+        .where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.queued, due, settled)
         .order_by((col(Task.id) == task_id).desc(), col(Task.id))
         .limit(limit)
     )

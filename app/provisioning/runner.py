@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -53,6 +53,9 @@ from app.webhooks import service as webhooks
 log = logging.getLogger("app.provisioning")
 
 BATCH_SIZE = planning.CLAIM_BATCH
+DRAIN_TOLERANCE_S = 0.1
+"""A group's or drain's claim takes tasks planned at least its delay ago, less this: a timer
+may fire a little early, and a task of its own group must never look too young."""
 
 
 @dataclass
@@ -64,10 +67,14 @@ class Claimed:
 
 
 def claim(
-    task_id: int, lease_s: int, limit: int = BATCH_SIZE, named_only: bool = False
+    task_id: int,
+    lease_s: int,
+    limit: int = BATCH_SIZE,
+    named_only: bool = False,
+    planned_before: datetime | None = None,
 ) -> Claimed | None:
     with transaction() as session:
-        ids = repo.claim_batch(session, task_id, lease_s, limit, named_only)
+        ids = repo.claim_batch(session, task_id, lease_s, limit, named_only, planned_before)
         if not ids:
             return None
         return claimed(session, ids)
@@ -528,22 +535,31 @@ async def run_task(
     lease_s: int,
     max_attempts: int,
     coalescing: bool = False,
-    drain: bool = False,
+    drain: float | None = None,
+    window_s: float = 0,
 ) -> str:
     """The worker entry point: carry out this task (and due siblings of the same app).
 
-    `coalescing` (a claim window is set): only the wake-up of a task still queued claims, so
-    every batch waits out the window of its oldest task and the tasks planned meanwhile.
-    `drain` (`planning.drain_wake`): claim the app's due tasks whatever the named one's state.
-    A claim that takes a whole batch sends a drain wake-up before it runs its batch: the
-    tasks beyond it may have no wake-up of their own (`planning.task_wake`), and another
-    worker slot takes the next batch meanwhile."""
-    taken = await asyncio.to_thread(claim, task_id, lease_s, BATCH_SIZE, coalescing and not drain)
+    `coalescing` (a claim window of `window_s` is set): only the wake-up of a task still
+    queued claims, so every batch waits out the window of its oldest task and the tasks
+    planned meanwhile. `drain` (seconds; a group's wake-up or a drain, `planning.task_wake`):
+    claim the app's due tasks whatever became of the named one, but only those planned at
+    least that long ago: a younger task's own commit sent a wake-up that waits out its window,
+    and taking it now would leave the tasks planned after it to go alone. A claim that takes
+    a whole batch sends a drain before it runs its batch: the tasks beyond it may have no
+    wake-up of their own, and another worker slot takes the next batch meanwhile."""
+    planned_before = None
+    if drain is not None and drain > DRAIN_TOLERANCE_S:
+        planned_before = utcnow() - timedelta(seconds=drain - DRAIN_TOLERANCE_S)
+    taken = await asyncio.to_thread(
+        claim, task_id, lease_s, BATCH_SIZE, coalescing and drain is None, planned_before
+    )
     if taken is None:
         return "not-claimed"
     if len(taken.works) >= BATCH_SIZE:
         last = max(taken.works, key=lambda w: w.task_id)
-        await asyncio.to_thread(queue.send, [planning.drain_wake(last.task_id, last.attempt)])
+        wake = planning.drain_wake(last.task_id, last.attempt, window_s if coalescing else 0)
+        await asyncio.to_thread(queue.send, [wake])
     with bound_request_id(taken.correlation_id, app_id=taken.app_id, task_id=task_id):
         return await execute(taken, runtime, max_attempts)
 

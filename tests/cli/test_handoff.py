@@ -68,7 +68,7 @@ def test_an_approval_nobody_runs_stays_queued_for_the_server_and_exits_1(
     assert result.exit_code == 1, result.output
     assert [task(api, t)["status"] for t in (first, second)] == ["queued", "queued"]
     # One group wake-up for the app's two tasks: the claim it wakes takes both.
-    assert handed_over() == [("run_task", [first, True])]
+    assert handed_over() == [("run_task", [first, get_settings().claim_coalesce_ms / 1000])]
 
     from app import queue
 

@@ -16,6 +16,7 @@ from app.db import transaction
 from app.errors import Conflict, NotFound
 from app.models import Task, TaskStatus, utcnow
 from app.provisioning import service
+from app.settings import get_settings
 from tests.provisioning.task_rows import (
     Recorder,
     add_app,
@@ -171,7 +172,9 @@ def test_api_approves_in_bulk_with_one_wake_up_call(client: ApiClient, woken: Re
     assert all((get_task(i).approved_by or "").endswith(":admin") for i in ids)
     # One group wake-up standing in for the three: its claim takes the app's due tasks.
     assert len(woken.calls) == 1
-    assert [w.args for call in woken.calls for w in call] == [(ids[0], True)]
+    assert [w.args for call in woken.calls for w in call] == [
+        (ids[0], get_settings().claim_coalesce_ms / 1000)
+    ]
 
 
 @pytest.mark.parametrize("action", ["approve", "deny"])
@@ -313,7 +316,9 @@ def test_unblocking_releases_only_tasks_whose_skus_all_have_free_seats(woken: Re
     assert statuses == [S.queued, S.queued, S.blocked, S.blocked, S.blocked, S.blocked]
     assert get_task(free.id).reason == "seats available again"
     # One group wake-up for the app's two released tasks: its claim takes both.
-    assert [w.args for call in woken.calls for w in call] == [(free.id, True)]
+    assert [w.args for call in woken.calls for w in call] == [
+        (free.id, get_settings().claim_coalesce_ms / 1000)
+    ]
 
 
 def test_unblocking_an_app_that_does_not_exist_releases_nothing(woken: Recorder) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -291,7 +292,7 @@ def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_sh
     monkeypatch.setattr(runner, "execute", execute)
     ids = new_queue(7)
 
-    def run(task_id: int, drain: bool = False) -> str:
+    def run(task_id: int, drain: float | None = None) -> str:
         return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
 
     assert run(ids[0]) == "ran"
@@ -301,7 +302,7 @@ def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_sh
         assert run(*wake.args) == "ran"
     assert ran == [ids[0:3], ids[3:6], ids[6:7]]
     # A drain finds nothing left: nothing claimed, nothing sent on.
-    assert run(ids[0], True) == "not-claimed" and recorder.calls == []
+    assert run(ids[0], 0) == "not-claimed" and recorder.calls == []
     # A wake-up of a task a drain took (its own, sent before the drain ran) takes nothing.
     assert run(ids[4]) == "not-claimed"
 
@@ -333,14 +334,44 @@ def test_a_group_wake_up_claims_its_commits_tasks_whatever_became_of_its_first(
     ids = [t.id for a in assignments for t in tasks_of(a.id)]
     (call,) = recorder.calls
     (wake,) = call
-    assert wake.args == (ids[0], True)
+    assert wake.args == (ids[0], wake.defer_s) and wake.defer_s > 0
     with transaction() as session:
         first = session.get(Task, ids[0])
         assert first is not None
         first.status = TaskStatus.cancelled
     (task_id, drain) = wake.args
+    time.sleep(wake.defer_s)  # as the wake-up's own timer would
+
     result = asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
     assert result == "ran" and ran == [ids[1:]]
+
+
+def test_a_drain_leaves_tasks_planned_within_its_window_to_their_own_wake_up(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """People arriving one by one: a task planned a moment ago has its own commit's wake-up
+    coming after the window, which gathers the tasks planned meanwhile. A group's or a
+    drain's claim must not take it early, or those after it would go alone."""
+    install_recorder()
+    ran: list[list[int]] = []
+
+    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
+        ran.append(sorted(w.task_id for w in claimed.works))
+        return "ran"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    old, young = new_queue(2)
+    with transaction() as session:
+        task = session.get(Task, old)
+        assert task is not None
+        task.updated_at = utcnow() - timedelta(seconds=1)
+
+    def run(task_id: int, drain: float) -> str:
+        return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
+
+    assert run(old, 0.45) == "ran" and ran == [[old]]
+    assert get_task(young).status == TaskStatus.queued
+    assert run(young, 0.45) == "not-claimed"
 
 
 def test_a_named_claim_that_cannot_have_its_task_locks_no_other(env: dict[str, str]) -> None:
