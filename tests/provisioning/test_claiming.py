@@ -274,8 +274,26 @@ def test_tasks_that_are_not_stale(
 # --- drains: a full claim wakes the next -------------------------------------------------------
 
 
+@pytest.fixture
+def ran(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The task ids of each batch `run_task` claimed; the batches are not carried out."""
+    batches: list[list[int]] = []
+
+    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
+        batches.append(sorted(w.task_id for w in claimed.works))
+        return "ran"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    return batches
+
+
+def run_task(task_id: int, drain: float | None = None) -> str:
+    """A worker's `run_task` under a claim window, as a wake-up naming `task_id` runs it."""
+    return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
+
+
 def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_short(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ran: list[list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A commit sends one wake-up per CLAIM_BATCH tasks of an app (`planning.task_wake`),
     and a wake-up's claim may take tasks another wake-up was sent for: so a claim that takes
@@ -283,44 +301,27 @@ def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_sh
     wake-up, until a claim comes back short. Here no task but the first has a wake-up."""
     monkeypatch.setattr(runner, "BATCH_SIZE", 3)
     recorder = install_recorder()
-    ran: list[list[int]] = []
-
-    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
-        ran.append(sorted(w.task_id for w in claimed.works))
-        return "ran"
-
-    monkeypatch.setattr(runner, "execute", execute)
     ids = new_queue(7)
 
-    def run(task_id: int, drain: float | None = None) -> str:
-        return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
-
-    assert run(ids[0]) == "ran"
+    assert run_task(ids[0]) == "ran"
     while recorder.calls:
         (wake,) = recorder.calls.pop(0)
         assert wake.job_id is not None and wake.job_id.startswith("task-drain:")
-        assert run(*wake.args) == "ran"
+        assert run_task(*wake.args) == "ran"
     assert ran == [ids[0:3], ids[3:6], ids[6:7]]
     # A drain finds nothing left: nothing claimed, nothing sent on.
-    assert run(ids[0], 0) == "not-claimed" and recorder.calls == []
+    assert run_task(ids[0], 0) == "not-claimed" and recorder.calls == []
     # A wake-up of a task a drain took (its own, sent before the drain ran) takes nothing.
-    assert run(ids[4]) == "not-claimed"
+    assert run_task(ids[4]) == "not-claimed"
 
 
 def test_a_group_wake_up_claims_its_commits_tasks_whatever_became_of_its_first(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ran: list[list[int]],
 ) -> None:
     """A commit plans five tasks of an app and sends one group wake-up, naming the first.
     The first is cancelled before the wake-up runs (an admin, a correction planned at once):
     the wake-up still claims the other four, with no sweep."""
     recorder = install_recorder()
-    ran: list[list[int]] = []
-
-    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
-        ran.append(sorted(w.task_id for w in claimed.works))
-        return "ran"
-
-    monkeypatch.setattr(runner, "execute", execute)
     with transaction() as session:
         app = add_app(session)
         assignments = [add_assignment(session, app) for _ in range(5)]
@@ -342,36 +343,25 @@ def test_a_group_wake_up_claims_its_commits_tasks_whatever_became_of_its_first(
     (task_id, drain) = wake.args
     time.sleep(wake.defer_s)  # as the wake-up's own timer would
 
-    result = asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
-    assert result == "ran" and ran == [ids[1:]]
+    assert run_task(task_id, drain) == "ran" and ran == [ids[1:]]
 
 
 def test_a_drain_leaves_tasks_planned_within_its_window_to_their_own_wake_up(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ran: list[list[int]],
 ) -> None:
     """People arriving one by one: a task planned a moment ago has its own commit's wake-up
     coming after the window, which gathers the tasks planned meanwhile. A group's or a
     drain's claim must not take it early, or those after it would go alone."""
     install_recorder()
-    ran: list[list[int]] = []
-
-    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
-        ran.append(sorted(w.task_id for w in claimed.works))
-        return "ran"
-
-    monkeypatch.setattr(runner, "execute", execute)
     old, young = new_queue(2)
     with transaction() as session:
         task = session.get(Task, old)
         assert task is not None
         task.updated_at = utcnow() - timedelta(seconds=1)
 
-    def run(task_id: int, drain: float) -> str:
-        return asyncio.run(runner.run_task(task_id, None, LEASE_S, 5, coalescing=True, drain=drain))
-
-    assert run(old, 0.45) == "ran" and ran == [[old]]
+    assert run_task(old, 0.45) == "ran" and ran == [[old]]
     assert get_task(young).status == TaskStatus.queued
-    assert run(young, 0.45) == "not-claimed"
+    assert run_task(young, 0.45) == "not-claimed"
 
 
 def test_a_named_claim_that_cannot_have_its_task_locks_no_other(env: dict[str, str]) -> None:
