@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json as jsonlib
 import logging
+import math
 import random
 import ssl
 import time
@@ -60,10 +61,14 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class _Reply:
     """A response read to the end: status, headers and parsed JSON (if any)."""
 
-    def __init__(self, status: int, headers: httpx.Headers, body: Any) -> None:
+    def __init__(
+        self, status: int, headers: httpx.Headers, body: Any, round_trip_s: float = 0.0
+    ) -> None:
         self.status = status
         self.headers = headers
         self.json = body
+        # From sending to the answer read: how long a request may take to reach Graph.
+        self.round_trip_s = round_trip_s
 
     @property
     def request_id(self) -> str | None:
@@ -101,6 +106,8 @@ class GraphClient:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
+        # The fastest answer seen (seconds): the floor of the time to reach Graph and back.
+        self._fastest_s = math.inf
         self._on_call = on_call
         # The caller's request id (API call or task) becomes Graph's client-request-id, so one
         # id follows a change from the API through the worker into Microsoft's logs.
@@ -340,6 +347,8 @@ class GraphClient:
                     self._key,
                     max(waits) if waits else self._backoff(round_no),
                     throttled=throttled,
+                    in_flight_s=reply.round_trip_s,
+                    spread_s=self._spread(reply.round_trip_s),
                 )
             resend = batching.to_resend(pending, statuses)
             if not resend or round_no == self._max_attempts:
@@ -428,7 +437,12 @@ class GraphClient:
                     response = await self._http.request(
                         method, url, json=body, headers=request_headers
                     )
-                    reply = _Reply(response.status_code, response.headers, _json_or_none(response))
+                    reply = _Reply(
+                        response.status_code,
+                        response.headers,
+                        _json_or_none(response),
+                        time.perf_counter() - started,
+                    )
                 failure: GraphError | None = None
             except httpx.TimeoutException as exc:
                 failure = GraphTransientError(
@@ -445,6 +459,8 @@ class GraphClient:
             except GraphTransientError as exc:  # the token endpoint was unreachable
                 failure = exc
             duration = time.perf_counter() - started
+            if reply is not None:
+                self._fastest_s = min(self._fastest_s, duration)
 
             status = reply.status if reply is not None else 0
             retry_after = parse_retry_after(reply.headers) if reply is not None else None
@@ -501,7 +517,13 @@ class GraphClient:
             if status == 429 or retry_after is not None:
                 # Graph throttles the app+tenant pair, not this one request, and a 503's
                 # Retry-After means the same (contract §11): hold everyone.
-                await self._limiter.pause(self._key, delay, throttled=int(status == 429))
+                await self._limiter.pause(
+                    self._key,
+                    delay,
+                    throttled=int(status == 429),
+                    in_flight_s=duration,
+                    spread_s=self._spread(duration),
+                )
             log.debug(
                 "graph.retry",
                 extra={
@@ -513,6 +535,11 @@ class GraphClient:
                 },
             )
             await asyncio.sleep(delay)
+
+    def _spread(self, round_trip_s: float) -> float:
+        """How much longer than the fastest answer seen this round trip took: what the time
+        to reach Graph may vary by between requests (the limiter leaves Graph that much)."""
+        return max(0.0, round_trip_s - min(self._fastest_s, round_trip_s))
 
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff

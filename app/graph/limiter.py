@@ -36,13 +36,26 @@ behind. A request takes from both buckets and goes at the later of its two slots
 buckets record it there.
 
 A pause (Retry-After) banks what refills during it, beyond the burst, up to `pause_fill` of
-Graph's bucket. Nothing is sent while a key is paused, so Graph's bucket refills all that
-time too; capping the bank at one burst threw that refill away, and when Retry-After is long
-next to the burst (a 1 s Retry-After against a bucket of 1 s, as in bench/provision.py) each
-pause cost its whole length in lost budget. The bank starts from no more than an empty
-bucket (a 429 may mean Graph's was empty whatever ours said), and what it holds above the
-burst is spent first and never refilled outside a pause. Graph's level therefore stays at
-least `1 - pause_fill` of its bucket above ours after a pause, instead of half of it.
+Graph's bucket (all of it by default). Nothing is sent while a key is paused, so Graph's
+bucket refills all that time too; capping the bank at one burst threw that refill away, and
+when Retry-After is long next to the burst (a 1 s Retry-After against a bucket of 1 s, as in
+bench/provision.py) each pause cost its whole length in lost budget. The bank starts from no
+more than an empty bucket (a 429 may mean Graph's was empty whatever ours said), and what it
+holds above the burst is spent first and never refilled outside a pause.
+
+Graph charges a request when it arrives, not when we send it, and our buckets count it when
+it leaves. A steady delay between the two changes nothing; two things about it do:
+- requests that left just before a pause began may still be on their way and be charged
+  during it. The caller says how long that can last (`in_flight_s`, the round trip of the
+  answer that announced the pause) and only the refill after it is banked;
+- the delay varies between requests. Our burst is half of Graph's bucket, so the other half
+  absorbs that; a bank of all of Graph's bucket would not, and a request that arrives sooner
+  than the bank's slowest would find Graph empty. The bank leaves Graph the refill of that
+  variation (`spread_s`: the round trip less the fastest one seen).
+With both, Graph's bucket is at least as full as the bank when the pause ends, so the bank
+may be all of it. (It was capped at a tenth below instead: each post-pause burst in
+bench/provision.py's run with faults then carried 168 calls rather than ~185, and the run
+made 0.75 of the fault-free rate.)
 
 Every caller holding a slot inside a pause goes when it ends, so those slots are counted
 against the bank: the refill from the pause's start to the queue's tail, plus one request
@@ -95,7 +108,7 @@ class Budget:
     recovery_per_s: float = 0.1
     throttle_share: float = 0.05
     share_window_s: float = 5.0
-    pause_fill: float = 0.9
+    pause_fill: float = 1.0
     queue_s: float = 0.1
 
     def __post_init__(self) -> None:
@@ -186,14 +199,30 @@ class Slot:
     rate: float
 
 
+@dataclass(frozen=True)
+class Pause:
+    """A key's last pause as the bank sees it, on the buckets' clock.
+
+    `until`: when it ends. `since`: when it began (None: count from the last slot).
+    `settled`: when the requests sent before it had all reached Graph (None: at once), the
+    pause's start plus the longest round trip an answer announcing it took. `spread_s`: how
+    much the time to reach Graph varied between those requests (the round trip less the
+    fastest one the caller has seen).
+    """
+
+    until: float
+    since: float | None = None
+    settled: float | None = None
+    spread_s: float = 0.0
+
+
 def plan(
     state: BucketState | None,
     spec: BucketSpec,
     now: float,
     need: float,
     pace: float = 1.0,
-    paused_until: float | None = None,
-    paused_from: float | None = None,
+    pause: Pause | None = None,
 ) -> Slot:
     """Where a request taking `need` tokens would queue (see `reserve`)."""
     rate = spec.rate * pace
@@ -201,33 +230,37 @@ def plan(
         state = BucketState(tokens=spec.capacity, stamp=now)
     start = max(now, state.stamp)
     available = _refilled(state, spec, start, rate)
-    if paused_until is not None and state.stamp < paused_until <= start:
-        available = max(available, _banked(state, spec, rate, paused_until, paused_from))
+    if pause is not None and state.stamp < pause.until <= start:
+        available = max(available, _banked(state, spec, rate, pause))
     wanted = min(need, spec.capacity)
     at = start if available >= wanted else start + (wanted - available) / rate
     return Slot(start, available, at, need, rate)
 
 
-def _banked(
-    state: BucketState, spec: BucketSpec, rate: float, until: float, since: float | None
-) -> float:
-    """The balance at the end of a pause (`since` to `until`), from what refilled during it.
+def _banked(state: BucketState, spec: BucketSpec, rate: float, pause: Pause) -> float:
+    """The balance at the end of a pause, from what refilled during it.
 
     Callers holding slots inside the pause go when it ends too: the bank and they together
     stay within the pause capacity. The refill from the pause's start to the last held slot
     paid for them, and the first of them may have been paid partly before the pause began
     (at most one request's worth); a debt is in the balance. Only the pause's own refill is
-    banked, from no more than an empty bucket."""
-    since = state.stamp if since is None else since
+    banked, from no more than an empty bucket, and only from `settled` on: until then
+    requests sent before the pause may still reach Graph and take what refilled there. The
+    bank leaves Graph `spread_s` of refill: spent at once, it may empty Graph's bucket, and a
+    request that reaches Graph sooner than the bank's slowest (by up to the spread) must
+    still find room."""
+    since = state.stamp if pause.since is None else pause.since
+    # The refill Graph may have spent on requests that reached it after the pause began.
+    late = 0.0 if pause.settled is None else max(0.0, pause.settled - since)
+    most = spec.pause_capacity - max(0.0, pause.spread_s) * rate
     if state.stamp > since:
         held = (state.stamp - since) * rate + spec.largest_need
         if state.lag_until > since:
             held += state.lag
-        return min(state.tokens, 0.0) + min(
-            spec.pause_capacity - held, (until - state.stamp) * rate
-        )
+        refill = max(0.0, pause.until - state.stamp - late) * rate
+        return min(state.tokens, 0.0) + min(most - held, refill)
     before = min(_refilled(state, spec, since, rate), 0.0)
-    return before + min(spec.pause_capacity, (until - since) * rate)
+    return before + min(most, max(0.0, pause.until - since - late) * rate)
 
 
 def commit(
@@ -252,24 +285,23 @@ def reserve(
     now: float,
     need: float,
     pace: float = 1.0,
-    paused_until: float | None = None,
-    paused_from: float | None = None,
+    pause: Pause | None = None,
 ) -> tuple[BucketState | None, float]:
     """Take `need` tokens; return the new state and the time the caller may go.
 
     A caller may go once the balance covers its need (or the whole capacity, for needs larger
     than the burst). Slots are handed out in order: a new caller queues behind the last
-    reservation. `pace` scales the refill rate after 429s. `paused_until`: when the key's last
-    pause ended (callers never reserve during one), `paused_from` when it began; what refilled
-    during it is banked so that, with the slots already held inside it, no more than
-    `spec.pause_capacity` goes when it ends. A request that takes from two buckets goes at
-    the later of its two slots and is committed there in both (`plan`, `commit`). The Lua
-    script in `RedisLimiter` is a line-for-line copy of these functions and of the caller's
-    `queue_s` check.
+    reservation. `pace` scales the refill rate after 429s. `pause`: the key's last pause
+    (callers never reserve during one); what refilled during it is banked so that, with the
+    slots already held inside it, no more than `spec.pause_capacity` goes when it ends (see
+    `Pause` and `_banked`). A request that takes from two buckets goes at the later of its
+    two slots and is committed there in both (`plan`, `commit`). The Lua script in
+    `RedisLimiter` is a line-for-line copy of these functions and of the caller's `queue_s`
+    check.
     """
     if need <= 0:
         return state, now
-    slot = plan(state, spec, now, need, pace, paused_until, paused_from)
+    slot = plan(state, spec, now, need, pace, pause)
     return commit(slot, spec, slot.at, state), slot.at
 
 
@@ -293,10 +325,21 @@ class RateLimiter(Protocol):
         """Wait until both budgets have room for this request, then take it. `requests`: how
         many Graph requests it carries (a `$batch` envelope carries its items)."""
 
-    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
+    async def pause(
+        self,
+        key: str,
+        seconds: float,
+        *,
+        throttled: int = 1,
+        in_flight_s: float = 0.0,
+        spread_s: float = 0.0,
+    ) -> None:
         """Hold every request for `key` for `seconds` (Graph answered 429, or 503 with a
         Retry-After, for this tenant). `throttled`: how many requests Graph answered 429
-        (0 for a 503), which slow the key's pace when they are a large share of its traffic."""
+        (0 for a 503), which slow the key's pace when they are a large share of its traffic.
+        `in_flight_s`: how long requests sent before now may still take to reach Graph (the
+        round trip of the answer that announced the pause), `spread_s` how much that time
+        varies between requests (that round trip less the fastest seen): see `Pause`."""
 
     async def paused_for(self, key: str) -> float:
         """Seconds left of the pause on `key` (0 when none): the client asks again right
@@ -329,8 +372,7 @@ class InProcessLimiter:
         self._clock = clock
         self._sleep = sleep
         self._state: dict[str, tuple[BucketState | None, BucketState | None]] = {}
-        self._paused_until: dict[str, float] = {}
-        self._paused_from: dict[str, float] = {}
+        self._pauses: dict[str, Pause] = {}
         self._pace: dict[str, Pace] = {}
         self._share: dict[str, Share] = {}
 
@@ -341,15 +383,13 @@ class InProcessLimiter:
             now = self._clock()
             pace = self._pace_at(key, now)
             write_state, unit_state = self._state.get(key, (None, None))
-            until, since = self._paused_until.get(key), self._paused_from.get(key)
+            pause = self._pauses.get(key)
             # As the Lua script: a bucket the request takes nothing from has no slot.
             write_slot = (
-                plan(write_state, self._writes, now, writes, pace, until, since)
-                if writes > 0
-                else None
+                plan(write_state, self._writes, now, writes, pace, pause) if writes > 0 else None
             )
             unit_slot = (
-                plan(unit_state, self._units, now, units, pace, until, since) if units > 0 else None
+                plan(unit_state, self._units, now, units, pace, pause) if units > 0 else None
             )
             taking = [slot for slot in (write_slot, unit_slot) if slot is not None]
             # The queue ahead must be within reach (see the module docstring); the request's
@@ -372,12 +412,29 @@ class InProcessLimiter:
         while (paused := self._paused_for(key)) > 0:
             await self._sleep(paused)
 
-    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
+    async def pause(
+        self,
+        key: str,
+        seconds: float,
+        *,
+        throttled: int = 1,
+        in_flight_s: float = 0.0,
+        spread_s: float = 0.0,
+    ) -> None:
         now = self._clock()
         until = now + max(0.0, seconds)
-        if self._paused_for(key) <= 0:
-            self._paused_from[key] = now
-        self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
+        last = self._pauses.get(key)
+        if last is None or last.until <= now or last.since is None:
+            last = Pause(until=until, since=now, settled=now)
+        # Nothing is sent during a pause: what can still arrive left before it began, and
+        # the longest round trip any answer announcing it took says how long that can take.
+        since = last.since if last.since is not None else now
+        self._pauses[key] = Pause(
+            until=max(until, last.until),
+            since=since,
+            settled=max(last.settled or since, since + max(0.0, in_flight_s)),
+            spread_s=max(last.spread_s, spread_s),
+        )
         if throttled <= 0:
             return
         share = self._share.get(key, Share(0.0, 0.0, now)).at(now, self.budget.share_window_s)
@@ -407,7 +464,8 @@ class InProcessLimiter:
         )
 
     def _paused_for(self, key: str) -> float:
-        return max(0.0, self._paused_until.get(key, 0.0) - self._clock())
+        pause = self._pauses.get(key)
+        return 0.0 if pause is None else max(0.0, pause.until - self._clock())
 
 
 # Mirrors `reserve` above. Times are integer microseconds from Redis TIME so every worker
@@ -423,9 +481,11 @@ local saved_pace = redis.call('HMGET', KEYS[4], 'factor', 'stamp')
 if saved_pace[1] then
   pace = math.min(1, tonumber(saved_pace[1]) + tonumber(ARGV[7]) * (now - tonumber(saved_pace[2])))
 end
-local pause_log = redis.call('HMGET', KEYS[6], 'from', 'until')
+local pause_log = redis.call('HMGET', KEYS[6], 'from', 'until', 'settled', 'spread')
 local paused_from = tonumber(pause_log[1])
 local paused_until = tonumber(pause_log[2])
+local paused_settled = tonumber(pause_log[3])
+local paused_spread = math.max(0, tonumber(pause_log[4]) or 0)
 -- The pause key expires on a whole millisecond; the recorded end is exact.
 if paused_until ~= nil and now < paused_until then
   return {1, math.max(1000, paused_until - now)}
@@ -451,14 +511,18 @@ local function plan(key, need, rate, capacity, pause_capacity, largest_need)
   local available = refilled(tokens, stamp, start, rate, capacity)
   if paused_until ~= nil and stamp < paused_until and paused_until <= start then
     local since = paused_from or stamp
+    local late = 0
+    if paused_settled ~= nil then late = math.max(0, paused_settled - since) end
+    local most = pause_capacity - paused_spread * rate
     local banked
     if stamp > since then
       local held = (stamp - since) * rate + largest_need
       if lag_until > since then held = held + lag end
-      banked = math.min(tokens, 0) + math.min(pause_capacity - held, (paused_until - stamp) * rate)
+      local refill = math.max(0, paused_until - stamp - late) * rate
+      banked = math.min(tokens, 0) + math.min(most - held, refill)
     else
       local before = math.min(refilled(tokens, stamp, since, rate, capacity), 0)
-      banked = before + math.min(pause_capacity, (paused_until - since) * rate)
+      banked = before + math.min(most, math.max(0, paused_until - since - late) * rate)
     end
     available = math.max(available, banked)
   end
@@ -517,8 +581,9 @@ redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
 return {0, math.ceil(at - now)}
 """
 
-# KEYS: pause, pace, share, pause end. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
-# requests throttled, throttle share, share window in microseconds.
+# KEYS: pause, pace, share, pause end, writes, units. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
+# requests throttled, throttle share, share window in microseconds, in-flight and spread in
+# microseconds.
 _PAUSE_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
@@ -531,14 +596,33 @@ end
 -- When the pause began and ends, on the buckets' clock: what refills during it may be
 -- banked (acquire).
 local ends = now + ms * 1000
-local known = tonumber(redis.call('HGET', KEYS[4], 'until'))
-if left <= 0 then
+local log = redis.call('HMGET', KEYS[4], 'until', 'from', 'settled', 'spread')
+local known = tonumber(log[1])
+local from = tonumber(log[2])
+local settled = tonumber(log[3])
+local spread = tonumber(log[4]) or 0
+if left <= 0 or from == nil then
+  from = now
+  settled = now
+  spread = 0
   redis.call('HSET', KEYS[4], 'from', string.format('%.17g', now))
 end
+-- Nothing is sent during a pause: what can still reach Graph left before it began, and the
+-- longest round trip any answer announcing it took says how long that can take.
+settled = math.max(settled or from, from + math.max(0, tonumber(ARGV[8])))
+spread = math.max(spread, tonumber(ARGV[9]))
+redis.call('HSET', KEYS[4], 'settled', string.format('%.17g', settled),
+           'spread', string.format('%.17g', spread))
 if known == nil or known < ends then
   redis.call('HSET', KEYS[4], 'until', string.format('%.17g', ends))
 end
 redis.call('PEXPIRE', KEYS[4], ms + 600000)
+-- An idle bucket expires once it would be full again; what a pause banks is worked out
+-- from the bucket's last slot, so the buckets live until it ends (as in process).
+for i = 5, 6 do
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl >= 0 and ttl < ms + 1000 then redis.call('PEXPIRE', KEYS[i], ms + 1000) end
+end
 local throttled = tonumber(ARGV[5])
 if throttled <= 0 then return 0 end
 local window = tonumber(ARGV[7])
@@ -657,7 +741,15 @@ class RedisLimiter:
         now = time.monotonic()
         self._known_pause[key] = (now, now)
 
-    async def pause(self, key: str, seconds: float, *, throttled: int = 1) -> None:
+    async def pause(
+        self,
+        key: str,
+        seconds: float,
+        *,
+        throttled: int = 1,
+        in_flight_s: float = 0.0,
+        spread_s: float = 0.0,
+    ) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
         now = time.monotonic()
         checked, until = self._known_pause.get(key, (now, now))
@@ -671,8 +763,10 @@ class RedisLimiter:
             throttled,
             repr(self.budget.throttle_share),
             repr(self.budget.share_window_s * 1_000_000),
+            repr(max(0.0, in_flight_s) * 1_000_000),
+            repr(max(0.0, spread_s) * 1_000_000),
         ]
-        await self._pause(keys=[keys[2], keys[3], keys[4], keys[5]], args=args)
+        await self._pause(keys=[keys[2], keys[3], keys[4], keys[5], keys[0], keys[1]], args=args)
 
     async def paused_for(self, key: str) -> float:
         now = time.monotonic()

@@ -306,6 +306,65 @@ class GatedTokens(StaticTokens):
         return await super().token()
 
 
+class PauseLog(InProcessLimiter):
+    """Notes every pause it is asked for: (seconds, requests throttled, in flight, spread)."""
+
+    def __init__(self) -> None:
+        super().__init__(Budget())
+        self.pauses: list[tuple[float, int, float, float]] = []
+
+    async def pause(
+        self,
+        key: str,
+        seconds: float,
+        *,
+        throttled: int = 1,
+        in_flight_s: float = 0.0,
+        spread_s: float = 0.0,
+    ) -> None:
+        self.pauses.append((seconds, throttled, in_flight_s, spread_s))
+        await super().pause(
+            key, seconds, throttled=throttled, in_flight_s=in_flight_s, spread_s=spread_s
+        )
+
+
+async def test_a_pause_says_how_long_requests_take_to_reach_graph() -> None:
+    """The limiter banks no refill of the time requests already sent may still arrive in,
+    and leaves Graph the refill of how much that time varies: the client tells it the round
+    trip of the answer that announced the pause and how much slower than the fastest answer
+    it was, for a request and for a `$batch` item alike."""
+
+    def slow(response: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
+        def answer(request: httpx.Request) -> httpx.Response:
+            time.sleep(0.15)
+            return response
+
+        return answer
+
+    throttled_item = ok(
+        {"responses": [{"id": "1", "status": 429, "headers": {"Retry-After": "0.1"}}]}
+    )
+    graph = ScriptedGraph(
+        slow(graph_error(503, "serviceNotAvailable", "later", **{"Retry-After": "0.1"})),
+        ok({"id": "1"}),
+        slow(throttled_item),
+        ok({"responses": [{"id": "1", "status": 204}]}),
+    )
+    limiter = PauseLog()
+    async with make_client(graph, limiter=limiter) as client:
+        await client.get("/users/1")
+        await client.batch([BatchRequest("1", "PATCH", "/users/u1", body={"x": 1})])
+    assert [(seconds, throttled) for seconds, throttled, _, _ in limiter.pauses] == [
+        (0.1, 0),
+        (0.1, 1),
+    ]
+    assert all(0.15 <= in_flight < 2.0 for _, _, in_flight, _ in limiter.pauses)
+    # The spread: each slow answer less the fastest seen before it. The first pause had
+    # seen no other answer; the second, the quick 200.
+    (_, _, _, first), (_, _, in_flight, second) = limiter.pauses
+    assert first == 0.0 and 0.1 < second < in_flight
+
+
 async def test_503_with_retry_after_pauses_the_whole_tenant_like_a_429_without_slowing_it() -> None:
     graph = ScriptedGraph(
         graph_error(503, "serviceNotAvailable", "later", **{"Retry-After": "0.3"}),

@@ -5,7 +5,7 @@ import heapq
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.graph.limiter import (
@@ -13,6 +13,7 @@ from app.graph.limiter import (
     BucketState,
     Budget,
     InProcessLimiter,
+    Pause,
     balance,
     reserve,
 )
@@ -241,7 +242,7 @@ def test_a_pause_banks_its_refill_beyond_the_burst_up_to_the_pause_capacity() ->
     # Paused from 0.1 to 3.0: 30 tokens refilled, 18 may be banked and go at once.
     times = []
     for _ in range(20):
-        state, at = reserve(state, spec, 3.0, 1, paused_until=3.0)
+        state, at = reserve(state, spec, 3.0, 1, pause=Pause(until=3.0))
         times.append(round(at, 6))
     assert times[:18] == [3.0] * 18
     assert times[18:] == [3.1, 3.2]
@@ -260,7 +261,8 @@ def _at_once(
     """How many one-token requests go at `now` (the rest are queued behind them)."""
     n = 0
     while True:
-        state, at = reserve(state, spec, now, 1, paused_until=paused_until)
+        pause = None if paused_until is None else Pause(until=paused_until)
+        state, at = reserve(state, spec, now, 1, pause=pause)
         if at > now:
             return n
         n += 1
@@ -283,6 +285,8 @@ def test_the_bank_counts_from_no_more_than_an_empty_bucket_and_after_the_debt() 
 
 
 _gaps = st.one_of(st.just(0.0), st.just(0.0), st.floats(0, 0.5))
+# How much of the latency a request takes: the extremes are where arrivals bunch up.
+_shares = st.one_of(st.just(0.0), st.just(1.0), st.floats(0, 1))
 
 
 @settings(max_examples=500, deadline=None)
@@ -290,27 +294,42 @@ _gaps = st.one_of(st.just(0.0), st.just(0.0), st.floats(0, 0.5))
     events=st.lists(
         st.one_of(
             # Mostly back to back: what queues up behind a pause is what tests the bank.
-            st.tuples(st.just("send"), _gaps, st.integers(1, 20)),
-            st.tuples(st.just("pause"), _gaps, st.floats(0.05, 3.0)),
+            st.tuples(st.just("send"), _gaps, st.integers(1, 20), _shares),
+            st.tuples(st.just("pause"), _gaps, st.floats(0.05, 3.0), st.just(0.0)),
         ),
         min_size=1,
         max_size=120,
     ),
     window=st.floats(0.5, 5.0),
+    latency=st.one_of(st.just(0.0), st.floats(0, 0.3)),
+)
+# A bank spent in full by requests that were slow to arrive, then a short pause: what the
+# normal refill lets go at its end reaches Graph at once, before Graph has refilled as long
+# as we have (the bank must leave Graph a latency's worth of refill).
+@example(
+    events=[("send", 0.0, 1, 0.0), ("pause", 0.01, 1.99, 0.0)]
+    + [("send", 1.99, 20, 1.0)]
+    + [("send", 0.0, 20, 1.0)] * 4
+    + [("pause", 0.05, 0.5, 0.0)]
+    + [("send", 0.0, 20, 0.0), ("send", 0.0, 20, 0.0), ("send", 0.0, 10, 0.0)],
+    window=1.0,
+    latency=0.1,
 )
 def test_graph_never_throttles_what_the_limiter_lets_through(
-    events: list[tuple[str, float, float]], window: float
+    events: list[tuple[str, float, float, float]], window: float, latency: float
 ) -> None:
     """Graph's bucket (capacity = rate x window, full at the start) against our reservations
-    under pauses: a request goes at its slot, or when the pause it falls into ends. Graph
-    must always have room for what arrives (the same headroom as in production)."""
+    under pauses: a request goes at its slot, or when the pause it falls into ends, and
+    reaches Graph up to `latency` later (each request its own share of it); a pause knows
+    that requests may take that long. Graph must always have room for what arrives (the
+    same headroom as in production)."""
     budget = Budget(write_capacity=100, write_window_s=window, unit_capacity=10**6)
     spec = budget.writes()
     graph_rate, graph_cap = 100 / window, 100.0
     now, state, paused_until, paused_from = 0.0, None, None, None
-    sends: list[tuple[float, float]] = []
+    sends: list[tuple[float, float, float]] = []
     pauses: list[tuple[float, float]] = []
-    for kind, gap, value in events:
+    for kind, gap, value, share in events:
         now += gap
         if paused_until is not None and now < paused_until:
             now = paused_until  # callers wait out a pause before reserving
@@ -321,18 +340,21 @@ def test_graph_never_throttles_what_the_limiter_lets_through(
             pauses.append((now, end))
             paused_until = end
             continue
-        state, at = reserve(state, spec, now, value, 1.0, paused_until, paused_from)
-        sends.append((at, value))
+        pause = None
+        if paused_until is not None and paused_from is not None:
+            pause = Pause(paused_until, paused_from, paused_from + latency, latency)
+        state, at = reserve(state, spec, now, value, 1.0, pause)
+        sends.append((at, value, share * latency))
     # A send whose slot falls inside a pause leaves when the pause ends; one whose slot came
     # when the pause was set had already left (a pause is set by an answer that came back).
-    going = []
-    for at, need in sends:
+    arriving = []
+    for at, need, delay in sends:
         for start, end in pauses:
             if start < at < end:
                 at = end
-        going.append((at, need))
+        arriving.append((at + delay, need))
     level, clock = graph_cap, 0.0
-    for at, need in sorted(going):
+    for at, need in sorted(arriving):
         level = min(graph_cap, level + (at - clock) * graph_rate)
         clock = at
         level -= need
@@ -360,6 +382,42 @@ async def test_in_process_limiter_banks_the_refill_of_a_pause() -> None:
     assert fake.now == paused_end  # nine went at once
     await limiter.acquire("k", writes=1, units=1)
     assert fake.now - paused_end == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("in_flight", "spread", "banked"),
+    [
+        (0.0, 0.0, 10),  # 1 s paused at 10 writes/s: all of Graph's bucket
+        (0.3, 0.0, 7),  # requests on their way for 0.3 s of it: 7 refilled after them
+        (0.0, 0.3, 7),  # arrivals that vary by 0.3 s: 3 of Graph's bucket left to them
+        (0.3, 0.3, 7),  # both (the refill after them is 7, and the bank at most 10 - 3)
+    ],
+)
+async def test_requests_still_on_their_way_take_from_the_bank(
+    in_flight: float, spread: float, banked: int
+) -> None:
+    """Graph charges requests when they arrive: those sent just before a pause may arrive
+    during it, and arrivals vary. The bank counts no refill of their round trip, and leaves
+    Graph the refill of the variation."""
+    fake = FakeTime()
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0)
+    assert budget.writes().pause_capacity == 10  # all of Graph's bucket by default
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(5):
+        await limiter.acquire("k", writes=1, units=1)
+    await limiter.pause("k", 0.5, throttled=0, in_flight_s=in_flight / 2, spread_s=spread / 3)
+    # A later answer of the same pause knew longer round trips: the longest counts.
+    await limiter.pause("k", 1.0, throttled=0, in_flight_s=in_flight, spread_s=spread)
+    await limiter.pause("k", 0.1, throttled=0)
+    await limiter.acquire("k", writes=1, units=1)
+    paused_end = fake.now
+    went = 1
+    while True:
+        await limiter.acquire("k", writes=1, units=1)
+        if fake.now > paused_end:
+            break
+        went += 1
+    assert went == banked
 
 
 class VirtualTime:

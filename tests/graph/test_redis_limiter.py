@@ -132,7 +132,7 @@ async def test_a_pause_banks_its_refill_for_every_process(
 ) -> None:
     # 50 writes/s against Graph's 50-write bucket: burst 10 (0.2 s), a pause may bank 45.
     budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
-                    headroom=1.0, burst_s=0.2)  # fmt: skip
+                    headroom=1.0, burst_s=0.2, pause_fill=0.9)  # fmt: skip
     first, second = (RedisLimiter(c, budget) for c in redis_clients)
     key = fresh_key()
     for _ in range(10):
@@ -145,6 +145,38 @@ async def test_a_pause_banks_its_refill_for_every_process(
     assert time.monotonic() - started < 0.25
     usage = await second.usage(key)
     assert 0 < usage["writes_available"] <= 45 - 40 + 0.5 * 50  # the rest of the bank, at most
+
+
+async def test_a_pause_banks_nothing_of_the_round_trip_of_requests_on_their_way(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.2)  # fmt: skip
+    first, second = (RedisLimiter(c, budget) for c in redis_clients)
+    key = fresh_key()
+    for _ in range(10):
+        await first.acquire(key, writes=1, units=1)
+    await first.pause(key, 1.0, throttled=0, in_flight_s=0.3, spread_s=0.2)
+    # The longest round trip and spread of the pause count.
+    await second.pause(key, 0.5, throttled=0, in_flight_s=0.6, spread_s=0.1)
+    await asyncio.sleep(1.0)
+    started = time.monotonic()
+    for i in range(20):  # 50 refilled, 30 of it while requests were on their way: 20 banked
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.15
+    for i in range(15):  # the rest at 50/s
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started >= 0.25
+    # A new pause starts afresh; a spread of 0.6 s leaves Graph 30 of its 50: 20 banked.
+    await first.pause(key, 1.5, throttled=0, spread_s=0.6)
+    await asyncio.sleep(1.5)
+    started = time.monotonic()
+    for i in range(20):
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.15
+    for i in range(15):
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started >= 0.25
 
 
 async def test_a_pause_of_no_time_is_accepted_and_banks_nothing(
