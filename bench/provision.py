@@ -752,8 +752,8 @@ def _faults_run(
         f"pause could be known: {d['inside_after_grace']:.0f})"
     )
     if d["cycles"]:
-        # The shape that bounds the run: a burst of ~180 calls almost always meets a fault,
-        # and nothing goes until a Retry-After after its last announcing answer.
+        # The shape that bounds the run: a burst of the bank (~185 calls) nearly always has a
+        # fault, and nothing goes until a Retry-After after its last announcing answer.
         pause = (
             f"{d['pause_s']:.3f} s after its last Retry-After answer "
             f"({d['paused_cycles']:.0f} of them announced one)"
