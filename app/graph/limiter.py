@@ -581,9 +581,9 @@ redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
 return {0, math.ceil(at - now)}
 """
 
-# KEYS: pause, pace, share, pause end, writes, units. ARGV: pause ms, slowdown, min pace, recovery per microsecond,
-# requests throttled, throttle share, share window in microseconds, in-flight and spread in
-# microseconds.
+# KEYS: pause, pace, share, pause end, writes, units. ARGV: pause ms, slowdown, min pace,
+# recovery per microsecond, requests throttled, throttle share, share window in microseconds,
+# in-flight and spread in microseconds.
 _PAUSE_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local ms = tonumber(ARGV[1])
