@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         "scheduled cycles off",
     )
     worker_concurrency: int = Field(20, description="Jobs and tasks one worker runs at once")
+    # On a host the API shares with its workers, a bulk import and the workers working off
+    # what it planned want the same cores; the API has a caller waiting, a worker's queue
+    # does not. (bench/users_api.py, 2 cores: bulk ingest 1,200-1,270 users/s with the
+    # workers at the API's priority, 1,580-1,700 with them at nice 10.)
+    worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="CPU niceness `provisioner worker` raises itself to at start (POSIX nice, "
+        "0-19): on a shared host the API's requests get the cores first",
+    )
     # People arriving one by one each plan their own task: without a short wait every task
     # would go to Graph alone (one round trip per step per person). Waiting this long after a
     # task is planned lets the others planned meanwhile join its `$batch` and group writes;

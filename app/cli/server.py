@@ -227,7 +227,17 @@ def worker(
     if check:  # a container health check: Redis only, no database round trip
         raise typer.Exit(check_health(WorkerSettings))  # type: ignore[arg-type]
     check_schema(get_engine())
+    lower_priority(settings.worker_nice)
     run_worker(WorkerSettings, burst=burst)  # type: ignore[arg-type]
+
+
+def lower_priority(niceness: int) -> None:
+    """Raise this process's niceness to at least `niceness` (never lower it: that needs
+    privileges, and a worker started under `nice` already was meant to yield)."""
+    if not hasattr(os, "getpriority"):  # not POSIX
+        return
+    if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
 @openapi_app.command("export")
