@@ -62,13 +62,20 @@ class _Reply:
     """A response read to the end: status, headers and parsed JSON (if any)."""
 
     def __init__(
-        self, status: int, headers: httpx.Headers, body: Any, round_trip_s: float = 0.0
+        self,
+        status: int,
+        headers: httpx.Headers,
+        body: Any,
+        round_trip_s: float = 0.0,
+        spread_s: float = 0.0,
     ) -> None:
         self.status = status
         self.headers = headers
         self.json = body
         # From sending to the answer read: how long a request may take to reach Graph.
         self.round_trip_s = round_trip_s
+        # How much slower than the fastest earlier answer (see `GraphClient._spread`).
+        self.spread_s = spread_s
 
     @property
     def request_id(self) -> str | None:
@@ -348,7 +355,7 @@ class GraphClient:
                     max(waits) if waits else self._backoff(round_no),
                     throttled=throttled,
                     in_flight_s=reply.round_trip_s,
-                    spread_s=self._spread(reply.round_trip_s),
+                    spread_s=reply.spread_s,
                 )
             resend = batching.to_resend(pending, statuses)
             if not resend or round_no == self._max_attempts:
@@ -459,7 +466,9 @@ class GraphClient:
             except GraphTransientError as exc:  # the token endpoint was unreachable
                 failure = exc
             duration = time.perf_counter() - started
+            spread = self._spread(duration) if reply is not None else 0.0
             if reply is not None:
+                reply.spread_s = spread
                 self._fastest_s = min(self._fastest_s, duration)
 
             status = reply.status if reply is not None else 0
@@ -522,7 +531,7 @@ class GraphClient:
                     delay,
                     throttled=int(status == 429),
                     in_flight_s=duration,
-                    spread_s=self._spread(duration),
+                    spread_s=spread,
                 )
             log.debug(
                 "graph.retry",
@@ -537,9 +546,12 @@ class GraphClient:
             await asyncio.sleep(delay)
 
     def _spread(self, round_trip_s: float) -> float:
-        """How much longer than the fastest answer seen this round trip took: what the time
-        to reach Graph may vary by between requests (the limiter leaves Graph that much)."""
-        return max(0.0, round_trip_s - min(self._fastest_s, round_trip_s))
+        """How much longer than the fastest earlier answer this round trip took: what the
+        time to reach Graph may vary by between requests (the limiter leaves Graph that
+        much). With no earlier answer, all of it: the fastest may be close to nothing."""
+        if math.isinf(self._fastest_s):
+            return round_trip_s
+        return max(0.0, round_trip_s - self._fastest_s)
 
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff

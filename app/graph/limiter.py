@@ -424,11 +424,11 @@ class InProcessLimiter:
         now = self._clock()
         until = now + max(0.0, seconds)
         last = self._pauses.get(key)
-        if last is None or last.until <= now or last.since is None:
+        if last is None or last.until <= now:
             last = Pause(until=until, since=now, settled=now)
         # Nothing is sent during a pause: what can still arrive left before it began, and
         # the longest round trip any answer announcing it took says how long that can take.
-        since = last.since if last.since is not None else now
+        since = now if last.since is None else last.since
         self._pauses[key] = Pause(
             until=max(until, last.until),
             since=since,
@@ -618,10 +618,11 @@ if known == nil or known < ends then
 end
 redis.call('PEXPIRE', KEYS[4], ms + 600000)
 -- An idle bucket expires once it would be full again; what a pause banks is worked out
--- from the bucket's last slot, so the buckets live until it ends (as in process).
+-- from the bucket's last slot when the next request comes, so the buckets outlive the pause
+-- by a minute (in process they never expire).
 for i = 5, 6 do
   local ttl = redis.call('PTTL', KEYS[i])
-  if ttl >= 0 and ttl < ms + 1000 then redis.call('PEXPIRE', KEYS[i], ms + 1000) end
+  if ttl >= 0 and ttl < ms + 60000 then redis.call('PEXPIRE', KEYS[i], ms + 60000) end
 end
 local throttled = tonumber(ARGV[5])
 if throttled <= 0 then return 0 end
@@ -700,7 +701,7 @@ class RedisLimiter:
         self._usage = redis.register_script(_USAGE_LUA)
 
     def _keys(self, key: str) -> list[str]:
-        # The hash tag keeps one key's three entries in one slot on Redis Cluster.
+        # The hash tag keeps one key's entries in one slot on Redis Cluster.
         base = f"{self._prefix}:{{{key}}}"
         return [
             f"{base}:writes",

@@ -179,6 +179,25 @@ async def test_a_pause_banks_nothing_of_the_round_trip_of_requests_on_their_way(
     assert time.monotonic() - started >= 0.25
 
 
+async def test_the_bank_waits_for_a_request_that_comes_well_after_the_pause(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    """An idle bucket expires once it would be full again; a pause keeps it, so the bank is
+    there for the first request after the pause however late it comes (as in process)."""
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.2)  # fmt: skip
+    limiter = RedisLimiter(redis_clients[0], budget)
+    key = fresh_key()
+    for _ in range(10):
+        await limiter.acquire(key, writes=1, units=1)
+    await limiter.pause(key, 0.5, throttled=0)
+    await asyncio.sleep(0.5 + 1.5)  # the bucket alone would have expired 1 s after filling
+    started = time.monotonic()
+    for _ in range(20):  # 25 refilled during the pause, against a burst of 10
+        await limiter.acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.15
+
+
 async def test_a_pause_of_no_time_is_accepted_and_banks_nothing(
     redis_clients: list[aioredis.Redis],
 ) -> None:
