@@ -51,7 +51,7 @@ it leaves. A steady delay between the two changes nothing; two things about it d
 - the delay varies between requests. Our burst is half of Graph's bucket, so the other half
   absorbs that; a bank of all of Graph's bucket would not, and a request that arrives sooner
   than the bank's slowest would find Graph empty. The bank leaves Graph the refill of that
-  variation (`spread_s`: the round trip less the fastest one seen).
+  variation (`spread_s`: the round trip less the fastest earlier one, all of it with none).
 With both, Graph's bucket is at least as full as the bank when the pause ends, so the bank
 may be all of it. (It was capped at a tenth below instead: each post-pause burst in
 bench/provision.py's run with faults then carried 168 calls rather than ~185, and the run
@@ -207,7 +207,7 @@ class Pause:
     `settled`: when the requests sent before it had all reached Graph (None: at once), the
     pause's start plus the longest round trip an answer announcing it took. `spread_s`: how
     much the time to reach Graph varied between those requests (the round trip less the
-    fastest one the caller has seen).
+    fastest earlier one the caller saw; all of it when there was none).
     """
 
     until: float
