@@ -61,21 +61,15 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class _Reply:
     """A response read to the end: status, headers and parsed JSON (if any)."""
 
-    def __init__(
-        self,
-        status: int,
-        headers: httpx.Headers,
-        body: Any,
-        round_trip_s: float = 0.0,
-        spread_s: float = 0.0,
-    ) -> None:
+    def __init__(self, status: int, headers: httpx.Headers, body: Any) -> None:
         self.status = status
         self.headers = headers
         self.json = body
-        # From sending to the answer read: how long a request may take to reach Graph.
-        self.round_trip_s = round_trip_s
-        # How much slower than the fastest earlier answer (see `GraphClient._spread`).
-        self.spread_s = spread_s
+        # Set by `GraphClient._send` once the answer is read: from sending to then (how long
+        # a request may take to reach Graph), and how much slower than the fastest earlier
+        # answer that was (see `GraphClient._spread`).
+        self.round_trip_s = 0.0
+        self.spread_s = 0.0
 
     @property
     def request_id(self) -> str | None:
@@ -444,12 +438,7 @@ class GraphClient:
                     response = await self._http.request(
                         method, url, json=body, headers=request_headers
                     )
-                    reply = _Reply(
-                        response.status_code,
-                        response.headers,
-                        _json_or_none(response),
-                        time.perf_counter() - started,
-                    )
+                    reply = _Reply(response.status_code, response.headers, _json_or_none(response))
                 failure: GraphError | None = None
             except httpx.TimeoutException as exc:
                 failure = GraphTransientError(
@@ -468,7 +457,7 @@ class GraphClient:
             duration = time.perf_counter() - started
             spread = self._spread(duration) if reply is not None else 0.0
             if reply is not None:
-                reply.spread_s = spread
+                reply.round_trip_s, reply.spread_s = duration, spread
                 self._fastest_s = min(self._fastest_s, duration)
 
             status = reply.status if reply is not None else 0
