@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import itertools
+import json
 import os
 import ssl
 import subprocess
@@ -306,6 +308,8 @@ def engine_run(
                 with sandbox.state.lock:
                     logged = list(sandbox.state.request_log)
                 delta["logged"] = float(len(logged))
+                if args.dump_log:
+                    _dump_log(args.dump_log, logged)
                 delta.update(_bursts(logged, args.retry_after))
             return wall, delta
     finally:
@@ -449,6 +453,15 @@ def _steady_rate(samples: list[tuple[float, float]], base: float, total: float) 
     return (hi[1] - lo[1]) / (hi[0] - lo[0])
 
 
+def _dump_log(path: str, entries: list[Any]) -> None:
+    """The sandbox's request log of the run with faults, one JSON object a line (when each
+    request arrived and was answered on the sandbox's clock, its items and statuses, the
+    Retry-After it announced): for looking at the bursts one by one."""
+    with open(path, "w", encoding="utf-8") as out:
+        for entry in entries:
+            out.write(json.dumps(dataclasses.asdict(entry)) + "\n")
+
+
 def _bursts(entries: list[Any], retry_after: float) -> dict[str, float]:
     """What a run with faults is made of: bursts of requests, each followed by a pause that
     ends a Retry-After after the burst's last announcing answer (every answer's window is
@@ -584,6 +597,9 @@ def main() -> None:
         "--faults", type=float, default=0.02, help="share of calls given each injected fault"
     )
     parser.add_argument("--no-faults", action="store_true", help="skip the run with faults")
+    parser.add_argument(
+        "--dump-log", metavar="PATH", help="write the faults run's request log (JSON lines)"
+    )
     parser.add_argument(
         "--lost-answers", type=float, default=None, help="share of lost answers (default --faults)"
     )

@@ -202,7 +202,8 @@ def add_change_routes(
             if found.consumed_units(sku_id) >= sku.enabled:
                 raise HTTPException(409, f"no licenses of {sku.part_number} left")
             plans = [p.lower() for p in body.disabledPlans]
-            user.licenses.append(AssignedLicense(sku_id=sku_id, disabled_plans=plans))
+            license = AssignedLicense(sku_id=sku_id, disabled_plans=plans)
+            found.set_licenses(user, [*user.licenses, license])
             found.touch(user)
             return user_view(found, user)
 
@@ -214,7 +215,7 @@ def add_change_routes(
             kept = [lic for lic in user.licenses if lic.sku_id != sku_id.lower()]
             if len(kept) == len(user.licenses):
                 raise HTTPException(404, f"the user has no license {sku_id!r}")
-            user.licenses = kept
+            found.set_licenses(user, kept)
             found.touch(user)
             return user_view(found, user)
 

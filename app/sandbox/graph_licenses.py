@@ -139,7 +139,7 @@ def assign_license(ctx: GraphContext, params: dict[str, str]) -> GraphResponse:
     by_sku = {lic.sku_id: lic for lic in kept}
     for lic in additions:
         by_sku[lic.sku_id] = lic
-    user.licenses = list(by_sku.values())
+    tenant.set_licenses(user, list(by_sku.values()))
     tenant.touch(user)
     body_out = {"@odata.context": ctx.context_url("users/$entity"), **user_view(user, None)}
     return json_response(200, body_out)
