@@ -296,6 +296,7 @@ class Tenant:
     # Seats held per SKU and the `User.seats_epoch` they were counted at: see consumed_units.
     _seats: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _seats_epoch: int = field(default=-1, repr=False, compare=False)
+    _seats_held: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     # (`User.deletions`, time) at the last look for soft-deleted users past retention: see
     # purge_expired.
     _expiry_check: tuple[int, datetime] | None = field(default=None, repr=False, compare=False)
@@ -322,6 +323,9 @@ class Tenant:
         group.change_seq = self.next_seq()
 
     def insert_user(self, user: User) -> None:
+        if user.id in self.users:
+            # Another user under the same id: its seats and deletion leave with it.
+            self._seats = self._expiry_check = None
         self.users[user.id] = user
         self._sorted_ids = None
         self.reindex(user)
@@ -404,24 +408,25 @@ class Tenant:
         Graph's answers do not."""
         if self._seats is None or self._seats_epoch != User.seats_epoch:
             seats: dict[str, int] = {}
+            held: dict[str, tuple[str, ...]] = {}
             for user in self.live_users():
-                for lic in user.licenses:
-                    key = lic.sku_id.lower()
+                held[user.id] = keys = tuple(lic.sku_id.lower() for lic in user.licenses)
+                for key in keys:
                     seats[key] = seats.get(key, 0) + 1
-            self._seats, self._seats_epoch = seats, User.seats_epoch
+            self._seats, self._seats_held, self._seats_epoch = seats, held, User.seats_epoch
         return self._seats.get(sku_id, 0)
 
     def set_licenses(self, user: User, licenses: list[AssignedLicense]) -> None:
-        """Give a live user of this tenant exactly `licenses`, keeping the seat count."""
+        """Give a live user of this tenant exactly `licenses`, keeping the seat count: what
+        was counted for the user comes off, whatever their list says now."""
         seats = self._seats if self._seats_epoch == User.seats_epoch else None
-        before = [lic.sku_id.lower() for lic in user.licenses]
         user.licenses = licenses
         if seats is None or user.is_deleted:
             return  # counted afresh when next asked
-        for key in before:
+        for key in self._seats_held.pop(user.id, ()):
             seats[key] -= 1
-        for lic in licenses:
-            key = lic.sku_id.lower()
+        self._seats_held[user.id] = keys = tuple(lic.sku_id.lower() for lic in licenses)
+        for key in keys:
             seats[key] = seats.get(key, 0) + 1
         self._seats_epoch = User.seats_epoch
 

@@ -452,7 +452,8 @@ def test_a_license_and_a_membership_added_by_hand(
     _grant_nobody(api, app_id)
     tracked = [*GROUPS, seed.GROUP_ENGINEERING]
     tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
-    _user(sandbox, oid).licenses.append(AssignedLicense(seed.SKU_E1))
+    user = _user(sandbox, oid)
+    user.licenses = [*user.licenses, AssignedLicense(seed.SKU_E1)]
     tenant.groups[seed.GROUP_ENGINEERING].members.append(oid)
     copy_snapshot(sandbox, app_id, tracked)
 

@@ -35,7 +35,7 @@ def _licenses(draw_skus: list[str]) -> list[AssignedLicense]:
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["new", "set", "assign", "delete", "restore", "purge", "other"]),
+        st.sampled_from(["new", "set", "assign", "delete", "restore", "purge", "replace", "other"]),
         st.integers(min_value=0, max_value=30),
         st.lists(st.sampled_from(SKUS), max_size=3),
     ),
@@ -48,7 +48,8 @@ OPS = st.lists(
 def test_the_seat_count_is_always_a_full_recount(ops: list[tuple[str, int, list[str]]]) -> None:
     """Every way a user's seats change: a new user with licenses, licenses replaced on the
     user directly (admin fixtures, persistence), through `set_licenses` (Graph's
-    assignLicense), a deletion, a restore, a purge, and a change in another tenant."""
+    assignLicense), a deletion, a restore, a purge, another user put in under the same id
+    (the admin API), and a change in another tenant."""
     tenant, other = Tenant("t1", "One"), Tenant("t2", "Two")
     for step, (op, pick, skus) in enumerate(ops):
         users = list(tenant.users.values())
@@ -65,6 +66,8 @@ def test_the_seat_count_is_always_a_full_recount(ops: list[tuple[str, int, list[
             user.deleted_at = None
         elif op == "purge":
             tenant.purge_expired(datetime.now(UTC))
+        elif op == "replace":
+            tenant.insert_user(User(id=user.id, props={}, licenses=_licenses(skus)))
         elif op == "other":
             other.insert_user(User(id=f"o{step}", props={}, licenses=_licenses(skus)))
         for sku_id in SKUS:

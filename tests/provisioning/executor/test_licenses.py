@@ -58,7 +58,7 @@ async def test_only_skus_the_engine_granted_are_removed(
     graph: GraphClient, sandbox: SandboxServer, wire: Wire
 ) -> None:
     nestor = _nestor(sandbox)
-    nestor.licenses.append(AssignedLicense(seed.SKU_E1))
+    nestor.licenses = [*nestor.licenses, AssignedLicense(seed.SKU_E1)]
     granted = _as_tenant_holds(nestor, {seed.SKU_E1: []})
     none = _as_tenant_holds(nestor, {})
 
