@@ -417,17 +417,21 @@ class GraphClient:
                 # the slot: admitted and then kept waiting for one, a request would go later
                 # than its slot says, perhaps with the burst after a pause.
                 async with slots if slots is not None else contextlib.nullcontext():
-                    await self._limiter.acquire(
-                        self._key,
-                        writes=cost.writes,
-                        units=cost.units,
-                        requests=max(1, batch_size),
-                    )
-                    token = await self._tokens.token()
-                    # Admitted is not sent: a 429 or a 503's Retry-After may have paused the
-                    # tenant while this request waited for its slot or its token.
-                    while (paused := await self._limiter.paused_for(self._key)) > 0:
-                        await asyncio.sleep(paused)
+                    while True:
+                        await self._limiter.acquire(
+                            self._key,
+                            writes=cost.writes,
+                            units=cost.units,
+                            requests=max(1, batch_size),
+                        )
+                        token = await self._tokens.token()
+                        # Admitted is not sent: a 429 or a 503's Retry-After may have paused
+                        # the tenant since (while this request waited for its token, or for
+                        # the CPU). That pause began after the slot, and its bank counted the
+                        # slot as spent before it: going on it when the pause ends would go
+                        # on top of the bank. So wait it out (`acquire` does) for a new slot.
+                        if await self._limiter.paused_for(self._key) <= 0:
+                            break
                     request_headers = {
                         **headers,
                         "Authorization": f"Bearer {token}",

@@ -305,6 +305,13 @@ def reserve(
     return commit(slot, spec, slot.at, state), slot.at
 
 
+def _after_slot(since: float | None, at: float) -> bool:
+    """Whether a pause that began at `since` began at or after a slot at `at`: the pause's
+    bank then counted the slot as spent before it (`_banked` leaves room only for slots
+    inside the pause), so the request must not go when the pause ends on that slot."""
+    return since is not None and since >= at
+
+
 def _refilled(state: BucketState, spec: BucketSpec, at: float, rate: float) -> float:
     """The balance at `at` by the usual refill: up to the burst, while a surplus a pause
     banked is kept until spent but never grows."""
@@ -323,7 +330,13 @@ class RateLimiter(Protocol):
 
     async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
         """Wait until both budgets have room for this request, then take it. `requests`: how
-        many Graph requests it carries (a `$batch` envelope carries its items)."""
+        many Graph requests it carries (a `$batch` envelope carries its items).
+
+        A pause that begins while the caller waits for its slot holds it until the pause
+        ends. If the pause began at or after the slot, the slot is given up and a new one
+        taken: the pause's bank counts such a slot as spent before it, so going on it when
+        the pause ends would go on top of the bank (Graph's bucket overrun). The caller must
+        do the same with a pause it finds after this returns and before the request leaves."""
 
     async def pause(
         self,
@@ -377,6 +390,12 @@ class InProcessLimiter:
         self._share: dict[str, Share] = {}
 
     async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
+        while not await self._admit(key, writes, units, requests):
+            pass
+
+    async def _admit(self, key: str, writes: int, units: int, requests: int) -> bool:
+        """Reserve a slot and wait for it; False when a pause that began at or after the slot
+        must be waited out and a new slot taken (see `RateLimiter.acquire`)."""
         while True:
             while (paused := self._paused_for(key)) > 0:
                 await self._sleep(paused)
@@ -409,8 +428,12 @@ class InProcessLimiter:
         if wait > 0:
             await self._sleep(wait)
         # A 429 may have paused the tenant while we waited for our slot.
+        pause = self._pauses.get(key)
+        if self._paused_for(key) > 0 and pause is not None and _after_slot(pause.since, at):
+            return False
         while (paused := self._paused_for(key)) > 0:
             await self._sleep(paused)
+        return True
 
     async def pause(
         self,
@@ -473,7 +496,7 @@ class InProcessLimiter:
 _ACQUIRE_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local paused = redis.call('PTTL', KEYS[3])
-if paused > 0 then return {1, paused * 1000} end
+if paused > 0 then return {1, paused * 1000, 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local pace = 1
@@ -488,7 +511,7 @@ local paused_settled = tonumber(pause_log[3])
 local paused_spread = math.max(0, tonumber(pause_log[4]) or 0)
 -- The pause key expires on a whole millisecond; the recorded end is exact.
 if paused_until ~= nil and now < paused_until then
-  return {1, math.max(1000, paused_until - now)}
+  return {1, math.max(1000, paused_until - now), 0}
 end
 
 local function refilled(tokens, stamp, at, rate, capacity)
@@ -566,7 +589,7 @@ for _, slot in pairs({write_slot or false, unit_slot or false}) do
   end
 end
 local horizon = tonumber(ARGV[12])
-if ahead - now > horizon then return {1, math.max(1000, math.ceil(ahead - now - horizon))} end
+if ahead - now > horizon then return {1, math.max(1000, math.ceil(ahead - now - horizon)), 0} end
 commit(write_slot, at)
 commit(unit_slot, at)
 -- Requests sent lately (decaying over the share window): what a 429's share is taken of.
@@ -578,7 +601,9 @@ redis.call('HSET', KEYS[5],
            'throttled', string.format('%.17g', (tonumber(share[2]) or 0) * keep),
            'stamp', string.format('%.17g', now))
 redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
-return {0, math.ceil(at - now)}
+-- The slot's time as well, on this clock: a pause beginning at or after it (`from`) leaves
+-- no room for the request in its bank.
+return {0, math.ceil(at - now), string.format('%.17g', at)}
 """
 
 # KEYS: pause, pace, share, pause end, writes, units. ARGV: pause ms, slowdown, min pace,
@@ -732,13 +757,21 @@ class RedisLimiter:
             repr(self._units.largest_need),
         ]
         while True:
-            paused, wait_us = await self._acquire(keys=keys, args=args)
+            paused, wait_us, at_us = await self._acquire(keys=keys, args=args)
             await asyncio.sleep(int(wait_us) / per_us)
-            if not int(paused):
-                break
-        # A 429 may have paused the tenant while we waited for our slot.
-        while (pttl := int(await self._redis.pttl(keys[2]))) > 0:
-            await asyncio.sleep(pttl / 1000)
+            if int(paused):
+                continue
+            # A 429 may have paused the tenant while we waited for our slot. One that began
+            # at or after the slot counted it as spent before it: wait, then a new slot.
+            read = self._redis.pipeline(transaction=False)
+            read.pttl(keys[2])
+            read.hget(keys[5], "from")
+            pttl, since = await read.execute()
+            if int(pttl) > 0 and since is not None and _after_slot(float(since), float(at_us)):
+                continue
+            while (pttl := int(await self._redis.pttl(keys[2]))) > 0:
+                await asyncio.sleep(pttl / 1000)
+            break
         now = time.monotonic()
         self._known_pause[key] = (now, now)
 

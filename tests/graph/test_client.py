@@ -495,3 +495,31 @@ async def test_batch_items_answered_504_are_resent_only_when_they_are_reads() ->
     assert graph.times[1] - graph.times[0] >= 0.2
     # ... without slowing it: a 503 says the service was unavailable, not that we overran.
     assert (await limiter.usage(KEY))["pace"] == 1
+
+
+class PausedAfterAdmission(InProcessLimiter):
+    """Admits every request at once; the first admission is followed by a pause another
+    request's 429 set while this one was still on its way out (getting its token)."""
+
+    def __init__(self) -> None:
+        super().__init__(Budget())
+        self.admitted = 0
+
+    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
+        await super().acquire(key, writes=writes, units=units, requests=requests)
+        self.admitted += 1
+        if self.admitted == 1:
+            await self.pause(key, 0.2, throttled=1)
+
+
+async def test_a_request_paused_after_its_admission_takes_a_new_slot() -> None:
+    """A pause found between admission and sending began after the request's slot: the
+    pause's bank counted that slot as spent before it, so the request waits the pause out
+    and is admitted again, rather than going on top of the bank when the pause ends."""
+    graph = ScriptedGraph(ok({"id": "1"}))
+    limiter = PausedAfterAdmission()
+    async with make_client(graph, limiter=limiter) as client:
+        started = time.monotonic()
+        await client.get("/users/1")
+    assert limiter.admitted == 2
+    assert len(graph.seen) == 1 and graph.times[0] - started >= 0.2

@@ -510,3 +510,157 @@ async def test_requests_held_by_the_other_bucket_count_against_the_bank() -> Non
         clock = at
         level -= need
         assert level >= 0, (at - pause_at, level)
+
+
+def _graph_overrun(
+    events: list[tuple[str, float, float, float, float]],
+    window: float,
+    latency: float,
+    take_a_new_slot: bool,
+) -> float:
+    """Replay `events` as callers that are held up after their slot (`hold`: waiting for a
+    token, or for the CPU) and report by how much Graph's bucket was overrun (0: never).
+    A pause that begins while a caller is held up after its slot holds it until the pause
+    ends; with `take_a_new_slot` the caller then reserves again (what the client and both
+    limiters do), without it it goes on the slot it held, on top of the pause's bank."""
+    budget = Budget(write_capacity=100, write_window_s=window, unit_capacity=10**6)
+    spec = budget.writes()
+    graph_rate, graph_cap = 100 / window, 100.0
+    now, state = 0.0, None
+    paused_until: float | None = None
+    paused_from: float | None = None
+    pauses: list[tuple[float, float]] = []
+    admitted: list[list[float]] = []  # [slot, need, delay, hold, gone] (gone: 1 = replaced)
+    requeued: list[tuple[float, float, float]] = []
+
+    def reserve_at(t: float, need: float, delay: float, hold: float) -> None:
+        nonlocal state
+        pause = None
+        if paused_until is not None and paused_from is not None:
+            pause = Pause(paused_until, paused_from, paused_from + latency, latency)
+        state, at = reserve(state, spec, t, need, 1.0, pause)
+        admitted.append([at, need, delay, hold, 0.0])
+
+    def after_pause() -> None:
+        # Callers that gave up their slot reserve again when the pause ends, in order.
+        nonlocal requeued
+        pending, requeued = requeued, []
+        for need, delay, hold in pending:
+            reserve_at(now, need, delay, hold)
+
+    for kind, gap, value, share, hold in events:
+        now += gap
+        if paused_until is not None and now >= paused_until and requeued:
+            held_now, now = now, paused_until
+            after_pause()
+            now = held_now
+        if paused_until is not None and now < paused_until:
+            now = paused_until  # callers wait out a pause before reserving
+            after_pause()
+        if kind == "pause":
+            if paused_until is None or paused_until <= now:
+                paused_from = now
+            end = max(paused_until or 0.0, now + value)
+            pauses.append((now, end))
+            paused_until = end
+            if take_a_new_slot:
+                for entry in admitted:
+                    slot, need, delay, held, gone = entry
+                    if not gone and slot <= now < slot + held:
+                        entry[4] = 1.0
+                        requeued.append((need, delay, held))
+            continue
+        reserve_at(now, value, share * latency, hold)
+    if requeued and paused_until is not None:
+        now = max(now, paused_until)
+        after_pause()
+    arriving = []
+    for slot, need, delay, held, gone in admitted:
+        if gone:
+            continue
+        leaves = slot + held
+        for start, end in sorted(pauses):
+            # A slot inside a pause, or a caller still held up when one began: it leaves
+            # when the pause ends.
+            if start < slot < end or slot <= start < leaves:
+                leaves = max(leaves, end)
+        arriving.append((leaves + delay, need))
+    level, clock, worst = graph_cap, 0.0, 0.0
+    for at, need in sorted(arriving):
+        level = min(graph_cap, level + (at - clock) * graph_rate)
+        clock = at
+        level -= need
+        worst = max(worst, -level - max(0.0, need - spec.capacity))
+    return worst
+
+
+_holds = st.one_of(st.just(0.0), st.floats(0, 0.2))
+
+# A caller admitted on a slot just before a 429 pauses the tenant, held up (CPU) until the
+# pause is known: on the slot it held it would go with the whole bank when the pause ends.
+_HELD_UP = [
+    ("send", 0.0, 30.0, 0.0, 0.0),
+    ("send", 0.0, 20.0, 0.0, 0.1),
+    ("pause", 0.05, 1.0, 0.0, 0.0),
+] + [("send", 0.0, 20.0, 0.0, 0.0)] * 6
+
+
+def test_a_caller_held_up_past_a_pause_would_overrun_graph_on_its_old_slot() -> None:
+    assert _graph_overrun(_HELD_UP, 1.0, 0.0, take_a_new_slot=False) > 1
+    assert _graph_overrun(_HELD_UP, 1.0, 0.0, take_a_new_slot=True) <= 1e-6
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    events=st.lists(
+        st.one_of(
+            st.tuples(st.just("send"), _gaps, st.integers(1, 20), _shares, _holds),
+            st.tuples(st.just("pause"), _gaps, st.floats(0.05, 3.0), st.just(0.0), st.just(0.0)),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    window=st.floats(0.5, 5.0),
+    latency=st.one_of(st.just(0.0), st.floats(0, 0.3)),
+)
+@example(events=_HELD_UP, window=1.0, latency=0.0)
+def test_graph_never_throttles_callers_held_up_after_their_slot(
+    events: list[tuple[str, float, float, float, float]], window: float, latency: float
+) -> None:
+    """As `test_graph_never_throttles_what_the_limiter_lets_through`, with callers that
+    leave some time after their slot: a pause that begins meanwhile makes them take a new
+    slot when it ends, and Graph always has room for what arrives."""
+    assert _graph_overrun(events, window, latency, take_a_new_slot=True) <= 1e-6
+
+
+async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot() -> None:
+    """A caller sleeping for its slot wakes late (a busy CPU) and a pause begins in the
+    meantime, after its slot: the pause's bank counted the slot as spent before it, so the
+    caller takes a new slot from the bank; all that goes at the pause's end stays within
+    Graph's bucket (10)."""
+    fake = FakeTime()
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0)
+    limiter: InProcessLimiter
+
+    async def late_sleep(seconds: float) -> None:
+        if not fake.slept:  # the slot's sleep: woken 0.05 s late, a 429 came meanwhile
+            await fake.sleep(seconds + 0.05)
+            await limiter.pause("k", 1.0, throttled=0)
+            return
+        await fake.sleep(seconds)
+
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=late_sleep)
+    for _ in range(5):  # the burst, spent at once
+        await limiter.acquire("k", writes=1, units=1)
+    start = fake.now
+    await limiter.acquire("k", writes=1, units=1)  # its slot 0.1 s on; paused at 0.15 s
+    ended = fake.now
+    assert ended - start == pytest.approx(1.15)
+    more = 0
+    while True:
+        await limiter.acquire("k", writes=1, units=1)
+        if fake.now > ended:
+            break
+        more += 1
+    # With the held-up caller, what goes at the pause's end is Graph's bucket, no more.
+    assert 1 + more == 10

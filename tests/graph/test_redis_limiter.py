@@ -212,3 +212,42 @@ async def test_a_pause_of_no_time_is_accepted_and_banks_nothing(
     assert time.monotonic() - started < 0.1
     await limiter.acquire(key, writes=1, units=1)
     assert time.monotonic() - started >= 0.015
+
+
+async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot(
+    redis_clients: list[aioredis.Redis], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in process: a caller sleeping for its slot wakes late while another worker's 429
+    pauses the tenant after that slot. The pause's bank counted the slot as spent before
+    it, so the caller takes a new one: what goes at the pause's end (it included) stays
+    within Graph's bucket of 50."""
+    budget = Budget(write_capacity=50, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.2)  # fmt: skip
+    first, second = (RedisLimiter(c, budget) for c in redis_clients)
+    key = fresh_key()
+    for _ in range(10):  # the burst, spent at once
+        await first.acquire(key, writes=1, units=1)
+    real_sleep = asyncio.sleep
+    woken_late = False
+
+    async def late(seconds: float) -> None:
+        nonlocal woken_late
+        if not woken_late and seconds > 0:
+            woken_late = True
+            await real_sleep(seconds + 0.05)
+            await second.pause(key, 1.0, throttled=0)
+            return
+        await real_sleep(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", late)
+    await first.acquire(key, writes=1, units=1)  # its slot 20 ms on; paused 50 ms after it
+    monkeypatch.setattr(asyncio, "sleep", real_sleep)
+    assert woken_late
+    started = time.monotonic()
+    more = 0
+    while True:
+        await (first, second)[more % 2].acquire(key, writes=1, units=1)
+        if time.monotonic() - started > 0.05:
+            break
+        more += 1
+    assert 1 + more <= 50
