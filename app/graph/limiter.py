@@ -427,11 +427,12 @@ class InProcessLimiter:
         self._share[key] = Share(share.sent + requests, share.throttled, now)
         if wait > 0:
             await self._sleep(wait)
-        # A 429 may have paused the tenant while we waited for our slot.
-        pause = self._pauses.get(key)
-        if self._paused_for(key) > 0 and pause is not None and _after_slot(pause.since, at):
-            return False
+        # A 429 may have paused the tenant while we waited for our slot, or while we waited
+        # out a pause the slot lies in (a new pause may begin after the first ended).
         while (paused := self._paused_for(key)) > 0:
+            pause = self._pauses.get(key)
+            if pause is not None and _after_slot(pause.since, at):
+                return False
             await self._sleep(paused)
         return True
 
@@ -759,21 +760,24 @@ class RedisLimiter:
         while True:
             paused, wait_us, at_us = await self._acquire(keys=keys, args=args)
             await asyncio.sleep(int(wait_us) / per_us)
-            if int(paused):
-                continue
-            # A 429 may have paused the tenant while we waited for our slot. One that began
-            # at or after the slot counted it as spent before it: wait, then a new slot.
+            if not int(paused) and await self._wait_out_pauses(keys, float(at_us)):
+                break
+        now = time.monotonic()
+        self._known_pause[key] = (now, now)
+
+    async def _wait_out_pauses(self, keys: list[str], at_us: float) -> bool:
+        """Wait out any pause a slot at `at_us` (Redis clock) lies in; False, at once, when a
+        pause began at or after the slot (the caller takes a new one; see `acquire`)."""
+        while True:
             read = self._redis.pipeline(transaction=False)
             read.pttl(keys[2])
             read.hget(keys[5], "from")
             pttl, since = await read.execute()
-            if int(pttl) > 0 and since is not None and _after_slot(float(since), float(at_us)):
-                continue
-            while (pttl := int(await self._redis.pttl(keys[2]))) > 0:
-                await asyncio.sleep(pttl / 1000)
-            break
-        now = time.monotonic()
-        self._known_pause[key] = (now, now)
+            if int(pttl) <= 0:
+                return True
+            if since is not None and _after_slot(float(since), at_us):
+                return False
+            await asyncio.sleep(int(pttl) / 1000)
 
     async def pause(
         self,

@@ -664,3 +664,43 @@ async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot() -> 
         more += 1
     # With the held-up caller, what goes at the pause's end is Graph's bucket, no more.
     assert 1 + more == 10
+
+
+async def test_a_caller_that_outlasts_one_pause_into_the_next_takes_a_new_slot() -> None:
+    """A slot inside a pause is held (the bank leaves room for it). But a caller that wakes
+    late after that pause, when a second one has begun after its slot, has no room in the
+    second's bank: it takes a new slot, and what goes when that pause ends stays within
+    Graph's bucket (10)."""
+    fake = FakeTime()
+    start = fake.now
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10**6, headroom=1.0)
+    limiter: InProcessLimiter
+    wakes = 0
+
+    async def sleep(seconds: float) -> None:
+        nonlocal wakes
+        wakes += 1
+        if wakes == 1:  # sleeping for its slot (0.1 s on): a 0.2 s pause begins at 0.05 s
+            fake.now = start + 0.05
+            await limiter.pause("k", 0.2, throttled=0)
+            fake.now = start + 0.1
+        elif wakes == 2:  # waiting that pause out to 0.25 s: another begins at 0.26 s
+            fake.now = start + 0.26
+            await limiter.pause("k", 1.0, throttled=0)
+            fake.now = start + 0.3
+        else:
+            await fake.sleep(seconds)
+
+    limiter = InProcessLimiter(budget, clock=fake.clock, sleep=sleep)
+    for _ in range(5):
+        await limiter.acquire("k", writes=1, units=1)
+    await limiter.acquire("k", writes=1, units=1)
+    ended = fake.now
+    assert ended - start == pytest.approx(1.26)
+    more = 0
+    while True:
+        await limiter.acquire("k", writes=1, units=1)
+        if fake.now > ended:
+            break
+        more += 1
+    assert 1 + more == 10
