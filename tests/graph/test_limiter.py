@@ -650,20 +650,27 @@ async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot() -> 
         await fake.sleep(seconds)
 
     limiter = InProcessLimiter(budget, clock=fake.clock, sleep=late_sleep)
+    # Its slot 0.1 s on, paused at 0.15 s; with it, what goes at the pause's end is Graph's
+    # bucket, no more.
+    assert await _held_up_caller_then_the_rest(limiter, fake) == (pytest.approx(1.15), 10)
+
+
+async def _held_up_caller_then_the_rest(
+    limiter: InProcessLimiter, fake: FakeTime
+) -> tuple[float, int]:
+    """Spend the burst, let one more caller through (the one the test holds up), then count
+    the callers that go at the moment it did. Returns (its wait, it and they together)."""
     for _ in range(5):  # the burst, spent at once
         await limiter.acquire("k", writes=1, units=1)
     start = fake.now
-    await limiter.acquire("k", writes=1, units=1)  # its slot 0.1 s on; paused at 0.15 s
+    await limiter.acquire("k", writes=1, units=1)
     ended = fake.now
-    assert ended - start == pytest.approx(1.15)
     more = 0
     while True:
         await limiter.acquire("k", writes=1, units=1)
         if fake.now > ended:
-            break
+            return ended - start, 1 + more
         more += 1
-    # With the held-up caller, what goes at the pause's end is Graph's bucket, no more.
-    assert 1 + more == 10
 
 
 async def test_a_caller_that_outlasts_one_pause_into_the_next_takes_a_new_slot() -> None:
@@ -692,15 +699,4 @@ async def test_a_caller_that_outlasts_one_pause_into_the_next_takes_a_new_slot()
             await fake.sleep(seconds)
 
     limiter = InProcessLimiter(budget, clock=fake.clock, sleep=sleep)
-    for _ in range(5):
-        await limiter.acquire("k", writes=1, units=1)
-    await limiter.acquire("k", writes=1, units=1)
-    ended = fake.now
-    assert ended - start == pytest.approx(1.26)
-    more = 0
-    while True:
-        await limiter.acquire("k", writes=1, units=1)
-        if fake.now > ended:
-            break
-        more += 1
-    assert 1 + more == 10
+    assert await _held_up_caller_then_the_rest(limiter, fake) == (pytest.approx(1.26), 10)
