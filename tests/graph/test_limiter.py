@@ -410,14 +410,7 @@ async def test_requests_still_on_their_way_take_from_the_bank(
     await limiter.pause("k", 1.0, throttled=0, in_flight_s=in_flight, spread_s=spread)
     await limiter.pause("k", 0.1, throttled=0)
     await limiter.acquire("k", writes=1, units=1)
-    paused_end = fake.now
-    went = 1
-    while True:
-        await limiter.acquire("k", writes=1, units=1)
-        if fake.now > paused_end:
-            break
-        went += 1
-    assert went == banked
+    assert 1 + await _more_going_now(limiter, fake) == banked
 
 
 class VirtualTime:
@@ -655,6 +648,17 @@ async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot() -> 
     assert await _held_up_caller_then_the_rest(limiter, fake) == (pytest.approx(1.15), 10)
 
 
+async def _more_going_now(limiter: InProcessLimiter, fake: FakeTime) -> int:
+    """How many more one-write callers go at the fake clock's current moment (the first
+    that has to wait ends the count)."""
+    now, more = fake.now, 0
+    while True:
+        await limiter.acquire("k", writes=1, units=1)
+        if fake.now > now:
+            return more
+        more += 1
+
+
 async def _held_up_caller_then_the_rest(
     limiter: InProcessLimiter, fake: FakeTime
 ) -> tuple[float, int]:
@@ -664,13 +668,7 @@ async def _held_up_caller_then_the_rest(
         await limiter.acquire("k", writes=1, units=1)
     start = fake.now
     await limiter.acquire("k", writes=1, units=1)
-    ended = fake.now
-    more = 0
-    while True:
-        await limiter.acquire("k", writes=1, units=1)
-        if fake.now > ended:
-            return ended - start, 1 + more
-        more += 1
+    return fake.now - start, 1 + await _more_going_now(limiter, fake)
 
 
 async def test_a_caller_that_outlasts_one_pause_into_the_next_takes_a_new_slot() -> None:
