@@ -224,6 +224,11 @@ class User:
         return self.id.replace("-", "") + self.upn
 
 
+def _seat_keys(licenses: Iterable[AssignedLicense]) -> tuple[str, ...]:
+    """The SKUs whose seats `licenses` take, as `Tenant.consumed_units` counts them."""
+    return tuple(lic.sku_id.lower() for lic in licenses)
+
+
 # Properties Graph lets only one object hold a given value of (graph_conflicts.py).
 UNIQUE_PROPS = ("userPrincipalName", "mailNickname", "mail", "onPremisesImmutableId")
 
@@ -410,7 +415,7 @@ class Tenant:
             seats: dict[str, int] = {}
             held: dict[str, tuple[str, ...]] = {}
             for user in self.live_users():
-                held[user.id] = keys = tuple(lic.sku_id.lower() for lic in user.licenses)
+                held[user.id] = keys = _seat_keys(user.licenses)
                 for key in keys:
                     seats[key] = seats.get(key, 0) + 1
             self._seats, self._seats_held, self._seats_epoch = seats, held, User.seats_epoch
@@ -425,7 +430,7 @@ class Tenant:
             return  # counted afresh when next asked
         for key in self._seats_held.pop(user.id, ()):
             seats[key] -= 1
-        self._seats_held[user.id] = keys = tuple(lic.sku_id.lower() for lic in licenses)
+        self._seats_held[user.id] = keys = _seat_keys(licenses)
         for key in keys:
             seats[key] = seats.get(key, 0) + 1
         self._seats_epoch = User.seats_epoch
