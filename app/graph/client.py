@@ -47,6 +47,32 @@ from app.graph.limiter import RateLimiter
 from app.graph.models import BatchRequest, BatchResult, GraphCallRecord, GraphResponse
 from app.graph.requests import encode_query
 
+OnFinal = Callable[[dict[str, BatchResult]], None]
+"""Called with batch results as they become final (`GraphClient.batch`)."""
+
+
+class _FirstRound:
+    """Hands a `batch` call's final results to its `OnFinal`, holding the first round's until
+    every envelope of the call has answered once, and then giving them in one call."""
+
+    def __init__(self, on_final: OnFinal, envelopes: int) -> None:
+        self._on_final = on_final
+        self._left = envelopes
+        self._held: dict[str, BatchResult] = {}
+
+    def report(self, results: dict[str, BatchResult]) -> None:
+        if self._left:
+            self._held.update(results)
+        elif results:
+            self._on_final(results)
+
+    def answered_once(self) -> None:
+        self._left -= 1
+        if not self._left and self._held:
+            held, self._held = self._held, {}
+            self._on_final(held)
+
+
 log = logging.getLogger("app.graph.client")
 
 API_VERSION = "v1.0"
@@ -270,25 +296,64 @@ class GraphClient:
 
     # -- $batch ------------------------------------------------------------------------------
 
-    async def batch(self, requests: Sequence[BatchRequest]) -> dict[str, BatchResult]:
+    async def batch(
+        self, requests: Sequence[BatchRequest], on_final: OnFinal | None = None
+    ) -> dict[str, BatchResult]:
         """Run requests through `POST /$batch`, 20 at a time; never raises for item errors.
 
         Every request gets a `BatchResult` under its id. Items answered 429/503/504 are resent
         (alone) after the largest Retry-After among them, up to `max_attempts` rounds; a failure
         of the envelope itself is reported on each of its items.
+
+        `on_final`, if given, is called with results the moment they are final (answered and
+        not to be resent), each result once, before `batch` returns them all. A caller can so
+        go on with the items Graph answered while the throttled ones wait out their
+        Retry-After (issue 15 §3: one throttled item must not hold up the other nineteen of
+        its envelope). The first round's answers come in one call, once every envelope has
+        answered once: callers resuming together send their next calls together.
         """
         batching.validate(requests)
 
         results: dict[str, BatchResult] = {}
         chunks = batching.plan_chunks(requests)
-        for part in await asyncio.gather(*(self._batch_chunk(c) for c in chunks)):
+        gate = _FirstRound(on_final, len(chunks)) if on_final is not None else None
+        for part in await asyncio.gather(*(self._batch_chunk(c, gate) for c in chunks)):
             results.update(part)
         return results
 
-    async def _batch_chunk(self, chunk: list[BatchRequest]) -> dict[str, BatchResult]:
+    async def _batch_chunk(
+        self, chunk: list[BatchRequest], gate: _FirstRound | None
+    ) -> dict[str, BatchResult]:
+        results: dict[str, BatchResult] = {}
+        reported: set[str] = set()
+        first = True
+
+        def report(final: Sequence[str]) -> None:
+            nonlocal first
+            if gate is None:
+                return
+            fresh = {k: results[k] for k in final if k in results and k not in reported}
+            reported.update(fresh)
+            gate.report(fresh)
+            if first:
+                first = False
+                gate.answered_once()
+
+        try:
+            return await self._batch_rounds(chunk, results, report)
+        finally:
+            report(list(results))  # what the last round (or a failed envelope) settled
+
+    async def _batch_rounds(
+        self,
+        chunk: list[BatchRequest],
+        results: dict[str, BatchResult],
+        report: Callable[[Sequence[str]], None],
+    ) -> dict[str, BatchResult]:
+        """The rounds of one envelope, filling `results`; a round's final answers go to
+        `report` before the resend waits."""
         by_key = {r.id.lower(): r for r in chunk}
         pending = list(chunk)
-        results: dict[str, BatchResult] = {}
         client_request_id = self._request_id() or str(uuid.uuid4())
         for round_no in range(1, self._max_attempts + 1):
             # An envelope holding a write is not resent when its answer is lost: some of its
@@ -354,6 +419,7 @@ class GraphClient:
             resend = batching.to_resend(pending, statuses)
             if not resend or round_no == self._max_attempts:
                 break
+            report([r.id for r in pending if r.id.lower() not in resend])
             delay = max(waits) if waits else self._backoff(round_no)
             log.debug(
                 "graph.batch_resend",

@@ -16,6 +16,7 @@ import pytest
 
 from app.graph import (
     BatchRequest,
+    BatchResult,
     Budget,
     GraphBadRequestError,
     GraphCallRecord,
@@ -230,6 +231,51 @@ async def test_batch_tolerates_an_outer_424_and_resends_only_throttled_items() -
     assert {k: v.status for k, v in results.items()} == {"1": 204, "2": 204, "3": 400}
     assert isinstance(results["3"].error, GraphBadRequestError)
     assert graph.times[1] - graph.times[0] >= 0.2
+
+
+async def test_batch_hands_over_each_answer_once_and_the_first_round_together() -> None:
+    """25 items, two envelopes; item 3 is throttled. The 24 answered in the first round reach
+    `on_final` in one call, once both envelopes have answered, and before item 3's resend;
+    item 3 reaches it after its Retry-After. `batch` still returns all 25."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = [r["id"] for r in json.loads(request.content)["requests"]]
+        throttled = {"3"} if ids != ["3"] else set()
+        return ok(
+            {
+                "responses": [
+                    {"id": i, "status": 429, "headers": {"Retry-After": "0.2"}}
+                    if i in throttled
+                    else {"id": i, "status": 204}
+                    for i in ids
+                ]
+            }
+        )
+
+    graph = ScriptedGraph(*[answer] * 3)
+    handed: list[tuple[float, set[str]]] = []
+    requests = [BatchRequest(str(i), "PATCH", f"/users/u{i}", body={"x": i}) for i in range(25)]
+    async with make_client(graph) as client:
+        results = await client.batch(
+            requests, on_final=lambda got: handed.append((time.monotonic(), set(got)))
+        )
+    assert {k: v.status for k, v in results.items()} == {str(i): 204 for i in range(25)}
+    assert [ids for _, ids in handed] == [{str(i) for i in range(25)} - {"3"}, {"3"}]
+    # The throttled envelope went first (the other waited out the pause it announced).
+    assert [len(json.loads(r.content)["requests"]) for r in graph.seen] == [20, 5, 1]
+    throttled_at, other_at, resent_at = graph.times
+    assert other_at <= handed[0][0] < resent_at  # both answered, before the resend
+    assert handed[1][0] >= resent_at >= throttled_at + 0.2
+
+
+async def test_batch_hands_over_a_failed_envelope_once() -> None:
+    graph = ScriptedGraph(graph_error(400, "BadRequest", "no"))
+    handed: list[dict[str, BatchResult]] = []
+    async with make_client(graph) as client:
+        results = await client.batch(
+            [BatchRequest("1", "PATCH", "/users/u1", body={})], on_final=handed.append
+        )
+    assert handed == [results] and results["1"].status == 400
 
 
 async def test_an_envelope_waiting_out_a_retry_after_leaves_its_slot_to_others() -> None:

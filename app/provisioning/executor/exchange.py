@@ -4,8 +4,8 @@ app, sending `$batch` items under typed keys and noting Graph's request ids on e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.graph import BatchResult, GraphClient, GraphError, GraphResponse
@@ -42,21 +42,40 @@ _Waiting = tuple[list[Planned], asyncio.Future[dict[BatchKey, BatchResult]]]
 
 
 class _Shared:
-    """Phases running `together`: how many are running (not waiting on `batch` or a pause),
-    and the `batch` calls waiting to go out with the others'."""
+    """Coroutines running `together` (phases, lanes, and phases inside lanes): how many are
+    running (not waiting on `batch` or a pause), the `batch` calls waiting to go out with the
+    others', and the sends under way."""
 
-    def __init__(self, phases: int) -> None:
-        self.running = phases
+    def __init__(self, running: int) -> None:
+        self.running = running
         self.waiting: list[_Waiting] = []
+        self.sending: set[asyncio.Task[None]] = set()
         # The run was cancelled (worker shutdown, job timeout): nothing more may be sent.
         self.cancelled = False
+
+
+class _Hub:
+    """What an exchange and its lanes (`Exchange.lane`) share: the `together` in progress."""
+
+    def __init__(self) -> None:
+        self.shared: _Shared | None = None
 
 
 class Exchange:
     def __init__(self, client: GraphClient, app: AppInfo) -> None:
         self.client = client
         self.app = app
-        self._shared: _Shared | None = None
+        self._hub = _Hub()
+        self._lane = 0
+
+    def lane(self, number: int) -> Exchange:
+        """The same exchange for lane `number` of a run (`Executor`): its calls go out with
+        the other lanes' in `together`, under keys of their own (lanes build the same
+        shared keys, `bind..0` for their first `members@odata.bind`)."""
+        view = Exchange(self.client, self.app)
+        view._hub = self._hub
+        view._lane = number
+        return view
 
     async def together(self, *phases: Coroutine[Any, Any, None]) -> None:
         """Run phases that do not depend on each other at once, their `$batch` calls sent
@@ -64,27 +83,48 @@ class Exchange:
         then all of them go in one `client.batch` (20 items per envelope). Licenses and
         group memberships of a claim's new users are one round trip this way, not two.
 
+        Each call resumes as soon as its own items are answered: a phase whose items were
+        answered goes on while another's throttled items wait out their Retry-After.
+
+        `together` nests (the lanes of a run, each running its licenses and groups
+        together): the caller counts as waiting until its phases have all ended.
+
         Every phase runs to its end even if another fails; then the first failure is raised,
         as it would have been had they run one after the other, with the others' as notes.
-        Cancelled, nothing more is sent: the calls still waiting are dropped."""
-        if self._shared is not None:
-            raise RuntimeError("Exchange.together does not nest")
-        shared = self._shared = _Shared(len(phases))
+        Cancelled, nothing more is sent: the calls still waiting are dropped, and those on
+        the wire are abandoned."""
+        outer = self._hub.shared
+        if outer is None:
+            shared = self._hub.shared = _Shared(len(phases))
+        else:
+            shared = outer
+            # The caller hands its own count to its phases (and gets it back from the last).
+            shared.running += len(phases) - 1
+        left = len(phases)
 
         async def run(phase: Coroutine[Any, Any, None]) -> None:
+            nonlocal left
             try:
                 await phase
             except asyncio.CancelledError:
                 shared.cancelled = True
                 raise
             finally:
-                shared.running -= 1
-                await self._flush(shared)
+                left -= 1
+                if outer is None or left:
+                    shared.running -= 1
+                    self._flush(shared)
 
         try:
+            if not phases and outer is not None:
+                shared.running += 1  # nothing to hand the count to: keep it
             ended = await asyncio.gather(*(run(p) for p in phases), return_exceptions=True)
         finally:
-            self._shared = None
+            if outer is None:
+                self._hub.shared = None
+                if shared.cancelled:
+                    for task in shared.sending:
+                        task.cancel()
         failures = [r for r in ended if isinstance(r, BaseException)]
         if failures:
             first = failures[0]
@@ -95,14 +135,15 @@ class Exchange:
     async def pause(self, attempt: int) -> None:
         """Wait out a replication delay (contract §0) before trying again; in `together`,
         the other phases' calls go meanwhile instead of waiting for this one."""
-        shared = self._shared
+        shared = self._hub.shared
         if shared is None:
             await replication_pause(attempt)
             return
         shared.running -= 1
         try:
             # Whatever this sends goes out during the pause, not before it.
-            await asyncio.gather(self._flush(shared), replication_pause(attempt))
+            self._flush(shared)
+            await replication_pause(attempt)
         finally:
             shared.running += 1
 
@@ -110,20 +151,25 @@ class Exchange:
         """Send `items` through `$batch` (20 per envelope); every key gets its result."""
         if not items:
             return {}
-        shared = self._shared
+        wired = {replace(p.key, lane=self._lane): p for p in items}
+        sent = [replace(p, key=key) for key, p in wired.items()]
+        shared = self._hub.shared
         if shared is None:
-            return await self._send_batch(items)
-        answer: asyncio.Future[dict[BatchKey, BatchResult]] = (
-            asyncio.get_running_loop().create_future()
-        )
-        shared.waiting.append((list(items), answer))
-        shared.running -= 1
-        await self._flush(shared)
-        return await answer
+            answered = await self._send_batch(sent)
+        else:
+            answer: asyncio.Future[dict[BatchKey, BatchResult]] = (
+                asyncio.get_running_loop().create_future()
+            )
+            shared.waiting.append((sent, answer))
+            shared.running -= 1
+            self._flush(shared)
+            answered = await answer
+        return {wired[key].key: result for key, result in answered.items() if key in wired}
 
-    async def _flush(self, shared: _Shared) -> None:
-        """Once no phase is running, send every waiting call and hand each its own keys'
-        results (or the failure of the exchange that carried it).
+    def _flush(self, shared: _Shared) -> None:
+        """Once no phase is running, send every waiting call: each is answered (and its
+        phase counted as running again) the moment its own keys' results are final, or
+        fails with the exchange that carried it.
 
         Calls that only read go in envelopes of their own, sent alongside: the client resends
         an envelope whose answer was lost only when it holds nothing but reads, so a read
@@ -137,47 +183,89 @@ class Exchange:
         if shared.running or not shared.waiting:
             return
         waiting, shared.waiting = shared.waiting, []
-        shared.running += len(waiting)  # each resumes with its answer
-        reads: list[_Waiting] = []
-        writes: list[_Waiting] = []
-        for call in waiting:
-            (reads if all(p.call.method == "GET" for p in call[0]) else writes).append(call)
-        parts = [part for part in (reads, writes) if part]
+        task = asyncio.ensure_future(self._send_waiting(shared, waiting))
+        shared.sending.add(task)
+        task.add_done_callback(shared.sending.discard)
+
+    async def _send_waiting(self, shared: _Shared, waiting: list[_Waiting]) -> None:
+        owner: dict[BatchKey, int] = {}
+        for n, (items, _) in enumerate(waiting):
+            owner.update((p.key, n) for p in items)
+        left = [len(items) for items, _ in waiting]
+        got: list[dict[BatchKey, BatchResult]] = [{} for _ in waiting]
+
+        def answered(results: dict[BatchKey, BatchResult]) -> None:
+            for key, result in results.items():
+                n = owner.get(key)
+                if n is None or key in got[n]:
+                    continue
+                got[n][key] = result
+                left[n] -= 1
+                answer = waiting[n][1]
+                if not left[n] and not answer.done():
+                    shared.running += 1  # its phase resumes with the answer
+                    answer.set_result(got[n])
+
+        # Reads in envelopes of their own, writes in others: a call's part is where its
+        # failure comes from.
+        parts: list[list[Planned]] = [[], []]
+        part_of = [0 if all(p.call.method == "GET" for p in items) else 1 for items, _ in waiting]
+        for (items, _), part in zip(waiting, part_of, strict=True):
+            parts[part].extend(items)
         try:
             sent = await asyncio.gather(
-                *(self._send_batch([p for items, _ in part for p in items]) for part in parts),
-                return_exceptions=True,
+                *(self._send_batch(part, answered) for part in parts), return_exceptions=True
             )
         except asyncio.CancelledError:
             shared.cancelled = True
             for _, answer in waiting:
                 answer.cancel()
             raise
-        for part, outcome in zip(parts, sent, strict=True):
-            for items, answer in part:
-                if answer.done():
-                    continue
-                if isinstance(outcome, asyncio.CancelledError):
-                    answer.cancel()
-                elif isinstance(outcome, BaseException):
-                    answer.set_exception(outcome)
-                else:
-                    answer.set_result({p.key: outcome[p.key] for p in items if p.key in outcome})
+        for outcome in sent:
+            if not isinstance(outcome, BaseException):
+                answered(outcome)  # anything the client did not hand over as it came
+        for n, (_, answer) in enumerate(waiting):
+            if answer.done():
+                continue
+            shared.running += 1
+            outcome = sent[part_of[n]]
+            if isinstance(outcome, asyncio.CancelledError):
+                answer.cancel()
+            elif isinstance(outcome, BaseException):
+                answer.set_exception(outcome)
+            else:
+                answer.set_result(got[n])  # a key not answered: the caller's look-up fails
 
-    async def _send_batch(self, items: Sequence[Planned]) -> dict[BatchKey, BatchResult]:
-        results = await self.client.batch([p.call.batch_item(p.key.encode()) for p in items])
-        by_key = {BatchKey.decode(raw): result for raw, result in results.items()}
-        for p in items:
-            found = by_key.get(p.key)
-            rid = request_id(found) if found is not None else None
-            served = _distinct(p.served)
-            for s in served:
-                if rid:
-                    s.outcome.request_ids.append(rid)
-                if found is not None:
+    async def _send_batch(
+        self,
+        items: Sequence[Planned],
+        answered: Callable[[dict[BatchKey, BatchResult]], None] | None = None,
+    ) -> dict[BatchKey, BatchResult]:
+        if not items:
+            return {}
+        by_raw = {p.key.encode(): p for p in items}
+
+        def final(results: dict[str, BatchResult]) -> None:
+            by_key: dict[BatchKey, BatchResult] = {}
+            for raw, found in results.items():
+                p = by_raw.get(raw)
+                if p is None:
+                    continue
+                by_key[p.key] = found
+                rid = request_id(found)
+                served = _distinct(p.served)
+                for s in served:
+                    if rid:
+                        s.outcome.request_ids.append(rid)
                     others = [o.work.task_id for o in served if o is not s]
                     s.outcome.calls.append(call_json(p, found, rid, others))
-        return by_key
+            if answered is not None:
+                answered(by_key)
+
+        results = await self.client.batch(
+            [p.call.batch_item(raw) for raw, p in by_raw.items()], on_final=final
+        )
+        return {by_raw[raw].key: result for raw, result in results.items() if raw in by_raw}
 
     async def send(
         self, call: GraphCall, step: Step, s: ItemState, *, retry_not_found: bool = False

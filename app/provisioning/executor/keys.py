@@ -38,17 +38,25 @@ _SEP = "."
 
 @dataclass(frozen=True)
 class BatchKey:
-    """A batch item's id: the step, the task it serves (None for shared look-ups), an index."""
+    """A batch item's id: the step, the task it serves (None for shared look-ups), an index,
+    and the lane of the run that sent it (`Exchange.lane`; 0, the first or only lane, is
+    left out of the id)."""
 
     step: Step
     task_id: int | None = None
     index: int = 0
+    lane: int = 0
 
     def encode(self) -> str:
         task = "" if self.task_id is None else str(self.task_id)
-        return _SEP.join((self.step.value, task, str(self.index)))
+        parts = [self.step.value, task, str(self.index)]
+        if self.lane:
+            parts.append(str(self.lane))
+        return _SEP.join(parts)
 
     @classmethod
     def decode(cls, raw: str) -> BatchKey:
-        step, task, index = raw.split(_SEP)
-        return cls(Step(step), int(task) if task else None, int(index))
+        step, task, index, *lane = raw.split(_SEP)
+        if len(lane) > 1:
+            raise ValueError(f"not a batch key: {raw!r}")
+        return cls(Step(step), int(task) if task else None, int(index), int(lane[0]) if lane else 0)

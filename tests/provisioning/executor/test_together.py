@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from app.graph import BatchResult, GraphClient, GraphError, requests
+from app.graph.client import OnFinal
 from app.graph.errors import GraphTransientError
 from app.graph.requests import get_user
 from app.provisioning.executor.exchange import Exchange, Planned
@@ -65,14 +66,24 @@ class RecordingClient:
         self.calls: list[tuple[float, list[str]]] = []
         self.delay_s = delay_s
         self.fail: GraphError | None = None
+        self.abandoned = 0  # calls cancelled on the wire
 
-    async def batch(self, items: Sequence[Any]) -> Mapping[str, BatchResult]:
+    async def batch(
+        self, items: Sequence[Any], on_final: OnFinal | None = None
+    ) -> Mapping[str, BatchResult]:
         self.calls.append((time.monotonic(), [i.id for i in items]))
-        await asyncio.sleep(self.delay_s)
+        try:
+            await asyncio.sleep(self.delay_s)
+        except asyncio.CancelledError:
+            self.abandoned += 1
+            raise
         if self.fail is not None:
             error, self.fail = self.fail, None
             raise error
-        return {i.id: BatchResult(i.id, 200, {}, {"id": i.id}) for i in items}
+        results = {i.id: BatchResult(i.id, 200, {}, {"id": i.id}) for i in items}
+        if on_final is not None:
+            on_final(results)
+        return results
 
 
 def _item(step: Step, task: int, index: int = 0) -> Planned:
@@ -177,25 +188,118 @@ async def test_a_phase_failing_on_its_own_does_not_strand_the_others(
     assert [ids for _, ids in client.calls] == [["lic.1.0"]]
 
 
-async def test_together_does_not_nest(sandbox: SandboxServer) -> None:
-    ex = _exchange(RecordingClient(), sandbox)
+async def test_together_nests_and_the_caller_waits_for_its_phases(
+    sandbox: SandboxServer,
+) -> None:
+    # Two lanes; the first runs two phases of its own together (licenses and groups). The
+    # lane's phases and the other lane's second call make one flush, not three.
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    order: list[str] = []
 
-    async def inner() -> None:
-        nothing: list[Any] = []
+    async def phase(step: Step) -> None:
+        await ex.batch([_item(step, 1)])
+        order.append(step.value)
+
+    async def nesting() -> None:
+        await ex.batch([_item(Step.READ_USER, 1)])
+        await ex.together(phase(Step.ASSIGN_LICENSE), phase(Step.READ_GROUPS))
+        order.append("nesting resumed")
+        await ex.batch([_item(Step.PATCH, 1)])
+
+    async def plain() -> None:
+        await ex.batch([_item(Step.READ_USER, 2)])
+        await ex.batch([_item(Step.CREATE, 2)])
+        await ex.batch([_item(Step.PATCH, 2)])
+
+    await ex.together(nesting(), plain())
+
+    calls = [sorted(ids) for _, ids in client.calls]
+    assert calls == [
+        ["read.1.0", "read.2.0"],
+        ["create.2.0", "lic.1.0", "rgrp.1.0"],
+        ["patch.1.0", "patch.2.0"],
+    ]
+    assert order[-1] == "nesting resumed"
+    # An empty `together` inside another neither hangs nor sends.
+    nothing: list[Any] = []
+
+    async def empty() -> None:
         await ex.together(*nothing)
+        await ex.batch([_item(Step.READ_USER, 3)])
 
-    with pytest.raises(RuntimeError, match="does not nest"):
-        await ex.together(inner())
+    await asyncio.wait_for(ex.together(empty()), timeout=5)
+    assert len(client.calls) == 4
+
+
+class StagedClient(RecordingClient):
+    """Answers the ids in `slow` only after `slow_s` more, the others at once (as the real
+    client does with items throttled in their envelope and resent after Retry-After)."""
+
+    def __init__(self, slow: set[str], slow_s: float) -> None:
+        super().__init__()
+        self.slow = slow
+        self.slow_s = slow_s
+
+    async def batch(
+        self, items: Sequence[Any], on_final: OnFinal | None = None
+    ) -> Mapping[str, BatchResult]:
+        self.calls.append((time.monotonic(), [i.id for i in items]))
+        results = {i.id: BatchResult(i.id, 200, {}, {"id": i.id}) for i in items}
+        if on_final is not None:
+            on_final({k: v for k, v in results.items() if k not in self.slow})
+        if any(i.id in self.slow for i in items):
+            await asyncio.sleep(self.slow_s)
+        if on_final is not None:
+            on_final({k: v for k, v in results.items() if k in self.slow})
+        return results
+
+
+async def test_a_lane_goes_on_while_another_waits_for_its_resend(sandbox: SandboxServer) -> None:
+    # Lanes 0 and 1 send in one envelope; lane 0's item is throttled and answered 0.5 s
+    # later. Lane 1 is answered at once and its next call goes meanwhile.
+    client = StagedClient({"create.1.0"}, 0.5)
+    ex = _exchange(client, sandbox)
+    start = time.monotonic()
+    done: dict[int, float] = {}
+
+    async def lane(n: int, *steps: Step) -> None:
+        view = ex.lane(n)
+        for step in steps:
+            await view.batch([_item(step, n + 1)])
+        done[n] = time.monotonic() - start
+
+    await ex.together(lane(0, Step.CREATE, Step.ASSIGN_LICENSE), lane(1, Step.CREATE, Step.PATCH))
+
+    ids = [ids for _, ids in client.calls]
+    assert ids == [["create.1.0", "create.2.0.1"], ["patch.2.0.1"], ["lic.1.0"]]
+    assert done[1] < 0.25 <= 0.5 <= done[0]
+
+
+async def test_lanes_keep_their_shared_keys_apart(sandbox: SandboxServer) -> None:
+    # Both lanes build `bind..0` for their first members@odata.bind: on the wire they differ,
+    # and each lane gets the answer to its own call.
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    got: dict[int, list[BatchKey]] = {}
+
+    async def lane(n: int) -> None:
+        got[n] = list(await ex.lane(n).batch([_item(Step.BIND_MEMBERS, None, 0)]))
+
+    await ex.together(lane(0), lane(1), lane(2))
+
+    assert [sorted(ids) for _, ids in client.calls] == [["bind..0", "bind..0.1", "bind..0.2"]]
+    assert got == {n: [BatchKey(Step.BIND_MEMBERS, None, 0)] for n in range(3)}
 
 
 async def test_a_cancelled_run_sends_nothing_more(sandbox: SandboxServer) -> None:
-    # `late` comes back from a pause while `early`'s call is on the wire and waits for it;
-    # then the run is cancelled (a worker shutting down, a job timing out).
+    # `early`'s call is on the wire when the run is cancelled (a worker shutting down, a job
+    # timing out); `late` comes back from a pause afterwards, with a call to make.
     client = RecordingClient(delay_s=0.5)
     ex = _exchange(client, sandbox)
 
     async def late() -> None:
-        await ex.pause(0)  # 0.25 s
+        await ex.pause(1)  # 0.5 s
         await ex.batch([_item(Step.BIND_MEMBERS, None, 0)])
 
     async def early() -> None:
@@ -210,6 +314,7 @@ async def test_a_cancelled_run_sends_nothing_more(sandbox: SandboxServer) -> Non
     assert time.monotonic() - cancelled_at < 0.1
     await asyncio.sleep(0.7)  # a call still queued would have gone by now
     assert [ids for _, ids in client.calls] == [["lic.1.0"]]
+    assert client.abandoned == 1  # the call on the wire was given up, not waited for
     # The exchange is usable again, alone.
     client.delay_s = 0
     await ex.batch([_item(Step.READ_USER, 2)])
