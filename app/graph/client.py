@@ -46,6 +46,7 @@ from app.graph.errors import (
 from app.graph.limiter import RateLimiter
 from app.graph.models import BatchRequest, BatchResult, GraphCallRecord, GraphResponse
 from app.graph.requests import encode_query
+from app.graph.slots import Slots
 
 OnFinal = Callable[[dict[str, BatchResult]], None]
 """Called with batch results as they become final (`GraphClient.batch`)."""
@@ -76,6 +77,12 @@ class _FirstRound:
 log = logging.getLogger("app.graph.client")
 
 API_VERSION = "v1.0"
+BATCH_CONCURRENCY = 16
+"""`$batch` envelopes one client has on their way at once. A burst after a pause carries the
+limiter's bank, up to Graph's whole write bucket (200 writes in bench/provision.py: ten full
+envelopes), and one worker may be the only one left with work: with half-full envelopes among
+them (a lane's 2 group binds beside its 20 license assignments, one-item resends) 8 slots
+carried 60-100 writes a burst at the end of a run with faults (issue 15 §3)."""
 # Methods whose lost answer may be followed by the same request again: nothing changes twice.
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Answers after which a write may or may not have happened (the gateway gave up waiting).
@@ -118,7 +125,7 @@ class GraphClient:
         backoff_max: float = 30,
         transport: httpx.AsyncBaseTransport | None = None,
         on_call: Callable[[GraphCallRecord], None] | None = None,
-        batch_concurrency: int = 8,
+        batch_concurrency: int = BATCH_CONCURRENCY,
         request_id_provider: Callable[[], str | None] | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -139,7 +146,7 @@ class GraphClient:
         # The caller's request id (API call or task) becomes Graph's client-request-id, so one
         # id follows a change from the API through the worker into Microsoft's logs.
         self._request_id = request_id_provider or (lambda: None)
-        self._batch_slots = asyncio.Semaphore(max(1, batch_concurrency))
+        self._batch_slots = Slots(max(1, batch_concurrency))
         self._random = random.Random()
         # trust_env=False: proxy and CA variables of the host must not silently redirect or
         # re-trust Graph traffic; TLS trust comes only from `ssl_context` (or certifi).
@@ -354,6 +361,7 @@ class GraphClient:
         `report` before the resend waits."""
         by_key = {r.id.lower(): r for r in chunk}
         pending = list(chunk)
+        since = time.monotonic()  # every round's slot is asked for as of the first one's
         client_request_id = self._request_id() or str(uuid.uuid4())
         for round_no in range(1, self._max_attempts + 1):
             # An envelope holding a write is not resent when its answer is lost: some of its
@@ -375,6 +383,7 @@ class GraphClient:
                     batch_size=len(pending),
                     resend_unanswered=reads_only,
                     slots=self._batch_slots,
+                    since=since,
                 )
             except GraphError as exc:
                 results.update(
@@ -459,7 +468,8 @@ class GraphClient:
         retry_not_found: bool = False,
         batch_size: int = 0,
         resend_unanswered: bool = True,
-        slots: asyncio.Semaphore | None = None,
+        slots: Slots | None = None,
+        since: float = 0.0,
     ) -> _Reply:
         """Send with retries; return the final reply (any status) or raise a transient error.
 
@@ -482,7 +492,9 @@ class GraphClient:
                 # its length again in a trickle of one-item resends. Admission comes inside
                 # the slot: admitted and then kept waiting for one, a request would go later
                 # than its slot says, perhaps with the burst after a pause.
-                async with slots if slots is not None else contextlib.nullcontext():
+                # The oldest work gets the next free slot (`Slots`): a throttled item's
+                # resend goes before envelopes queued since, not behind them.
+                async with slots.hold(since) if slots is not None else contextlib.nullcontext():
                     while True:
                         await self._limiter.acquire(
                             self._key,
