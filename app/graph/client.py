@@ -324,7 +324,14 @@ class GraphClient:
         results: dict[str, BatchResult] = {}
         chunks = batching.plan_chunks(requests)
         gate = _FirstRound(on_final, len(chunks)) if on_final is not None else None
-        for part in await asyncio.gather(*(self._batch_chunk(c, gate) for c in chunks)):
+        # Every envelope runs to its end before a failure is raised: none is left running
+        # (holding a slot, handing results to `on_final`) after `batch` has returned.
+        ended = await asyncio.gather(
+            *(self._batch_chunk(c, gate) for c in chunks), return_exceptions=True
+        )
+        for part in ended:
+            if isinstance(part, BaseException):
+                raise part
             results.update(part)
         return results
 

@@ -152,6 +152,9 @@ class Exchange:
         if not items:
             return {}
         wired = {replace(p.key, lane=self._lane): p for p in items}
+        if len(wired) != len(items):
+            # Two items under one key: one would go unsent and both read the other's answer.
+            raise ValueError("duplicate batch request id among the items of one call")
         sent = [replace(p, key=key) for key, p in wired.items()]
         shared = self._hub.shared
         if shared is None:
@@ -244,6 +247,9 @@ class Exchange:
         if not items:
             return {}
         by_raw = {p.key.encode(): p for p in items}
+        if len(by_raw) != len(items):
+            # Two waiting calls under one key (lanes or phases building the same shared key).
+            raise ValueError("duplicate batch request id among the calls sent together")
 
         def final(results: dict[str, BatchResult]) -> None:
             by_key: dict[BatchKey, BatchResult] = {}
@@ -272,6 +278,12 @@ class Exchange:
     ) -> GraphResponse:
         """One direct request made for `s`, recorded on its outcome like a batched one;
         raises a `GraphError` subclass as the client does."""
+        # Waiting on Graph like a `batch` call: in `together` the other phases' and lanes'
+        # calls go meanwhile (a restored user's read-back may retry a 404 for seconds).
+        shared = self._hub.shared
+        if shared is not None:
+            shared.running -= 1
+            self._flush(shared)
         try:
             resp = await self.client.request(
                 call.method, call.url, json=call.body, retry_not_found=retry_not_found
@@ -281,6 +293,9 @@ class Exchange:
                 _record(step, call, exc.status, exc.code, exc.message, exc.request_id)
             )
             raise
+        finally:
+            if shared is not None:
+                shared.running += 1
         if resp.request_id:
             s.outcome.request_ids.append(resp.request_id)
         s.outcome.calls.append(_record(step, call, resp.status, None, None, resp.request_id))

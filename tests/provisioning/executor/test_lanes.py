@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from app.graph import GraphClient
+from app.provisioning.executor import licenses
+from app.provisioning.executor.exchange import Exchange
 from app.provisioning.executor.executor import LANE
+from app.provisioning.executor.types import ItemState
 from app.sandbox import seed
 from app.sandbox.seed import add_user
 from app.sandbox.server import SandboxServer
@@ -93,3 +96,34 @@ async def test_a_throttled_item_holds_up_its_own_lane_only(
             continue
         (sent,) = _envelope_index(wire, "POST", f"/users/{uid}/assignLicense")
         assert (sent < resent) == (lane == 1), (uid, lane, sent, resent)
+
+
+async def test_a_fault_of_ours_in_one_lane_keeps_the_other_lanes_outcomes(
+    graph: GraphClient, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant(sandbox).skus[seed.SKU_E3].enabled = 500
+    works = [
+        work(n, person(f"joiner{n}@contoso.com", licenses={seed.SKU_E3: ()}, groups=GROUPS))
+        for n in range(1, 2 * LANE + 1)
+    ]
+    real = licenses.apply
+
+    async def broken_in_lane_0(ex: Exchange, states: list[ItemState]) -> None:
+        if any(s.work.task_id <= LANE for s in states):
+            raise RuntimeError("a bug in one lane")
+        await real(ex, states)
+
+    monkeypatch.setattr(licenses, "apply", broken_in_lane_0)
+
+    outcomes = await run(graph, sandbox, *works)
+
+    by_task = {o.task_id: o for o in outcomes}
+    held = tenant(sandbox)
+    # Lane 1 went through to the end, and what Graph accepted is in its outcomes.
+    for n in range(LANE + 1, 2 * LANE + 1):
+        uid = by_task[n].tenant_object_id
+        assert by_task[n].status == "succeeded" and uid is not None
+        assert [lic.sku_id for lic in held.users[uid].licenses] == [seed.SKU_E3]
+    # Lane 0 stopped on the error, each of its items carrying it.
+    for n in range(1, LANE + 1):
+        assert isinstance(by_task[n].cause, RuntimeError)

@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from app.graph import BatchResult, GraphClient, GraphError, requests
+from app.graph import BatchResult, GraphClient, GraphError, GraphResponse, requests
 from app.graph.client import OnFinal
 from app.graph.errors import GraphTransientError
 from app.graph.requests import get_user
 from app.provisioning.executor.exchange import Exchange, Planned
 from app.provisioning.executor.keys import BatchKey, Step
+from app.provisioning.executor.types import ItemState
 from app.sandbox import seed
 from app.sandbox.seed import add_user
 from app.sandbox.server import SandboxServer
@@ -385,3 +386,43 @@ async def test_a_lost_answer_costs_a_retried_task_no_wasted_group_writes(
         for step in outcome.steps:
             if "group" in str(step.kind):
                 assert step.answered and step.cause is None, (outcome.task_id, step)
+
+
+async def test_a_direct_request_in_one_lane_holds_up_no_other(sandbox: SandboxServer) -> None:
+    # Restore's read-back is a direct request that may retry a 404 for seconds: meanwhile
+    # the other lanes' calls go.
+    client = RecordingClient()
+    started = time.monotonic()
+
+    async def request(*_: Any, **__: Any) -> GraphResponse:
+        await asyncio.sleep(0.5)
+        return GraphResponse(200, {}, {"id": "x"}, None)
+
+    client.request = request  # type: ignore[attr-defined]
+    ex = _exchange(client, sandbox)
+    state = ItemState.start(work(1, person("slow@contoso.com")))
+
+    async def reading_back() -> None:
+        await ex.lane(0).send(get_user("x"), Step.READ_USER, state)
+
+    async def other() -> None:
+        await ex.lane(1).batch([_item(Step.CREATE, 2)])
+
+    await ex.together(reading_back(), other())
+    assert client.calls[0][0] - started < 0.2
+    assert len(state.outcome.calls) == 1
+
+
+async def test_two_items_under_one_key_are_refused(sandbox: SandboxServer) -> None:
+    client = RecordingClient()
+    ex = _exchange(client, sandbox)
+    with pytest.raises(ValueError, match="duplicate"):
+        await ex.batch([_item(Step.DELETE, 1), _item(Step.DELETE, 1)])
+
+    async def phase() -> None:
+        await ex.batch([_item(Step.BIND_MEMBERS, None, 0)])
+
+    # Two calls sent together under one key: both fail, nothing is sent.
+    with pytest.raises(ValueError, match="duplicate"):
+        await ex.together(phase(), phase())
+    assert client.calls == []
