@@ -23,16 +23,16 @@ async def _wait(slots: Slots, since: float, order: list[str], name: str) -> None
         await asyncio.sleep(0)
 
 
+async def _hold_until(slots: Slots, release: asyncio.Event) -> None:
+    async with slots.hold(0.0):
+        await release.wait()
+
+
 async def test_the_oldest_work_goes_first_and_equals_in_turn() -> None:
     slots = Slots(1)
     order: list[str] = []
     release = asyncio.Event()
-
-    async def holder() -> None:
-        async with slots.hold(0.0):
-            await release.wait()
-
-    first = asyncio.create_task(holder())
+    first = asyncio.create_task(_hold_until(slots, release))
     await asyncio.sleep(0)
     waiters = [
         asyncio.create_task(_wait(slots, since, order, name))
@@ -73,12 +73,7 @@ async def test_a_waiter_cancelled_as_its_turn_comes_passes_the_slot_on() -> None
     slots = Slots(1)
     order: list[str] = []
     gate = asyncio.Event()
-
-    async def holder() -> None:
-        async with slots.hold(0):
-            await gate.wait()
-
-    h = asyncio.create_task(holder())
+    h = asyncio.create_task(_hold_until(slots, gate))
     await asyncio.sleep(0)
     doomed = asyncio.create_task(_wait(slots, 1, order, "doomed"))
     after = asyncio.create_task(_wait(slots, 2, order, "after"))

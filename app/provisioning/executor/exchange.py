@@ -4,7 +4,8 @@ app, sending `$batch` items under typed keys and noting Graph's request ids on e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -135,15 +136,21 @@ class Exchange:
     async def pause(self, attempt: int) -> None:
         """Wait out a replication delay (contract §0) before trying again; in `together`,
         the other phases' calls go meanwhile instead of waiting for this one."""
+        async with self._aside():
+            await replication_pause(attempt)
+
+    @asynccontextmanager
+    async def _aside(self) -> AsyncIterator[None]:
+        """In `together`, the caller counts as waiting for the block (a pause, a direct
+        request): the other phases' and lanes' calls go meanwhile, not after it."""
         shared = self._hub.shared
         if shared is None:
-            await replication_pause(attempt)
+            yield
             return
         shared.running -= 1
         try:
-            # Whatever this sends goes out during the pause, not before it.
             self._flush(shared)
-            await replication_pause(attempt)
+            yield
         finally:
             shared.running += 1
 
@@ -153,7 +160,8 @@ class Exchange:
             return {}
         wired = {replace(p.key, lane=self._lane): p for p in items}
         if len(wired) != len(items):
-            # Two items under one key: one would go unsent and both read the other's answer.
+            # Two items under one key: refused here, before they could fail the other
+            # calls sent with them (`_send_batch` refuses keys shared between calls).
             raise ValueError("duplicate batch request id among the items of one call")
         sent = [replace(p, key=key) for key, p in wired.items()]
         shared = self._hub.shared
@@ -248,7 +256,8 @@ class Exchange:
             return {}
         by_raw = {p.key.encode(): p for p in items}
         if len(by_raw) != len(items):
-            # Two waiting calls under one key (lanes or phases building the same shared key).
+            # Two waiting calls under one key (lanes or phases building the same shared key):
+            # one item would go unsent and both would read the other's answer.
             raise ValueError("duplicate batch request id among the calls sent together")
 
         def final(results: dict[str, BatchResult]) -> None:
@@ -278,24 +287,18 @@ class Exchange:
     ) -> GraphResponse:
         """One direct request made for `s`, recorded on its outcome like a batched one;
         raises a `GraphError` subclass as the client does."""
-        # Waiting on Graph like a `batch` call: in `together` the other phases' and lanes'
-        # calls go meanwhile (a restored user's read-back may retry a 404 for seconds).
-        shared = self._hub.shared
-        if shared is not None:
-            shared.running -= 1
-            self._flush(shared)
         try:
-            resp = await self.client.request(
-                call.method, call.url, json=call.body, retry_not_found=retry_not_found
-            )
+            # Set aside like a `batch` call: a restored user's read-back may retry a 404 for
+            # seconds, and the other lanes' calls must not wait for it.
+            async with self._aside():
+                resp = await self.client.request(
+                    call.method, call.url, json=call.body, retry_not_found=retry_not_found
+                )
         except GraphError as exc:
             s.outcome.calls.append(
                 _record(step, call, exc.status, exc.code, exc.message, exc.request_id)
             )
             raise
-        finally:
-            if shared is not None:
-                shared.running += 1
         if resp.request_id:
             s.outcome.request_ids.append(resp.request_id)
         s.outcome.calls.append(_record(step, call, resp.status, None, None, resp.request_id))

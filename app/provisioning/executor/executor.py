@@ -84,15 +84,13 @@ class Executor:
             # Independent of each other: one round trip for both (`Exchange.together`).
             pending = [s for s in converge if not s.done]
             await ex.together(licenses.apply(ex, pending), groups.apply(ex, pending))
-        except GraphError as exc:
-            # A failure of the whole exchange (auth, exhausted retries): every item of the
-            # lane not yet finished shares it (the other lanes meet it on their own calls).
-            for s in states:
-                s.stop(exc)
         except Exception as exc:
-            # A fault of ours in this lane: its items stop with it, and the other lanes'
-            # outcomes (writes Graph accepted) are still recorded, not lost with the run.
-            log.exception("a lane of %d items stopped on an unexpected error", len(states))
+            # A failure of the whole exchange (auth, exhausted retries; the other lanes meet
+            # it on their own calls) or a fault of ours: every item of the lane not yet
+            # finished shares it, and the other lanes' outcomes (writes Graph accepted) are
+            # still recorded, not lost with the run.
+            if not isinstance(exc, GraphError):
+                log.exception("a lane of %d items stopped on an unexpected error", len(states))
             for s in states:
                 s.stop(exc)
 
