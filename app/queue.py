@@ -60,10 +60,11 @@ class Wake:
 class Shared:
     """A wake-up of one row whose claim takes up to `per` rows of `key` at once. When a
     transaction notes one wake-up of a key, that wake-up is sent as it is; when it notes
-    several, `stand_in` of the first of every `per` is sent instead (`take_pending`), a
-    wake-up that claims whichever rows of the key are due (not only its own row, which may be
-    gone by then) and that carries no job id of a single row's (so it is never taken for a
-    duplicate of one)."""
+    several, `stand_in` of the last of every `per` (and of the last of all) is sent instead
+    (`take_pending`), a wake-up that claims whichever rows of the key are due (not only its
+    own row, which may be gone by then) and that carries no job id of a single row's (so it
+    is never taken for a duplicate of one). The last, so that the stand-in's row is the
+    newest of those it stands for: its claim can tell them from rows noted after them."""
 
     key: Hashable
     per: int
@@ -93,7 +94,8 @@ def wake(session: Session, wake: Wake | Callable[[], Wake]) -> None:
 
 def take_pending(session: Session) -> list[Wake]:
     """The wake-ups noted in this transaction (cleared), in order, without duplicates; of
-    several noted under one `Shared` key, a stand-in for the first of every `per`."""
+    several noted under one `Shared` key, a stand-in for the last of every `per` and for the
+    last of all, in its place."""
     pending: list[Wake | Callable[[], Wake]] = session.info.pop(_PENDING, [])
     wakes = list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
     noted = Counter(w.shared.key for w in wakes if w.shared is not None)
@@ -105,7 +107,7 @@ def take_pending(session: Session) -> list[Wake]:
             sent.append(w)
             continue
         seen[shared.key] += 1
-        if (seen[shared.key] - 1) % shared.per == 0:
+        if seen[shared.key] % shared.per == 0 or seen[shared.key] == noted[shared.key]:
             sent.append(shared.stand_in)
     return sent
 

@@ -54,7 +54,9 @@ async def run_job(ctx: dict[str, Any], job_id: int, handlers: Mapping[str, JobHa
     return await execute_job(job_id, ctx, _settings(ctx).task_lease_s, handlers)
 
 
-async def run_task(ctx: dict[str, Any], task_id: int, drain: float | None = None) -> str:
+async def run_task(
+    ctx: dict[str, Any], task_id: int, drain: float | None = None, group: bool = False
+) -> str:
     settings = _settings(ctx)
     return await execute_task(
         task_id,
@@ -64,6 +66,7 @@ async def run_task(ctx: dict[str, Any], task_id: int, drain: float | None = None
         coalescing=settings.claim_coalesce_ms > 0,
         drain=drain,
         window_s=settings.claim_coalesce_ms / 1000,
+        group=group,
     )
 
 

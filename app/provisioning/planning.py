@@ -301,14 +301,17 @@ def task_wake(
 
     With `app_id` it is `Shared` with the wake-ups the same transaction notes for that app's
     tasks due at the same moment: a claim takes up to `CLAIM_BATCH` due tasks of the app, so
-    a commit that plans many sends one group wake-up (`drain_wake`'s kind: it claims the
-    app's due tasks, whatever became of this one meanwhile) per `CLAIM_BATCH` of them, and a
-    claim that comes back full sends a drain for the rest (`runner.run_task`). A bulk create
-    of 20,000 users sends 200 wake-ups, not 20,000. A commit that plans one task (people
-    arriving one by one) sends this wake-up as it is."""
+    a commit that plans many sends one group wake-up per `CLAIM_BATCH` of them, naming the
+    last. While that task is still queued, the group's claim takes the app's due tasks like
+    this wake-up would; once it is gone (taken by another claim, cancelled), the due tasks
+    up to it, so none of the group is left without a wake-up and none planned after it is
+    taken before its own window (`repository.claim_batch`). A claim that comes back full
+    sends a drain for the rest (`runner.run_task`). A bulk create of 20,000 users sends 200
+    wake-ups, not 20,000. A commit that plans one task (people arriving one by one) sends
+    this wake-up as it is."""
     shared = None
     if app_id is not None:
-        group = queue.Wake(TASK_FUNCTION, (task_id, delay_s), None, delay_s)
+        group = queue.Wake(TASK_FUNCTION, (task_id, None, True), None, delay_s)
         shared = queue.Shared(("task", app_id, delay_s), CLAIM_BATCH, group)
     return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s, shared)
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from app.directory.repository import has_mapped_role
@@ -204,6 +205,8 @@ def claim_batch(
     limit: int,
     named_only: bool = False,
     planned_before: datetime | None = None,
+    *,
+    group: bool = False,
 ) -> list[int]:
     """Atomically take this task and up to `limit - 1` other due tasks of the same app.
 
@@ -214,7 +217,17 @@ def claim_batch(
     planned a moment ago, before their own window let others join them (their commit's
     wake-up is coming; see `planning.task_wake`). `planned_before`: take only tasks last
     planned (`updated_at`) before then, leaving the younger ones to their own commit's
-    wake-up, which waits out their window (a group's or a drain's claim, `run_task`).
+    wake-up, which waits out their window (a drain's claim, `run_task`).
+
+    `group` (a commit's group wake-up, which names the last task the commit planned for the
+    app): while the named task is still queued and free, take it and the due tasks as a
+    named claim would, whatever their age. Otherwise another claim has it (and, taking the
+    lowest ids first, took the group's older tasks with it) or it left the queue (cancelled,
+    sent for approval): take the due tasks up to it, which are the group's own and older
+    ones, and none planned after it, so the claim never reaches into a later commit's
+    window. Concurrent `POST /users` each commit a few people under one group wake-up: the
+    first to fire takes all the window saw, the others find their task taken and their
+    group's tasks with it. One claim per window, not one per commit.
     """
     now = utcnow()
     named = session.execute(
@@ -225,29 +238,30 @@ def claim_batch(
     if named is None:
         return []
     app_id, status, next_attempt_at = named
-    if named_only and (
-        status != TaskStatus.queued or (next_attempt_at is not None and next_attempt_at > now)
-    ):
+    takeable = status == TaskStatus.queued and (next_attempt_at is None or next_attempt_at <= now)
+    if named_only and not takeable:
         # The named task cannot be taken (another batch has it, or it is not due): say so
         # from its own row, before the candidates query below sorts every queued task of
         # the app (milliseconds of the database's time with tens of thousands queued).
         return []
-    if named_only and session.get_bind().dialect.name == "postgresql":
-        # Lock the named row before any other: should another claimer hold it, give up
-        # having locked nothing. Locking others first and then giving up would have made
-        # that claimer skip them, come back short and send no drain (`planning.drain_wake`).
-        held = session.execute(
-            select(col(Task.id))
-            .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.queued)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if held is None:
+    # A named claim, or a group's, whose task is ours to take takes every due task; a group
+    # whose task is gone or held by another claimer takes those up to it.
+    through: ColumnElement[bool] = true()
+    if (named_only or group) and not (takeable and _lock_named(session, task_id)):
+        if named_only:
             return []
+        through = col(Task.id) <= task_id
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
     settled = true() if planned_before is None else col(Task.updated_at) <= planned_before
     candidates = (
         select(col(Task.id))
-        .where(col(Task.app_id) == app_id, col(Task.status) == TaskStatus.queued, due, settled)
+        .where(
+            col(Task.app_id) == app_id,
+            col(Task.status) == TaskStatus.queued,
+            due,
+            settled,
+            through,
+        )
         .order_by((col(Task.id) == task_id).desc(), col(Task.id))
         .limit(limit)
     )
@@ -269,6 +283,21 @@ def claim_batch(
         .returning(col(Task.id))
     )
     return sorted(result.scalars())
+
+
+def _lock_named(session: Session, task_id: int) -> bool:
+    """Lock the named task, still queued, before any other row; False if another claimer
+    holds it (SKIP LOCKED). A named claim then gives up having locked nothing: locking others
+    first would have made that claimer skip them, come back short and send no drain
+    (`planning.drain_wake`). SQLite has no row locks: its writers take turns whole."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    held = session.execute(
+        select(col(Task.id))
+        .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.queued)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return held is not None
 
 
 def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:

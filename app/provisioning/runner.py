@@ -72,9 +72,12 @@ def claim(
     limit: int = BATCH_SIZE,
     named_only: bool = False,
     planned_before: datetime | None = None,
+    group: bool = False,
 ) -> Claimed | None:
     with transaction() as session:
-        ids = repo.claim_batch(session, task_id, lease_s, limit, named_only, planned_before)
+        ids = repo.claim_batch(
+            session, task_id, lease_s, limit, named_only, planned_before, group=group
+        )
         if not ids:
             return None
         return claimed(session, ids)
@@ -537,22 +540,26 @@ async def run_task(
     coalescing: bool = False,
     drain: float | None = None,
     window_s: float = 0,
+    group: bool = False,
 ) -> str:
     """The worker entry point: carry out this task (and due siblings of the same app).
 
     `coalescing` (a claim window of `window_s` is set): only the wake-up of a task still
     queued claims, so every batch waits out the window of its oldest task and the tasks
-    planned meanwhile. `drain` (seconds; a group's wake-up or a drain, `planning.task_wake`):
-    claim the app's due tasks whatever became of the named one, but only those planned at
-    least that long ago: a younger task's own commit sent a wake-up that waits out its window,
-    and taking it now would leave the tasks planned after it to go alone. A claim that takes
-    a whole batch sends a drain before it runs its batch: the tasks beyond it may have no
-    wake-up of their own, and another worker slot takes the next batch meanwhile."""
+    planned meanwhile. `group` (a commit's group wake-up, naming the last of its tasks,
+    `planning.task_wake`): claim like a named wake-up while that task is still queued, else
+    the due tasks up to it, whatever became of it. `drain` (seconds; `planning.drain_wake`):
+    claim the app's due tasks planned at least that long ago: a younger task's own commit
+    sent a wake-up that waits out its window, and taking it now would leave the tasks planned
+    after it to go alone. A claim that takes a whole batch sends a drain before it runs its
+    batch: the tasks beyond it may have no wake-up of their own, and another worker slot
+    takes the next batch meanwhile."""
     planned_before = None
     if drain is not None and drain > DRAIN_TOLERANCE_S:
         planned_before = utcnow() - timedelta(seconds=drain - DRAIN_TOLERANCE_S)
+    named_only = coalescing and drain is None and not group
     taken = await asyncio.to_thread(
-        claim, task_id, lease_s, BATCH_SIZE, coalescing and drain is None, planned_before
+        claim, task_id, lease_s, BATCH_SIZE, named_only, planned_before, group
     )
     if taken is None:
         return "not-claimed"

@@ -170,10 +170,12 @@ def test_api_approves_in_bulk_with_one_wake_up_call(client: ApiClient, woken: Re
     assert [t["status"] for t in body] == ["queued"] * 3
     assert status_of(ids) == [S.queued] * 3
     assert all((get_task(i).approved_by or "").endswith(":admin") for i in ids)
-    # One group wake-up standing in for the three: its claim takes the app's due tasks.
+    # One group wake-up standing in for the three, naming the last: its claim takes the app's
+    # due tasks.
     assert len(woken.calls) == 1
-    assert [w.args for call in woken.calls for w in call] == [
-        (ids[0], get_settings().claim_coalesce_ms / 1000)
+    assert [w.args for call in woken.calls for w in call] == [(ids[-1], None, True)]
+    assert [w.defer_s for call in woken.calls for w in call] == [
+        get_settings().claim_coalesce_ms / 1000
     ]
 
 
@@ -315,10 +317,8 @@ def test_unblocking_releases_only_tasks_whose_skus_all_have_free_seats(woken: Re
     statuses = status_of([t.id for t in (free, none_wanted, full, partly, unknown, other_app)])
     assert statuses == [S.queued, S.queued, S.blocked, S.blocked, S.blocked, S.blocked]
     assert get_task(free.id).reason == "seats available again"
-    # One group wake-up for the app's two released tasks: its claim takes both.
-    assert [w.args for call in woken.calls for w in call] == [
-        (free.id, get_settings().claim_coalesce_ms / 1000)
-    ]
+    # One group wake-up for the app's two released tasks, naming the last: its claim takes both.
+    assert [w.args for call in woken.calls for w in call] == [(none_wanted.id, None, True)]
 
 
 def test_unblocking_an_app_that_does_not_exist_releases_nothing(woken: Recorder) -> None:
