@@ -7,20 +7,32 @@ include `read`; `scim` stands alone so an identity provider's token can do nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.audit.service import Actor, act_as
-from app.db import get_session
+from app.db import get_session, reading
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
 from app.tokens import service as tokens
 
-__all__ = ["IMPLIED", "Principal", "Scope", "authenticate", "principal_for", "require"]
+__all__ = [
+    "IMPLIED",
+    "Principal",
+    "Scope",
+    "actor_of",
+    "authenticate",
+    "gated_principal",
+    "principal_for",
+    "require",
+    "require_sessionless",
+]
 
 IMPLIED: dict[Scope, set[Scope]] = {
     Scope.admin: {Scope.read, Scope.write, Scope.approve, Scope.admin, Scope.scim},
@@ -55,6 +67,33 @@ def principal_for(session: Session, raw: str) -> Principal:
     return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
 
 
+def actor_of(principal: Principal) -> Actor:
+    """Who the audit trail names for what this principal's requests change."""
+    kind = "scim" if principal.scopes == {Scope.scim} else "token"
+    return Actor(kind, principal.name, principal.token_id)
+
+
+async def gated_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal:
+    """The caller, for a route that opens no request session: the auth gate's principal
+    (`app.api.auth_gate`), or the token looked up in a worker thread when the gate did not
+    run. No thread hop and no session when the gate did, which is every `/api/v1` request."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("Send `Authorization: Bearer <token>`.")
+        principal = await to_thread.run_sync(_look_up, credentials.credentials)
+        request.state.principal = principal
+    return principal
+
+
+def _look_up(raw: str) -> Principal:
+    with reading() as session:
+        return principal_for(session, raw)
+
+
 def authenticate(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
@@ -69,8 +108,7 @@ def authenticate(
         principal = principal_for(session, credentials.credentials)
         request.state.principal = principal
     # Whatever this request changes is recorded in the audit trail under this token's name.
-    kind = "scim" if principal.scopes == {Scope.scim} else "token"
-    act_as(session, Actor(kind, principal.name, principal.token_id))
+    act_as(session, actor_of(principal))
     return principal
 
 
@@ -86,6 +124,20 @@ def require(scope: Scope) -> Callable[[Principal], Principal]:
     it reads its body (`app.api.auth_gate.scope_first`)."""
 
     def _check(principal: Principal = Depends(authenticate)) -> Principal:
+        forbid_unless(principal, scope)
+        return principal
+
+    _check.__name__ = f"require_{scope.value}"
+    _check.required_scope = scope  # type: ignore[attr-defined]
+    return _check
+
+
+def require_sessionless(scope: Scope) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """`require`, for a route that runs its own transactions (`POST /users` hands its request
+    to a combined batch): checked on the event loop, with no request session opened and no
+    worker thread taken for the check. The route names the actor itself (`actor_of`)."""
+
+    async def _check(principal: Principal = Depends(gated_principal)) -> Principal:
         forbid_unless(principal, scope)
         return principal
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Text,
     delete,
     func,
-    insert,
     literal,
     null,
     or_,
@@ -360,12 +359,11 @@ def _stored(value: Any) -> Any:
 
 
 def add_manual_roles(session: Session, grants: Sequence[tuple[int, int]], now: datetime) -> None:
-    """Give these (user id, role id) pairs by hand (one executemany)."""
-    if grants:
-        session.execute(
-            insert(UserRole),
-            [{"user_id": u, "role_id": r, "created_at": now} for u, r in grants],
-        )
+    """Give these (user id, role id) pairs by hand, in one statement (`insert_rows`: the ORM's
+    executemany cost a combined `POST /users` batch as much as its user insert)."""
+    insert_rows(
+        session, UserRole, [{"user_id": u, "role_id": r, "created_at": now} for u, r in grants]
+    )
 
 
 @dataclass(frozen=True)

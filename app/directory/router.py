@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from app.api.deps import Reader, SessionDep, Writer
+from app.api.deps import Reader, SessionDep, SessionlessWriter, Writer
 from app.api.ids import Id
 from app.api.routing import ProblemRoute, problem
 from app.api.timestamps import Timestamp
@@ -35,6 +36,7 @@ from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
 from app.observability.context import current_request_id
 from app.pagination import Page, PageParams, paginate
+from app.security import actor_of
 
 router = APIRouter(route_class=ProblemRoute)
 
@@ -62,10 +64,14 @@ def list_users(
 @router.post(
     "/users", status_code=201, response_model=UserRead, operation_id="users-create", tags=["users"]
 )
-def create_user(data: UserCreate, session: SessionDep, _: Writer) -> UserRead:
+async def create_user(data: UserCreate, principal: SessionlessWriter) -> UserRead:
     """Create a user. Requests that arrive while others are being written are written
     together, one transaction for the lot, each still answered (and refused) on its own."""
-    return _creates.submit(audit.actor_of(session), (current_request_id(), data))
+    # One worker thread per request, the one that waits for (or leads) the combined batch:
+    # the scope check ran on the event loop and no request session is opened.
+    return await to_thread.run_sync(
+        _creates.submit, actor_of(principal), (current_request_id(), data)
+    )
 
 
 def _write_created(

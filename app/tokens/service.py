@@ -11,7 +11,9 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from app.audit import service as audit
@@ -60,8 +62,9 @@ def revoke(session: Session, token_id: int) -> None:
         audit.record(session, "token.revoked", row, before)
 
 
-def authenticate(session: Session, raw: str) -> ApiToken:
-    """The live token whose secret is `raw`; 401 for an unknown, revoked or expired one."""
+def authenticate(session: Session, raw: str) -> Row[Any]:
+    """The live token whose secret is `raw` (its id, name and scopes, as `repository.by_hash`
+    reads them); 401 for an unknown, revoked or expired one."""
     row = repo.by_hash(session, hash_token(raw))
     now = utcnow()
     if row is None or row.revoked_at is not None:
