@@ -6,9 +6,13 @@ written: the round trips of its statements, the reads of the configuration every
 needs (mappings, rules, apps), the commit and the wake-up sent after it. Eight clients posting
 one user each paid all of that eight times over. Here the first request of a kind writes at
 once (no waiting window, so one client alone sees no added latency); the requests arriving
-meanwhile queue, and when the batch is done one of them leads the next batch with everything
-queued by then. Under load a batch holds about as many requests as arrived during the last
-one, which is what group commit in databases does with their log flushes.
+meanwhile queue, and when the batch is done the next one takes everything queued by then.
+Under load a batch holds about as many requests as arrived during the last one, which is what
+group commit in databases does with their log flushes.
+
+The requests wait on the event loop, not in worker threads: a batch runs in one worker
+thread (`anyio.to_thread`), and its requests are answered by a task on the loop. Under load a
+thread hand-off per request cost the API as much as a user's share of its batch.
 
 Each request still gets its own answer. The caller's `run` returns one result per item, an
 exception for an item refused on its own (that request raises it). An exception raised by
@@ -23,10 +27,12 @@ or after the commit (the batch may be written; run again, each item would meet i
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from anyio import to_thread
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -45,17 +51,22 @@ class Unsplit(Exception):
 @dataclass(eq=False)
 class _Slot(Generic[T, R]):
     item: T
-    ready: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
-    """Set when this request is woken to lead the next batch rather than with its answer."""
-    result: R | None = None
-    error: BaseException | None = None
+    answer: asyncio.Future[R] = field(default_factory=lambda: _future())
+
+
+def _future() -> asyncio.Future[R]:
+    future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+    # A caller cancelled while waiting (its client went away) never reads its answer: mark
+    # an exception read, or asyncio logs it as never retrieved.
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return future
 
 
 class Combiner(Generic[K, T, R]):
-    """Batches of at most `max_batch` items of the same key, run by `run(key, items)`, which
-    returns one result (or exception) per item, in order. Items of different keys (different
-    actors, whose audit entries must name each its own) never share a batch."""
+    """Batches of at most `max_batch` items of the same key, run by `run(key, items)` in a
+    worker thread, which returns one result (or exception) per item, in order. Items of
+    different keys (different actors, whose audit entries must name each its own) never
+    share a batch; batches of different keys run side by side. Use from one event loop."""
 
     def __init__(
         self, run: Callable[[K, Sequence[T]], Sequence[R | BaseException]], max_batch: int
@@ -64,72 +75,65 @@ class Combiner(Generic[K, T, R]):
             raise ValueError("max_batch must be at least 1")
         self._run = run
         self._max = max_batch
-        self._lock = threading.Lock()
         self._queued: dict[K, list[_Slot[T, R]]] = {}
-        self._busy: set[K] = set()
+        self._drivers: dict[K, asyncio.Task[None]] = {}
 
-    def submit(self, key: K, item: T) -> R:
-        """Run `item` in a batch of its key and return its result, or raise its exception.
-        Blocks the calling thread until its batch has run (its transaction committed)."""
+    async def submit(self, key: K, item: T) -> R:
+        """Run `item` in a batch of its key and return its result, or raise its exception,
+        once its batch has run (its transaction committed). A caller cancelled while it
+        waits leaves its item to its batch: it may be written all the same, as a request
+        whose client went away after sending it."""
         slot: _Slot[T, R] = _Slot(item)
-        with self._lock:
-            self._queued.setdefault(key, []).append(slot)
-            leads = key not in self._busy
-            if leads:
-                self._busy.add(key)
-        if not leads:
-            slot.ready.wait()
-        if slot.lead or leads:
-            self._lead(key)
-        if slot.error is not None:
-            raise slot.error
-        return slot.result  # type: ignore[return-value]
+        self._queued.setdefault(key, []).append(slot)
+        if key not in self._drivers:
+            self._drivers[key] = asyncio.get_running_loop().create_task(self._drive(key))
+        return await asyncio.shield(slot.answer)
 
-    def _lead(self, key: K) -> None:
-        """Run one batch of `key` (the queue's head, the leader's own item among it), then hand
-        the lead to the first request still queued, or give the key up."""
-        with self._lock:
-            queue = self._queued[key]
-            batch, self._queued[key] = queue[: self._max], queue[self._max :]
+    async def _drive(self, key: K) -> None:
+        """Run the key's batches, each the queue's head at the moment the last one ended,
+        until none is left; then give the key up."""
+        batch: list[_Slot[T, R]] = []
         try:
-            self._answer(key, batch)
+            while queue := self._queued.get(key):
+                batch, self._queued[key] = queue[: self._max], queue[self._max :]
+                outcomes = await to_thread.run_sync(self._answer, key, [s.item for s in batch])
+                for slot, outcome in zip(batch, outcomes, strict=True):
+                    if isinstance(outcome, BaseException):
+                        slot.answer.set_exception(outcome)
+                    else:
+                        slot.answer.set_result(outcome)
+        except BaseException:
+            # Cancelled (the loop is going away): no caller may be left waiting.
+            for slot in [*batch, *self._queued.pop(key, [])]:
+                if not slot.answer.done():
+                    slot.answer.set_exception(RuntimeError("the server is stopping"))
+            raise
         finally:
-            with self._lock:
-                rest = self._queued.get(key)
-                if rest:
-                    successor = rest[0]
-                    successor.lead = True
-                    successor.ready.set()
-                else:
-                    self._queued.pop(key, None)
-                    self._busy.discard(key)
+            del self._drivers[key]
+            if not self._queued.get(key):
+                self._queued.pop(key, None)
 
-    def _answer(self, key: K, batch: list[_Slot[T, R]]) -> None:
+    def _answer(self, key: K, items: list[T]) -> list[R | BaseException]:
+        """One outcome per item; runs in the worker thread."""
         try:
-            outcomes = self._outcomes(key, batch)
+            return list(self._outcomes(key, items))
         except Unsplit as shared:
-            outcomes = [shared.cause] * len(batch)
+            return [shared.cause] * len(items)
         except BaseException as exc:
             # One item may have broken the batch for all: alone, only it fails.
-            alone = len(batch) == 1
-            outcomes = [exc] if alone else [self._alone(key, slot) for slot in batch]
-        for slot, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                slot.error = outcome
-            else:
-                slot.result = outcome
-            slot.lead = False
-            slot.ready.set()
+            if len(items) == 1:
+                return [exc]
+            return [self._alone(key, item) for item in items]
 
-    def _outcomes(self, key: K, batch: list[_Slot[T, R]]) -> Sequence[R | BaseException]:
-        outcomes = self._run(key, [slot.item for slot in batch])
-        if len(outcomes) != len(batch):
-            raise RuntimeError(f"a batch of {len(batch)} items gave {len(outcomes)} results")
+    def _outcomes(self, key: K, items: list[T]) -> Sequence[R | BaseException]:
+        outcomes = self._run(key, items)
+        if len(outcomes) != len(items):
+            raise RuntimeError(f"a batch of {len(items)} items gave {len(outcomes)} results")
         return outcomes
 
-    def _alone(self, key: K, slot: _Slot[T, R]) -> R | BaseException:
+    def _alone(self, key: K, item: T) -> R | BaseException:
         try:
-            return self._outcomes(key, [slot])[0]
+            return self._outcomes(key, [item])[0]
         except Unsplit as shared:
             return shared.cause
         except BaseException as exc:

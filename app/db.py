@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, Engine, any_, bindparam, event, insert, inspect, text
+from sqlalchemy import ARRAY, Connection, Engine, any_, bindparam, event, insert, inspect, text
 from sqlalchemy.orm import Session as SASession
 from sqlalchemy.orm import instrumentation, make_transient_to_detached
 from sqlalchemy.pool import QueuePool
@@ -156,14 +156,15 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
 
 
 @contextmanager
-def reading(engine: Engine | None = None) -> Iterator[Session]:
-    """A session for one or two reads that need no snapshot together (a token's look-up):
-    its connection is in autocommit, so no BEGIN and no COMMIT go to the database, two of
-    the four round trips such a read took. Each statement sees what was committed when it
+def reading(engine: Engine | None = None) -> Iterator[Connection]:
+    """A connection for one or two Core reads that need no snapshot together (a token's
+    look-up, which every API request makes): in autocommit, so no BEGIN and no COMMIT go to
+    the database, two of the four round trips such a read took, and no ORM session, whose
+    machinery cost more than the query. Each statement sees what was committed when it
     began, as under READ COMMITTED. Nothing may be written through it: a write would commit
     on its own."""
-    with Session(_autocommit(engine or get_engine()), expire_on_commit=False) as session:
-        yield session
+    with _autocommit(engine or get_engine()).connect() as connection:
+        yield connection
 
 
 @lru_cache(maxsize=8)

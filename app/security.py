@@ -14,6 +14,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.audit.service import Actor, act_as
@@ -60,10 +61,9 @@ class Principal:
 _bearer = HTTPBearer(auto_error=False, description="A token from `provisioner token create`")
 
 
-def principal_for(session: Session, raw: str) -> Principal:
+def principal_for(reader: Session | Connection, raw: str) -> Principal:
     """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
-    row = tokens.authenticate(session, raw)
-    assert row.id is not None
+    row = tokens.authenticate(reader, raw)
     return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
 
 
@@ -90,8 +90,8 @@ async def gated_principal(
 
 
 def _look_up(raw: str) -> Principal:
-    with reading() as session:
-        return principal_for(session, raw)
+    with reading() as connection:
+        return principal_for(connection, raw)
 
 
 def authenticate(

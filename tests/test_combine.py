@@ -1,13 +1,15 @@
 """`app.combine.Combiner`: requests arriving while a batch runs go together in the next one,
-each caller gets its own answer, and no caller is ever left waiting."""
+each caller gets its own answer, and no caller is ever left waiting. Callers wait on an
+event loop; batches run in worker threads."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import pytest
 
@@ -33,86 +35,115 @@ class Recorder:
         return [ValueError(f"odd {i}") if i % 2 else i * 10 for i in items]
 
 
-def _wait_queued(combiner: Combiner[str, int, int], key: str, n: int) -> None:
-    """Waits until `n` requests of `key` are queued behind the running batch: on a loaded
-    machine a fixed sleep may end before every submitting thread has run."""
+def run(scenario: Callable[[], Awaitable[Any]]) -> Any:
+    return asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+async def until(event: threading.Event) -> None:
+    """Waits for a worker thread's event without blocking the loop."""
+    assert await asyncio.to_thread(event.wait, 10)
+
+
+async def wait_queued(combiner: Combiner[str, int, int], key: str, n: int) -> None:
+    """Waits until `n` requests of `key` are queued behind the running batch."""
     deadline = time.monotonic() + 10
     while len(combiner._queued.get(key, [])) < n:
         assert time.monotonic() < deadline, f"{n} requests never queued"
-        time.sleep(0.005)
+        await asyncio.sleep(0.002)
+
+
+def submit(combiner: Combiner[str, int, int], key: str, item: int) -> asyncio.Task[int]:
+    return asyncio.get_running_loop().create_task(combiner.submit(key, item))
 
 
 def test_a_lone_request_runs_at_once_in_a_batch_of_its_own() -> None:
-    run = Recorder()
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    assert combiner.submit("a", 4) == 40
-    with pytest.raises(ValueError, match="odd 3"):
-        combiner.submit("a", 3)
-    assert run.batches == [("a", [4]), ("a", [3])]
+    recorder = Recorder()
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+
+    async def scenario() -> None:
+        assert await combiner.submit("a", 4) == 40
+        with pytest.raises(ValueError, match="odd 3"):
+            await combiner.submit("a", 3)
+
+    run(scenario)
+    assert recorder.batches == [("a", [4]), ("a", [3])]
+    assert combiner._queued == {} and combiner._drivers == {}
 
 
 def test_requests_arriving_during_a_batch_go_together_in_the_next() -> None:
-    run = Recorder(hold_first=True)
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(combiner.submit, "a", 0)
-        assert run.running.wait(5)
-        later = [pool.submit(combiner.submit, "a", i) for i in (2, 4, 6, 8)]
-        _wait_queued(combiner, "a", 4)
-        run.release.set()
-        assert first.result(5) == 0
-        assert [f.result(5) for f in later] == [20, 40, 60, 80]
-    assert run.batches == [("a", [0]), ("a", [2, 4, 6, 8])]
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(recorder.running)
+        later = [submit(combiner, "a", i) for i in (2, 4, 6, 8)]
+        await wait_queued(combiner, "a", 4)
+        recorder.release.set()
+        assert await first == 0
+        assert [await t for t in later] == [20, 40, 60, 80]
+
+    run(scenario)
+    assert recorder.batches == [("a", [0]), ("a", [2, 4, 6, 8])]
 
 
 def test_each_caller_gets_its_own_result_or_error() -> None:
-    run = Recorder(hold_first=True)
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(combiner.submit, "a", 100)
-        assert run.running.wait(5)
-        futures = {i: pool.submit(combiner.submit, "a", i) for i in range(1, 7)}
-        _wait_queued(combiner, "a", 6)
-        run.release.set()
-        assert first.result(5) == 1000
-        for i, future in futures.items():
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 100)
+        await until(recorder.running)
+        tasks = {i: submit(combiner, "a", i) for i in range(1, 7)}
+        await wait_queued(combiner, "a", 6)
+        recorder.release.set()
+        assert await first == 1000
+        for i, task in tasks.items():
             if i % 2:
                 with pytest.raises(ValueError, match=f"odd {i}"):
-                    future.result(5)
+                    await task
             else:
-                assert future.result(5) == i * 10
+                assert await task == i * 10
+
+    run(scenario)
 
 
 def test_keys_never_share_a_batch() -> None:
-    run = Recorder(hold_first=True)
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(combiner.submit, "a", 0)
-        assert run.running.wait(5)
-        others = [pool.submit(combiner.submit, key, i) for key, i in [("a", 2), ("b", 4)]]
-        _wait_queued(combiner, "a", 1)  # "a" waits behind its running batch ...
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(recorder.running)
+        others = [submit(combiner, key, i) for key, i in [("a", 2), ("b", 4)]]
+        await wait_queued(combiner, "a", 1)  # "a" waits behind its running batch ...
         deadline = time.monotonic() + 10
-        while ("b", [4]) not in run.batches:  # ... while "b" runs beside it
-            assert time.monotonic() < deadline, run.batches
-            time.sleep(0.005)
-        run.release.set()
-        assert first.result(5) == 0 and [f.result(5) for f in others] == [20, 40]
-    assert sorted(run.batches) == [("a", [0]), ("a", [2]), ("b", [4])]
+        while ("b", [4]) not in recorder.batches:  # ... while "b" runs beside it
+            assert time.monotonic() < deadline, recorder.batches
+            await asyncio.sleep(0.002)
+        recorder.release.set()
+        assert await first == 0 and [await t for t in others] == [20, 40]
+
+    run(scenario)
+    assert sorted(recorder.batches) == [("a", [0]), ("a", [2]), ("b", [4])]
 
 
 def test_a_batch_takes_at_most_max_batch_items() -> None:
-    run = Recorder(hold_first=True)
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=3)
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        first = pool.submit(combiner.submit, "a", 0)
-        assert run.running.wait(5)
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=3)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(recorder.running)
         later = []
         for n, i in enumerate(range(2, 16, 2), start=1):
-            later.append(pool.submit(combiner.submit, "a", i))
-            _wait_queued(combiner, "a", n)  # queued in this order
-        run.release.set()
-        assert first.result(5) == 0 and [f.result(5) for f in later] == list(range(20, 160, 20))
-    assert [items for _, items in run.batches] == [[0], [2, 4, 6], [8, 10, 12], [14]]
+            later.append(submit(combiner, "a", i))
+            await wait_queued(combiner, "a", n)  # queued in this order
+        recorder.release.set()
+        assert await first == 0 and [await t for t in later] == list(range(20, 160, 20))
+
+    run(scenario)
+    assert [items for _, items in recorder.batches] == [[0], [2, 4, 6], [8, 10, 12], [14]]
 
 
 def test_a_batch_that_fails_as_a_whole_is_run_again_item_by_item() -> None:
@@ -121,7 +152,7 @@ def test_a_batch_that_fails_as_a_whole_is_run_again_item_by_item() -> None:
     batches: list[list[int]] = []
     gate, first_running = threading.Event(), threading.Event()
 
-    def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
+    def runner(key: str, items: Sequence[int]) -> list[int | BaseException]:
         batches.append(list(items))
         if items == [0]:
             first_running.set()
@@ -130,24 +161,31 @@ def test_a_batch_that_fails_as_a_whole_is_run_again_item_by_item() -> None:
             raise RuntimeError("poisoned")
         return [i + 1 for i in items]
 
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(combiner.submit, "a", 0)
-        assert first_running.wait(5)
-        futures = [pool.submit(combiner.submit, "a", i) for i in (12, 13, 14)]
-        _wait_queued(combiner, "a", 3)
+    combiner: Combiner[str, int, int] = Combiner(runner, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(first_running)
+        tasks = [submit(combiner, "a", i) for i in (12, 13, 14)]
+        await wait_queued(combiner, "a", 3)
         gate.set()
-        assert first.result(5) == 1
-        assert futures[0].result(5) == 13 and futures[2].result(5) == 15
+        assert await first == 1
+        assert await tasks[0] == 13 and await tasks[2] == 15
         with pytest.raises(RuntimeError, match="poisoned"):
-            futures[1].result(5)
+            await tasks[1]
+
+    run(scenario)
     assert batches == [[0], [12, 13, 14], [12], [13], [14]]
 
 
 def test_a_runner_that_answers_the_wrong_number_of_items_fails_loudly() -> None:
     combiner: Combiner[str, int, int] = Combiner(lambda key, items: [], max_batch=10)
-    with pytest.raises(RuntimeError, match="gave 0 results"):
-        combiner.submit("a", 1)
+
+    async def scenario() -> None:
+        with pytest.raises(RuntimeError, match="gave 0 results"):
+            await combiner.submit("a", 1)
+
+    run(scenario)
 
 
 def test_no_caller_is_left_waiting_under_random_arrivals() -> None:
@@ -156,24 +194,49 @@ def test_no_caller_is_left_waiting_under_random_arrivals() -> None:
     seen: list[tuple[str, int]] = []
     lock = threading.Lock()
     rng = random.Random(7)
+    delays = [rng.random() * 0.01 for _ in range(1000)]
 
-    def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
-        time.sleep(rng.random() * 0.01)
+    def runner(key: str, items: Sequence[int]) -> list[int | BaseException]:
+        time.sleep(delays[items[0]])
         with lock:
             seen.extend((key, i) for i in items)
         assert all(i % 3 == "abc".index(key) for i in items)
         return [i * 2 for i in items]
 
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=7)
+    combiner: Combiner[str, int, int] = Combiner(runner, max_batch=7)
 
-    def call(i: int) -> int:
-        time.sleep(rng.random() * 0.005)
-        return combiner.submit("abc"[i % 3], i)
+    async def call(i: int) -> int:
+        await asyncio.sleep(delays[i + 400] / 2)
+        return await combiner.submit("abc"[i % 3], i)
 
-    with ThreadPoolExecutor(max_workers=40) as pool:
-        results = list(pool.map(call, range(400), timeout=60))
-    assert results == [i * 2 for i in range(400)]
+    async def scenario() -> list[int]:
+        return list(await asyncio.gather(*(call(i) for i in range(400))))
+
+    assert run(scenario) == [i * 2 for i in range(400)]
     assert sorted(i for _, i in seen) == list(range(400))
+    assert combiner._queued == {} and combiner._drivers == {}
+
+
+def test_a_caller_that_goes_away_leaves_the_others_their_answers() -> None:
+    """A request cancelled while it waits (its client disconnected) does not cancel its
+    batch: the batch still runs, the other callers get their answers, and the next batch
+    runs too."""
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(recorder.running)
+        gone, stays = submit(combiner, "a", 2), submit(combiner, "a", 4)
+        await wait_queued(combiner, "a", 2)
+        first.cancel()
+        gone.cancel()
+        recorder.release.set()
+        assert await stays == 40
+        assert await combiner.submit("a", 6) == 60
+
+    run(scenario)
+    assert recorder.batches == [("a", [0]), ("a", [2, 4]), ("a", [6])]
 
 
 def test_max_batch_must_be_positive() -> None:
@@ -187,7 +250,7 @@ def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> N
     batches: list[list[int]] = []
     gate, first_running = threading.Event(), threading.Event()
 
-    def run(key: str, items: Sequence[int]) -> list[int | BaseException]:
+    def runner(key: str, items: Sequence[int]) -> list[int | BaseException]:
         batches.append(list(items))
         if items == [0]:
             first_running.set()
@@ -195,15 +258,18 @@ def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> N
             return [0]
         raise Unsplit(TimeoutError("no connection free"))
 
-    combiner: Combiner[str, int, int] = Combiner(run, max_batch=10)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(combiner.submit, "a", 0)
-        assert first_running.wait(5)
-        futures = [pool.submit(combiner.submit, "a", i) for i in (1, 2, 3)]
-        _wait_queued(combiner, "a", 3)
+    combiner: Combiner[str, int, int] = Combiner(runner, max_batch=10)
+
+    async def scenario() -> None:
+        first = submit(combiner, "a", 0)
+        await until(first_running)
+        tasks = [submit(combiner, "a", i) for i in (1, 2, 3)]
+        await wait_queued(combiner, "a", 3)
         gate.set()
-        assert first.result(5) == 0
-        for future in futures:
+        assert await first == 0
+        for task in tasks:
             with pytest.raises(TimeoutError, match="no connection free"):
-                future.result(5)
+                await task
+
+    run(scenario)
     assert batches == [[0], [1, 2, 3]]

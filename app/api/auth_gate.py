@@ -57,8 +57,8 @@ def _bearer(scope: Scope) -> str | None:
 
 def _lookup(raw: str) -> Principal:
     # Every request to the API pays for this look-up: one read, outside a transaction.
-    with reading() as session:
-        return principal_for(session, raw)
+    with reading() as connection:
+        return principal_for(connection, raw)
 
 
 def _refusal(path: str, error: ProblemError) -> Response:

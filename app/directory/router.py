@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -67,11 +66,9 @@ def list_users(
 async def create_user(data: UserCreate, principal: SessionlessWriter) -> UserRead:
     """Create a user. Requests that arrive while others are being written are written
     together, one transaction for the lot, each still answered (and refused) on its own."""
-    # One worker thread per request, the one that waits for (or leads) the combined batch:
-    # the scope check ran on the event loop and no request session is opened.
-    return await to_thread.run_sync(
-        _creates.submit, actor_of(principal), (current_request_id(), data)
-    )
+    # No worker thread of its own: the scope check ran on the event loop, no request session
+    # is opened, and the request waits for its batch (which runs in one thread) on the loop.
+    return await _creates.submit(actor_of(principal), (current_request_id(), data))
 
 
 def _write_created(
@@ -99,8 +96,7 @@ def _write_created(
     return answers
 
 
-# At most as many requests as a batch may take; the server's thread pool (40 threads) bounds
-# how many wait at once anyway.
+# At most as many requests as a batch may take.
 _creates: Combiner[audit.Actor, tuple[str | None, UserCreate], UserRead] = Combiner(
     _write_created, max_batch=100
 )

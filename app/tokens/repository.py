@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Connection, Select, select
 from sqlmodel import Session, col
 
 from app.models import ApiToken
@@ -14,11 +15,20 @@ def get(session: Session, token_id: int) -> ApiToken | None:
     return session.get(ApiToken, token_id)
 
 
-def by_hash(session: Session, token_hash: str) -> Row[Any] | None:
+class Presented(NamedTuple):
+    """What authenticating needs of a token (`by_hash`)."""
+
+    id: int
+    name: str
+    scopes: list[str]
+    revoked_at: datetime | None
+    expires_at: datetime | None
+
+
+def by_hash(reader: Session | Connection, token_hash: str) -> Presented | None:
     """What authenticating needs of the token whose secret hashes to this, revoked and
-    expired ones included: id, name, scopes, revoked_at, expires_at. Plain columns, not an
-    `ApiToken`: every API request reads it, and building the mapped object cost more than
-    the query."""
+    expired ones included. Plain columns, not an `ApiToken`: every API request reads it, and
+    building the mapped object cost more than the query."""
     stmt = select(
         col(ApiToken.id),
         col(ApiToken.name),
@@ -26,7 +36,8 @@ def by_hash(session: Session, token_hash: str) -> Row[Any] | None:
         col(ApiToken.revoked_at),
         col(ApiToken.expires_at),
     ).where(col(ApiToken.token_hash) == token_hash)
-    return session.execute(stmt).first()
+    row = reader.execute(stmt).first()
+    return None if row is None else Presented(*row)
 
 
 def query() -> Select[ApiToken]:

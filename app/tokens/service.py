@@ -11,9 +11,8 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.audit import service as audit
@@ -62,10 +61,10 @@ def revoke(session: Session, token_id: int) -> None:
         audit.record(session, "token.revoked", row, before)
 
 
-def authenticate(session: Session, raw: str) -> Row[Any]:
+def authenticate(reader: Session | Connection, raw: str) -> repo.Presented:
     """The live token whose secret is `raw` (its id, name and scopes, as `repository.by_hash`
     reads them); 401 for an unknown, revoked or expired one."""
-    row = repo.by_hash(session, hash_token(raw))
+    row = repo.by_hash(reader, hash_token(raw))
     now = utcnow()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is unknown or has been revoked.")
