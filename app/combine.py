@@ -28,6 +28,7 @@ or after the commit (the batch may be written; run again, each item would meet i
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -51,6 +52,8 @@ class Unsplit(Exception):
 @dataclass(eq=False)
 class _Slot(Generic[T, R]):
     item: T
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    """The caller's (its request id, for what the batch logs): a batch runs in its first's."""
     answer: asyncio.Future[R] = field(default_factory=lambda: _future())
 
 
@@ -96,7 +99,8 @@ class Combiner(Generic[K, T, R]):
         try:
             while queue := self._queued.get(key):
                 batch, self._queued[key] = queue[: self._max], queue[self._max :]
-                outcomes = await to_thread.run_sync(self._answer, key, [s.item for s in batch])
+                items = [s.item for s in batch]
+                outcomes = await to_thread.run_sync(batch[0].context.run, self._answer, key, items)
                 for slot, outcome in zip(batch, outcomes, strict=True):
                     if isinstance(outcome, BaseException):
                         slot.answer.set_exception(outcome)

@@ -5,6 +5,7 @@ event loop; batches run in worker threads."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import threading
 import time
@@ -273,3 +274,36 @@ def test_a_failure_raised_unsplit_reaches_every_item_and_is_not_run_again() -> N
 
     run(scenario)
     assert batches == [[0], [1, 2, 3]]
+
+
+def test_a_batch_runs_in_its_first_callers_context() -> None:
+    """What a batch logs carries the request id of one of its own requests (the first), not
+    that of whichever request happened to start the key's batches."""
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+    seen: list[tuple[list[int], str]] = []
+    gate, first_running = threading.Event(), threading.Event()
+
+    def runner(key: str, items: Sequence[int]) -> list[int | BaseException]:
+        seen.append((list(items), request_id.get()))
+        if items == [0]:
+            first_running.set()
+            assert gate.wait(5)
+        return list(items)
+
+    combiner: Combiner[str, int, int] = Combiner(runner, max_batch=10)
+
+    async def call(i: int) -> int:
+        request_id.set(f"req-{i}")
+        return await combiner.submit("a", i)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        first = loop.create_task(call(0))
+        await until(first_running)
+        later = [loop.create_task(call(i)) for i in (2, 4)]
+        await wait_queued(combiner, "a", 2)
+        gate.set()
+        assert [await t for t in (first, *later)] == [0, 2, 4]
+
+    run(scenario)
+    assert seen == [([0], "req-0"), ([2, 4], "req-2")]
