@@ -60,15 +60,18 @@ class Wake:
 class Shared:
     """A wake-up of one row whose claim takes up to `per` rows of `key` at once. When a
     transaction notes one wake-up of a key, that wake-up is sent as it is; when it notes
-    several, `stand_in` of the last of every `per` (and of the last of all) is sent instead
-    (`take_pending`), a wake-up that claims whichever rows of the key are due (not only its
-    own row, which may be gone by then) and that carries no job id of a single row's (so it
-    is never taken for a duplicate of one). The last, so that the stand-in's row is the
-    newest of those it stands for: its claim can tell them from rows noted after them."""
+    several, they are put in `rank` order (the row's id) and `stand_in` of the highest of
+    every `per` is sent instead (`take_pending`): a wake-up that claims whichever rows of the
+    key are due (not only its own row, which may be gone by then) and that carries no job id
+    of a single row's (so it is never taken for a duplicate of one). The highest, so that
+    its claim can take every row it stands for by rank alone (`rank <= its own`), in
+    whatever order they were noted (planning notes by assignment, an approval in the order
+    asked)."""
 
     key: Hashable
     per: int
     stand_in: Wake
+    rank: int
 
 
 class Dispatcher(Protocol):
@@ -94,21 +97,26 @@ def wake(session: Session, wake: Wake | Callable[[], Wake]) -> None:
 
 def take_pending(session: Session) -> list[Wake]:
     """The wake-ups noted in this transaction (cleared), in order, without duplicates; of
-    several noted under one `Shared` key, a stand-in for the last of every `per` and for the
-    last of all, in its place."""
+    several noted under one `Shared` key, in `rank` order, a stand-in for the highest of
+    every `per`, sent where the key's last was noted."""
     pending: list[Wake | Callable[[], Wake]] = session.info.pop(_PENDING, [])
     wakes = list(dict.fromkeys(w if isinstance(w, Wake) else w() for w in pending))
-    noted = Counter(w.shared.key for w in wakes if w.shared is not None)
+    grouped: dict[Hashable, list[Shared]] = {}
+    for w in wakes:
+        if w.shared is not None:
+            grouped.setdefault(w.shared.key, []).append(w.shared)
     seen: Counter[Hashable] = Counter()
     sent = []
     for w in wakes:
         shared = w.shared
-        if shared is None or noted[shared.key] == 1:
+        if shared is None or len(grouped[shared.key]) == 1:
             sent.append(w)
             continue
         seen[shared.key] += 1
-        if seen[shared.key] % shared.per == 0 or seen[shared.key] == noted[shared.key]:
-            sent.append(shared.stand_in)
+        if seen[shared.key] == len(grouped[shared.key]):
+            ranked = sorted(grouped[shared.key], key=lambda s: s.rank)
+            chunks = (ranked[i : i + shared.per] for i in range(0, len(ranked), shared.per))
+            sent.extend(chunk[-1].stand_in for chunk in chunks)
     return sent
 
 

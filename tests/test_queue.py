@@ -103,11 +103,11 @@ def test_one_wake_up_per_claim_batch_of_an_app(
     witness: CommitWitness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A claim takes up to CLAIM_BATCH due tasks of an app: of the wake-ups a commit notes
-    for one app, a group wake-up stands in for the last of every CLAIM_BATCH and for the
-    last of all. It claims the app's due tasks whatever became of the task it names (`group`,
-    the third argument) and has no job id of a single task's, which a pending wake-up of
-    that task would swallow. A commit that plans one task of an app sends that task's own
-    wake-up."""
+    for one app, a group wake-up stands in for the highest id of every CLAIM_BATCH, in id
+    order, whatever order they were noted in. It claims the app's due tasks whatever became
+    of the task it names (`group`, the third argument) and has no job id of a single task's,
+    which a pending wake-up of that task would swallow. A commit that plans one task of an
+    app sends that task's own wake-up."""
     monkeypatch.setattr(planning, "CLAIM_BATCH", 3)
     ids = assignments(7)
     other = assignments(2)
@@ -124,8 +124,8 @@ def test_one_wake_up_per_claim_batch_of_an_app(
     (call,) = witness.calls
     window = get_settings().claim_coalesce_ms / 1000
     assert [w.args for w in call] == [
-        (tasks[2], None, True),
         (others[1], None, True),
+        (tasks[2], None, True),
         (tasks[5], None, True),
         (tasks[6], None, True),
         (alone,),

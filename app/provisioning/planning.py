@@ -301,18 +301,18 @@ def task_wake(
 
     With `app_id` it is `Shared` with the wake-ups the same transaction notes for that app's
     tasks due at the same moment: a claim takes up to `CLAIM_BATCH` due tasks of the app, so
-    a commit that plans many sends one group wake-up per `CLAIM_BATCH` of them, naming the
-    last. While that task is still queued, the group's claim takes the app's due tasks like
-    this wake-up would; once it is gone (taken by another claim, cancelled), the due tasks
-    up to it, so none of the group is left without a wake-up and none planned after it is
-    taken before its own window (`repository.claim_batch`). A claim that comes back full
-    sends a drain for the rest (`runner.run_task`). A bulk create of 20,000 users sends 200
-    wake-ups, not 20,000. A commit that plans one task (people arriving one by one) sends
-    this wake-up as it is."""
+    a commit that plans many sends one group wake-up per `CLAIM_BATCH` of them (in id order),
+    naming the highest. While that task is still queued, the group's claim takes the app's
+    due tasks like this wake-up would; once it is gone (taken by another claim, cancelled),
+    the due tasks up to it, so none of the group is left without a wake-up and none of a
+    later commit is taken before its own window (`repository.claim_batch`). A claim that
+    comes back full sends a drain for the rest (`runner.run_task`). A bulk create of 20,000
+    users sends 200 wake-ups, not 20,000. A commit that plans one task (people arriving one
+    by one) sends this wake-up as it is."""
     shared = None
     if app_id is not None:
         group = queue.Wake(TASK_FUNCTION, (task_id, None, True), None, delay_s)
-        shared = queue.Shared(("task", app_id, delay_s), CLAIM_BATCH, group)
+        shared = queue.Shared(("task", app_id, delay_s), CLAIM_BATCH, group, task_id)
     return queue.Wake(TASK_FUNCTION, (task_id,), f"task:{task_id}:{attempt}", delay_s, shared)
 
 

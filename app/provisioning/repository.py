@@ -219,15 +219,17 @@ def claim_batch(
     planned (`updated_at`) before then, leaving the younger ones to their own commit's
     wake-up, which waits out their window (a drain's claim, `run_task`).
 
-    `group` (a commit's group wake-up, which names the last task the commit planned for the
-    app): while the named task is still queued and free, take it and the due tasks as a
-    named claim would, whatever their age. Otherwise another claim has it (and, taking the
-    lowest ids first, took the group's older tasks with it) or it left the queue (cancelled,
-    sent for approval): take the due tasks up to it, which are the group's own and older
-    ones, and none planned after it, so the claim never reaches into a later commit's
-    window. Concurrent `POST /users` each commit a few people under one group wake-up: the
-    first to fire takes all the window saw, the others find their task taken and their
-    group's tasks with it. One claim per window, not one per commit.
+    `group` (a commit's group wake-up, which names the highest id of the tasks it stands
+    for, `queue.take_pending`): while the named task is still queued and free, take it and
+    the due tasks as a named claim would, whatever their age. Otherwise another claim has it
+    (and, taking the lowest ids first, took the group's lower ids with it) or it left the
+    queue (cancelled, sent for approval, waiting out a retry): take the due tasks up to it,
+    the group's own and older ones, and none of a commit that drew its ids later, so the
+    claim never reaches into a later commit's window. (A concurrent commit's lower ids may
+    be taken early: early, never orphaned.) Concurrent `POST /users` each commit a few people
+    under one group wake-up: the first to fire takes all the window saw, the others find
+    their task taken and their group's tasks with it. One claim per window, not one per
+    commit.
     """
     now = utcnow()
     named = session.execute(

@@ -546,7 +546,7 @@ async def run_task(
 
     `coalescing` (a claim window of `window_s` is set): only the wake-up of a task still
     queued claims, so every batch waits out the window of its oldest task and the tasks
-    planned meanwhile. `group` (a commit's group wake-up, naming the last of its tasks,
+    planned meanwhile. `group` (a commit's group wake-up, naming the highest of its tasks,
     `planning.task_wake`): claim like a named wake-up while that task is still queued, else
     the due tasks up to it, whatever became of it. `drain` (seconds; `planning.drain_wake`):
     claim the app's due tasks planned at least that long ago: a younger task's own commit

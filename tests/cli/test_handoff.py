@@ -67,7 +67,7 @@ def test_an_approval_nobody_runs_stays_queued_for_the_server_and_exits_1(
 
     assert result.exit_code == 1, result.output
     assert [task(api, t)["status"] for t in (first, second)] == ["queued", "queued"]
-    # One group wake-up for the app's two tasks, naming the last: the claim it wakes takes both.
+    # One group wake-up for the app's two tasks, naming the highest: the claim it wakes takes both.
     assert handed_over() == [("run_task", [second, None, True])]
 
     from app import queue

@@ -170,7 +170,7 @@ def test_api_approves_in_bulk_with_one_wake_up_call(client: ApiClient, woken: Re
     assert [t["status"] for t in body] == ["queued"] * 3
     assert status_of(ids) == [S.queued] * 3
     assert all((get_task(i).approved_by or "").endswith(":admin") for i in ids)
-    # One group wake-up standing in for the three, naming the last: its claim takes the app's
+    # One group wake-up standing in for the three, naming the highest: its claim takes the app's
     # due tasks.
     assert len(woken.calls) == 1
     assert [w.args for call in woken.calls for w in call] == [(ids[-1], None, True)]
@@ -317,7 +317,7 @@ def test_unblocking_releases_only_tasks_whose_skus_all_have_free_seats(woken: Re
     statuses = status_of([t.id for t in (free, none_wanted, full, partly, unknown, other_app)])
     assert statuses == [S.queued, S.queued, S.blocked, S.blocked, S.blocked, S.blocked]
     assert get_task(free.id).reason == "seats available again"
-    # One group wake-up for the app's two released tasks, naming the last: its claim takes both.
+    # One group wake-up for the app's two released tasks, naming the highest: its claim takes both.
     assert [w.args for call in woken.calls for w in call] == [(none_wanted.id, None, True)]
 
 

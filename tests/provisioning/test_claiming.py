@@ -320,7 +320,7 @@ def test_a_full_claim_sends_a_drain_that_claims_the_rest_until_one_comes_back_sh
 def test_a_group_wake_up_claims_its_commits_tasks_whatever_became_of_the_one_it_names(
     ran: list[list[int]],
 ) -> None:
-    """A commit plans five tasks of an app and sends one group wake-up, naming the last.
+    """A commit plans five tasks of an app and sends one group wake-up, naming the highest.
     That one is cancelled before the wake-up runs (an admin, a correction planned at once):
     the wake-up still claims the other four, with no sweep."""
     recorder = install_recorder()
@@ -442,6 +442,72 @@ def test_a_group_whose_task_another_claimer_holds_locks_none_planned_after_it(
         assert run_task(*wake.args) == "ran"
     assert ran == [first[:-1]]
     assert {get_task(t).status for t in [first[-1], *second]} == {TaskStatus.queued}
+
+
+def test_a_group_names_the_highest_task_whatever_order_they_were_noted_in(
+    ran: list[list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An approval notes its tasks in the order asked: [H, N] with H > N. The group names H,
+    so when another claim (full, before the window ends) takes N and its drain leaves H as
+    too young, the group still takes H, with no sweep. Naming the last noted (N), it took
+    only ids up to N and left H queued and due with no wake-up."""
+    from app.provisioning import service
+
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    install_recorder()
+    with transaction() as session:
+        app = add_app(session)
+        x = add_task(session, add_assignment(session, app), TaskStatus.queued, age_s=5)
+        n = add_task(session, add_assignment(session, app), TaskStatus.pending_approval)
+        h = add_task(session, add_assignment(session, app), TaskStatus.pending_approval)
+        x_id, n_id, h_id = x.id, n.id, h.id
+    assert x_id is not None and n_id is not None and h_id is not None
+    recorder = install_recorder()
+    with transaction() as session:
+        service.approve(session, [h_id, n_id], "admin")
+    ((group,),) = recorder.calls
+    recorder.calls.clear()
+    assert group.args == (h_id, None, True)
+    # x's own wake-up fires within the approval's window: a full claim of x and n ...
+    assert run_task(x_id) == "ran" and ran == [[x_id, n_id]]
+    ((drain,),) = recorder.calls
+    # ... whose drain (under a window of 0.45 s) finds h too young
+    assert run_task(drain.args[0], 0.45) == "not-claimed"
+    assert run_task(*group.args) == "ran" and ran == [[x_id, n_id], [h_id]]
+
+
+def test_a_group_takes_a_new_task_beside_a_replanned_one_still_waiting_to_retry(
+    ran: list[list[int]],
+) -> None:
+    """One commit plans a new task for one assignment and re-plans another's queued task
+    that waits out a retry's delay (planning notes by assignment: the re-planned task, the
+    older and lower id, is noted last). The group names the new task and takes it; named
+    after the waiting one, it took nothing and the new task waited for the sweeper."""
+    with transaction() as session:
+        app = add_app(session)
+        fresh, waiting = add_assignment(session, app), add_assignment(session, app)
+        retry = add_task(
+            session,
+            waiting,
+            TaskStatus.queued,
+            attempts=1,
+            next_attempt_at=utcnow() + timedelta(seconds=60),
+        )
+        ids = (fresh.id, waiting.id, retry.id)
+    recorder = install_recorder()
+    with transaction() as session:
+        for assignment_id in ids[:2]:
+            row = session.get(Assignment, assignment_id)
+            assert row is not None
+            found = session.get(App, row.app_id)
+            assert found is not None
+            reconcile(session, found, row)
+    (new,) = tasks_of(ids[0])
+    assert new.id is not None and new.id > ids[2]
+    ((wake,),) = recorder.calls
+    assert wake.args == (new.id, None, True)
+    assert run_task(*wake.args) == "ran" and ran == [[new.id]]
+    assert get_task(ids[2]).status == TaskStatus.queued  # still waiting out its delay
 
 
 def test_a_named_claim_that_cannot_have_its_task_locks_no_other(env: dict[str, str]) -> None:
