@@ -386,6 +386,16 @@ def _commit_of(n: int, app_id: int) -> tuple[list[int], Any]:
     return [t.id for a in assignments for t in tasks_of(a.id)], wake
 
 
+def _two_commits(n: int, m: int) -> tuple[list[int], Any, list[int], Any]:
+    """Two commits one after the other for a new app: each one's task ids and group wake-up."""
+    with transaction() as session:
+        app_id = add_app(session).id
+    assert app_id is not None
+    first, wake = _commit_of(n, app_id)
+    second, later = _commit_of(m, app_id)
+    return first, wake, second, later
+
+
 def test_commits_within_one_window_are_claimed_once_by_the_first_group_wake_up(
     ran: list[list[int]],
 ) -> None:
@@ -394,11 +404,7 @@ def test_commits_within_one_window_are_claimed_once_by_the_first_group_wake_up(
     would, the later commits' included; their wake-ups then find their task taken, and the
     tasks up to it with it, and claim nothing. (Before, each claimed its own commit: 5.4
     tasks a claim under 8 clients.)"""
-    with transaction() as session:
-        app_id = add_app(session).id
-    assert app_id is not None
-    first, wake = _commit_of(3, app_id)
-    second, later = _commit_of(4, app_id)
+    first, wake, second, later = _two_commits(3, 4)
     assert wake.args == (first[-1], None, True) and later.args == (second[-1], None, True)
 
     assert run_task(*wake.args) == "ran" and ran == [first + second]
@@ -412,11 +418,7 @@ def test_a_group_whose_task_is_gone_takes_the_tasks_up_to_it_and_none_planned_af
     """Another claim took the task a group wake-up names, but not the group's others (a claim
     full before it reached them): the group takes those, and leaves the next commit's tasks
     to that commit's wake-up, whose window is still running."""
-    with transaction() as session:
-        app_id = add_app(session).id
-    assert app_id is not None
-    first, wake = _commit_of(3, app_id)
-    second, later = _commit_of(2, app_id)
+    first, wake, second, later = _two_commits(3, 2)
     with transaction() as session:
         taken = session.get(Task, first[-1])
         assert taken is not None
@@ -432,11 +434,7 @@ def test_a_group_whose_task_another_claimer_holds_locks_none_planned_after_it(
 ) -> None:
     """The task a group wake-up names is locked by a claimer at work: the group's claim
     takes the tasks up to it that it can (SKIP LOCKED), and none of a later commit."""
-    with transaction() as session:
-        app_id = add_app(session).id
-    assert app_id is not None
-    first, wake = _commit_of(3, app_id)
-    second, _ = _commit_of(2, app_id)
+    first, wake, second, _ = _two_commits(3, 2)
     with transaction() as holder:
         holder.execute(select(Task).where(col(Task.id) == first[-1]).with_for_update())
         assert run_task(*wake.args) == "ran"
