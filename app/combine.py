@@ -69,7 +69,8 @@ class Combiner(Generic[K, T, R]):
     """Batches of at most `max_batch` items of the same key, run by `run(key, items)` in a
     worker thread, which returns one result (or exception) per item, in order. Items of
     different keys (different actors, whose audit entries must name each its own) never
-    share a batch; batches of different keys run side by side. Use from one event loop."""
+    share a batch; batches of different keys run side by side. Each event loop has its own
+    queues (a test may run the app on several): a future is answered on its own loop."""
 
     def __init__(
         self, run: Callable[[K, Sequence[T]], Sequence[R | BaseException]], max_batch: int
@@ -78,8 +79,12 @@ class Combiner(Generic[K, T, R]):
             raise ValueError("max_batch must be at least 1")
         self._run = run
         self._max = max_batch
-        self._queued: dict[K, list[_Slot[T, R]]] = {}
-        self._drivers: dict[K, asyncio.Task[None]] = {}
+        self._queued: dict[tuple[asyncio.AbstractEventLoop, K], list[_Slot[T, R]]] = {}
+        self._drivers: dict[tuple[asyncio.AbstractEventLoop, K], asyncio.Task[None]] = {}
+
+    def waiting(self, key: K) -> int:
+        """How many requests of `key` wait for a batch to take them, on any loop."""
+        return sum(len(q) for (_, k), q in list(self._queued.items()) if k == key)
 
     async def submit(self, key: K, item: T) -> R:
         """Run `item` in a batch of its key and return its result, or raise its exception,
@@ -87,18 +92,19 @@ class Combiner(Generic[K, T, R]):
         waits leaves its item to its batch: it may be written all the same, as a request
         whose client went away after sending it."""
         slot: _Slot[T, R] = _Slot(item)
-        self._queued.setdefault(key, []).append(slot)
-        if key not in self._drivers:
-            self._drivers[key] = asyncio.get_running_loop().create_task(self._drive(key))
+        loop = asyncio.get_running_loop()
+        self._queued.setdefault((loop, key), []).append(slot)
+        if (loop, key) not in self._drivers:
+            self._drivers[loop, key] = loop.create_task(self._drive(loop, key))
         return await asyncio.shield(slot.answer)
 
-    async def _drive(self, key: K) -> None:
+    async def _drive(self, loop: asyncio.AbstractEventLoop, key: K) -> None:
         """Run the key's batches, each the queue's head at the moment the last one ended,
         until none is left; then give the key up."""
         batch: list[_Slot[T, R]] = []
         try:
-            while queue := self._queued.get(key):
-                batch, self._queued[key] = queue[: self._max], queue[self._max :]
+            while queue := self._queued.get((loop, key)):
+                batch, self._queued[loop, key] = queue[: self._max], queue[self._max :]
                 items = [s.item for s in batch]
                 outcomes = await to_thread.run_sync(batch[0].context.run, self._answer, key, items)
                 for slot, outcome in zip(batch, outcomes, strict=True):
@@ -108,14 +114,14 @@ class Combiner(Generic[K, T, R]):
                         slot.answer.set_result(outcome)
         except BaseException:
             # Cancelled (the loop is going away): no caller may be left waiting.
-            for slot in [*batch, *self._queued.pop(key, [])]:
+            for slot in [*batch, *self._queued.pop((loop, key), [])]:
                 if not slot.answer.done():
                     slot.answer.set_exception(RuntimeError("the server is stopping"))
             raise
         finally:
-            del self._drivers[key]
-            if not self._queued.get(key):
-                self._queued.pop(key, None)
+            del self._drivers[loop, key]
+            if not self._queued.get((loop, key)):
+                self._queued.pop((loop, key), None)
 
     def _answer(self, key: K, items: list[T]) -> list[R | BaseException]:
         """One outcome per item; runs in the worker thread."""

@@ -48,7 +48,7 @@ async def until(event: threading.Event) -> None:
 async def wait_queued(combiner: Combiner[str, int, int], key: str, n: int) -> None:
     """Waits until `n` requests of `key` are queued behind the running batch."""
     deadline = time.monotonic() + 10
-    while len(combiner._queued.get(key, [])) < n:
+    while combiner.waiting(key) < n:
         assert time.monotonic() < deadline, f"{n} requests never queued"
         await asyncio.sleep(0.002)
 
@@ -307,3 +307,30 @@ def test_a_batch_runs_in_its_first_callers_context() -> None:
 
     run(scenario)
     assert seen == [([0], "req-0"), ([2, 4], "req-2")]
+
+
+def test_each_event_loop_has_its_own_queue() -> None:
+    """Two loops (tests run the app on several): a request on the second is not queued
+    behind the first loop's batch, where that loop's task would answer it across threads."""
+    recorder = Recorder(hold_first=True)
+    combiner: Combiner[str, int, int] = Combiner(recorder, max_batch=10)
+    results: dict[int, int] = {}
+
+    def on_a_loop_of_its_own(i: int) -> None:
+        results[i] = run(lambda: combiner.submit("a", i))
+
+    first = threading.Thread(target=on_a_loop_of_its_own, args=(0,))
+    first.start()
+    assert recorder.running.wait(10)
+    second = threading.Thread(target=on_a_loop_of_its_own, args=(2,))
+    second.start()
+    deadline = time.monotonic() + 10
+    while len(recorder.batches) < 2:  # runs beside the first, still held
+        assert time.monotonic() < deadline, recorder.batches
+        time.sleep(0.002)
+    recorder.release.set()
+    first.join(10)
+    second.join(10)
+    assert results == {0: 0, 2: 20}
+    assert recorder.batches == [("a", [0]), ("a", [2])]
+    assert combiner._queued == {} and combiner._drivers == {}
