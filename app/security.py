@@ -7,7 +7,7 @@ include `read`; `scim` stands alone so an identity provider's token can do nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,6 @@ from app.db import get_session, reading
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope
 from app.tokens import service as tokens
-from app.tokens.repository import Presented
 
 __all__ = [
     "IMPLIED",
@@ -32,7 +31,6 @@ __all__ = [
     "authenticate",
     "gated_principal",
     "principal_for",
-    "principals_for",
     "require",
     "require_sessionless",
 ]
@@ -65,21 +63,7 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `provisioner to
 
 def principal_for(reader: Session | Connection, raw: str) -> Principal:
     """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
-    return _principal(tokens.authenticate(reader, raw))
-
-
-def principals_for(
-    reader: Session | Connection, raws: Sequence[str]
-) -> list[Principal | Unauthorized]:
-    """`principal_for` of each of several tokens, in one query: who presents each, or the
-    401 it gets, in order."""
-    return [
-        found if isinstance(found, Unauthorized) else _principal(found)
-        for found in tokens.authenticate_many(reader, raws)
-    ]
-
-
-def _principal(row: Presented) -> Principal:
+    row = tokens.authenticate(reader, raw)
     return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
 
 

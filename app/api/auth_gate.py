@@ -6,7 +6,7 @@ and a malformed body was told 422 about its body, which tells a caller without a
 about the endpoint and lets them make the service parse what they send. Two layers:
 
 - `AuthGateMiddleware`, a plain ASGI layer over `/api/v1` and `/scim/v2`: no `Bearer` token,
-  or one that is unknown, revoked or expired (`app.security.principals_for`), is
+  or one that is unknown, revoked or expired (the lookup of `app.security.principal_for`), is
   a 401 in the API's problem shape (SCIM's error shape under `/scim/v2`). The principal it
   found is left on `request.state`, where `app.security.authenticate` takes it instead of
   looking the token up again.
@@ -17,9 +17,10 @@ about the endpoint and lets them make the service parse what they send. Two laye
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from anyio import to_thread
 from fastapi.dependencies.models import Dependant
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -28,7 +29,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.combine import Combiner, Unsplit
 from app.db import reading
 from app.errors import (
     ProblemError,
@@ -40,7 +40,7 @@ from app.errors import (
     unavailable,
 )
 from app.scim.errors import error_response
-from app.security import Principal, forbid_unless, principals_for
+from app.security import Principal, forbid_unless, principal_for
 from app.security import Scope as TokenScope
 
 log = logging.getLogger("app.auth")
@@ -55,23 +55,10 @@ def _bearer(scope: Scope) -> str | None:
     return credentials if scheme.lower() == "bearer" and credentials else None
 
 
-def _look_up(_: str, raws: Sequence[str]) -> list[Principal | Unauthorized]:
-    """The tokens of requests that arrived together, in one read outside a transaction.
-    The database unreachable or no connection free is every request's failure at once
-    (`Unsplit`): looked up again one by one, each would wait out the same timeout."""
-    try:
-        with reading() as connection:
-            return principals_for(connection, raws)
-    except (SATimeoutError, DBAPIError) as exc:
-        raise Unsplit(exc) from exc
-
-
-# Every request to the API pays for a token look-up. Those arriving while one runs are looked
-# up together in the next (`app.combine`): one worker thread and one query for the lot.
-# (Through the module's name, so a test can stand in for the look-up.)
-_lookups: Combiner[str, str, Principal] = Combiner(
-    lambda key, raws: _look_up(key, raws), max_batch=100
-)
+def _lookup(raw: str) -> Principal:
+    # Every request to the API pays for this look-up: one read, outside a transaction.
+    with reading() as connection:
+        return principal_for(connection, raw)
 
 
 def _refusal(path: str, error: ProblemError) -> Response:
@@ -95,7 +82,7 @@ class AuthGateMiddleware:
         try:
             if raw is None:
                 raise Unauthorized("Send `Authorization: Bearer <token>`.")
-            principal = await _lookups.submit("token", raw)
+            principal = await to_thread.run_sync(_lookup, raw)
         except ProblemError as error:
             await _refusal(path, error)(scope, receive, send)
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -17,9 +16,8 @@ def get(session: Session, token_id: int) -> ApiToken | None:
 
 
 class Presented(NamedTuple):
-    """What authenticating needs of a token (`by_hashes`)."""
+    """What authenticating needs of a token (`by_hash`)."""
 
-    token_hash: str
     id: int
     name: str
     scopes: list[str]
@@ -27,20 +25,19 @@ class Presented(NamedTuple):
     expires_at: datetime | None
 
 
-def by_hashes(reader: Session | Connection, hashes: Sequence[str]) -> dict[str, Presented]:
-    """What authenticating needs of the tokens whose secrets hash to these, by hash, revoked
-    and expired ones included (one query for the requests the auth gate looks up together).
-    Plain columns, not `ApiToken`s: every API request reads one, and building the mapped
-    object cost more than the query."""
+def by_hash(reader: Session | Connection, token_hash: str) -> Presented | None:
+    """What authenticating needs of the token whose secret hashes to this, revoked and
+    expired ones included. Plain columns, not an `ApiToken`: every API request reads it, and
+    building the mapped object cost more than the query."""
     stmt = select(
-        col(ApiToken.token_hash),
         col(ApiToken.id),
         col(ApiToken.name),
         col(ApiToken.scopes),
         col(ApiToken.revoked_at),
         col(ApiToken.expires_at),
-    ).where(col(ApiToken.token_hash).in_(sorted(set(hashes))))
-    return {row[0]: Presented(*row) for row in reader.execute(stmt)}
+    ).where(col(ApiToken.token_hash) == token_hash)
+    row = reader.execute(stmt).first()
+    return None if row is None else Presented(*row)
 
 
 def query() -> Select[ApiToken]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -62,29 +62,12 @@ def revoke(session: Session, token_id: int) -> None:
 
 
 def authenticate(reader: Session | Connection, raw: str) -> repo.Presented:
-    """The live token whose secret is `raw` (its id, name and scopes, as
-    `repository.by_hashes` reads them); 401 for an unknown, revoked or expired one."""
-    found = authenticate_many(reader, [raw])[0]
-    if isinstance(found, Unauthorized):
-        raise found
-    return found
-
-
-def authenticate_many(
-    reader: Session | Connection, raws: Sequence[str]
-) -> list[repo.Presented | Unauthorized]:
-    """`authenticate` for each of several secrets, in one query: the live token of each, or
-    the 401 it gets, in order."""
-    hashes = [hash_token(raw) for raw in raws]
-    rows = repo.by_hashes(reader, hashes)
+    """The live token whose secret is `raw` (its id, name and scopes, as `repository.by_hash`
+    reads them); 401 for an unknown, revoked or expired one."""
+    row = repo.by_hash(reader, hash_token(raw))
     now = utcnow()
-    out: list[repo.Presented | Unauthorized] = []
-    for token_hash in hashes:
-        row = rows.get(token_hash)
-        if row is None or row.revoked_at is not None:
-            out.append(Unauthorized("The token is unknown or has been revoked."))
-        elif row.expires_at is not None and row.expires_at <= now:
-            out.append(Unauthorized("The token has expired."))
-        else:
-            out.append(row)
-    return out
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("The token is unknown or has been revoked.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("The token has expired.")
+    return row

@@ -58,13 +58,13 @@ def test_a_connection_lost_at_the_token_look_up_is_a_503(
     sqlite_client: ApiClient,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def lookup(_key: str, raws: object) -> Any:
+    def lookup(raw: str) -> Any:
         with transaction() as session:
             _close_under_the_driver(session)
             session.execute(text("SELECT 1"))
         raise AssertionError("the closed connection answered")
 
-    monkeypatch.setattr(auth_gate, "_look_up", lookup)
+    monkeypatch.setattr(auth_gate, "_lookup", lookup)
     answer = sqlite_client.get("/api/v1/users")
     assert (answer.status_code, answer.headers.get("retry-after")) == (503, "1"), answer.text
     answer = sqlite_client.get("/scim/v2/Users")
