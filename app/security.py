@@ -30,6 +30,7 @@ __all__ = [
     "actor_of",
     "authenticate",
     "gated_principal",
+    "look_up",
     "principal_for",
     "require",
     "require_sessionless",
@@ -84,12 +85,14 @@ async def gated_principal(
     if principal is None:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
-        principal = await to_thread.run_sync(_look_up, credentials.credentials)
+        principal = await to_thread.run_sync(look_up, credentials.credentials)
         request.state.principal = principal
     return principal
 
 
-def _look_up(raw: str) -> Principal:
+def look_up(raw: str) -> Principal:
+    """`principal_for` on a connection of its own, outside a transaction (one read): what the
+    auth gate runs for every API request, in a worker thread."""
     with reading() as connection:
         return principal_for(connection, raw)
 
