@@ -9,14 +9,15 @@ the services that call it, so the dependency runs one way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session
 
 from app.directory import repository as directory_repo
 from app.directory.schemas import EMAIL_MAX, USERNAME_MAX
 from app.evaluation.facts import UserFacts
-from app.evaluation.mappings import EMPTY_OUTCOME, stored_form
-from app.mappings.service import apply_to_new_users, apply_to_users
+from app.evaluation.mappings import MappingOutcome, stored_form
+from app.mappings.service import apply_to_users, evaluate_new_users
 from app.models import User, utcnow
 from app.provisioning import service as provisioning
 from app.provisioning.assignments import recompute_users, user_state
@@ -31,20 +32,29 @@ def users_changed(session: Session, user_ids: Sequence[int]) -> None:
     mapping_outcomes_changed(session, user_ids)
 
 
+def users_creating(
+    session: Session, facts: Sequence[UserFacts]
+) -> list[tuple[MappingOutcome, dict[str, Any]]]:
+    """Users are about to be inserted with these facts: their mapping outcomes, and the
+    mapped columns to insert each row with (`mappings.service.evaluate_new_users`)."""
+    return evaluate_new_users(session, facts)
+
+
 def users_created(
     session: Session,
     facts: Sequence[UserFacts],
+    outcomes: Sequence[MappingOutcome],
     causes: Mapping[int, str | None] | None = None,
 ) -> None:
-    """Users were just inserted with these facts: `users_changed` without reading them back.
-    `causes` (user id -> request id) names each user's own request where several were
-    written together; their tasks carry it."""
+    """Users were just inserted with these facts and their mapping outcomes in place
+    (`users_creating`, one per user, in order): their assignments and tasks, without reading
+    them back. `causes` (user id -> request id) names each user's own request where several
+    were written together; their tasks carry it."""
     if not facts:
         return
-    outcomes = apply_to_new_users(session, facts)
     # Their states as the rows now store them (`load_user_states` would read the same).
     states = [
-        user_state(f, stored_form(outcomes.get(f.id, EMPTY_OUTCOME)), deleted=False) for f in facts
+        user_state(f, stored_form(o), deleted=False) for f, o in zip(facts, outcomes, strict=True)
     ]
     recompute_users(session, [f.id for f in facts], created=states, causes=causes)
 

@@ -8,6 +8,8 @@ entitled to ends in `recompute.users_changed`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+import dataclasses
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -48,7 +50,7 @@ from app.errors import (
     reject_nulls,
 )
 from app.evaluation.facts import UserFacts
-from app.evaluation.mappings import EMPTY_FINGERPRINT
+from app.evaluation.mappings import MappingOutcome
 from app.mappings.service import groups_referencing, roles_referencing
 from app.models import Group, Role, User, UserRole, UserStatus, utcnow
 from app.provisioning.rules.service import rules_referencing
@@ -117,18 +119,25 @@ def create_user(session: Session, data: UserCreate) -> User:
 
 
 def create_requested_users(
-    session: Session, requests: Sequence[tuple[str | None, UserCreate]]
+    session: Session, requests: Sequence[tuple[str | None, UserCreate]], *, guarded: bool = True
 ) -> list[UserRead | ProblemError]:
     """Separate `POST /users` requests, (request id, body) each, written in one transaction
     (`app.combine` gathers them). Each is held to the rules of a single create and refused
     on its own (its 409 or 422 problem in its place), as if the requests had run one after
     the other in this order; each created user is answered as `GET /users/{id}` shows it,
-    and its audit entry and tasks carry its own request id."""
+    and its audit entry and tasks carry its own request id.
+
+    `guarded=False` (for a caller that owns the transaction and runs it again if it fails):
+    the insert runs without a savepoint, so a key another request committed after the check
+    raises `IntegrityError` and leaves the transaction to roll back, rather than being
+    refused here. A savepoint is two more round trips on every batch for a race that is
+    rare."""
     created, refused = create_users(
         session,
         [data for _, data in requests],
         all_or_nothing=False,
         causes=[cause for cause, _ in requests],
+        guarded=guarded,
     )
     users = repo.users_by_id(session, [user_id for _, user_id in created])
     reads = {r.id: r for r in read_users(session, list(users.values()))}
@@ -228,11 +237,6 @@ def _new_row(data: UserCreate, now: datetime) -> dict[str, Any]:
         "member_of": data.member_of or [],
         "status": data.status or UserStatus.active,
         "custom_attributes": dict(data.custom_attributes),
-        "mapped_attributes": {},
-        "mapped_roles": {},
-        # The mapped columns above are the empty outcome, and the fingerprint says so: the
-        # mapping pass that follows writes only the new users some mapping gives something.
-        "mapping_fingerprint": EMPTY_FINGERPRINT,
         "created_at": now,
         "updated_at": now,
     }
@@ -245,6 +249,7 @@ def create_users(
     all_or_nothing: bool = True,
     columns: Sequence[Mapping[str, Any]] | None = None,
     causes: Sequence[str | None] | None = None,
+    guarded: bool = True,
 ) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
@@ -262,7 +267,10 @@ def create_users(
 
     `causes`, one per item when given, makes the items separate requests written together
     (`create_requested_users`): each item's audit entry and tasks carry its own request id,
-    and collisions between items read as collisions with another user."""
+    and collisions between items read as collisions with another user.
+
+    `guarded=False`: the first insert runs without a savepoint, and a collision after the
+    check raises `IntegrityError` (the caller rolls back and runs the batch again guarded)."""
     pending = list(enumerate(items))
     refused: list[Refused] = []
     separate = causes is not None
@@ -273,14 +281,16 @@ def create_users(
             return [], sorted(refused, key=lambda r: r.index)
         pending = [(i, d) for i, d in pending if i not in problems]
         try:
-            with savepoint(session):
-                created, facts = _insert_users(session, pending, columns, causes)
+            with savepoint(session) if guarded else nullcontext():
+                created, facts, outcomes = _insert_users(session, pending, columns, causes)
         except IntegrityError:
+            if not guarded:
+                raise
             # Another request committed one of these keys (or removed a group or role) after
             # the check: the next check refuses the items that now collide, as if that
             # request had come first; all or nothing, the whole request with their reasons.
             continue
-        recompute.users_created(session, facts, _causes_of(created, causes))
+        recompute.users_created(session, facts, outcomes, _causes_of(created, causes))
         return created, sorted(refused, key=lambda r: r.index)
     if all_or_nothing:
         raise Conflict(
@@ -288,11 +298,11 @@ def create_users(
         )
     # Other requests keep taking some of these keys between our check and our insert: one
     # item at a time now, so only an item that still collides is refused.
-    created, facts = [], []
+    created, facts, outcomes = [], [], []
     for index, data in pending:
         try:
             with savepoint(session):
-                one, its = _insert_users(session, [(index, data)], columns, causes)
+                one, its, mapped = _insert_users(session, [(index, data)], columns, causes)
         except IntegrityError:
             conflict = Conflict(
                 f"Another request created a user with the username {data.username!r} or the "
@@ -302,7 +312,8 @@ def create_users(
             continue
         created.extend(one)
         facts.extend(its)
-    recompute.users_created(session, facts, _causes_of(created, causes))
+        outcomes.extend(mapped)
+    recompute.users_created(session, facts, outcomes, _causes_of(created, causes))
     return created, sorted(refused, key=lambda r: r.index)
 
 
@@ -375,18 +386,27 @@ def _insert_users(
     items: Sequence[tuple[int, UserCreate]],
     columns: Sequence[Mapping[str, Any]] | None = None,
     causes: Sequence[str | None] | None = None,
-) -> tuple[list[tuple[int, int]], list[UserFacts]]:
-    """Insert these users and their manual roles, with a `user.created` audit entry each (as
-    a single create records it; with `causes`, each under its own request id); returns (item
-    index, new user id) and their facts."""
+) -> tuple[list[tuple[int, int]], list[UserFacts], list[MappingOutcome]]:
+    """Insert these users, with their mapping outcomes in place (`recompute.users_creating`),
+    and their manual roles, with a `user.created` audit entry each (as a single create
+    records it; with `causes`, each under its own request id); returns (item index, new user
+    id), their facts and their mapping outcomes."""
     if not items:
-        return [], []
+        return [], [], []
     now = utcnow()
     rows = [
         {**_new_row(data, now), **(columns[index] if columns is not None else {})}
         for index, data in items
     ]
-    ids = repo.insert_users(session, rows)
+    # Evaluated before the insert (the facts need no id), so each row is written once.
+    unsaved = [
+        repo.new_user_facts(0, row, data.role_ids)
+        for (_, data), row in zip(items, rows, strict=True)
+    ]
+    mapped = recompute.users_creating(session, unsaved)
+    ids = repo.insert_users(
+        session, [{**row, **cols} for row, (_, cols) in zip(rows, mapped, strict=True)]
+    )
     created = [(index, ids[data.username.lower()]) for index, data in items]
     repo.add_manual_roles(
         session,
@@ -406,10 +426,9 @@ def _insert_users(
         None if causes is None else [causes[index] for index, _ in items],
     )
     facts = [
-        repo.new_user_facts(user_id, row, data.role_ids)
-        for (_, data), (_, user_id), row in zip(items, created, rows, strict=True)
+        dataclasses.replace(f, id=user_id) for f, (_, user_id) in zip(unsaved, created, strict=True)
     ]
-    return created, facts
+    return created, facts, [outcome for outcome, _ in mapped]
 
 
 def _changed_fields(user: User, changes: dict[str, Any]) -> list[str]:

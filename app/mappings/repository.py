@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, func, select, text
@@ -64,6 +65,17 @@ def write_outcomes(
 
 def _roles_json(outcome: MappingOutcome) -> dict[str, int]:
     return {str(rid): mid for rid, mid in outcome.granted_roles.items()}
+
+
+def outcome_columns(outcome: MappingOutcome, fingerprint: str) -> dict[str, Any]:
+    """The `directory_user` columns that keep this outcome, as `write_outcomes` writes them:
+    for a row inserted with its outcome in place."""
+    return {
+        "mapped_roles": _roles_json(outcome),
+        "mapped_group_id": outcome.group_id,
+        "mapped_attributes": dict(outcome.attributes),
+        "mapping_fingerprint": fingerprint,
+    }
 
 
 def _write_outcomes_pg(

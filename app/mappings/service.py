@@ -254,14 +254,20 @@ def apply_to_users(session: Session, user_ids: Sequence[int]) -> list[int]:
     return [uid for uid, _, _ in _write_changed(session, load_facts(session, user_ids))]
 
 
-def apply_to_new_users(
+def evaluate_new_users(
     session: Session, facts: Sequence[UserFacts]
-) -> dict[int, engine.MappingOutcome]:
-    """Evaluate users just inserted, from their facts as inserted (`new_user_facts`): their
-    stored outcome is the empty one, so only those some mapping gives something are
-    written. Returns their outcomes, by user id."""
-    changed = _write_changed(session, [(f, engine.EMPTY_FINGERPRINT) for f in facts])
-    return {uid: outcome for uid, outcome, _ in changed}
+) -> list[tuple[engine.MappingOutcome, dict[str, Any]]]:
+    """Evaluate users about to be inserted, from the facts they will be inserted with
+    (`new_user_facts`; their id is not used). Returns for each, in order, its outcome and the
+    mapped columns (`repository.outcome_columns`) to insert its row with: the row is written
+    once, with its outcome, rather than inserted empty and updated at once (a second version
+    of every new row, and every index entry written twice)."""
+    compiled = compiled_mappings(session)
+    out = []
+    for user in facts:
+        outcome = engine.evaluate(compiled, user)
+        out.append((outcome, repo.outcome_columns(outcome, engine.outcome_fingerprint(outcome))))
+    return out
 
 
 def _write_changed(

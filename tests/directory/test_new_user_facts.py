@@ -52,9 +52,9 @@ def test_facts_of_new_users_are_what_the_database_reads_back(
 
     original = directory.recompute.users_created
 
-    def capture(s: Any, facts: Any, causes: Any = None) -> None:
+    def capture(s: Any, facts: Any, outcomes: Any, causes: Any = None) -> None:
         captured.extend(facts)
-        original(s, facts, causes)
+        original(s, facts, outcomes, causes)
 
     monkeypatch.setattr(directory.recompute, "users_created", capture)
     with transaction() as session:
@@ -172,3 +172,73 @@ def test_a_bulk_pass_reads_the_same_facts_it_was_asked_for(client: ApiClient) ->
         "0012",
         "[]",
     )
+
+
+def test_new_users_are_inserted_with_their_mapping_outcome(client: ApiClient) -> None:
+    """A new user's row is written once, its mapping outcome in place: no UPDATE follows the
+    INSERT (on Postgres it would write a second version of the row and its search row), and
+    what it stores is what evaluating the user again gives, so nothing changes then."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+    from app.mappings.service import apply_to_users
+
+    role = client.ok("POST", "/roles", json={"name": "Mapped"})
+    group = client.ok("POST", "/groups", json={"name": "Mapped group"})
+    client.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [
+                {"action": "add_role", "value": [str(role["id"])]},
+                {"action": "set_group", "value": [str(group["id"])]},
+                {"action": "set_attribute", "value": ["region", "EU"]},
+            ],
+        },
+    )
+    updates: list[str] = []
+
+    def spot(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE") and "directory_user" in statement:
+            updates.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", spot)
+    try:
+        sales = client.ok(
+            "POST",
+            "/users",
+            json={"username": "s1", "email": "s1@contoso.com", "department": "Sales"},
+        )
+        other = client.ok("POST", "/users", json={"username": "o1", "email": "o1@contoso.com"})
+        bulk = client.ok(
+            "POST",
+            "/users/bulk",
+            json={
+                "mode": "all_or_nothing",
+                "users": [
+                    {"username": "s2", "email": "s2@contoso.com", "department": "Sales"},
+                    {"username": "o2", "email": "o2@contoso.com", "department": "Ops"},
+                ],
+            },
+        )
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spot)
+    assert updates == []
+
+    assert sales["mapped_group_id"] == group["id"]
+    assert sales["mapped_attributes"] == {"region": "EU"}
+    assert [(r["id"], r["source"]) for r in sales["roles"]] == [(role["id"], "mapping")]
+    assert (
+        other["mapped_group_id"] is None
+        and other["roles"] == []
+        and other["mapped_attributes"] == {}
+    )
+    assert client.ok("GET", f"/users/{sales['id']}") == sales
+    s2 = client.ok("GET", f"/users/{bulk['items'][0]['id']}")
+    assert s2["mapped_group_id"] == group["id"] and s2["mapped_attributes"] == {"region": "EU"}
+
+    ids = [sales["id"], other["id"], *(item["id"] for item in bulk["items"])]
+    with transaction() as session:
+        assert apply_to_users(session, ids) == []
