@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from app.api.deps import Reader, SessionDep, SessionlessWriter, Writer
@@ -77,15 +77,28 @@ def _write_created(
     """The edge of a combined batch of `POST /users`: its own transaction, under the
     requests' actor (a batch holds one actor's requests), answered once committed.
 
+    The batch is written without a savepoint: should another request commit one of its
+    usernames or emails between the check and the insert, the transaction rolls back and the
+    batch runs again, its inserts guarded, so only the requests that now collide are refused.
+
     Failures every request of the batch shares are raised `Unsplit`, so no request is run
     again alone: the database unreachable or no connection free (503 for each, after one
     wait rather than one per request), and anything from the commit on (the users may be
     written; run again, each would be refused as its own "another user")."""
+    try:
+        return _write_batch(actor, requests, guarded=False)
+    except IntegrityError:
+        return _write_batch(actor, requests, guarded=True)
+
+
+def _write_batch(
+    actor: audit.Actor, requests: Sequence[tuple[str | None, UserCreate]], *, guarded: bool
+) -> list[UserRead | ProblemError]:
     committing = False
     try:
         with transaction() as session:
             audit.act_as(session, actor)
-            answers = service.create_requested_users(session, requests)
+            answers = service.create_requested_users(session, requests, guarded=guarded)
             committing = True
     except SATimeoutError as exc:
         raise Unsplit(exc) from exc

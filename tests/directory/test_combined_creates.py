@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import col, select
 
 from app import db, queue
@@ -44,7 +44,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> Batches:
     lock = threading.Lock()
     original = service.create_requested_users
 
-    def held(session: Any, requests: Any) -> Any:
+    def held(session: Any, requests: Any, **kwargs: Any) -> Any:
         with lock:
             sizes.append(len(requests))
             first = len(sizes) == 1
@@ -59,7 +59,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> Batches:
                 while router._creates.waiting(audit.actor_of(session)) < sizes.queued:
                     assert time.monotonic() < deadline, "the other requests never queued"
                     time.sleep(0.005)
-        return original(session, requests)
+        return original(session, requests, **kwargs)
 
     monkeypatch.setattr(service, "create_requested_users", held)
     return sizes
@@ -200,7 +200,7 @@ def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
     first_writing, taken = threading.Event(), threading.Event()
     original = service.create_requested_users
 
-    def first_holds(session: Any, requests: Any) -> Any:
+    def first_holds(session: Any, requests: Any, **kwargs: Any) -> Any:
         if not first_writing.is_set():
             session.execute(text("SELECT 1"))  # this batch holds its connection
             first_writing.set()
@@ -210,7 +210,7 @@ def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
             deadline = time.monotonic() + 10
             while len(held) < 30 and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return original(session, requests)
+        return original(session, requests, **kwargs)
 
     monkeypatch.setattr(service, "create_requested_users", first_holds)
 
@@ -255,8 +255,8 @@ def test_a_failure_once_committed_is_never_answered_as_another_users_name(
     second: list[int] = []
     original = service.create_requested_users
 
-    def noted(session: Any, requests: Any) -> Any:
-        answers = original(session, requests)
+    def noted(session: Any, requests: Any, **kwargs: Any) -> Any:
+        answers = original(session, requests, **kwargs)
         if len(batches) == 2:  # written, not committed yet
             second.append(threading.get_ident())
         return answers
@@ -307,3 +307,63 @@ def test_an_earlier_request_counts_as_stored_so_the_username_is_checked_first(
     assert separate[1].error.detail == "Another user already has the username 'DUP'."
     assert bulk[1].field == "email"
     assert bulk[1].error.detail == "Another user already has the email 'STORED@example.com'."
+
+
+def test_a_batch_is_written_without_a_savepoint(api: ApiClient) -> None:
+    """The combined path spends no SAVEPOINT round trips on the race it handles by running
+    the batch again (next test)."""
+    statements: list[str] = []
+
+    def spot(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", spot)
+    try:
+        assert api.post("/api/v1/users", json=user_body(1)).status_code == 201
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spot)
+    assert any(
+        s.lstrip().upper().startswith("INSERT") and "directory_user" in s for s in statements
+    )
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+
+
+def test_a_name_taken_between_check_and_insert_refuses_only_its_request(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request commits a username after the batch's check (simulated: the first
+    check sees nothing). The unguarded insert fails, the transaction rolls back, and the
+    batch runs again guarded: only the request that collides gets its 409, the others are
+    created once each, and nothing of the first attempt is left (users, audit, tasks)."""
+    app = api.ok("POST", "/apps", json=app_body(provisioning_enabled=True))
+    role = api.ok("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})["id"]
+    taken = api.ok("POST", "/users", json=user_body(9))
+    real = service.check_new_users
+    checks: list[int] = []
+
+    def late(session: Any, items: Any, **kwargs: Any) -> Any:
+        checks.append(len(items))
+        return {} if len(checks) == 1 else real(session, items, **kwargs)
+
+    monkeypatch.setattr(service, "check_new_users", late)
+    requests = [
+        ("req-a", UserCreate.model_validate(user_body(1, role_ids=[role]))),
+        ("req-b", UserCreate.model_validate(user_body(2, username="USER9", role_ids=[role]))),
+        ("req-c", UserCreate.model_validate(user_body(3, role_ids=[role]))),
+    ]
+    answers = router._write_created(audit.Actor("token", "racer", None), requests)
+
+    assert checks == [3, 3]
+    assert [type(a).__name__ for a in answers] == ["UserRead", "Conflict", "UserRead"]
+    assert "Another user already has the username" in str(answers[1])
+    with transaction() as session:
+        names = sorted(session.execute(select(User.username)).scalars())
+        created = session.execute(
+            select(AuditEntry.object_name, AuditEntry.request_id).where(
+                col(AuditEntry.action) == "user.created", col(AuditEntry.actor_name) == "racer"
+            )
+        ).all()
+        causes = sorted(t.correlation_id or "" for t in session.execute(select(Task)).scalars())
+    assert names == ["user1", "user3", taken["username"]]
+    assert sorted(created) == [("user1", "req-a"), ("user3", "req-c")]
+    assert causes == ["req-a", "req-c"]
