@@ -132,15 +132,20 @@ def create_requested_users(
     raises `IntegrityError` and leaves the transaction to roll back, rather than being
     refused here. A savepoint is two more round trips on every batch for a race that is
     rare."""
+    inserted: dict[int, dict[str, Any]] = {}
     created, refused = create_users(
         session,
         [data for _, data in requests],
         all_or_nothing=False,
         causes=[cause for cause, _ in requests],
         guarded=guarded,
+        inserted=inserted,
     )
-    users = repo.users_by_id(session, [user_id for _, user_id in created])
-    reads = {r.id: r for r in read_users(session, list(users.values()))}
+    # Answered from the values just inserted, not read back: the row as written (mapping
+    # outcome included) is what `GET /users/{id}` reads, and only the roles' names are read.
+    users = [User(id=user_id, **inserted[user_id]) for _, user_id in created]
+    manual = {user_id: set(requests[index][1].role_ids) for index, user_id in created}
+    reads = {r.id: r for r in read_users(session, users, manual=manual)}
     out: list[UserRead | ProblemError | None] = [None] * len(requests)
     for index, user_id in created:
         out[index] = reads[user_id]
@@ -250,6 +255,7 @@ def create_users(
     columns: Sequence[Mapping[str, Any]] | None = None,
     causes: Sequence[str | None] | None = None,
     guarded: bool = True,
+    inserted: dict[int, dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
@@ -270,7 +276,10 @@ def create_users(
     and collisions between items read as collisions with another user.
 
     `guarded=False`: the first insert runs without a savepoint, and a collision after the
-    check raises `IntegrityError` (the caller rolls back and runs the batch again guarded)."""
+    check raises `IntegrityError` (the caller rolls back and runs the batch again guarded).
+
+    `inserted`, when given, receives each created user's row as inserted (every column but
+    the id), by new user id."""
     pending = list(enumerate(items))
     refused: list[Refused] = []
     separate = causes is not None
@@ -282,7 +291,9 @@ def create_users(
         pending = [(i, d) for i, d in pending if i not in problems]
         try:
             with savepoint(session) if guarded else nullcontext():
-                created, facts, outcomes = _insert_users(session, pending, columns, causes)
+                created, facts, outcomes = _insert_users(
+                    session, pending, columns, causes, inserted
+                )
         except IntegrityError:
             if not guarded:
                 raise
@@ -302,7 +313,9 @@ def create_users(
     for index, data in pending:
         try:
             with savepoint(session):
-                one, its, mapped = _insert_users(session, [(index, data)], columns, causes)
+                one, its, mapped = _insert_users(
+                    session, [(index, data)], columns, causes, inserted
+                )
         except IntegrityError:
             conflict = Conflict(
                 f"Another request created a user with the username {data.username!r} or the "
@@ -386,6 +399,7 @@ def _insert_users(
     items: Sequence[tuple[int, UserCreate]],
     columns: Sequence[Mapping[str, Any]] | None = None,
     causes: Sequence[str | None] | None = None,
+    inserted: dict[int, dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[int, int]], list[UserFacts], list[MappingOutcome]]:
     """Insert these users, with their mapping outcomes in place (`recompute.users_creating`),
     and their manual roles, with a `user.created` audit entry each (as a single create
@@ -404,10 +418,11 @@ def _insert_users(
         for (_, data), row in zip(items, rows, strict=True)
     ]
     mapped = recompute.users_creating(session, unsaved)
-    ids = repo.insert_users(
-        session, [{**row, **cols} for row, (_, cols) in zip(rows, mapped, strict=True)]
-    )
+    full = [{**row, **cols} for row, (_, cols) in zip(rows, mapped, strict=True)]
+    ids = repo.insert_users(session, full)
     created = [(index, ids[data.username.lower()]) for index, data in items]
+    if inserted is not None:
+        inserted.update((user_id, row) for (_, user_id), row in zip(created, full, strict=True))
     repo.add_manual_roles(
         session,
         [
@@ -501,21 +516,27 @@ def delete_user(session: Session, user_id: int) -> None:
     recompute.user_deleting(session, user)
 
 
-def user_roles(session: Session, users: Sequence[User]) -> dict[int, list[RoleGrant]]:
-    """Effective roles per user: manual ones, then mapping-granted ones, each with its source."""
-    held, names = repo.role_grants(
-        session,
-        [u.id for u in users if u.id is not None],
-        (int(k) for u in users for k in (u.mapped_roles or {})),
-    )
-    manual = {uid: sorted(roles) for uid, roles in held.items()}
+def user_roles(
+    session: Session, users: Sequence[User], manual: Mapping[int, set[int]] | None = None
+) -> dict[int, list[RoleGrant]]:
+    """Effective roles per user: manual ones, then mapping-granted ones, each with its source.
+    `manual`, the roles each user holds by hand when the caller knows them (it just wrote
+    them): then only the roles' names are read."""
+    mapped_ids = (int(k) for u in users for k in (u.mapped_roles or {}))
+    if manual is None:
+        held, names = repo.role_grants(
+            session, [u.id for u in users if u.id is not None], mapped_ids
+        )
+    else:
+        held = dict(manual)
+        names = repo.role_names(session, [*mapped_ids, *(r for rs in manual.values() for r in rs)])
     out: dict[int, list[RoleGrant]] = {}
     for u in users:
         if u.id is None:
             continue
         grants = [
             RoleGrant(id=r, name=names[r], source=MANUAL)
-            for r in manual.get(u.id, [])
+            for r in sorted(held.get(u.id, ()))
             if r in names
         ]
         for key, mapping_id in sorted((u.mapped_roles or {}).items(), key=lambda kv: int(kv[0])):
@@ -563,8 +584,11 @@ def to_read(user: User, roles: list[RoleGrant], source_name: str | None = None) 
     )
 
 
-def read_users(session: Session, users: Sequence[User]) -> list[UserRead]:
-    roles = user_roles(session, users)
+def read_users(
+    session: Session, users: Sequence[User], manual: Mapping[int, set[int]] | None = None
+) -> list[UserRead]:
+    """These users as the API shows them; `manual` as `user_roles` takes it."""
+    roles = user_roles(session, users, manual)
     sources = sources_repo.names(session, (u.source_id for u in users if u.source_id))
     return [
         to_read(u, roles[u.id], sources.get(u.source_id) if u.source_id else None)

@@ -367,3 +367,58 @@ def test_a_name_taken_between_check_and_insert_refuses_only_its_request(
     assert names == ["user1", "user3", taken["username"]]
     assert sorted(created) == [("user1", "req-a"), ("user3", "req-c")]
     assert causes == ["req-a", "req-c"]
+
+
+def test_the_answer_is_what_a_read_shows(api: ApiClient) -> None:
+    """A created user is answered from the values its batch inserted, not read back: for
+    every kind of value (roles by hand and by mapping, a group set by hand and one by
+    mapping, mapped attributes, a suspended status, odd characters, repeated groups), the
+    answer is what `GET /users/{id}` reads."""
+    by_hand = api.ok("POST", "/roles", json={"name": "By hand"})["id"]
+    mapped = api.ok("POST", "/roles", json={"name": "Mapped"})["id"]
+    own_group = api.ok("POST", "/groups", json={"name": "Own"})["id"]
+    mapped_group = api.ok("POST", "/groups", json={"name": "Mapped group"})["id"]
+    api.ok(
+        "POST",
+        "/mappings",
+        json={
+            "name": "sales",
+            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
+            "actions": [
+                {"action": "add_role", "value": [str(mapped)]},
+                {"action": "set_group", "value": [str(mapped_group)]},
+                {"action": "set_attribute", "value": ["region", "EU"]},
+                {"action": "set_attribute", "value": ["site", ""]},
+            ],
+        },
+    )
+    odd = {
+        "firstname": 'Zoë "Z" O\'Brien',
+        "lastname": "Back\\slash \\u0000 not a NUL",
+        "display_name": "Отдел продаж 販売部 😀",
+        "distinguished_name": "CN=Zoë,OU=Sales,DC=contoso,DC=com",
+        "title": "x" * 200,
+        "company": "Contoso",
+        "phone": "+1 555 0100",
+        "country": "de",
+        "custom_attributes": {"note": '{"looks": "like json"}', "site": "HQ", "b": "", "a": "1"},
+        "member_of": ["Office 365", "office 365", "Ünïcode group"],
+    }
+    bodies = [
+        user_body(1),
+        user_body(2, department="Ops", role_ids=[by_hand, by_hand], group_id=own_group),
+        user_body(3, role_ids=[mapped, by_hand], group_id=own_group, status="suspended", **odd),
+        {"username": "Bare.Name", "email": "Bare.Name@Contoso.com"},
+    ]
+    for body in bodies:
+        answer = api.post("/api/v1/users", json=body)
+        assert answer.status_code == 201, answer.text
+        created = answer.json()
+        assert created == api.ok("GET", f"/users/{created['id']}"), body["username"]
+    third = api.ok("GET", "/users/" + str(api.ok("GET", "/users?q=user3")["items"][0]["id"]))
+    assert [(r["id"], r["source"]) for r in third["roles"]] == [
+        (by_hand, "manual"),
+        (mapped, "manual"),
+        (mapped, "mapping"),
+    ]
+    assert third["mapped_group_id"] == mapped_group and third["group_id"] == own_group
