@@ -139,10 +139,12 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """`DateTime(timezone=True)` that always hands back an aware UTC datetime. Postgres does
-    (timestamptz); SQLite stores no offset and handed back naive values, so a row read back
-    showed `03:59:31.066552` where the answer that wrote it had said `03:59:31.066552Z`. An
-    aware value is written as UTC, so what SQLite keeps is UTC too."""
+    """`DateTime(timezone=True)` that always hands back an aware UTC datetime. SQLite stores
+    no offset and handed back naive values, so a row read back showed `03:59:31.066552` where
+    the answer that wrote it had said `03:59:31.066552Z`. Postgres hands back the instant in
+    the session's `TimeZone` (the server's unless set: `07:02:34+01:00` on a server in
+    Berlin), so it is turned to UTC here too. An aware value is written as UTC, so what
+    SQLite keeps is UTC too."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -153,9 +155,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)
 
 
 def json_column(nullable: bool = False) -> Any:

@@ -551,8 +551,10 @@ def user_roles(
 
 def to_read(user: User, roles: list[RoleGrant], source_name: str | None = None) -> UserRead:
     assert user.id is not None
-    own = dict(user.custom_attributes or {})
-    mapped = dict(user.mapped_attributes or {})
+    # Keys in order: Postgres's jsonb keeps them by length and SQLite as written, and an
+    # answer built from the values just written must read as `GET` shows them.
+    own = dict(sorted((user.custom_attributes or {}).items()))
+    mapped = dict(sorted((user.mapped_attributes or {}).items()))
     return UserRead(
         id=user.id,
         username=user.username,
@@ -570,7 +572,7 @@ def to_read(user: User, roles: list[RoleGrant], source_name: str | None = None) 
         status=user.status,
         custom_attributes=own,
         mapped_attributes=mapped,
-        effective_attributes={k: v for k, v in {**own, **mapped}.items() if v},
+        effective_attributes={k: v for k, v in sorted({**own, **mapped}.items()) if v},
         group_id=user.group_id,
         mapped_group_id=user.mapped_group_id,
         effective_group_id=user.mapped_group_id or user.group_id,

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import text
+
 from tests.apps.helpers import app_body
 from tests.both_databases import api, sqlite_client
 from tests.support import ApiClient, user_body
@@ -56,3 +58,36 @@ def test_writes_and_reads_show_the_same_instants_with_their_offset(
     seen = [pair for answer in answers for pair in _date_times(answer)]
     assert len(seen) > 10
     assert [pair for pair in seen if not WITH_OFFSET.search(pair[1])] == []
+
+
+def test_a_postgres_session_in_another_time_zone_still_reads_utc(
+    api: ApiClient, monkeypatch: Any
+) -> None:
+    """Postgres answers a `timestamptz` in the session's `TimeZone` (the server's unless
+    set). Read back, every instant is UTC all the same: the answer to `POST /users`, built
+    from the values it wrote, is what `GET` then shows, to the byte."""
+    from app import db
+
+    if db.get_engine().dialect.name != "postgresql":
+        return  # SQLite keeps no offset (the test above)
+    monkeypatch.setenv("PGTZ", "Europe/Berlin")  # libpq sets it on every new connection
+    db.get_engine().dispose()
+    try:
+        _writes_read_back_in_utc(api)
+    finally:
+        monkeypatch.delenv("PGTZ")
+        db.get_engine().dispose()  # no connection in Berlin's time is left to the next test
+
+
+def _writes_read_back_in_utc(api: ApiClient) -> None:
+    from app import db
+
+    with db.transaction() as session:
+        assert session.execute(text("SHOW TimeZone")).scalar_one() == "Europe/Berlin"
+    created = api.post("/api/v1/users", json=user_body(1, custom_attributes={"zeta": "1", "a": ""}))
+    assert created.status_code == 201, created.text
+    read = api.get(f"/api/v1/users/{created.json()['id']}")
+    assert created.json()["created_at"].endswith("Z")
+    assert read.content == created.content
+    group = api.ok("POST", "/groups", json={"name": "Sales"})
+    assert api.ok("GET", f"/groups/{group['id']}")["created_at"] == group["created_at"]
