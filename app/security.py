@@ -7,6 +7,9 @@ include `read`; `scim` stands alone so an identity provider's token can do nothi
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +29,14 @@ from app.tokens import service as tokens
 __all__ = [
     "IMPLIED",
     "Principal",
+    "RecentPrincipals",
     "Scope",
     "actor_of",
     "authenticate",
     "gated_principal",
     "look_up",
     "principal_for",
+    "recheck",
     "require",
     "require_sessionless",
 ]
@@ -66,6 +71,58 @@ def principal_for(reader: Session | Connection, raw: str) -> Principal:
     """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
     row = tokens.authenticate(reader, raw)
     return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+
+
+def recheck(reader: Session | Connection, token_id: int | None, scope: Scope) -> Principal:
+    """In the caller's transaction, the token a request was let in with: still live (401 if
+    revoked or expired since) and still holding `scope` (403). For a route whose requests
+    the gate may let in on a recently seen token (`RecentPrincipals`): what it writes then
+    waits on this read, in the same transaction, as it would on the gate's look-up."""
+    if token_id is None:
+        raise Unauthorized("Send `Authorization: Bearer <token>`.")
+    row = tokens.authenticate_again(reader, token_id)
+    principal = Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+    forbid_unless(principal, scope)
+    return principal
+
+
+class RecentPrincipals:
+    """The principals of tokens the gate looked up in the last `ttl_s` seconds (monotonic),
+    by the token's SHA-256, at most `size` of them (the oldest goes first).
+
+    Only for routes that check the token again where they write (`recheck`): a token revoked
+    meanwhile may get such a request past the gate, body and all, but not past the write.
+    A token that failed its look-up is never kept, so an unknown, revoked or expired one is
+    still refused before its body is read."""
+
+    def __init__(self, ttl_s: float = 10.0, size: int = 1024) -> None:
+        self._ttl = ttl_s
+        self._size = size
+        self._seen: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> Principal | None:
+        key = tokens.hash_token(raw)
+        with self._lock:
+            hit = self._seen.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self._ttl:
+                del self._seen[key]
+                return None
+            return hit[1]
+
+    def put(self, raw: str, principal: Principal) -> None:
+        key = tokens.hash_token(raw)
+        with self._lock:
+            self._seen[key] = (time.monotonic(), principal)
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
 
 
 def actor_of(principal: Principal) -> Actor:

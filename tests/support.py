@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 def reset_caches() -> None:
     """Forget cached settings, engine and key so the next use reads the environment again."""
     from app import crypto, db, settings
+    from app.api import auth_gate
 
     with contextlib.suppress(Exception):
         db.get_engine().dispose()
+    auth_gate._recent.clear()
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
     crypto._fernet.cache_clear()

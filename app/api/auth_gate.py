@@ -39,7 +39,7 @@ from app.errors import (
     unavailable,
 )
 from app.scim.errors import error_response
-from app.security import Principal, forbid_unless, look_up
+from app.security import Principal, RecentPrincipals, forbid_unless, look_up
 from app.security import Scope as TokenScope
 
 log = logging.getLogger("app.auth")
@@ -57,6 +57,13 @@ def _bearer(scope: Scope) -> str | None:
 # Every request to the API pays for this look-up: one read, outside a transaction. A module
 # name of its own, so a test can stand in for it.
 _lookup = look_up
+
+# Routes that check the token again in the transaction that writes (`security.recheck`), so
+# the gate may let their requests in on a token it looked up in the last seconds, with no
+# look-up and no worker thread of their own: `POST /users`, whose batch rechecks its token
+# (`app.directory.router`). At 8 clients the look-up was an eighth of the API's CPU.
+RECHECKED = frozenset({("POST", "/api/v1/users")})
+_recent = RecentPrincipals()
 
 
 def _refusal(path: str, error: ProblemError) -> Response:
@@ -80,7 +87,12 @@ class AuthGateMiddleware:
         try:
             if raw is None:
                 raise Unauthorized("Send `Authorization: Bearer <token>`.")
-            principal = await to_thread.run_sync(_lookup, raw)
+            rechecked = (scope.get("method"), path) in RECHECKED
+            principal = _recent.get(raw) if rechecked else None
+            if principal is None:
+                principal = await to_thread.run_sync(_lookup, raw)
+                if rechecked:
+                    _recent.put(raw, principal)
         except ProblemError as error:
             await _refusal(path, error)(scope, receive, send)
             return

@@ -35,7 +35,7 @@ from app.inputs import SearchText
 from app.models import Group, Role, User, UserStatus
 from app.observability.context import current_request_id
 from app.pagination import Page, PageParams, paginate
-from app.security import actor_of
+from app.security import Scope, actor_of, recheck
 
 router = APIRouter(route_class=ProblemRoute)
 
@@ -82,8 +82,9 @@ def _write_created(
     batch runs again, its inserts guarded, so only the requests that now collide are refused.
 
     Failures every request of the batch shares are raised `Unsplit`, so no request is run
-    again alone: the database unreachable or no connection free (503 for each, after one
-    wait rather than one per request), and anything from the commit on (the users may be
+    again alone: the token revoked or expired since the gate let the requests in (401 for
+    each), the database unreachable or no connection free (503 for each, after one wait
+    rather than one per request), and anything from the commit on (the users may be
     written; run again, each would be refused as its own "another user")."""
     try:
         return _write_batch(actor, requests, guarded=False)
@@ -97,6 +98,13 @@ def _write_batch(
     committing = False
     try:
         with transaction() as session:
+            try:
+                # The gate may have let these requests in on a token it saw moments ago
+                # (`auth_gate.RECHECKED`): the writes wait on this read of it, and a token
+                # revoked or expired since refuses every request of the batch (401 / 403).
+                recheck(session, actor.id, Scope.write)
+            except ProblemError as exc:
+                raise Unsplit(exc) from exc
             audit.act_as(session, actor)
             answers = service.create_requested_users(session, requests, guarded=guarded)
             committing = True

@@ -25,6 +25,20 @@ class Presented(NamedTuple):
     expires_at: datetime | None
 
 
+def by_id(reader: Session | Connection, token_id: int) -> Presented | None:
+    """`by_hash`, by the token's id: a route checking again, in its own transaction, the
+    token its request was let in with."""
+    stmt = select(
+        col(ApiToken.id),
+        col(ApiToken.name),
+        col(ApiToken.scopes),
+        col(ApiToken.revoked_at),
+        col(ApiToken.expires_at),
+    ).where(col(ApiToken.id) == token_id)
+    row = reader.execute(stmt).first()
+    return None if row is None else Presented(*row)
+
+
 def by_hash(reader: Session | Connection, token_hash: str) -> Presented | None:
     """What authenticating needs of the token whose secret hashes to this, revoked and
     expired ones included. Plain columns, not an `ApiToken`: every API request reads it, and

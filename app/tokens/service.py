@@ -64,10 +64,18 @@ def revoke(session: Session, token_id: int) -> None:
 def authenticate(reader: Session | Connection, raw: str) -> repo.Presented:
     """The live token whose secret is `raw` (its id, name and scopes, as `repository.by_hash`
     reads them); 401 for an unknown, revoked or expired one."""
-    row = repo.by_hash(reader, hash_token(raw))
-    now = utcnow()
+    return _live(repo.by_hash(reader, hash_token(raw)))
+
+
+def authenticate_again(reader: Session | Connection, token_id: int) -> repo.Presented:
+    """`authenticate`, by id, for a token a request was already let in with: 401 if it has
+    been revoked or has expired since (or deleted)."""
+    return _live(repo.by_id(reader, token_id))
+
+
+def _live(row: repo.Presented | None) -> repo.Presented:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is unknown or has been revoked.")
-    if row.expires_at is not None and row.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= utcnow():
         raise Unauthorized("The token has expired.")
     return row

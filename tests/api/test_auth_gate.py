@@ -217,3 +217,88 @@ def test_requests_side_by_side_are_each_answered_by_their_own_token(anon: ApiCli
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(pool.map(post, range(len(cases))))
     assert statuses == [status for _, status in cases]
+
+
+def _token_row(name: str) -> int:
+    from app.db import transaction
+    from app.models import ApiToken
+
+    with transaction() as session:
+        row = session.exec(select(ApiToken).where(col(ApiToken.name) == name)).one()
+        assert row.id is not None
+        return row.id
+
+
+def _set_token(token_id: int, **values: object) -> None:
+    from app.db import transaction
+    from app.models import ApiToken
+
+    with transaction() as session:
+        row = session.get(ApiToken, token_id)
+        assert row is not None
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+
+
+def _statements_during(call: object) -> list[str]:
+    from app.db import get_engine
+
+    seen: list[str] = []
+
+    def spot(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM api_token" in statement:
+            seen.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", spot)
+    try:
+        call()  # type: ignore[operator]
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spot)
+    return seen
+
+
+def test_post_users_on_a_recent_token_skips_the_look_up_and_its_batch_rechecks(
+    anon: ApiClient,
+) -> None:
+    """`POST /users` is let in on a token looked up moments ago (no look-up of its own), and
+    its batch reads the token again, by id, in the transaction that writes."""
+    auth = {"Authorization": f"Bearer {make_token('write', name='w')}"}
+    first = _statements_during(lambda: anon.post("/api/v1/users", json=user_body(1), headers=auth))
+    second = _statements_during(lambda: anon.post("/api/v1/users", json=user_body(2), headers=auth))
+    assert ["token_hash" in s for s in first] == [True, False]
+    assert ["token_hash" in s for s in second] == [False]  # the batch's recheck, by id
+    # Every other route looks the token up on every request.
+    for _ in range(2):
+        reads = _statements_during(lambda: anon.get("/api/v1/users", headers=auth))
+        assert ["token_hash" in s for s in reads] == [True]
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "scope"])
+def test_a_token_changed_after_its_last_request_creates_nothing(
+    anon: ApiClient, change: str
+) -> None:
+    """The gate remembers the token, but the batch reads it again where it writes: revoked
+    or expired since is a 401, a write scope gone is a 403, and nothing is written."""
+    from app.db import transaction
+    from app.models import AuditEntry, User, utcnow
+
+    auth = {"Authorization": f"Bearer {make_token('write', name='w')}"}
+    assert anon.post("/api/v1/users", json=user_body(1), headers=auth).status_code == 201
+    token_id = _token_row("w")
+    if change == "revoked":
+        _set_token(token_id, revoked_at=utcnow())
+    elif change == "expired":
+        _set_token(token_id, expires_at=utcnow() - timedelta(seconds=1))
+    else:
+        _set_token(token_id, scopes=["read"])
+
+    resp = anon.post("/api/v1/users", json=user_body(2), headers=auth)
+    assert resp.status_code == (403 if change == "scope" else 401), resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM_JSON)
+    with transaction() as session:
+        names = set(session.exec(select(User.username)))
+        entries = session.exec(
+            select(AuditEntry).where(col(AuditEntry.action) == "user.created")
+        ).all()
+    assert names == {"user1"} and len(entries) == 1
