@@ -24,7 +24,7 @@ from app.evaluation.mappings import MappingOutcome, effective_facts, stored_outc
 from app.models import App, Assignment, utcnow
 from app.provisioning import planning
 from app.provisioning import repository as repo
-from app.provisioning.rules.compiled import compiled_rules
+from app.provisioning.rules.compiled import compiled_rules_of_apps
 from app.tenant_accounts import linking
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
@@ -51,6 +51,7 @@ class AppCache:
         for role_id, app_id in links:
             cache.role_apps.setdefault(role_id, set()).add(app_id)
             roles_of_app.setdefault(app_id, set()).add(role_id)
+        rules = compiled_rules_of_apps(session, list(cache.apps))
         for app_id, app in cache.apps.items():
             cache.policies[app_id] = desired_mod.AppPolicy(
                 id=app_id,
@@ -58,7 +59,7 @@ class AppCache:
                 parameters=desired_mod.app_parameters(
                     app.parameters or [], app.immutable_id_attribute
                 ),
-                rules=compiled_rules(session, app_id),
+                rules=rules[app_id],
                 on_user_deleted=app.on_user_deleted,
                 on_user_suspended=app.on_user_suspended,
                 on_app_removed=app.on_app_removed,

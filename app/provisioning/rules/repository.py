@@ -3,6 +3,7 @@ edge owns the transaction). Apps are loaded through `app.apps`, not here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -37,6 +38,25 @@ def next_position(session: Session, app_id: int) -> int:
     stmt = select(func.max(RuleRow.position)).where(col(RuleRow.app_id) == app_id)
     top = session.execute(stmt).scalar_one()
     return 0 if top is None else int(top) + 1
+
+
+def rule_versions_of_apps(
+    session: Session, app_ids: Sequence[int]
+) -> dict[int, tuple[tuple[int, datetime], ...]]:
+    """`rule_versions` of each of these apps, in one statement (an app without rules has
+    the empty key)."""
+    out: dict[int, list[tuple[int, datetime]]] = {app_id: [] for app_id in app_ids}
+    if not app_ids:
+        return {}
+    stmt = (
+        select(col(RuleRow.app_id), col(RuleRow.id), col(RuleRow.updated_at))
+        .where(col(RuleRow.app_id).in_(list(app_ids)))
+        .order_by(col(RuleRow.app_id), col(RuleRow.id))
+    )
+    for app_id, rid, ts in session.execute(stmt).all():
+        if rid is not None:
+            out[app_id].append((rid, ts))
+    return {app_id: tuple(versions) for app_id, versions in out.items()}
 
 
 def rule_versions(session: Session, app_id: int) -> tuple[tuple[int, datetime], ...]:

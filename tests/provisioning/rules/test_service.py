@@ -80,6 +80,49 @@ def test_compiled_rules_are_reused_until_the_rules_change(client: ApiClient) -> 
     assert compiled_ids()[1] == []
 
 
+def test_the_rules_of_every_app_are_checked_in_one_read(client: ApiClient) -> None:
+    """A batch of new users evaluates every app: the versions of all their rule sets are one
+    statement, whatever the number of apps, and each app still gets its own rules, each
+    recompiled only when its own rules change."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+    from app.provisioning.rules.compiled import compiled_rules_of_apps
+
+    apps = [make_app(name) for name in ("A", "B", "C", "D")]
+    rules = {app_id: create_rule(client, app_id, name=f"r{app_id}") for app_id in apps[:3]}
+    reads: list[str] = []
+
+    def spot(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM rule" in statement:
+            reads.append(statement)
+
+    client.ok("POST", "/users", json=user_body(1))  # compiles each app's rules once
+    event.listen(get_engine(), "before_cursor_execute", spot)
+    try:
+        client.ok("POST", "/users", json=user_body(2))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spot)
+    assert len(reads) == 1, reads
+
+    def compiled() -> dict[int, object]:
+        with transaction() as session:
+            return dict(compiled_rules_of_apps(session, apps))
+
+    before = compiled()
+    assert (
+        {a: [r.id for r in c.rules] for a, c in before.items()}
+        == {  # type: ignore[attr-defined]
+            **{a: [rules[a]["id"]] for a in apps[:3]},
+            apps[3]: [],
+        }
+    )
+    client.ok("PATCH", f"/apps/{apps[1]}/rules/{rules[apps[1]]['id']}", json={"enabled": False})
+    after = compiled()
+    assert [after[a] is before[a] for a in apps] == [True, False, True, True]
+    assert after[apps[1]].rules == ()  # type: ignore[attr-defined]
+
+
 def test_rules_referencing_a_role_or_group(client: ApiClient) -> None:
     from app.provisioning.rules.service import rules_referencing
 
