@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
@@ -23,7 +24,7 @@ from sqlmodel import Session
 from app.audit.service import Actor, act_as
 from app.db import get_session, reading
 from app.errors import Forbidden, Unauthorized
-from app.models import Scope
+from app.models import Scope, utcnow
 from app.tokens import service as tokens
 
 __all__ = [
@@ -55,6 +56,7 @@ class Principal:
     token_id: int
     name: str
     scopes: frozenset[Scope]
+    expires_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -70,14 +72,15 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `provisioner to
 def principal_for(reader: Session | Connection, raw: str) -> Principal:
     """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
     row = tokens.authenticate(reader, raw)
-    return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+    return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes), row.expires_at)
 
 
 def recheck(reader: Session | Connection, token_id: int | None, scope: Scope) -> Principal:
     """In the caller's transaction, the token a request was let in with: still live (401 if
     revoked or expired since) and still holding `scope` (403). For a route whose requests
-    the gate may let in on a recently seen token (`RecentPrincipals`): what it writes then
-    waits on this read, in the same transaction, as it would on the gate's look-up."""
+    the gate may let in on a recently seen token (`RecentPrincipals`). A revocation that
+    committed before this read refuses the write; one committing after it does not stop
+    it, as it did not stop a request let in by the gate's own look-up."""
     if token_id is None:
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
     row = tokens.authenticate_again(reader, token_id)
@@ -87,13 +90,16 @@ def recheck(reader: Session | Connection, token_id: int | None, scope: Scope) ->
 
 
 class RecentPrincipals:
-    """The principals of tokens the gate looked up in the last `ttl_s` seconds (monotonic),
-    by the token's SHA-256, at most `size` of them (the oldest goes first).
+    """The principals of tokens the gate found live at a look-up begun in the last `ttl_s`
+    seconds (monotonic), by the token's SHA-256, at most `size` of them (the oldest goes
+    first).
 
-    Only for routes that check the token again where they write (`recheck`): a token revoked
-    meanwhile may get such a request past the gate, body and all, but not past the write.
-    A token that failed its look-up is never kept, so an unknown, revoked or expired one is
-    still refused before its body is read."""
+    Only for routes that check the token again where they write (`recheck`): a token
+    revoked since that look-up began may get such a request past the gate, body and all
+    (a malformed body is then a 422, not a 401), for the rest of the window, but never past
+    the write. A token that failed its look-up is never kept, and one whose expiry has
+    passed is not given back, so an unknown or expired token, or one revoked more than
+    `ttl_s` before, is still refused before its body is read."""
 
     def __init__(self, ttl_s: float = 10.0, size: int = 1024) -> None:
         self._ttl = ttl_s
@@ -107,15 +113,19 @@ class RecentPrincipals:
             hit = self._seen.get(key)
             if hit is None:
                 return None
-            if time.monotonic() - hit[0] > self._ttl:
+            seen_at, principal = hit
+            expired = principal.expires_at is not None and principal.expires_at <= utcnow()
+            if expired or time.monotonic() - seen_at > self._ttl:
                 del self._seen[key]
                 return None
-            return hit[1]
+            return principal
 
-    def put(self, raw: str, principal: Principal) -> None:
+    def put(self, raw: str, principal: Principal, looked_up_at: float) -> None:
+        """Keep `principal`, found by a look-up begun at `looked_up_at` (`time.monotonic()`):
+        the window runs from then, so a revocation during the look-up is not kept longer."""
         key = tokens.hash_token(raw)
         with self._lock:
-            self._seen[key] = (time.monotonic(), principal)
+            self._seen[key] = (looked_up_at, principal)
             self._seen.move_to_end(key)
             while len(self._seen) > self._size:
                 self._seen.popitem(last=False)

@@ -17,6 +17,7 @@ about the endpoint and lets them make the service parse what they send. Two laye
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -59,10 +60,11 @@ def _bearer(scope: Scope) -> str | None:
 _lookup = look_up
 
 # Routes that check the token again in the transaction that writes (`security.recheck`), so
-# the gate may let their requests in on a token it looked up in the last seconds, with no
-# look-up and no worker thread of their own: `POST /users`, whose batch rechecks its token
-# (`app.directory.router`). At 8 clients the look-up was an eighth of the API's CPU.
-RECHECKED = frozenset({("POST", "/api/v1/users")})
+# the gate may let their requests in on a token holding the scope they need that it found
+# live in the last seconds, with no look-up and no worker thread of their own: `POST /users`,
+# whose batch rechecks its token (`app.directory.router`). At 8 clients the look-up was an
+# eighth of the API's CPU.
+RECHECKED: dict[tuple[str, str], TokenScope] = {("POST", "/api/v1/users"): TokenScope.write}
 _recent = RecentPrincipals()
 
 
@@ -87,12 +89,15 @@ class AuthGateMiddleware:
         try:
             if raw is None:
                 raise Unauthorized("Send `Authorization: Bearer <token>`.")
-            rechecked = (scope.get("method"), path) in RECHECKED
+            rechecked = RECHECKED.get((str(scope.get("method")), path))
             principal = _recent.get(raw) if rechecked else None
             if principal is None:
+                began = time.monotonic()
                 principal = await to_thread.run_sync(_lookup, raw)
-                if rechecked:
-                    _recent.put(raw, principal)
+                # Only a token the route would let in: a read-only one is looked up each
+                # time, so once revoked it is told 401 at once, not 403 for a while.
+                if rechecked and principal.has(rechecked):
+                    _recent.put(raw, principal, began)
         except ProblemError as error:
             await _refusal(path, error)(scope, receive, send)
             return

@@ -100,8 +100,8 @@ def _write_batch(
         with transaction() as session:
             try:
                 # The gate may have let these requests in on a token it saw moments ago
-                # (`auth_gate.RECHECKED`): the writes wait on this read of it, and a token
-                # revoked or expired since refuses every request of the batch (401 / 403).
+                # (`auth_gate.RECHECKED`): a token revoked or expired before this read, or
+                # without the write scope now, refuses every request of the batch.
                 recheck(session, actor.id, Scope.write)
             except ProblemError as exc:
                 raise Unsplit(exc) from exc

@@ -302,3 +302,33 @@ def test_a_token_changed_after_its_last_request_creates_nothing(
             select(AuditEntry).where(col(AuditEntry.action) == "user.created")
         ).all()
     assert names == {"user1"} and len(entries) == 1
+
+
+def test_a_remembered_token_past_its_expiry_is_looked_up_again(
+    anon: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate keeps a token's expiry with it: once past, the token is looked up again and
+    refused before the body, not let in for the rest of the window."""
+    from app import security
+    from app.models import utcnow
+    from app.tokens import service as tokens
+
+    auth = {"Authorization": f"Bearer {make_token('write', name='w')}"}
+    _set_token(_token_row("w"), expires_at=utcnow() + timedelta(hours=1))
+    assert anon.post("/api/v1/users", json=user_body(1), headers=auth).status_code == 201
+    later = utcnow() + timedelta(hours=2)
+    monkeypatch.setattr(security, "utcnow", lambda: later)
+    monkeypatch.setattr(tokens, "utcnow", lambda: later)
+    resp = anon.post("/api/v1/users", content=MALFORMED, headers=auth)
+    assert resp.status_code == 401, resp.text
+
+
+def test_a_token_without_the_route_scope_is_never_remembered(anon: ApiClient) -> None:
+    """A read-only token is told 403 on `POST /users`; revoked, it is told 401 at once."""
+    from app.models import utcnow
+
+    auth = {"Authorization": f"Bearer {make_token('read', name='r')}"}
+    assert anon.post("/api/v1/users", json=user_body(1), headers=auth).status_code == 403
+    _set_token(_token_row("r"), revoked_at=utcnow())
+    resp = anon.post("/api/v1/users", content=MALFORMED, headers=auth)
+    assert resp.status_code == 401, resp.text
