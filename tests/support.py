@@ -111,6 +111,25 @@ class ApiClient(TestClient):
             time.sleep(0.05)
 
 
+def sales_mapping(
+    api: ApiClient, role_id: int, group_id: int, *attributes: tuple[str, str]
+) -> dict[str, Any]:
+    """A mapping for people of the Sales department: it grants `role_id`, sets `group_id`
+    and sets each (name, value) attribute (`region` = `EU` when none is given)."""
+    actions: list[dict[str, Any]] = [
+        {"action": "add_role", "value": [str(role_id)]},
+        {"action": "set_group", "value": [str(group_id)]},
+    ]
+    actions += [
+        {"action": "set_attribute", "value": [name, value]}
+        for name, value in attributes or (("region", "EU"),)
+    ]
+    condition = {"source": "department", "operator": "equals", "value": "Sales"}
+    body = {"name": "sales", "conditions": [condition], "actions": actions}
+    result: dict[str, Any] = api.ok("POST", "/mappings", json=body)
+    return result
+
+
 def user_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "username": f"user{n}",

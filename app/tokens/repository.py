@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 from sqlmodel import Session, col
 
 from app.models import ApiToken
@@ -28,28 +28,24 @@ class Presented(NamedTuple):
 def by_id(reader: Session | Connection, token_id: int) -> Presented | None:
     """`by_hash`, by the token's id: a route checking again, in its own transaction, the
     token its request was let in with."""
-    stmt = select(
-        col(ApiToken.id),
-        col(ApiToken.name),
-        col(ApiToken.scopes),
-        col(ApiToken.revoked_at),
-        col(ApiToken.expires_at),
-    ).where(col(ApiToken.id) == token_id)
-    row = reader.execute(stmt).first()
-    return None if row is None else Presented(*row)
+    return _presented(reader, col(ApiToken.id) == token_id)
 
 
 def by_hash(reader: Session | Connection, token_hash: str) -> Presented | None:
     """What authenticating needs of the token whose secret hashes to this, revoked and
     expired ones included. Plain columns, not an `ApiToken`: every API request reads it, and
     building the mapped object cost more than the query."""
+    return _presented(reader, col(ApiToken.token_hash) == token_hash)
+
+
+def _presented(reader: Session | Connection, where: ColumnElement[bool]) -> Presented | None:
     stmt = select(
         col(ApiToken.id),
         col(ApiToken.name),
         col(ApiToken.scopes),
         col(ApiToken.revoked_at),
         col(ApiToken.expires_at),
-    ).where(col(ApiToken.token_hash) == token_hash)
+    ).where(where)
     row = reader.execute(stmt).first()
     return None if row is None else Presented(*row)
 

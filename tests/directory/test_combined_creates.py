@@ -21,7 +21,7 @@ from app.directory import router, service
 from app.directory.schemas import UserCreate
 from app.models import AuditEntry, Task, User
 from tests.apps.helpers import app_body
-from tests.support import ApiClient, make_token, user_body
+from tests.support import ApiClient, make_token, sales_mapping, user_body
 
 
 class Batches(list[int]):
@@ -380,20 +380,7 @@ def test_the_answer_is_what_a_read_shows(api: ApiClient) -> None:
     mapped = api.ok("POST", "/roles", json={"name": "Mapped"})["id"]
     own_group = api.ok("POST", "/groups", json={"name": "Own"})["id"]
     mapped_group = api.ok("POST", "/groups", json={"name": "Mapped group"})["id"]
-    api.ok(
-        "POST",
-        "/mappings",
-        json={
-            "name": "sales",
-            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
-            "actions": [
-                {"action": "add_role", "value": [str(mapped)]},
-                {"action": "set_group", "value": [str(mapped_group)]},
-                {"action": "set_attribute", "value": ["region", "EU"]},
-                {"action": "set_attribute", "value": ["site", ""]},
-            ],
-        },
-    )
+    sales_mapping(api, mapped, mapped_group, ("region", "EU"), ("site", ""))
     odd = {
         "firstname": 'Zoë "Z" O\'Brien',
         "lastname": "Back\\slash \\u0000 not a NUL",

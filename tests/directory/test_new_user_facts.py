@@ -13,7 +13,7 @@ from app.db import transaction
 from app.directory import repository as repo
 from app.directory import service as directory
 from app.directory.schemas import UserCreate
-from tests.support import ApiClient
+from tests.support import ApiClient, sales_mapping
 
 
 def bodies(role_id: int, group_id: int) -> list[dict[str, Any]]:
@@ -185,19 +185,7 @@ def test_new_users_are_inserted_with_their_mapping_outcome(client: ApiClient) ->
 
     role = client.ok("POST", "/roles", json={"name": "Mapped"})
     group = client.ok("POST", "/groups", json={"name": "Mapped group"})
-    client.ok(
-        "POST",
-        "/mappings",
-        json={
-            "name": "sales",
-            "conditions": [{"source": "department", "operator": "equals", "value": "Sales"}],
-            "actions": [
-                {"action": "add_role", "value": [str(role["id"])]},
-                {"action": "set_group", "value": [str(group["id"])]},
-                {"action": "set_attribute", "value": ["region", "EU"]},
-            ],
-        },
-    )
+    sales_mapping(client, role["id"], group["id"])
     updates: list[str] = []
 
     def spot(_conn: object, _cursor: object, statement: str, *_: object) -> None:
