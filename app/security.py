@@ -26,6 +26,7 @@ from app.db import get_session, reading
 from app.errors import Forbidden, Unauthorized
 from app.models import Scope, utcnow
 from app.tokens import service as tokens
+from app.tokens.repository import Presented
 
 __all__ = [
     "IMPLIED",
@@ -71,7 +72,10 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `provisioner to
 
 def principal_for(reader: Session | Connection, raw: str) -> Principal:
     """Who presents the token `raw`; `Unauthorized` for an unknown, revoked or expired one."""
-    row = tokens.authenticate(reader, raw)
+    return _principal(tokens.authenticate(reader, raw))
+
+
+def _principal(row: Presented) -> Principal:
     return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes), row.expires_at)
 
 
@@ -83,8 +87,7 @@ def recheck(reader: Session | Connection, token_id: int | None, scope: Scope) ->
     it, as it did not stop a request let in by the gate's own look-up."""
     if token_id is None:
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
-    row = tokens.authenticate_again(reader, token_id)
-    principal = Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+    principal = _principal(tokens.authenticate_again(reader, token_id))
     forbid_unless(principal, scope)
     return principal
 

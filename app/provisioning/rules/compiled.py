@@ -40,7 +40,7 @@ def compiled_rules(session: Session, app_id: int) -> engine.CompiledRules:
     changes when an update is stamped earlier than another rule's (clock skew between API
     replicas). A rolled-back edit leaves a key nobody reads again, so stale entries are harmless.
     """
-    return _compiled(session, app_id, repo.rule_versions(session, app_id))
+    return compiled_rules_of_apps(session, [app_id])[app_id]
 
 
 def compiled_rules_of_apps(
@@ -56,6 +56,8 @@ def compiled_rules_of_apps(
 def _compiled(
     session: Session, app_id: int, key: tuple[tuple[int, datetime], ...]
 ) -> engine.CompiledRules:
+    """The app's compiled rules from the cache while `key` is the one they were compiled
+    under, else compiled again and kept."""
     with _cache_lock:
         hit = _cache.get(app_id)
         if hit is not None and hit[0] == key:

@@ -43,11 +43,11 @@ def next_position(session: Session, app_id: int) -> int:
 def rule_versions_of_apps(
     session: Session, app_ids: Sequence[int]
 ) -> dict[int, tuple[tuple[int, datetime], ...]]:
-    """`rule_versions` of each of these apps, in one statement (an app without rules has
-    the empty key)."""
-    out: dict[int, list[tuple[int, datetime]]] = {app_id: [] for app_id in app_ids}
+    """(id, updated_at) of each rule of each of these apps, in one statement: a cheap
+    fingerprint of each app's rule set (an app without rules has the empty one)."""
     if not app_ids:
         return {}
+    out: dict[int, list[tuple[int, datetime]]] = {app_id: [] for app_id in app_ids}
     stmt = (
         select(col(RuleRow.app_id), col(RuleRow.id), col(RuleRow.updated_at))
         .where(col(RuleRow.app_id).in_(list(app_ids)))
@@ -57,13 +57,3 @@ def rule_versions_of_apps(
         if rid is not None:
             out[app_id].append((rid, ts))
     return {app_id: tuple(versions) for app_id, versions in out.items()}
-
-
-def rule_versions(session: Session, app_id: int) -> tuple[tuple[int, datetime], ...]:
-    """(id, updated_at) of each rule of the app: a cheap fingerprint of its rule set."""
-    stmt = (
-        select(col(RuleRow.id), col(RuleRow.updated_at))
-        .where(col(RuleRow.app_id) == app_id)
-        .order_by(col(RuleRow.id))
-    )
-    return tuple((rid, ts) for rid, ts in session.execute(stmt).all() if rid is not None)
