@@ -9,7 +9,7 @@ means "leave it", and identifiers in one Unicode form.
   `SearchText` type for the same check.
 * Null in a PATCH. A `Patch` model refuses an explicit `null` for every field not listed in
   `nullable`, with a 422 naming the field; leaving the field out keeps the current value.
-* Identifiers. `Identifier` and `IdentifierEmail` are NFKC-normalized before any other check,
+* Identifiers. `NFKC` names and `IdentifierEmail` are NFKC-normalized before any other check,
   so `josh` typed in fullwidth letters (U+FF4A...) is stored as plain `josh` and collides
   with it (uniqueness is compared case-insensitively). Only new writes are normalized: rows
   stored before this rule keep their spelling until they are next written (no migration).
@@ -82,8 +82,14 @@ def normalized(text: str) -> str:
 SearchText = Annotated[str, AfterValidator(_plain_text)]
 """A query-string value: single-line text without hidden characters (else 422)."""
 
-Identifier = Annotated[str, BeforeValidator(nfkc)]
-"""A name people and systems match on (username, group and role names): stored in NFKC."""
+NFKC = BeforeValidator(nfkc)
+"""Stores a name people and systems match on (username, group and role names) in NFKC.
+
+Put it after the string's constraints: `Annotated[str, StringConstraints(...), NFKC]`. pydantic
+then normalizes, strips and checks the length, in that order. Wrapped the other way round
+(`Annotated[Annotated[str, NFKC], StringConstraints(...)]`), it checks the length of the
+value as sent and strips afterwards, so a username of three spaces passed `min_length=1`
+and was stored as an empty string."""
 
 IdentifierEmail = Annotated[EmailStr, BeforeValidator(nfkc)]
 """An email address, NFKC-normalized before it is validated."""

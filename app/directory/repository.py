@@ -388,9 +388,12 @@ def user_query(f: UserFilter) -> Select[User]:
     """Live users matching the filters; group and role are the effective ones (a mapped group
     wins over the manual one; a role counts whether held by hand or through a mapping)."""
     stmt = select(User).where(col(User.deleted_at).is_(None))
-    if f.email:
+    # Exact filters given empty match the empty value (nobody), as an empty `actor` does in
+    # the audit trail: read as no filter, `?email=` answered with every user, and a caller
+    # looking someone up by an address it did not have got the first person on the list.
+    if f.email is not None:
         stmt = stmt.where(col(User.email_lower) == normalized(f.email).lower())
-    if f.username:
+    if f.username is not None:
         stmt = stmt.where(col(User.username_lower) == normalized(f.username).lower())
     if f.status:
         stmt = stmt.where(col(User.status) == f.status)

@@ -18,16 +18,17 @@ from pydantic import (
 from app.api.ids import Id
 from app.errors import Problem
 from app.evaluation.facts import USER_FIELD_SET
-from app.inputs import Identifier, IdentifierEmail, Input, Patch, lowercase_fits
+from app.inputs import NFKC, IdentifierEmail, Input, Patch, lowercase_fits
 from app.models import UserStatus
 
-Name = Annotated[Identifier, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NFKC]
 # The column lengths of `username_lower` and `email_lower` (app/models.py).
 USERNAME_MAX = 256
 EMAIL_MAX = 320
 Username = Annotated[
-    Identifier,
+    str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=USERNAME_MAX),
+    NFKC,
     lowercase_fits(USERNAME_MAX),
 ]
 Email = Annotated[IdentifierEmail, lowercase_fits(EMAIL_MAX)]

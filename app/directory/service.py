@@ -166,7 +166,11 @@ class Refused:
 
 
 def check_new_users(
-    session: Session, items: Sequence[tuple[int, UserCreate]], *, separate: bool = False
+    session: Session,
+    items: Sequence[tuple[int, UserCreate]],
+    *,
+    separate: bool = False,
+    positions: Sequence[int] | None = None,
 ) -> dict[int, Refused]:
     """The rules of creating a user, for a whole batch in three queries: username and email
     unique (case-insensitively, against stored users and earlier accepted items of the same
@@ -174,7 +178,11 @@ def check_new_users(
 
     `separate`: the items are separate requests written together (`create_requested_users`);
     an item that collides with an earlier one gets the 409 it would get had that one been
-    committed first, which names no item of a batch the caller never sent."""
+    committed first, which names no item of a batch the caller never sent.
+
+    `positions`: where each item stands in the caller's request, when the items are not the
+    whole of it (`bulk_create` checks only the items that passed validation); a refusal
+    naming the earlier item with the same key names it by that position."""
     names = [d.username.lower() for _, d in items]
     mails = [str(d.email).lower() for _, d in items]
     taken_names, taken_mails = repo.taken_user_values(session, names, mails)
@@ -198,6 +206,7 @@ def check_new_users(
             problem = Conflict(f"Another user already has the email {data.email!r}.")
         elif name in seen_names:
             first, value = seen_names[name]
+            first = positions[first] if positions is not None else first
             problem = Conflict(
                 f"Item {first} of this request already has the username {value!r} "
                 "(usernames are compared without regard to case)."
@@ -205,6 +214,7 @@ def check_new_users(
         elif mail in seen_mails:
             field = "email"
             first, value = seen_mails[mail]
+            first = positions[first] if positions is not None else first
             problem = Conflict(
                 f"Item {first} of this request already has the email {value!r} "
                 "(emails are compared without regard to case)."
@@ -256,6 +266,7 @@ def create_users(
     causes: Sequence[str | None] | None = None,
     guarded: bool = True,
     inserted: dict[int, dict[str, Any]] | None = None,
+    positions: Sequence[int] | None = None,
 ) -> tuple[list[tuple[int, int]], list[Refused]]:
     """Create these users, each under the rules of `check_new_users`, and evaluate them in one
     recompute pass (mappings, then assignments and tasks) for the whole batch.
@@ -279,12 +290,15 @@ def create_users(
     check raises `IntegrityError` (the caller rolls back and runs the batch again guarded).
 
     `inserted`, when given, receives each created user's row as inserted (every column but
-    the id), by new user id."""
+    the id), by new user id.
+
+    `positions`, one per item when given: where it stands in the caller's request, for a
+    refusal that names another item (`check_new_users`)."""
     pending = list(enumerate(items))
     refused: list[Refused] = []
     separate = causes is not None
     for _attempt in range(3):
-        problems = check_new_users(session, pending, separate=separate)
+        problems = check_new_users(session, pending, separate=separate, positions=positions)
         refused.extend(problems.values())
         if refused and all_or_nothing:
             return [], sorted(refused, key=lambda r: r.index)
@@ -364,9 +378,13 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
     if refused and all_or_nothing:
         # Nothing will be written; the answer still names every item that would be refused.
         created: list[tuple[int, int]] = []
-        checked = list(check_new_users(session, list(enumerate(valid))).values())
+        checked = list(
+            check_new_users(session, list(enumerate(valid)), positions=positions).values()
+        )
     else:
-        created, checked = create_users(session, valid, all_or_nothing=all_or_nothing)
+        created, checked = create_users(
+            session, valid, all_or_nothing=all_or_nothing, positions=positions
+        )
     refused.extend(Refused(positions[r.index], r.error, r.field) for r in checked)
     if refused and all_or_nothing:
         raise InvalidInput(
@@ -378,8 +396,14 @@ def bulk_create(session: Session, data: UserBulkCreate) -> UserBulkResult:
             ],
         )
     items = [UserBulkItem(index=positions[i], status=201, id=user_id) for i, user_id in created]
+    # Each item's problem names its field at fault, a conflict's too, as the all-or-nothing
+    # answer does (there as `users.<index>.<field>`).
     items.extend(
-        UserBulkItem(index=r.index, status=r.error.status, problem=r.error.to_problem())
+        UserBulkItem(
+            index=r.index,
+            status=r.error.status,
+            problem=r.error.to_problem().model_copy(update={"errors": _field_errors(r)}),
+        )
         for r in refused
     )
     items.sort(key=lambda item: item.index)

@@ -152,6 +152,62 @@ def test_identifiers_are_stored_in_nfkc(client: ApiClient) -> None:
     assert client.ok("GET", f"/roles/{role['id']}")["name"] == "r"
 
 
+# --- blank identifiers -----------------------------------------------------------------------
+
+BLANKS = ["   ", "\t", " \u00a0 ", "\u3000", "\u2003\u2003"]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=lambda b: "+".join(f"U+{ord(c):04X}" for c in b))
+def test_a_name_of_whitespace_only_is_a_422_and_writes_nothing(
+    client: ApiClient, blank: str
+) -> None:
+    """Stripped, these are empty: once stored as "" (the length was checked before the strip),
+    and every later blank name then collided with it (409)."""
+    user = client.ok("POST", "/users", json={"username": "ann", "email": "ann@example.com"})
+    role = client.ok("POST", "/roles", json={"name": "r"})
+    group = client.ok("POST", "/groups", json={"name": "g"})
+    refused = [
+        ("POST", "/users", {"username": blank, "email": "b@example.com"}, "username"),
+        ("PATCH", f"/users/{user['id']}", {"username": blank}, "username"),
+        ("POST", "/roles", {"name": blank}, "name"),
+        ("PATCH", f"/roles/{role['id']}", {"name": blank}, "name"),
+        ("POST", "/groups", {"name": blank}, "name"),
+        ("PATCH", f"/groups/{group['id']}", {"name": blank}, "name"),
+    ]
+    for method, url, body, field in refused:
+        problem = client.problem(method, url, 422, json=body)
+        assert _fields(problem) == [field], (method, url, problem)
+        assert problem["errors"][0]["code"] == "string_too_short"
+    item = {"username": blank, "email": "c@example.com"}
+    result = client.ok("POST", "/users/bulk", json={"mode": "per_item", "users": [item]})
+    assert result["items"][0]["status"] == 422
+    assert _fields(result["items"][0]["problem"]) == ["username"]
+    client.problem("POST", "/users/bulk", 422, json={"users": [item]})
+    assert [u["username"] for u in client.ok("GET", "/users")["items"]] == ["ann"]
+    assert [r["name"] for r in client.ok("GET", "/roles")["items"]] == ["r"]
+    assert [g["name"] for g in client.ok("GET", "/groups")["items"]] == ["g"]
+
+
+def test_surrounding_whitespace_does_not_count_toward_a_name_limit(client: ApiClient) -> None:
+    """The limits are those of the stored (stripped) value, as the column holds it."""
+    name = "a" * 256
+    user = client.ok("POST", "/users", json={"username": f"  {name}\t", "email": "a@example.com"})
+    assert user["username"] == name
+    client.problem("POST", "/users", 422, json={"username": name + "b", "email": "b@example.com"})
+    role = client.ok("POST", "/roles", json={"name": f" {'r' * 200} "})
+    assert role["name"] == "r" * 200
+
+
+@pytest.mark.parametrize("param", ["email", "username"])
+def test_an_empty_exact_filter_matches_nobody(client: ApiClient, param: str) -> None:
+    """Read as no filter, `?email=` answered with every user: a caller looking someone up by an
+    address it did not have got the first person on the list."""
+    client.ok("POST", "/users", json={"username": "ann", "email": "ann@example.com"})
+    client.ok("POST", "/users", json={"username": "bob", "email": "bob@example.com"})
+    assert client.ok("GET", "/users", params={param: ""})["items"] == []
+    assert len(client.ok("GET", "/users", params={"q": ""})["items"]) == 2  # a search box
+
+
 # --- null in PATCH ----------------------------------------------------------------------------
 
 

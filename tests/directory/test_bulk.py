@@ -126,6 +126,49 @@ def test_per_item_creates_the_good_ones_and_reports_each_bad_one(client: ApiClie
     assert planned == {result["items"][0]["id"]}  # only the holder of the granting role
 
 
+@pytest.mark.parametrize("mode", ["all_or_nothing", "per_item"])
+def test_a_duplicate_names_the_item_holding_the_value_past_invalid_ones(
+    client: ApiClient, mode: str
+) -> None:
+    """Items that fail validation are not checked for duplicates; a refusal naming the earlier
+    item with the same username or email names it by its place in the request, not by its
+    place among the valid items (which named an invalid item)."""
+    users = [
+        user_body(1, email="not-an-email"),
+        user_body(2, email="same@example.com"),
+        {"username": "no-email"},
+        user_body(3, email="SAME@example.com"),
+        user_body(4, username="USER2"),
+    ]
+    if mode == "all_or_nothing":
+        errors = bulk(client, users, mode, 422)["errors"]
+        by_field = {e["field"]: e for e in errors}
+        assert set(by_field) == {
+            "users.0.email",
+            "users.2.email",
+            "users.3.email",
+            "users.4.username",
+        }
+        assert by_field["users.3.email"]["message"].startswith("Item 1 of this request")
+        assert by_field["users.4.username"]["message"].startswith("Item 1 of this request")
+        assert usernames() == set()
+        return
+    items = bulk(client, users, mode)["items"]
+    assert [(i["index"], i["status"]) for i in items] == [
+        (0, 422),
+        (1, 201),
+        (2, 422),
+        (3, 409),
+        (4, 409),
+    ]
+    for index, field in ((3, "email"), (4, "username")):
+        problem = items[index]["problem"]
+        assert problem["detail"].startswith("Item 1 of this request"), problem
+        # A conflict names its field as a validation error does, not only in its sentence.
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, "conflict")]
+    assert usernames() == {"user2"}
+
+
 def test_per_item_under_lasting_contention_refuses_only_the_colliding_items(
     client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
