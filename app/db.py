@@ -172,6 +172,19 @@ def _autocommit(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+"""deadlock_detected and serialization_failure (PostgreSQL, Appendix A: Error Codes)."""
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether the database failed this statement only because a concurrent transaction won
+    a race with it: a deadlock (each waited on a key the other had written) or a
+    serialization failure. Its transaction, or the savepoint it ran in, is rolled back and
+    the same work may run again at once; a lost connection or a busy database is not this."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in LOST_RACE_SQLSTATES
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """A nested transaction. When it rolls back, the wake-ups and after-commit callbacks it
@@ -195,8 +208,14 @@ def _begin_sqlite(session: Session) -> None:
     only before a write, so a SAVEPOINT issued after mere reads starts its own transaction and
     its RELEASE commits everything so far: a rolled-back import (a dry run, a rejected row)
     would have kept its rows. See SQLAlchemy's "Serializable isolation / Savepoints" notes on
-    pysqlite."""
-    _open_sqlite_transaction(session, "BEGIN")
+    pysqlite.
+
+    `BEGIN IMMEDIATE`, taking the write lock now (waiting out the busy timeout for it), since
+    a savepoint guards writes: a deferred `BEGIN` whose savepoint reads first pins its snapshot
+    there, and once another connection commits meanwhile SQLite refuses the write at once
+    (`SQLITE_BUSY_SNAPSHOT`; the busy timeout does not apply), so two bulk creates at the same
+    moment answered 503."""
+    _open_sqlite_transaction(session, "BEGIN IMMEDIATE")
 
 
 def _open_sqlite_transaction(session: Session, begin: str) -> None:
@@ -218,8 +237,8 @@ def _sqlite_row_lock(state: Any) -> None:
     only at the first write, so two requests merging into one JSON column (custom attributes)
     both read the old value and the later write wins: lost updates. `BEGIN IMMEDIATE` makes
     the second reader wait for the first one's commit, which is what the row lock means on
-    Postgres. A transaction already open is left as it is: usually it began at a write and
-    holds the lock; one opened by `savepoint` before any write takes it at its first write."""
+    Postgres. A transaction already open is left as it is: it began at a write, or at a
+    `savepoint`, and holds the lock."""
     if not state.is_select:
         return
     statement = state.statement

@@ -77,11 +77,19 @@ def entitlements_refreshed(session: Session, app_id: int) -> None:
     provisioning.unblock_for_seats(session, app_id)
 
 
+FREED_MARK = "#DELETED-"
+"""Upper case, which a lowercased column never holds (`str.lower` leaves no upper-case letter):
+`#deleted-` could be part of a live username, and a user named `bob#deleted-7` made user 7,
+`bob`, impossible to delete (the freed value collided with the live one). Migration 0024
+rewrote the values freed before."""
+
+
 def _freed(value: str, user_id: int, limit: int) -> str:
-    """The value a deleted user keeps while its row waits for deprovisioning: unique (it ends
-    with the id) and never what a live user can hold, so the name is free for reuse. Cut to
-    fit the column, or a user at the maximum length could be created but never deleted."""
-    suffix = f"#deleted-{user_id}"
+    """The value a deleted user keeps in a lowercased unique column (`username_lower`,
+    `email_lower`) while its row waits for deprovisioning: unique (it ends with the id) and
+    never what a live user can hold (`FREED_MARK`), so the name is free for reuse. Cut to fit
+    the column, or a user at the maximum length could be created but never deleted."""
+    suffix = f"{FREED_MARK}{user_id}"
     return value[: limit - len(suffix)] + suffix
 
 

@@ -36,7 +36,7 @@ from sqlmodel import Session, col
 from app.db import any_of, insert_rows
 from app.evaluation.facts import USER_FIELDS, UserFacts
 from app.evaluation.mappings import effective_facts, stored_outcome
-from app.inputs import normalized
+from app.inputs import email_key, normalized
 from app.models import Group, Role, RoleApp, User, UserRole, UserStatus
 
 
@@ -392,7 +392,7 @@ def user_query(f: UserFilter) -> Select[User]:
     # the audit trail: read as no filter, `?email=` answered with every user, and a caller
     # looking someone up by an address it did not have got the first person on the list.
     if f.email is not None:
-        stmt = stmt.where(col(User.email_lower) == normalized(f.email).lower())
+        stmt = stmt.where(col(User.email_lower) == email_key(f.email))
     if f.username is not None:
         stmt = stmt.where(col(User.username_lower) == normalized(f.username).lower())
     if f.status:

@@ -14,7 +14,7 @@ from app.api.routing import ProblemRoute, problem
 from app.api.timestamps import Timestamp
 from app.audit import service as audit
 from app.combine import Combiner, Unsplit
-from app.db import transaction
+from app.db import lost_race, transaction
 from app.directory import repository, service
 from app.directory.schemas import (
     GroupCreate,
@@ -80,6 +80,8 @@ def _write_created(
     The batch is written without a savepoint: should another request commit one of its
     usernames or emails between the check and the insert, the transaction rolls back and the
     batch runs again, its inserts guarded, so only the requests that now collide are refused.
+    So does a batch the database chose to fail because its inserts and another's waited on
+    each other's keys (a deadlock, `db.lost_race`): a 409 for those that collide, not a 503.
 
     Failures every request of the batch shares are raised `Unsplit`, so no request is run
     again alone: the token revoked or expired since the gate let the requests in (401 for
@@ -88,8 +90,12 @@ def _write_created(
     written; run again, each would be refused as its own "another user")."""
     try:
         return _write_batch(actor, requests, guarded=False)
-    except IntegrityError:
+    except (IntegrityError, _LostRace):
         return _write_batch(actor, requests, guarded=True)
+
+
+class _LostRace(Exception):
+    """The unguarded batch lost a race with another transaction before its commit."""
 
 
 def _write_batch(
@@ -111,6 +117,8 @@ def _write_batch(
     except SATimeoutError as exc:
         raise Unsplit(exc) from exc
     except Exception as exc:
+        if not (committing or guarded) and lost_race(exc):
+            raise _LostRace from exc
         if committing or (isinstance(exc, DBAPIError) and database_unavailable(exc)):
             raise Unsplit(exc) from exc
         raise

@@ -33,6 +33,7 @@ Username = Annotated[
 ]
 Email = Annotated[IdentifierEmail, lowercase_fits(EMAIL_MAX)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
 Description = Annotated[str, StringConstraints(max_length=1000)]
 
 MAX_CUSTOM_ATTRIBUTES = 100
@@ -51,7 +52,9 @@ CUSTOM_ATTRIBUTES_DOC = (
 class UserBase(Input):
     firstname: Text | None = None
     lastname: Text | None = None
-    display_name: Annotated[str, StringConstraints(max_length=400)] | None = None
+    # Stripped: a display name of spaces only is none, and the derived one is used (Graph
+    # requires a displayName on every user, and refuses one that is blank).
+    display_name: DisplayName | None = None
     distinguished_name: Annotated[str, StringConstraints(max_length=1000)] | None = None
     member_of: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
     department: Text | None = None

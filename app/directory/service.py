@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from app import recompute
 from app.api.ids import parse_id
 from app.apps import repository as apps_repo
 from app.audit import service as audit
-from app.db import savepoint
+from app.db import lost_race, savepoint
 from app.directory import repository as repo
 from app.directory.schemas import (
     BulkMode,
@@ -294,29 +294,35 @@ def create_users(
 
     `positions`, one per item when given: where it stands in the caller's request, for a
     refusal that names another item (`check_new_users`)."""
-    pending = list(enumerate(items))
+    every = list(enumerate(items))
+    pending = every
     refused: list[Refused] = []
     separate = causes is not None
     for _attempt in range(3):
-        problems = check_new_users(session, pending, separate=separate, positions=positions)
-        refused.extend(problems.values())
+        # Every item is checked again each round, not only those the last round accepted: an
+        # item refused only as a duplicate of one that a concurrent request has since made
+        # collide is no duplicate of anything stored, and goes in now.
+        problems = check_new_users(session, every, separate=separate, positions=positions)
+        refused = sorted(problems.values(), key=lambda r: r.index)
         if refused and all_or_nothing:
-            return [], sorted(refused, key=lambda r: r.index)
-        pending = [(i, d) for i, d in pending if i not in problems]
+            return [], refused
+        pending = [(i, d) for i, d in every if i not in problems]
         try:
             with savepoint(session) if guarded else nullcontext():
                 created, facts, outcomes = _insert_users(
                     session, pending, columns, causes, inserted
                 )
-        except IntegrityError:
-            if not guarded:
+        except (IntegrityError, OperationalError) as exc:
+            if not guarded or not (isinstance(exc, IntegrityError) or lost_race(exc)):
                 raise
             # Another request committed one of these keys (or removed a group or role) after
-            # the check: the next check refuses the items that now collide, as if that
-            # request had come first; all or nothing, the whole request with their reasons.
+            # the check, or its insert and ours waited on each other's keys and the database
+            # chose ours to fail (a deadlock): the next check refuses the items that now
+            # collide, as if that request had come first; all or nothing, the whole request
+            # with their reasons.
             continue
         recompute.users_created(session, facts, outcomes, _causes_of(created, causes))
-        return created, sorted(refused, key=lambda r: r.index)
+        return created, refused
     if all_or_nothing:
         raise Conflict(
             "Concurrent requests keep creating the same users; nothing of this request was kept."
@@ -706,7 +712,10 @@ def update_group(session: Session, group_id: int, data: GroupUpdate) -> Group:
 
 
 def delete_group(session: Session, group_id: int) -> None:
-    group = get_group(session, group_id)
+    # Locked before its members are read: a create or move into the group commits first (its
+    # foreign key holds the row), so it is among them and re-evaluated; one read before the
+    # lock would miss it, and its assignments would keep what the group gave it.
+    group = get_group(session, group_id, lock=True)
     _refuse_if_referenced(session, f"Group {group_id}", "group", groups_referencing, group_id)
     _delete(session, group, affected=repo.group_members(session, group_id))
 
@@ -814,6 +823,7 @@ def update_role(session: Session, role_id: int, data: RoleUpdate) -> Role:
 
 
 def delete_role(session: Session, role_id: int) -> None:
-    role = get_role(session, role_id)
+    # Locked before its holders are read, for the reason `delete_group` gives.
+    role = get_role(session, role_id, lock=True)
     _refuse_if_referenced(session, f"Role {role_id}", "has_role", roles_referencing, role_id)
     _delete(session, role, affected=repo.role_holders(session, role_id))

@@ -642,9 +642,11 @@ def _write_changes(
     if not one_by_one:
         keyed = [u for u, c in ready if "username" in c.columns or "email" in c.columns]
         for user in keyed:
-            # Values no live user can hold, for the moment between letting go and taking.
-            user.username_lower = f"#sync-{user.id}"
-            user.email_lower = f"#sync-{user.id}"
+            # Values no live user can hold, for the moment between letting go and taking: upper
+            # case, which these lowercased columns never hold otherwise (`recompute.FREED_MARK`;
+            # a live user could be named `#sync-7`, and the batch's flush then failed).
+            user.username_lower = f"#SYNC-{user.id}"
+            user.email_lower = f"#SYNC-{user.id}"
             session.add(user)
         if keyed:
             session.flush()

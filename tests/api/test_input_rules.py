@@ -208,6 +208,30 @@ def test_an_empty_exact_filter_matches_nobody(client: ApiClient, param: str) -> 
     assert len(client.ok("GET", "/users", params={"q": ""})["items"]) == 2  # a search box
 
 
+def test_an_email_filter_finds_an_address_as_it_was_stored(client: ApiClient) -> None:
+    """An IDNA domain is stored in Unicode (`xn--bcher-kva` as `bücher`): the filter matches
+    it in either spelling and any case, as the uniqueness check on create does."""
+    user = client.ok("POST", "/users", json={"username": "v", "email": "V@xn--bcher-kva.example"})
+    assert user["email"] == "V@bücher.example"
+    for spelling in ("V@xn--bcher-kva.example", "v@BÜCHER.example", "v@bücher.example"):
+        found = client.ok("GET", "/users", params={"email": spelling})["items"]
+        assert [u["id"] for u in found] == [user["id"]], spelling
+    client.problem("POST", "/users", 409, json={"username": "w", "email": "v@bücher.example"})
+
+
+def test_a_display_name_of_spaces_is_none_and_the_derived_one_is_used(client: ApiClient) -> None:
+    """Graph requires a displayName and refuses a blank one."""
+    body = {"username": "jd", "email": "jd@example.com", "firstname": "Jo", "lastname": "Doe"}
+    user = client.ok("POST", "/users", json={**body, "display_name": "   "})
+    assert user["display_name"] == "Jo Doe"
+    bulk = {
+        "mode": "per_item",
+        "users": [{**body, "username": "j2", "email": "j2@example.com", "display_name": "\t "}],
+    }
+    created = client.ok("POST", "/users/bulk", json=bulk)["items"][0]["id"]
+    assert client.ok("GET", f"/users/{created}")["display_name"] == "Jo Doe"
+
+
 # --- null in PATCH ----------------------------------------------------------------------------
 
 
