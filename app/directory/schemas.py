@@ -101,9 +101,11 @@ class UserBulkCreate(BaseModel):
         "created and the answer is a 422 naming each refused item. `per_item`: every valid "
         "item is created; each item's result says what became of it.",
     )
-    users: list[
-        Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/UserCreate"})]
-    ] = Field(min_length=1, max_length=MAX_BULK_USERS, description="At most 1,000 users")
+    # Any JSON value, declared as a `UserCreate`: an item that is not even an object (`1`,
+    # `null`) is refused on its own too, not with the whole request.
+    users: list[Annotated[Any, WithJsonSchema({"$ref": "#/components/schemas/UserCreate"})]] = (
+        Field(min_length=1, max_length=MAX_BULK_USERS, description="At most 1,000 users")
+    )
 
 
 class UserBulkItem(BaseModel):

@@ -329,3 +329,23 @@ def test_a_duplicate_within_the_request_quotes_the_earlier_items_value(
         "Item 0 of this request already has the email 'Mix@example.com'"
         in (body["errors"][0]["message"])
     )
+
+
+def test_an_item_that_is_not_an_object_is_refused_on_its_own(client: ApiClient) -> None:
+    """Per item, the others are still created; all or nothing, the 422 names it like any bad
+    item. Such an item used to refuse the whole request, whatever the mode."""
+    odd: list[Any] = ["not an object", None, 7, [user_body(9)]]
+    result = bulk(client, [*odd, user_body(1)], "per_item")
+    assert [(i["index"], i["status"]) for i in result["items"]] == [
+        (0, 422),
+        (1, 422),
+        (2, 422),
+        (3, 422),
+        (4, 201),
+    ]
+    for item in result["items"][:4]:
+        assert [e["field"] for e in item["problem"]["errors"]] == ["body"]
+    assert usernames() == {"user1"}
+    body = bulk(client, [user_body(2), *odd], "all_or_nothing", 422)
+    assert {e["field"] for e in body["errors"]} == {f"users.{i}.body" for i in (1, 2, 3, 4)}
+    assert usernames() == {"user1"}
