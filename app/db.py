@@ -182,7 +182,9 @@ def lost_race(exc: BaseException) -> bool:
     serialization failure. Its transaction, or the savepoint it ran in, is rolled back and
     the same work may run again at once; a lost connection or a busy database is not this."""
     orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) in LOST_RACE_SQLSTATES
+    # psycopg 3 names the code `sqlstate`, psycopg2 `pgcode`.
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in LOST_RACE_SQLSTATES
 
 
 @contextmanager

@@ -27,15 +27,24 @@ COLUMNS = ("username_lower", "email_lower")
 
 def _rewrite(old: str, new: str) -> None:
     for column in COLUMNS:
-        # Only the suffix naming the row's own id, at the very end, is the mark; the same
-        # letters earlier in a value are the person's own.
+        mark = f"('{old}' || CAST(directory_user.id AS TEXT))"
+        # The value with its mark replaced: the same length, so it fits the column.
+        freed = (
+            f"substr(directory_user.{column}, 1, length(directory_user.{column}) - length({mark})) "
+            f"|| '{new}' || CAST(directory_user.id AS TEXT)"
+        )
+        # Only the mark naming the row's own id, at the very end, is rewritten; the same
+        # letters earlier in a value are the person's own. A value another row already holds
+        # is left as it is: going back, a live `bob#deleted-7` (possible since the mark is
+        # upper case) keeps deleted user 7's `bob#DELETED-7`, which the older code never
+        # reads; rewritten, it would collide.
         op.execute(
-            f"UPDATE directory_user SET {column} = "
-            f"substr({column}, 1, length({column}) - length('{old}' || CAST(id AS TEXT))) "
-            f"|| '{new}' || CAST(id AS TEXT) "
-            f"WHERE deleted_at IS NOT NULL "
-            f"AND substr({column}, length({column}) - length('{old}' || CAST(id AS TEXT)) + 1) "
-            f"= ('{old}' || CAST(id AS TEXT))"
+            f"UPDATE directory_user SET {column} = {freed} "
+            "WHERE directory_user.deleted_at IS NOT NULL "
+            f"AND substr(directory_user.{column}, "
+            f"length(directory_user.{column}) - length({mark}) + 1) = {mark} "
+            "AND NOT EXISTS (SELECT 1 FROM directory_user AS other "
+            f"WHERE other.{column} = {freed})"
         )
 
 

@@ -308,7 +308,8 @@ def create_users(
             return [], refused
         pending = [(i, d) for i, d in every if i not in problems]
         try:
-            with savepoint(session) if guarded else nullcontext():
+            # Nothing to insert takes no savepoint: on SQLite it would wait for the write lock.
+            with savepoint(session) if guarded and pending else nullcontext():
                 created, facts, outcomes = _insert_users(
                     session, pending, columns, causes, inserted
                 )
@@ -331,23 +332,49 @@ def create_users(
     # item at a time now, so only an item that still collides is refused.
     created, facts, outcomes = [], [], []
     for index, data in pending:
-        try:
-            with savepoint(session):
-                one, its, mapped = _insert_users(
-                    session, [(index, data)], columns, causes, inserted
-                )
-        except IntegrityError:
-            conflict = Conflict(
-                f"Another request created a user with the username {data.username!r} or the "
-                f"email {data.email!r} meanwhile."
-            )
-            refused.append(Refused(index, conflict, "username"))
+        written = _insert_alone(session, index, data, columns, causes, inserted)
+        if isinstance(written, Refused):
+            refused.append(written)
             continue
-        created.extend(one)
-        facts.extend(its)
-        outcomes.extend(mapped)
+        created.extend(written[0])
+        facts.extend(written[1])
+        outcomes.extend(written[2])
     recompute.users_created(session, facts, outcomes, _causes_of(created, causes))
     return created, sorted(refused, key=lambda r: r.index)
+
+
+def _insert_alone(
+    session: Session,
+    index: int,
+    data: UserCreate,
+    columns: Sequence[Mapping[str, Any]] | None,
+    causes: Sequence[str | None] | None,
+    inserted: dict[int, dict[str, Any]] | None,
+) -> tuple[list[tuple[int, int]], list[UserFacts], list[MappingOutcome]] | Refused:
+    """One item of `create_users`' last resort, in a savepoint of its own: written, or refused
+    with the reason the check now gives (the username or the email another request took).
+    A deadlock is refused too, rolling back only this item: the request the database let go
+    on holds one of its keys (it waited on a key this transaction wrote), so it would collide
+    once that request commits."""
+    try:
+        with savepoint(session):
+            return _insert_users(session, [(index, data)], columns, causes, inserted)
+    except IntegrityError:
+        pass
+    except OperationalError as exc:
+        if not lost_race(exc):
+            raise
+    problem = check_new_users(session, [(index, data)]).get(index)
+    if problem is not None:
+        return problem
+    return Refused(
+        index,
+        Conflict(
+            f"Another request created a user with the username {data.username!r} or the "
+            f"email {data.email!r} meanwhile."
+        ),
+        "username",
+    )
 
 
 def _causes_of(
@@ -515,6 +542,10 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     if "group_id" in changes:
         _check_group(session, changes["group_id"])
     attrs = changes.pop("custom_attributes", None)
+    if "display_name" in changes and not changes["display_name"]:
+        # Blank once stripped is cleared, as null is (a SCIM remove): never an empty string,
+        # which Graph refuses as a displayName.
+        changes["display_name"] = None
     for key, value in changes.items():
         setattr(user, key, str(value) if key == "email" else value)
     if "username" in changes:

@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.api.ids import parse_id
+from app.inputs import email_key, normalized
 from app.models import ScimGroup, User, UserStatus
 from app.scim.catalog import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimUser
 from app.scim.repository import has_member
@@ -44,7 +45,9 @@ class Column:
     """How one SCIM attribute reads in SQL."""
 
     expr: Any
-    kind: str = "text"  # text, folded (case-insensitive text), int, bool, date, const
+    # text, folded (case-insensitive text), identifier (folded, stored in NFKC: a username),
+    # email (an identifier stored as email-validator normalizes it), int, bool, date, const
+    kind: str = "text"
     # For kind "const": the only value the attribute ever has (our single email is "work").
     constant: Any = None
 
@@ -56,13 +59,13 @@ def _custom(name: str) -> Any:
 _USER_COLUMNS: dict[str, Column] = {
     "id": Column(User.id, "int"),
     "externalid": Column(User.external_id),
-    "username": Column(User.username_lower, "folded"),
+    "username": Column(User.username_lower, "identifier"),
     "displayname": Column(func.lower(User.display_name), "folded"),
     "title": Column(func.lower(User.title), "folded"),
     "name.givenname": Column(func.lower(User.firstname), "folded"),
     "name.familyname": Column(func.lower(User.lastname), "folded"),
-    "emails": Column(User.email_lower, "folded"),
-    "emails.value": Column(User.email_lower, "folded"),
+    "emails": Column(User.email_lower, "email"),
+    "emails.value": Column(User.email_lower, "email"),
     "emails.type": Column(None, "const", "work"),
     "emails.primary": Column(None, "const", True),
     "phonenumbers": Column(User.phone),
@@ -81,7 +84,7 @@ _USER_COLUMNS: dict[str, Column] = {
 _GROUP_COLUMNS: dict[str, Column] = {
     "id": Column(ScimGroup.id),
     "externalid": Column(ScimGroup.external_id),
-    "displayname": Column(ScimGroup.display_name_lower, "folded"),
+    "displayname": Column(ScimGroup.display_name_lower, "identifier"),
     "meta.created": Column(ScimGroup.created_at, "date"),
     "meta.lastmodified": Column(ScimGroup.updated_at, "date"),
 }
@@ -137,7 +140,7 @@ class _SqlVisitor(FilterVisitor[Clause]):
         if column.kind in ("const", "bool"):
             return true()
         clause: Clause = column.expr.is_not(None)
-        if column.kind in ("text", "folded"):
+        if column.kind in ("text", "folded", "identifier", "email"):
             clause = and_(clause, column.expr != "")
         return clause
 
@@ -176,7 +179,7 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
         return _ordered(column.expr, op, _as_datetime(value, name), name)
     if not isinstance(value, str):
         raise InvalidFilterException(detail=f"'{name}' compares with a string.")
-    text = value.lower() if column.kind == "folded" else value
+    text = _folded(column.kind, op, value)
     expr = column.expr
     matcher: Clause
     if op == Op.co:
@@ -188,6 +191,18 @@ def _compare(column: Column, op: Op, value: Any, name: str) -> Clause:
     else:
         matcher = _ordered(expr, op, text, name)
     return matcher
+
+
+def _folded(kind: str, op: Op, value: str) -> str:
+    """The value as the column holds it: lowercased for a folded column; an identifier's in
+    NFKC first, as it was stored (`josh` in fullwidth letters is `josh`); an address compared
+    whole in the form its column holds (`app.inputs.email_key`: an IDNA domain in Unicode),
+    as `GET /users?email=` and the uniqueness check on create compare it."""
+    if kind == "email" and op in (Op.eq, Op.ne):
+        return email_key(value)
+    if kind in ("identifier", "email"):
+        return normalized(value).lower()
+    return value.lower() if kind == "folded" else value
 
 
 def _ordered(expr: Any, op: Op, value: Any, name: str) -> Clause:

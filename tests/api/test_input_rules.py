@@ -230,6 +230,12 @@ def test_a_display_name_of_spaces_is_none_and_the_derived_one_is_used(client: Ap
     }
     created = client.ok("POST", "/users/bulk", json=bulk)["items"][0]["id"]
     assert client.ok("GET", f"/users/{created}")["display_name"] == "Jo Doe"
+    # A PATCH to blank clears it, as null does (a SCIM remove), never to an empty string.
+    client.ok("PATCH", f"/users/{user['id']}", json={"display_name": "Custom"})
+    assert (
+        client.ok("PATCH", f"/users/{user['id']}", json={"display_name": " "})["display_name"]
+        is None
+    )
 
 
 # --- null in PATCH ----------------------------------------------------------------------------

@@ -171,6 +171,84 @@ def test_two_bulk_requests_that_deadlock_refuse_the_collisions_not_503(
     assert _usernames() == ["first", "second"]
 
 
+def test_a_deadlock_in_the_one_at_a_time_round_refuses_only_that_item(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three rounds collide (a user committed after each check), so the fourth writes one
+    item at a time; there another request holds `k2` and waits for our `k1`. The database
+    fails one of the two: when it is ours, only `k2` is refused (409), not the whole
+    request with a 503."""
+    real_check = repo.taken_user_values
+    real_insert = repo.insert_users
+    main = threading.get_ident()
+    rounds: list[str] = []
+    ours_has_k1 = threading.Event()
+    theirs_has_k2 = threading.Event()
+
+    def create(session: Any, name: str, mail: str) -> None:
+        service.create_users(session, [UserCreate(username=name, email=mail)])
+
+    def racing_check(session: Any, names: Any, mails: Any) -> Any:
+        taken = real_check(session, names, mails)
+        if threading.get_ident() == main and len(rounds) < 3 and not busy:
+            rounds.append(f"c{len(rounds) + 1}")
+            busy.append(True)
+            with transaction() as other:
+                audit.act_as(other, OTHER)
+                create(other, rounds[-1], f"{rounds[-1]}@other.example")
+            busy.clear()
+        return taken
+
+    def watched_insert(session: Any, rows: Any) -> Any:
+        ids = real_insert(session, rows)
+        if threading.get_ident() == main and [r["username"] for r in rows] == ["k1"]:
+            ours_has_k1.set()
+        return ids
+
+    monkeypatch.setattr(repo, "taken_user_values", racing_check)
+    monkeypatch.setattr(repo, "insert_users", watched_insert)
+    busy: list[bool] = []
+    theirs: list[Any] = []
+
+    def other_request() -> None:
+        try:
+            with transaction() as session:
+                audit.act_as(session, OTHER)
+                create(session, "k2", "k2@b.example")
+                theirs_has_k2.set()
+                assert ours_has_k1.wait(20)
+                threading.Event().wait(0.3)  # ours waits on k2 first: the likelier victim
+                create(session, "k1", "k1@b.example")
+            theirs.append("committed")
+        except Exception as exc:  # either side may be the one the database fails
+            theirs.append(type(exc).__name__)
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    assert theirs_has_k2.wait(10), theirs
+    names = ["c1", "c2", "c3", "k1", "k2"]
+    body = UserBulkCreate(
+        mode=BulkMode.per_item, users=[{"username": n, "email": f"{n}@a.example"} for n in names]
+    )
+    try:
+        with transaction() as session:
+            audit.act_as(session, OTHER)
+            result = service.bulk_create(session, body)
+    finally:
+        thread.join(30)
+
+    statuses = [i.status for i in result.items]
+    assert statuses[:3] == [409, 409, 409]
+    if theirs == ["committed"]:  # ours was failed: k2 refused, k1 theirs
+        assert statuses[3:] == [201, 409] or statuses[3:] == [409, 409], statuses
+    else:  # theirs was failed: both of ours went in
+        assert statuses[3:] == [201, 201], (statuses, theirs)
+    with transaction() as session:
+        stored = session.execute(select(User.username, User.email)).all()
+    assert sorted(n for n, _ in stored) == sorted({*rounds, "k1", "k2"})
+    assert len(stored) == len({n.lower() for n, _ in stored})
+
+
 # --- SQLite: a savepoint holds the write lock from its start --------------------------------
 
 
@@ -205,6 +283,48 @@ def test_a_commit_between_a_savepoints_read_and_write_does_not_fail_it(on_sqlite
     with transaction() as session:
         names = set(session.execute(text("SELECT name FROM directory_group")).scalars())
     assert names == {"ours", "theirs"}
+
+
+def test_a_bulk_refusing_every_item_does_not_wait_for_the_write_lock(on_sqlite: Path) -> None:
+    """Nothing to insert opens no savepoint: a client sending again a bulk that already went
+    in must not wait for another writer (up to the busy timeout, then a 503)."""
+    with transaction() as session:
+        audit.act_as(session, OTHER)
+        service.create_users(session, [UserCreate(username="ann", email="ann@example.com")])
+    holding = threading.Event()
+    release = threading.Event()
+
+    def writer() -> None:
+        with get_engine().connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            holding.set()
+            release.wait(10)
+            conn.exec_driver_sql("ROLLBACK")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(5)
+    body = UserBulkCreate(
+        mode=BulkMode.per_item, users=[{"username": "ann", "email": "ann@example.com"}]
+    )
+    answered = threading.Event()
+    results: list[Any] = []
+
+    def send() -> None:
+        with transaction() as session:
+            audit.act_as(session, OTHER)
+            results.append(service.bulk_create(session, body))
+        answered.set()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert answered.wait(5), "an all-refused bulk waited for another writer's lock"
+    finally:
+        release.set()
+        thread.join(10)
+        sender.join(40)
+    assert [i.status for i in results[0].items] == [409]
 
 
 # --- deleting a role while a user takes it ---------------------------------------------------
@@ -264,15 +384,15 @@ def test_a_live_name_like_a_freed_one_never_blocks_a_delete(api: ApiClient) -> N
     assert _usernames() == ["BOB", f"bob#deleted-{bob['id']}"]
 
 
-def test_migration_0024_marks_freed_values_in_upper_case_and_goes_back(
-    client: ApiClient,
-) -> None:
+def test_migration_0024_marks_freed_values_in_upper_case_and_goes_back(api: ApiClient) -> None:
     """Values freed before the mark was upper case are rewritten; a live user's name holding
-    the old mark, and the same letters earlier in a freed value, are the person's own."""
-    ids = [client.ok("POST", "/users", json=user_body(n))["id"] for n in (1, 2, 3)]
-    freed, kept, live = ids
+    the old mark, and the same letters earlier in a freed value, are the person's own. Going
+    back, a freed value whose old spelling a live user now holds stays as it is rather than
+    collide (the downgrade failed on exactly the data the new mark allows)."""
+    ids = [api.ok("POST", "/users", json=user_body(n))["id"] for n in (1, 2, 3, 4)]
+    freed, kept, live, twin = ids
     with transaction() as session:
-        for uid, name in ((freed, "ann"), (kept, "a#deleted-1")):
+        for uid, name in ((freed, "ann"), (kept, "a#deleted-1"), (twin, "bob")):
             session.execute(
                 text(
                     "UPDATE directory_user SET deleted_at = :at, username_lower = :name, "
@@ -287,7 +407,7 @@ def test_migration_0024_marks_freed_values_in_upper_case_and_goes_back(
             )
         session.execute(
             text("UPDATE directory_user SET username_lower = :n WHERE id = :id"),
-            {"n": f"x#deleted-{freed}", "id": live},
+            {"n": f"bob#deleted-{twin}", "id": live},
         )
 
     def values() -> dict[int, tuple[str, str]]:
@@ -295,22 +415,22 @@ def test_migration_0024_marks_freed_values_in_upper_case_and_goes_back(
             rows = conn.execute(text("SELECT id, username_lower, email_lower FROM directory_user"))
             return {int(r[0]): (r[1], r[2]) for r in rows}
 
-    engine = get_engine()
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0023_task_correlation_length")
+    def migrate(step: Callable[..., None], revision: str) -> None:
+        engine = get_engine()
+        cfg = _alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            step(cfg, revision)
+
+    new = values()
+    migrate(command.downgrade, "0023_task_correlation_length")
     old = values()
     assert old[freed] == (f"ann#deleted-{freed}", f"ann@example.com#deleted-{freed}")
     assert old[kept][0] == f"a#deleted-1#deleted-{kept}"
-    assert old[live][0] == f"x#deleted-{freed}"
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    new = values()
-    assert new[freed] == (f"ann#DELETED-{freed}", f"ann@example.com#DELETED-{freed}")
-    assert new[kept][0] == f"a#deleted-1#DELETED-{kept}"
-    assert new[live][0] == f"x#deleted-{freed}"
-    with engine.connect() as conn:
+    assert old[live][0] == f"bob#deleted-{twin}"
+    assert old[twin] == (f"bob#DELETED-{twin}", f"bob@example.com#deleted-{twin}")
+    migrate(command.upgrade, "head")
+    assert values() == new
+    with get_engine().connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert version == head_revision()

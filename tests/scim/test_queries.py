@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.scim.conftest import ENTERPRISE, GROUP, USER, ScimClient, scim_user
@@ -133,3 +135,25 @@ def test_discovery_describes_what_is_supported(scim: ScimClient) -> None:
         "/ResourceTypes/User"
     )
     scim.error("GET", "/Schemas/urn:nope", 404)
+
+
+def test_identifier_filters_compare_the_stored_form(scim: ScimClient, admin: Any) -> None:
+    """`emails eq` compares the address as its column holds it (an IDNA domain in Unicode),
+    as `GET /users?email=` and the uniqueness check do; `userName` and a group's
+    `displayName` in NFKC, as they were stored: an IdP matching before it creates found
+    nobody, then got a 409."""
+    admin.ok("POST", "/users", json={"username": "josh", "email": "X@xn--bcher-kva.example"})
+    admin.ok("POST", "/users", json={"username": "other", "email": "o@example.com"})
+    scim.json("POST", "/Groups", 201, json={"schemas": [GROUP], "displayName": "Sales"})
+    for expr in (
+        'emails eq "x@xn--bcher-kva.example"',
+        'emails.value eq "X@BÜCHER.example"',
+        'emails co "bücher"',
+        'userName eq "\uff4a\uff4f\uff53\uff48"',  # fullwidth
+        'userName sw "\uff2a\uff2f"',
+    ):
+        found = scim.json("GET", "/Users", params={"filter": expr})
+        assert [u["userName"] for u in found["Resources"]] == ["josh"], expr
+    fullwidth = 'displayName eq "\uff53\uff41\uff4c\uff45\uff53"'
+    groups = scim.json("GET", "/Groups", params={"filter": fullwidth})
+    assert [g["displayName"] for g in groups["Resources"]] == ["Sales"]
