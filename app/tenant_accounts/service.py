@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.audit import service as audit
+from app.db import savepoint
 from app.directory import service as directory
 from app.directory.schemas import UserCreate
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, ProblemError, field_error
@@ -350,18 +351,19 @@ def act_on_many(
     duplicate username, an account linked already) leaves nothing behind and keeps no other
     item from being done. `read` turns an account into its API shape."""
     ids = list(dict.fromkeys(account_ids))
-    # Lock the accounts before the first savepoint: on SQLite that takes the write lock at
-    # once (BEGIN IMMEDIATE), where a savepoint's deferred BEGIN would fail with "database is
-    # locked" when a concurrent writer (a sync cycle) holds it; on Postgres it orders writers.
+    # Lock the accounts before the first savepoint: on Postgres it orders writers (a sync
+    # cycle); on SQLite it takes the write lock (BEGIN IMMEDIATE), as a savepoint would.
     repo.lock_accounts(session, _id(app), ids)
     hold = threshold_hold(session, app, len(ids)) if action == AccountAction.deprovision else None
     results: list[AccountActionResult] = []
     for account_id in ids:
-        savepoint = session.begin_nested()
         try:
-            done = act(session, app, action, account_id, user_id, hold)
+            # `db.savepoint`, not a bare nested transaction: an item rolled back takes its
+            # wake-ups and after-commit callbacks (webhooks, log lines) with it, so nothing is
+            # announced for a task or a change that was never written.
+            with savepoint(session):
+                done = act(session, app, action, account_id, user_id, hold)
         except ProblemError as exc:
-            savepoint.rollback()
             results.append(
                 AccountActionResult(
                     account_id=account_id,
@@ -371,7 +373,6 @@ def act_on_many(
                 )
             )
             continue
-        savepoint.commit()
         results.append(
             AccountActionResult(
                 account_id=account_id,

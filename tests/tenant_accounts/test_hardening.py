@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -14,6 +15,7 @@ from app.models import AuditEntry, TenantAccount, User
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
 from tests.provisioning.conftest import make_app
+from tests.provisioning.task_rows import add_app
 from tests.support import ApiClient, user_body
 from tests.tenant_accounts.snapshot import account, copy_tenant
 
@@ -187,3 +189,34 @@ def test_the_deletion_threshold_holds_a_single_account_too(
     assert done["task_status"] == "pending_approval"
     task = api.ok("GET", f"/provisioning/tasks/{done['task_id']}")
     assert "deletion threshold" in task["reason"]
+
+
+def test_an_item_refused_in_a_batch_announces_nothing(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each item runs in `db.savepoint`: a refused item's after-commit callbacks (webhooks,
+    log lines) and wake-ups go with its rollback. A bare nested transaction kept them, so a
+    refused item could announce a change that was never written."""
+    from app.db import after_commit
+    from app.errors import Conflict
+    from app.tenant_accounts import repository as accounts_repo
+    from app.tenant_accounts import service as accounts
+
+    with transaction() as session:
+        app = add_app(session)
+    announced: list[int] = []
+
+    def act(session: Any, app: Any, action: Any, account_id: int, *rest: Any) -> Any:
+        after_commit(session, lambda: announced.append(account_id))
+        if account_id == 2:
+            raise Conflict("refused after announcing")
+        return accounts.Done(account=None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accounts, "act", act)
+    monkeypatch.setattr(accounts_repo, "lock_accounts", lambda *args: None)
+    with transaction() as session:
+        results = accounts.act_on_many(
+            session, app, accounts.AccountAction.ignore, [1, 2, 3], None, read=lambda a: None
+        )
+    assert [(r.account_id, r.ok) for r in results] == [(1, True), (2, False), (3, True)]
+    assert announced == [1, 3]
