@@ -33,7 +33,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic.networks import validate_email
+from email_validator import EmailNotValidError, validate_email
 from pydantic_core import PydanticCustomError
 
 _INVISIBLE = "\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -100,12 +100,13 @@ def email_key(text: str) -> str:
     """The lowercased form `email_lower` holds of an address as an `IdentifierEmail` stores it:
     NFKC, then email-validator's normalization (an IDNA domain in Unicode: `xn--bcher-kva` is
     stored as `bücher`), lowercased. A filter by email compares this, so an address found
-    taken on create is found by the filter too. Text that is no valid address is only
-    NFKC-normalized and lowercased (it matches nobody stored)."""
+    taken on create is found by the filter too. Anything else (not an address, or more than
+    one: `Name <addr>`, which the email type would reduce to the address) is only
+    NFKC-normalized and lowercased, and matches nobody stored."""
     text = normalized(text)
     try:
-        _, address = validate_email(text)
-    except PydanticCustomError:
+        address = validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
         return text.lower()
     return address.lower()
 

@@ -198,8 +198,8 @@ def _folded(kind: str, op: Op, value: str) -> str:
     NFKC first, as it was stored (`josh` in fullwidth letters is `josh`); an address compared
     whole in the form its column holds (`app.inputs.email_key`: an IDNA domain in Unicode),
     as `GET /users?email=` and the uniqueness check on create compare it."""
-    if kind == "email" and op in (Op.eq, Op.ne):
-        return email_key(value)
+    if kind == "email" and op not in (Op.co, Op.sw, Op.ew):
+        return email_key(value)  # a whole address (ordering too), not a part of one
     if kind in ("identifier", "email"):
         return normalized(value).lower()
     return value.lower() if kind == "folded" else value

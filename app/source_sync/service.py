@@ -633,11 +633,18 @@ def _write_changes(
             values: dict[str, Any] = dict(change.columns)
             if change.custom:
                 values["custom_attributes"] = change.custom
-            UserUpdate.model_validate(values)
+            valid = UserUpdate.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             tally.skipped.append((str(user.distinguished_name or user.username), *_invalid(first)))
             continue
+        # The identifiers as validated, which is how the API stores them (NFKC; an IDNA domain
+        # in Unicode): written as read, a uniqueness check, a filter or a SCIM match that
+        # compares the stored form missed them, and one address could be held twice in two
+        # spellings.
+        for key in ("username", "email"):
+            if key in change.columns:
+                change.columns[key] = str(getattr(valid, key))
         ready.append((user, change))
     if not one_by_one:
         keyed = [u for u, c in ready if "username" in c.columns or "email" in c.columns]

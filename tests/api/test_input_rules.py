@@ -217,6 +217,8 @@ def test_an_email_filter_finds_an_address_as_it_was_stored(client: ApiClient) ->
         found = client.ok("GET", "/users", params={"email": spelling})["items"]
         assert [u["id"] for u in found] == [user["id"]], spelling
     client.problem("POST", "/users", 409, json={"username": "w", "email": "v@bücher.example"})
+    # Exact: the address with a name around it is not the address.
+    assert client.ok("GET", "/users", params={"email": "V <v@bücher.example>"})["items"] == []
 
 
 def test_a_display_name_of_spaces_is_none_and_the_derived_one_is_used(client: ApiClient) -> None:

@@ -154,6 +154,15 @@ def test_identifier_filters_compare_the_stored_form(scim: ScimClient, admin: Any
     ):
         found = scim.json("GET", "/Users", params={"filter": expr})
         assert [u["userName"] for u in found["Resources"]] == ["josh"], expr
+    # Exact: an address with a name around it is not the address (the email type would take
+    # the address out of it), and ordering compares the stored form as eq does.
+    for expr, names in (
+        ('emails eq "Mallory <o@example.com>"', []),
+        ('emails ne "Mallory <o@example.com>"', ["josh", "other"]),
+        ('emails ge "x@xn--bcher-kva.example" and emails le "x@xn--bcher-kva.example"', ["josh"]),
+    ):
+        found = scim.json("GET", "/Users", params={"filter": expr})
+        assert sorted(u["userName"] for u in found["Resources"]) == names, expr
     fullwidth = 'displayName eq "\uff53\uff41\uff4c\uff45\uff53"'
     groups = scim.json("GET", "/Groups", params={"filter": fullwidth})
     assert [g["displayName"] for g in groups["Resources"]] == ["Sales"]
