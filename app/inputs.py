@@ -23,6 +23,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, ClassVar
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,7 +34,6 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from email_validator import EmailNotValidError, validate_email
 from pydantic_core import PydanticCustomError
 
 _INVISIBLE = "\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
