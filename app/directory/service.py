@@ -537,15 +537,16 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     before = audit.snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, ("username", "email", "status", "member_of"))
+    if "display_name" in changes and not changes["display_name"]:
+        # Blank once stripped is cleared, as null is (a SCIM remove): never an empty string,
+        # which Graph refuses as a displayName. Before the source-owned check, which then
+        # compares what would be written.
+        changes["display_name"] = None
     _refuse_source_owned(session, user, changes)
     _check_unique(session, changes.get("username"), changes.get("email"), user_id)
     if "group_id" in changes:
         _check_group(session, changes["group_id"])
     attrs = changes.pop("custom_attributes", None)
-    if "display_name" in changes and not changes["display_name"]:
-        # Blank once stripped is cleared, as null is (a SCIM remove): never an empty string,
-        # which Graph refuses as a displayName.
-        changes["display_name"] = None
     for key, value in changes.items():
         setattr(user, key, str(value) if key == "email" else value)
     if "username" in changes:
