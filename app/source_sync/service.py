@@ -643,7 +643,7 @@ def _write_changes(
         # compares the stored form missed them, and one address could be held twice in two
         # spellings.
         for key in ("username", "email"):
-            if key in change.columns:
+            if change.columns.get(key) is not None:
                 change.columns[key] = str(getattr(valid, key))
         ready.append((user, change))
     if not one_by_one:
