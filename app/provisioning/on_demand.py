@@ -103,7 +103,8 @@ async def provision(
         with bound_request_id(
             started.claimed.correlation_id, app_id=app_id, task_id=started.task_id
         ):
-            await runner.execute(started.claimed, runtime, max_attempts)
+            async with runner.leases_kept(started.claimed, lease_s):
+                await runner.execute(started.claimed, runtime, max_attempts)
     return await asyncio.to_thread(_report, app_id, user_id, started)
 
 

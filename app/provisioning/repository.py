@@ -334,6 +334,31 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
     ).all()
 
 
+def renew_leases(session: Session, held: Sequence[tuple[int, int]], lease_s: int) -> int:
+    """Move the lease of these claimed tasks, (id, attempt) as their claim took them, to
+    `lease_s` from now; returns how many were still ours. A task no longer running under that
+    attempt (recorded, or freed by the sweeper and claimed again) is left alone: its lease is
+    someone else's, or nobody's."""
+    by_attempt: dict[int, list[int]] = {}
+    for task_id, attempt in held:
+        by_attempt.setdefault(attempt, []).append(task_id)
+    until = utcnow() + timedelta(seconds=lease_s)
+    renewed = 0
+    for attempt, ids in by_attempt.items():
+        result = session.execute(
+            update(Task)
+            .where(
+                col(Task.id).in_(ids),
+                col(Task.status) == TaskStatus.running,
+                col(Task.attempts) == attempt,
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        renewed += result.rowcount or 0  # type: ignore[attr-defined]
+    return renewed
+
+
 def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
     """(id, attempts) of queued tasks that are due but were not picked up, and of running
     tasks whose lease ran out (their worker died): the latter go back to queued here."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,6 +83,45 @@ def claim(
         if not ids:
             return None
         return claimed(session, ids)
+
+
+@asynccontextmanager
+async def leases_kept(claimed: Claimed, lease_s: int) -> AsyncIterator[None]:
+    """Keep the claim's tasks leased while its batch runs: every third of `lease_s` their
+    lease moves to `lease_s` from then (`repository.renew_leases`).
+
+    A lease says how long a claimed task is this worker's before the sweeper takes it back
+    as lost. A batch spends most of its time waiting its turn at the limiter, and at Graph's
+    published budget (20 writes/s per app and tenant) a backlog of claimed batches outlasts
+    any fixed lease: an initial load of a few thousand users made the sweeper requeue tasks
+    their worker was still carrying out, another claim ran them again, and every license
+    and membership went to Graph twice (bench/provision.py with TASK_LEASE_S=8: 674 writes
+    that changed nothing in 7,000). A worker that dies stops renewing, and its tasks go back
+    to the queue one lease after its last renewal, as before."""
+    held = [(w.task_id, w.attempt) for w in claimed.works]
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease_s / 3)
+            try:
+                await asyncio.to_thread(_renew, held, lease_s)
+            except Exception:
+                # The database unreachable for a moment: the batch goes on, and the next
+                # renewal (or, failing that, the sweeper) settles the lease.
+                log.warning("renewing the leases of %s tasks failed", len(held), exc_info=True)
+
+    keeper = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with suppress(asyncio.CancelledError):
+            await keeper
+
+
+def _renew(held: list[tuple[int, int]], lease_s: int) -> None:
+    with transaction() as session:
+        repo.renew_leases(session, held, lease_s)
 
 
 def claimed(session: Session, ids: list[int]) -> Claimed:
@@ -568,7 +609,8 @@ async def run_task(
         wake = planning.drain_wake(last.task_id, last.attempt, window_s if coalescing else 0)
         await asyncio.to_thread(queue.send, [wake])
     with bound_request_id(taken.correlation_id, app_id=taken.app_id, task_id=task_id):
-        return await execute(taken, runtime, max_attempts)
+        async with leases_kept(taken, lease_s):
+            return await execute(taken, runtime, max_attempts)
 
 
 async def execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:

@@ -17,7 +17,7 @@ from app.db import get_engine, transaction
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import runner
 from app.provisioning.planning import reconcile
-from app.provisioning.repository import claim_batch, stale_tasks
+from app.provisioning.repository import claim_batch, renew_leases, stale_tasks
 from tests.provisioning.task_rows import (
     add_app,
     add_assignment,
@@ -269,6 +269,85 @@ def test_tasks_that_are_not_stale(
 
     assert sweep_rows() == []
     assert get_task(task_id).status == status
+
+
+# --- leases kept while a batch runs -----------------------------------------------------------
+
+
+def test_a_batch_that_outlasts_its_lease_keeps_its_tasks_from_the_sweeper(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch waiting its turn at the limiter longer than its lease is still carried out by
+    its worker: the sweeper must not hand its tasks to another claim, which would send every
+    write again (`runner.leases_kept`)."""
+    ids = new_queue(3)
+    lease_s = 2
+    seen: dict[str, Any] = {}
+
+    async def execute(claimed: Any, runtime: Any, max_attempts: int) -> str:
+        await asyncio.sleep(2.25 * lease_s)  # more than two leases, renewed every third of one
+        seen["swept"] = await asyncio.to_thread(sweep_rows)
+        seen["tasks"] = [get_task(i) for i in ids]
+        return "ran"
+
+    monkeypatch.setattr(runner, "execute", execute)
+    assert asyncio.run(runner.run_task(ids[0], None, lease_s, 5)) == "ran"
+
+    assert seen["swept"] == []
+    for task in seen["tasks"]:
+        assert task.status == TaskStatus.running
+        assert task.lease_until is not None and task.lease_until > utcnow()
+
+
+def test_renewing_leaves_alone_a_task_that_is_no_longer_the_claims(env: dict[str, str]) -> None:
+    """Only tasks still running under the attempt the claim took are renewed: one recorded
+    meanwhile, or freed by the sweeper and claimed again, is someone else's (or nobody's)."""
+    ours, recorded, reclaimed = new_queue(3)
+    assert claim(ours) == [ours, recorded, reclaimed]
+    with transaction() as session:
+        for task_id, fields in (
+            (recorded, {"status": TaskStatus.succeeded, "lease_until": None}),
+            (reclaimed, {"attempts": 2, "lease_until": utcnow() + timedelta(seconds=5)}),
+        ):
+            task = session.get(Task, task_id)
+            assert task is not None
+            for name, value in fields.items():
+                setattr(task, name, value)
+            session.add(task)
+    before = {i: get_task(i).lease_until for i in (ours, reclaimed)}
+
+    with transaction() as session:
+        renewed = renew_leases(session, [(ours, 1), (recorded, 1), (reclaimed, 1)], 600)
+
+    assert renewed == 1
+    ours_until = get_task(ours).lease_until
+    assert ours_until is not None and ours_until > utcnow() + timedelta(seconds=500)
+    assert before[ours] is not None and ours_until > before[ours]
+    assert get_task(recorded).lease_until is None
+    assert get_task(reclaimed).lease_until == before[reclaimed]
+
+
+def test_a_finished_batch_stops_renewing(env: dict[str, str]) -> None:
+    """Once its batch is over (recorded, or its worker gone), nothing moves a lease again: a
+    lost batch's tasks still go back to the queue when the lease runs out."""
+    ids = new_queue(1)
+    assert claim(ids[0]) == ids
+    with transaction() as session:
+        taken = runner.claimed(session, ids)
+
+    async def run() -> None:
+        async with runner.leases_kept(taken, 1):
+            await asyncio.sleep(0.05)
+        with transaction() as session:
+            task = session.get(Task, ids[0])
+            assert task is not None
+            task.lease_until = utcnow() - timedelta(seconds=1)
+            session.add(task)
+        await asyncio.sleep(1.0)  # three renewal periods
+
+    asyncio.run(run())
+
+    assert sweep_rows() == [(ids[0], 1)]
 
 
 # --- drains: a full claim wakes the next -------------------------------------------------------
