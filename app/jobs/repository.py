@@ -66,6 +66,15 @@ def progress(
     session.execute(update(Job).where(col(Job.id) == job_id).values(**values))
 
 
+def renew_lease(session: Session, job_id: int, lease_s: int) -> None:
+    """Move a running job's lease to `lease_s` from now (its runner is alive: `app.leases`)."""
+    session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_s))
+    )
+
+
 def finish(
     session: Session, job_id: int, *, result: dict[str, Any] | None, error: str | None
 ) -> None:

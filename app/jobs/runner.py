@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import leases
 from app.db import transaction
 from app.jobs import repository as repo
 from app.jobs.service import JobContext, JobHandler
@@ -44,7 +45,11 @@ async def execute_job(
             error = f"No handler for job kind {kind!r}."
         else:
             try:
-                result = await handler(JobContext(job_id, params, runtime, lease_s))
+                # Renewed while the handler runs, not only when it reports progress: a step
+                # that outlasts the lease (a Graph call waiting its turn at the limiter, a long
+                # chunk) would otherwise let the sweeper start the job again beside itself.
+                async with leases.kept(lambda: _renew(job_id, lease_s), lease_s, f"job {job_id}"):
+                    result = await handler(JobContext(job_id, params, runtime, lease_s))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job_id, kind)
                 error = _error_text(exc, job_id)
@@ -65,6 +70,11 @@ async def execute_job(
             extra={"result": outcome, "duration_ms": round(elapsed * 1000, 1), "error": error},
         )
     return outcome
+
+
+def _renew(job_id: int, lease_s: int) -> None:
+    with transaction() as session:
+        repo.renew_lease(session, job_id, lease_s)
 
 
 def _error_text(exc: Exception, job_id: int) -> str:

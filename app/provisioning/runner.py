@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from app import queue, recompute
+from app import leases, queue, recompute
 from app.apps import repository as apps_repo
 from app.db import after_commit, transaction
 from app.evaluation.desired import DesiredState
@@ -85,38 +84,19 @@ def claim(
         return claimed(session, ids)
 
 
-@asynccontextmanager
-async def leases_kept(claimed: Claimed, lease_s: int) -> AsyncIterator[None]:
-    """Keep the claim's tasks leased while its batch runs: every third of `lease_s` their
-    lease moves to `lease_s` from then (`repository.renew_leases`).
+def leases_kept(claimed: Claimed, lease_s: int) -> AbstractAsyncContextManager[None]:
+    """Keep the claim's tasks leased while its batch runs (`app.leases`): every third of
+    `lease_s` their lease moves to `lease_s` from then, for those still running under the
+    attempt this claim took (`repository.renew_leases`).
 
-    A lease says how long a claimed task is this worker's before the sweeper takes it back
-    as lost. A batch spends most of its time waiting its turn at the limiter, and at Graph's
-    published budget (20 writes/s per app and tenant) a backlog of claimed batches outlasts
-    any fixed lease: an initial load of a few thousand users made the sweeper requeue tasks
-    their worker was still carrying out, another claim ran them again, and every license
-    and membership went to Graph twice (bench/provision.py with TASK_LEASE_S=8: 674 writes
-    that changed nothing in 7,000). A worker that dies stops renewing, and its tasks go back
-    to the queue one lease after its last renewal, as before."""
+    Most of a batch's time under load is its wait at the limiter, and at Graph's published
+    budget (20 writes/s per app and tenant) a backlog of claimed batches outlasts any fixed
+    lease: an initial load of a few thousand users made the sweeper requeue tasks their
+    worker was still carrying out, another claim ran them again, and their licenses and
+    memberships went to Graph twice (bench/provision.py, 3,000 users with TASK_LEASE_S=8:
+    674 writes that changed nothing)."""
     held = [(w.task_id, w.attempt) for w in claimed.works]
-
-    async def renew() -> None:
-        while True:
-            await asyncio.sleep(lease_s / 3)
-            try:
-                await asyncio.to_thread(_renew, held, lease_s)
-            except Exception:
-                # The database unreachable for a moment: the batch goes on, and the next
-                # renewal (or, failing that, the sweeper) settles the lease.
-                log.warning("renewing the leases of %s tasks failed", len(held), exc_info=True)
-
-    keeper = asyncio.create_task(renew())
-    try:
-        yield
-    finally:
-        keeper.cancel()
-        with suppress(asyncio.CancelledError):
-            await keeper
+    return leases.kept(lambda: _renew(held, lease_s), lease_s, f"{len(held)} tasks")
 
 
 def _renew(held: list[tuple[int, int]], lease_s: int) -> None:

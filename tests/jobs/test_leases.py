@@ -1,0 +1,90 @@
+"""A running job keeps its lease while its handler works, not only when it reports progress:
+the sweeper takes back only the jobs of a runner that is gone (`app.leases`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from app import queue
+from app.db import transaction
+from app.jobs import repository as repo
+from app.jobs.runner import execute_job
+from app.jobs.service import JobContext, start_job
+from app.models import Job, JobStatus, utcnow
+
+
+class Held:
+    """Keeps the wake-ups: these tests run their jobs themselves."""
+
+    def enqueue_many(self, wakes: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def new_job(kind: str) -> int:
+    previous = queue.set_dispatcher(Held())  # type: ignore[arg-type]
+    try:
+        with transaction() as session:
+            job_id = start_job(session, kind).id
+    finally:
+        queue.set_dispatcher(previous)
+    assert job_id is not None
+    return job_id
+
+
+def stale() -> list[int]:
+    with transaction() as session:
+        return repo.stale_job_ids(session, older_than_s=30)
+
+
+def job(job_id: int) -> Job:
+    with transaction() as session:
+        row = session.get(Job, job_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_a_job_step_that_outlasts_the_lease_is_not_swept_as_lost(env: dict[str, str]) -> None:
+    """A handler that reports no progress for more than two leases (one Graph call waiting
+    its turn, one long chunk) is still its runner's: the sweeper must not start it again."""
+    job_id = new_job("x.slow")
+    lease_s = 2
+    seen: dict[str, Any] = {}
+
+    async def slow(ctx: JobContext) -> dict[str, object]:
+        await asyncio.sleep(2.25 * lease_s)
+        seen["stale"] = await asyncio.to_thread(stale)
+        seen["job"] = await asyncio.to_thread(job, job_id)
+        return {"done": True}
+
+    assert asyncio.run(execute_job(job_id, {}, lease_s, {"x.slow": slow})) == "succeeded"
+
+    assert seen["stale"] == []
+    running = seen["job"]
+    assert running.status == JobStatus.running
+    assert running.lease_until is not None and running.lease_until > utcnow()
+    finished = job(job_id)
+    assert (finished.status, finished.result) == (JobStatus.succeeded, {"done": True})
+
+
+def test_a_finished_job_is_not_renewed(env: dict[str, str]) -> None:
+    """Renewal moves only a running job's lease: a finished job's stays as finishing left it."""
+    job_id = new_job("x.quick")
+
+    async def quick(ctx: JobContext) -> dict[str, object]:
+        return {}
+
+    assert asyncio.run(execute_job(job_id, {}, 60, {"x.quick": quick})) == "succeeded"
+    before = job(job_id).lease_until
+    with transaction() as session:
+        repo.renew_lease(session, job_id, 600)
+
+    after = job(job_id)
+    assert after.status == JobStatus.succeeded
+    assert after.lease_until == before
+    assert before is None or before < utcnow() + timedelta(seconds=120)
