@@ -121,7 +121,10 @@ class Settings(BaseSettings):
 
     # Workers
     task_lease_s: int = Field(
-        120, description="How long a claimed task or job is a worker's before the sweeper frees it"
+        120,
+        gt=0,
+        description="How long a claimed task or job stays a worker's without a renewal before "
+        "the sweeper frees it (s); a running worker renews it every third of this",
     )
     task_max_attempts: int = Field(
         8, description="Attempts of a task on transient failures before it is `failed`"

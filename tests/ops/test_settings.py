@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from app.apps import callback_check
 from app.apps.service import CALLBACK_PATH
@@ -115,3 +116,10 @@ def test_at_start_up_a_refused_probe_is_retried_only_for_the_grace_period() -> N
     check = callback_check.wait_and_probe(nowhere, CALLBACK_PATH, grace_s=0)
     assert not check.reachable and not check.answered
     assert check.problem is not None and "set PUBLIC_URL" in check.problem
+
+
+@pytest.mark.parametrize("lease", [0, -5])
+def test_a_lease_that_is_not_positive_is_refused(lease: int) -> None:
+    """A worker renews its leases every third of one: a lease of 0 would renew in a loop."""
+    with pytest.raises(ValidationError, match="task_lease_s"):
+        Settings(task_lease_s=lease)
