@@ -90,3 +90,40 @@ def wait_ready(base: str, proc: Any, log: Path, timeout_s: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit(f"the API did not start: see {log}")
+
+
+def connect_sandbox_app(
+    call: Any, answer_callback: Any, sandbox: Any, name: str = "Bench"
+) -> dict[str, Any]:
+    """An app on the sandbox tenant, set up as an admin does it through the API: created with
+    the demo client's secret, consent granted (the sandbox's authorize page redirects to our
+    callback, which `answer_callback(path_and_query)` must make the API answer 200), and the
+    domain verified. Provisioning is left off. `call(method, url, json=...)` sends to
+    `/api/v1` and returns the JSON answer."""
+    import ssl
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from app.sandbox import seed
+
+    app: dict[str, Any] = call(
+        "POST",
+        "/apps",
+        json={
+            "name": name,
+            "cloud": "sandbox",
+            "tenant": seed.DEMO_TENANT_ID,
+            "domain": seed.DOMAIN_DEFAULT,
+            "client_id": seed.DEMO_CLIENT_ID,
+            "client_secret": seed.DEMO_CLIENT_SECRET,
+        },
+    )
+    url = call("GET", f"/apps/{app['id']}/authorize")["url"]
+    ctx = ssl.create_default_context(cafile=str(sandbox.ca_file))
+    with httpx.Client(verify=ctx, trust_env=False) as browser:
+        loc = urlsplit(browser.get(url).headers["location"])
+    status = answer_callback(f"{loc.path}?{loc.query}")
+    assert status == 200, f"consent callback answered {status}"
+    call("POST", f"/apps/{app['id']}/verify-domain")
+    return app

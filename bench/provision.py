@@ -37,10 +37,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from _common import drop_database, free_port, fresh_database, wait_ready
+from _common import connect_sandbox_app, drop_database, free_port, fresh_database, wait_ready
 
 DB_NAME = "provisioner_bench_provision"
 BENCH_SKU = "b3c4d5e6-0000-4000-8000-00000000be11"  # a SKU with enough seats for the run
@@ -181,24 +180,7 @@ def engine_run(
                     time.sleep(0.2)
                 assert job["status"] == "succeeded", job
 
-            app = call(
-                "POST",
-                "/apps",
-                json={
-                    "name": "Bench",
-                    "cloud": "sandbox",
-                    "tenant": seed.DEMO_TENANT_ID,
-                    "domain": seed.DOMAIN_DEFAULT,
-                    "client_id": seed.DEMO_CLIENT_ID,
-                    "client_secret": seed.DEMO_CLIENT_SECRET,
-                },
-            )
-            url = call("GET", f"/apps/{app['id']}/authorize")["url"]
-            ctx = ssl.create_default_context(cafile=str(sandbox.ca_file))
-            with httpx.Client(verify=ctx, trust_env=False) as browser:
-                loc = urlsplit(browser.get(url).headers["location"])
-            assert api.get(f"{loc.path}?{loc.query}").status_code == 200
-            call("POST", f"/apps/{app['id']}/verify-domain")
+            app = connect_sandbox_app(call, lambda target: api.get(target).status_code, sandbox)
             wait_job(call("POST", f"/apps/{app['id']}/entitlements/refresh")["id"])
             role = call("POST", "/roles", json={"name": "M365", "app_ids": [app["id"]]})
             call(

@@ -15,7 +15,11 @@ run and with the load average at that moment (the machine is shared; read figure
           baseline: single POSTs from 8 clients.
 
 An app whose roles grant it and with provisioning enabled makes every new user evaluated,
-assigned and planned (a task and a wake-up each), as in production.
+assigned and planned (a task and a wake-up each), as in production. `--tenant connected` (the
+default) sets that app up on a sandbox tenant through the API, and the two workers provision
+the new users meanwhile at Graph's published write budget, as a deployment does.
+`--tenant unreachable` gives the app no credentials (a state the API refuses): every claim
+then fails before Graph and the workers record each task blocked as fast as ingest plans it.
 
     BENCH_DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/users_api.py
     python bench/users_api.py --smoke     # small run for CI (well under a minute)
@@ -31,13 +35,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import httpx
 import orjson
-from _common import drop_database, free_port, fresh_database, timed, wait_ready
+from _common import (
+    connect_sandbox_app,
+    drop_database,
+    free_port,
+    fresh_database,
+    timed,
+    wait_ready,
+)
 
 DB_NAME = "provisioner_bench_users_api"
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,11 +95,52 @@ def seed_users(n: int) -> None:
     _sql("VACUUM ANALYZE")
 
 
-def add_app_and_token() -> str:
-    """An app granted by every role, provisioning enabled; returns an admin token."""
+def add_token() -> str:
+    """An admin token, written directly."""
     from app.db import transaction
-    from app.models import App, RoleApp, Scope
+    from app.models import Scope
     from app.tokens.service import create_token
+
+    with transaction() as s:
+        _, token = create_token(s, "bench", [Scope.admin])
+    return token
+
+
+def grant_app(app_id: int) -> None:
+    """Every role of the seed grants the app: each new user gets an assignment and a task."""
+    from app.db import transaction
+    from app.models import RoleApp
+
+    with transaction() as s:
+        for role_id in range(1, 31):
+            s.add(RoleApp(role_id=role_id, app_id=app_id))
+
+
+def connect_app(base: str, token: str, sandbox: Any) -> None:
+    """`--tenant connected`: an app on the sandbox tenant, set up through the API as an admin
+    does it (secret, consent, domain), provisioning enabled. Its workers carry out the tasks
+    at the pace of Graph's published write budget (20 writes/s per app and tenant), which the
+    sandbox enforces and our limiter keeps to, as in production."""
+    with httpx.Client(base_url=base, headers=_headers(token), timeout=60) as api:
+
+        def call(method: str, url: str, **kw: Any) -> Any:
+            r = api.request(method, "/api/v1" + url, **kw)
+            if r.status_code >= 300:
+                raise SystemExit(f"{method} {url}: {r.status_code} {r.text[:500]}")
+            return r.json() if r.content else None
+
+        app = connect_sandbox_app(call, lambda target: api.get(target).status_code, sandbox)
+        call("PATCH", f"/apps/{app['id']}", json={"provisioning_enabled": True})
+    grant_app(app["id"])
+
+
+def add_unreachable_app() -> None:
+    """`--tenant unreachable`: an app with provisioning enabled and no credentials, written
+    directly (the API refuses it: `credentials_required`). Every task's claim fails before
+    Graph and records the task blocked, as fast as ingest plans them: the workers spend what
+    an app that cannot reach its tenant costs (about a third of the machine's CPU in bulk)."""
+    from app.db import transaction
+    from app.models import App
 
     with transaction() as s:
         app = App(
@@ -103,16 +156,16 @@ def add_app_and_token() -> str:
         s.add(app)
         s.flush()
         assert app.id is not None
-        for role_id in range(1, 31):
-            s.add(RoleApp(role_id=role_id, app_id=app.id))
-        _, token = create_token(s, "bench", [Scope.admin])
-    return token
+        app_id = app.id
+    grant_app(app_id)
 
 
 class Services:
     """The API (uvicorn, one process, as `provisioner serve` runs it) and two arq workers."""
 
-    def __init__(self, redis_url: str, workers: int) -> None:
+    def __init__(
+        self, redis_url: str, workers: int, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.dir = tempfile.mkdtemp(prefix="bench-users-api-")
@@ -124,6 +177,7 @@ class Services:
             "SANDBOX_ENABLED": "false",
             "LOG_LEVEL": "WARNING",
             "SWEEPER_INTERVAL_S": "30",
+            **(extra_env or {}),
         }
         self.procs: list[subprocess.Popen[bytes]] = []
         self.workers = workers
@@ -348,6 +402,16 @@ def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
+def _tenant_users(sandbox: Any) -> int:
+    if sandbox is None:
+        return 0
+    from app.sandbox import seed
+
+    tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+    with sandbox.state.lock:
+        return len(tenant.users)
+
+
 def run_ingest(base: str, token: str, singles: int, bulk: int) -> None:
     print(f"\ningest ({singles} single POSTs per run, {bulk} users per bulk run)")
     one = asyncio.run(_post_singles(base, token, "solo", max(50, singles // 4), 1))
@@ -383,6 +447,13 @@ def main() -> None:
         default="lists,ingest",
         help="what to measure, comma-separated: lists, ingest (default both)",
     )
+    parser.add_argument(
+        "--tenant",
+        choices=("connected", "unreachable"),
+        default="connected",
+        help="the app the users' roles grant: on the sandbox tenant, provisioned at Graph's "
+        "budget (default), or with no credentials, every task recorded blocked at once",
+    )
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
     args = parser.parse_args()
     if args.smoke:
@@ -400,13 +471,32 @@ def main() -> None:
         with timed() as t_seed:
             seed_users(args.users)
         print(f"seeded {args.users} users, mappings applied, in {t_seed[0]:.1f} s ({load()})")
-        token = add_app_and_token()
-        with Services(redis_url, args.workers) as services:
+        token = add_token()
+        with ExitStack() as stack:
+            extra: dict[str, str] = {}
+            sandbox = None
+            if args.tenant == "connected":
+                from app.sandbox.server import SandboxServer
+
+                certs = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "certs"
+                sandbox = stack.enter_context(SandboxServer(cert_dir=certs))
+                sandbox.state.set_behaviour({"latency_ms": 30.0})
+                extra = {"SANDBOX_URL": sandbox.base_url, "SANDBOX_CA_FILE": str(sandbox.ca_file)}
+            else:
+                add_unreachable_app()
+            services = stack.enter_context(Services(redis_url, args.workers, extra))
+            if sandbox is not None:
+                connect_app(services.base, token, sandbox)
+            print(f"tenant: {args.tenant}")
             parts = set(args.parts.split(","))
             if "lists" in parts:
                 run_lists(services.base, token, args.users, args.repeats)
             if "ingest" in parts:
+                before = _tenant_users(sandbox)
                 run_ingest(services.base, token, args.singles, args.bulk)
+                if sandbox is not None:
+                    made = _tenant_users(sandbox) - before
+                    print(f"  the workers created {made} users in the tenant meanwhile")
     finally:
         drop_database(DB_NAME)
 
