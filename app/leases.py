@@ -2,29 +2,39 @@
 runs out, and the sweeper then hands it to another worker as lost. A holder that is alive but
 slow (a batch waiting its turn at Graph's rate limit, a job between two progress reports) must
 not lose it that way, so it renews the lease while it runs; one that dies stops renewing, and
-its work goes back to the queue one lease after the last renewal."""
+its work goes back to the queue one lease after the last renewal.
+
+Renewals run on threads of their own: on the event loop's default executor they queued behind
+long jobs (a directory sync, a reapply each hold a thread for their whole run), and with every
+thread taken no renewal ran and the sweeper took back a batch still being carried out."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 log = logging.getLogger("app.leases")
+
+_RENEWALS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lease-renewal")
 
 
 @asynccontextmanager
 async def kept(renew: Callable[[], object], lease_s: float, what: str) -> AsyncIterator[None]:
-    """Run `renew` (blocking: it runs in a thread) every third of `lease_s` seconds until the
-    block ends. A renewal that fails (the database away for a moment) is logged and the next
-    one tries again: the work itself goes on. `what` names the holder in that log line."""
+    """Run `renew` (blocking: it runs on a renewal thread) every third of `lease_s` seconds
+    until the block ends. A renewal that fails (the database away for a moment) is logged and
+    the next one tries again: the work itself goes on. `what` names the holder in that log
+    line. `renew` must never wait on a lock its holder's own work may take (the holder
+    recording its outcome): the repositories' renewals skip rows another transaction holds."""
 
     async def keep() -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(lease_s / 3)
             try:
-                await asyncio.to_thread(renew)
+                await loop.run_in_executor(_RENEWALS, renew)
             except Exception:
                 log.warning("renewing the lease of %s failed", what, exc_info=True)
 
@@ -33,5 +43,6 @@ async def kept(renew: Callable[[], object], lease_s: float, what: str) -> AsyncI
         yield
     finally:
         keeper.cancel()
-        with suppress(asyncio.CancelledError):
-            await keeper
+        # `wait`, not `await keeper`: a cancellation of the block's own task arriving here
+        # must propagate, and suppressing the keeper's CancelledError would swallow it too.
+        await asyncio.wait({keeper})

@@ -29,9 +29,10 @@ def query(
     return stmt
 
 
-def claim(session: Session, job_id: int, lease_s: int) -> tuple[str, dict[str, Any]] | None:
+def claim(session: Session, job_id: int, lease_s: int) -> tuple[str, dict[str, Any], int] | None:
     """Take a queued job (or one whose runner's lease ran out) with one atomic UPDATE;
-    returns its kind and params, or None when another runner has it."""
+    returns its kind, params and attempt (this claim's, for `renew_lease`), or None when
+    another runner has it."""
     now = utcnow()
     stmt = (
         update(Job)
@@ -48,10 +49,10 @@ def claim(session: Session, job_id: int, lease_s: int) -> tuple[str, dict[str, A
             attempts=Job.attempts + 1,
             started_at=now,
         )
-        .returning(col(Job.kind), col(Job.params))
+        .returning(col(Job.kind), col(Job.params), col(Job.attempts))
     )
     row = session.execute(stmt).first()
-    return None if row is None else (str(row[0]), dict(row[1] or {}))
+    return None if row is None else (str(row[0]), dict(row[1] or {}), int(row[2]))
 
 
 def progress(
@@ -66,13 +67,24 @@ def progress(
     session.execute(update(Job).where(col(Job.id) == job_id).values(**values))
 
 
-def renew_lease(session: Session, job_id: int, lease_s: int) -> None:
-    """Move a running job's lease to `lease_s` from now (its runner is alive: `app.leases`)."""
+def renew_lease(session: Session, job_id: int, attempt: int, lease_s: int) -> bool:
+    """Move the lease of a job still running under the claim that took it as `attempt` to
+    `lease_s` from now (its runner is alive: `app.leases`); False when it is not. A runner
+    that lost its claim (stalled past its lease, the job taken again) must not move the new
+    runner's lease. A row another transaction holds is skipped, not waited for."""
+    free = select(col(Job.id)).where(
+        col(Job.id) == job_id, col(Job.status) == JobStatus.running, col(Job.attempts) == attempt
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        free = free.with_for_update(skip_locked=True)
+    if session.execute(free).first() is None:
+        return False
     session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running)
+        .where(col(Job.id) == job_id)
         .values(lease_until=utcnow() + timedelta(seconds=lease_s))
     )
+    return True
 
 
 def finish(

@@ -26,14 +26,14 @@ async def execute_job(
 ) -> str:
     """`handlers` maps each job kind to what runs it (the catalogue in `app.background`)."""
 
-    def _claim() -> tuple[str, dict[str, Any]] | None:
+    def _claim() -> tuple[str, dict[str, Any], int] | None:
         with transaction() as session:
             return repo.claim(session, job_id, lease_s)
 
     claimed = await asyncio.to_thread(_claim)
     if claimed is None:
         return "not-claimed"
-    kind, params = claimed
+    kind, params, attempt = claimed
     handler = handlers.get(kind)
     result: dict[str, Any] | None = None
     error: str | None = None
@@ -48,7 +48,9 @@ async def execute_job(
                 # Renewed while the handler runs, not only when it reports progress: a step
                 # that outlasts the lease (a Graph call waiting its turn at the limiter, a long
                 # chunk) would otherwise let the sweeper start the job again beside itself.
-                async with leases.kept(lambda: _renew(job_id, lease_s), lease_s, f"job {job_id}"):
+                async with leases.kept(
+                    lambda: _renew(job_id, attempt, lease_s), lease_s, f"job {job_id}"
+                ):
                     result = await handler(JobContext(job_id, params, runtime, lease_s))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job_id, kind)
@@ -72,9 +74,9 @@ async def execute_job(
     return outcome
 
 
-def _renew(job_id: int, lease_s: int) -> None:
+def _renew(job_id: int, attempt: int, lease_s: int) -> None:
     with transaction() as session:
-        repo.renew_lease(session, job_id, lease_s)
+        repo.renew_lease(session, job_id, attempt, lease_s)
 
 
 def _error_text(exc: Exception, job_id: int) -> str:

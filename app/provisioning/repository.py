@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, true, update
+from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -336,27 +336,40 @@ def claimed_rows(session: Session, task_ids: Sequence[int]) -> Sequence[Any]:
 
 def renew_leases(session: Session, held: Sequence[tuple[int, int]], lease_s: int) -> int:
     """Move the lease of these claimed tasks, (id, attempt) as their claim took them, to
-    `lease_s` from now; returns how many were still ours. A task no longer running under that
+    `lease_s` from now; returns how many were renewed. A task no longer running under that
     attempt (recorded, or freed by the sweeper and claimed again) is left alone: its lease is
-    someone else's, or nobody's."""
-    by_attempt: dict[int, list[int]] = {}
-    for task_id, attempt in held:
-        by_attempt.setdefault(attempt, []).append(task_id)
-    until = utcnow() + timedelta(seconds=lease_s)
-    renewed = 0
-    for attempt, ids in by_attempt.items():
-        result = session.execute(
+    someone else's, or nobody's. So is one whose row another transaction holds (SKIP LOCKED):
+    that is the claim's own worker recording its outcome, and a renewal waiting on it while
+    holding rows that recording wants next deadlocked the two, and the outcomes were lost."""
+    wanted = [
+        and_(col(Task.id).in_(ids), col(Task.attempts) == attempt)
+        for attempt, ids in _by_attempt(held).items()
+    ]
+    if not wanted:
+        return 0
+    free = (
+        select(col(Task.id))
+        .where(col(Task.status) == TaskStatus.running, or_(*wanted))
+        .order_by(col(Task.id))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        free = free.with_for_update(skip_locked=True)
+    ids = list(session.execute(free).scalars())
+    if ids:
+        session.execute(
             update(Task)
-            .where(
-                col(Task.id).in_(ids),
-                col(Task.status) == TaskStatus.running,
-                col(Task.attempts) == attempt,
-            )
-            .values(lease_until=until)
+            .where(col(Task.id).in_(ids))
+            .values(lease_until=utcnow() + timedelta(seconds=lease_s))
             .execution_options(synchronize_session=False)
         )
-        renewed += result.rowcount or 0  # type: ignore[attr-defined]
-    return renewed
+    return len(ids)
+
+
+def _by_attempt(held: Sequence[tuple[int, int]]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for task_id, attempt in held:
+        out.setdefault(attempt, []).append(task_id)
+    return out
 
 
 def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:

@@ -82,9 +82,38 @@ def test_a_finished_job_is_not_renewed(env: dict[str, str]) -> None:
     assert asyncio.run(execute_job(job_id, {}, 60, {"x.quick": quick})) == "succeeded"
     before = job(job_id).lease_until
     with transaction() as session:
-        repo.renew_lease(session, job_id, 600)
+        assert not repo.renew_lease(session, job_id, 1, 600)
 
     after = job(job_id)
     assert after.status == JobStatus.succeeded
     assert after.lease_until == before
     assert before is None or before < utcnow() + timedelta(seconds=120)
+
+
+def test_a_runner_that_lost_its_claim_leaves_the_new_claims_lease_alone(
+    env: dict[str, str],
+) -> None:
+    """Runner A stalled past its lease and runner B took the job again (attempt 2): A's
+    renewals must not move B's lease, or a B that dies is not swept for as long."""
+    job_id = new_job("x.taken-again")
+    with transaction() as session:
+        first = repo.claim(session, job_id, 60)
+    assert first is not None and first[2] == 1
+    with transaction() as session:
+        row = session.get(Job, job_id)
+        assert row is not None
+        row.lease_until = utcnow() - timedelta(seconds=1)
+        session.add(row)
+    with transaction() as session:
+        second = repo.claim(session, job_id, 30)
+    assert second is not None and second[2] == 2
+    b_lease = job(job_id).lease_until
+
+    with transaction() as session:
+        assert not repo.renew_lease(session, job_id, 1, 600)
+    assert job(job_id).lease_until == b_lease
+
+    with transaction() as session:
+        assert repo.renew_lease(session, job_id, 2, 600)
+    moved = job(job_id).lease_until
+    assert moved is not None and b_lease is not None and moved > b_lease

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
 from app.db import get_engine, transaction
@@ -348,6 +348,39 @@ def test_a_finished_batch_stops_renewing(env: dict[str, str]) -> None:
     asyncio.run(run())
 
     assert sweep_rows() == [(ids[0], 1)]
+
+
+def test_renewing_skips_a_task_whose_row_another_transaction_holds(env: dict[str, str]) -> None:
+    """The claim's own worker recording its outcome holds the rows it has written: a renewal
+    waiting for them, holding rows that recording wants next, deadlocked the two, and the
+    database could abort the recording (the batch's outcomes lost, its writes sent again).
+    The renewal takes only the rows nobody holds, at once."""
+    ids = new_queue(3)
+    assert claim(ids[0]) == ids
+    recording = get_engine().connect()
+    try:
+        recording.begin()
+        recording.execute(text("SELECT id FROM task WHERE id = :id FOR UPDATE"), {"id": ids[1]})
+        done: list[int] = []
+        renewal = threading.Thread(
+            target=lambda: done.append(_renew_in_transaction([(i, 1) for i in ids]))
+        )
+        renewal.start()
+        renewal.join(timeout=10)
+        assert not renewal.is_alive(), "the renewal waited for the held row"
+    finally:
+        recording.rollback()
+        recording.close()
+    assert done == [2]
+    untouched = get_task(ids[1]).lease_until
+    for task_id in (ids[0], ids[2]):
+        renewed = get_task(task_id).lease_until
+        assert renewed is not None and untouched is not None and renewed > untouched
+
+
+def _renew_in_transaction(held: list[tuple[int, int]]) -> int:
+    with transaction() as session:
+        return renew_leases(session, held, 600)
 
 
 # --- drains: a full claim wakes the next -------------------------------------------------------
