@@ -11,14 +11,26 @@ thread taken no renewal ran and the sweeper took back a batch still being carrie
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 log = logging.getLogger("app.leases")
 
-_RENEWALS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lease-renewal")
+_renewals: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """This process's renewal threads: made on first use in each process (a pool inherited
+    through fork() believes it has threads the child does not)."""
+    global _renewals
+    if _renewals is None or _renewals[0] != os.getpid():
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lease-renewal")
+        _renewals = (os.getpid(), pool)
+    return _renewals[1]
 
 
 @asynccontextmanager
@@ -34,7 +46,9 @@ async def kept(renew: Callable[[], object], lease_s: float, what: str) -> AsyncI
         while True:
             await asyncio.sleep(lease_s / 3)
             try:
-                await loop.run_in_executor(_RENEWALS, renew)
+                # In the holder's context, as `asyncio.to_thread` would: its request id
+                # stays on whatever the renewal logs.
+                await loop.run_in_executor(_executor(), contextvars.copy_context().run, renew)
             except Exception:
                 log.warning("renewing the lease of %s failed", what, exc_info=True)
 

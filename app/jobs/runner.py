@@ -51,14 +51,17 @@ async def execute_job(
                 async with leases.kept(
                     lambda: _renew(job_id, attempt, lease_s), lease_s, f"job {job_id}"
                 ):
-                    result = await handler(JobContext(job_id, params, runtime, lease_s))
+                    result = await handler(JobContext(job_id, params, runtime, lease_s, attempt))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job_id, kind)
                 error = _error_text(exc, job_id)
 
         def _finish() -> None:
             with transaction() as session:
-                repo.finish(session, job_id, result=result, error=error)
+                if not repo.finish(session, job_id, result=result, error=error, attempt=attempt):
+                    # This runner lost the job (it stalled past its lease and another runner
+                    # took it again): that runner records the end, not this one.
+                    log.warning("job %s was taken again meanwhile; its end is not ours", job_id)
 
         await asyncio.to_thread(_finish)
         outcome = "failed" if error else "succeeded"

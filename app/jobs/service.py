@@ -30,11 +30,16 @@ class JobContext:
     params: dict[str, Any]
     runtime: dict[str, Any]
     lease_s: int
+    attempt: int | None = None
+    """The claim's attempt (`repository.claim`): progress is recorded only while the job is
+    still this claim's. None: a job this process holds without a claim (the CLI's import)."""
 
     def progress(self, processed: int, total: int | None = None) -> None:
         """Record progress and extend the lease (one short transaction)."""
         with transaction() as session:
-            repo.progress(session, self.job_id, processed, total, self.lease_s)
+            repo.progress(
+                session, self.job_id, processed, total, self.lease_s, attempt=self.attempt
+            )
 
 
 JobHandler = Callable[[JobContext], Awaitable[dict[str, Any]]]

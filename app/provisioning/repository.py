@@ -347,22 +347,28 @@ def renew_leases(session: Session, held: Sequence[tuple[int, int]], lease_s: int
     ]
     if not wanted:
         return 0
-    free = (
-        select(col(Task.id))
-        .where(col(Task.status) == TaskStatus.running, or_(*wanted))
-        .order_by(col(Task.id))
-    )
+    still_ours = and_(col(Task.status) == TaskStatus.running, or_(*wanted))
+    target: ColumnElement[bool] = still_ours
     if session.get_bind().dialect.name == "postgresql":
-        free = free.with_for_update(skip_locked=True)
-    ids = list(session.execute(free).scalars())
-    if ids:
-        session.execute(
-            update(Task)
-            .where(col(Task.id).in_(ids))
-            .values(lease_until=utcnow() + timedelta(seconds=lease_s))
-            .execution_options(synchronize_session=False)
+        free = (
+            select(col(Task.id))
+            .where(still_ours)
+            .order_by(col(Task.id))
+            .with_for_update(skip_locked=True)
         )
-    return len(ids)
+        ids = list(session.execute(free).scalars())
+        if not ids:
+            return 0
+        target = col(Task.id).in_(ids)  # locked by us, and checked under the lock
+    # Otherwise (SQLite, no row locks) one statement checks and writes: a row recorded or
+    # claimed again between a read and a write would get a lease all the same.
+    result = session.execute(
+        update(Task)
+        .where(target)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _by_attempt(held: Sequence[tuple[int, int]]) -> dict[int, list[int]]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 from app import queue
-from app.db import transaction
+from app.db import get_engine, transaction
 from app.jobs import repository as repo
 from app.jobs.runner import execute_job
 from app.jobs.service import JobContext, start_job
@@ -117,3 +120,71 @@ def test_a_runner_that_lost_its_claim_leaves_the_new_claims_lease_alone(
         assert repo.renew_lease(session, job_id, 2, 600)
     moved = job(job_id).lease_until
     assert moved is not None and b_lease is not None and moved > b_lease
+
+
+def test_a_runner_that_lost_its_claim_records_neither_progress_nor_the_end(
+    env: dict[str, str],
+) -> None:
+    """Its progress would move the new runner's lease and overwrite its count; its end would
+    mark the job finished while the new runner works on it."""
+    job_id = new_job("x.lost")
+    with transaction() as session:
+        first = repo.claim(session, job_id, 60)
+    assert first is not None
+    with transaction() as session:
+        row = session.get(Job, job_id)
+        assert row is not None
+        row.lease_until = utcnow() - timedelta(seconds=1)
+        session.add(row)
+    with transaction() as session:
+        second = repo.claim(session, job_id, 30)
+    assert second is not None and second[2] == 2
+    b_lease = job(job_id).lease_until
+
+    JobContext(job_id, {}, {}, 600, attempt=1).progress(5, 10)
+    with transaction() as session:
+        assert not repo.finish(session, job_id, result={"by": "A"}, error=None, attempt=1)
+
+    row = job(job_id)
+    assert (row.status, row.processed, row.lease_until) == (JobStatus.running, 0, b_lease)
+
+    JobContext(job_id, {}, {}, 600, attempt=2).progress(7, 10)
+    assert job(job_id).processed == 7
+    with transaction() as session:
+        assert repo.finish(session, job_id, result={"by": "B"}, error=None, attempt=2)
+    assert (job(job_id).status, job(job_id).result) == (JobStatus.succeeded, {"by": "B"})
+
+
+def test_on_sqlite_a_job_that_finishes_just_before_the_renewal_writes_keeps_no_lease(
+    on_sqlite: Path,
+) -> None:
+    """SQLite has no row locks: the renewal checks and writes in one statement."""
+    job_id = new_job("x.finishing")
+    with transaction() as session:
+        assert repo.claim(session, job_id, 60) is not None
+    engine = get_engine()
+    fired: list[bool] = []
+
+    def meanwhile(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not fired and statement.lstrip().startswith("UPDATE job SET lease_until"):
+            fired.append(True)
+            other = engine.raw_connection()
+            try:
+                other.cursor().execute(
+                    "UPDATE job SET status = 'succeeded', lease_until = NULL WHERE id = ?",
+                    (job_id,),
+                )
+                other.commit()
+            finally:
+                other.close()
+
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    try:
+        with transaction() as session:
+            renewed = repo.renew_lease(session, job_id, 1, 600)
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+
+    assert fired == [True]
+    assert not renewed
+    assert job(job_id).lease_until is None

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -376,6 +377,44 @@ def test_renewing_skips_a_task_whose_row_another_transaction_holds(env: dict[str
     for task_id in (ids[0], ids[2]):
         renewed = get_task(task_id).lease_until
         assert renewed is not None and untouched is not None and renewed > untouched
+
+
+@pytest.mark.parametrize(
+    ("change", "sql"),
+    [
+        ("recorded", "UPDATE task SET status = 'succeeded', lease_until = NULL WHERE id = ?"),
+        ("claimed again", "UPDATE task SET attempts = 2, lease_until = NULL WHERE id = ?"),
+    ],
+)
+def test_on_sqlite_a_task_that_stops_being_the_claims_just_before_the_renewal_writes_is_left_alone(
+    on_sqlite: Path, change: str, sql: str
+) -> None:
+    """SQLite has no row locks: the renewal must check and write in one statement. Read, then
+    written by id, a task recorded (or claimed again) in between got a lease all the same."""
+    ids = new_queue(1)
+    assert claim(ids[0]) == ids
+    engine = get_engine()
+    fired: list[str] = []
+
+    def meanwhile(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not fired and statement.lstrip().startswith("UPDATE task SET lease_until"):
+            fired.append(change)
+            other = engine.raw_connection()
+            try:
+                other.cursor().execute(sql, (ids[0],))
+                other.commit()
+            finally:
+                other.close()
+
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    try:
+        renewed = _renew_in_transaction([(ids[0], 1)])
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+
+    assert fired == [change]
+    assert renewed == 0
+    assert get_task(ids[0]).lease_until is None
 
 
 def _renew_in_transaction(held: list[tuple[int, int]]) -> int:
