@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,33 @@ def user_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@contextlib.contextmanager
+def committed_just_before(prefix: str, sql: str, params: tuple[Any, ...]) -> Iterator[list[str]]:
+    """While the block runs, the first statement of this engine starting with `prefix` finds
+    `sql` (with `params`) committed by another connection just before it executes: a write
+    landing between a transaction's reads and that statement. Yields the statements it fired
+    before (one at most), so a test can check that it did."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+
+    engine = get_engine()
+    fired: list[str] = []
+
+    def meanwhile(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not fired and statement.lstrip().startswith(prefix):
+            fired.append(statement)
+            other = engine.raw_connection()
+            try:
+                other.cursor().execute(sql, params)
+                other.commit()
+            finally:
+                other.close()
+
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    try:
+        yield fired
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)

@@ -4,18 +4,17 @@ the sweeper takes back only the jobs of a runner that is gone (`app.leases`)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 from app import queue
-from app.db import get_engine, transaction
+from app.db import transaction
 from app.jobs import repository as repo
 from app.jobs.runner import execute_job
 from app.jobs.service import JobContext, start_job
 from app.models import Job, JobStatus, utcnow
+from tests.support import committed_just_before
 
 
 class Held:
@@ -93,12 +92,10 @@ def test_a_finished_job_is_not_renewed(env: dict[str, str]) -> None:
     assert before is None or before < utcnow() + timedelta(seconds=120)
 
 
-def test_a_runner_that_lost_its_claim_leaves_the_new_claims_lease_alone(
-    env: dict[str, str],
-) -> None:
-    """Runner A stalled past its lease and runner B took the job again (attempt 2): A's
-    renewals must not move B's lease, or a B that dies is not swept for as long."""
-    job_id = new_job("x.taken-again")
+def taken_again(kind: str) -> tuple[int, datetime | None]:
+    """A job claimed by runner A (attempt 1), whose lease ran out, then claimed again by
+    runner B (attempt 2); returns its id and B's lease."""
+    job_id = new_job(kind)
     with transaction() as session:
         first = repo.claim(session, job_id, 60)
     assert first is not None and first[2] == 1
@@ -110,7 +107,15 @@ def test_a_runner_that_lost_its_claim_leaves_the_new_claims_lease_alone(
     with transaction() as session:
         second = repo.claim(session, job_id, 30)
     assert second is not None and second[2] == 2
-    b_lease = job(job_id).lease_until
+    return job_id, job(job_id).lease_until
+
+
+def test_a_runner_that_lost_its_claim_leaves_the_new_claims_lease_alone(
+    env: dict[str, str],
+) -> None:
+    """Runner A stalled past its lease and runner B took the job again (attempt 2): A's
+    renewals must not move B's lease, or a B that dies is not swept for as long."""
+    job_id, b_lease = taken_again("x.taken-again")
 
     with transaction() as session:
         assert not repo.renew_lease(session, job_id, 1, 600)
@@ -127,19 +132,7 @@ def test_a_runner_that_lost_its_claim_records_neither_progress_nor_the_end(
 ) -> None:
     """Its progress would move the new runner's lease and overwrite its count; its end would
     mark the job finished while the new runner works on it."""
-    job_id = new_job("x.lost")
-    with transaction() as session:
-        first = repo.claim(session, job_id, 60)
-    assert first is not None
-    with transaction() as session:
-        row = session.get(Job, job_id)
-        assert row is not None
-        row.lease_until = utcnow() - timedelta(seconds=1)
-        session.add(row)
-    with transaction() as session:
-        second = repo.claim(session, job_id, 30)
-    assert second is not None and second[2] == 2
-    b_lease = job(job_id).lease_until
+    job_id, b_lease = taken_again("x.lost")
 
     JobContext(job_id, {}, {}, 600, attempt=1).progress(5, 10)
     with transaction() as session:
@@ -162,29 +155,17 @@ def test_on_sqlite_a_job_that_finishes_just_before_the_renewal_writes_keeps_no_l
     job_id = new_job("x.finishing")
     with transaction() as session:
         assert repo.claim(session, job_id, 60) is not None
-    engine = get_engine()
-    fired: list[bool] = []
 
-    def meanwhile(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if not fired and statement.lstrip().startswith("UPDATE job SET lease_until"):
-            fired.append(True)
-            other = engine.raw_connection()
-            try:
-                other.cursor().execute(
-                    "UPDATE job SET status = 'succeeded', lease_until = NULL WHERE id = ?",
-                    (job_id,),
-                )
-                other.commit()
-            finally:
-                other.close()
+    with (
+        committed_just_before(
+            "UPDATE job SET lease_until",
+            "UPDATE job SET status = 'succeeded', lease_until = NULL WHERE id = ?",
+            (job_id,),
+        ) as fired,
+        transaction() as session,
+    ):
+        renewed = repo.renew_lease(session, job_id, 1, 600)
 
-    event.listen(engine, "before_cursor_execute", meanwhile)
-    try:
-        with transaction() as session:
-            renewed = repo.renew_lease(session, job_id, 1, 600)
-    finally:
-        event.remove(engine, "before_cursor_execute", meanwhile)
-
-    assert fired == [True]
+    assert len(fired) == 1
     assert not renewed
     assert job(job_id).lease_until is None

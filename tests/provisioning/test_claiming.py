@@ -27,6 +27,7 @@ from tests.provisioning.task_rows import (
     install_recorder,
     tasks_of,
 )
+from tests.support import committed_just_before
 
 LEASE_S = 120
 
@@ -393,26 +394,11 @@ def test_on_sqlite_a_task_that_stops_being_the_claims_just_before_the_renewal_wr
     written by id, a task recorded (or claimed again) in between got a lease all the same."""
     ids = new_queue(1)
     assert claim(ids[0]) == ids
-    engine = get_engine()
-    fired: list[str] = []
 
-    def meanwhile(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if not fired and statement.lstrip().startswith("UPDATE task SET lease_until"):
-            fired.append(change)
-            other = engine.raw_connection()
-            try:
-                other.cursor().execute(sql, (ids[0],))
-                other.commit()
-            finally:
-                other.close()
-
-    event.listen(engine, "before_cursor_execute", meanwhile)
-    try:
+    with committed_just_before("UPDATE task SET lease_until", sql, (ids[0],)) as fired:
         renewed = _renew_in_transaction([(ids[0], 1)])
-    finally:
-        event.remove(engine, "before_cursor_execute", meanwhile)
 
-    assert fired == [change]
+    assert len(fired) == 1, change
     assert renewed == 0
     assert get_task(ids[0]).lease_until is None
 
