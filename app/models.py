@@ -70,6 +70,12 @@ class TaskAction(StrEnum):
     delete = "delete"
 
 
+REVOKING_ACTIONS = frozenset({TaskAction.suspend, TaskAction.delete})
+"""The actions that take access away. They are claimed and sent ahead of other work
+(`provisioning.repository.claim_batch`, `app.graph.urgency`): until one lands, a leaver keeps
+their access, and an initial load can queue minutes of creates at Graph's write budget."""
+
+
 class AssignmentTarget(StrEnum):
     """What should exist in the tenant for an assignment."""
 

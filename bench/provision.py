@@ -136,7 +136,11 @@ def engine_run(
     sandbox: Any,
     env: dict[str, str],
     faults: dict[str, Any] | None = None,
+    leaver_at: float | None = None,
 ) -> tuple[float, dict[str, float]]:
+    """One onboarding run; (wall seconds, figures). `leaver_at`: once that share of the run's
+    writes went out, the first user (created by then) is suspended, and the figures say when
+    the suspension reached the tenant (`_leaver_report`)."""
     from fastapi.testclient import TestClient
 
     from app import crypto, db, settings
@@ -233,8 +237,14 @@ def engine_run(
                         assert r.status_code == 201, (r.status_code, r.text)
 
                     return _arrivals(args, sandbox, call, app["id"], post_over_http, faults)
-            for i in range(1, args.users + 1):
-                post_user(i)
+            leaver = Leaver(sandbox, "leaver@contoso.com", leaver_at) if leaver_at else None
+            if leaver is None:
+                for i in range(1, args.users + 1):
+                    post_user(i)
+            else:
+                # Someone provisioned before the load, who leaves during it.
+                call("POST", "/users", json={**person(0), "username": "leaver",
+                                             "email": "leaver@contoso.com"})  # fmt: skip
             _sandbox_budget(sandbox, args)
             if faults:
                 sandbox.state.set_behaviour(faults)
@@ -254,20 +264,38 @@ def engine_run(
             def sample() -> None:
                 while not sampling.is_set():
                     samples.append((time.perf_counter(), float(_counters(sandbox)["writes"])))
-                    time.sleep(0.05)
+                    if leaver is not None:
+                        leaver.watch()
+                    time.sleep(0.01 if leaver is not None else 0.05)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             # Enabling provisioning plans every user at once; the clock stops when all are done.
             call("PATCH", f"/apps/{app['id']}", json={"provisioning_enabled": True})
+            if leaver is not None:
+                # The load: every user planned at once, by bulk creates (an HR import).
+                while not (leaver.created() and _task_counts() == {"succeeded": 1}):
+                    time.sleep(0.05)
+                start = time.perf_counter()
+                for first in range(1, args.users + 1, 1000):
+                    batch = [person(i) for i in range(first, min(first + 1000, args.users + 1))]
+                    call("POST", "/users/bulk", json={"mode": "all_or_nothing", "users": batch})
+            writes_due = 2.1 * args.users
             while True:
+                if leaver is not None and leaver.requested is None:
+                    done = _counters(sandbox)["writes"] - before["writes"]
+                    if done >= leaver_at * writes_due and leaver.created():  # type: ignore[operator]
+                        leaver.requested, leaver.requested_at = time.perf_counter(), time.time()
+                        leaver.users_then = leaver.live_users()
+                        user = call("GET", "/users", params={"username": "leaver"})["items"][0]
+                        call("PATCH", f"/users/{user['id']}", json={"status": "suspended"})
                 counts = _task_counts()
                 finished = sum(counts.get(k, 0) for k in ("succeeded", "failed", "blocked"))
-                if finished >= args.users and not any(
+                if finished >= args.users + (leaver is not None) and not any(
                     counts.get(k) for k in ("queued", "running", "pending_approval")
                 ):
                     break
-                time.sleep(0.1)
+                time.sleep(0.05)
             wall = time.perf_counter() - start
             sampling.set()
             sampler.join()
@@ -293,6 +321,8 @@ def engine_run(
                 if args.dump_log:
                     _dump_log(args.dump_log, logged)
                 delta.update(_bursts(logged, args.retry_after))
+            if leaver is not None:
+                delta.update(leaver.figures(start, start + wall))
             return wall, delta
     finally:
         for w in workers:
@@ -444,6 +474,90 @@ def _dump_log(path: str, entries: list[Any]) -> None:
             out.write(json.dumps(dataclasses.asdict(entry)) + "\n")
 
 
+class Leaver:
+    """A user suspended part-way through an initial load: when the request was made, when the
+    tenant first showed the account disabled, and how many users the tenant held at each."""
+
+    def __init__(self, sandbox: Any, upn: str, at: float) -> None:
+        from app.sandbox import seed
+
+        self.tenant = sandbox.state.tenant(seed.DEMO_TENANT_ID)
+        self.lock = sandbox.state.lock
+        self.upn = upn
+        self.at = at
+        self.requested: float | None = None
+        self.requested_at = 0.0  # the same moment on the wall clock, for the task's row
+        self.landed: float | None = None
+        self.users_then = 0
+        self.users_landed = 0
+        self.account: Any = None
+
+    def created(self) -> bool:
+        """Whether the account exists yet (found once: the watch reads only its own row)."""
+        if self.account is None:
+            with self.lock:
+                users = self.tenant.live_users()
+                self.account = next((u for u in users if u.upn == self.upn), None)
+        return self.account is not None
+
+    def live_users(self) -> int:
+        """The users the load made so far (the tenant's own seeded ones left out)."""
+        with self.lock:
+            return sum(1 for u in self.tenant.live_users() if u.upn.startswith("bench"))
+
+    def watch(self) -> None:
+        """Called every 10 ms: notes when the account is first seen disabled."""
+        if self.requested is None or self.landed is not None:
+            return
+        if self.account.props.get("accountEnabled") is False:
+            self.landed = time.perf_counter()
+            self.users_landed = self.live_users()
+
+    def figures(self, start: float, end: float) -> dict[str, float]:
+        if self.requested is None or self.landed is None:
+            raise SystemExit("FAIL: the leaver's suspension never reached the tenant")
+        from sqlalchemy import select
+
+        from app.db import transaction
+        from app.models import Task
+
+        with transaction() as session:
+            row = session.execute(
+                select(Task.created_at, Task.started_at, Task.finished_at)
+                .where(Task.action == "suspend")
+                .order_by(Task.id.desc())  # type: ignore[union-attr]
+            ).first()
+        assert row is not None and row[1] is not None, "the suspension's task was not run"
+        return {
+            "leaver_planned_s": row[0].timestamp() - self.requested_at,
+            "leaver_claimed_s": row[1].timestamp() - self.requested_at,
+            "leaver_requested_s": self.requested - start,
+            "leaver_landed_s": self.landed - self.requested,
+            "leaver_backlog_s": end - self.requested,
+            "leaver_users_then": float(self.users_then),
+            "leaver_users_landed": float(self.users_landed),
+        }
+
+
+def _leaver_report(args: argparse.Namespace, wall: float, d: dict[str, float]) -> None:
+    """The leaver run: a suspension requested during the load against the time the rest of
+    the load took from then (where it would have landed behind the backlog)."""
+    landed, backlog = d["leaver_landed_s"], d["leaver_backlog_s"]
+    print(
+        f"leaver    suspended {d['leaver_requested_s']:.1f} s into a load of {args.users} "
+        f"users ({d['leaver_users_then']:.0f} in the tenant then): in the tenant "
+        f"{landed * 1000:.0f} ms later (planned after {d['leaver_planned_s'] * 1000:.0f} ms, "
+        f"claimed after {d['leaver_claimed_s'] * 1000:.0f} ms), with "
+        f"{d['leaver_users_landed']:.0f} users created; "
+        f"the rest of the load took {backlog:.1f} s ({landed / backlog:.3f} of it)"
+    )
+    target = 2.0
+    print(
+        f"  target suspension in the tenant within {target:.0f} s: "
+        f"{'met' if landed <= target else 'MISSED'}"
+    )
+
+
 def _bursts(entries: list[Any], retry_after: float) -> dict[str, float]:
     """What a run with faults is made of: bursts of requests, each followed by a pause that
     ends a Retry-After after the burst's last announcing answer (every answer's window is
@@ -580,6 +694,11 @@ def main() -> None:
     )
     parser.add_argument("--no-faults", action="store_true", help="skip the run with faults")
     parser.add_argument(
+        "--no-leaver",
+        action="store_true",
+        help="skip the run where a user is suspended 30%% of the way through the load",
+    )
+    parser.add_argument(
         "--dump-log", metavar="PATH", help="write the faults run's request log (JSON lines)"
     )
     parser.add_argument(
@@ -658,6 +777,17 @@ def main() -> None:
             print(f"  target {name}: {'met' if ok else 'MISSED'}")
         if not args.no_faults:
             _faults_run(args, sandbox, redis_url, data_dir, ceiling, args.users / wall)
+        if not args.no_leaver:
+            sandbox.state.reset()
+            _add_bench_sku(sandbox.state.tenant(seed.DEMO_TENANT_ID), args.users)
+            redis_lib.Redis.from_url(redis_url).flushdb()
+            fresh_database(DB_NAME)
+            try:
+                env = _env(args, sandbox, redis_url, data_dir)
+                lwall, ld = engine_run(args, sandbox, env, leaver_at=0.3)
+            finally:
+                drop_database(DB_NAME)
+            _leaver_report(args, lwall, ld)
         if args.smoke:
             # The smoke covers people arriving one by one too (one command runs every mode).
             args.arrival_rate, args.users = 25.0, 30

@@ -47,6 +47,7 @@ from app.graph.limiter import RateLimiter
 from app.graph.models import BatchRequest, BatchResult, GraphCallRecord, GraphResponse
 from app.graph.requests import encode_query
 from app.graph.slots import Slots
+from app.graph.urgency import is_urgent
 
 OnFinal = Callable[[dict[str, BatchResult]], None]
 """Called with batch results as they become final (`GraphClient.batch`)."""
@@ -501,13 +502,16 @@ class GraphClient:
                 # than its slot says, perhaps with the burst after a pause.
                 # The oldest work gets the next free slot (`Slots`): a throttled item's
                 # resend goes before envelopes queued since, not behind them.
-                async with slots.hold(since) if slots is not None else contextlib.nullcontext():
+                urgent = is_urgent()
+                held = slots.hold(since, urgent=urgent) if slots is not None else None
+                async with held if held is not None else contextlib.nullcontext():
                     while True:
                         await self._limiter.acquire(
                             self._key,
                             writes=cost.writes,
                             units=cost.units,
                             requests=max(1, batch_size),
+                            urgent=urgent,
                         )
                         token = await self._tokens.token()
                         # Admitted is not sent: a 429 or a 503's Retry-After may have paused

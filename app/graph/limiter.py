@@ -65,6 +65,12 @@ at most `queue_s` long, and otherwise sleeps and asks again: under heavy demand 
 held seconds of budget, every slot of it inside a pause went at once when it ended, and
 Graph's bucket was overrun. (Holding by the caller's own slot instead starved a `$batch`
 needing a whole burst behind a stream of single writes.)
+
+An urgent request (one that takes access away: a suspension, a deletion; see
+`app.graph.urgency`) may take its slot while the queue ahead is `urgent_lead_s` longer than
+that. The callers that sleep and ask again all find the queue short enough at the same moment,
+and which of them came first was chance; with the lead, the urgent one takes the next slot
+that falls free (the queue is longer by the lead at most, inside the pause accounting above).
 """
 
 from __future__ import annotations
@@ -110,6 +116,7 @@ class Budget:
     share_window_s: float = 5.0
     pause_fill: float = 1.0
     queue_s: float = 0.1
+    urgent_lead_s: float = 0.1
 
     def __post_init__(self) -> None:
         if min(self.write_capacity, self.write_window_s, self.unit_capacity) <= 0:
@@ -122,8 +129,14 @@ class Budget:
             raise ValueError("pause_fill must be in [0, 1]")
         if self.queue_s <= 0:
             raise ValueError("queue_s must be positive")
+        if self.urgent_lead_s < 0:
+            raise ValueError("urgent_lead_s must not be negative")
         if not 0 < self.min_pace <= self.slowdown <= 1 or self.recovery_per_s < 0:
             raise ValueError("need 0 < min_pace <= slowdown <= 1 and recovery_per_s >= 0")
+
+    def horizon(self, urgent: bool) -> float:
+        """How long the queue ahead of a caller may be for it to take a slot, seconds."""
+        return self.queue_s + (self.urgent_lead_s if urgent else 0.0)
 
     @property
     def write_ceiling(self) -> float:
@@ -328,9 +341,13 @@ def balance(state: BucketState | None, spec: BucketSpec, now: float, pace: float
 class RateLimiter(Protocol):
     """Shared pacing for one Graph budget key ("app id + tenant")."""
 
-    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
+    async def acquire(
+        self, key: str, *, writes: int, units: int, requests: int = 1, urgent: bool = False
+    ) -> None:
         """Wait until both budgets have room for this request, then take it. `requests`: how
-        many Graph requests it carries (a `$batch` envelope carries its items).
+        many Graph requests it carries (a `$batch` envelope carries its items). `urgent`: it
+        takes access away, and takes a slot ahead of callers that are waiting for the queue
+        to shorten (`Budget.urgent_lead_s`).
 
         A pause that begins while the caller waits for its slot holds it until the pause
         ends. If the pause began at or after the slot, the slot is given up and a new one
@@ -389,11 +406,15 @@ class InProcessLimiter:
         self._pace: dict[str, Pace] = {}
         self._share: dict[str, Share] = {}
 
-    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
-        while not await self._admit(key, writes, units, requests):
+    async def acquire(
+        self, key: str, *, writes: int, units: int, requests: int = 1, urgent: bool = False
+    ) -> None:
+        while not await self._admit(key, writes, units, requests, self.budget.horizon(urgent)):
             pass
 
-    async def _admit(self, key: str, writes: int, units: int, requests: int) -> bool:
+    async def _admit(
+        self, key: str, writes: int, units: int, requests: int, horizon: float
+    ) -> bool:
         """Reserve a slot and wait for it; False when a pause that began at or after the slot
         must be waited out and a new slot taken (see `RateLimiter.acquire`)."""
         while True:
@@ -414,9 +435,9 @@ class InProcessLimiter:
             # The queue ahead must be within reach (see the module docstring); the request's
             # own slot may lie further, by what it takes itself.
             ahead = max((slot.start for slot in taking), default=now) - now
-            if ahead <= self.budget.queue_s + 1e-6:
+            if ahead <= horizon + 1e-6:
                 break
-            await self._sleep(max(ahead - self.budget.queue_s, 1e-3))
+            await self._sleep(max(ahead - horizon, 1e-3))
         at = max((slot.at for slot in taking), default=now)
         wait = at - now
         self._state[key] = (
@@ -738,7 +759,9 @@ class RedisLimiter:
             f"{base}:paused_until",
         ]
 
-    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
+    async def acquire(
+        self, key: str, *, writes: int, units: int, requests: int = 1, urgent: bool = False
+    ) -> None:
         keys = self._keys(key)
         per_us = 1_000_000.0
         args: list[str | int] = [
@@ -753,7 +776,7 @@ class RedisLimiter:
             repr(self.budget.share_window_s * per_us),
             repr(self._writes.pause_capacity),
             repr(self._units.pause_capacity),
-            repr(self.budget.queue_s * per_us),
+            repr(self.budget.horizon(urgent) * per_us),
             repr(self._writes.largest_need),
             repr(self._units.largest_need),
         ]

@@ -22,12 +22,12 @@ from app.db import insert_objects, new_object
 from app.evaluation.desired import DesiredState, Plan, diff
 from app.graph.errors import GraphRuleViolation
 from app.models import (
+    REVOKING_ACTIONS,
     App,
     Assignment,
     AssignmentState,
     AssignmentTarget,
     Task,
-    TaskAction,
     TaskStatus,
     utcnow,
 )
@@ -41,7 +41,7 @@ TASK_FUNCTION = "run_task"
 CLAIM_BATCH = 100
 """The most tasks one claim takes (one app's, in one executor run)."""
 NOT_STARTED = (TaskStatus.pending_approval, TaskStatus.queued, TaskStatus.blocked)
-DESTRUCTIVE = (TaskAction.delete, TaskAction.suspend)
+DESTRUCTIVE = REVOKING_ACTIONS
 
 
 def applied_state(assignment: Assignment) -> DesiredState | None:
@@ -329,9 +329,11 @@ def wake(session: Session, task: Task, delay_s: float = 0) -> None:
     that point (it exists by then), so callers need not flush one task at a time.
 
     A task due now is woken after the coalescing window (`CLAIM_COALESCE_MS`): the tasks
-    planned meanwhile are claimed with it and share its Graph batches."""
+    planned meanwhile are claimed with it and share its Graph batches. One that takes access
+    away (`REVOKING_ACTIONS`) is woken at once: a leaver's access matters more than the round
+    trip it could share."""
     attempt = task.attempts or 0
-    if delay_s <= 0:
+    if delay_s <= 0 and task.action not in REVOKING_ACTIONS:
         delay_s = get_settings().claim_coalesce_ms / 1000
 
     def _wake() -> queue.Wake:

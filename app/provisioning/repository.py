@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app.directory.repository import has_mapped_role
 from app.models import (
     OPEN_TASK_STATUSES,
+    REVOKING_ACTIONS,
     Assignment,
     DriftItem,
     DriftStatus,
@@ -264,7 +265,13 @@ def claim_batch(
             settled,
             through,
         )
-        .order_by((col(Task.id) == task_id).desc(), col(Task.id))
+        # The named task, then what takes access away (`REVOKING_ACTIONS`: a leaver planned
+        # during an initial load is not left behind its backlog), then the oldest.
+        .order_by(
+            (col(Task.id) == task_id).desc(),
+            col(Task.action).in_(REVOKING_ACTIONS).desc(),
+            col(Task.id),
+        )
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -551,8 +551,10 @@ class PausedAfterAdmission(InProcessLimiter):
         super().__init__(Budget())
         self.admitted = 0
 
-    async def acquire(self, key: str, *, writes: int, units: int, requests: int = 1) -> None:
-        await super().acquire(key, writes=writes, units=units, requests=requests)
+    async def acquire(
+        self, key: str, *, writes: int, units: int, requests: int = 1, urgent: bool = False
+    ) -> None:
+        await super().acquire(key, writes=writes, units=units, requests=requests, urgent=urgent)
         self.admitted += 1
         if self.admitted == 1:
             await self.pause(key, 0.2, throttled=1)

@@ -254,3 +254,33 @@ async def test_a_pause_that_begins_after_a_slot_costs_the_caller_that_slot(
     await asyncio.gather(*(caller((first, second)[i % 2]) for i in range(60)))
     at_once = sum(1 for t in gone if t - min(gone) < 0.01)
     assert 1 + at_once <= 50
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process", "redis"])
+async def test_an_urgent_request_takes_the_next_slot_before_callers_already_waiting(
+    redis_clients: list[aioredis.Redis], shared: bool
+) -> None:
+    """Callers that find the queue too long sleep and ask again, and which of them finds it
+    short first is chance; an urgent one (a suspension, a deletion: `app.graph.urgency`) may
+    take its slot with the queue `urgent_lead_s` longer, so it goes next."""
+    from app.graph.limiter import InProcessLimiter
+
+    budget = Budget(write_capacity=10, write_window_s=1, unit_capacity=10_000, unit_window_s=1,
+                    headroom=1.0, burst_s=0.1)  # fmt: skip
+    limiter = RedisLimiter(redis_clients[0], budget) if shared else InProcessLimiter(budget)
+    key = fresh_key()
+    order: list[str] = []
+
+    async def caller(name: str, urgent: bool = False) -> None:
+        await limiter.acquire(key, writes=1, units=1, urgent=urgent)
+        order.append(name)
+
+    waiting = [asyncio.create_task(caller(f"backlog {i}")) for i in range(8)]
+    await asyncio.sleep(0.15)  # a few went, the rest ask again as the queue shortens
+    went_before = len(order)
+    await caller("suspend", urgent=True)
+    await asyncio.gather(*waiting)
+    # 10 writes/s: one slot each 0.1 s. It goes with the next slot, or the one after when a
+    # caller already holds that one.
+    assert order.index("suspend") <= went_before + 2, order
+    assert order.index("suspend") < len(order) - 3, order

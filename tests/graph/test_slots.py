@@ -44,6 +44,68 @@ async def test_the_oldest_work_goes_first_and_equals_in_turn() -> None:
     assert order == ["resend", "older", "fresh a", "fresh b"]
 
 
+async def test_urgent_work_goes_before_older_work_and_the_oldest_urgent_first() -> None:
+    """A leaver's suspension must not wait behind a backlog's envelopes (`app.graph.urgency`)."""
+    slots = Slots(1, urgent_reserve=0)
+    order: list[str] = []
+    release = asyncio.Event()
+    first = asyncio.create_task(_hold_until(slots, release))
+    await asyncio.sleep(0)
+
+    async def wait(since: float, name: str, urgent: bool) -> None:
+        async with slots.hold(since, urgent=urgent):
+            order.append(name)
+            await asyncio.sleep(0)
+
+    waiters = [
+        asyncio.create_task(wait(since, name, urgent))
+        for since, name, urgent in [
+            (1.0, "backlog", False),
+            (9.0, "suspend", True),
+            (5.0, "resend", False),
+            (7.0, "delete", True),
+        ]
+    ]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, *waiters)
+    assert order == ["delete", "suspend", "backlog", "resend"]
+
+
+async def test_urgent_work_finds_a_slot_of_its_own_when_every_other_is_held() -> None:
+    slots = Slots(2, urgent_reserve=1)
+    release = asyncio.Event()
+    held = [asyncio.create_task(_hold_until(slots, release)) for _ in range(2)]
+    await asyncio.sleep(0)
+    order: list[str] = []
+    urgent_release = asyncio.Event()
+
+    async def wait(name: str, urgent: bool, until: asyncio.Event | None = None) -> None:
+        async with slots.hold(0.0, urgent=urgent):
+            order.append(name)
+            if until is not None:
+                await until.wait()
+
+    backlog = asyncio.create_task(wait("backlog", False))
+    suspend = asyncio.create_task(wait("suspend", True, urgent_release))
+    delete = asyncio.create_task(wait("delete", True))
+    await asyncio.sleep(0.01)
+    # The reserve went to the first urgent caller; the second waits for it, the backlog for
+    # one of the two held slots.
+    assert order == ["suspend"]
+    urgent_release.set()
+    await asyncio.gather(suspend, delete)
+    assert order == ["suspend", "delete"]
+    release.set()
+    await asyncio.gather(*held, backlog)
+    assert order == ["suspend", "delete", "backlog"]
+
+
+def test_a_negative_urgent_reserve_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Slots(1, urgent_reserve=-1)
+
+
 async def test_no_more_than_its_size_at_once_and_none_lost_to_cancellation() -> None:
     slots = Slots(3)
     inside = 0

@@ -85,6 +85,24 @@ def test_claim_takes_the_named_task_first_and_at_most_limit(env: dict[str, str])
     ]
 
 
+def test_a_claim_takes_what_takes_access_away_before_older_work(env: dict[str, str]) -> None:
+    """A suspension or a deletion planned behind a backlog is taken by the next claim, not
+    after every older task: until it lands the leaver keeps their access."""
+    with transaction() as session:
+        app = add_app(session)
+        backlog = queued_tasks(session, app, 6, action="create")
+        suspend, delete = (
+            queued_tasks(session, app, 1, action=action)[0] for action in ("suspend", "delete")
+        )
+        queued_tasks(session, app, 2, action="update")
+
+    claimed = claim(backlog[3], limit=4)
+
+    # The named task, then both revoking ones, then the oldest of the rest.
+    assert claimed == sorted([backlog[3], suspend, delete, backlog[0]])
+    assert claim(backlog[4], limit=4) == sorted([backlog[4], *backlog[1:3], backlog[5]])
+
+
 def test_claim_marks_tasks_running_with_a_lease_and_one_more_attempt(env: dict[str, str]) -> None:
     with transaction() as session:
         (task_id,) = queued_tasks(session, add_app(session), 1, attempts=2)

@@ -14,6 +14,7 @@ from app.db import transaction
 from app.models import Assignment, AssignmentTarget, Task, TaskStatus
 from app.provisioning import service
 from app.provisioning.planning import Run, next_plan
+from app.settings import get_settings
 from tests.provisioning.task_rows import (
     Recorder,
     add_app,
@@ -157,6 +158,34 @@ def test_reconcile_creates_a_queued_task_and_wakes_it(woken: Recorder) -> None:
     assert (task.status, task.action) == (TaskStatus.queued, "create")
     assert task.plan["attributes_changed"]["department"] == "Sales"
     assert woken.job_ids == [f"task:{task.id}:0"]
+
+
+@pytest.mark.parametrize(
+    ("target", "action", "window"),
+    [
+        (AssignmentTarget.present, "update", True),
+        (AssignmentTarget.suspended, "suspend", False),
+        (AssignmentTarget.deleted, "delete", False),
+    ],
+)
+def test_what_takes_access_away_is_woken_without_the_coalescing_window(
+    woken: Recorder, target: AssignmentTarget, action: str, window: bool
+) -> None:
+    """A leaver's suspension or deletion is claimed at once; other work waits out the window
+    (`CLAIM_COALESCE_MS`) so that what is planned meanwhile shares its Graph batches."""
+    assignment_id = new_assignment(
+        target=target,
+        desired=state(department="Legal", enabled=target == AssignmentTarget.present),
+        **provisioned(state()),
+    )
+
+    plan(assignment_id)
+
+    task = only_task(assignment_id)
+    assert (task.status, task.action) == (TaskStatus.queued, action)
+    window_s = get_settings().claim_coalesce_ms / 1000
+    assert window_s > 0
+    assert [w.defer_s for call in woken.calls for w in call] == [window_s if window else 0]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -82,8 +83,12 @@ def wire() -> Wire:
     return Wire()
 
 
-@pytest.fixture
-async def graph(sandbox: SandboxServer, wire: Wire) -> AsyncIterator[GraphClient]:
+@asynccontextmanager
+async def sandbox_graph(
+    sandbox: SandboxServer, transport: httpx.AsyncBaseTransport, **options: Any
+) -> AsyncIterator[GraphClient]:
+    """A real `GraphClient` on the sandbox tenant (real MSAL over TLS) sending through
+    `transport`, with short backoffs; `options` for the client's other settings."""
     tokens = MsalTokenProvider(
         seed.DEMO_CLIENT_ID,
         authority_base=sandbox.base_url,
@@ -92,19 +97,31 @@ async def graph(sandbox: SandboxServer, wire: Wire) -> AsyncIterator[GraphClient
         scope="https://graph.microsoft.com/.default",
         ca_file=str(sandbox.ca_file),
     )
-    tls = ssl.create_default_context(cafile=str(sandbox.ca_file))
     client = GraphClient(
         graph_base=sandbox.base_url,
         token_provider=tokens,
         limiter=InProcessLimiter(Budget(burst_s=150)),
         limiter_key=f"{seed.DEMO_CLIENT_ID}:{seed.DEMO_TENANT_ID}",
-        transport=RecordingTransport(httpx.AsyncHTTPTransport(verify=tls), wire, sandbox.base_url),
-        backoff_base=0.02,
-        backoff_max=0.2,
+        transport=transport,
+        **{"backoff_base": 0.02, "backoff_max": 0.2, **options},
     )
-    yield client
-    await client.aclose()
-    tokens.close()
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        tokens.close()
+
+
+def recording(sandbox: SandboxServer, wire: Wire) -> RecordingTransport:
+    """A TLS transport to the sandbox that keeps a copy of what went on the wire in `wire`."""
+    tls = ssl.create_default_context(cafile=str(sandbox.ca_file))
+    return RecordingTransport(httpx.AsyncHTTPTransport(verify=tls), wire, sandbox.base_url)
+
+
+@pytest.fixture
+async def graph(sandbox: SandboxServer, wire: Wire) -> AsyncIterator[GraphClient]:
+    async with sandbox_graph(sandbox, recording(sandbox, wire)) as client:
+        yield client
 
 
 # --- builders -----------------------------------------------------------------------------

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from app.graph import Budget, GraphClient, InProcessLimiter, MsalTokenProvider
+from app.graph import GraphClient
 from app.graph.errors import error_from_response
 from app.provisioning.executor import Executor
 from app.provisioning.outcome import Retry, decide
 from app.sandbox import seed
 from app.sandbox.server import SandboxServer
-from tests.provisioning.executor.conftest import app_info, person, tenant, work
+from tests.provisioning.executor.conftest import app_info, person, sandbox_graph, tenant, work
 
 pytestmark = pytest.mark.anyio
 
@@ -68,28 +68,9 @@ def timed(sandbox: SandboxServer) -> TimedTransport:
 async def concurrent_graph(
     sandbox: SandboxServer, timed: TimedTransport
 ) -> AsyncIterator[GraphClient]:
-    tokens = MsalTokenProvider(
-        seed.DEMO_CLIENT_ID,
-        authority_base=sandbox.base_url,
-        tenant=seed.DEMO_TENANT_ID,
-        client_secret=seed.DEMO_CLIENT_SECRET,
-        scope="https://graph.microsoft.com/.default",
-        ca_file=str(sandbox.ca_file),
-    )
-    client = GraphClient(
-        graph_base=sandbox.base_url,
-        token_provider=tokens,
-        limiter=InProcessLimiter(Budget(burst_s=150)),
-        limiter_key=f"{seed.DEMO_CLIENT_ID}:{seed.DEMO_TENANT_ID}",
-        transport=timed,
-        backoff_base=0.02,
-        backoff_max=0.2,
-        max_attempts=10,
-        batch_concurrency=4,  # several envelopes in flight at once
-    )
-    yield client
-    await client.aclose()
-    tokens.close()
+    # Several envelopes in flight at once.
+    async with sandbox_graph(sandbox, timed, max_attempts=10, batch_concurrency=4) as client:
+        yield client
 
 
 async def test_no_request_leaves_inside_a_retry_after_window_429_or_503(
