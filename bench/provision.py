@@ -16,6 +16,11 @@ themselves: 429s the tenant gave on its own (the engine overran the budget), was
 (writes that changed nothing: a lost answer resent blindly) and requests that arrived inside
 a Retry-After window the sandbox had announced (the engine did not honour the pause).
 
+Then (unless --no-leaver) a user provisioned beforehand is suspended 30% of the way through a
+load of the same size, planned at once by bulk creates: how long the suspension took to reach
+the tenant, against how long the rest of the load took from then (where a suspension queued
+behind the load would land).
+
     BENCH_DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/provision.py [--users N]
     python bench/provision.py --smoke     # small run for CI
 """

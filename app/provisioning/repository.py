@@ -70,9 +70,16 @@ def get_task(session: Session, task_id: int) -> Task | None:
     return session.get(Task, task_id)
 
 
-def tasks_by_id(session: Session, task_ids: Iterable[int]) -> dict[int, Task]:
-    rows = session.execute(select(Task).where(col(Task.id).in_(list(task_ids)))).scalars()
-    return {t.id: t for t in rows if t.id is not None}
+def tasks_by_id(
+    session: Session, task_ids: Iterable[int], *, lock: bool = False
+) -> dict[int, Task]:
+    """These tasks by id. `lock`: row locks in id order (Postgres; the write lock on SQLite),
+    held until the transaction ends, and the rows read afresh."""
+    query = select(Task).where(col(Task.id).in_(list(task_ids)))
+    if lock:
+        query = query.order_by(col(Task.id)).with_for_update()
+        query = query.execution_options(populate_existing=True)
+    return {t.id: t for t in session.execute(query).scalars() if t.id is not None}
 
 
 def transition(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -174,12 +175,27 @@ def app_info(app_id: int, graph_base: str) -> AppInfo:
         )
 
 
-def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
-    """Write every outcome back in one transaction, then re-plan what moved meanwhile."""
+def record(
+    app_id: int, outcomes: list[Outcome], max_attempts: int, held: Mapping[int, int]
+) -> None:
+    """Write every outcome back in one transaction, then re-plan what moved meanwhile.
+
+    `held`: the attempt the claim took of each task. An outcome is written only while its task
+    is still that attempt's (running, or put back in the queue by the sweeper and not taken
+    since): a runner that lost its claim (stalled past its lease, the sweeper requeued the
+    task, another claim took it) must not overwrite what the new run is doing, nor record a
+    second end. Its writes are in the tenant; the new run's look-ups find them."""
     with transaction() as session:
         app = apps_repo.get(session, app_id)
         assert app is not None
-        tasks = repo.tasks_by_id(session, [o.task_id for o in outcomes])
+        # Locked before the check below, which then holds until the commit (a sweep and a
+        # claim wait for it): their assignments first, as planning locks them before it
+        # writes a task (`lock_assignments`), then the tasks, each in id order.
+        task_ids = [o.task_id for o in outcomes]
+        found = repo.tasks_by_id(session, task_ids).values()
+        repo.lock_assignments(session, sorted({t.assignment_id for t in found} - {None}))  # type: ignore[arg-type]
+        tasks = repo.tasks_by_id(session, task_ids, lock=True)
+        outcomes = _still_held(outcomes, tasks, held)
         assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])
         writebacks: list[int] = []
         replan: list[Assignment] = []
@@ -261,6 +277,33 @@ def record(app_id: int, outcomes: list[Outcome], max_attempts: int) -> None:
         )
         # Logged once the outcomes are durable: a line must not report what a rollback undid.
         after_commit(session, lambda: _log_outcomes(lines))
+
+
+def _still_held(
+    outcomes: list[Outcome], tasks: Mapping[int, Task], held: Mapping[int, int]
+) -> list[Outcome]:
+    """The outcomes whose task is still the claim's (see `record`); the rest are logged."""
+    kept = []
+    for outcome in outcomes:
+        task = tasks.get(outcome.task_id)
+        if (
+            task is not None
+            and task.attempts == held.get(outcome.task_id)
+            and task.status in (TaskStatus.running, TaskStatus.queued)
+        ):
+            kept.append(outcome)
+            continue
+        log.warning(
+            "task.outcome_dropped",
+            extra={
+                "task_id": outcome.task_id,
+                "attempt": held.get(outcome.task_id),
+                "attempt_now": task.attempts if task is not None else None,
+                "status_now": task.status if task is not None else None,
+                "outcome": outcome.status,
+            },
+        )
+    return kept
 
 
 def _recreate_needs_approval(
@@ -606,7 +649,8 @@ async def execute(claimed: Claimed, runtime: Any, max_attempts: int) -> str:
         if not (isinstance(decision, Blocked) and decision.why is Blocker.ADMIN_MUST_ACT):
             log.exception("task batch for app %s failed before reaching Graph", claimed.app_id)
         outcomes = [Outcome(w.task_id, cause=exc) for w in claimed.works]
-    await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts)
+    held = {w.task_id: w.attempt for w in claimed.works}
+    await asyncio.to_thread(record, claimed.app_id, outcomes, max_attempts, held)
     if client is not None:
         await observe_limiter(client.limiter, client.limiter_key)
     return f"ran {len(outcomes)}"

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.db import get_engine, transaction
 from app.models import App, Assignment, Task, TaskStatus, utcnow
 from app.provisioning import runner
+from app.provisioning.executor import Outcome
 from app.provisioning.planning import reconcile
 from app.provisioning.repository import claim_batch, renew_leases, stale_tasks
 from tests.provisioning.task_rows import (
@@ -345,6 +346,62 @@ def test_renewing_leaves_alone_a_task_that_is_no_longer_the_claims(env: dict[str
     assert before[ours] is not None and ours_until > before[ours]
     assert get_task(recorded).lease_until is None
     assert get_task(reclaimed).lease_until == before[reclaimed]
+
+
+def _lost_claim(retaken: bool) -> int:
+    """A task claimed (attempt 1) whose lease ran out while its runner stalled: swept back to
+    the queue, and (`retaken`) claimed again since (attempt 2)."""
+    (task_id,) = new_queue(1)
+    assert claim(task_id) == [task_id]
+    with transaction() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.lease_until = utcnow() - timedelta(seconds=1)
+        session.add(task)
+    assert sweep_rows() == [(task_id, 1)]
+    if retaken:
+        assert claim(task_id) == [task_id]
+    return task_id
+
+
+def _record_first_claim(task_id: int) -> None:
+    app_id = get_task(task_id).app_id
+    runner.record(app_id, [Outcome(task_id, tenant_object_id="obj-late")], 5, {task_id: 1})
+
+
+def test_a_runner_that_lost_its_claim_records_nothing_over_the_new_run(
+    env: dict[str, str],
+) -> None:
+    task_id = _lost_claim(retaken=True)
+
+    _record_first_claim(task_id)
+
+    task = get_task(task_id)
+    assert (task.status, task.attempts, task.finished_at, task.steps) == (
+        TaskStatus.running,
+        2,
+        None,
+        None,
+    )
+    assert task.lease_until is not None
+    with transaction() as session:
+        assignment = session.get(Assignment, task.assignment_id)
+        assert assignment is not None and assignment.tenant_object_id is None
+
+
+def test_a_runner_whose_task_was_swept_but_not_taken_again_records_it(
+    env: dict[str, str],
+) -> None:
+    """Nobody else ran it: the runner's outcome is what the tenant holds."""
+    task_id = _lost_claim(retaken=False)
+
+    _record_first_claim(task_id)
+
+    task = get_task(task_id)
+    assert (task.status, task.attempts) == (TaskStatus.succeeded, 1)
+    with transaction() as session:
+        assignment = session.get(Assignment, task.assignment_id)
+        assert assignment is not None and assignment.tenant_object_id == "obj-late"
 
 
 def test_a_finished_batch_stops_renewing(env: dict[str, str]) -> None:
