@@ -262,7 +262,16 @@ def claim_batch(
             return []
         through = col(Task.id) <= task_id
     due = or_(col(Task.next_attempt_at).is_(None), col(Task.next_attempt_at) <= now)
-    settled = true() if planned_before is None else col(Task.updated_at) <= planned_before
+    # What takes access away is woken at once, with no window of its own to wait out: a drain
+    # takes it whatever its age. (Leavers planned by the hundred send one group wake-up per
+    # claim, fired at once in any order; a claim named by one takes the lowest revoking ids,
+    # perhaps another group's, and the groups left short had only a drain that took nothing
+    # younger than the window: their tasks waited for the sweeper.)
+    settled = (
+        true()
+        if planned_before is None
+        else or_(col(Task.updated_at) <= planned_before, col(Task.action).in_(REVOKING_ACTIONS))
+    )
     candidates = (
         select(col(Task.id))
         .where(

@@ -104,6 +104,30 @@ def test_a_claim_takes_what_takes_access_away_before_older_work(env: dict[str, s
     assert claim(backlog[4], limit=4) == sorted([backlog[4], *backlog[1:3], backlog[5]])
 
 
+def test_leavers_planned_by_the_hundred_are_all_claimed_whatever_order_their_wake_ups_run(
+    env: dict[str, str],
+) -> None:
+    """Revoking tasks are woken without the coalescing window, so the group wake-ups of a
+    commit that suspends many people fire together, in any order. A group claim may take
+    another group's tasks, and the group left short relies on the drains, which leave tasks
+    younger than the window to their own wake-up: revoking ones are taken whatever their
+    age, or they waited for the sweeper."""
+    with transaction() as session:
+        ids = queued_tasks(session, add_app(session), 10, action="suspend")
+    limit, window_s = 4, 0.35
+    # One group wake-up per `limit` ids, each naming the highest (`queue.take_pending`), run
+    # from the last; a full claim sends a drain at once (`runner.run_task`).
+    for named in (ids[9], ids[7], ids[3]):
+        with transaction() as session:
+            taken = claim_batch(session, named, LEASE_S, limit, group=True)
+        while len(taken) >= limit:
+            with transaction() as session:
+                planned_before = utcnow() - timedelta(seconds=window_s)
+                taken = claim_batch(session, max(taken), LEASE_S, limit, False, planned_before)
+
+    assert [i for i in ids if get_task(i).status == TaskStatus.queued] == []
+
+
 def test_claim_marks_tasks_running_with_a_lease_and_one_more_attempt(env: dict[str, str]) -> None:
     with transaction() as session:
         (task_id,) = queued_tasks(session, add_app(session), 1, attempts=2)

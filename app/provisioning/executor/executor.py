@@ -52,14 +52,17 @@ class Executor:
             with graph_urgency.urgent() if urgent else contextlib.nullcontext():
                 return await self._run(works)
         rest = [w for w in works if w.action not in REVOKING_ACTIONS]
-        # Both finish before a fault of either is raised: a part left running would send
-        # writes nobody records.
+        # Both run to their end: a fault of ours in one (its lanes catch the rest) leaves its
+        # works failed with it, and the other's outcomes (writes Graph accepted) recorded.
         parts = await asyncio.gather(
             self._run_urgent(urgent), self._run(rest), return_exceptions=True
         )
         by_task: dict[int, Outcome] = {}
-        for part in parts:
-            if isinstance(part, BaseException):
+        for part, part_works in zip(parts, (urgent, rest), strict=True):
+            if isinstance(part, Exception):
+                log.error("a run of %d items stopped", len(part_works), exc_info=part)
+                part = [Outcome(w.task_id, cause=part) for w in part_works]
+            elif isinstance(part, BaseException):  # cancelled: nothing is recorded
                 raise part
             by_task.update((o.task_id, o) for o in part)
         return [by_task[w.task_id] for w in works]

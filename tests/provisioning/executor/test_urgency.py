@@ -10,6 +10,7 @@ import pytest
 
 from app.graph import GraphClient
 from app.graph import urgency as graph_urgency
+from app.provisioning.executor import Executor
 from app.sandbox.seed import add_user
 from app.sandbox.server import SandboxServer
 from tests.provisioning.executor.conftest import (
@@ -85,3 +86,25 @@ async def test_urgency_holds_for_the_block_and_the_tasks_started_in_it() -> None
         seen.append(graph_urgency.is_urgent())
     seen.append(graph_urgency.is_urgent())
     assert seen == [True, True, False]
+
+
+async def test_a_fault_in_one_part_leaves_the_others_outcomes_standing(
+    one_at_a_time: GraphClient, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The joiners' creates that Graph accepted are recorded even if the leavers' part stopped
+    on a fault of ours: failing them too would send their writes again."""
+
+    async def broken(self: Executor, works: object) -> None:
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(Executor, "_run_urgent", broken)
+    add_user(tenant(sandbox), "leaver@contoso.com", "Leaver", user_id=LEAVER)
+    joiner = work(1, person("joiner1@contoso.com"))
+    leaver = work(2, person("leaver@contoso.com", enabled=False), action="suspend",
+                  applied=person("leaver@contoso.com"), tenant_object_id=LEAVER)  # fmt: skip
+
+    created, stopped = await run(one_at_a_time, sandbox, joiner, leaver)
+
+    assert created.status == "succeeded" and created.tenant_object_id is not None
+    assert isinstance(stopped.cause, RuntimeError)
+    assert tenant(sandbox).users[LEAVER].props["accountEnabled"] is True
