@@ -120,6 +120,18 @@ def open_task(session: Session, assignment_id: int | None) -> Task | None:
     ).scalar_one_or_none()
 
 
+def lock_users(session: Session, user_ids: Sequence[int]) -> None:
+    """Row-lock these directory users, in id order, until the transaction ends (before their
+    assignments: the order a change to a user takes them in)."""
+    if user_ids:
+        session.execute(
+            select(col(User.id))
+            .where(col(User.id).in_(list(user_ids)))
+            .order_by(col(User.id))
+            .with_for_update()
+        ).all()
+
+
 def lock_assignments(session: Session, assignment_ids: Sequence[int]) -> None:
     """Row-lock these assignments (in id order, so two planners never wait on each other in a
     circle) until the transaction ends. Planning takes it before reading their open tasks: a
@@ -405,10 +417,22 @@ def stale_tasks(session: Session, older_than_s: int) -> list[tuple[int, int]]:
     """(id, attempts) of queued tasks that are due but were not picked up, and of running
     tasks whose lease ran out (their worker died): the latter go back to queued here."""
     now = utcnow()
+    # The rows are locked first, in id order, skipping those another transaction holds: a
+    # late `record()` of one of them locks in id order too, and an UPDATE locking in the
+    # index's order could deadlock with it (a row being recorded is finished anyway).
+    expired = select(col(Task.id)).where(
+        col(Task.status) == TaskStatus.running, col(Task.lease_until) < now
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        expired = expired.order_by(col(Task.id)).with_for_update(skip_locked=True)
     # Returned as they are requeued: the update makes them look fresh to the query below.
     requeued = session.execute(
         update(Task)
-        .where(col(Task.status) == TaskStatus.running, col(Task.lease_until) < now)
+        .where(
+            col(Task.id).in_(expired),
+            col(Task.status) == TaskStatus.running,
+            col(Task.lease_until) < now,
+        )
         .values(status=TaskStatus.queued, lease_until=None, updated_at=now)
         .returning(col(Task.id), col(Task.attempts))
     ).all()

@@ -180,20 +180,31 @@ def record(
 ) -> None:
     """Write every outcome back in one transaction, then re-plan what moved meanwhile.
 
-    `held`: the attempt the claim took of each task. An outcome is written only while its task
-    is still that attempt's (running, or put back in the queue by the sweeper and not taken
-    since): a runner that lost its claim (stalled past its lease, the sweeper requeued the
-    task, another claim took it) must not overwrite what the new run is doing, nor record a
-    second end. Its writes are in the tenant; the new run's look-ups find them."""
+    `held`: the attempt the claim took of each task. An outcome is written only while no
+    other claim has taken its task since: a runner that lost its claim (stalled past its
+    lease, the sweeper requeued the task, another claim took it) must not overwrite what the
+    new run is doing, nor record a second end; its writes are in the tenant, where the new
+    run's look-ups find them. Nobody else ran this attempt otherwise, whatever became of the
+    task meanwhile (requeued, then cancelled or re-planned), so the outcome is what the
+    tenant holds and is recorded."""
     with transaction() as session:
         app = apps_repo.get(session, app_id)
         assert app is not None
-        # Locked before the check below, which then holds until the commit (a sweep and a
-        # claim wait for it): their assignments first, as planning locks them before it
-        # writes a task (`lock_assignments`), then the tasks, each in id order.
+        # Locked before the check below, which then holds until the commit (a claim waits for
+        # it; a sweep skips what is locked), in the order a user's change locks them (the
+        # user, then its assignments, then their tasks; `update_user`, `lock_assignments`),
+        # each in id order: the users whose ImmutableID is written back, the assignments,
+        # the tasks.
         task_ids = [o.task_id for o in outcomes]
-        found = repo.tasks_by_id(session, task_ids).values()
-        repo.lock_assignments(session, sorted({t.assignment_id for t in found} - {None}))  # type: ignore[arg-type]
+        found = repo.tasks_by_id(session, task_ids)
+        writing_back = {
+            found[o.task_id].user_id
+            for o in outcomes
+            if o.tenant_immutable_id and o.task_id in found
+        }
+        repo.lock_users(session, sorted(writing_back - {None}))  # type: ignore[arg-type]
+        assignment_ids = {t.assignment_id for t in found.values()} - {None}
+        repo.lock_assignments(session, sorted(assignment_ids))  # type: ignore[arg-type]
         tasks = repo.tasks_by_id(session, task_ids, lock=True)
         outcomes = _still_held(outcomes, tasks, held)
         assignments = repo.assignments_by_id(session, [t.assignment_id for t in tasks.values()])
@@ -286,11 +297,7 @@ def _still_held(
     kept = []
     for outcome in outcomes:
         task = tasks.get(outcome.task_id)
-        if (
-            task is not None
-            and task.attempts == held.get(outcome.task_id)
-            and task.status in (TaskStatus.running, TaskStatus.queued)
-        ):
+        if task is not None and task.attempts == held.get(outcome.task_id):
             kept.append(outcome)
             continue
         log.warning(

@@ -272,6 +272,37 @@ def test_a_running_task_whose_lease_ran_out_goes_back_to_queued(env: dict[str, s
     assert stale == [(task_id, 2)]
 
 
+def test_the_sweep_skips_a_task_whose_row_a_late_recording_holds(env: dict[str, str]) -> None:
+    """A runner that stalled past its lease records at last, holding its tasks in id order:
+    a sweep updating expired rows in the index's order could wait on one while holding
+    another the recording wants, a deadlock the database ends by aborting one of them. The
+    sweep takes only the rows nobody holds, at once; the recording finishes the other."""
+    ids = new_queue(3)
+    assert claim(ids[0]) == ids
+    with transaction() as session:
+        for task in session.execute(select(Task).where(col(Task.id).in_(ids))).scalars():
+            task.lease_until = utcnow() - timedelta(seconds=1)
+            session.add(task)
+    recording = get_engine().connect()
+    try:
+        recording.begin()
+        recording.execute(text("SELECT id FROM task WHERE id = :id FOR UPDATE"), {"id": ids[1]})
+        swept: list[list[tuple[int, int]]] = []
+        sweep = threading.Thread(target=lambda: swept.append(sweep_rows()))
+        sweep.start()
+        sweep.join(timeout=10)
+        assert not sweep.is_alive(), "the sweep waited for the held row"
+    finally:
+        recording.rollback()
+        recording.close()
+    assert swept == [[(ids[0], 1), (ids[2], 1)]]
+    assert [get_task(i).status for i in ids] == [
+        TaskStatus.queued,
+        TaskStatus.running,
+        TaskStatus.queued,
+    ]
+
+
 def test_a_worker_that_died_just_after_claiming_is_swept_at_once(env: dict[str, str]) -> None:
     """The lease is what says the worker is gone; how recently the row changed does not."""
     task_id = one_task(
@@ -413,11 +444,20 @@ def test_a_runner_that_lost_its_claim_records_nothing_over_the_new_run(
         assert assignment is not None and assignment.tenant_object_id is None
 
 
+@pytest.mark.parametrize("since", [None, TaskStatus.cancelled, TaskStatus.pending_approval])
 def test_a_runner_whose_task_was_swept_but_not_taken_again_records_it(
-    env: dict[str, str],
+    env: dict[str, str], since: TaskStatus | None
 ) -> None:
-    """Nobody else ran it: the runner's outcome is what the tenant holds."""
+    """Nobody else ran it: the runner's outcome is what the tenant holds, even if the task was
+    cancelled or sent for approval after the sweep (planning and admins take a queued task
+    for one not started). Dropped, the account it created would be orphaned."""
     task_id = _lost_claim(retaken=False)
+    if since is not None:
+        with transaction() as session:
+            task = session.get(Task, task_id)
+            assert task is not None
+            task.status = since
+            session.add(task)
 
     _record_first_claim(task_id)
 
@@ -426,6 +466,43 @@ def test_a_runner_whose_task_was_swept_but_not_taken_again_records_it(
     with transaction() as session:
         assignment = session.get(Assignment, task.assignment_id)
         assert assignment is not None and assignment.tenant_object_id == "obj-late"
+
+
+def test_recording_a_write_back_locks_the_user_before_its_assignments(env: dict[str, str]) -> None:
+    """A change to a user (`PATCH /users/{id}`, a source sync) locks the user, then its
+    assignments and tasks. Recording an ImmutableID to write back onto the user locked the
+    assignments first and the user last: each waited for the other (Postgres aborts one; the
+    recording's batch lost its outcomes). Now it waits for the user before taking anything."""
+    (task_id,) = new_queue(1)
+    assert claim(task_id) == [task_id]
+    task = get_task(task_id)
+    outcome = Outcome(task_id, tenant_object_id="obj-1", tenant_immutable_id="aW1tdXRhYmxl")
+    changing_user = get_engine().connect()
+    try:
+        changing_user.begin()
+        changing_user.execute(
+            text("SELECT id FROM directory_user WHERE id = :id FOR UPDATE"), {"id": task.user_id}
+        )
+        recording = threading.Thread(
+            target=lambda: runner.record(task.app_id, [outcome], 5, {task_id: 1})
+        )
+        recording.start()
+        time.sleep(1)
+        assert recording.is_alive()  # waiting for the user
+        with get_engine().connect() as other:
+            other.execute(text("SET lock_timeout = '1s'"))
+            # The assignment is free: the change to the user can go on and take it.
+            other.execute(
+                text("SELECT id FROM assignment WHERE id = :id FOR UPDATE"),
+                {"id": task.assignment_id},
+            )
+            other.rollback()
+    finally:
+        changing_user.rollback()
+        changing_user.close()
+    recording.join(timeout=10)
+    assert not recording.is_alive()
+    assert get_task(task_id).status == TaskStatus.succeeded
 
 
 def test_a_finished_batch_stops_renewing(env: dict[str, str]) -> None:
