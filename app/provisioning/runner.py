@@ -190,8 +190,8 @@ def record(
     with transaction() as session:
         app = apps_repo.get(session, app_id)
         assert app is not None
-        # Locked before the check below, which then holds until the commit (a claim waits for
-        # it; a sweep skips what is locked), in the order a user's change locks them (the
+        # Locked before the check below, which then holds until the commit (claims and sweeps
+        # skip what is locked), in the order a user's change locks them (the
         # user, then its assignments, then their tasks; `update_user`, `lock_assignments`),
         # each in id order: the users whose ImmutableID is written back, the assignments,
         # the tasks.
