@@ -123,13 +123,7 @@ def open_task(session: Session, assignment_id: int | None) -> Task | None:
 def lock_users(session: Session, user_ids: Sequence[int]) -> None:
     """Row-lock these directory users, in id order, until the transaction ends (before their
     assignments: the order a change to a user takes them in)."""
-    if user_ids:
-        session.execute(
-            select(col(User.id))
-            .where(col(User.id).in_(list(user_ids)))
-            .order_by(col(User.id))
-            .with_for_update()
-        ).all()
+    _lock_by_id(session, col(User.id), user_ids)
 
 
 def lock_assignments(session: Session, assignment_ids: Sequence[int]) -> None:
@@ -138,12 +132,14 @@ def lock_assignments(session: Session, assignment_ids: Sequence[int]) -> None:
     concurrent planner (another job, a worker re-planning after a run) that opened a task for
     one of them has committed by the time the lock is granted, so its task is seen and updated
     instead of a second open task colliding with `uq_task_open_per_assignment`."""
-    if assignment_ids:
+    _lock_by_id(session, col(Assignment.id), assignment_ids)
+
+
+def _lock_by_id(session: Session, id_column: Any, ids: Sequence[int]) -> None:
+    """`SELECT id ... ORDER BY id FOR UPDATE`: the rows locked in id order."""
+    if ids:
         session.execute(
-            select(col(Assignment.id))
-            .where(col(Assignment.id).in_(list(assignment_ids)))
-            .order_by(col(Assignment.id))
-            .with_for_update()
+            select(id_column).where(id_column.in_(list(ids))).order_by(id_column).with_for_update()
         ).all()
 
 
