@@ -205,14 +205,23 @@ def test_a_batch_that_finds_no_free_connection_is_shed_after_one_wait(
             session.execute(text("SELECT 1"))  # this batch holds its connection
             first_writing.set()
             assert taken.wait(10)
-        else:
-            # The next batch asks for a connection once the taker has the first one's too.
+        return original(session, requests, **kwargs)
+
+    original_recheck = router.recheck
+
+    def recheck_once_taken(session: Any, *args: Any) -> Any:
+        if first_writing.is_set():
+            # The next batch asks for a connection (its first query is this recheck) only
+            # once the taker has the first batch's too. Asking earlier, it could take that
+            # connection the moment it was given back, ahead of the taker already waiting for
+            # it (the pool lets a new caller in before a woken waiter), and find one free.
             deadline = time.monotonic() + 10
             while len(held) < 30 and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return original(session, requests, **kwargs)
+        return original_recheck(session, *args)
 
     monkeypatch.setattr(service, "create_requested_users", first_holds)
+    monkeypatch.setattr(router, "recheck", recheck_once_taken)
 
     def take_the_pool() -> None:
         first_writing.wait(10)
