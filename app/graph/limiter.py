@@ -58,13 +58,17 @@ bench/provision.py's run with faults then carried 168 calls rather than ~185, an
 made 0.75 of the fault-free rate.)
 
 Every caller holding a slot inside a pause goes when it ends, so those slots are counted
-against the bank: the refill from the pause's start to the queue's tail, plus one request
-that may have been paid before the pause began, plus the requests the other bucket made
-wait past their slot here (`lag`). A caller takes a slot only while the queue ahead of it is
-at most `queue_s` long, and otherwise sleeps and asks again: under heavy demand the queue
-held seconds of budget, every slot of it inside a pause went at once when it ended, and
-Graph's bucket was overrun. (Holding by the caller's own slot instead starved a `$batch`
-needing a whole burst behind a stream of single writes.)
+against the bank: each bucket remembers the slots and sizes of its last few requests
+(`recent`) and counts those after the pause's start. When it does not remember that far
+back, it counts the refill from the pause's start to the queue's tail, plus one request that
+may have been paid before the pause began, plus the requests the other bucket made wait past
+their slot here (`lag`); that bound took up to a whole `$batch` too many from every bank.
+
+A caller takes a slot only while the queue ahead of it is at most `queue_s` long, and
+otherwise sleeps and asks again: under heavy demand the queue held seconds of budget, every
+slot of it inside a pause went at once when it ended, and Graph's bucket was overrun.
+(Holding by the caller's own slot instead starved a `$batch` needing a whole burst behind a
+stream of single writes.)
 
 An urgent request (one that takes access away: a suspension, a deletion; see
 `app.graph.urgency`) may take its slot while the queue ahead is `urgent_lead_s` longer than
@@ -198,6 +202,15 @@ class BucketState:
     # paid earlier than their slot says), and the last of those slots.
     lag: float = 0.0
     lag_until: float = 0.0
+    # (slot, tokens) of the last `RECENT` requests, oldest first: which of them a pause that
+    # began at a given time holds (see `_held`).
+    recent: tuple[tuple[float, float], ...] = ()
+
+
+# How many of the last requests a bucket remembers. Slots are taken no more than the queue's
+# horizon ahead (0.2 s at most), and after a burst the budget paces envelopes of up to 20
+# writes 0.1 s apart: a pause holds one or two of them.
+RECENT = 8
 
 
 @dataclass(frozen=True)
@@ -267,13 +280,30 @@ def _banked(state: BucketState, spec: BucketSpec, rate: float, pause: Pause) -> 
     late = 0.0 if pause.settled is None else max(0.0, pause.settled - since)
     most = spec.pause_capacity - max(0.0, pause.spread_s) * rate
     if state.stamp > since:
-        held = (state.stamp - since) * rate + spec.largest_need
-        if state.lag_until > since:
-            held += state.lag
+        held = _held(state, since)
+        if held is None:
+            held = (state.stamp - since) * rate + spec.largest_need
+            if state.lag_until > since:
+                held += state.lag
         refill = max(0.0, pause.until - state.stamp - late) * rate
         return min(state.tokens, 0.0) + min(most - held, refill)
     before = min(_refilled(state, spec, since, rate), 0.0)
     return before + min(most, max(0.0, pause.until - since - late) * rate)
+
+
+def _held(state: BucketState, since: float) -> float | None:
+    """The tokens of the requests whose slots lie after `since` (they go when a pause that
+    began then ends), when the bucket remembers back that far; None when it does not.
+
+    Without it the bank counted the refill from the pause's start to the queue's tail, plus
+    a whole `$batch` (`largest_need`) for the first held request's share paid before the
+    pause: exact for a 20-write envelope that had just waited for its slot, up to 20 tokens
+    too many otherwise. In bench/provision.py's run with faults, Graph's write bucket still
+    held 12-40 of its 200 at the end of each burst after a pause."""
+    recent = state.recent
+    if not recent or recent[0][0] > since or recent[-1][0] != state.stamp:
+        return None
+    return sum(need for at, need in recent if at > since)
 
 
 def commit(
@@ -289,7 +319,8 @@ def commit(
         # Still queued lag (its last slot not yet past) adds up; a past one is forgotten.
         lag = (lag if lag_until >= slot.start else 0.0) + slot.need
         lag_until = at
-    return BucketState(tokens=tokens, stamp=at, lag=lag, lag_until=lag_until)
+    recent = (state.recent[1 - RECENT :] if state is not None else ()) + ((at, slot.need),)
+    return BucketState(tokens=tokens, stamp=at, lag=lag, lag_until=lag_until, recent=recent)
 
 
 def reserve(
@@ -540,17 +571,41 @@ local function refilled(tokens, stamp, at, rate, capacity)
   return math.min(math.max(capacity, tokens), tokens + (at - stamp) * rate)
 end
 
+-- The (slot, tokens) pairs of `recent`, oldest first, kept as "slot tokens slot tokens ...".
+local function parse_recent(text)
+  local pairs_ = {}
+  if text then
+    for at, need in string.gmatch(text, '(%S+) (%S+)') do
+      pairs_[#pairs_ + 1] = {tonumber(at), tonumber(need)}
+    end
+  end
+  return pairs_
+end
+
+local function held_after(recent, stamp, since)
+  local n = #recent
+  if n == 0 or recent[1][1] > since or recent[n][1] ~= stamp then return nil end
+  local held = 0
+  for i = 1, n do
+    if recent[i][1] > since then held = held + recent[i][2] end
+  end
+  return held
+end
+
 local function plan(key, need, rate, capacity, pause_capacity, largest_need)
   if need <= 0 then return nil end
   rate = rate * pace
-  local saved = redis.call('HMGET', key, 'tokens', 'stamp', 'lag', 'lag_until')
+  local saved = redis.call('HMGET', key, 'tokens', 'stamp', 'lag', 'lag_until', 'recent')
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
   local lag = tonumber(saved[3]) or 0
   local lag_until = tonumber(saved[4]) or 0
+  local recent = {}
   if tokens == nil or stamp == nil then
     tokens = capacity
     stamp = now
+  else
+    recent = parse_recent(saved[5])
   end
   local start = math.max(now, stamp)
   local available = refilled(tokens, stamp, start, rate, capacity)
@@ -561,8 +616,11 @@ local function plan(key, need, rate, capacity, pause_capacity, largest_need)
     local most = pause_capacity - paused_spread * rate
     local banked
     if stamp > since then
-      local held = (stamp - since) * rate + largest_need
-      if lag_until > since then held = held + lag end
+      local held = held_after(recent, stamp, since)
+      if held == nil then
+        held = (stamp - since) * rate + largest_need
+        if lag_until > since then held = held + lag end
+      end
       local refill = math.max(0, paused_until - stamp - late) * rate
       banked = math.min(tokens, 0) + math.min(most - held, refill)
     else
@@ -574,7 +632,7 @@ local function plan(key, need, rate, capacity, pause_capacity, largest_need)
   local wanted = math.min(need, capacity)
   local at = start
   if available < wanted then at = start + (wanted - available) / rate end
-  return {key, start, available, at, need, rate, capacity, lag, lag_until}
+  return {key, start, available, at, need, rate, capacity, lag, lag_until, recent}
 end
 
 local function commit(slot, at)
@@ -587,9 +645,15 @@ local function commit(slot, at)
     lag = lag + slot[5]
     lag_until = at
   end
+  local recent = slot[10]
+  local kept = {}
+  for i = math.max(1, #recent - RECENT_COUNT + 2), #recent do
+    kept[#kept + 1] = string.format('%.17g %.17g', recent[i][1], recent[i][2])
+  end
+  kept[#kept + 1] = string.format('%.17g %.17g', at, slot[5])
   redis.call('HSET', slot[1], 'tokens', string.format('%.17g', balance),
              'stamp', string.format('%.17g', at), 'lag', string.format('%.17g', lag),
-             'lag_until', string.format('%.17g', lag_until))
+             'lag_until', string.format('%.17g', lag_until), 'recent', table.concat(kept, ' '))
   -- An idle bucket refills to full, so it can expire once it would be full again (a
   -- surplus a pause banked expires with it: the bucket comes back at its burst).
   local idle_us = (at - now) + math.max(0, slot[7] - balance) / slot[6]
@@ -626,7 +690,7 @@ redis.call('PEXPIRE', KEYS[5], math.ceil(window * 10 / 1000))
 -- The slot's time as well, on this clock: a pause beginning at or after it (`from`) leaves
 -- no room for the request in its bank.
 return {0, math.ceil(at - now), string.format('%.17g', at)}
-"""
+""".replace("RECENT_COUNT", str(RECENT))
 
 # KEYS: pause, pace, share, pause end, writes, units. ARGV: pause ms, slowdown, min pace,
 # recovery per microsecond, requests throttled, throttle share, share window in microseconds,

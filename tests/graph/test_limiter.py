@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
+import random
 import time
 
 import pytest
@@ -282,6 +284,83 @@ def test_the_bank_counts_from_no_more_than_an_empty_bucket_and_after_the_debt() 
     assert _at_once(BucketState(tokens=0, stamp=2.5), spec, 3.0, paused_until=2.0) == 5
     # A surplus is kept until spent but never refilled outside a pause.
     assert _at_once(BucketState(tokens=9, stamp=2.0), spec, 5.0) == 9
+
+
+def _going_at(state: BucketState, spec: BucketSpec, pause: Pause) -> int:
+    """How many one-token requests go the moment `pause` ends."""
+    n = 0
+    while True:
+        state, at = reserve(state, spec, pause.until, 1, pause=pause)
+        if at > pause.until:
+            return n
+        n += 1
+
+
+def test_the_bank_counts_what_the_requests_a_pause_holds_take_not_a_bound() -> None:
+    """An envelope waiting for its slot when a pause begins goes when it ends, with the bank:
+    the bank leaves Graph's bucket room for that envelope's tokens, no fewer and no more."""
+    spec = BucketSpec(rate=100, capacity=50, pause_capacity=100, largest_need=20)
+    state, _ = reserve(None, spec, 0.0, 50)  # the burst, spent at 0
+    state, at = reserve(state, spec, 0.0, 14)  # an envelope of 14 writes waits for its slot
+    assert at == pytest.approx(0.14)
+    pause = Pause(until=1.05, since=0.05, settled=0.05)
+    # Beside the held 14, Graph's 100: 86.
+    assert _going_at(state, spec, pause) == 86
+    # A bucket that does not remember back to the pause's start counts the bound: the
+    # refill from the pause's start to the slot (9) and a whole `$batch` (20).
+    assert _going_at(dataclasses.replace(state, recent=()), spec, pause) == 71
+    # Two envelopes held: both count; one whose slot came before the pause does not.
+    state, at = reserve(state, spec, 0.0, 6)
+    assert _going_at(state, spec, pause) == 80
+    assert _going_at(state, spec, Pause(until=1.15, since=0.14, settled=0.14)) == 94
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    writers=st.integers(1, 12),
+    pause_at=st.floats(0.0, 0.6),
+    seconds=st.floats(0.05, 1.5),
+)
+def test_graph_has_room_for_the_bank_and_the_requests_a_pause_holds(
+    seed: int, writers: int, pause_at: float, seconds: float
+) -> None:
+    """Envelopes of 1-20 writes from several callers, as the workers send them, and a pause
+    at any moment: what goes when it ends (the bank and the held envelopes) fits Graph's
+    bucket, which is full at the start and refills at its own rate."""
+    rng = random.Random(seed)
+    budget = Budget(write_capacity=100, write_window_s=1, unit_capacity=10**6)
+
+    async def run() -> list[tuple[float, int]]:
+        vt = VirtualTime()
+        limiter = InProcessLimiter(budget, clock=vt.clock, sleep=vt.sleep)
+        start = vt.now
+        sends: list[tuple[float, int]] = []
+
+        async def writer() -> None:
+            while True:
+                need = rng.randint(1, 20)
+                await limiter.acquire("k", writes=need, units=1)
+                sends.append((vt.now, need))
+
+        async def pauser() -> None:
+            await vt.sleep(pause_at)
+            await limiter.pause("k", seconds, throttled=0)
+
+        tasks = [asyncio.create_task(writer()) for _ in range(writers)]
+        tasks.append(asyncio.create_task(pauser()))
+        await vt.run(start + pause_at + seconds + 0.5)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return [(at - start, need) for at, need in sends]
+
+    level, clock = 100.0, 0.0  # Graph's write bucket
+    for at, need in sorted(asyncio.run(run())):
+        level = min(100.0, level + (at - clock) * 100.0)
+        clock = at
+        level -= need
+        assert level >= -1e-9, (at, level)
 
 
 _gaps = st.one_of(st.just(0.0), st.just(0.0), st.floats(0, 0.5))

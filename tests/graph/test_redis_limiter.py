@@ -179,6 +179,31 @@ async def test_a_pause_banks_nothing_of_the_round_trip_of_requests_on_their_way(
     assert time.monotonic() - started >= 0.25
 
 
+async def test_the_bank_counts_what_the_requests_a_pause_holds_take(
+    redis_clients: list[aioredis.Redis],
+) -> None:
+    """As in process: an envelope waiting for its slot when the pause began goes when it
+    ends, and the bank leaves room for its tokens, not for the refill to its slot plus a
+    whole `$batch`."""
+    # 20 writes/s against Graph's 20-write bucket: burst 10, a pause may bank 20.
+    budget = Budget(write_capacity=20, write_window_s=1, unit_capacity=10**6, unit_window_s=1,
+                    headroom=1.0, burst_s=0.5)  # fmt: skip
+    first, second = (RedisLimiter(c, budget) for c in redis_clients)
+    key = fresh_key()
+    for _ in range(10):
+        await first.acquire(key, writes=1, units=1)
+    held = asyncio.create_task(second.acquire(key, writes=5, units=1))  # its slot: +0.25 s
+    await asyncio.sleep(0.05)
+    await first.pause(key, 1.0, throttled=0)
+    await held
+    started = time.monotonic()
+    for i in range(15):  # Graph's 20 less the held 5 (the bound left 6: 20 - 0.2 s - 10)
+        await (first, second)[i % 2].acquire(key, writes=1, units=1)
+    assert time.monotonic() - started < 0.2
+    await first.acquire(key, writes=1, units=1)  # the next waits for the refill
+    assert time.monotonic() - started >= 0.04
+
+
 async def test_the_bank_waits_for_a_request_that_comes_well_after_the_pause(
     redis_clients: list[aioredis.Redis],
 ) -> None:
