@@ -208,8 +208,9 @@ class BucketState:
 
 
 # How many of the last requests a bucket remembers. Slots are taken no more than the queue's
-# horizon ahead (0.2 s at most), and after a burst the budget paces envelopes of up to 20
-# writes 0.1 s apart: a pause holds one or two of them.
+# horizon ahead (0.2 s at most), and after a burst the budget paces `$batch` envelopes of up to
+# 20 writes 0.1 s apart: a pause holds one or two of them. A queue of single requests holds
+# more than 8 and falls back on the bound (as safe as before, with none of the gain).
 RECENT = 8
 
 
@@ -257,24 +258,27 @@ def plan(
     start = max(now, state.stamp)
     available = _refilled(state, spec, start, rate)
     if pause is not None and state.stamp < pause.until <= start:
-        available = max(available, _banked(state, spec, rate, pause))
+        available = _after_pause(state, spec, rate, pause, available)
     wanted = min(need, spec.capacity)
     at = start if available >= wanted else start + (wanted - available) / rate
     return Slot(start, available, at, need, rate)
 
 
-def _banked(state: BucketState, spec: BucketSpec, rate: float, pause: Pause) -> float:
-    """The balance at the end of a pause, from what refilled during it.
+def _after_pause(
+    state: BucketState, spec: BucketSpec, rate: float, pause: Pause, refilled: float
+) -> float:
+    """The balance at the end of a pause (`refilled`: what the usual refill would give).
 
-    Callers holding slots inside the pause go when it ends too: the bank and they together
-    stay within the pause capacity. The refill from the pause's start to the last held slot
-    paid for them, and the first of them may have been paid partly before the pause began
-    (at most one request's worth); a debt is in the balance. Only the pause's own refill is
-    banked, from no more than an empty bucket, and only from `settled` on: until then
-    requests sent before the pause may still reach Graph and take what refilled there. The
-    bank leaves Graph `spread_s` of refill: spent at once, it may empty Graph's bucket, and a
-    request that reaches Graph sooner than the bank's slowest (by up to the spread) must
-    still find room."""
+    Only the pause's own refill is banked, from no more than an empty bucket (a 429 may mean
+    Graph's was empty when the pause began), and only from `settled` on: until then requests
+    sent before the pause may still reach Graph and take what refilled there. The bank leaves
+    Graph `spread_s` of refill: spent at once, it may empty Graph's bucket, and a request that
+    reaches Graph sooner than the bank's slowest (by up to the spread) must still find room.
+
+    Callers holding slots inside the pause go when it ends too: what they take (`_held`, or
+    a bound of it) comes off the room Graph has then, and so does a debt in the balance. The
+    usual refill counts against the same room: with more held than Graph's bucket less our
+    burst, a full burst on top of them would overrun it."""
     since = state.stamp if pause.since is None else pause.since
     # The refill Graph may have spent on requests that reached it after the pause began.
     late = 0.0 if pause.settled is None else max(0.0, pause.settled - since)
@@ -282,13 +286,17 @@ def _banked(state: BucketState, spec: BucketSpec, rate: float, pause: Pause) -> 
     if state.stamp > since:
         held = _held(state, since)
         if held is None:
+            # The refill from the pause's start to the last held slot paid for them, and the
+            # first may have been paid partly before the pause began (one request at most).
             held = (state.stamp - since) * rate + spec.largest_need
             if state.lag_until > since:
                 held += state.lag
+        room = min(most, max(0.0, pause.until - since - late) * rate) - held
         refill = max(0.0, pause.until - state.stamp - late) * rate
-        return min(state.tokens, 0.0) + min(most - held, refill)
+        debt = min(state.tokens, 0.0)
+        return max(debt + min(room, refill), min(refilled, debt + room))
     before = min(_refilled(state, spec, since, rate), 0.0)
-    return before + min(most, max(0.0, pause.until - since - late) * rate)
+    return max(refilled, before + min(most, max(0.0, pause.until - since - late) * rate))
 
 
 def _held(state: BucketState, since: float) -> float | None:
@@ -311,7 +319,7 @@ def commit(
 ) -> BucketState:
     """Take the slot's tokens at `at` (its own time, or later when another bucket makes the
     request wait longer): the bucket's queue then ends at `at`, where the request goes. A
-    request made to wait past its own slot is noted as lag (`_banked` counts it as held)."""
+    request made to wait past its own slot is noted as lag (`_after_pause` counts it as held)."""
     refilled = slot.available + (at - slot.start) * slot.rate
     tokens = min(max(spec.capacity, slot.available), refilled) - slot.need
     lag, lag_until = (state.lag, state.lag_until) if state is not None else (0.0, 0.0)
@@ -319,7 +327,8 @@ def commit(
         # Still queued lag (its last slot not yet past) adds up; a past one is forgotten.
         lag = (lag if lag_until >= slot.start else 0.0) + slot.need
         lag_until = at
-    recent = (state.recent[1 - RECENT :] if state is not None else ()) + ((at, slot.need),)
+    kept = state.recent[max(0, len(state.recent) + 1 - RECENT) :] if state is not None else ()
+    recent = (*kept, (at, slot.need))
     return BucketState(tokens=tokens, stamp=at, lag=lag, lag_until=lag_until, recent=recent)
 
 
@@ -338,7 +347,7 @@ def reserve(
     reservation. `pace` scales the refill rate after 429s. `pause`: the key's last pause
     (callers never reserve during one); what refilled during it is banked so that, with the
     slots already held inside it, no more than `spec.pause_capacity` goes when it ends (see
-    `Pause` and `_banked`). A request that takes from two buckets goes at the later of its
+    `Pause` and `_after_pause`). A request that takes from two buckets goes at the later of its
     two slots and is committed there in both (`plan`, `commit`). The Lua script in
     `RedisLimiter` is a line-for-line copy of these functions and of the caller's `queue_s`
     check.
@@ -351,7 +360,7 @@ def reserve(
 
 def _after_slot(since: float | None, at: float) -> bool:
     """Whether a pause that began at `since` began at or after a slot at `at`: the pause's
-    bank then counted the slot as spent before it (`_banked` leaves room only for slots
+    bank then counted the slot as spent before it (`_after_pause` leaves room only for slots
     inside the pause), so the request must not go when the pause ends on that slot."""
     return since is not None and since >= at
 
@@ -595,7 +604,8 @@ end
 local function plan(key, need, rate, capacity, pause_capacity, largest_need)
   if need <= 0 then return nil end
   rate = rate * pace
-  local saved = redis.call('HMGET', key, 'tokens', 'stamp', 'lag', 'lag_until', 'recent')
+  local saved = redis.call('HMGET', key, 'tokens', 'stamp', 'lag', 'lag_until', 'recent',
+                           'recent_tokens')
   local tokens = tonumber(saved[1])
   local stamp = tonumber(saved[2])
   local lag = tonumber(saved[3]) or 0
@@ -604,7 +614,10 @@ local function plan(key, need, rate, capacity, pause_capacity, largest_need)
   if tokens == nil or stamp == nil then
     tokens = capacity
     stamp = now
-  else
+  elseif tonumber(saved[6]) == tokens then
+    -- Only while it was written with the balance there now: a worker of a version that did
+    -- not keep `recent` writes the bucket without it, and a request it added must not go
+    -- uncounted (the list starts afresh; `held_after` falls back on the bound meanwhile).
     recent = parse_recent(saved[5])
   end
   local start = math.max(now, stamp)
@@ -614,20 +627,21 @@ local function plan(key, need, rate, capacity, pause_capacity, largest_need)
     local late = 0
     if paused_settled ~= nil then late = math.max(0, paused_settled - since) end
     local most = pause_capacity - paused_spread * rate
-    local banked
     if stamp > since then
       local held = held_after(recent, stamp, since)
       if held == nil then
         held = (stamp - since) * rate + largest_need
         if lag_until > since then held = held + lag end
       end
+      local room = math.min(most, math.max(0, paused_until - since - late) * rate) - held
       local refill = math.max(0, paused_until - stamp - late) * rate
-      banked = math.min(tokens, 0) + math.min(most - held, refill)
+      local debt = math.min(tokens, 0)
+      available = math.max(debt + math.min(room, refill), math.min(available, debt + room))
     else
       local before = math.min(refilled(tokens, stamp, since, rate, capacity), 0)
-      banked = before + math.min(most, math.max(0, paused_until - since - late) * rate)
+      available = math.max(available,
+                           before + math.min(most, math.max(0, paused_until - since - late) * rate))
     end
-    available = math.max(available, banked)
   end
   local wanted = math.min(need, capacity)
   local at = start
@@ -653,7 +667,8 @@ local function commit(slot, at)
   kept[#kept + 1] = string.format('%.17g %.17g', at, slot[5])
   redis.call('HSET', slot[1], 'tokens', string.format('%.17g', balance),
              'stamp', string.format('%.17g', at), 'lag', string.format('%.17g', lag),
-             'lag_until', string.format('%.17g', lag_until), 'recent', table.concat(kept, ' '))
+             'lag_until', string.format('%.17g', lag_until), 'recent', table.concat(kept, ' '),
+             'recent_tokens', string.format('%.17g', balance))
   -- An idle bucket refills to full, so it can expire once it would be full again (a
   -- surplus a pause banked expires with it: the bucket comes back at its burst).
   local idle_us = (at - now) + math.max(0, slot[7] - balance) / slot[6]

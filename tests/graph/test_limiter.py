@@ -17,6 +17,8 @@ from app.graph.limiter import (
     InProcessLimiter,
     Pause,
     balance,
+    commit,
+    plan,
     reserve,
 )
 
@@ -313,6 +315,39 @@ def test_the_bank_counts_what_the_requests_a_pause_holds_take_not_a_bound() -> N
     state, at = reserve(state, spec, 0.0, 6)
     assert _going_at(state, spec, pause) == 80
     assert _going_at(state, spec, Pause(until=1.15, since=0.14, settled=0.14)) == 94
+
+
+def test_what_a_pause_holds_and_banks_fits_what_refilled_since_it_began() -> None:
+    """A 429 may mean Graph's bucket was empty when the pause began: the held envelope and the
+    bank together take no more than what refilled since (from `settled`), even when the pause
+    is shorter than Graph's whole window; and a queue holding more than Graph's bucket less
+    our burst gets no full burst on top of it (the usual refill counts against the room)."""
+    spec = BucketSpec(rate=100, capacity=50, pause_capacity=100, largest_need=20)
+    state, _ = reserve(None, spec, 0.0, 50)
+    state, _ = reserve(state, spec, 0.0, 14)  # held, slot 0.14
+    # Refilled from 0.05 to 1.0: 95, of which the held envelope takes 14.
+    assert _going_at(state, spec, Pause(until=1.0, since=0.05, settled=0.05)) == 81
+    queued, _ = reserve(None, spec, 0.0, 50)
+    for _ in range(3):
+        queued, _ = reserve(queued, spec, 0.0, 20)  # slots 0.2, 0.4, 0.6
+    # 60 held; Graph's 100 leaves 40, though our own bucket refilled to its burst of 50.
+    assert _going_at(queued, spec, Pause(until=1.2, since=0.1, settled=0.1)) == 40
+
+
+def test_a_request_the_other_bucket_held_back_counts_where_it_went() -> None:
+    """A request whose write slot lay before the pause but whose units slot lay inside it
+    goes when the pause ends: it is counted at the moment it went, not at its write slot."""
+    writes = BucketSpec(rate=100, capacity=50, pause_capacity=100, largest_need=20)
+    units = BucketSpec(rate=100, capacity=50, pause_capacity=400, largest_need=100)
+    w_state, _ = reserve(None, writes, 0.0, 50)
+    u_state, _ = reserve(None, units, 0.0, 50)
+    w_slot, u_slot = plan(w_state, writes, 0.0, 20), plan(u_state, units, 0.0, 30)
+    assert (w_slot.at, u_slot.at) == (pytest.approx(0.2), pytest.approx(0.3))
+    w_state = commit(w_slot, writes, u_slot.at, w_state)  # it goes at 0.3, the later slot
+    w_state, at = reserve(w_state, writes, 0.0, 10)
+    assert at == pytest.approx(0.3)
+    # Paused from 0.25: both went when it ended, 30 writes; Graph's 100 leaves 70.
+    assert _going_at(w_state, writes, Pause(until=1.25, since=0.25, settled=0.25)) == 70
 
 
 @settings(max_examples=40, deadline=None)
